@@ -1,0 +1,233 @@
+import Foundation
+
+/// Encodes Codable models into a `JSONValue` tree: the single encoding path for API objects.
+public struct ObjectEncoder: Sendable {
+    public init() {}
+
+    public func encode<T: Encodable>(_ value: T) throws(EncodeError) -> JSONValue {
+        do {
+            return try encodeToValue(value, codingPath: [])
+        } catch let error as EncodeError {
+            throw error
+        } catch {
+            throw EncodeError(message: String(describing: error))
+        }
+    }
+
+    /// Compact JSON bytes with sorted keys.
+    public func encodeJSON<T: Encodable>(_ value: T) throws(EncodeError) -> [UInt8] {
+        try encode(value).serialized()
+    }
+}
+
+public struct EncodeError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+func encodeToValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> JSONValue {
+    switch value {
+    case let json as JSONValue: return json
+    case let s as String: return .string(s)
+    case let b as Bool: return .bool(b)
+    case let d as Double: return .double(d)
+    case let f as Float: return .double(Double(f))
+    case let i as any FixedWidthInteger:
+        guard let wide = Int64(exactly: i) else {
+            throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "integer out of range"))
+        }
+        return .integer(wide)
+    default:
+        let encoder = ValueEncoder(codingPath: codingPath)
+        try value.encode(to: encoder)
+        return encoder.box.value
+    }
+}
+
+/// What an encoder has produced so far. Containers share the box, so nested writes land in their parent.
+class EncodedStorage {
+    enum Kind {
+        case empty
+        case single(JSONValue)
+        case object([String: JSONValue])
+        case array([JSONValue])
+        case unknownFields([String: JSONValue])
+    }
+    var kind: Kind = .empty
+
+    var value: JSONValue {
+        switch kind {
+        case .empty: return .object([:])
+        case .single(let v): return v
+        case .object(let o): return .object(o)
+        case .array(let a): return .array(a)
+        case .unknownFields(let o): return .object(o)
+        }
+    }
+}
+
+final class ValueEncoder: Encoder {
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+    let box = EncodedStorage()
+
+    init(codingPath: [any CodingKey]) { self.codingPath = codingPath }
+
+    var storage: EncodedStorage.Kind {
+        get { box.kind }
+        set { box.kind = newValue }
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        if case .object = box.kind {} else { box.kind = .object([:]) }
+        return KeyedEncodingContainer(KeyedValueEncodingContainer<Key>(box: box, codingPath: codingPath))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        if case .array = box.kind {} else { box.kind = .array([]) }
+        return UnkeyedValueEncodingContainer(box: box, codingPath: codingPath)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        SingleValueEncodingContainerImpl(box: box, codingPath: codingPath)
+    }
+}
+
+/// A child value whose container writes back into a parent slot when it finishes.
+final class NestedBox {
+    let storage = EncodedStorage()
+}
+
+struct KeyedValueEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let box: EncodedStorage
+    let codingPath: [any CodingKey]
+
+    func set(_ value: JSONValue, for key: String) {
+        guard case .object(var members) = box.kind else { return }
+        box.kind = .empty  // release the reference so the dictionary is mutated in place
+        members[key] = value
+        box.kind = .object(members)
+    }
+
+    func encodeNil(forKey key: Key) throws { set(.null, for: key.stringValue) }
+
+    func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        if let unknown = value as? UnknownFields {
+            guard case .object(var members) = box.kind else { return }
+            box.kind = .empty
+            // Declared fields win: an unknown key never overrides what the model wrote.
+            for (name, field) in unknown.members where members[name] == nil { members[name] = field }
+            box.kind = .object(members)
+            return
+        }
+        set(try encodeToValue(value, codingPath: codingPath + [key]), for: key.stringValue)
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+        -> KeyedEncodingContainer<NestedKey>
+    {
+        // Nested containers are rare in Flotilla's models; encode eagerly through a child encoder and link it.
+        let child = LinkedChild(parent: box, key: key.stringValue)
+        child.box.kind = .object([:])
+        return KeyedEncodingContainer(KeyedValueEncodingContainer<NestedKey>(box: child.box, codingPath: codingPath + [key]))
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let child = LinkedChild(parent: box, key: key.stringValue)
+        child.box.kind = .array([])
+        return UnkeyedValueEncodingContainer(box: child.box, codingPath: codingPath + [key])
+    }
+
+    func superEncoder() -> any Encoder { ValueEncoder(codingPath: codingPath) }
+    func superEncoder(forKey key: Key) -> any Encoder { ValueEncoder(codingPath: codingPath + [key]) }
+}
+
+/// A nested container's storage that copies itself into the parent object whenever it changes.
+final class LinkedChild {
+    let box: LinkedStorage
+    init(parent: EncodedStorage, key: String) { box = LinkedStorage(parent: parent, key: key) }
+}
+
+final class LinkedStorage: EncodedStorage {
+    let parent: EncodedStorage
+    let key: String
+    init(parent: EncodedStorage, key: String) {
+        self.parent = parent
+        self.key = key
+    }
+    override var kind: Kind {
+        didSet {
+            guard case .object(var members) = parent.kind else { return }
+            members[key] = value
+            parent.kind = .object(members)
+        }
+    }
+}
+
+struct UnkeyedValueEncodingContainer: UnkeyedEncodingContainer {
+    let box: EncodedStorage
+    let codingPath: [any CodingKey]
+
+    var count: Int {
+        if case .array(let items) = box.kind { return items.count }
+        return 0
+    }
+
+    func append(_ value: JSONValue) {
+        guard case .array(var items) = box.kind else { return }
+        box.kind = .empty
+        items.append(value)
+        box.kind = .array(items)
+    }
+
+    func encodeNil() throws { append(.null) }
+
+    func encode<T: Encodable>(_ value: T) throws {
+        append(try encodeToValue(value, codingPath: codingPath + [IndexKey(count)]))
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let index = count
+        append(.object([:]))
+        let child = LinkedIndexStorage(parent: box, index: index)
+        child.kind = .object([:])
+        return KeyedEncodingContainer(KeyedValueEncodingContainer<NestedKey>(box: child, codingPath: codingPath + [IndexKey(index)]))
+    }
+
+    func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let index = count
+        append(.array([]))
+        let child = LinkedIndexStorage(parent: box, index: index)
+        child.kind = .array([])
+        return UnkeyedValueEncodingContainer(box: child, codingPath: codingPath + [IndexKey(index)])
+    }
+
+    func superEncoder() -> any Encoder { ValueEncoder(codingPath: codingPath) }
+}
+
+final class LinkedIndexStorage: EncodedStorage {
+    let parent: EncodedStorage
+    let index: Int
+    init(parent: EncodedStorage, index: Int) {
+        self.parent = parent
+        self.index = index
+    }
+    override var kind: Kind {
+        didSet {
+            guard case .array(var items) = parent.kind, index < items.count else { return }
+            items[index] = value
+            parent.kind = .array(items)
+        }
+    }
+}
+
+struct SingleValueEncodingContainerImpl: SingleValueEncodingContainer {
+    let box: EncodedStorage
+    let codingPath: [any CodingKey]
+
+    func encodeNil() throws { box.kind = .single(.null) }
+
+    func encode<T: Encodable>(_ value: T) throws {
+        box.kind = .single(try encodeToValue(value, codingPath: codingPath))
+    }
+}

@@ -1,0 +1,68 @@
+/// Everything the API machinery needs to know about one kind: names for discovery and kubectl, scope,
+/// subresources, the name rule, selectable fields, and how to default and validate an object of it.
+public struct ResourceDescriptor: Sendable {
+    public var group: String
+    public var version: String
+    public var kind: String
+    /// Lower-case plural used in URLs (`propagationpolicies`).
+    public var plural: String
+    public var singular: String
+    public var shortNames: [String]
+    public var categories: [String]
+    public var namespaced: Bool
+    /// `status`, `scale`: served as `<plural>/<subresource>`.
+    public var subresources: Set<String>
+    public var nameRule: NameRule
+    /// Whether the kind is compiled into kubectl, so that clients send strategic merge patches for it.
+    public var builtin: Bool
+    /// Extra field-selector fields beyond `metadata.name` and `metadata.namespace`.
+    public var selectableFields: [String]
+    /// Reads the selectable fields of an object of this kind.
+    public var fieldLabels: @Sendable (JSONValue) -> [String: String]
+    /// Decodes, defaults and validates an object; returns it re-encoded or the field errors found.
+    public var admit: @Sendable (JSONValue) -> Result<JSONValue, AdmissionFailure>
+
+    public init(group: String, version: String, kind: String, plural: String, shortNames: [String] = [],
+                categories: [String] = [], namespaced: Bool, subresources: Set<String> = [],
+                nameRule: NameRule = .dns1123Subdomain, builtin: Bool = false, selectableFields: [String] = [],
+                fieldLabels: @escaping @Sendable (JSONValue) -> [String: String] = { _ in [:] },
+                admit: @escaping @Sendable (JSONValue) -> Result<JSONValue, AdmissionFailure> = { .success($0) }) {
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.plural = plural
+        self.singular = kind.lowercased()
+        self.shortNames = shortNames
+        self.categories = categories
+        self.namespaced = namespaced
+        self.subresources = subresources
+        self.nameRule = nameRule
+        self.builtin = builtin
+        self.selectableFields = selectableFields
+        self.fieldLabels = fieldLabels
+        self.admit = admit
+    }
+
+    public var groupResource: GroupResource { GroupResource(group: group, resource: plural) }
+    public var groupVersionKind: GroupVersionKind { GroupVersionKind(group: group, version: version, kind: kind) }
+    public var apiVersion: String { groupVersionKind.apiVersion }
+    public var listKind: String { kind + "List" }
+
+    /// All selectable fields of objects of this kind, with their values.
+    public func selectableFieldValues(of object: JSONValue) -> [String: String] {
+        var fields = fieldLabels(object)
+        fields["metadata.name"] = object["metadata"]?["name"]?.stringValue ?? ""
+        if namespaced { fields["metadata.namespace"] = object["metadata"]?["namespace"]?.stringValue ?? "" }
+        return fields
+    }
+
+    public var supportedFieldSelectors: [String] {
+        (namespaced ? ["metadata.name", "metadata.namespace"] : ["metadata.name"]) + selectableFields
+    }
+}
+
+/// Why an object was not admitted: it did not decode (400), or it decoded but broke a rule (422).
+public enum AdmissionFailure: Error, Sendable, Equatable {
+    case malformed(DecodeError)
+    case invalid([FieldError])
+}

@@ -1,0 +1,139 @@
+/// policy.karmada.io/v1alpha1 PropagationPolicy: which templates in its namespace go to which clusters, and how.
+public struct PropagationPolicy: APIObject {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: PropagationSpec
+    public var unknownFields = UnknownFields()
+
+    public init(metadata: ObjectMeta, spec: PropagationSpec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+
+    public static let descriptor = ResourceDescriptor(
+        group: "policy.karmada.io", version: "v1alpha1", kind: "PropagationPolicy", plural: "propagationpolicies",
+        shortNames: ["pp"], categories: ["karmada-io"], namespaced: true, admit: PropagationPolicy.admit)
+
+    public mutating func setDefaults() { spec.setDefaults() }
+    public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
+}
+
+/// policy.karmada.io/v1alpha1 ClusterPropagationPolicy: the cluster-scoped form, for templates in any namespace.
+public struct ClusterPropagationPolicy: APIObject {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: PropagationSpec
+    public var unknownFields = UnknownFields()
+
+    public init(metadata: ObjectMeta, spec: PropagationSpec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+
+    public static let descriptor = ResourceDescriptor(
+        group: "policy.karmada.io", version: "v1alpha1", kind: "ClusterPropagationPolicy",
+        plural: "clusterpropagationpolicies", shortNames: ["cpp"], categories: ["karmada-io"], namespaced: false,
+        admit: ClusterPropagationPolicy.admit)
+
+    public mutating func setDefaults() { spec.setDefaults() }
+    public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
+}
+
+/// Karmada's `PropagationSpec`, field for field.
+public struct PropagationSpec: Sendable, Hashable, Codable {
+    public var resourceSelectors: [ResourceSelector]
+    public var propagateDeps: Bool?
+    public var placement: Placement?
+    public var priority: Int32?
+    public var preemption: String?
+    public var dependentOverrides: [String]?
+    public var schedulerName: String?
+    public var failover: JSONValue?
+    public var conflictResolution: String?
+    public var activationPreference: String?
+    public var suspension: Suspension?
+    public var preserveResourcesOnDeletion: Bool?
+    public var schedulePriority: JSONValue?
+    public var unknownFields = UnknownFields()
+
+    public init(resourceSelectors: [ResourceSelector], placement: Placement? = nil) {
+        self.resourceSelectors = resourceSelectors
+        self.placement = placement
+    }
+
+    /// Karmada's CRD defaults: priority 0, preemption Never, conflictResolution Abort, the default scheduler,
+    /// and minGroups 1 on spread constraints.
+    mutating func setDefaults() {
+        if priority == nil { priority = 0 }
+        if preemption == nil { preemption = "Never" }
+        if conflictResolution == nil { conflictResolution = "Abort" }
+        if schedulerName == nil { schedulerName = "default-scheduler" }
+        placement?.setDefaults()
+    }
+
+    func validate(path: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        if resourceSelectors.isEmpty {
+            errors.append(.required(path.child("resourceSelectors"), "at least one resource selector is required"))
+        }
+        for (offset, selector) in resourceSelectors.enumerated() {
+            errors += selector.validate(path: path.child("resourceSelectors").index(offset))
+        }
+        if let preemption, !["Always", "Never"].contains(preemption) {
+            errors.append(.notSupported(path.child("preemption"), preemption, supported: ["Always", "Never"]))
+        }
+        if let conflictResolution, !["Abort", "Overwrite"].contains(conflictResolution) {
+            errors.append(.notSupported(path.child("conflictResolution"), conflictResolution, supported: ["Abort", "Overwrite"]))
+        }
+        if let activationPreference, activationPreference != "Lazy" {
+            errors.append(.notSupported(path.child("activationPreference"), activationPreference, supported: ["Lazy"]))
+        }
+        if let suspension, suspension.dispatching == true, suspension.dispatchingOnClusters != nil {
+            errors.append(.invalid(path.child("suspension"), "dispatching, dispatchingOnClusters",
+                "dispatching and dispatchingOnClusters are mutually exclusive"))
+        }
+        errors += placement?.validate(path: path.child("placement")) ?? []
+        return errors
+    }
+}
+
+/// Selects resource templates by apiVersion and kind, and optionally namespace, name or labels.
+public struct ResourceSelector: Sendable, Hashable, Codable {
+    public var apiVersion: String
+    public var kind: String
+    public var namespace: String?
+    public var name: String?
+    public var labelSelector: LabelSelector?
+
+    public init(apiVersion: String, kind: String, namespace: String? = nil, name: String? = nil,
+                labelSelector: LabelSelector? = nil) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.labelSelector = labelSelector
+    }
+
+    func validate(path: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        if apiVersion.isEmpty { errors.append(.required(path.child("apiVersion"))) }
+        else if GroupVersion(apiVersion: apiVersion) == nil {
+            errors.append(.invalid(path.child("apiVersion"), apiVersion, "must be <group>/<version> or <version>"))
+        }
+        if kind.isEmpty { errors.append(.required(path.child("kind"))) }
+        errors += labelSelector?.validate(path: path.child("labelSelector")) ?? []
+        return errors
+    }
+}
+
+public struct Suspension: Sendable, Hashable, Codable {
+    public var dispatching: Bool?
+    public var dispatchingOnClusters: SuspendClusters?
+    public var unknownFields = UnknownFields()
+}
+
+public struct SuspendClusters: Sendable, Hashable, Codable {
+    public var clusterNames: [String]?
+}

@@ -1,0 +1,131 @@
+/// work.karmada.io/v1alpha2 ResourceBinding: one template's scheduling request and result.
+public struct ResourceBinding: APIObject {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: ResourceBindingSpec
+    public var status: ResourceBindingStatus?
+    public var unknownFields = UnknownFields()
+
+    public init(metadata: ObjectMeta, spec: ResourceBindingSpec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+
+    public static let descriptor = ResourceDescriptor(
+        group: "work.karmada.io", version: "v1alpha2", kind: "ResourceBinding", plural: "resourcebindings",
+        shortNames: ["rb"], categories: ["karmada-io"], namespaced: true, subresources: ["status"],
+        admit: ResourceBinding.admit)
+
+    public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
+}
+
+/// work.karmada.io/v1alpha2 ClusterResourceBinding: the binding of a cluster-scoped template.
+public struct ClusterResourceBinding: APIObject {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: ResourceBindingSpec
+    public var status: ResourceBindingStatus?
+    public var unknownFields = UnknownFields()
+
+    public init(metadata: ObjectMeta, spec: ResourceBindingSpec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+
+    public static let descriptor = ResourceDescriptor(
+        group: "work.karmada.io", version: "v1alpha2", kind: "ClusterResourceBinding", plural: "clusterresourcebindings",
+        shortNames: ["crb"], categories: ["karmada-io"], namespaced: false, subresources: ["status"],
+        admit: ClusterResourceBinding.admit)
+
+    public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
+}
+
+public struct ResourceBindingSpec: Sendable, Hashable, Codable {
+    public var resource: ObjectReference
+    public var propagateDeps: Bool?
+    public var replicaRequirements: ReplicaRequirements?
+    public var replicas: Int32?
+    public var clusters: [TargetCluster]?
+    public var placement: Placement?
+    public var gracefulEvictionTasks: [JSONValue]?
+    public var requiredBy: [JSONValue]?
+    public var schedulerName: String?
+    public var failover: JSONValue?
+    public var conflictResolution: String?
+    public var rescheduleTriggeredAt: Timestamp?
+    public var suspension: JSONValue?
+    public var preserveResourcesOnDeletion: Bool?
+    public var schedulePriority: JSONValue?
+    public var unknownFields = UnknownFields()
+
+    public init(resource: ObjectReference, replicas: Int32? = nil, placement: Placement? = nil) {
+        self.resource = resource
+        self.replicas = replicas
+        self.placement = placement
+    }
+
+    func validate(path: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        if resource.kind?.isEmpty ?? true { errors.append(.required(path.child("resource").child("kind"))) }
+        if resource.name?.isEmpty ?? true { errors.append(.required(path.child("resource").child("name"))) }
+        if let replicas, replicas < 0 {
+            errors.append(.invalid(path.child("replicas"), String(replicas), "must be greater than or equal to 0"))
+        }
+        var names = Set<String>()
+        for (offset, target) in (clusters ?? []).enumerated() {
+            let at = path.child("clusters").index(offset)
+            if !names.insert(target.name).inserted { errors.append(.duplicate(at.child("name"), target.name)) }
+            if let r = target.replicas, r < 0 { errors.append(.invalid(at.child("replicas"), String(r), "must be greater than or equal to 0")) }
+        }
+        errors += placement?.validate(path: path.child("placement")) ?? []
+        return errors
+    }
+}
+
+public struct ReplicaRequirements: Sendable, Hashable, Codable {
+    public var nodeClaim: JSONValue?
+    public var resourceRequest: [String: Quantity]?
+    public var namespace: String?
+    public var priorityClassName: String?
+
+    public init(resourceRequest: [String: Quantity]?) { self.resourceRequest = resourceRequest }
+}
+
+public struct TargetCluster: Sendable, Hashable, Codable {
+    public var name: String
+    public var replicas: Int32?
+
+    public init(name: String, replicas: Int32?) {
+        self.name = name
+        self.replicas = replicas
+    }
+}
+
+public struct ResourceBindingStatus: Sendable, Hashable, Codable {
+    public var schedulerObservedGeneration: Int64?
+    public var schedulerObservingAffinityName: String?
+    public var lastScheduledTime: Timestamp?
+    public var conditions: [Condition]?
+    public var aggregatedStatus: [AggregatedStatusItem]?
+    public var unknownFields = UnknownFields()
+
+    public init() {}
+}
+
+public struct AggregatedStatusItem: Sendable, Hashable, Codable {
+    public var clusterName: String
+    public var status: JSONValue?
+    public var applied: Bool?
+    public var appliedMessage: String?
+    public var health: String?
+
+    public init(clusterName: String, status: JSONValue?, applied: Bool?, appliedMessage: String? = nil, health: String? = nil) {
+        self.clusterName = clusterName
+        self.status = status
+        self.applied = applied
+        self.appliedMessage = appliedMessage
+        self.health = health
+    }
+}
