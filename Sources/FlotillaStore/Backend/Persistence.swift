@@ -1,0 +1,14 @@
+import FlotillaAPI
+
+/// One committed write, as the durable layer records it.
+public enum PersistedChange: Sendable {
+    case put(KeyValue)
+    case delete(StorageKey, revision: Int64)
+}
+
+/// The durable half of an `IndexedBackend`: it loads the state at start and makes each change durable before the
+/// backend acknowledges it. A failure leaves both the durable state and the index unchanged.
+public protocol Persistence: Sendable {
+    func load() throws(BackendError) -> (revision: Int64, items: [KeyValue])
+    func commit(_ change: PersistedChange) throws(BackendError)
+}

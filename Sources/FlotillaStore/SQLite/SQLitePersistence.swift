@@ -1,0 +1,85 @@
+import FlotillaAPI
+import Foundation
+import GRDB
+
+/// Durable storage for `IndexedBackend` in one SQLite file, through GRDB.
+///
+/// WAL journal with `synchronous=NORMAL`: a commit has reached the operating system (the WAL file) when `commit`
+/// returns, so an acknowledged write survives `kill -9` of the process; a power loss may lose the last commits,
+/// the documented trade-off of that mode. Each change and the new revision go in one transaction.
+public final class SQLitePersistence: Persistence {
+    private let queue: DatabaseQueue
+    public let path: String
+
+    public init(path: String) throws(BackendError) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try queue.write { db in
+                try db.execute(sql: """
+                    CREATE TABLE IF NOT EXISTS objects (
+                        bucket TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        value BLOB NOT NULL,
+                        create_revision INTEGER NOT NULL,
+                        mod_revision INTEGER NOT NULL,
+                        PRIMARY KEY (bucket, key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0);
+                    """)
+            }
+        } catch {
+            throw .storage("cannot open \(path): \(error)")
+        }
+    }
+
+    public func load() throws(BackendError) -> (revision: Int64, items: [KeyValue]) {
+        do {
+            return try queue.read { db in
+                let revision = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'revision'") ?? 0
+                var items: [KeyValue] = []
+                let rows = try Row.fetchCursor(db, sql: "SELECT bucket, key, value, create_revision, mod_revision FROM objects")
+                while let row = try rows.next() {
+                    let data: Data = row[2]
+                    let value = try JSONValue.parse(data)
+                    items.append(KeyValue(key: StorageKey(bucket: row[0], key: row[1]), value: value,
+                        createRevision: row[3], modRevision: row[4]))
+                }
+                return (revision, items)
+            }
+        } catch {
+            throw .storage("cannot load \(path): \(error)")
+        }
+    }
+
+    public func commit(_ change: PersistedChange) throws(BackendError) {
+        do {
+            try queue.write { db in
+                switch change {
+                case .put(let kv):
+                    let statement = try db.cachedStatement(sql: """
+                        INSERT INTO objects (bucket, key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value, mod_revision = excluded.mod_revision
+                        """)
+                    try statement.execute(arguments: [kv.key.bucket, kv.key.key, Data(kv.value.serialized()),
+                        kv.createRevision, kv.modRevision])
+                    try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'")
+                        .execute(arguments: [kv.modRevision])
+                case .delete(let key, let revision):
+                    try db.cachedStatement(sql: "DELETE FROM objects WHERE bucket = ? AND key = ?")
+                        .execute(arguments: [key.bucket, key.key])
+                    try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'")
+                        .execute(arguments: [revision])
+                }
+            }
+        } catch {
+            throw .storage("write to \(path) failed: \(error)")
+        }
+    }
+}
