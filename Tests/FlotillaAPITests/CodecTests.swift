@@ -136,7 +136,7 @@ import Testing
 
     @Test func scalarsResolveLikeKubernetes() throws {
         let value = try YAMLCodec.decode("i: 42\nf: 1.5\nb: true\nn: null\ns: '42'\nq: 500m\nt: 2024-01-01\nneg: -3\n")
-        #expect(value == ["i": 42, "f": 1.5, "b": true, "n": nil, "s": "42", "q": "500m", "t": "2024-01-01", "neg": -3])
+        #expect(value == ["i": 42, "f": 1.5, "b": true, "n": .null, "s": "42", "q": "500m", "t": "2024-01-01", "neg": -3])
     }
 
     @Test func encodingQuotesStringsThatLookLikeOtherTypes() throws {

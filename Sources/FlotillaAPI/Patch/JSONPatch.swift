@@ -32,6 +32,7 @@ public enum JSONPatch {
             return try remove(at: path, in: document).document
         case "replace":
             guard path.get(in: document) != nil else { throw .unprocessable("replace: path \(pathText) does not exist") }
+            if path.tokens.isEmpty { return try value() }
             let removed = try remove(at: path, in: document).document
             return try add(try value(), at: path, in: removed)
         case "move":

@@ -21,7 +21,8 @@ public enum NameValidation {
         let bytes = Array(value.utf8)
         if bytes.count > 253 { problems.append("must be no more than 253 characters") }
         let labels = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        if bytes.isEmpty || !labels.allSatisfy({ isDNS1123Label($0) }) {
+        // Kubernetes bounds only the whole subdomain (253), not each dot-separated part.
+        if bytes.isEmpty || !labels.allSatisfy({ isDNS1123Label($0, maxLength: Int.max) }) {
             problems.append(
                 "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
         }
@@ -40,8 +41,8 @@ public enum NameValidation {
         return problems
     }
 
-    static func isDNS1123Label(_ bytes: ArraySlice<UInt8>) -> Bool {
-        guard let first = bytes.first, let last = bytes.last, bytes.count <= 63 else { return false }
+    static func isDNS1123Label(_ bytes: ArraySlice<UInt8>, maxLength: Int = 63) -> Bool {
+        guard let first = bytes.first, let last = bytes.last, bytes.count <= maxLength else { return false }
         guard isLowerAlnum(first), isLowerAlnum(last) else { return false }
         return bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }
