@@ -1,0 +1,53 @@
+import Foundation
+
+/// Latency samples with percentiles, in milliseconds.
+struct LatencySamples {
+    private(set) var values: [Double] = []
+
+    mutating func add(_ duration: Duration) {
+        values.append(Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) / 1e15)
+    }
+
+    func percentile(_ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        let rank = Int((p / 100 * Double(sorted.count - 1)).rounded(.up))
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+/// Resident set size of this process, from /proc (Linux).
+func residentMemoryMB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Double(fields[1]) else { return .nan }
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
+
+/// One result line: what was measured, the figure, and the target it is held to.
+struct BenchResult {
+    var name: String
+    var value: String
+    var target: String
+    var met: Bool?
+}
+
+func printResults(_ title: String, _ results: [BenchResult]) {
+    print("\n\(title)")
+    let nameWidth = max(10, results.map(\.name.count).max() ?? 0)
+    let valueWidth = max(8, results.map(\.value.count).max() ?? 0)
+    print("| " + "measure".padding(toLength: nameWidth, withPad: " ", startingAt: 0) + " | "
+        + "result".padding(toLength: valueWidth, withPad: " ", startingAt: 0) + " | target | met |")
+    print("|" + String(repeating: "-", count: nameWidth + 2) + "|" + String(repeating: "-", count: valueWidth + 2) + "|---|---|")
+    for r in results {
+        let met = r.met.map { $0 ? "yes" : "NO" } ?? "-"
+        print("| " + r.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0) + " | "
+            + r.value.padding(toLength: valueWidth, withPad: " ", startingAt: 0) + " | \(r.target) | \(met) |")
+    }
+}
+
+func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Flotilla's components (build with -c release for meaningful figures).",
+        subcommands: [StoreBench.self, CodecBench.self]
+    )
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Flotilla: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "flotilla",
+        abstract: "Flotilla: a federated multi-access edge cloud control plane.",
+        discussion: """
+            Flotilla places workloads on many small edge Kubernetes clusters with Karmada's policies, \
+            plus latency- and demand-aware placement for mobile users.
+            """,
+        version: version,
+        subcommands: [DemoCommand.self, ValidateCommand.self, BenchCommand.self]
+    )
+}
