@@ -8,7 +8,7 @@ public struct ObjectDecoder: Sendable {
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(DecodeError) -> T {
         do {
-            return try T(from: ValueDecoder(value: value, codingPath: []))
+            return try T(from: ValueDecoder(value: value, node: .root()))
         } catch let error as DecodingError {
             throw DecodeError(error)
         } catch let error as DecodeError {
@@ -65,19 +65,52 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
-/// The `Decoder` behind `ObjectDecoder`. Tracks which keys each keyed container read so that `UnknownFields`
+/// The coding path as a chain of parent links: built only when an error needs it, so decoding a field costs
+/// no array copy (an eager `codingPath + [key]` per field was the decoder's largest cost).
+final class CodingPathNode {
+    let parent: CodingPathNode?
+    let key: (any CodingKey)?
+
+    init(parent: CodingPathNode?, key: (any CodingKey)?) {
+        self.parent = parent
+        self.key = key
+    }
+
+    static func root() -> CodingPathNode { CodingPathNode(parent: nil, key: nil) }
+
+    func child(_ key: any CodingKey) -> CodingPathNode { CodingPathNode(parent: self, key: key) }
+
+    var path: [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var node: CodingPathNode? = self
+        while let current = node, let key = current.key {
+            keys.append(key)
+            node = current.parent
+        }
+        return keys.reversed()
+    }
+}
+
+/// The `Decoder` behind `ObjectDecoder`. Keyed containers record which keys they read so that `UnknownFields`
 /// can collect the rest.
 final class ValueDecoder: Decoder {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let node: CodingPathNode
+    var codingPath: [any CodingKey] { node.path }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     /// Set only while decoding an `UnknownFields` property: the members its container did not read.
     var unknownFieldsPayload: [String: JSONValue]?
 
-    init(value: JSONValue, codingPath: [any CodingKey], unknownFieldsPayload: [String: JSONValue]? = nil) {
+    init(value: JSONValue, node: CodingPathNode, unknownFieldsPayload: [String: JSONValue]? = nil) {
         self.value = value
-        self.codingPath = codingPath
+        self.node = node
         self.unknownFieldsPayload = unknownFieldsPayload
+    }
+
+    convenience init(value: JSONValue, codingPath: [any CodingKey]) {
+        var node = CodingPathNode.root()
+        for key in codingPath { node = node.child(key) }
+        self.init(value: value, node: node)
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -85,7 +118,7 @@ final class ValueDecoder: Decoder {
             throw DecodingError.typeMismatch([String: JSONValue].self, .init(
                 codingPath: codingPath, debugDescription: "found \(value.typeName)"))
         }
-        return KeyedDecodingContainer(KeyedValueDecodingContainer<Key>(members: members, codingPath: codingPath))
+        return KeyedDecodingContainer(KeyedValueDecodingContainer<Key>(state: KeyedState(members: members), node: node))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -93,11 +126,11 @@ final class ValueDecoder: Decoder {
             throw DecodingError.typeMismatch([JSONValue].self, .init(
                 codingPath: codingPath, debugDescription: "found \(value.typeName)"))
         }
-        return UnkeyedValueDecodingContainer(items: items, codingPath: codingPath)
+        return UnkeyedValueDecodingContainer(items: items, node: node)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        SingleValueDecodingContainerImpl(value: value, codingPath: codingPath)
+        SingleValueDecodingContainerImpl(value: value, node: node)
     }
 }
 
@@ -110,64 +143,68 @@ struct IndexKey: CodingKey {
     init?(intValue: Int) { self.intValue = intValue }
 }
 
-final class AccessedKeys {
-    var keys: Set<String> = []
+/// A keyed container's object and the keys it has read. Objects are small, so a list beats hashing every key.
+final class KeyedState {
+    let members: [String: JSONValue]
+    var accessed: [String] = []
+
+    init(members: [String: JSONValue]) { self.members = members }
 }
 
 struct KeyedValueDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let members: [String: JSONValue]
-    let codingPath: [any CodingKey]
-    let accessed = AccessedKeys()
+    let state: KeyedState
+    let node: CodingPathNode
 
-    var allKeys: [Key] { members.keys.compactMap { Key(stringValue: $0) } }
+    var codingPath: [any CodingKey] { node.path }
+    var allKeys: [Key] { state.members.keys.compactMap { Key(stringValue: $0) } }
 
     func contains(_ key: Key) -> Bool {
-        members[key.stringValue] != nil || key.stringValue == UnknownFieldsKey.name
+        state.members[key.stringValue] != nil || key.stringValue == UnknownFieldsKey.name
     }
 
     func value(for key: Key) throws -> JSONValue {
-        accessed.keys.insert(key.stringValue)
-        guard let value = members[key.stringValue] else {
+        state.accessed.append(key.stringValue)
+        guard let value = state.members[key.stringValue] else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "missing"))
         }
         return value
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
-        accessed.keys.insert(key.stringValue)
-        return members[key.stringValue] == nil || members[key.stringValue] == .null
+        state.accessed.append(key.stringValue)
+        guard let value = state.members[key.stringValue] else { return true }
+        return value == .null
     }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         if type == UnknownFields.self {
-            let leftover = members.filter { !accessed.keys.contains($0.key) }
-            return try T(from: ValueDecoder(value: .null, codingPath: codingPath, unknownFieldsPayload: leftover))
+            let leftover = state.members.filter { !state.accessed.contains($0.key) }
+            return try T(from: ValueDecoder(value: .null, node: node, unknownFieldsPayload: leftover))
         }
-        let raw = try value(for: key)
-        return try decodeValue(type, raw, codingPath + [key])
+        return try decodeValue(type, try value(for: key), node, key)
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         if type == UnknownFields.self { return try decode(type, forKey: key) }
-        accessed.keys.insert(key.stringValue)
-        guard let raw = members[key.stringValue], raw != .null else { return nil }
-        return try decodeValue(type, raw, codingPath + [key])
+        state.accessed.append(key.stringValue)
+        guard let raw = state.members[key.stringValue], raw != .null else { return nil }
+        return try decodeValue(type, raw, node, key)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
         -> KeyedDecodingContainer<NestedKey>
     {
-        try ValueDecoder(value: value(for: key), codingPath: codingPath + [key]).container(keyedBy: type)
+        try ValueDecoder(value: value(for: key), node: node.child(key)).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try ValueDecoder(value: value(for: key), codingPath: codingPath + [key]).unkeyedContainer()
+        try ValueDecoder(value: value(for: key), node: node.child(key)).unkeyedContainer()
     }
 
-    func superDecoder() throws -> any Decoder { ValueDecoder(value: .object(members), codingPath: codingPath) }
+    func superDecoder() throws -> any Decoder { ValueDecoder(value: .object(state.members), node: node) }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        ValueDecoder(value: members[key.stringValue] ?? .null, codingPath: codingPath + [key])
+        ValueDecoder(value: state.members[key.stringValue] ?? .null, node: node.child(key))
     }
 }
 
@@ -178,23 +215,24 @@ enum UnknownFieldsKey {
 
 struct UnkeyedValueDecodingContainer: UnkeyedDecodingContainer {
     let items: [JSONValue]
-    let codingPath: [any CodingKey]
+    let node: CodingPathNode
     var currentIndex = 0
 
-    init(items: [JSONValue], codingPath: [any CodingKey]) {
+    init(items: [JSONValue], node: CodingPathNode) {
         self.items = items
-        self.codingPath = codingPath
+        self.node = node
     }
 
+    var codingPath: [any CodingKey] { node.path }
     var count: Int? { items.count }
     var isAtEnd: Bool { currentIndex >= items.count }
 
-    mutating func next() throws -> (JSONValue, [any CodingKey]) {
+    mutating func next() throws -> (JSONValue, IndexKey) {
         guard !isAtEnd else {
             throw DecodingError.valueNotFound(JSONValue.self, .init(codingPath: codingPath, debugDescription: "array ended"))
         }
         defer { currentIndex += 1 }
-        return (items[currentIndex], codingPath + [IndexKey(currentIndex)])
+        return (items[currentIndex], IndexKey(currentIndex))
     }
 
     mutating func decodeNil() throws -> Bool {
@@ -207,66 +245,82 @@ struct UnkeyedValueDecodingContainer: UnkeyedDecodingContainer {
     }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        let (value, path) = try next()
-        return try decodeValue(type, value, path)
+        let (value, key) = try next()
+        return try decodeValue(type, value, node, key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
         -> KeyedDecodingContainer<NestedKey>
     {
-        let (value, path) = try next()
-        return try ValueDecoder(value: value, codingPath: path).container(keyedBy: type)
+        let (value, key) = try next()
+        return try ValueDecoder(value: value, node: node.child(key)).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        let (value, path) = try next()
-        return try ValueDecoder(value: value, codingPath: path).unkeyedContainer()
+        let (value, key) = try next()
+        return try ValueDecoder(value: value, node: node.child(key)).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
-        let (value, path) = try next()
-        return ValueDecoder(value: value, codingPath: path)
+        let (value, key) = try next()
+        return ValueDecoder(value: value, node: node.child(key))
     }
 }
 
 struct SingleValueDecodingContainerImpl: SingleValueDecodingContainer {
     let value: JSONValue
-    let codingPath: [any CodingKey]
+    let node: CodingPathNode
+
+    var codingPath: [any CodingKey] { node.path }
 
     func decodeNil() -> Bool { value == .null }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        try decodeValue(type, value, codingPath)
+        try decodeValue(type, value, node, nil)
     }
 }
 
-/// Decodes one value, with fast paths for scalars and `JSONValue` itself.
-func decodeValue<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [any CodingKey]) throws -> T {
+/// Decodes one value, with fast paths for scalars and `JSONValue` itself. Metatype identity checks (`==`) are
+/// cheap; dynamic casts to protocol existentials are not, so the common types are tested by identity first.
+func decodeValue<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ node: CodingPathNode, _ key: (any CodingKey)?) throws -> T {
+    var path: [any CodingKey] { key.map { node.path + [$0] } ?? node.path }
     func mismatch(_ expected: Any.Type) -> DecodingError {
         DecodingError.typeMismatch(expected, .init(codingPath: path, debugDescription: "found \(value.typeName)"))
     }
-    switch type {
-    case is JSONValue.Type:
-        return value as! T
-    case is String.Type:
+    func integer<I: FixedWidthInteger>(_: I.Type) throws -> I {
+        guard let i = value.int64Value else { throw mismatch(type) }
+        guard let converted = I(exactly: i) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(i) does not fit in \(type)"))
+        }
+        return converted
+    }
+    if type == JSONValue.self { return unsafeBitCast(value, to: T.self) }
+    if type == String.self {
         guard case .string(let s) = value else { throw mismatch(String.self) }
-        return s as! T
-    case is Bool.Type:
+        return unsafeBitCast(s, to: T.self)
+    }
+    if type == Bool.self {
         guard case .bool(let b) = value else { throw mismatch(Bool.self) }
-        return b as! T
-    case is Double.Type:
+        return unsafeBitCast(b, to: T.self)
+    }
+    if type == Int64.self { return unsafeBitCast(try integer(Int64.self), to: T.self) }
+    if type == Int32.self { return unsafeBitCast(try integer(Int32.self), to: T.self) }
+    if type == Int.self { return unsafeBitCast(try integer(Int.self), to: T.self) }
+    if type == Double.self {
         guard let d = value.doubleValue else { throw mismatch(Double.self) }
-        return d as! T
+        return unsafeBitCast(d, to: T.self)
+    }
+    switch type {
     case is Float.Type:
         guard let d = value.doubleValue else { throw mismatch(Float.self) }
         return Float(d) as! T
-    case let integer as any FixedWidthInteger.Type:
+    case let other as any FixedWidthInteger.Type:
         guard let i = value.int64Value else { throw mismatch(type) }
-        guard let converted = integer.init(exactly: i) else {
+        guard let converted = other.init(exactly: i) else {
             throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(i) does not fit in \(type)"))
         }
         return converted as! T
     default:
-        return try T(from: ValueDecoder(value: value, codingPath: path))
+        return try T(from: ValueDecoder(value: value, node: key.map { node.child($0) } ?? node))
     }
 }

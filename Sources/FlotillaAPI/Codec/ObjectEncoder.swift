@@ -25,12 +25,16 @@ public struct EncodeError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// Encodes one value, with identity-checked fast paths for the common scalar types (see `decodeValue`).
 func encodeToValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws -> JSONValue {
+    if T.self == JSONValue.self { return unsafeBitCast(value, to: JSONValue.self) }
+    if T.self == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+    if T.self == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+    if T.self == Int64.self { return .integer(unsafeBitCast(value, to: Int64.self)) }
+    if T.self == Int32.self { return .integer(Int64(unsafeBitCast(value, to: Int32.self))) }
+    if T.self == Int.self { return .integer(Int64(unsafeBitCast(value, to: Int.self))) }
+    if T.self == Double.self { return .double(unsafeBitCast(value, to: Double.self)) }
     switch value {
-    case let json as JSONValue: return json
-    case let s as String: return .string(s)
-    case let b as Bool: return .bool(b)
-    case let d as Double: return .double(d)
     case let f as Float: return .double(Double(f))
     case let i as any FixedWidthInteger:
         guard let wide = Int64(exactly: i) else {
@@ -112,7 +116,8 @@ struct KeyedValueEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoc
     func encodeNil(forKey key: Key) throws { set(.null, for: key.stringValue) }
 
     func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        if let unknown = value as? UnknownFields {
+        if T.self == UnknownFields.self {
+            let unknown = unsafeBitCast(value, to: UnknownFields.self)
             guard case .object(var members) = box.kind else { return }
             box.kind = .empty
             // Declared fields win: an unknown key never overrides what the model wrote.
@@ -120,7 +125,8 @@ struct KeyedValueEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoc
             box.kind = .object(members)
             return
         }
-        set(try encodeToValue(value, codingPath: codingPath + [key]), for: key.stringValue)
+        // The parent's path stands in for the field's: building a path per field would cost an allocation each.
+        set(try encodeToValue(value, codingPath: codingPath), for: key.stringValue)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
@@ -183,7 +189,7 @@ struct UnkeyedValueEncodingContainer: UnkeyedEncodingContainer {
     func encodeNil() throws { append(.null) }
 
     func encode<T: Encodable>(_ value: T) throws {
-        append(try encodeToValue(value, codingPath: codingPath + [IndexKey(count)]))
+        append(try encodeToValue(value, codingPath: codingPath))
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
