@@ -8,12 +8,23 @@ let package = Package(
         .executable(name: "flotilla", targets: ["flotilla"]),
         .library(name: "FlotillaAPI", targets: ["FlotillaAPI"]),
         .library(name: "FlotillaStore", targets: ["FlotillaStore"]),
+        .library(name: "FlotillaServer", targets: ["FlotillaServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         .target(
@@ -28,11 +39,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "FlotillaServer",
+            dependencies: [
+                "FlotillaAPI",
+                "FlotillaStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "flotilla",
             dependencies: [
                 "FlotillaAPI",
                 "FlotillaStore",
+                "FlotillaServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,6 +79,22 @@ let package = Package(
         .testTarget(
             name: "FlotillaStoreTests",
             dependencies: ["FlotillaAPI", "FlotillaStore", "StoreCrashWriter"]
+        ),
+        .testTarget(
+            name: "FlotillaServerTests",
+            dependencies: [
+                "FlotillaAPI", "FlotillaStore", "FlotillaServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        // Drives real kubectl (1.27 and 1.33) and the official Python client against a server the test starts.
+        .testTarget(
+            name: "CompatTests",
+            dependencies: [
+                "FlotillaAPI", "FlotillaStore", "FlotillaServer",
+            ],
+            resources: [.copy("python")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -7,8 +7,25 @@ public struct ObjectDecoder: Sendable {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(DecodeError) -> T {
+        try decode(type, from: value, recording: nil)
+    }
+
+    /// Decodes and reports every member that a model level without `UnknownFields` dropped
+    /// (`spec.placement.spreadConstraints[0].spreadByFeild`).
+    public func decodeReportingDroppedFields<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(DecodeError)
+        -> (value: T, droppedFields: [String])
+    {
+        let dropped = DroppedFields()
+        let result = try decode(type, from: value, recording: dropped)
+        return (result, dropped.paths)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, recording dropped: DroppedFields?) throws(DecodeError) -> T {
         do {
-            return try T(from: ValueDecoder(value: value, node: .root()))
+            let decoder = ValueDecoder(value: value, node: .root(recording: dropped))
+            let result = try T(from: decoder)
+            decoder.recordDroppedMembers()
+            return result
         } catch let error as DecodingError {
             throw DecodeError(error)
         } catch let error as DecodeError {
@@ -70,15 +87,20 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
 final class CodingPathNode {
     let parent: CodingPathNode?
     let key: (any CodingKey)?
+    /// Set when the caller wants to know which members typed models dropped; shared down the tree.
+    let dropped: DroppedFields?
 
-    init(parent: CodingPathNode?, key: (any CodingKey)?) {
+    init(parent: CodingPathNode?, key: (any CodingKey)?, dropped: DroppedFields? = nil) {
         self.parent = parent
         self.key = key
+        self.dropped = dropped
     }
 
-    static func root() -> CodingPathNode { CodingPathNode(parent: nil, key: nil) }
+    static func root(recording dropped: DroppedFields? = nil) -> CodingPathNode {
+        CodingPathNode(parent: nil, key: nil, dropped: dropped)
+    }
 
-    func child(_ key: any CodingKey) -> CodingPathNode { CodingPathNode(parent: self, key: key) }
+    func child(_ key: any CodingKey) -> CodingPathNode { CodingPathNode(parent: self, key: key, dropped: dropped) }
 
     var path: [any CodingKey] {
         var keys: [any CodingKey] = []
@@ -100,6 +122,8 @@ final class ValueDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     /// Set only while decoding an `UnknownFields` property: the members its container did not read.
     var unknownFieldsPayload: [String: JSONValue]?
+    /// The keyed container this decoder handed out, to find members a model without `UnknownFields` dropped.
+    var keyedState: KeyedState?
 
     init(value: JSONValue, node: CodingPathNode, unknownFieldsPayload: [String: JSONValue]? = nil) {
         self.value = value
@@ -118,7 +142,9 @@ final class ValueDecoder: Decoder {
             throw DecodingError.typeMismatch([String: JSONValue].self, .init(
                 codingPath: codingPath, debugDescription: "found \(value.typeName)"))
         }
-        return KeyedDecodingContainer(KeyedValueDecodingContainer<Key>(state: KeyedState(members: members), node: node))
+        let state = KeyedState(members: members)
+        if node.dropped != nil { keyedState = state }
+        return KeyedDecodingContainer(KeyedValueDecodingContainer<Key>(state: state, node: node))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -147,6 +173,8 @@ struct IndexKey: CodingKey {
 final class KeyedState {
     let members: [String: JSONValue]
     var accessed: [String] = []
+    /// Whether an `UnknownFields` property took the unread members (then nothing was dropped).
+    var preservedUnknown = false
 
     init(members: [String: JSONValue]) { self.members = members }
 }
@@ -179,6 +207,7 @@ struct KeyedValueDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         if type == UnknownFields.self {
             let leftover = state.members.filter { !state.accessed.contains($0.key) }
+            state.preservedUnknown = true
             return try T(from: ValueDecoder(value: .null, node: node, unknownFieldsPayload: leftover))
         }
         return try decodeValue(type, try value(for: key), node, key)
@@ -321,6 +350,27 @@ func decodeValue<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ node: Codin
         }
         return converted as! T
     default:
-        return try T(from: ValueDecoder(value: value, node: key.map { node.child($0) } ?? node))
+        let decoder = ValueDecoder(value: value, node: key.map { node.child($0) } ?? node)
+        let result = try T(from: decoder)
+        decoder.recordDroppedMembers()
+        return result
+    }
+}
+
+/// Paths of members that typed models read past without keeping (a model level without `UnknownFields`):
+/// what `fieldValidation=Strict` reports as unknown fields.
+public final class DroppedFields {
+    public private(set) var paths: [String] = []
+    public init() {}
+    func append(_ path: String) { paths.append(path) }
+}
+
+extension ValueDecoder {
+    func recordDroppedMembers() {
+        guard let dropped = node.dropped, let state = keyedState, !state.preservedUnknown else { return }
+        let prefix = FieldPath(codingPath: node.path).description
+        for key in state.members.keys.sorted() where !state.accessed.contains(key) {
+            dropped.append(prefix.isEmpty ? key : "\(prefix).\(key)")
+        }
     }
 }

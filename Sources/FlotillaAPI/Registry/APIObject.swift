@@ -32,6 +32,11 @@ extension APIObject {
         }
     }
 
+    /// The descriptor's `unknownFields` for typed kinds.
+    public static func unknownFieldPaths(_ value: JSONValue) -> [String] {
+        (try? ObjectDecoder().decodeReportingDroppedFields(Self.self, from: value).droppedFields) ?? []
+    }
+
     /// Decodes a typed object from its JSON form.
     public init(json value: JSONValue) throws(DecodeError) {
         self = try ObjectDecoder().decode(Self.self, from: value)

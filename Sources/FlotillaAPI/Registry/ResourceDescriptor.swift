@@ -21,12 +21,15 @@ public struct ResourceDescriptor: Sendable {
     public var fieldLabels: @Sendable (JSONValue) -> [String: String]
     /// Decodes, defaults and validates an object; returns it re-encoded or the field errors found.
     public var admit: @Sendable (JSONValue) -> Result<JSONValue, AdmissionFailure>
+    /// Members of the object that the typed model would drop: unknown fields, for `fieldValidation=Strict`.
+    public var unknownFields: @Sendable (JSONValue) -> [String]
 
     public init(group: String, version: String, kind: String, plural: String, shortNames: [String] = [],
                 categories: [String] = [], namespaced: Bool, subresources: Set<String> = [],
                 nameRule: NameRule = .dns1123Subdomain, builtin: Bool = false, selectableFields: [String] = [],
                 fieldLabels: @escaping @Sendable (JSONValue) -> [String: String] = { _ in [:] },
-                admit: @escaping @Sendable (JSONValue) -> Result<JSONValue, AdmissionFailure> = { .success($0) }) {
+                admit: @escaping @Sendable (JSONValue) -> Result<JSONValue, AdmissionFailure> = { .success($0) },
+                unknownFields: @escaping @Sendable (JSONValue) -> [String] = { _ in [] }) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -41,6 +44,7 @@ public struct ResourceDescriptor: Sendable {
         self.selectableFields = selectableFields
         self.fieldLabels = fieldLabels
         self.admit = admit
+        self.unknownFields = unknownFields
     }
 
     public var groupResource: GroupResource { GroupResource(group: group, resource: plural) }

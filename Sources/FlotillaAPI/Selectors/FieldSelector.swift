@@ -4,6 +4,12 @@ public struct FieldSelector: Sendable, Hashable, CustomStringConvertible {
         public var field: String
         public var negated: Bool
         public var value: String
+
+        public init(field: String, negated: Bool, value: String) {
+            self.field = field
+            self.negated = negated
+            self.value = value
+        }
     }
 
     public var requirements: [Requirement]

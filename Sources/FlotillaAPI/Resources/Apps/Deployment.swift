@@ -15,7 +15,7 @@ public struct Deployment: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "apps", version: "v1", kind: "Deployment", plural: "deployments", shortNames: ["deploy"],
-        categories: ["all"], namespaced: true, subresources: ["status", "scale"], builtin: true, admit: Deployment.admit)
+        categories: ["all"], namespaced: true, subresources: ["status", "scale"], builtin: true, admit: Deployment.admit, unknownFields: Deployment.unknownFieldPaths)
 
     public mutating func setDefaults() {
         if spec.replicas == nil { spec.replicas = 1 }

@@ -15,7 +15,7 @@ public struct ConfigMap: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", shortNames: ["cm"], namespaced: true,
-        builtin: true, admit: ConfigMap.admit)
+        builtin: true, admit: ConfigMap.admit, unknownFields: ConfigMap.unknownFieldPaths)
 
     public func validate() -> [FieldError] {
         var errors = validateDataKeys(Array((data ?? [:]).keys), path: FieldPath("data"))

@@ -47,7 +47,7 @@ public struct Event: APIObject {
                 "source": event["source"]?["component"]?.stringValue ?? "",
             ]
         },
-        admit: Event.admit)
+        admit: Event.admit, unknownFields: Event.unknownFieldPaths)
 
     public func validate() -> [FieldError] {
         var errors: [FieldError] = []

@@ -15,7 +15,7 @@ public struct Namespace: APIObject {
         group: "", version: "v1", kind: "Namespace", plural: "namespaces", shortNames: ["ns"], namespaced: false,
         subresources: ["status"], nameRule: .dns1123Label, builtin: true, selectableFields: ["status.phase"],
         fieldLabels: { ["status.phase": $0["status"]?["phase"]?.stringValue ?? ""] },
-        admit: Namespace.admit)
+        admit: Namespace.admit, unknownFields: Namespace.unknownFieldPaths)
 
     public mutating func setDefaults() {
         if status?.phase == nil { status = NamespaceStatus(phase: "Active") }

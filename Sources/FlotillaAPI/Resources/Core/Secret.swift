@@ -19,7 +19,7 @@ public struct Secret: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "", version: "v1", kind: "Secret", plural: "secrets", namespaced: true, builtin: true,
-        selectableFields: ["type"], fieldLabels: { ["type": $0["type"]?.stringValue ?? ""] }, admit: Secret.admit)
+        selectableFields: ["type"], fieldLabels: { ["type": $0["type"]?.stringValue ?? ""] }, admit: Secret.admit, unknownFields: Secret.unknownFieldPaths)
 
     public mutating func setDefaults() {
         if type == nil { type = "Opaque" }

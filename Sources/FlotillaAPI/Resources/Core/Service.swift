@@ -14,7 +14,7 @@ public struct Service: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "", version: "v1", kind: "Service", plural: "services", shortNames: ["svc"], categories: ["all"],
-        namespaced: true, subresources: ["status"], nameRule: .dns1035Label, builtin: true, admit: Service.admit)
+        namespaced: true, subresources: ["status"], nameRule: .dns1035Label, builtin: true, admit: Service.admit, unknownFields: Service.unknownFieldPaths)
 
     public mutating func setDefaults() {
         if spec == nil { spec = ServiceSpec() }

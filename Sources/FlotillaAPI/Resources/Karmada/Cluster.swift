@@ -24,7 +24,7 @@ public struct Cluster: APIObject {
                 "spec.zone": cluster["spec"]?["zone"]?.stringValue ?? "",
             ]
         },
-        admit: Cluster.admit)
+        admit: Cluster.admit, unknownFields: Cluster.unknownFieldPaths)
 
     public func validate() -> [FieldError] {
         var errors: [FieldError] = []

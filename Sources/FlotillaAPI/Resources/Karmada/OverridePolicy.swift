@@ -13,7 +13,7 @@ public struct OverridePolicy: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "OverridePolicy", plural: "overridepolicies",
-        shortNames: ["op"], categories: ["karmada-io"], namespaced: true, admit: OverridePolicy.admit)
+        shortNames: ["op"], categories: ["karmada-io"], namespaced: true, admit: OverridePolicy.admit, unknownFields: OverridePolicy.unknownFieldPaths)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
@@ -33,7 +33,7 @@ public struct ClusterOverridePolicy: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "ClusterOverridePolicy", plural: "clusteroverridepolicies",
-        shortNames: ["cop"], categories: ["karmada-io"], namespaced: false, admit: ClusterOverridePolicy.admit)
+        shortNames: ["cop"], categories: ["karmada-io"], namespaced: false, admit: ClusterOverridePolicy.admit, unknownFields: ClusterOverridePolicy.unknownFieldPaths)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }

@@ -13,7 +13,7 @@ public struct PropagationPolicy: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "PropagationPolicy", plural: "propagationpolicies",
-        shortNames: ["pp"], categories: ["karmada-io"], namespaced: true, admit: PropagationPolicy.admit)
+        shortNames: ["pp"], categories: ["karmada-io"], namespaced: true, admit: PropagationPolicy.admit, unknownFields: PropagationPolicy.unknownFieldPaths)
 
     public mutating func setDefaults() { spec.setDefaults() }
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
@@ -35,7 +35,7 @@ public struct ClusterPropagationPolicy: APIObject {
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "ClusterPropagationPolicy",
         plural: "clusterpropagationpolicies", shortNames: ["cpp"], categories: ["karmada-io"], namespaced: false,
-        admit: ClusterPropagationPolicy.admit)
+        admit: ClusterPropagationPolicy.admit, unknownFields: ClusterPropagationPolicy.unknownFieldPaths)
 
     public mutating func setDefaults() { spec.setDefaults() }
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }

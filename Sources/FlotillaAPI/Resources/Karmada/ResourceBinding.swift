@@ -15,7 +15,7 @@ public struct ResourceBinding: APIObject {
     public static let descriptor = ResourceDescriptor(
         group: "work.karmada.io", version: "v1alpha2", kind: "ResourceBinding", plural: "resourcebindings",
         shortNames: ["rb"], categories: ["karmada-io"], namespaced: true, subresources: ["status"],
-        admit: ResourceBinding.admit)
+        admit: ResourceBinding.admit, unknownFields: ResourceBinding.unknownFieldPaths)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
@@ -37,7 +37,7 @@ public struct ClusterResourceBinding: APIObject {
     public static let descriptor = ResourceDescriptor(
         group: "work.karmada.io", version: "v1alpha2", kind: "ClusterResourceBinding", plural: "clusterresourcebindings",
         shortNames: ["crb"], categories: ["karmada-io"], namespaced: false, subresources: ["status"],
-        admit: ClusterResourceBinding.admit)
+        admit: ClusterResourceBinding.admit, unknownFields: ClusterResourceBinding.unknownFieldPaths)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }

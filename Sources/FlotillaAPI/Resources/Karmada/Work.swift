@@ -14,7 +14,7 @@ public struct Work: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "work.karmada.io", version: "v1alpha1", kind: "Work", plural: "works", shortNames: ["wk"],
-        categories: ["karmada-io"], namespaced: true, subresources: ["status"], admit: Work.admit)
+        categories: ["karmada-io"], namespaced: true, subresources: ["status"], admit: Work.admit, unknownFields: Work.unknownFieldPaths)
 
     /// The execution namespace for a member cluster.
     public static func executionNamespace(forCluster cluster: String) -> String { "karmada-es-\(cluster)" }

@@ -1,0 +1,126 @@
+import HummingbirdCore
+import FlotillaAPI
+import FlotillaStore
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+
+/// How to run an API server.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (tests); the bound port is reported through `onRunning`.
+    public var port: Int
+    public var tls: Bool
+    /// Extra names for the serving certificate besides localhost, 127.0.0.1 and ::1.
+    public var extraNames: [String]
+    public var bookmarkInterval: Duration
+
+    public init(host: String = "127.0.0.1", port: Int = 6443, tls: Bool = true, extraNames: [String] = [],
+                bookmarkInterval: Duration = .seconds(5)) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.extraNames = extraNames
+        self.bookmarkInterval = bookmarkInterval
+    }
+}
+
+/// The Flotilla control-plane API server: a Kubernetes-compatible HTTPS API over a `Store`.
+public struct APIServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: any Store
+    public let registry: ResourceRegistry
+    public let data: DataDirectory
+    public let metrics: ServerMetrics
+    let clock: any TimeSource
+    let logger: Logger
+    let ready = ReadyFlag()
+
+    public init(configuration: ServerConfiguration, data: DataDirectory, store: any Store,
+                registry: ResourceRegistry = .controlPlane, clock: any TimeSource = SystemTimeSource(),
+                metrics: ServerMetrics = ServerMetrics(), logger: Logger = Logger(label: "flotilla.apiserver")) {
+        self.configuration = configuration
+        self.data = data
+        self.store = store
+        self.registry = registry
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The namespaces every control plane has.
+    public static let systemNamespaces = ["default", "kube-system", "kube-public", "karmada-system", "karmada-cluster"]
+
+    /// Creates the system namespaces that are missing.
+    public func bootstrap() async throws {
+        for name in Self.systemNamespaces {
+            guard case .success(let namespace) = Namespace.descriptor.admit(Namespace(name: name).json()) else { continue }
+            do {
+                _ = try await store.create(Namespace.descriptor.groupResource, namespace, options: .none)
+            } catch {
+                if error.reason != .alreadyExists { throw error }
+            }
+        }
+        ready.set()
+    }
+
+    func tlsConfiguration() throws -> TLSConfiguration {
+        let serving = try data.authority.issueServing(
+            dnsNames: ["localhost"] + configuration.extraNames.filter { CertificateAuthority.ipBytes($0) == nil },
+            ipAddresses: ["127.0.0.1", "::1"] + configuration.extraNames.filter { CertificateAuthority.ipBytes($0) != nil }
+                + (configuration.host == "0.0.0.0" || configuration.host == "::" ? [] : [configuration.host]))
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(serving.certificatePEM.utf8), format: .pem))],
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(serving.keyPEM.utf8), format: .pem)))
+        // Client certificates are optional (tokens are the other way in) but, when presented, must chain to our CA.
+        tls.certificateVerification = .optionalVerification
+        tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(data.authority.certificatePEM.utf8), format: .pem)])
+        tls.applicationProtocols = ["http/1.1"]
+        return tls
+    }
+
+    /// The Hummingbird application. `onRunning` receives the bound port once the server listens.
+    public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let ready = self.ready
+        let scheme = configuration.tls ? "https" : "http"
+        let handler = APIHandler(
+            store: store, registry: registry, authenticator: Authenticator(tokens: data.tokens), authorizer: Authorizer(),
+            metrics: metrics, clock: clock, version: VersionInfo(flotillaVersion: FlotillaVersion.current),
+            isReady: { ready.isSet }, bookmarkInterval: configuration.bookmarkInterval,
+            serverAddress: "\(configuration.host):\(configuration.port)", logger: logger)
+        let server: HTTPServerBuilder = configuration.tls ? try .tls(.http1(), tlsConfiguration: tlsConfiguration()) : .http1()
+        let data = self.data
+        let host = configuration.host
+        let logger = self.logger
+        return Application(
+            responder: handler, server: server,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "flotilla"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let urlHost = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "127.0.0.1" : host)
+                do {
+                    try data.writeKubeconfigs(server: "\(scheme)://\(urlHost):\(port)")
+                } catch {
+                    logger.error("cannot write kubeconfigs", metadata: ["error": "\(error)"])
+                }
+                await onRunning(port)
+            },
+            logger: logger)
+    }
+}
+
+/// Set once the store is open and bootstrapped; `/readyz` reports it.
+final class ReadyFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+public enum FlotillaVersion {
+    public static let current = "0.2.0"
+}

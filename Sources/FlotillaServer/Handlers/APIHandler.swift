@@ -1,0 +1,159 @@
+import FlotillaAPI
+import FlotillaStore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The Kubernetes-compatible API: one responder that parses the path, authenticates, authorizes and dispatches.
+/// Every failure leaves through `Responses.error`, the one place errors become `Status` objects.
+public struct APIHandler: HTTPResponder {
+    public typealias Context = FlotillaRequestContext
+
+    /// The Kubernetes API server's request body limit.
+    public static let maxBodyBytes = 3 * 1024 * 1024
+
+    let store: any Store
+    let registry: ResourceRegistry
+    let authenticator: Authenticator
+    let authorizer: Authorizer
+    let metrics: ServerMetrics
+    let clock: any TimeSource
+    let version: VersionInfo
+    let isReady: @Sendable () -> Bool
+    let bookmarkInterval: Duration
+    let serverAddress: String
+    let logger: Logger
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let label = MetricLabel()
+        let response: Response
+        do {
+            response = try await handle(request, context: context, label: label)
+        } catch let error as APIError {
+            response = Responses.error(error)
+        } catch {
+            // Never leak internals to the client; the log has the details.
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            response = Responses.error(.internalError())
+        }
+        metrics.recordRequest(verb: label.verb, resource: label.resource, code: Int(response.status.code),
+            duration: ContinuousClock.now - started)
+        return response
+    }
+
+    func isNamespaced(_ group: String, _ version: String, _ plural: String) -> Bool {
+        registry.descriptor(group: group, version: version, plural: plural)?.namespaced ?? false
+    }
+
+    func handle(_ request: Request, context: Context, label: MetricLabel) async throws -> Response {
+        let route = APIRoute.parse(path: request.uri.path, isNamespaced: isNamespaced)
+        switch route {
+        case .version:
+            label.set("get", "version")
+            return Responses.json(version.json)
+        case .health(let name):
+            label.set("get", name)
+            if name == "readyz", !isReady() { return Responses.plain("[-]store not ready\nreadyz check failed\n", status: .internalServerError) }
+            return Responses.plain("ok")
+        default:
+            break
+        }
+
+        guard let user = await authenticator.authenticate(request, channel: context.channel) else {
+            throw APIError(.unauthorized, "Unauthorized")
+        }
+        let query = RequestOptions(uri: request.uri)
+        let verb = Self.verb(method: request.method, route: route, watch: query.isWatch)
+        label.verb = verb
+        if case .resource(let path) = route { label.resource = path.subresource.map { "\(path.plural)/\($0)" } ?? path.plural }
+        guard authorizer.allows(user, verb: verb) else {
+            let target: String
+            if case .resource(let path) = route {
+                target = "resource \"\(label.resource)\" in API group \"\(path.group)\"" + (path.namespace.map { " in the namespace \"\($0)\"" } ?? "")
+            } else {
+                target = "path \"\(request.uri.path)\""
+            }
+            throw APIError.forbidden("\(label.resource.isEmpty ? "path" : label.resource) is forbidden: User \"\(user.name)\" cannot \(verb) \(target)")
+        }
+
+        let accept = request.headers[.accept]
+        switch route {
+        case .metrics:
+            return Responses.plain(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        case .openAPIV2:
+            // An empty protobuf document: kubectl then trusts the server's validation (see the reference, §3).
+            return Response(status: .ok, headers: [.contentType: MediaTypes.openAPIProtobuf], body: .init())
+        case .openAPIV3, .notFound:
+            throw APIError(.notFound, "the server could not find the requested resource")
+        case .coreRoot:
+            return Discovery(registry: registry).respondRoot(core: true, accept: accept, serverAddress: serverAddress)
+        case .groupsRoot:
+            return Discovery(registry: registry).respondRoot(core: false, accept: accept, serverAddress: serverAddress)
+        case .group(let group):
+            let discovery = Discovery(registry: registry)
+            guard discovery.groups.contains(group) else { throw APIError(.notFound, "the server could not find the requested resource") }
+            return Responses.json(discovery.groupDocument(group))
+        case .groupVersion(let group, let version):
+            guard let list = Discovery(registry: registry).resourceList(group: group, version: version) else {
+                throw APIError(.notFound, "the server could not find the requested resource")
+            }
+            return Responses.json(list)
+        case .resource(let path):
+            guard MediaTypes.acceptsJSON(accept) else {
+                throw APIError(.notAcceptable, "only application/json and application/yaml responses are supported")
+            }
+            guard let descriptor = registry.descriptor(group: path.group, version: path.version, plural: path.plural),
+                path.subresource.map({ descriptor.subresources.contains($0) }) ?? true
+            else {
+                throw APIError(.notFound, "the server could not find the requested resource")
+            }
+            let handler = ResourceHandler(descriptor: descriptor, path: path, store: store, registry: registry, clock: clock,
+                metrics: metrics, bookmarkInterval: bookmarkInterval, logger: logger)
+            return try await handler.handle(verb: verb, request: request, query: query, accept: accept)
+        case .version, .health:
+            throw APIError(.notFound, "the server could not find the requested resource")
+        }
+    }
+
+    static func verb(method: HTTPRequest.Method, route: APIRoute, watch: Bool) -> String {
+        guard case .resource(let path) = route else { return method == .get ? "get" : method.rawValue.lowercased() }
+        switch method {
+        case .get, .head:
+            if watch { return "watch" }
+            return path.name == nil ? "list" : "get"
+        case .post: return "create"
+        case .put: return "update"
+        case .patch: return "patch"
+        case .delete: return path.name == nil ? "deletecollection" : "delete"
+        default: return method.rawValue.lowercased()
+        }
+    }
+}
+
+/// What `/version` reports. The minor version decides which bundled kubectl the Google Cloud SDK dispatcher runs.
+public struct VersionInfo: Sendable {
+    public var major = "1"
+    public var minor = "30"
+    public var flotillaVersion: String
+
+    public init(flotillaVersion: String) { self.flotillaVersion = flotillaVersion }
+
+    var json: JSONValue {
+        ["major": .string(major), "minor": .string(minor), "gitVersion": .string("v\(major).\(minor).0-flotilla.\(flotillaVersion)"),
+         "gitCommit": "", "gitTreeState": "clean", "buildDate": "2026-11-28T00:00:00Z", "goVersion": "swift6",
+         "compiler": "swiftc", "platform": "linux/amd64"]
+    }
+}
+
+/// The verb and resource a request is counted under, filled in as the request is understood.
+final class MetricLabel: @unchecked Sendable {
+    // Only the request's own task touches it, sequentially; no lock is needed.
+    var verb = "unknown"
+    var resource = ""
+    func set(_ verb: String, _ resource: String) {
+        self.verb = verb
+        self.resource = resource
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import FlotillaAPI
+import FlotillaServer
+import FlotillaStore
+import Foundation
+import Hummingbird
+
+/// `flotilla serve`: the Kubernetes-compatible control-plane API on an embedded SQLite store.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the control-plane API server (HTTPS; kubectl and the Python client work against it).",
+        discussion: """
+            On first start it creates a CA, a serving certificate, tokens and DIR/admin.kubeconfig; later starts reuse \
+            them and the stored objects. Stop it with Ctrl-C (SIGINT) or SIGTERM.
+              kubectl --kubeconfig DIR/admin.kubeconfig get clusters
+            """
+    )
+
+    @Option(help: "Directory for the store, certificates, tokens and kubeconfigs.")
+    var dataDir: String = "flotilla-data"
+
+    @Option(help: "Address to listen on.")
+    var bind: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port: Int = 6443
+
+    @Flag(help: "Serve plain HTTP instead of HTTPS (kubectl sends no credentials over HTTP).")
+    var insecureHTTP = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.logger("flotilla.apiserver")
+        let data = try DataDirectory.prepare(URL(fileURLWithPath: dataDir))
+        let store = try ResourceStore.sqlite(path: data.storePath)
+        let server = APIServer(configuration: ServerConfiguration(host: bind, port: port, tls: !insecureHTTP),
+            data: data, store: store, logger: logger)
+        try await server.bootstrap()
+        let app = try server.makeApplication { port in
+            logger.notice("serving", metadata: ["port": "\(port)", "kubeconfig": "\(data.adminKubeconfig.path)"])
+            print("Flotilla API server listening on \(bind):\(port)")
+            print("  kubectl --kubeconfig \(data.adminKubeconfig.path) get clusters")
+        }
+        try await app.runService()
+        logger.notice("stopped")
+    }
+}
