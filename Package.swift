@@ -75,6 +75,19 @@ let package = Package(
             dependencies: ["FlotillaAPI", "FlotillaStore"],
             path: "Tests/StoreCrashWriter"
         ),
+        // Starts real servers on loopback for the server and compatibility tests.
+        .target(
+            name: "FlotillaTestSupport",
+            dependencies: [
+                "FlotillaAPI", "FlotillaStore", "FlotillaServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/FlotillaTestSupport"
+        ),
         .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI"]),
         .testTarget(
             name: "FlotillaStoreTests",
@@ -83,17 +96,14 @@ let package = Package(
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaServer",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Drives real kubectl (1.27 and 1.33) and the official Python client against a server the test starts.
         .testTarget(
             name: "CompatTests",
-            dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaServer",
-            ],
+            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport"],
             resources: [.copy("python")]
         ),
     ],

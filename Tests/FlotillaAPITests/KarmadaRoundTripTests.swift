@@ -9,8 +9,14 @@ import Testing
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("manifests/examples")
 
+    /// Every YAML file below manifests/examples, as a path relative to it.
     static var files: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: examples.path)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+        let enumerator = FileManager.default.enumerator(atPath: examples.path)
+        var found: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            if path.hasSuffix(".yaml") { found.append(path) }
+        }
+        return found.sorted()
     }
 
     /// `input` is contained in `output`: same scalars, arrays of the same length, objects with at least its keys.
@@ -37,7 +43,7 @@ import Testing
     }
 
     @Test func thereAreRealisticExamples() {
-        #expect(Self.files.count >= 5)
+        #expect(Self.files.count >= 7)
     }
 
     @Test(arguments: files)
@@ -78,10 +84,11 @@ import Testing
         #expect(fallback.spec.placement?.clusterAffinities?.map(\.affinityName) == ["edge-first", "cloud-backup"])
         #expect(fallback.spec.placement?.clusterAffinities?.first?.overflowAffinities?.first?.affinityName == "regional")
 
-        let clusters = try YAMLCodec.decodeDocuments(String(contentsOf: Self.examples.appendingPathComponent("clusters.yaml"), encoding: .utf8))
-        let edge = try Cluster(json: clusters[0])
+        let reported = try YAMLCodec.decode(String(contentsOf: Self.examples.appendingPathComponent("with-status/cluster-status.yaml"), encoding: .utf8))
+        let edge = try Cluster(json: reported)
         #expect(edge.isReady)
         #expect(edge.status?.resourceSummary?.allocatable?["memory"] == (try Quantity(parsing: "96Gi")))
+        let clusters = try YAMLCodec.decodeDocuments(String(contentsOf: Self.examples.appendingPathComponent("clusters.yaml"), encoding: .utf8))
         #expect(try Cluster(json: clusters[1]).spec.allZones == ["tokyo-b"])
     }
 

@@ -24,6 +24,10 @@ struct ResourceHandler {
         if descriptor.namespaced, path.namespace == nil, !["list", "watch", "deletecollection"].contains(verb) {
             throw APIError(.notFound, "the server could not find the requested resource")
         }
+        let needsName = ["get", "update", "patch", "delete"].contains(verb)
+        if needsName != (path.name != nil), verb != "watch" {
+            throw APIError(.methodNotAllowed, "the server does not allow this method on the requested resource")
+        }
         if path.subresource == "scale" { return try await handleScale(verb: verb, request: request, query: query) }
         let shape = MediaTypes.shape(accept: accept, includeObject: query["includeObject"])
         switch verb {

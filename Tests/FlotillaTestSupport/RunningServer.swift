@@ -1,0 +1,51 @@
+import FlotillaAPI
+import FlotillaServer
+import FlotillaStore
+import Foundation
+import Hummingbird
+
+/// An API server started for a test on an ephemeral loopback port, with its own data directory.
+public final class RunningServer: Sendable {
+    public let port: Int
+    public let data: DataDirectory
+    public let store: any Store
+    public let baseURL: String
+    let task: Task<Void, any Error>
+
+    /// Starts a server. With `dataDirectory` set, the SQLite store there is used (for restart tests);
+    /// otherwise a fresh temporary directory with an in-memory store.
+    public static func start(dataDirectory: URL? = nil, tls: Bool = true, bookmarkInterval: Duration = .milliseconds(200))
+        async throws -> RunningServer
+    {
+        let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString)")
+        let data = try DataDirectory.prepare(directory)
+        let store: any Store = dataDirectory == nil ? ResourceStore.memory() : try ResourceStore.sqlite(path: data.storePath)
+        let server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: tls, bookmarkInterval: bookmarkInterval),
+            data: data, store: store)
+        try await server.bootstrap()
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = try server.makeApplication { port in continuation.yield(port) }
+        let task = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestServerError.didNotStart }
+        return RunningServer(port: port, data: data, store: store, baseURL: "\(tls ? "https" : "http")://127.0.0.1:\(port)", task: task)
+    }
+
+    init(port: Int, data: DataDirectory, store: any Store, baseURL: String, task: Task<Void, any Error>) {
+        self.port = port
+        self.data = data
+        self.store = store
+        self.baseURL = baseURL
+        self.task = task
+    }
+
+    /// Stops the server and waits until it has shut down.
+    public func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
+
+public enum TestServerError: Error {
+    case didNotStart
+}
