@@ -40,8 +40,12 @@ struct ServeCommand: AsyncParsableCommand {
         try await server.bootstrap()
         let app = try server.makeApplication { port in
             logger.notice("serving", metadata: ["port": "\(port)", "kubeconfig": "\(data.adminKubeconfig.path)"])
-            print("Flotilla API server listening on \(bind):\(port)")
-            print("  kubectl --kubeconfig \(data.adminKubeconfig.path) get clusters")
+            // Written unbuffered: scripts and `flotilla bench apiserver` read the port from this line.
+            FileHandle.standardOutput.write(Data("""
+                Flotilla API server listening on \(bind):\(port)
+                  kubectl --kubeconfig \(data.adminKubeconfig.path) get clusters
+
+                """.utf8))
         }
         try await app.runService()
         logger.notice("stopped")
