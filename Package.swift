@@ -107,7 +107,7 @@ let package = Package(
         // Drives real kubectl (1.27 and 1.33) and the official Python client against a server the test starts.
         .testTarget(
             name: "CompatTests",
-            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport"],
+            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport", "flotilla"],
             resources: [.copy("python")]
         ),
     ],

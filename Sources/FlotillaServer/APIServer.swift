@@ -19,9 +19,12 @@ public struct ServerConfiguration: Sendable {
     /// Extra names for the serving certificate besides localhost, 127.0.0.1 and ::1.
     public var extraNames: [String]
     public var bookmarkInterval: Duration
+    /// Non-watch requests served at once before new ones get 429 (kube-apiserver's default is 400).
+    public var maxRequestsInflight: Int
 
     public init(host: String = "127.0.0.1", port: Int = 6443, tls: Bool = true, extraNames: [String] = [],
-                bookmarkInterval: Duration = .seconds(5)) {
+                bookmarkInterval: Duration = .seconds(5), maxRequestsInflight: Int = 400) {
+        self.maxRequestsInflight = maxRequestsInflight
         self.host = host
         self.port = port
         self.tls = tls
@@ -40,6 +43,11 @@ public struct APIServer: Sendable {
     let clock: any TimeSource
     let logger: Logger
     let ready = ReadyFlag()
+    /// Open watches; `watchDrainer` ends them on graceful shutdown.
+    public let watches = WatchRegistry()
+
+    /// Run beside the application in a `ServiceGroup`, listed after it (see `WatchDrainer`).
+    public var watchDrainer: WatchDrainer { WatchDrainer(registry: watches) }
 
     public init(configuration: ServerConfiguration, data: DataDirectory, store: any Store,
                 registry: ResourceRegistry = .controlPlane, clock: any TimeSource = SystemTimeSource(),
@@ -92,7 +100,8 @@ public struct APIServer: Sendable {
             store: store, registry: registry, authenticator: Authenticator(tokens: data.tokens), authorizer: Authorizer(),
             metrics: metrics, clock: clock, version: VersionInfo(flotillaVersion: FlotillaVersion.current),
             isReady: { ready.isSet }, bookmarkInterval: configuration.bookmarkInterval,
-            serverAddress: "\(configuration.host):\(configuration.port)", logger: logger)
+            serverAddress: "\(configuration.host):\(configuration.port)", logger: logger,
+            inflight: InflightLimiter(limit: configuration.maxRequestsInflight), watches: watches)
         let server: HTTPServerBuilder = configuration.tls ? try .tls(.http1(), tlsConfiguration: tlsConfiguration()) : .http1()
         let data = self.data
         let host = configuration.host

@@ -137,6 +137,24 @@ let oneContainerDeployment = """
         let describe = try await kubectl.run(["describe", "deploy", "mobile-game", "-n", "games"])
         #expect(describe.status == 0 && describe.stdout.contains("Replicas:"), "\(describe.combined)")
         #expect(try await kubectl.run(["describe", "pp", "game-divided", "-n", "games"]).stdout.contains("Conflict Resolution:"))
+        // Events about an object (controllers will write them) show up in describe.
+        let uid = try await kubectl.run(["get", "pp", "game-divided", "-n", "games", "-o", "jsonpath={.metadata.uid}"]).stdout
+        let event = """
+            apiVersion: v1
+            kind: Event
+            metadata: {name: game-divided.scheduled, namespace: games}
+            involvedObject: {apiVersion: policy.karmada.io/v1alpha1, kind: PropagationPolicy, name: game-divided, namespace: games, uid: \(uid)}
+            type: Normal
+            reason: ApplyPolicySucceed
+            message: Apply policy(games/game-divided) succeed
+            source: {component: flotilla-controller-manager}
+            firstTimestamp: "2026-11-28T00:00:00Z"
+            lastTimestamp: "2026-11-28T00:00:00Z"
+            count: 1
+            """
+        #expect(try await kubectl.run(["apply", "-f", "-"], stdin: event).status == 0)
+        let described = try await kubectl.run(["describe", "pp", "game-divided", "-n", "games"])
+        #expect(described.stdout.contains("ApplyPolicySucceed"), "\(described.combined)")
 
         // A stale --resource-version is a 409.
         let stale = try await kubectl.run(["label", "pp", "game-divided", "-n", "games", "tier=cloud", "--overwrite", "--resource-version=1"])

@@ -14,13 +14,14 @@ public final class RunningServer: Sendable {
 
     /// Starts a server. With `dataDirectory` set, the SQLite store there is used (for restart tests);
     /// otherwise a fresh temporary directory with an in-memory store.
-    public static func start(dataDirectory: URL? = nil, tls: Bool = true, bookmarkInterval: Duration = .milliseconds(200))
-        async throws -> RunningServer
+    public static func start(dataDirectory: URL? = nil, tls: Bool = true, bookmarkInterval: Duration = .milliseconds(200),
+                             maxRequestsInflight: Int = 400) async throws -> RunningServer
     {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString)")
         let data = try DataDirectory.prepare(directory)
         let store: any Store = dataDirectory == nil ? ResourceStore.memory() : try ResourceStore.sqlite(path: data.storePath)
-        let server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: tls, bookmarkInterval: bookmarkInterval),
+        let server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: tls,
+            bookmarkInterval: bookmarkInterval, maxRequestsInflight: maxRequestsInflight),
             data: data, store: store)
         try await server.bootstrap()
         let (ports, continuation) = AsyncStream<Int>.makeStream()

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// The Kubernetes-compatible API: one responder that parses the path, authenticates, authorizes and dispatches.
 /// Every failure leaves through `Responses.error`, the one place errors become `Status` objects.
@@ -24,6 +25,10 @@ public struct APIHandler: HTTPResponder {
     let bookmarkInterval: Duration
     let serverAddress: String
     let logger: Logger
+    /// Requests in flight (watches excepted) beyond which the server answers 429, as kube-apiserver's
+    /// max-requests-inflight does, instead of queueing without bound.
+    let inflight: InflightLimiter
+    let watches: WatchRegistry
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
@@ -66,6 +71,11 @@ public struct APIHandler: HTTPResponder {
         }
         let query = RequestOptions(uri: request.uri)
         let verb = Self.verb(method: request.method, route: route, watch: query.isWatch)
+        guard verb == "watch" || inflight.enter() else {
+            throw APIError(.tooManyRequests, "Too many requests, please try again later.",
+                details: StatusDetails(retryAfterSeconds: 1))
+        }
+        defer { if verb != "watch" { inflight.leave() } }
         label.verb = verb
         if case .resource(let path) = route { label.resource = path.subresource.map { "\(path.plural)/\($0)" } ?? path.plural }
         guard authorizer.allows(user, verb: verb) else {
@@ -110,7 +120,7 @@ public struct APIHandler: HTTPResponder {
                 throw APIError(.notFound, "the server could not find the requested resource")
             }
             let handler = ResourceHandler(descriptor: descriptor, path: path, store: store, registry: registry, clock: clock,
-                metrics: metrics, bookmarkInterval: bookmarkInterval, logger: logger)
+                metrics: metrics, bookmarkInterval: bookmarkInterval, logger: logger, channel: context.channel, watches: watches)
             return try await handler.handle(verb: verb, request: request, query: query, accept: accept)
         case .version, .health:
             throw APIError(.notFound, "the server could not find the requested resource")
@@ -156,4 +166,23 @@ final class MetricLabel: @unchecked Sendable {
         self.verb = verb
         self.resource = resource
     }
+}
+
+/// Counts requests in flight against a limit.
+final class InflightLimiter: Sendable {
+    let limit: Int
+    private let count = Mutex(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot, or returns false when all are taken.
+    func enter() -> Bool {
+        count.withLock { value in
+            guard value < limit else { return false }
+            value += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
 }

@@ -34,10 +34,14 @@ extension ResourceHandler {
         let clock = self.clock
         let metrics = self.metrics
         let descriptor = self.descriptor
+        let channel = self.channel
+        let registry = self.watches
         let body = ResponseBody { writer in
             metrics.watches.increment()
             defer { metrics.watches.decrement() }
             let (items, continuation) = AsyncStream<WatchItem>.makeStream()
+            let registration = registry.register { continuation.finish() }
+            defer { registry.unregister(registration) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await event in stream { continuation.yield(.event(event)) }
@@ -55,6 +59,9 @@ extension ResourceHandler {
                         continuation.finish()
                     }
                 }
+                // A client that goes away ends its watch now, not at the next event. (A callback, not an awaited
+                // future: `EventLoopFuture.get()` ignores cancellation and would hold the group open.)
+                channel?.closeFuture.whenComplete { _ in continuation.finish() }
                 var lastRevision = startRevision
                 for await item in items {
                     switch item {

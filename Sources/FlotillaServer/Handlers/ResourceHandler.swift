@@ -3,6 +3,7 @@ import FlotillaStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// REST semantics for one resource request: get, list, watch, create, update, patch, delete, deletecollection,
 /// and the status and scale subresources.
@@ -15,6 +16,9 @@ struct ResourceHandler {
     let metrics: ServerMetrics
     let bookmarkInterval: Duration
     let logger: Logger
+    /// The client's connection, so a watch can end when it closes.
+    let channel: (any Channel)?
+    let watches: WatchRegistry
 
     var resource: GroupResource { descriptor.groupResource }
     var hasStatus: Bool { descriptor.subresources.contains("status") }

@@ -4,6 +4,7 @@ import FlotillaServer
 import FlotillaStore
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 
 /// `flotilla serve`: the Kubernetes-compatible control-plane API on an embedded SQLite store.
 struct ServeCommand: AsyncParsableCommand {
@@ -47,7 +48,12 @@ struct ServeCommand: AsyncParsableCommand {
 
                 """.utf8))
         }
-        try await app.runService()
+        // The drainer comes after the app: on SIGINT/SIGTERM it is told first and ends open watches, then the
+        // server drains its connections and stops.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         logger.notice("stopped")
     }
 }
