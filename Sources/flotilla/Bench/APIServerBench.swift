@@ -48,7 +48,7 @@ struct APIServerBench: AsyncParsableCommand {
             request.method = method
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Content-Type", value: method == .PATCH ? "application/merge-patch+json" : "application/json")
                 request.body = .bytes(ByteBuffer(bytes: body.serialized()))
             }
             let response = try await client.execute(request, timeout: .seconds(30))
@@ -58,9 +58,12 @@ struct APIServerBench: AsyncParsableCommand {
             ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name)], "data": ["k": .string(String(repeating: "v", count: 200))]]
         }
 
+        func progress(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
+        progress("server started on port \(port), idle RSS \(format(idleRSS, 1)) MB; creating 1,000 ConfigMaps")
         // 1,000 objects for LIST, one of them the GET target.
         for i in 0..<1000 { _ = try await send(.POST, configMaps, configMap("cm-\(i)")) }
 
+        progress("GET load: \(connections) connections for \(loadSeconds) s")
         // GET throughput: `connections` loops, each one request at a time on its keep-alive connection.
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(loadSeconds)
@@ -80,6 +83,7 @@ struct APIServerBench: AsyncParsableCommand {
         }
         let getRate = Double(count.withLock { $0 }) / seconds(clock.now - started)
 
+        progress("LIST of 1,000 objects, 100 times")
         var listSamples = LatencySamples()
         for _ in 0..<100 {
             let start = clock.now
@@ -87,6 +91,7 @@ struct APIServerBench: AsyncParsableCommand {
             if status == 200 { listSamples.add(clock.now - start) }
         }
 
+        progress("watch fan-out: \(watchers) watchers")
         let watch = try await watchFanOut(client: client, base: base, token: token, send: send)
         let busyRSS = residentMemoryMB(pid: process.processIdentifier)
         try await client.shutdown()
