@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "FlotillaAPI", targets: ["FlotillaAPI"]),
         .library(name: "FlotillaStore", targets: ["FlotillaStore"]),
         .library(name: "FlotillaServer", targets: ["FlotillaServer"]),
+        .library(name: "FlotillaScheduler", targets: ["FlotillaScheduler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
@@ -39,6 +40,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Pure: no I/O, no clock, no randomness beyond what the input carries.
+        .target(name: "FlotillaScheduler", dependencies: ["FlotillaAPI"]),
         .target(
             name: "FlotillaServer",
             dependencies: [
@@ -93,6 +96,7 @@ let package = Package(
             path: "Tests/FlotillaTestSupport"
         ),
         .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI"]),
+        .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaAPI", "FlotillaScheduler"]),
         .testTarget(
             name: "FlotillaStoreTests",
             dependencies: ["FlotillaAPI", "FlotillaStore", "StoreCrashWriter"]
