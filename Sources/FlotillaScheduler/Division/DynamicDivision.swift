@@ -1,0 +1,90 @@
+import FlotillaAPI
+
+/// Karmada's dynamic division (`assignByDynamicStrategy`): DynamicWeight (by available replicas) and Aggregated.
+///
+/// - *Fresh* mode (a user-triggered reschedule): weight = allocatable + previously assigned, all replicas divided
+///   from scratch.
+/// - *Steady* mode: scale-down divides the target by the previous replicas (proportional shrink); scale-up (or the
+///   first schedule) divides only the delta by free capacity and adds it to the previous result; equal keeps it.
+/// - Aggregated first reorders candidates (previously used first, capacity-descending within each part) and keeps
+///   the shortest prefix whose capacity covers the replicas being divided, so replicas land on as few clusters as
+///   possible.
+public enum DynamicDivision {
+    public struct Candidate: Sendable, Hashable {
+        public var name: String
+        /// Replicas that still fit (the estimator's answer).
+        public var allocatable: Int
+
+        public init(name: String, allocatable: Int) {
+            self.name = name
+            self.allocatable = allocatable
+        }
+    }
+
+    public enum Mode: Sendable {
+        case steady
+        case fresh
+    }
+
+    public struct Unschedulable: Error, Sendable, Equatable, CustomStringConvertible {
+        public var available: Int
+        public var description: String { "Clusters available replicas \(available) are not enough to schedule." }
+    }
+
+    public static func divide(_ replicas: Int, candidates: [Candidate], previous: [TargetCluster], mode: Mode,
+                              aggregated: Bool, bindingUID: String) throws(Unschedulable) -> [TargetCluster] {
+        let names = Set(candidates.map(\.name))
+        var scheduled: [String: Int] = [:]
+        for target in previous where names.contains(target.name) { scheduled[target.name, default: 0] += Int(target.replicas ?? 0) }
+        let assigned = scheduled.values.reduce(0, +)
+        let available = candidates.reduce(0) { $0 + $1.allocatable + scheduled[$1.name, default: 0] }
+        if available < replicas { throw Unschedulable(available: available) }
+
+        let weights: [Webster.Party]
+        let toDivide: Int
+        var base: [String: Int] = [:]
+        switch mode {
+        case .fresh:
+            weights = candidates.map { Webster.Party(name: $0.name, votes: Int64($0.allocatable + scheduled[$0.name, default: 0])) }
+            toDivide = replicas
+        case .steady where assigned > replicas:
+            weights = candidates.filter { scheduled[$0.name] != nil }.map { Webster.Party(name: $0.name, votes: Int64(scheduled[$0.name]!)) }
+            toDivide = replicas
+        case .steady where assigned < replicas:
+            weights = candidates.map { Webster.Party(name: $0.name, votes: Int64($0.allocatable)) }
+            toDivide = replicas - assigned
+            base = scheduled
+        default:
+            return result(scheduled)
+        }
+        let parties = aggregated ? aggregate(weights, needed: toDivide, usedBefore: Set(scheduled.keys)) : weights
+        var final = base
+        for party in Webster.apportion(toDivide, among: parties, bindingUID: bindingUID) {
+            final[party.name, default: 0] += party.seats
+        }
+        return result(final)
+    }
+
+    /// Previously used clusters first, each part by capacity descending (then name); the shortest prefix whose
+    /// capacity reaches `needed`.
+    static func aggregate(_ parties: [Webster.Party], needed: Int, usedBefore: Set<String>) -> [Webster.Party] {
+        let ordered = parties.sorted { a, b in
+            let aUsed = usedBefore.contains(a.name)
+            let bUsed = usedBefore.contains(b.name)
+            if aUsed != bUsed { return aUsed }
+            if a.votes != b.votes { return a.votes > b.votes }
+            return a.name < b.name
+        }
+        var prefix: [Webster.Party] = []
+        var capacity: Int64 = 0
+        for party in ordered where capacity < Int64(needed) {
+            prefix.append(party)
+            capacity += party.votes
+        }
+        return prefix
+    }
+
+    static func result(_ replicas: [String: Int]) -> [TargetCluster] {
+        replicas.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { TargetCluster(name: $0.key, replicas: Int32(clamping: $0.value)) }
+    }
+}
