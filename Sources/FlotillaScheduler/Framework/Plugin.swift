@@ -1,0 +1,24 @@
+import FlotillaAPI
+
+/// Why a filter rejected a cluster: the phrase Karmada prints after "N cluster(s) …".
+public struct FilterFailure: Sendable, Hashable {
+    public var plugin: String
+    public var reason: String
+}
+
+/// Decides whether a cluster can take the workload at all.
+public protocol FilterPlugin: Sendable {
+    var name: String { get }
+    func filter(_ context: SchedulingContext, _ cluster: Cluster) -> FilterFailure?
+}
+
+/// Ranks the clusters that passed: 0 (`minScore`) to 100 (`maxScore`).
+public protocol ScorePlugin: Sendable {
+    var name: String { get }
+    func score(_ context: SchedulingContext, _ cluster: Cluster) -> Int
+}
+
+public enum ClusterScore {
+    public static let min = 0
+    public static let max = 100
+}

@@ -1,0 +1,39 @@
+import FlotillaAPI
+
+/// What one scheduling attempt is about: the binding's request and its previous result. Pure data: the same
+/// context and clusters always give the same answer.
+public struct SchedulingContext: Sendable {
+    public var bindingUID: String
+    public var resource: ObjectReference
+    public var replicas: Int
+    public var replicaRequest: [String: Quantity]
+    public var placement: Placement
+    /// The previous `spec.clusters`.
+    public var previous: [TargetCluster]
+    /// A user-triggered reschedule (`rescheduleTriggeredAt` after `lastScheduledTime`): divide from scratch.
+    public var fresh: Bool
+
+    public init(bindingUID: String, resource: ObjectReference, replicas: Int, replicaRequest: [String: Quantity] = [:],
+                placement: Placement, previous: [TargetCluster] = [], fresh: Bool = false) {
+        self.bindingUID = bindingUID
+        self.resource = resource
+        self.replicas = replicas
+        self.replicaRequest = replicaRequest
+        self.placement = placement
+        self.previous = previous
+        self.fresh = fresh
+    }
+
+    /// From a ResourceBinding as the scheduler reads it.
+    public init(binding: ResourceBinding) {
+        let triggered = binding.spec.rescheduleTriggeredAt
+        let last = binding.status?.lastScheduledTime
+        self.init(bindingUID: binding.metadata.uid ?? "", resource: binding.spec.resource, replicas: Int(binding.spec.replicas ?? 0),
+            replicaRequest: binding.spec.replicaRequirements?.resourceRequest ?? [:], placement: binding.spec.placement ?? Placement(),
+            previous: binding.spec.clusters ?? [], fresh: triggered != nil && (last == nil || triggered! > last!))
+    }
+
+    func wasScheduled(on cluster: Cluster) -> Bool {
+        previous.contains { $0.name == cluster.metadata.name }
+    }
+}

@@ -1,0 +1,13 @@
+import FlotillaAPI
+
+/// `ClusterAffinity`: the placement's cluster affinity (or the first affinity group) must match.
+public struct ClusterAffinityFilter: FilterPlugin {
+    public let name = "ClusterAffinity"
+    public init() {}
+
+    public func filter(_ context: SchedulingContext, _ cluster: Cluster) -> FilterFailure? {
+        let affinity = context.placement.clusterAffinity ?? context.placement.clusterAffinities?.first?.affinity
+        guard let affinity, !affinity.matches(cluster) else { return nil }
+        return FilterFailure(plugin: name, reason: "cluster(s) did not match the placement cluster affinity constraint")
+    }
+}
