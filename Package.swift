@@ -67,6 +67,7 @@ let package = Package(
                 "FlotillaAPI",
                 "FlotillaStore",
                 "FlotillaServer",
+                "FlotillaScheduler",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

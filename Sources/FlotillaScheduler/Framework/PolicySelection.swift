@@ -1,0 +1,47 @@
+import FlotillaAPI
+
+/// Which (Cluster)PropagationPolicy claims a resource template, with Karmada's precedence: a namespaced
+/// PropagationPolicy before a ClusterPropagationPolicy; then higher `priority`; then the more specific match
+/// (name > label selector > apiVersion/kind only); then the lexicographically smaller policy name.
+public enum PolicySelection {
+    public struct Claim: Sendable {
+        public var policyName: String
+        public var policyNamespace: String?
+        public var spec: PropagationSpec
+    }
+
+    /// How specifically a selector matches: 3 = by name, 2 = by label selector, 1 = apiVersion/kind only, nil = no match.
+    static func specificity(_ selector: ResourceSelector, template: JSONValue) -> Int? {
+        guard selector.apiVersion == template.apiVersion, selector.kind == template.kind else { return nil }
+        if let namespace = selector.namespace, !namespace.isEmpty, namespace != (template.namespace ?? "") { return nil }
+        if let name = selector.name, !name.isEmpty { return name == template.name ? 3 : nil }
+        if let labels = selector.labelSelector { return labels.matches(template.labels) ? 2 : nil }
+        return 1
+    }
+
+    static func bestSpecificity(_ spec: PropagationSpec, template: JSONValue) -> Int? {
+        spec.resourceSelectors.compactMap { specificity($0, template: template) }.max()
+    }
+
+    public static func select(template: JSONValue, policies: [PropagationPolicy], clusterPolicies: [ClusterPropagationPolicy]) -> Claim? {
+        typealias Ranked = (claim: Claim, priority: Int32, specificity: Int)
+        func best(_ candidates: [Ranked]) -> Claim? {
+            candidates.sorted { a, b in
+                if a.priority != b.priority { return a.priority > b.priority }
+                if a.specificity != b.specificity { return a.specificity > b.specificity }
+                return a.claim.policyName < b.claim.policyName
+            }.first?.claim
+        }
+        let namespaced: [Ranked] = policies.filter { $0.metadata.namespace == template.namespace }.compactMap { policy in
+            guard let s = bestSpecificity(policy.spec, template: template) else { return nil }
+            return (Claim(policyName: policy.metadata.name ?? "", policyNamespace: policy.metadata.namespace, spec: policy.spec),
+                    policy.spec.priority ?? 0, s)
+        }
+        if let claim = best(namespaced) { return claim }
+        let clusterScoped: [Ranked] = clusterPolicies.compactMap { policy in
+            guard let s = bestSpecificity(policy.spec, template: template) else { return nil }
+            return (Claim(policyName: policy.metadata.name ?? "", policyNamespace: nil, spec: policy.spec), policy.spec.priority ?? 0, s)
+        }
+        return best(clusterScoped)
+    }
+}

@@ -1,0 +1,75 @@
+import FlotillaAPI
+
+/// `flotilla schedule --dry-run`: schedules workloads against clusters and policies given as documents, with the
+/// same `Scheduler` the running control plane uses and no server.
+public enum WhatIf {
+    public struct Result: Sendable {
+        /// One ResourceBinding per workload that a policy claims, `spec.clusters` sorted by name (zero replicas omitted).
+        public var bindings: [JSONValue]
+        /// Workloads that could not be scheduled, with the reason.
+        public var failures: [(workload: String, reason: String)]
+    }
+
+    public struct InputError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func run(documents: [JSONValue], scheduler: Scheduler = Scheduler()) throws -> Result {
+        var clusters: [Cluster] = []
+        var policies: [PropagationPolicy] = []
+        var clusterPolicies: [ClusterPropagationPolicy] = []
+        var workloads: [JSONValue] = []
+        var previous: [String: ResourceBinding] = [:]
+        for document in documents {
+            let label = "\(document.kind ?? "?")/\(document.name ?? "?")"
+            do {
+                switch (document.apiVersion, document.kind) {
+                case ("cluster.karmada.io/v1alpha1", "Cluster"): clusters.append(try Cluster(json: document))
+                case ("policy.karmada.io/v1alpha1", "PropagationPolicy"):
+                    var policy = try PropagationPolicy(json: document)
+                    if policy.metadata.namespace == nil { policy.metadata.namespace = "default" }
+                    policies.append(policy)
+                case ("policy.karmada.io/v1alpha1", "ClusterPropagationPolicy"): clusterPolicies.append(try ClusterPropagationPolicy(json: document))
+                case ("work.karmada.io/v1alpha2", "ResourceBinding"):
+                    let binding = try ResourceBinding(json: document)
+                    previous[binding.metadata.name ?? ""] = binding
+                default:
+                    var workload = document
+                    if workload.namespace == nil { workload.setMetadata("namespace", "default") }
+                    workloads.append(workload)
+                }
+            } catch {
+                throw InputError(description: "\(label): \(error)")
+            }
+        }
+        var bindings: [JSONValue] = []
+        var failures: [(String, String)] = []
+        for workload in workloads {
+            let label = "\(workload.kind ?? "?")/\(workload.namespace ?? "")/\(workload.name ?? "")"
+            guard let claim = PolicySelection.select(template: workload, policies: policies, clusterPolicies: clusterPolicies) else {
+                failures.append((label, "no PropagationPolicy or ClusterPropagationPolicy selects it"))
+                continue
+            }
+            let name = "\(workload.name ?? "")-\((workload.kind ?? "").lowercased())"
+            var binding = previous[name] ?? ResourceBinding(metadata: ObjectMeta(name: name, namespace: workload.namespace),
+                spec: ResourceBindingSpec(resource: ObjectReference(apiVersion: workload.apiVersion, kind: workload.kind,
+                    namespace: workload.namespace, name: workload.name, uid: workload.uid)))
+            binding.spec.placement = claim.spec.placement ?? Placement()
+            binding.spec.replicas = Int32(clamping: workload["spec"]?["replicas"]?.int64Value ?? 0)
+            if workload.kind == "Deployment", let deployment = try? Deployment(json: workload) {
+                binding.spec.replicas = deployment.spec.replicas ?? 1
+                binding.spec.replicaRequirements = ReplicaRequirements(resourceRequest: deployment.replicaRequests)
+            }
+            binding.metadata.labels = (binding.metadata.labels ?? [:]).merging(
+                ["propagationpolicy.karmada.io/name": claim.policyName]) { _, new in new }
+            switch scheduler.schedule(SchedulingContext(binding: binding), clusters: clusters) {
+            case .scheduled(let targets):
+                binding.spec.clusters = targets.filter { ($0.replicas ?? 0) > 0 || binding.spec.replicas == 0 }.sorted { $0.name < $1.name }
+                bindings.append(binding.json())
+            case .unschedulable(let reason):
+                failures.append((label, reason))
+            }
+        }
+        return Result(bindings: bindings, failures: failures)
+    }
+}
