@@ -1,8 +1,9 @@
 import ArgumentParser
+import FlotillaServer
 
 @main
 struct Flotilla: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = FlotillaVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "flotilla",

@@ -76,8 +76,10 @@ struct DemoCommand: AsyncParsableCommand {
         print("4. Reopened the store from disk: revision \(await reopened.currentRevision()) (was \(revision)), \(count) Deployment(s) intact")
         logger.info("demo finished", metadata: ["revision": "\(revision)", "objects": "\(stored.values.reduce(0, +))"])
         print("""
-            Done. Not in this build yet: the Kubernetes API server, edge-cluster simulator, scheduler, access network,
-            federation, discovery/mobility and the mobile game; see docs/architecture.md for the plan.
+            Done. Also in this build: `flotilla serve` (the Kubernetes-compatible API that kubectl and the Python
+            client drive) and `flotilla schedule --dry-run` (Karmada-semantics placement). Not yet: the edge-cluster
+            simulator, the scheduling loop, the access network, federation, discovery/mobility and the mobile game;
+            see docs/architecture.md.
             """)
     }
 }
