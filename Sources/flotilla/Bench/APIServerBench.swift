@@ -178,11 +178,3 @@ struct APIServerBench: AsyncParsableCommand {
         throw ValidationError("the server did not start: \(output)")
     }
 }
-
-/// Resident memory of another process, from /proc/<pid>/statm.
-func residentMemoryMB(pid: Int32) -> Double {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return .nan }
-    let fields = text.split(separator: " ")
-    guard fields.count > 1, let pages = Double(fields[1]) else { return .nan }
-    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
-}

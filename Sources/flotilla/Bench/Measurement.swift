@@ -20,9 +20,12 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-/// Resident set size of this process, from /proc (Linux).
-func residentMemoryMB() -> Double {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
+/// Resident set size of this process (Linux).
+func residentMemoryMB() -> Double { residentMemoryMB(pid: getpid()) }
+
+/// Resident memory of a process, from /proc/<pid>/statm.
+func residentMemoryMB(pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/statm", encoding: .utf8) else { return .nan }
     let fields = text.split(separator: " ")
     guard fields.count > 1, let pages = Double(fields[1]) else { return .nan }
     return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
