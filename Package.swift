@@ -61,6 +61,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // KWOK-like simulated edge clusters: the Kubernetes API subset a federation needs, fake kubelets and
+        // controllers, in-process runnable workloads, fault injection.
+        .target(
+            name: "EdgeClusterSim",
+            dependencies: [
+                "FlotillaAPI", "FlotillaStore", "FlotillaServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "simulator/EdgeClusterSim"
+        ),
         .executableTarget(
             name: "flotilla",
             dependencies: [
@@ -68,6 +81,7 @@ let package = Package(
                 "FlotillaStore",
                 "FlotillaServer",
                 "FlotillaScheduler",
+                "EdgeClusterSim",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

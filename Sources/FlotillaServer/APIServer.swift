@@ -43,6 +43,10 @@ public struct APIServer: Sendable {
     let clock: any TimeSource
     let logger: Logger
     let ready = ReadyFlag()
+    /// Namespaces created at bootstrap.
+    let namespaces: [String]
+    /// Consulted before every request; simulated sites inject latency and partitions through it.
+    let gate: (any RequestGate)?
     /// Open watches; `watchDrainer` ends them on graceful shutdown.
     public let watches = WatchRegistry()
 
@@ -51,7 +55,10 @@ public struct APIServer: Sendable {
 
     public init(configuration: ServerConfiguration, data: DataDirectory, store: any Store,
                 registry: ResourceRegistry = .controlPlane, clock: any TimeSource = SystemTimeSource(),
-                metrics: ServerMetrics = ServerMetrics(), logger: Logger = Logger(label: "flotilla.apiserver")) {
+                metrics: ServerMetrics = ServerMetrics(), logger: Logger = Logger(label: "flotilla.apiserver"),
+                namespaces: [String] = APIServer.systemNamespaces, gate: (any RequestGate)? = nil) {
+        self.namespaces = namespaces
+        self.gate = gate
         self.configuration = configuration
         self.data = data
         self.store = store
@@ -66,7 +73,7 @@ public struct APIServer: Sendable {
 
     /// Creates the system namespaces that are missing.
     public func bootstrap() async throws {
-        for name in Self.systemNamespaces {
+        for name in namespaces {
             guard case .success(let namespace) = Namespace.descriptor.admit(Namespace(name: name).json()) else { continue }
             do {
                 _ = try await store.create(Namespace.descriptor.groupResource, namespace, options: .none)
@@ -92,8 +99,11 @@ public struct APIServer: Sendable {
         return tls
     }
 
-    /// The Hummingbird application. `onRunning` receives the bound port once the server listens.
-    public func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+    /// The Hummingbird application. `onRunning` receives the bound port once the server listens; `port` overrides
+    /// the configured one (a simulated site coming back up where it was).
+    public func makeApplication(port: Int? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws
+        -> some ApplicationProtocol
+    {
         let ready = self.ready
         let scheme = configuration.tls ? "https" : "http"
         let handler = APIHandler(
@@ -101,14 +111,14 @@ public struct APIServer: Sendable {
             metrics: metrics, clock: clock, version: VersionInfo(flotillaVersion: FlotillaVersion.current),
             isReady: { ready.isSet }, bookmarkInterval: configuration.bookmarkInterval,
             serverAddress: "\(configuration.host):\(configuration.port)", logger: logger,
-            inflight: InflightLimiter(limit: configuration.maxRequestsInflight), watches: watches)
+            inflight: InflightLimiter(limit: configuration.maxRequestsInflight), watches: watches, gate: gate)
         let server: HTTPServerBuilder = configuration.tls ? try .tls(.http1(), tlsConfiguration: tlsConfiguration()) : .http1()
         let data = self.data
         let host = configuration.host
         let logger = self.logger
         return Application(
             responder: handler, server: server,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "flotilla"),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port ?? configuration.port), serverName: "flotilla"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 let urlHost = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "127.0.0.1" : host)
@@ -121,6 +131,11 @@ public struct APIServer: Sendable {
             },
             logger: logger)
     }
+}
+
+/// Holds or delays requests before they are served (fault injection); `pass` returns when the request may go on.
+public protocol RequestGate: Sendable {
+    func pass() async
 }
 
 /// Set once the store is open and bootstrapped; `/readyz` reports it.

@@ -42,6 +42,9 @@ public final class WatchRegistry: Sendable {
         for finish in finishers { finish() }
     }
 
+    /// Accepts watches again after `closeAll` (a simulated site coming back up).
+    public func reopen() { state.withLock { $0.closed = false } }
+
     public var count: Int { state.withLock { $0.open.count } }
 }
 

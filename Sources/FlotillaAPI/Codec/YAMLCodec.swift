@@ -66,7 +66,7 @@ public enum YAMLCodec {
         }
     }
 
-    static func jsonValue(from node: Node) throws -> JSONValue {
+    static func jsonValue(from node: Yams.Node) throws -> JSONValue {
         switch node {
         case .scalar(let scalar):
             return try scalarValue(scalar, node: node)
@@ -95,7 +95,7 @@ public enum YAMLCodec {
         }
     }
 
-    static func scalarValue(_ scalar: Node.Scalar, node: Node) throws -> JSONValue {
+    static func scalarValue(_ scalar: Yams.Node.Scalar, node: Yams.Node) throws -> JSONValue {
         switch Resolver.default.resolveTag(of: node) {
         case .null:
             return .null
@@ -118,29 +118,29 @@ public enum YAMLCodec {
         }
     }
 
-    static func node(from value: JSONValue) -> Node {
+    static func node(from value: JSONValue) -> Yams.Node {
         switch value {
-        case .null: return Node("null", Tag(.null))
-        case .bool(let b): return Node(b ? "true" : "false", Tag(.bool))
-        case .integer(let i): return Node(String(i), Tag(.int))
+        case .null: return Yams.Node("null", Tag(.null))
+        case .bool(let b): return Yams.Node(b ? "true" : "false", Tag(.bool))
+        case .integer(let i): return Yams.Node(String(i), Tag(.int))
         case .double(let d):
-            return Node(String(JSONValue.double(d).serializedString()), Tag(.float))
+            return Yams.Node(String(JSONValue.double(d).serializedString()), Tag(.float))
         case .string(let s):
-            return .scalar(Node.Scalar(s, Tag(.str), stringStyle(s)))
+            return .scalar(Yams.Node.Scalar(s, Tag(.str), stringStyle(s)))
         case .array(let items):
-            return .sequence(Node.Sequence(items.map(node(from:)), Tag(.seq), .block))
+            return .sequence(Yams.Node.Sequence(items.map(node(from:)), Tag(.seq), .block))
         case .object(let members):
             let pairs = members.keys.sorted().map { key in
-                (Node.scalar(Node.Scalar(key, Tag(.str), stringStyle(key))), node(from: members[key]!))
+                (Yams.Node.scalar(Yams.Node.Scalar(key, Tag(.str), stringStyle(key))), node(from: members[key]!))
             }
-            return .mapping(Node.Mapping(pairs, Tag(.map), .block))
+            return .mapping(Yams.Node.Mapping(pairs, Tag(.map), .block))
         }
     }
 
     /// Strings that would read back as another type ("true", "1.5", "null", "") must be quoted.
-    static func stringStyle(_ s: String) -> Node.Scalar.Style {
+    static func stringStyle(_ s: String) -> Yams.Node.Scalar.Style {
         if s.contains("\n") { return .literal }
-        let resolved = Resolver.default.resolveTag(of: Node(s))
+        let resolved = Resolver.default.resolveTag(of: Yams.Node(s))
         return resolved == .str ? .any : .singleQuoted
     }
 }

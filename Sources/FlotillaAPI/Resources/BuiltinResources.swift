@@ -10,3 +10,11 @@ extension ResourceRegistry {
         Work.descriptor,
     ])
 }
+
+extension ResourceRegistry {
+    /// What a (simulated) member cluster serves: the core and apps kinds a federation distributes and reads back.
+    public static let memberCluster = ResourceRegistry([
+        Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
+        Node.descriptor, Pod.descriptor, Endpoints.descriptor, Deployment.descriptor,
+    ])
+}

@@ -1,3 +1,5 @@
+import FlotillaAPI
+
 /// Webster / Sainte-Laguë apportionment, as Karmada (≥ v1.16) divides replicas among clusters.
 ///
 /// Each cluster is a party with `votes` (its weight) and `seats` (replicas it already holds). New seats are handed

@@ -29,8 +29,10 @@ public struct APIHandler: HTTPResponder {
     /// max-requests-inflight does, instead of queueing without bound.
     let inflight: InflightLimiter
     let watches: WatchRegistry
+    let gate: (any RequestGate)?
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        await gate?.pass()
         let started = ContinuousClock.now
         let label = MetricLabel()
         let response: Response

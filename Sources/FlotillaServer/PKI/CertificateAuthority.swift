@@ -90,8 +90,8 @@ public struct CertificateAuthority: Sendable {
 }
 
 /// Writes a file readable by its owner only (keys, tokens).
-func writeSecret(_ text: String, to url: URL) throws {
-    FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+public func writeSecret(_ text: String, to url: URL) throws {
+    _ = FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
     guard FileManager.default.fileExists(atPath: url.path) else {
         throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
     }

@@ -44,6 +44,55 @@ enum TableColumns {
                 },
                 .path("Message", ["message"], description: "What happened."),
             ]
+        case ("", "nodes"):
+            return [.name,
+                    TableColumn(name: "Status", description: "Ready or NotReady, and whether scheduling is disabled.") { object, _ in
+                        let conditions = object["status"]?["conditions"]?.arrayValue ?? []
+                        let ready = conditions.first { $0["type"]?.stringValue == "Ready" }?["status"]?.stringValue == "True"
+                        let cordoned = object["spec"]?["unschedulable"]?.boolValue ?? false
+                        return .string((ready ? "Ready" : "NotReady") + (cordoned ? ",SchedulingDisabled" : ""))
+                    },
+                    TableColumn(name: "Roles", description: "Roles from node-role.kubernetes.io labels.") { object, _ in
+                        let prefix = "node-role.kubernetes.io/"
+                        let roles = object.labels.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }.sorted()
+                        return .string(roles.isEmpty ? "<none>" : roles.joined(separator: ","))
+                    }, .age,
+                    .path("Version", ["status", "nodeInfo", "kubeletVersion"], description: "Kubelet version."),
+                    TableColumn(name: "Internal-IP", description: "Internal address.", priority: 1) { object, _ in
+                        let addresses = object["status"]?["addresses"]?.arrayValue ?? []
+                        return addresses.first { $0["type"]?.stringValue == "InternalIP" }?["address"] ?? "<none>"
+                    },
+                    .path("OS-Image", ["status", "nodeInfo", "osImage"], description: "Operating system image.", priority: 1),
+                    .path("Container-Runtime", ["status", "nodeInfo", "containerRuntimeVersion"], description: "Container runtime.", priority: 1)]
+        case ("", "pods"):
+            return [.name,
+                    TableColumn(name: "Ready", description: "Ready containers out of all.") { object, _ in
+                        let statuses = object["status"]?["containerStatuses"]?.arrayValue ?? []
+                        let total = object["spec"]?["containers"]?.arrayValue?.count ?? 0
+                        return .string("\(statuses.filter { $0["ready"]?.boolValue == true }.count)/\(total)")
+                    },
+                    TableColumn(name: "Status", description: "Phase, or why the pod is not running.") { object, _ in
+                        .string(podStatusText(object))
+                    },
+                    TableColumn(name: "Restarts", type: "integer", description: "Container restarts.") { object, _ in
+                        .integer((object["status"]?["containerStatuses"]?.arrayValue ?? []).reduce(0) { $0 + ($1["restartCount"]?.int64Value ?? 0) })
+                    }, .age,
+                    .path("IP", ["status", "podIP"], description: "Pod IP.", priority: 1, fallback: "<none>"),
+                    .path("Node", ["spec", "nodeName"], description: "Node the pod is bound to.", priority: 1, fallback: "<none>")]
+        case ("", "endpoints"):
+            return [.name,
+                    TableColumn(name: "Endpoints", description: "Ready addresses and ports.") { object, _ in
+                        var items: [String] = []
+                        for subset in object["subsets"]?.arrayValue ?? [] {
+                            for address in subset["addresses"]?.arrayValue ?? [] {
+                                for port in subset["ports"]?.arrayValue ?? [] {
+                                    items.append("\(address["ip"]?.stringValue ?? ""):\(port["port"]?.int64Value ?? 0)")
+                                }
+                            }
+                        }
+                        let shown = items.prefix(3).joined(separator: ",")
+                        return .string(items.isEmpty ? "<none>" : shown + (items.count > 3 ? " + \(items.count - 3) more..." : ""))
+                    }, .age]
         case ("apps", "deployments"):
             return [.name,
                     TableColumn(name: "Ready", description: "Ready replicas out of desired.") { object, _ in
@@ -85,6 +134,16 @@ enum TableColumns {
         default:
             return [.name, .age]
         }
+    }
+
+    /// kubectl's STATUS for a pod: a waiting or terminated container's reason wins over the phase.
+    static func podStatusText(_ pod: JSONValue) -> String {
+        if pod["metadata"]?["deletionTimestamp"] != nil { return "Terminating" }
+        for status in pod["status"]?["containerStatuses"]?.arrayValue ?? [] {
+            if let reason = status["state"]?["waiting"]?["reason"]?.stringValue { return reason }
+            if let reason = status["state"]?["terminated"]?["reason"]?.stringValue { return reason }
+        }
+        return pod["status"]?["reason"]?.stringValue ?? pod["status"]?["phase"]?.stringValue ?? "Pending"
     }
 
     static func containers(_ object: JSONValue) -> [JSONValue] {

@@ -1,0 +1,166 @@
+import FlotillaAPI
+import FlotillaStore
+import Foundation
+import Logging
+
+/// Runs the site's controllers — deployment, scheduler, kubelet, endpoints — level-triggered: any change to
+/// pods, deployments, nodes, services or endpoints (or a due pod start) schedules one pass over a fresh
+/// snapshot; changes that arrive during a pass coalesce into the next one. A pass whose writes conflict with a
+/// concurrent change simply leaves the decision to the next pass.
+actor SiteReconciler {
+    let site: String
+    let store: any Store
+    let clock: any TimeSource
+    let logger: Logger
+    private let kubelet: FakeKubelet
+    private let deployments = DeploymentController()
+    private let binder = PodBinder()
+    private let endpoints = EndpointsController()
+    private let signals: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
+    private var timer: Task<Void, Never>?
+    private(set) var passes = 0
+
+    init(site: String, store: any Store, clock: any TimeSource, kubelet: KubeletConfiguration, workloads: WorkloadRegistry,
+         logger: Logger) {
+        self.site = site
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.kubelet = FakeKubelet(site: site, configuration: kubelet, workloads: workloads)
+        (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    static let watched = [Pod.descriptor, Deployment.descriptor, Node.descriptor, Service.descriptor, Endpoints.descriptor]
+
+    /// Runs until the task is cancelled, then stops the workloads it started.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for descriptor in Self.watched {
+                group.addTask { [store, signal, logger] in
+                    while !Task.isCancelled {
+                        do {
+                            let revision = await store.currentRevision()
+                            for await _ in try await store.watch(descriptor.groupResource, options: WatchOptions(resourceVersion: revision)) {
+                                signal.yield()
+                            }
+                        } catch {
+                            logger.debug("watch restarts", metadata: ["resource": "\(descriptor.plural)", "error": "\(error)"])
+                            signal.yield()
+                        }
+                        try? await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+            }
+            signal.yield()
+            for await _ in signals {
+                if Task.isCancelled { break }
+                await pass()
+            }
+            group.cancelAll()
+        }
+        timer?.cancel()
+        await kubelet.stopAll()
+    }
+
+    /// Ends `run()`'s loop even when no further change arrives.
+    nonisolated func finish() { signal.finish() }
+
+    /// One reconciliation over a fresh snapshot.
+    func pass() async {
+        passes += 1
+        let snapshot: SiteSnapshot
+        do {
+            snapshot = try await SiteSnapshot.read(from: store)
+        } catch {
+            logger.warning("cannot read the site's objects", metadata: ["error": "\(error)"])
+            return
+        }
+        let now = Timestamp(clock.now())
+        var actions = deployments.reconcile(snapshot, now: now)
+        actions += binder.reconcile(snapshot, now: now)
+        let (kubeletActions, nextDue) = await kubelet.reconcile(snapshot, now: now, instant: .now)
+        actions += kubeletActions
+        actions += endpoints.reconcile(snapshot)
+        await apply(actions)
+        schedule(nextDue)
+    }
+
+    private func schedule(_ due: ContinuousClock.Instant?) {
+        timer?.cancel()
+        guard let due else { return }
+        timer = Task { [signal] in
+            try? await Task.sleep(until: due, clock: .continuous)
+            if !Task.isCancelled { signal.yield() }
+        }
+    }
+
+    func apply(_ actions: [SiteAction]) async {
+        for action in actions {
+            do {
+                switch action {
+                case .create(let resource, let object):
+                    _ = try await store.create(resource, object, options: .none)
+                case .update(let resource, let object):
+                    _ = try await store.update(resource, object, options: .none)
+                case .delete(let resource, let namespace, let name, let uid):
+                    _ = try await store.delete(resource, namespace: namespace, name: name, options: DeleteOptions(uid: uid))
+                }
+            } catch {
+                // Someone changed or removed the object since the snapshot; the next pass decides again.
+                if ![.conflict, .notFound, .alreadyExists].contains(error.reason) {
+                    logger.warning("site write failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    // MARK: Faults
+
+    /// The pod's containers crash; the kubelet restarts them after the startup delay.
+    func crash(namespace: String, name: String) async throws(APIError) {
+        let object = try await store.get(Pod.descriptor.groupResource, namespace: namespace, name: name)
+        let pod: Pod
+        do { pod = try Pod(json: object) } catch { throw APIError(.badRequest, "pod \(namespace)/\(name) cannot be read: \(error)") }
+        guard pod.spec.nodeName != nil, pod.phase == "Running" else {
+            throw APIError(.conflict, "pod \(namespace)/\(name) is not running (phase \(pod.phase))")
+        }
+        let crashed = await kubelet.crash(pod, now: Timestamp(clock.now()))
+        _ = try await store.update(Pod.descriptor.groupResource, crashed.json(), options: .none)
+        await apply([EventRecorder(component: "kubelet").event(about: pod.reference, type: "Warning", reason: "BackOff",
+            message: "Back-off restarting failed container", at: Timestamp(clock.now()))])
+    }
+
+    /// Cordons the node and evicts its pods; their controllers recreate them elsewhere.
+    func drain(node name: String) async throws(APIError) -> Int {
+        try await setUnschedulable(name, true)
+        let snapshot = try await SiteSnapshot.read(from: store)
+        let evicted = snapshot.activePods(on: name)
+        await apply(evicted.map { pod in
+            .delete(Pod.descriptor.groupResource, namespace: pod.metadata.namespace, name: pod.metadata.name ?? "", uid: pod.metadata.uid)
+        })
+        return evicted.count
+    }
+
+    func uncordon(node name: String) async throws(APIError) {
+        try await setUnschedulable(name, false)
+    }
+
+    private func setUnschedulable(_ name: String, _ value: Bool) async throws(APIError) {
+        for _ in 0..<5 {
+            let object = try await store.get(Node.descriptor.groupResource, namespace: nil, name: name)
+            var node: Node
+            do { node = try Node(json: object) } catch { throw APIError(.badRequest, "node \(name) cannot be read: \(error)") }
+            var spec = node.spec ?? NodeSpec()
+            spec.unschedulable = value ? true : nil
+            node.spec = spec
+            do {
+                _ = try await store.update(Node.descriptor.groupResource, node.json(), options: .none)
+                return
+            } catch {
+                if error.reason != .conflict { throw error }
+            }
+        }
+        throw APIError(.conflict, "node \(name) kept changing; try again")
+    }
+}

@@ -1,0 +1,71 @@
+import FlotillaAPI
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `flotilla/echo`: a tiny HTTP service that says which site and pod answered and echoes what it is sent.
+/// `GET /` → `{"site":…,"namespace":…,"pod":…}`; `POST /echo` → the request body; `GET /healthz` → `ok`.
+public enum EchoWorkload {
+    public static let image = WorkloadImage(repository: "flotilla/echo") { context in try await start(context) }
+
+    static func start(_ context: WorkloadContext) async throws -> any RunningWorkload {
+        let router = Router()
+        let identity = JSONValue.object([
+            "site": .string(context.site), "namespace": .string(context.namespace), "pod": .string(context.pod),
+            "image": .string(context.image),
+        ])
+        router.get("/") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: identity.serialized())))
+        }
+        router.get("/healthz") { _, _ in "ok" }
+        router.post("/echo") { request, _ in
+            let body = try await request.body.collect(upTo: 1024 * 1024)
+            return Response(status: .ok, headers: [.contentType: request.headers[.contentType] ?? "application/octet-stream"],
+                body: .init(byteBuffer: body))
+        }
+        var logger = Logger(label: "flotilla.echo")
+        logger.logLevel = .warning
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(router: router,
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "flotilla-echo"),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw WorkloadError.didNotStart(context.image)
+        }
+        return TaskWorkload(port: port, task: task)
+    }
+}
+
+/// A workload whose server runs in a task; stopping cancels it and waits for the listener to close.
+public struct TaskWorkload: RunningWorkload {
+    public let port: Int
+    let task: Task<Void, any Error>
+
+    public init(port: Int, task: Task<Void, any Error>) {
+        self.port = port
+        self.task = task
+    }
+
+    public func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
+
+public enum WorkloadError: Error, CustomStringConvertible {
+    case didNotStart(String)
+    public var description: String {
+        switch self {
+        case .didNotStart(let image): return "workload \(image) did not start listening"
+        }
+    }
+}

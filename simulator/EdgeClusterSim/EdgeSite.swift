@@ -1,0 +1,168 @@
+import FlotillaAPI
+import FlotillaServer
+import FlotillaStore
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// One simulated edge cluster: a Kubernetes API subset served over HTTPS with its own CA and admin token
+/// (FlotillaServer's machinery over an in-memory store), nodes from its `SiteSpec`, and the fake controllers and
+/// kubelets that make deployments run. It can be taken down (connection refused) and brought back with its
+/// state, slowed, or partitioned.
+public actor EdgeSite {
+    public enum State: String, Sendable { case stopped, running, down }
+
+    public nonisolated let spec: SiteSpec
+    public nonisolated let data: DataDirectory
+    public nonisolated let store: any Store
+    public nonisolated let faults = SiteFaults()
+    /// `DIR/<site>.kubeconfig`, written once the site listens.
+    public nonisolated let kubeconfig: URL
+    let server: APIServer
+    let reconciler: SiteReconciler
+    let clock: any TimeSource
+    let logger: Logger
+    public private(set) var state = State.stopped
+    /// The bound port; kept across down/up so clients find the site where it was.
+    public private(set) var port = 0
+    private var listener: (group: ServiceGroup, task: Task<Void, any Error>)?
+    private var reconcilerTask: Task<Void, Never>?
+
+    /// Prepares the site's data directory (`directory/<name>/`: CA, tokens) without listening yet.
+    public init(spec: SiteSpec, directory: URL, workloads: WorkloadRegistry = .builtin,
+                kubelet: KubeletConfiguration = KubeletConfiguration(), clock: any TimeSource = SystemTimeSource(),
+                logger: Logger = Logger(label: "flotilla.member")) throws {
+        self.spec = spec
+        self.data = try DataDirectory.prepare(directory.appendingPathComponent(spec.name))
+        self.kubeconfig = directory.appendingPathComponent("\(spec.name).kubeconfig")
+        // A site keeps a shorter watch history than the control plane: many sites share one process.
+        self.store = ResourceStore.memory(clock: clock, historyLimit: 5_000)
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "site"] = "\(spec.name)"
+        self.logger = logger
+        let serverLogger = Logger(label: "flotilla.member.api") { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        self.server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: true),
+            data: data, store: store, registry: .memberCluster, clock: clock, logger: serverLogger,
+            namespaces: ["default", "kube-system", "kube-public", "kube-node-lease"], gate: faults)
+        self.reconciler = SiteReconciler(site: spec.name, store: store, clock: clock, kubelet: kubelet, workloads: workloads,
+            logger: logger)
+    }
+
+    public nonisolated var name: String { spec.name }
+    public nonisolated var adminToken: String { data.adminToken }
+    public nonisolated var caPEM: String { data.authority.certificatePEM }
+    public var baseURL: String { "https://127.0.0.1:\(port)" }
+
+    /// Creates namespaces and nodes, starts the controllers and listens on `port` (0 picks one). Returns the port.
+    @discardableResult
+    public func start(port requested: Int = 0) async throws -> Int {
+        guard state == .stopped else { return port }
+        try await server.bootstrap()
+        let now = Timestamp(clock.now())
+        for node in SiteNodes.nodes(for: spec, now: now) {
+            do {
+                _ = try await store.create(Node.descriptor.groupResource, node.json(), options: .none)
+            } catch {
+                if error.reason != .alreadyExists { throw error }
+            }
+        }
+        let reconciler = self.reconciler
+        reconcilerTask = Task { await reconciler.run() }
+        port = requested
+        try await listen()
+        return port
+    }
+
+    /// Stops listening: clients get "connection refused". Controllers keep running, as a cluster cut off from
+    /// its clients would.
+    public func down() async {
+        guard state == .running, let listener else { return }
+        faults.heal()
+        await listener.group.triggerGracefulShutdown()
+        _ = await listener.task.result
+        self.listener = nil
+        state = .down
+        logger.notice("site down")
+    }
+
+    /// Listens again on the same port, with everything the site held.
+    public func up() async throws {
+        guard state == .down else { return }
+        server.watches.reopen()
+        try await listen()
+        logger.notice("site up")
+    }
+
+    /// Stops listening, the controllers and every workload.
+    public func stop() async {
+        if state == .running { await down() }
+        reconciler.finish()
+        reconcilerTask?.cancel()
+        await reconcilerTask?.value
+        reconcilerTask = nil
+        state = .stopped
+    }
+
+    private func listen() async throws {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let kubeconfig = self.kubeconfig
+        let data = self.data
+        let name = spec.name
+        let app = try server.makeApplication(port: port) { port in
+            do {
+                try writeSecret(Kubeconfig.render(clusterName: name, server: "https://127.0.0.1:\(port)", caPEM: data.authority.certificatePEM,
+                    user: "\(name)-admin", credential: .token(data.adminToken)), to: kubeconfig)
+            } catch {
+                Logger(label: "flotilla.member").error("cannot write kubeconfig", metadata: ["path": "\(kubeconfig.path)"])
+            }
+            continuation.yield(port)
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [], logger: logger))
+        let task = Task {
+            defer { continuation.finish() }
+            try await group.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            let reason = await task.result
+            throw SiteError.cannotListen(site: spec.name, port: port, reason: "\(reason)")
+        }
+        port = bound
+        listener = (group, task)
+        state = .running
+    }
+
+    // MARK: Faults
+
+    public func crashPod(namespace: String, name: String) async throws(APIError) {
+        try await reconciler.crash(namespace: namespace, name: name)
+    }
+
+    /// Cordons the node and evicts its pods. Returns how many were evicted.
+    @discardableResult
+    public func drainNode(_ name: String) async throws(APIError) -> Int {
+        try await reconciler.drain(node: name)
+    }
+
+    public func uncordonNode(_ name: String) async throws(APIError) {
+        try await reconciler.uncordon(node: name)
+    }
+}
+
+public enum SiteError: Error, CustomStringConvertible {
+    case cannotListen(site: String, port: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotListen(let site, let port, let reason): return "site \(site) cannot listen on port \(port): \(reason)"
+        }
+    }
+}
