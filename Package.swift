@@ -111,6 +111,10 @@ let package = Package(
             path: "Tests/FlotillaTestSupport"
         ),
         .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI"]),
+        .testTarget(
+            name: "EdgeClusterSimTests",
+            dependencies: ["EdgeClusterSim", "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport"]
+        ),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaAPI", "FlotillaScheduler"]),
         .testTarget(
             name: "FlotillaStoreTests",
@@ -126,7 +130,7 @@ let package = Package(
         // Drives real kubectl (1.27 and 1.33) and the official Python client against a server the test starts.
         .testTarget(
             name: "CompatTests",
-            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport", "flotilla"],
+            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport", "EdgeClusterSim", "flotilla"],
             resources: [.copy("python")]
         ),
     ],

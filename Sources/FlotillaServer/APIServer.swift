@@ -100,8 +100,9 @@ public struct APIServer: Sendable {
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port once the server listens; `port` overrides
-    /// the configured one (a simulated site coming back up where it was).
-    public func makeApplication(port: Int? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws
+    /// the configured one (a simulated site coming back up where it was); `transportLogger`, when given, takes
+    /// Hummingbird's own connection-level messages instead of the server's logger.
+    public func makeApplication(port: Int? = nil, transportLogger: Logger? = nil, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws
         -> some ApplicationProtocol
     {
         let ready = self.ready
@@ -129,7 +130,7 @@ public struct APIServer: Sendable {
                 }
                 await onRunning(port)
             },
-            logger: logger)
+            logger: transportLogger ?? logger)
     }
 }
 

@@ -26,8 +26,12 @@ struct Kubectl {
     let cacheDirectory: String
 
     init(version: String, server: RunningServer) throws {
+        try self.init(version: version, kubeconfig: server.data.adminKubeconfig.path)
+    }
+
+    init(version: String, kubeconfig: String) throws {
         binary = try #require(KubectlBinaries.binary(for: version), "no kubectl found; scripts/test installs kubernetes-client")
-        kubeconfig = server.data.adminKubeconfig.path
+        self.kubeconfig = kubeconfig
         cacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-cache-\(UUID().uuidString)").path
     }
 

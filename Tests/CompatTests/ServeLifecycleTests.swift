@@ -52,3 +52,37 @@ import Testing
         watcher.stop()
     }
 }
+
+/// `flotilla member` as a user runs it: sites and the fault endpoint from one command, stopped by a signal.
+@Suite struct MemberLifecycleTests {
+    @Test(arguments: [SIGTERM, SIGINT])
+    func startsSitesServesFaultsAndStopsOnSignal(signal: Int32) async throws {
+        let kubectl = try #require(KubectlBinaries.binary(for: "1.33"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-member-\(UUID().uuidString)").path
+        let member = try BackgroundCommand(ServeLifecycleTests.flotilla, ["member", "--data-dir", dir, "--sites", "2",
+                                                                         "--startup-delay", "0", "--log-level", "warning"])
+        #expect(await member.waitFor("site edge-2 listening"), "\(member.text)")
+        let nodes = try await ProcessRunner.run(kubectl, ["--kubeconfig", "\(dir)/edge-2.kubeconfig", "--cache-dir", "\(dir)/cache", "get", "nodes"])
+        #expect(nodes.stdout.contains("edge-2-node-1"), "\(nodes.combined)")
+        let admin = try #require(member.text.range(of: #"member admin listening on 127\.0\.0\.1:\d+"#, options: .regularExpression)
+            .map { String(member.text[$0].split(separator: ":").last ?? "") })
+        let down = try await ProcessRunner.run("/usr/bin/env", ["curl", "-s", "-X", "POST", "http://127.0.0.1:\(admin)/sites/edge-2/down"])
+        #expect(down.stdout.contains("\"state\":\"down\""), "\(down.combined)")
+        let refused = try await ProcessRunner.run(kubectl, ["--kubeconfig", "\(dir)/edge-2.kubeconfig", "--cache-dir", "\(dir)/cache",
+                                                           "--request-timeout=3s", "get", "nodes"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("refused"), "\(refused.combined)")
+        let up = try await ProcessRunner.run("/usr/bin/env", ["curl", "-s", "-X", "POST", "http://127.0.0.1:\(admin)/sites/edge-2/up"])
+        #expect(up.stdout.contains("\"state\":\"running\""), "\(up.combined)")
+        let unknown = try await ProcessRunner.run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                                                                   "http://127.0.0.1:\(admin)/sites/nowhere/down"])
+        #expect(unknown.stdout == "404")
+        kill(member.process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + .seconds(15)
+        while member.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!member.process.isRunning, "flotilla member did not stop on signal \(signal)")
+        member.stop()
+        #expect(member.process.terminationStatus == 0)
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}

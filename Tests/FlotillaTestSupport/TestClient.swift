@@ -12,18 +12,25 @@ public final class TestClient: Sendable {
     let baseURL: String
     let token: String?
 
-    public init(server: RunningServer, token: String? = nil, clientCertificate: CertificateAuthority.Issued? = nil) throws {
+    public convenience init(server: RunningServer, token: String? = nil, clientCertificate: CertificateAuthority.Issued? = nil) throws {
+        try self.init(baseURL: server.baseURL, caPEM: server.data.authority.certificatePEM,
+            token: clientCertificate == nil ? (token ?? server.data.adminToken) : token, clientCertificate: clientCertificate)
+    }
+
+    /// A client for any server: its URL, the CA that signed its certificate, and a bearer token.
+    public init(baseURL: String, caPEM: String?, token: String?, clientCertificate: CertificateAuthority.Issued? = nil,
+                readTimeout: TimeAmount = .seconds(30)) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(server.data.authority.certificatePEM.utf8), format: .pem)])
+        if let caPEM { tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(caPEM.utf8), format: .pem)]) }
         if let clientCertificate {
             tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: Array(clientCertificate.certificatePEM.utf8), format: .pem))]
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(clientCertificate.keyPEM.utf8), format: .pem))
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        configuration.timeout = .init(connect: .seconds(5), read: readTimeout)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.baseURL = server.baseURL
-        self.token = clientCertificate == nil ? (token ?? server.data.adminToken) : token
+        self.baseURL = baseURL
+        self.token = token
     }
 
     public struct Reply: Sendable {
@@ -37,7 +44,7 @@ public final class TestClient: Sendable {
     }
 
     public func request(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String? = "application/json",
-                        headers extra: [String: String] = [:]) async throws -> Reply {
+                        headers extra: [String: String] = [:], timeout: TimeAmount = .seconds(30)) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -46,7 +53,7 @@ public final class TestClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         for (name, value) in extra { request.headers.add(name: name, value: value) }
-        let response = try await http.execute(request, timeout: .seconds(30))
+        let response = try await http.execute(request, timeout: timeout)
         let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
         return Reply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
             body: Array(buffer.readableBytesView))

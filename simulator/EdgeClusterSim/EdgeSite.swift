@@ -26,7 +26,7 @@ public actor EdgeSite {
     public private(set) var state = State.stopped
     /// The bound port; kept across down/up so clients find the site where it was.
     public private(set) var port = 0
-    private var listener: (group: ServiceGroup, task: Task<Void, any Error>)?
+    private var listener: Task<Void, any Error>?
     private var reconcilerTask: Task<Void, Never>?
 
     /// Prepares the site's data directory (`directory/<name>/`: CA, tokens) without listening yet.
@@ -84,8 +84,11 @@ public actor EdgeSite {
     public func down() async {
         guard state == .running, let listener else { return }
         faults.heal()
-        await listener.group.triggerGracefulShutdown()
-        _ = await listener.task.result
+        // Like a site that lost power: open connections are cut, not drained (a graceful drain would wait for
+        // clients' idle keep-alive connections to time out).
+        server.watches.closeAll()
+        listener.cancel()
+        _ = await listener.result
         self.listener = nil
         state = .down
         logger.notice("site down")
@@ -114,7 +117,10 @@ public actor EdgeSite {
         let kubeconfig = self.kubeconfig
         let data = self.data
         let name = spec.name
-        let app = try server.makeApplication(port: port) { port in
+        // Taking a site down cuts its connections on purpose; Hummingbird would log each cut as an error.
+        var transportLogger = logger
+        transportLogger.logLevel = .critical
+        let app = try server.makeApplication(port: port, transportLogger: transportLogger) { port in
             do {
                 try writeSecret(Kubeconfig.render(clusterName: name, server: "https://127.0.0.1:\(port)", caPEM: data.authority.certificatePEM,
                     user: "\(name)-admin", credential: .token(data.adminToken)), to: kubeconfig)
@@ -136,7 +142,7 @@ public actor EdgeSite {
             throw SiteError.cannotListen(site: spec.name, port: port, reason: "\(reason)")
         }
         port = bound
-        listener = (group, task)
+        listener = task
         state = .running
     }
 

@@ -25,7 +25,7 @@ public struct PodSpec: Sendable, Hashable, Codable {
 
     public init(containers: [Container]) { self.containers = containers }
 
-    mutating func setDefaults() {
+    public mutating func setDefaults() {
         if restartPolicy == nil { restartPolicy = "Always" }
         if terminationGracePeriodSeconds == nil { terminationGracePeriodSeconds = 30 }
         if dnsPolicy == nil { dnsPolicy = "ClusterFirst" }

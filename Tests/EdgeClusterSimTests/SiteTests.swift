@@ -1,0 +1,230 @@
+import EdgeClusterSim
+import FlotillaAPI
+import FlotillaStore
+import FlotillaTestSupport
+import Foundation
+import Testing
+
+/// Real sites on loopback ports, driven over HTTPS as a federation would drive them.
+@Suite struct SiteTests {
+    static func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-sites-\(UUID().uuidString)")
+    }
+
+    static func withSite(_ spec: SiteSpec = SiteSpec(name: "edge-1", nodes: 2, cpu: Quantity(4), memory: try! Quantity(parsing: "8Gi"), pods: 110),
+                         kubelet: KubeletConfiguration = .immediate,
+                         _ body: (EdgeSite, TestClient) async throws -> Void) async throws {
+        let directory = temporaryDirectory()
+        let site = try EdgeSite(spec: spec, directory: directory, kubelet: kubelet)
+        try await site.start()
+        let client = try TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: site.adminToken)
+        do {
+            try await body(site, client)
+        } catch {
+            try? await client.shutdown()
+            await site.stop()
+            throw error
+        }
+        try await client.shutdown()
+        await site.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func deployment(_ name: String, replicas: Int, image: String = "nginx:1.25", cpu: String = "100m") -> JSONValue {
+        [
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": .string(name)],
+            "spec": [
+                "replicas": .integer(Int64(replicas)), "selector": ["matchLabels": ["app": .string(name)]],
+                "template": ["metadata": ["labels": ["app": .string(name)]], "spec": ["containers": [[
+                    "name": "main", "image": .string(image), "ports": [["name": "http", "containerPort": 8080]],
+                    "resources": ["requests": ["cpu": .string(cpu), "memory": "64Mi"]],
+                ]]]],
+            ],
+        ]
+    }
+
+    /// Polls until `condition` holds for the object at `path` (or fails after `seconds`).
+    static func waitFor(_ client: TestClient, _ path: String, seconds: Double = 20,
+                        _ condition: (JSONValue) -> Bool) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        var last: JSONValue = .null
+        while ContinuousClock.now < deadline {
+            let reply = try await client.request(.GET, path)
+            if let json = reply.json {
+                last = json
+                if condition(json) { return json }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out waiting on \(path); last: \(last.serializedString().prefix(600))")
+        return last
+    }
+
+    @Test func deploymentRollsOutScalesAndCleansUp() async throws {
+        try await Self.withSite { (site: EdgeSite, client: TestClient) async throws in
+            let nodes = try await client.request(.GET, "/api/v1/nodes")
+            #expect(nodes.json?["items"]?.arrayValue?.count == 2)
+            let created = try await client.request(.POST, "/apis/apps/v1/namespaces/default/deployments", json: Self.deployment("web", replicas: 100, cpu: "10m"))
+            #expect(created.status == 201)
+            let ready = try await Self.waitFor(client, "/apis/apps/v1/namespaces/default/deployments/web") {
+                $0["status"]?["readyReplicas"]?.int64Value == 100 && $0["status"]?["updatedReplicas"]?.int64Value == 100
+            }
+            #expect(ready["status"]?["observedGeneration"] == ready["metadata"]?["generation"])
+            let pods = try await client.request(.GET, "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb")
+            let items = pods.json?["items"]?.arrayValue ?? []
+            #expect(items.count == 100)
+            #expect(items.allSatisfy { $0["status"]?["phase"]?.stringValue == "Running" && $0["spec"]?["nodeName"] != nil })
+            // Scale down through the scale subresource.
+            let scale: JSONValue = ["apiVersion": "autoscaling/v1", "kind": "Scale",
+                                    "metadata": ["name": "web", "namespace": "default"], "spec": ["replicas": 3]]
+            #expect(try await client.request(.PUT, "/apis/apps/v1/namespaces/default/deployments/web/scale", json: scale).status == 200)
+            _ = try await Self.waitFor(client, "/api/v1/namespaces/default/pods?labelSelector=app%3Dweb") { $0["items"]?.arrayValue?.count == 3 }
+            _ = try await Self.waitFor(client, "/apis/apps/v1/namespaces/default/deployments/web") {
+                $0["status"]?["replicas"]?.int64Value == 3 && $0["status"]?["readyReplicas"]?.int64Value == 3
+            }
+            #expect(try await client.request(.DELETE, "/apis/apps/v1/namespaces/default/deployments/web").status == 200)
+            _ = try await Self.waitFor(client, "/api/v1/namespaces/default/pods") { $0["items"]?.arrayValue?.isEmpty == true }
+        }
+    }
+
+    @Test func podThatFitsNowhereStaysPendingWithTheReason() async throws {
+        try await Self.withSite { (_: EdgeSite, client: TestClient) async throws in
+            _ = try await client.request(.POST, "/apis/apps/v1/namespaces/default/deployments", json: Self.deployment("huge", replicas: 1, cpu: "64"))
+            let pods = try await Self.waitFor(client, "/api/v1/namespaces/default/pods?labelSelector=app%3Dhuge") { list in
+                list["items"]?.arrayValue?.first?["status"]?["conditions"]?.arrayValue?.contains { $0["reason"]?.stringValue == "Unschedulable" } == true
+            }
+            let pod = pods["items"]?.arrayValue?.first
+            #expect(pod?["status"]?["phase"]?.stringValue == "Pending")
+            let condition = pod?["status"]?["conditions"]?.arrayValue?.first { $0["type"]?.stringValue == "PodScheduled" }
+            #expect(condition?["status"]?.stringValue == "False")
+            #expect(condition?["message"]?.stringValue == "0/2 nodes are available: 2 Insufficient cpu.")
+            let events = try await client.request(.GET, "/api/v1/namespaces/default/events?fieldSelector=reason%3DFailedScheduling")
+            #expect(events.status == 200)
+            // Over-large replica counts are fine too: the site stays up and reports.
+            let deployment = try await client.request(.GET, "/apis/apps/v1/namespaces/default/deployments/huge")
+            #expect(deployment.json?["status"]?["unavailableReplicas"]?.int64Value == 1)
+        }
+    }
+
+    @Test func echoWorkloadAnswersAtTheAddressTheEndpointsReport() async throws {
+        try await Self.withSite { (_: EdgeSite, client: TestClient) async throws in
+            _ = try await client.request(.POST, "/apis/apps/v1/namespaces/default/deployments", json: Self.deployment("echo", replicas: 2, image: "flotilla/echo:1"))
+            let service: JSONValue = ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "echo"],
+                                      "spec": ["selector": ["app": "echo"], "ports": [["port": 80, "targetPort": "http"]]]]
+            #expect(try await client.request(.POST, "/api/v1/namespaces/default/services", json: service).status == 201)
+            let endpoints = try await Self.waitFor(client, "/api/v1/namespaces/default/endpoints/echo") { ep in
+                (ep["subsets"]?.arrayValue ?? []).flatMap { $0["addresses"]?.arrayValue ?? [] }.count == 2
+            }
+            var answered = Set<String>()
+            for subset in endpoints["subsets"]?.arrayValue ?? [] {
+                let ip = try #require(subset["addresses"]?.arrayValue?.first?["ip"]?.stringValue)
+                let port = try #require(subset["ports"]?.arrayValue?.first?["port"]?.int64Value)
+                let echo = try TestClient(baseURL: "http://\(ip):\(port)", caPEM: nil, token: nil)
+                let who = try await echo.request(.GET, "/")
+                #expect(who.status == 200)
+                #expect(who.json?["site"]?.stringValue == "edge-1")
+                answered.insert(who.json?["pod"]?.stringValue ?? "")
+                let echoed = try await echo.request(.POST, "/echo", body: Array("ping".utf8), contentType: "text/plain")
+                #expect(echoed.text == "ping")
+                try await echo.shutdown()
+            }
+            let pods = try await client.request(.GET, "/api/v1/namespaces/default/pods?labelSelector=app%3Decho")
+            #expect(answered == Set((pods.json?["items"]?.arrayValue ?? []).compactMap(\.name)))
+        }
+    }
+
+    @Test func crashedPodRestartsAndDrainedNodeMovesPods() async throws {
+        try await Self.withSite { (site: EdgeSite, client: TestClient) async throws in
+            _ = try await client.request(.POST, "/apis/apps/v1/namespaces/default/deployments", json: Self.deployment("web", replicas: 4))
+            _ = try await Self.waitFor(client, "/apis/apps/v1/namespaces/default/deployments/web") { $0["status"]?["readyReplicas"]?.int64Value == 4 }
+            let pods = try await client.request(.GET, "/api/v1/namespaces/default/pods").json?["items"]?.arrayValue ?? []
+            let victim = try #require(pods.first?.name)
+            try await site.crashPod(namespace: "default", name: victim)
+            let restarted = try await Self.waitFor(client, "/api/v1/namespaces/default/pods/\(victim)") { pod in
+                pod["status"]?["containerStatuses"]?.arrayValue?.first?["restartCount"]?.int64Value == 1
+                    && pod["status"]?["containerStatuses"]?.arrayValue?.first?["ready"]?.boolValue == true
+            }
+            #expect(restarted["status"]?["containerStatuses"]?.arrayValue?.first?["lastState"]?["terminated"]?["reason"]?.stringValue == "Error")
+            // Drain node 1: its pods go, the deployment recreates them on node 2.
+            let evicted = try await site.drainNode("edge-1-node-1")
+            #expect(evicted > 0)
+            _ = try await Self.waitFor(client, "/api/v1/namespaces/default/pods") { list in
+                let items = list["items"]?.arrayValue ?? []
+                return items.count == 4 && items.allSatisfy { $0["spec"]?["nodeName"]?.stringValue == "edge-1-node-2" && $0["status"]?["phase"]?.stringValue == "Running" }
+            }
+            let node = try await client.request(.GET, "/api/v1/nodes/edge-1-node-1")
+            #expect(node.json?["spec"]?["unschedulable"]?.boolValue == true)
+            try await site.uncordonNode("edge-1-node-1")
+            #expect(try await client.request(.GET, "/api/v1/nodes/edge-1-node-1").json?["spec"]?["unschedulable"] == nil)
+            await #expect(throws: APIError.self) { try await site.crashPod(namespace: "default", name: "no-such-pod") }
+        }
+    }
+
+    @Test func downedSiteRefusesConnectionsAndComesBackWithItsState() async throws {
+        try await Self.withSite { (site: EdgeSite, client: TestClient) async throws in
+            let configMap: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "keep"], "data": ["k": "v"]]
+            #expect(try await client.request(.POST, "/api/v1/namespaces/default/configmaps", json: configMap).status == 201)
+            let port = await site.port
+            await site.down()
+            #expect(await site.state == .down)
+            let fresh = try TestClient(baseURL: "https://127.0.0.1:\(port)", caPEM: site.caPEM, token: site.adminToken)
+            do {
+                _ = try await fresh.request(.GET, "/api/v1/namespaces/default/configmaps/keep")
+                Issue.record("a downed site answered")
+            } catch {
+                #expect("\(error)".lowercased().contains("refused"), "\(error)")
+            }
+            try await site.up()
+            #expect(await site.port == port)
+            let back = try await fresh.request(.GET, "/api/v1/namespaces/default/configmaps/keep")
+            #expect(back.status == 200)
+            #expect(back.json?["data"]?["k"]?.stringValue == "v")
+            try await fresh.shutdown()
+        }
+    }
+
+    @Test func slowAndPartitionedSites() async throws {
+        try await Self.withSite { (site: EdgeSite, client: TestClient) async throws in
+            site.faults.setLatency(.milliseconds(300))
+            let started = ContinuousClock.now
+            #expect(try await client.request(.GET, "/version").status == 200)
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+            site.faults.setLatency(.zero)
+            site.faults.partition()
+            do {
+                _ = try await client.request(.GET, "/api/v1/nodes", timeout: .milliseconds(500))
+                Issue.record("a partitioned site answered")
+            } catch {
+                // The request hangs until the client gives up.
+            }
+            site.faults.heal()
+            #expect(try await client.request(.GET, "/api/v1/nodes").status == 200)
+        }
+    }
+
+    @Test func twentySitesEachAnswerOnTheirOwnPortWithTheirOwnCredentials() async throws {
+        let directory = Self.temporaryDirectory()
+        let host = try SiteHost(directory: directory, specs: SiteProfile.generated(count: 20).resolvedSites, kubelet: .immediate)
+        try await host.start()
+        let summary = await host.summary()
+        #expect(Set(summary.map(\.port)).count == 20)
+        #expect(summary.allSatisfy { $0.state == "running" })
+        for (index, site) in host.sites.enumerated() {
+            #expect(FileManager.default.fileExists(atPath: site.kubeconfig.path))
+            let client = try TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: site.adminToken)
+            let nodes = try await client.request(.GET, "/api/v1/nodes")
+            #expect(nodes.status == 200)
+            #expect(nodes.json?["items"]?.arrayValue?.first?["metadata"]?["labels"]?["edge.flotilla.io/site"]?.stringValue == site.name)
+            // Another site's token is not accepted here.
+            let neighbour = host.sites[(index + 1) % host.sites.count]
+            let stranger = try TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: neighbour.adminToken)
+            #expect(try await stranger.request(.GET, "/api/v1/nodes").status == 401)
+            try await client.shutdown()
+            try await stranger.shutdown()
+        }
+        let index = try JSONValue.parse(Array(Data(contentsOf: directory.appendingPathComponent("sites.json"))))
+        #expect(index.arrayValue?.count == 20)
+        await host.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
