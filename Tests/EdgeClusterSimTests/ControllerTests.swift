@@ -1,5 +1,6 @@
 @testable import EdgeClusterSim
 import FlotillaAPI
+import Foundation
 import Testing
 
 /// The site's controllers are pure (snapshot in, actions out); these tables pin their decisions.
@@ -275,5 +276,19 @@ import Testing
                       ("docker.io/library/nginx:1.25", "nginx")])
     func imageRepository(reference: String, repository: String) {
         #expect(WorkloadRegistry.repository(of: reference) == repository)
+    }
+}
+
+@Suite struct ProfileExampleTests {
+    @Test func everyExampleProfileIsValid() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("simulator/profiles")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let profile = try SiteProfile.load(path: directory.appendingPathComponent(file).path)
+            #expect(profile.validate().isEmpty, "\(file)")
+            #expect(profile.resolvedSites.allSatisfy { $0.latitude != nil && $0.provider != nil }, "\(file)")
+        }
     }
 }

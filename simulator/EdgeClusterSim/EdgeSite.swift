@@ -82,7 +82,14 @@ public actor EdgeSite {
     /// Stops listening: clients get "connection refused". Controllers keep running, as a cluster cut off from
     /// its clients would.
     public func down() async {
-        guard state == .running, let listener else { return }
+        guard state == .running else { return }
+        await closeListener()
+        state = .down
+        logger.notice("site down")
+    }
+
+    private func closeListener() async {
+        guard let listener else { return }
         faults.heal()
         // Like a site that lost power: open connections are cut, not drained (a graceful drain would wait for
         // clients' idle keep-alive connections to time out).
@@ -90,8 +97,6 @@ public actor EdgeSite {
         listener.cancel()
         _ = await listener.result
         self.listener = nil
-        state = .down
-        logger.notice("site down")
     }
 
     /// Listens again on the same port, with everything the site held.
@@ -104,7 +109,7 @@ public actor EdgeSite {
 
     /// Stops listening, the controllers and every workload.
     public func stop() async {
-        if state == .running { await down() }
+        await closeListener()
         reconciler.finish()
         reconcilerTask?.cancel()
         await reconcilerTask?.value
