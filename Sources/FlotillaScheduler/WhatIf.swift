@@ -62,9 +62,15 @@ public enum WhatIf {
             }
             binding.metadata.labels = (binding.metadata.labels ?? [:]).merging(
                 ["propagationpolicy.karmada.io/name": claim.policyName]) { _, new in new }
-            switch scheduler.schedule(SchedulingContext(binding: binding), clusters: clusters) {
+            let decision = scheduler.decide(SchedulingContext(binding: binding), clusters: clusters)
+            switch decision.outcome {
             case .scheduled(let targets):
                 binding.spec.clusters = targets.filter { ($0.replicas ?? 0) > 0 || binding.spec.replicas == 0 }.sorted { $0.name < $1.name }
+                if let group = decision.affinityName {
+                    var status = binding.status ?? ResourceBindingStatus()
+                    status.schedulerObservingAffinityName = group
+                    binding.status = status
+                }
                 bindings.append(binding.json())
             case .unschedulable(let reason):
                 failures.append((label, reason))

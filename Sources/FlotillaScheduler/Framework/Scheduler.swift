@@ -4,7 +4,10 @@ import FlotillaAPI
 ///
 /// Filters run in this order and the first failure rules a cluster out: APIEnablement, TaintToleration,
 /// ClusterAffinity. Scores are summed (each times its weight); candidates are ordered by score descending,
-/// available replicas descending, then name ascending. Clusters being deleted are skipped before filtering.
+/// available replicas (allocatable plus what the binding already has there) descending, then name ascending.
+/// Spread constraints then select among them (`SpreadSelection`; skipped for static weights), and the strategy
+/// divides the replicas. Placements with `clusterAffinities` run the pipeline once per group (`decide`).
+/// Clusters being deleted are skipped before filtering.
 public struct Scheduler: Sendable {
     public var filters: [any FilterPlugin]
     public var scorers: [(plugin: any ScorePlugin, weight: Int)]
@@ -21,7 +24,37 @@ public struct Scheduler: Sendable {
         case unschedulable(String)
     }
 
+    /// A decision: the outcome and, for placements with `clusterAffinities`, the affinity group that produced it
+    /// (written to `status.schedulerObservingAffinityName`).
+    public struct Decision: Sendable, Equatable {
+        public var outcome: Outcome
+        public var affinityName: String?
+    }
+
     public func schedule(_ context: SchedulingContext, clusters: [Cluster]) -> Outcome {
+        decide(context, clusters: clusters).outcome
+    }
+
+    /// Tries the placement's affinity groups in order — from the group observed last time, or from the first on a
+    /// user-triggered reschedule (Fresh) or when the observed group no longer exists — and returns the first that
+    /// schedules, or the last group's failure.
+    public func decide(_ context: SchedulingContext, clusters: [Cluster]) -> Decision {
+        guard let terms = context.placement.clusterAffinities, !terms.isEmpty, context.placement.clusterAffinity == nil else {
+            return Decision(outcome: scheduleOnce(context, clusters: clusters), affinityName: nil)
+        }
+        let observed = context.fresh ? nil : context.observedAffinityName.flatMap { name in terms.firstIndex { $0.affinityName == name } }
+        var last = Outcome.unschedulable("no cluster affinity group")
+        for term in terms[(observed ?? 0)...] {
+            var attempt = context
+            attempt.placement.clusterAffinity = term.affinity
+            attempt.placement.clusterAffinities = nil
+            last = scheduleOnce(attempt, clusters: clusters)
+            if case .scheduled = last { return Decision(outcome: last, affinityName: term.affinityName) }
+        }
+        return Decision(outcome: last, affinityName: nil)
+    }
+
+    func scheduleOnce(_ context: SchedulingContext, clusters: [Cluster]) -> Outcome {
         let live = clusters.filter { $0.metadata.deletionTimestamp == nil }
         var failures: [String: Int] = [:]
         var feasible: [Cluster] = []
@@ -36,18 +69,26 @@ public struct Scheduler: Sendable {
             let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             return .unschedulable("0/\(clusters.count) clusters are available: \(reasons.isEmpty ? "no cluster exists" : reasons).")
         }
-        let available = Dictionary(uniqueKeysWithValues: feasible.map { cluster in
-            (cluster.metadata.name ?? "", allocatable(cluster, context))
-        })
+        let assigned = Dictionary(context.previous.map { ($0.name, Int($0.replicas ?? 0)) }, uniquingKeysWith: +)
         let ranked = feasible.map { cluster in
-            (cluster, scorers.reduce(0) { $0 + $1.plugin.score(context, cluster) * $1.weight })
-        }.sorted { a, b in
-            if a.1 != b.1 { return a.1 > b.1 }
-            let aName = a.0.metadata.name ?? "", bName = b.0.metadata.name ?? ""
-            if available[aName]! != available[bName]! { return available[aName]! > available[bName]! }
-            return aName < bName
-        }.map(\.0)
-        return assign(context, candidates: ranked, allocatable: available)
+            RankedCluster(cluster: cluster, score: scorers.reduce(0) { $0 + $1.plugin.score(context, cluster) * $1.weight },
+                allocatable: allocatable(cluster, context), assigned: assigned[cluster.metadata.name ?? ""] ?? 0)
+        }.sorted(by: RankedCluster.precedes)
+        let strategy = context.placement.replicaScheduling
+        let duplicated = strategy == nil || strategy?.replicaSchedulingType == "Duplicated"
+        let staticWeights = !duplicated && (strategy?.replicaDivisionPreference ?? "Weighted") == "Weighted"
+            && strategy?.weightPreference?.dynamicWeight == nil
+        var selected = ranked
+        if !staticWeights, context.replicas > 0 || duplicated {
+            switch SpreadSelection.select(ranked, constraints: context.placement.spreadConstraints ?? [], replicas: context.replicas,
+                                          duplicated: duplicated) {
+            case .success(let clusters): selected = clusters
+            case .failure(let failure): return .unschedulable(failure.description)
+            }
+        }
+        let byName = Dictionary(feasible.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        return assign(context, candidates: selected.compactMap { byName[$0.name] },
+            allocatable: Dictionary(selected.map { ($0.name, $0.allocatable) }, uniquingKeysWith: { a, _ in a }))
     }
 
     /// Replicas that still fit, from the general estimator; unknown capacity counts as the whole request.

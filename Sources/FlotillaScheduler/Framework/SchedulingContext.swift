@@ -12,9 +12,12 @@ public struct SchedulingContext: Sendable {
     public var previous: [TargetCluster]
     /// A user-triggered reschedule (`rescheduleTriggeredAt` after `lastScheduledTime`): divide from scratch.
     public var fresh: Bool
+    /// The affinity group the previous result came from (`status.schedulerObservingAffinityName`).
+    public var observedAffinityName: String?
 
     public init(bindingUID: String, resource: ObjectReference, replicas: Int, replicaRequest: [String: Quantity] = [:],
-                placement: Placement, previous: [TargetCluster] = [], fresh: Bool = false) {
+                placement: Placement, previous: [TargetCluster] = [], fresh: Bool = false, observedAffinityName: String? = nil) {
+        self.observedAffinityName = observedAffinityName
         self.bindingUID = bindingUID
         self.resource = resource
         self.replicas = replicas
@@ -30,7 +33,8 @@ public struct SchedulingContext: Sendable {
         let last = binding.status?.lastScheduledTime
         self.init(bindingUID: binding.metadata.uid ?? "", resource: binding.spec.resource, replicas: Int(binding.spec.replicas ?? 0),
             replicaRequest: binding.spec.replicaRequirements?.resourceRequest ?? [:], placement: binding.spec.placement ?? Placement(),
-            previous: binding.spec.clusters ?? [], fresh: triggered != nil && (last == nil || triggered! > last!))
+            previous: binding.spec.clusters ?? [], fresh: triggered != nil && (last == nil || triggered! > last!),
+            observedAffinityName: binding.status?.schedulerObservingAffinityName)
     }
 
     func wasScheduled(on cluster: Cluster) -> Bool {
