@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FlotillaStore", targets: ["FlotillaStore"]),
         .library(name: "FlotillaServer", targets: ["FlotillaServer"]),
         .library(name: "FlotillaScheduler", targets: ["FlotillaScheduler"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
@@ -58,6 +59,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A client for any Kubernetes-compatible API: kubeconfig, typed errors, retries, watches, informers.
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "FlotillaAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

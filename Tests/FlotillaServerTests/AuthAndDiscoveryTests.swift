@@ -27,6 +27,10 @@ import Testing
             #expect(write.status == 403)
             #expect(write.json?["reason"] == "Forbidden")
             #expect(write.json?["message"]?.stringValue?.contains(#"User "viewer" cannot create"#) == true)
+            // Secrets (member credentials among them) are not for viewers, in a list or one by one.
+            #expect(try await viewer.request(.GET, "/api/v1/namespaces/karmada-cluster/secrets").status == 403)
+            #expect(try await viewer.request(.GET, "/api/v1/secrets").status == 403)
+            #expect(try await viewer.request(.GET, "/api/v1/namespaces/default/configmaps").status == 200)
             try await viewer.shutdown()
         }
     }

@@ -92,7 +92,7 @@ extension ResourceHandler {
             if explicitVersion == nil, patched.resourceVersion == current.resourceVersion || patched.resourceVersion == nil {
                 patched.setMetadata("resourceVersion", current["metadata"]?["resourceVersion"])
             }
-            let merged = mergeForSubresource(new: patched, current: current)
+            let merged = descriptor.objectForUpdate(patched, current: current, subresource: path.subresource)
             let (admitted, warnings) = try admit(try normalize(merged, requireName: true), query: query)
             let outcome = await attemptUpdate(admitted, dryRun: query.dryRun)
             switch outcome {

@@ -21,7 +21,6 @@ struct ResourceHandler {
     let watches: WatchRegistry
 
     var resource: GroupResource { descriptor.groupResource }
-    var hasStatus: Bool { descriptor.subresources.contains("status") }
     var now: Timestamp { Timestamp(clock.now()) }
 
     func handle(verb: String, request: Request, query: RequestOptions, accept: String?) async throws -> Response {
@@ -158,8 +157,7 @@ struct ResourceHandler {
     }
 
     func create(_ body: JSONValue, query: RequestOptions) async throws -> Response {
-        var object = try normalize(body, requireName: false)
-        if hasStatus { object["status"] = nil }
+        let object = descriptor.objectForCreate(try normalize(body, requireName: false))
         let (admitted, warnings) = try admit(object, query: query)
         try await requireNamespace()
         let created = try await timed("create") { () async throws(APIError) in
@@ -175,26 +173,12 @@ struct ResourceHandler {
                 errors: [.invalid(FieldPath("metadata.resourceVersion"), "0x0", "must be specified for an update")])
         }
         let current = try await store.get(resource, namespace: path.namespace, name: path.name!)
-        let merged = mergeForSubresource(new: object, current: current)
+        let merged = descriptor.objectForUpdate(object, current: current, subresource: path.subresource)
         let (admitted, warnings) = try admit(merged, query: query)
         let updated = try await timed("update") { () async throws(APIError) in
             try await store.update(resource, admitted, options: WriteOptions(dryRun: query.dryRun))
         }
         return Responses.json(updated, warnings: warnings)
-    }
-
-    /// The main resource ignores `.status`; the status subresource changes nothing but `.status`.
-    func mergeForSubresource(new: JSONValue, current: JSONValue) -> JSONValue {
-        guard hasStatus else { return new }
-        if path.subresource == "status" {
-            var result = current
-            result["status"] = new["status"]
-            result.setMetadata("resourceVersion", new["metadata"]?["resourceVersion"])
-            return result
-        }
-        var result = new
-        result["status"] = current["status"]
-        return result
     }
 
     // MARK: Delete

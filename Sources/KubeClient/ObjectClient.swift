@@ -1,0 +1,58 @@
+import FlotillaAPI
+
+/// The one way Flotilla's controllers read and write API objects, wherever the API is: a member cluster over
+/// HTTPS (`KubeClient`) or the control plane's own store in-process (`StoreObjectClient` in FlotillaControllers).
+/// Kubernetes semantics throughout: creates drop `.status` for kinds with a status subresource, `update` ignores
+/// `.status` and `updateStatus` changes nothing else, updates carrying a resourceVersion are compare-and-swap.
+public protocol ObjectClient: Sendable {
+    func get(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue
+    func list(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult
+    func create(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
+    func update(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
+    func updateStatus(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
+    /// An RFC 7386 merge patch.
+    func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue
+    func delete(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError)
+    /// Changes after `resourceVersion`. The stream ends when the server ends the watch; it fails with
+    /// `APIError` reason `Expired` when the version is too old (relist then).
+    func watch(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
+        -> AsyncThrowingStream<ObjectEvent, any Error>
+}
+
+public struct ListQuery: Sendable, Hashable {
+    public var labelSelector: String?
+    public var fieldSelector: String?
+
+    public init(labelSelector: String? = nil, fieldSelector: String? = nil) {
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+    }
+
+    public static let everything = ListQuery()
+}
+
+public struct ListResult: Sendable {
+    public var items: [JSONValue]
+    public var resourceVersion: String
+
+    public init(items: [JSONValue], resourceVersion: String) {
+        self.items = items
+        self.resourceVersion = resourceVersion
+    }
+}
+
+public struct ObjectEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK" }
+    public var kind: Kind
+    public var object: JSONValue
+
+    public init(kind: Kind, object: JSONValue) {
+        self.kind = kind
+        self.object = object
+    }
+}
+
+extension StatusReason {
+    /// Client-side: the server could not be reached (connection refused, TLS failure, timeout).
+    public static let unreachable = StatusReason("Unreachable", code: 503)
+}
