@@ -74,6 +74,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Federation: cluster status, detector, scheduling loop, binding, execution, status sync.
+        .target(
+            name: "FlotillaControllers",
+            dependencies: [
+                "FlotillaAPI", "FlotillaStore", "FlotillaScheduler", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // KWOK-like simulated edge clusters: the Kubernetes API subset a federation needs, fake kubelets and
         // controllers, in-process runnable workloads, fault injection.
         .target(
@@ -94,6 +102,8 @@ let package = Package(
                 "FlotillaStore",
                 "FlotillaServer",
                 "FlotillaScheduler",
+                "FlotillaControllers",
+                "KubeClient",
                 "EdgeClusterSim",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

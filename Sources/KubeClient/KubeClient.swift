@@ -105,8 +105,10 @@ public final class KubeClient: ObjectClient {
     }
 
     /// Raw GET of a path such as `/readyz` or `/version`: the body as text, or the error.
-    public func raw(_ path: String, timeout: Duration? = nil) async throws(APIError) -> String {
-        let (status, body) = try await execute(.GET, path, body: nil, contentType: nil, timeout: timeout ?? policy.requestTimeout)
+    /// `retries` overrides the policy (a health probe wants one attempt).
+    public func raw(_ path: String, timeout: Duration? = nil, retries: Int? = nil) async throws(APIError) -> String {
+        let (status, body) = try await execute(.GET, path, body: nil, contentType: nil, timeout: timeout ?? policy.requestTimeout,
+            retries: retries ?? policy.retries)
         let text = String(decoding: body, as: UTF8.self)
         guard (200..<300).contains(status) else { throw Self.error(status: status, body: body, server: credentials.server) }
         return text
@@ -198,7 +200,8 @@ public final class KubeClient: ObjectClient {
     func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, contentType: String = "application/json") async throws(APIError)
         -> JSONValue
     {
-        let (status, bytes) = try await execute(method, path, body: body, contentType: contentType, timeout: policy.requestTimeout)
+        let (status, bytes) = try await execute(method, path, body: body, contentType: contentType, timeout: policy.requestTimeout,
+            retries: policy.retries)
         guard (200..<300).contains(status) else { throw Self.error(status: status, body: bytes, server: credentials.server) }
         do {
             return try JSONValue.parse(bytes)
@@ -209,7 +212,7 @@ public final class KubeClient: ObjectClient {
 
     /// One request with the retry policy: connection errors, 429 and 5xx are retried with exponential backoff and
     /// full jitter (a Retry-After header sets the minimum wait); anything else is returned to the caller.
-    func execute(_ method: HTTPMethod, _ path: String, body: JSONValue?, contentType: String?, timeout: Duration) async throws(APIError)
+    func execute(_ method: HTTPMethod, _ path: String, body: JSONValue?, contentType: String?, timeout: Duration, retries: Int) async throws(APIError)
         -> (Int, [UInt8])
     {
         var attempt = 0
@@ -237,7 +240,7 @@ public final class KubeClient: ObjectClient {
                 if Task.isCancelled { throw APIError(.unreachable, "request to \(credentials.server) was cancelled") }
                 failure = APIError(.unreachable, "cannot reach \(credentials.server): \(error)")
             }
-            guard attempt < policy.retries else { throw failure }
+            guard attempt < retries else { throw failure }
             attempt += 1
             let jittered = Duration.nanoseconds(Int64.random(in: 0...max(backoff.nanoseconds, 1)))
             do { try await Task.sleep(for: max(jittered, retryAfter ?? .zero)) } catch { throw failure }

@@ -10,17 +10,8 @@ public enum PolicySelection {
         public var spec: PropagationSpec
     }
 
-    /// How specifically a selector matches: 3 = by name, 2 = by label selector, 1 = apiVersion/kind only, nil = no match.
-    static func specificity(_ selector: ResourceSelector, template: JSONValue) -> Int? {
-        guard selector.apiVersion == template.apiVersion, selector.kind == template.kind else { return nil }
-        if let namespace = selector.namespace, !namespace.isEmpty, namespace != (template.namespace ?? "") { return nil }
-        if let name = selector.name, !name.isEmpty { return name == template.name ? 3 : nil }
-        if let labels = selector.labelSelector { return labels.matches(template.labels) ? 2 : nil }
-        return 1
-    }
-
     static func bestSpecificity(_ spec: PropagationSpec, template: JSONValue) -> Int? {
-        spec.resourceSelectors.compactMap { specificity($0, template: template) }.max()
+        spec.resourceSelectors.compactMap { $0.specificity(for: template) }.max()
     }
 
     public static func select(template: JSONValue, policies: [PropagationPolicy], clusterPolicies: [ClusterPropagationPolicy]) -> Claim? {

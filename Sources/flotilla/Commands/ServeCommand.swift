@@ -3,6 +3,7 @@ import FlotillaAPI
 import FlotillaServer
 import FlotillaStore
 import Foundation
+import FlotillaControllers
 import Hummingbird
 import ServiceLifecycle
 
@@ -30,6 +31,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve plain HTTP instead of HTTPS (kubectl sends no credentials over HTTP).")
     var insecureHTTP = false
 
+    @Flag(help: "Serve the API only, without the federation controllers (detector, scheduler, binding, execution, cluster status).")
+    var noControllers = false
+
+    @Option(help: "Seconds between member health and resource probes.")
+    var clusterStatusInterval: Double = 10
+
+    @Option(help: "Seconds a member must keep failing before it is marked NotReady.")
+    var clusterFailureThreshold: Double = 30
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -50,10 +60,30 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // The drainer comes after the app: on SIGINT/SIGTERM it is told first and ends open watches, then the
         // server drains its connections and stops.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if !noControllers {
+            let federation = Federation(controlPlane: StoreObjectClient(store: store), configuration: Federation.Configuration(
+                clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(Int64(clusterStatusInterval * 1000)),
+                    failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)))), logger: logger)
+            services.append(.init(service: FederationService(federation: federation)))
+        }
+        services.append(.init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: app), .init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("stopped")
+    }
+}
+
+/// Runs the federation controllers until graceful shutdown.
+struct FederationService: ServiceLifecycle.Service {
+    let federation: Federation
+
+    func run() async throws {
+        let task = Task { await federation.run() }
+        try? await gracefulShutdown()
+        task.cancel()
+        await task.value
     }
 }

@@ -75,4 +75,14 @@ public struct ResourceIdentifier: Sendable, Hashable, Codable {
     public var resource: String
     public var namespace: String?
     public var name: String
+
+    public init(ordinal: Int32, group: String?, version: String, kind: String, resource: String, namespace: String?, name: String) {
+        self.ordinal = ordinal
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.resource = resource
+        self.namespace = namespace
+        self.name = name
+    }
 }

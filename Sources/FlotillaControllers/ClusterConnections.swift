@@ -1,0 +1,61 @@
+import FlotillaAPI
+import Foundation
+import KubeClient
+
+/// One `KubeClient` per member cluster, built from the Cluster's `apiEndpoint` and the Secret its `secretRef`
+/// names (Karmada's layout: `token` and `caBundle`; Flotilla also reads `tls.crt`/`tls.key` for a client
+/// certificate). Rebuilt when either changes.
+public actor ClusterConnections {
+    let controlPlane: any ObjectClient
+    let policy: ClientPolicy
+    private var clients: [String: (key: String, client: KubeClient)] = [:]
+
+    public init(controlPlane: any ObjectClient, policy: ClientPolicy = ClientPolicy()) {
+        self.controlPlane = controlPlane
+        self.policy = policy
+    }
+
+    /// The client for `cluster`, or why there is none (no endpoint, missing or unusable secret).
+    public func client(for cluster: Cluster) async throws(APIError) -> KubeClient {
+        let name = cluster.metadata.name ?? ""
+        guard let endpoint = cluster.spec.apiEndpoint, !endpoint.isEmpty else {
+            throw APIError(.invalid, "cluster \(name) has no spec.apiEndpoint")
+        }
+        var credentials = ClusterCredentials(server: endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint,
+            insecureSkipTLSVerify: cluster.spec.insecureSkipTLSVerification ?? false)
+        var secretVersion = ""
+        if let reference = cluster.spec.secretRef {
+            let object = try await controlPlane.get(Secret.descriptor, namespace: reference.namespace, name: reference.name)
+            secretVersion = object.resourceVersion ?? ""
+            let data = object["data"]?.objectValue ?? [:]
+            func decoded(_ key: String) -> String? {
+                data[key]?.stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+            }
+            credentials.token = decoded("token")
+            credentials.caPEM = decoded("caBundle")
+            credentials.clientCertificatePEM = decoded("tls.crt")
+            credentials.clientKeyPEM = decoded("tls.key")
+        }
+        let key = "\(credentials.server)|\(secretVersion)|\(credentials.insecureSkipTLSVerify)"
+        if let cached = clients[name], cached.key == key { return cached.client }
+        let client: KubeClient
+        do {
+            client = try KubeClient(credentials: credentials, policy: policy)
+        } catch {
+            throw APIError(.invalid, "cluster \(name) credentials are unusable: \(error)")
+        }
+        if let old = clients[name] { Task { await old.client.shutdown() } }
+        clients[name] = (key, client)
+        return client
+    }
+
+    /// Forgets a cluster that left.
+    public func remove(_ name: String) async {
+        if let old = clients.removeValue(forKey: name) { await old.client.shutdown() }
+    }
+
+    public func shutdown() async {
+        for (_, entry) in clients { await entry.client.shutdown() }
+        clients.removeAll()
+    }
+}

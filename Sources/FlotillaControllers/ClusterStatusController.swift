@@ -1,0 +1,279 @@
+import FlotillaAPI
+import Foundation
+import KubeClient
+import Logging
+
+/// How the cluster-status controller watches members.
+public struct ClusterStatusConfiguration: Sendable {
+    /// How often each member is probed and its status written (when it changed).
+    public var interval: Duration
+    /// How long a member must keep failing before it is marked NotReady: a flaky edge link must not flap.
+    public var failureThreshold: Duration
+    /// A probe that takes longer counts as a failure.
+    public var probeTimeout: Duration
+    /// How often discovery (API enablements) and the version are refreshed while the member is healthy.
+    public var discoveryInterval: Duration
+
+    public init(interval: Duration = .seconds(10), failureThreshold: Duration = .seconds(30), probeTimeout: Duration = .seconds(3),
+                discoveryInterval: Duration = .seconds(60)) {
+        self.interval = interval
+        self.failureThreshold = failureThreshold
+        self.probeTimeout = probeTimeout
+        self.discoveryInterval = discoveryInterval
+    }
+}
+
+/// Keeps each Cluster's status current: health from `/readyz`, Kubernetes version, API enablements from discovery,
+/// node and resource summaries from watches of the member's nodes and pods (work proportional to change, not a
+/// relist per tick), the Ready condition with a grace period before NotReady, and Karmada's
+/// `cluster.karmada.io/not-ready:NoSchedule` taint while NotReady.
+public actor ClusterStatusController {
+    public static let notReadyTaint = "cluster.karmada.io/not-ready"
+
+    let controlPlane: any ObjectClient
+    let connections: ClusterConnections
+    let configuration: ClusterStatusConfiguration
+    let clock: any TimeSource
+    let logger: Logger
+    private var monitors: [String: ClusterMonitor] = [:]
+
+    public init(controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration = .init(),
+                clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.cluster-status")) {
+        self.controlPlane = controlPlane
+        self.connections = connections
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Probes every member each interval until cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            await tick()
+            try? await Task.sleep(for: configuration.interval)
+        }
+        for monitor in monitors.values { await monitor.stop() }
+    }
+
+    /// One round over every cluster, concurrently; a slow member costs at most the probe timeout.
+    public func tick() async {
+        let clusters: [Cluster]
+        do {
+            clusters = try await controlPlane.list(Cluster.descriptor, namespace: nil, options: .everything).items.compactMap { try? Cluster(json: $0) }
+        } catch {
+            logger.warning("cannot list clusters", metadata: ["error": "\(error)"])
+            return
+        }
+        let names = Set(clusters.compactMap(\.metadata.name))
+        for (name, monitor) in monitors where !names.contains(name) {
+            await monitor.stop()
+            monitors[name] = nil
+            await connections.remove(name)
+        }
+        for cluster in clusters {
+            guard let name = cluster.metadata.name, monitors[name] == nil else { continue }
+            monitors[name] = ClusterMonitor(name: name, controlPlane: controlPlane, connections: connections,
+                configuration: configuration, clock: clock, logger: logger)
+        }
+        let monitors = self.monitors
+        await withTaskGroup(of: Void.self) { group in
+            for cluster in clusters {
+                guard let monitor = monitors[cluster.metadata.name ?? ""] else { continue }
+                group.addTask { await monitor.tick(cluster) }
+            }
+        }
+    }
+}
+
+/// One member: its probe history and the caches its node and pod watches keep.
+actor ClusterMonitor {
+    let name: String
+    let controlPlane: any ObjectClient
+    let connections: ClusterConnections
+    let configuration: ClusterStatusConfiguration
+    let clock: any TimeSource
+    let logger: Logger
+    private var firstFailure: ContinuousClock.Instant?
+    private var lastDiscovery: ContinuousClock.Instant?
+    private var version: String?
+    private var enablements: [APIEnablement]?
+    private var watchedClient: ObjectIdentifier?
+    private var watches: [Task<Void, Never>] = []
+    private var nodes = WatchedSet()
+    private var pods = WatchedSet()
+
+    init(name: String, controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration,
+         clock: any TimeSource, logger: Logger) {
+        self.name = name
+        self.controlPlane = controlPlane
+        self.connections = connections
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+    }
+
+    func stop() {
+        for task in watches { task.cancel() }
+        watches = []
+    }
+
+    func tick(_ cluster: Cluster) async {
+        let health = await probe(cluster)
+        let now = ContinuousClock.now
+        var status = cluster.status ?? ClusterStatus()
+        var conditions = status.conditions ?? []
+        let timestamp = Timestamp(clock.now())
+        switch health {
+        case .success:
+            firstFailure = nil
+            conditions.set(Condition(type: "Ready", status: .true, reason: "ClusterReady",
+                message: "cluster is healthy and ready to accept workloads"), now: timestamp)
+            status.kubernetesVersion = version ?? status.kubernetesVersion
+            status.apiEnablements = enablements ?? status.apiEnablements
+            if nodes.synced, pods.synced {
+                let (nodeSummary, resourceSummary) = ResourceAccounting.summary(nodes: nodes.objects, pods: pods.objects)
+                status.nodeSummary = nodeSummary
+                status.resourceSummary = resourceSummary
+            }
+        case .failure(let error):
+            let since = firstFailure ?? now
+            firstFailure = since
+            if now - since >= configuration.failureThreshold {
+                conditions.set(Condition(type: "Ready", status: .false, reason: "ClusterNotReachable",
+                    message: "cluster is not reachable: \(error.message)"), now: timestamp)
+            }
+        }
+        status.conditions = conditions
+        await write(cluster, status: status)
+    }
+
+    /// Health from `/readyz` (falling back to `/healthz`), one attempt within the probe timeout; on success also
+    /// makes sure the node and pod watches run and refreshes discovery when due.
+    func probe(_ cluster: Cluster) async -> Result<Void, APIError> {
+        let client: KubeClient
+        do {
+            client = try await connections.client(for: cluster)
+            var answer: String
+            do {
+                answer = try await client.raw("/readyz", timeout: configuration.probeTimeout, retries: 0)
+            } catch {
+                guard error.reason == .notFound else { throw error }
+                answer = try await client.raw("/healthz", timeout: configuration.probeTimeout, retries: 0)
+            }
+            guard answer.trimmingCharacters(in: .whitespacesAndNewlines) == "ok" else {
+                throw APIError(.serviceUnavailable, "readyz answered \(answer.prefix(100))")
+            }
+        } catch {
+            return .failure(error as? APIError ?? APIError(.unreachable, "\(error)"))
+        }
+        ensureWatches(client)
+        if lastDiscovery.map({ ContinuousClock.now - $0 >= configuration.discoveryInterval }) ?? true {
+            await discover(client)
+        }
+        return .success(())
+    }
+
+    func ensureWatches(_ client: KubeClient) {
+        let identity = ObjectIdentifier(client)
+        guard watchedClient != identity else { return }
+        stop()
+        watchedClient = identity
+        nodes = WatchedSet()
+        pods = WatchedSet()
+        for resource in [Node.descriptor, Pod.descriptor] {
+            var informer = Informer(client: client, resource: resource, logger: logger)
+            informer.maxBackoff = configuration.interval
+            let isNodes = resource.plural == "nodes"
+            watches.append(Task { [weak self] in
+                await informer.run { [weak self] event in await self?.apply(event, nodes: isNodes) }
+            })
+        }
+    }
+
+    func apply(_ event: InformerEvent, nodes isNodes: Bool) {
+        if isNodes { nodes.apply(event) } else { pods.apply(event) }
+    }
+
+    func discover(_ client: KubeClient) async {
+        do {
+            let versionText = try await client.raw("/version", retries: 0)
+            version = (try? JSONValue.parse(Array(versionText.utf8)))?["gitVersion"]?.stringValue
+            var result: [APIEnablement] = []
+            let core = try JSONValue.parse(Array(try await client.raw("/api/v1", retries: 0).utf8))
+            result.append(Self.enablement("v1", core))
+            let groups = try JSONValue.parse(Array(try await client.raw("/apis", retries: 0).utf8))
+            for group in groups["groups"]?.arrayValue ?? [] {
+                for version in group["versions"]?.arrayValue ?? [] {
+                    guard let groupVersion = version["groupVersion"]?.stringValue else { continue }
+                    let list = try JSONValue.parse(Array(try await client.raw("/apis/\(groupVersion)", retries: 0).utf8))
+                    result.append(Self.enablement(groupVersion, list))
+                }
+            }
+            enablements = result.sorted { $0.groupVersion < $1.groupVersion }
+            lastDiscovery = ContinuousClock.now
+        } catch {
+            logger.debug("discovery failed", metadata: ["cluster": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    static func enablement(_ groupVersion: String, _ list: JSONValue) -> APIEnablement {
+        let resources = (list["resources"]?.arrayValue ?? []).compactMap { resource -> APIResource? in
+            guard let name = resource["name"]?.stringValue, !name.contains("/"), let kind = resource["kind"]?.stringValue else { return nil }
+            return APIResource(name: name, kind: kind)
+        }.sorted { $0.name < $1.name }
+        return APIEnablement(groupVersion: groupVersion, resources: resources)
+    }
+
+    /// Writes status when it changed, and keeps the not-ready taint in step with the Ready condition.
+    func write(_ cluster: Cluster, status: ClusterStatus) async {
+        var updated = cluster
+        if status != cluster.status {
+            updated.status = status
+            do {
+                let written = try await controlPlane.updateStatus(Cluster.descriptor, updated.json())
+                updated = (try? Cluster(json: written)) ?? updated
+            } catch {
+                logger.debug("cluster status write lost a race", metadata: ["cluster": "\(name)", "error": "\(error)"])
+                return
+            }
+        }
+        let notReady = status.conditions?[type: "Ready"]?.status == .false
+        var taints = updated.spec.taints ?? []
+        let tainted = taints.contains { $0.key == ClusterStatusController.notReadyTaint && $0.effect == "NoSchedule" }
+        guard notReady != tainted else { return }
+        if notReady {
+            taints.append(Taint(key: ClusterStatusController.notReadyTaint, effect: "NoSchedule", timeAdded: Timestamp(clock.now())))
+        } else {
+            taints.removeAll { $0.key == ClusterStatusController.notReadyTaint }
+        }
+        updated.spec.taints = taints.isEmpty ? nil : taints
+        do {
+            _ = try await controlPlane.update(Cluster.descriptor, updated.json())
+        } catch {
+            logger.debug("cluster taint write lost a race", metadata: ["cluster": "\(name)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Objects kept current by an informer, by namespace/name.
+struct WatchedSet {
+    private(set) var synced = false
+    private var byKey: [String: JSONValue] = [:]
+
+    var objects: [JSONValue] { Array(byKey.values) }
+
+    mutating func apply(_ event: InformerEvent) {
+        switch event {
+        case .synced(let items):
+            byKey = Dictionary(items.map { (Self.key($0), $0) }, uniquingKeysWith: { _, last in last })
+            synced = true
+        case .added(let object), .modified(let object): byKey[Self.key(object)] = object
+        case .deleted(let object): byKey[Self.key(object)] = nil
+        }
+    }
+
+    static func key(_ object: JSONValue) -> String { "\(object.namespace ?? "")/\(object.name ?? "")" }
+
+    /// The object with the manifest's namespace and name.
+    func object(for manifest: JSONValue) -> JSONValue? { byKey[Self.key(manifest)] }
+}

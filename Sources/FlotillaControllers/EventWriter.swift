@@ -1,0 +1,25 @@
+import FlotillaAPI
+import KubeClient
+
+/// Writes core/v1 Events about objects, as `kubectl describe` shows them. Best effort: an event that cannot be
+/// written is not worth failing the work it describes.
+public struct EventWriter: Sendable {
+    let client: any ObjectClient
+    let component: String
+    let clock: any TimeSource
+
+    public init(client: any ObjectClient, component: String, clock: any TimeSource = SystemTimeSource()) {
+        self.client = client
+        self.component = component
+        self.clock = clock
+    }
+
+    public func record(_ object: JSONValue, type: String = "Normal", reason: String, message: String) async {
+        let reference = ObjectReference(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace,
+            name: object.name, uid: object.uid)
+        var event = Event(metadata: ObjectMeta(namespace: object.namespace ?? "default"), involvedObject: reference, type: type,
+            reason: reason, message: message, source: component, at: Timestamp(clock.now()))
+        event.metadata.generateName = "\(object.name ?? "object")."
+        _ = try? await client.create(Event.descriptor, event.json())
+    }
+}

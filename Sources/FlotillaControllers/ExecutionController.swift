@@ -1,0 +1,301 @@
+import Foundation
+import FlotillaAPI
+import KubeClient
+import Logging
+
+/// Applies Works to their member clusters through `KubeClient` (push mode) and reports back. Each cluster has its
+/// own worker, so an unreachable or slow member delays only its own Works. Objects Flotilla creates carry
+/// `karmada.io/managed=true` and the Work's name; an existing object without them is left alone (Applied=False,
+/// reason `ConflictWithExisting`) unless the policy says `conflictResolution: Overwrite`. Deleting a Work deletes
+/// what it applied (unless `preserveResourcesOnDeletion`), then releases the Work's finalizer. Member Deployment
+/// status is watched and copied into `Work.status.manifestStatuses`.
+public actor ExecutionController {
+    public static let finalizer = "karmada.io/execution-controller"
+    public static let managedLabel = "karmada.io/managed"
+    public static let workNameLabel = "work.karmada.io/name"
+    public static let workNamespaceLabel = "work.karmada.io/namespace"
+
+    let client: any ObjectClient
+    let connections: ClusterConnections
+    let clock: any TimeSource
+    let logger: Logger
+    private var workers: [String: MemberWorker] = [:]
+    private var loopReference: ControllerLoop?
+
+    public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
+                logger: Logger = Logger(label: "flotilla.execution")) {
+        self.client = client
+        self.connections = connections
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func loop() -> ControllerLoop {
+        let loop = ControllerLoop(name: "execution", client: client, resources: [Work.descriptor, Cluster.descriptor], logger: logger) {
+            [weak self] snapshot in
+            await self?.reconcile(snapshot)
+            return nil
+        }
+        loopReference = loop
+        return loop
+    }
+
+    func reconcile(_ snapshot: ObjectSnapshot) async {
+        let clusters = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        var byCluster: [String: [Work]] = [:]
+        for work in snapshot.typed(Work.self) {
+            guard let namespace = work.metadata.namespace, namespace.hasPrefix("karmada-es-") else { continue }
+            byCluster[String(namespace.dropFirst("karmada-es-".count)), default: []].append(work)
+        }
+        for (name, works) in byCluster {
+            guard let cluster = clusters[name] else {
+                // The cluster left: nothing can be cleaned there any more; release the Works.
+                for work in works where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) }
+                continue
+            }
+            let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, logger: logger,
+                poke: { [weak self] in await self?.poke() })
+            workers[name] = worker
+            await worker.submit(works, cluster: cluster)
+        }
+        for (name, worker) in workers where clusters[name] == nil || byCluster[name] == nil {
+            if clusters[name] == nil {
+                await worker.stop()
+                workers[name] = nil
+            }
+        }
+    }
+
+    func poke() { loopReference?.poke() }
+
+    func releaseFinalizer(_ work: Work) async {
+        var updated = work
+        updated.metadata.finalizers = (work.metadata.finalizers ?? []).filter { $0 != Self.finalizer }
+        _ = try? await client.update(Work.descriptor, updated.json())
+    }
+
+    public func stop() async {
+        for worker in workers.values { await worker.stop() }
+        workers.removeAll()
+    }
+}
+
+/// The Works of one member, applied one batch at a time; the newest submission wins, failures retry with backoff.
+actor MemberWorker {
+    let cluster: String
+    let client: any ObjectClient
+    let connections: ClusterConnections
+    let logger: Logger
+    let poke: @Sendable () async -> Void
+    private var pending: (works: [Work], cluster: Cluster)?
+    private var running: Task<Void, Never>?
+    private var retry: Task<Void, Never>?
+    private var backoff = Duration.milliseconds(200)
+    /// Work resourceVersion last applied successfully, by work name.
+    private var applied: [String: String] = [:]
+    private var watch: Task<Void, Never>?
+    private var watchedClient: ObjectIdentifier?
+    private var memberDeployments = WatchedSet()
+
+    init(cluster: String, client: any ObjectClient, connections: ClusterConnections, logger: Logger,
+         poke: @escaping @Sendable () async -> Void) {
+        self.cluster = cluster
+        self.client = client
+        self.connections = connections
+        self.logger = logger
+        self.poke = poke
+    }
+
+    func submit(_ works: [Work], cluster: Cluster) {
+        pending = (works, cluster)
+        guard running == nil else { return }
+        running = Task { await drain() }
+    }
+
+    func stop() {
+        running?.cancel()
+        retry?.cancel()
+        watch?.cancel()
+    }
+
+    private func drain() async {
+        while let next = pending, !Task.isCancelled {
+            pending = nil
+            let ok = await sync(next.works, cluster: next.cluster)
+            if ok {
+                backoff = .milliseconds(200)
+            } else {
+                retry?.cancel()
+                let delay = backoff
+                backoff = min(backoff * 2, .seconds(10))
+                retry = Task { [poke] in
+                    try? await Task.sleep(for: delay)
+                    if !Task.isCancelled { await poke() }
+                }
+            }
+        }
+        running = nil
+    }
+
+    /// Returns false when something must be retried.
+    private func sync(_ works: [Work], cluster: Cluster) async -> Bool {
+        let member: KubeClient
+        do {
+            member = try await connections.client(for: cluster)
+        } catch {
+            for work in works where work.metadata.deletionTimestamp == nil {
+                await report(work, applied: false, reason: "ClusterUnavailable", message: error.message)
+            }
+            return false
+        }
+        ensureWatch(member)
+        var ok = true
+        for work in works {
+            let name = work.metadata.name ?? ""
+            if work.metadata.deletionTimestamp != nil {
+                if await remove(work, from: member) {
+                    applied[name] = nil
+                    await releaseFinalizer(work)
+                } else {
+                    ok = false
+                }
+                continue
+            }
+            let manifests = work.spec.workload?.manifests ?? []
+            let missing = manifests.contains { $0.kind == "Deployment" && memberDeployments.synced && memberDeployments.object(for: $0) == nil }
+            if applied[name] != work.metadata.resourceVersion || missing {
+                switch await apply(work, manifests: manifests, to: member) {
+                case .success:
+                    applied[name] = work.metadata.resourceVersion
+                case .failure(let error):
+                    ok = ok && error.reason == .conflict && error.message.hasPrefix("ConflictWithExisting")
+                    await report(work, applied: false, reason: error.reason == .conflict ? "ConflictWithExisting" : "AppliedFailed",
+                        message: error.message)
+                    continue
+                }
+            }
+            await report(work, applied: true, reason: "AppliedSuccessful", message: "Manifest has been successfully applied")
+        }
+        return ok
+    }
+
+    private func ensureWatch(_ member: KubeClient) {
+        let identity = ObjectIdentifier(member)
+        guard watchedClient != identity else { return }
+        watch?.cancel()
+        watchedClient = identity
+        memberDeployments = WatchedSet()
+        var informer = Informer(client: member, resource: Deployment.descriptor,
+            options: ListQuery(labelSelector: "\(ExecutionController.managedLabel)=true"), logger: logger)
+        informer.maxBackoff = .seconds(5)
+        let poke = self.poke
+        watch = Task { [weak self] in
+            await informer.run { [weak self] event in
+                await self?.observe(event)
+                await poke()
+            }
+        }
+    }
+
+    private func observe(_ event: InformerEvent) { memberDeployments.apply(event) }
+
+    private func apply(_ work: Work, manifests: [JSONValue], to member: KubeClient) async -> Result<Void, APIError> {
+        let overwrite = work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] == "overwrite"
+        for manifest in manifests {
+            guard let resource = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else {
+                return .failure(APIError(.badRequest, "kind \(manifest.kind ?? "?") is not distributed"))
+            }
+            var desired = manifest
+            var labels = manifest.labels
+            labels[ExecutionController.managedLabel] = "true"
+            labels[ExecutionController.workNameLabel] = work.metadata.name ?? ""
+            labels[ExecutionController.workNamespaceLabel] = work.metadata.namespace ?? ""
+            desired.setMetadata("labels", .object(labels.mapValues { .string($0) }))
+            do {
+                try await ensureNamespace(manifest.namespace, on: member)
+                let current: JSONValue
+                do {
+                    current = try await member.get(resource, namespace: manifest.namespace, name: manifest.name ?? "")
+                } catch {
+                    guard error.reason == .notFound else { throw error }
+                    _ = try await member.create(resource, desired)
+                    continue
+                }
+                guard current.labels[ExecutionController.managedLabel] == "true" || overwrite else {
+                    return .failure(APIError(.conflict, "ConflictWithExisting: \(resource.plural) \(manifest.namespace ?? "")/\(manifest.name ?? "") exists in \(cluster) and was not created by Flotilla"))
+                }
+                var updated = current
+                for (key, value) in desired.objectValue ?? [:] where key != "metadata" && key != "status" { updated[key] = value }
+                updated.setMetadata("labels", desired["metadata"]?["labels"])
+                updated.setMetadata("annotations", desired["metadata"]?["annotations"])
+                if updated != current { _ = try await member.update(resource, updated) }
+            } catch {
+                return .failure(error as? APIError ?? APIError(.internalError, "\(error)"))
+            }
+        }
+        return .success(())
+    }
+
+    private func ensureNamespace(_ namespace: String?, on member: KubeClient) async throws(APIError) {
+        guard let namespace, namespace != "default" else { return }
+        do {
+            _ = try await member.create(Namespace.descriptor, Namespace(name: namespace).json())
+        } catch {
+            if error.reason != .alreadyExists { throw error }
+        }
+    }
+
+    /// Deletes what the Work applied; true when nothing is left to do.
+    private func remove(_ work: Work, from member: KubeClient) async -> Bool {
+        guard !(work.spec.preserveResourcesOnDeletion ?? false) else { return true }
+        for manifest in work.spec.workload?.manifests ?? [] {
+            guard let resource = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else { continue }
+            do {
+                let current = try await member.get(resource, namespace: manifest.namespace, name: manifest.name ?? "")
+                guard current.labels[ExecutionController.workNameLabel] == work.metadata.name else { continue }
+                try await member.delete(resource, namespace: manifest.namespace, name: manifest.name ?? "")
+            } catch {
+                if error.reason != .notFound { return false }
+            }
+        }
+        return true
+    }
+
+    private func releaseFinalizer(_ work: Work) async {
+        var updated = work
+        updated.metadata.finalizers = (work.metadata.finalizers ?? []).filter { $0 != ExecutionController.finalizer }
+        _ = try? await client.update(Work.descriptor, updated.json())
+    }
+
+    /// Writes the Applied condition and the member's status for each manifest, when they changed.
+    private func report(_ work: Work, applied: Bool, reason: String, message: String) async {
+        var status = work.status ?? WorkStatus()
+        var conditions = status.conditions ?? []
+        let previous = conditions[type: "Applied"]
+        let now = (previous?.status == (applied ? .true : .false) ? previous?.lastTransitionTime : nil) ?? Timestamp(Date())
+        conditions.set(Condition(type: "Applied", status: applied ? .true : .false, reason: reason, message: message), now: now)
+        status.conditions = conditions
+        status.manifestStatuses = (work.spec.workload?.manifests ?? []).enumerated().map { ordinal, manifest in
+            let gv = GroupVersion(apiVersion: manifest.apiVersion ?? "")
+            let member = manifest.kind == "Deployment" ? memberDeployments.object(for: manifest) : nil
+            return ManifestStatus(identifier: ResourceIdentifier(ordinal: Int32(ordinal), group: gv?.group ?? "", version: gv?.version ?? "",
+                kind: manifest.kind ?? "", resource: ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "")?.plural ?? "",
+                namespace: manifest.namespace, name: manifest.name ?? ""),
+                status: member?["status"], health: member.map(Self.health) ?? (applied ? "Healthy" : "Unknown"))
+        }
+        guard status != work.status else { return }
+        var updated = work
+        updated.status = status
+        do {
+            _ = try await client.updateStatus(Work.descriptor, updated.json())
+        } catch {
+            logger.debug("work status write lost a race", metadata: ["work": "\(work.metadata.name ?? "")", "error": "\(error)"])
+        }
+    }
+
+    static func health(_ deployment: JSONValue) -> String {
+        let desired = deployment["spec"]?["replicas"]?.int64Value ?? 1
+        let available = deployment["status"]?["availableReplicas"]?.int64Value ?? 0
+        return available >= desired ? "Healthy" : "Unhealthy"
+    }
+}

@@ -1,0 +1,56 @@
+import FlotillaAPI
+import FlotillaScheduler
+import KubeClient
+import Logging
+
+/// Everything that turns templates and policies into workloads on members, in one place: cluster status,
+/// detector, scheduling loop, binding (Works and status aggregation) and execution. `run()` runs them all until
+/// the task is cancelled. The controllers talk to the control plane only through `controlPlane` (an
+/// `ObjectClient`), so they run the same in the API server's process or beside it.
+public struct Federation: Sendable {
+    public struct Configuration: Sendable {
+        public var clusterStatus: ClusterStatusConfiguration
+        public var memberPolicy: ClientPolicy
+
+        public init(clusterStatus: ClusterStatusConfiguration = .init(), memberPolicy: ClientPolicy = ClientPolicy()) {
+            self.clusterStatus = clusterStatus
+            self.memberPolicy = memberPolicy
+        }
+    }
+
+    public let controlPlane: any ObjectClient
+    public let configuration: Configuration
+    public let connections: ClusterConnections
+    let clock: any TimeSource
+    let logger: Logger
+    let metrics: SchedulingMetrics?
+
+    public init(controlPlane: any ObjectClient, configuration: Configuration = Configuration(), clock: any TimeSource = SystemTimeSource(),
+                metrics: SchedulingMetrics? = nil, logger: Logger = Logger(label: "flotilla.federation")) {
+        self.controlPlane = controlPlane
+        self.configuration = configuration
+        self.connections = ClusterConnections(controlPlane: controlPlane, policy: configuration.memberPolicy)
+        self.clock = clock
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public func run() async {
+        let status = ClusterStatusController(controlPlane: controlPlane, connections: connections,
+            configuration: configuration.clusterStatus, clock: clock, logger: logger)
+        let execution = ExecutionController(client: controlPlane, connections: connections, clock: clock, logger: logger)
+        let loops = [
+            Detector(client: controlPlane, clock: clock, logger: logger).loop(),
+            SchedulingController(client: controlPlane, clock: clock, metrics: metrics, logger: logger).loop(),
+            BindingController(client: controlPlane, clock: clock, logger: logger).loop(),
+            await execution.loop(),
+        ]
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await status.run() }
+            for loop in loops { group.addTask { await loop.run() } }
+            await group.waitForAll()
+        }
+        await execution.stop()
+        await connections.shutdown()
+    }
+}

@@ -1,0 +1,37 @@
+import FlotillaAPI
+
+/// How a resource template becomes the manifest a member receives. Pure.
+public enum WorkRendering {
+    public static let bindingNameLabel = "resourcebinding.karmada.io/name"
+    public static let bindingNamespaceLabel = "resourcebinding.karmada.io/namespace"
+    /// The template generation a Work was rendered from (status aggregation compares it).
+    public static let templateGenerationAnnotation = "work.flotilla.io/template-generation"
+    public static let appliedOverridesAnnotation = "policy.karmada.io/applied-overrides"
+    public static let conflictResolutionAnnotation = "work.karmada.io/conflict-resolution"
+
+    /// `karmada-es-<cluster>`: where a cluster's Works live.
+    public static func executionNamespace(_ cluster: String) -> String { "karmada-es-\(cluster)" }
+
+    /// `<name>-<hash of kind/namespace/name>`, stable per template.
+    public static func workName(for template: JSONValue) -> String {
+        let hash = FNV1a.hash32("\(template.kind ?? "")/\(template.namespace ?? "")/\(template.name ?? "")")
+        return "\(template.name ?? "work")-\(FNV1a.safeEncoded(hash))"
+    }
+
+    /// The template as a member should see it: identity, labels and annotations, and its content, without the
+    /// control plane's bookkeeping (uid, resourceVersion, generation, timestamps, owners, finalizers, status);
+    /// a Deployment gets this cluster's replica count.
+    public static func manifest(from template: JSONValue, replicas: Int32?) -> JSONValue {
+        var manifest = template
+        manifest["status"] = nil
+        var metadata: [String: JSONValue] = [:]
+        for key in ["name", "namespace", "labels", "annotations"] { metadata[key] = template["metadata"]?[key] }
+        if var annotations = metadata["annotations"]?.objectValue {
+            annotations["kubectl.kubernetes.io/last-applied-configuration"] = nil
+            metadata["annotations"] = annotations.isEmpty ? nil : .object(annotations)
+        }
+        manifest["metadata"] = .object(metadata)
+        if template.kind == "Deployment", let replicas { manifest.setValue(.integer(Int64(replicas)), at: ["spec", "replicas"]) }
+        return manifest
+    }
+}
