@@ -138,6 +138,11 @@ let package = Package(
             name: "EdgeClusterSimTests",
             dependencies: ["EdgeClusterSim", "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport"]
         ),
+        .testTarget(
+            name: "FederationTests",
+            dependencies: ["FlotillaControllers", "KubeClient", "EdgeClusterSim", "FlotillaAPI", "FlotillaStore", "FlotillaServer",
+                           "FlotillaTestSupport"]
+        ),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaAPI", "FlotillaScheduler"]),
         .testTarget(
             name: "FlotillaStoreTests",
@@ -153,7 +158,8 @@ let package = Package(
         // Drives real kubectl (1.27 and 1.33) and the official Python client against a server the test starts.
         .testTarget(
             name: "CompatTests",
-            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport", "EdgeClusterSim", "flotilla"],
+            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport", "EdgeClusterSim", "FlotillaControllers",
+                           "KubeClient", "flotilla"],
             resources: [.copy("python")]
         ),
     ],
