@@ -26,45 +26,69 @@ public struct BindingController: Sendable {
         ControllerLoop(name: "binding", client: client,
             resources: [ResourceBinding.descriptor, Work.descriptor, Cluster.descriptor, OverridePolicy.descriptor,
                         ClusterOverridePolicy.descriptor] + Detector.templateKinds,
-            logger: logger) { snapshot in await self.reconcile(snapshot) }
+            statusBlind: [ResourceBinding.descriptor, Cluster.descriptor] + Detector.templateKinds, logger: logger) { snapshot, changes in
+                await self.reconcile(snapshot, changes)
+            }
     }
 
-    func reconcile(_ snapshot: ObjectSnapshot) async -> Duration? {
+    /// A full pass, or a change to clusters or override policies, looks at every binding; otherwise only the
+    /// bindings that changed, whose Works changed (status coming back) or whose templates changed.
+    func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let clusters = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let overrides = snapshot.typed(OverridePolicy.self)
         let clusterOverrides = snapshot.typed(ClusterOverridePolicy.self)
-        var templates: [String: JSONValue] = [:]
-        for kind in Detector.templateKinds {
-            for template in snapshot.objects(kind) { templates["\(template.kind ?? "")/\(template.namespace ?? "")/\(template.name ?? "")"] = template }
+        let everything = changes.full || changes.touched(Cluster.descriptor) || changes.touched(OverridePolicy.descriptor)
+            || changes.touched(ClusterOverridePolicy.descriptor)
+        var works: [String: [JSONValue]] = [:]
+        for work in snapshot.objects(Work.descriptor) {
+            guard let key = Self.bindingKey(ofWork: work) else { continue }
+            works[key, default: []].append(work)
         }
-        var works: [String: [Work]] = [:]
-        for work in snapshot.typed(Work.self) {
-            let labels = work.metadata.labels ?? [:]
-            guard let name = labels[WorkRendering.bindingNameLabel], let namespace = labels[WorkRendering.bindingNamespaceLabel] else { continue }
-            works["\(namespace)/\(name)", default: []].append(work)
+        var keys: Set<String>
+        if everything {
+            keys = Set(snapshot.objects(ResourceBinding.descriptor).map(WatchedSet.key))
+        } else {
+            keys = changes.keys(ResourceBinding.descriptor)
+            for key in changes.keys(Work.descriptor) {
+                if let work = snapshot.object(Work.descriptor, key: key), let binding = Self.bindingKey(ofWork: work) { keys.insert(binding) }
+            }
+            for kind in Detector.templateKinds {
+                for key in changes.keys(kind) { keys.insert("\(key)-\(kind.kind.lowercased())") }
+            }
         }
-        var failed = false
-        var live = Set<String>()
-        for binding in snapshot.typed(ResourceBinding.self) {
-            let key = "\(binding.metadata.namespace ?? "")/\(binding.metadata.name ?? "")"
-            live.insert(key)
+        var retry: Duration?
+        for key in keys {
+            guard let object = snapshot.object(ResourceBinding.descriptor, key: key) else {
+                // The binding is gone: so are its Works.
+                for work in works[key] ?? [] { if let work = try? Work(json: work) { await delete(work) } }
+                continue
+            }
+            guard let binding = try? ResourceBinding(json: object), binding.metadata.deletionTimestamp == nil else { continue }
             let resource = binding.spec.resource
-            guard binding.metadata.deletionTimestamp == nil,
-                let template = templates["\(resource.kind ?? "")/\(resource.namespace ?? "")/\(resource.name ?? "")"] else { continue }
+            guard let template = Detector.templateKinds.first(where: { $0.kind == resource.kind })
+                .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { continue }
             do {
-                try await sync(binding, template: template, existing: works[key] ?? [], clusters: clusters,
+                try await sync(binding, template: template, existing: (works[key] ?? []).compactMap { try? Work(json: $0) }, clusters: clusters,
                     overrides: overrides, clusterOverrides: clusterOverrides)
             } catch {
+                retry = ControllerLoop.retryDelay(for: error, current: retry)
                 if error.reason != .conflict && error.reason != .notFound {
-                    failed = true
                     logger.warning("cannot sync binding", metadata: ["binding": "\(key)", "error": "\(error)"])
                 }
             }
         }
-        for (key, orphans) in works where !live.contains(key) {
-            for work in orphans { await delete(work) }
+        if everything {
+            for (key, orphans) in works where snapshot.object(ResourceBinding.descriptor, key: key) == nil {
+                for work in orphans { if let work = try? Work(json: work) { await delete(work) } }
+            }
         }
-        return failed ? .seconds(1) : nil
+        return retry
+    }
+
+    static func bindingKey(ofWork work: JSONValue) -> String? {
+        let labels = work.labels
+        guard let name = labels[WorkRendering.bindingNameLabel], let namespace = labels[WorkRendering.bindingNamespaceLabel] else { return nil }
+        return "\(namespace)/\(name)"
     }
 
     func sync(_ binding: ResourceBinding, template: JSONValue, existing: [Work], clusters: [String: Cluster],

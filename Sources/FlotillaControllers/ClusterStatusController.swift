@@ -229,6 +229,14 @@ actor ClusterMonitor {
         var updated = cluster
         if status != cluster.status {
             updated.status = status
+            let before = cluster.status?.conditions?[type: "Ready"]
+            let after = status.conditions?[type: "Ready"]
+            if let after, before?.status != after.status {
+                // Cluster events go to the default namespace, as Karmada's do for cluster-scoped objects.
+                await EventWriter(client: controlPlane, component: "cluster-status-controller", clock: clock).record(cluster.json(),
+                    type: after.status == .true ? "Normal" : "Warning", reason: after.status == .true ? "ClusterReady" : "ClusterNotReady",
+                    message: after.message ?? "")
+            }
             do {
                 let written = try await controlPlane.updateStatus(Cluster.descriptor, updated.json())
                 updated = (try? Cluster(json: written)) ?? updated
@@ -276,4 +284,6 @@ struct WatchedSet {
 
     /// The object with the manifest's namespace and name.
     func object(for manifest: JSONValue) -> JSONValue? { byKey[Self.key(manifest)] }
+
+    func object(key: String) -> JSONValue? { byKey[key] }
 }

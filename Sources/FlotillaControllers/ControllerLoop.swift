@@ -10,31 +10,53 @@ public struct ObjectSnapshot: Sendable {
 
     public func typed<T: APIObject>(_ type: T.Type) -> [T] { objects(T.descriptor).compactMap { try? T(json: $0) } }
 
+    /// One object by `namespace/name` (`/name` for cluster-scoped kinds).
+    public func object(_ resource: ResourceDescriptor, key: String) -> JSONValue? { sets[resource.plural]?.object(key: key) }
+
     var synced: Bool { sets.values.allSatisfy(\.synced) }
 }
 
-/// A level-triggered controller: informers on the resources it reads feed one cache; any change schedules a pass
-/// over the whole cache, and changes during a pass coalesce into the next. A pass may ask to run again after a
-/// delay (to retry failures or wait for time to pass). Simple, idempotent, and hard to get wrong; a pass must
-/// only write what differs from what it reads.
+/// What changed since the previous pass: the `namespace/name` keys per resource, or `full` when the pass must
+/// look at everything (first sync, relist, retry, poke).
+public struct Changes: Sendable {
+    public var full: Bool
+    var keys: [String: Set<String>] = [:]
+
+    public init(full: Bool) { self.full = full }
+
+    public func keys(_ resource: ResourceDescriptor) -> Set<String> { keys[resource.plural] ?? [] }
+    public func touched(_ resource: ResourceDescriptor) -> Bool { !(keys[resource.plural] ?? []).isEmpty }
+    var isEmpty: Bool { !full && keys.values.allSatisfy(\.isEmpty) }
+}
+
+/// A level-triggered controller: informers on the resources it reads feed one cache; any change schedules a pass,
+/// and changes during a pass coalesce into the next. The pass gets the cache and the keys that changed, so it can
+/// work on just those (or on everything when `full`). A pass may ask to run again after a delay (to retry
+/// failures); that run is full. A pass must only write what differs from what it reads.
 public actor ControllerLoop {
-    public typealias Pass = @Sendable (ObjectSnapshot) async -> Duration?
+    public typealias Pass = @Sendable (ObjectSnapshot, Changes) async -> Duration?
+    static let resyncInterval: Duration = .seconds(60)
 
     let name: String
     let client: any ObjectClient
     let resources: [ResourceDescriptor]
+    /// Resources whose status-only changes do not concern this controller (often its own status writes).
+    let statusBlind: Set<String>
     let pass: Pass
     let logger: Logger
     private var snapshot = ObjectSnapshot()
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private var retry: Task<Void, Never>?
+    private var pending = Changes(full: true)
     public private(set) var passes = 0
 
-    public init(name: String, client: any ObjectClient, resources: [ResourceDescriptor], logger: Logger, pass: @escaping Pass) {
+    public init(name: String, client: any ObjectClient, resources: [ResourceDescriptor], statusBlind: [ResourceDescriptor] = [],
+                logger: Logger, pass: @escaping Pass) {
         self.name = name
         self.client = client
         self.resources = resources
+        self.statusBlind = Set(statusBlind.map(\.plural))
         self.pass = pass
         self.logger = logger
         for resource in resources { snapshot.sets[resource.plural] = WatchedSet() }
@@ -49,16 +71,25 @@ public actor ControllerLoop {
                     await informer.run { [weak self] event in await self?.apply(event, to: resource.plural) }
                 }
             }
+            // A periodic full pass catches anything an incremental pass could not attribute (a Work deleted by hand).
+            group.addTask { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.resyncInterval)
+                    if !Task.isCancelled { await self?.requestFull() }
+                }
+            }
             for await _ in signals {
                 if Task.isCancelled { break }
-                guard snapshot.synced else { continue }
+                guard snapshot.synced, !pending.isEmpty else { continue }
+                let changes = pending
+                pending = Changes(full: false)
                 passes += 1
-                let delay = await pass(snapshot)
+                let delay = await pass(snapshot, changes)
                 retry?.cancel()
                 if let delay {
-                    retry = Task { [signal] in
+                    retry = Task { [weak self] in
                         try? await Task.sleep(for: delay)
-                        if !Task.isCancelled { signal.yield() }
+                        if !Task.isCancelled { await self?.requestFull() }
                     }
                 }
             }
@@ -67,11 +98,45 @@ public actor ControllerLoop {
         retry?.cancel()
     }
 
-    /// Requests a pass (e.g. when something outside the watched resources changed).
-    public nonisolated func poke() { signal.yield() }
+    /// When to try again after `error`: at once (50 ms) after losing a compare-and-swap race — the event that
+    /// would have woken the loop may be one it ignores — and after a second for anything else.
+    public static func retryDelay(for error: APIError, current: Duration?) -> Duration {
+        let delay: Duration = error.reason == .conflict ? .milliseconds(50) : .seconds(1)
+        return min(current ?? delay, delay)
+    }
+
+    /// Requests a full pass (e.g. when something outside the watched resources changed).
+    public nonisolated func poke() { Task { await requestFull() } }
+
+    func requestFull() {
+        pending.full = true
+        signal.yield()
+    }
 
     func apply(_ event: InformerEvent, to plural: String) {
+        let previous: JSONValue? = if case .modified(let object) = event, statusBlind.contains(plural) {
+            snapshot.sets[plural]?.object(for: object)
+        } else { nil }
         snapshot.sets[plural]?.apply(event)
+        switch event {
+        case .synced: pending.full = true
+        case .modified(let object):
+            if let previous, Self.sameApartFromStatus(previous, object) { return }
+            pending.keys[plural, default: []].insert(WatchedSet.key(object))
+        case .added(let object), .deleted(let object): pending.keys[plural, default: []].insert(WatchedSet.key(object))
+        }
         signal.yield()
+    }
+
+    /// Equal except for status and the bookkeeping every write changes.
+    static func sameApartFromStatus(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        func strip(_ value: JSONValue) -> JSONValue {
+            var value = value
+            value["status"] = nil
+            value.setMetadata("resourceVersion", nil)
+            value.setMetadata("managedFields", nil)
+            return value
+        }
+        return strip(a) == strip(b)
     }
 }

@@ -17,6 +17,8 @@ public struct Detector: Sendable {
     let client: any ObjectClient
     let events: EventWriter
     let logger: Logger
+    /// Policies already reported as matching nothing (one event per policy version).
+    let unmatched = ReportedSet()
 
     public init(client: any ObjectClient, clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.detector")) {
         self.client = client
@@ -27,7 +29,9 @@ public struct Detector: Sendable {
     public func loop() -> ControllerLoop {
         ControllerLoop(name: "detector", client: client,
             resources: Self.templateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor],
-            logger: logger) { snapshot in await self.reconcile(snapshot) }
+            statusBlind: Self.templateKinds + [ResourceBinding.descriptor], logger: logger) { snapshot, changes in
+                await self.reconcile(snapshot, changes)
+            }
     }
 
     /// Namespaces whose objects are Flotilla's own machinery, never templates.
@@ -38,37 +42,74 @@ public struct Detector: Sendable {
 
     static func bindingName(_ template: JSONValue) -> String { "\(template.name ?? "")-\((template.kind ?? "").lowercased())" }
 
-    func reconcile(_ snapshot: ObjectSnapshot) async -> Duration? {
+    /// A full pass (or any policy change) looks at every template; otherwise only the templates that changed and
+    /// those whose binding changed (say, someone deleted it).
+    func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let policies = snapshot.typed(PropagationPolicy.self).filter { $0.metadata.deletionTimestamp == nil }
         let clusterPolicies = snapshot.typed(ClusterPropagationPolicy.self).filter { $0.metadata.deletionTimestamp == nil }
-        let existing = Dictionary(snapshot.objects(ResourceBinding.descriptor).map { ("\($0.namespace ?? "")/\($0.name ?? "")", $0) },
-            uniquingKeysWith: { a, _ in a })
-        var wanted = Set<String>()
-        var failed = false
-        for kind in Self.templateKinds {
-            for template in snapshot.objects(kind) {
-                guard let namespace = template.namespace, !Self.isSystemNamespace(namespace), template.deletionTimestamp == nil,
-                    let claim = PolicySelection.select(template: template, policies: policies, clusterPolicies: clusterPolicies)
-                else { continue }
-                let key = "\(namespace)/\(Self.bindingName(template))"
-                wanted.insert(key)
-                do {
-                    try await ensureBinding(for: template, claim: claim, existing: existing[key])
+        let everything = changes.full || changes.touched(PropagationPolicy.descriptor) || changes.touched(ClusterPropagationPolicy.descriptor)
+        // (kind, template key) pairs to look at.
+        var candidates: [(ResourceDescriptor, String)] = []
+        if everything {
+            for kind in Self.templateKinds { candidates += snapshot.objects(kind).map { (kind, WatchedSet.key($0)) } }
+            for binding in snapshot.objects(ResourceBinding.descriptor) where isDetectorOwned(binding) {
+                if let pair = Self.template(ofBindingKey: WatchedSet.key(binding)) { candidates.append(pair) }
+            }
+        } else {
+            for kind in Self.templateKinds { candidates += changes.keys(kind).map { (kind, $0) } }
+            candidates += changes.keys(ResourceBinding.descriptor).compactMap(Self.template(ofBindingKey:))
+        }
+        var retry: Duration?
+        var claimedBy = Set<String>()
+        var seen = Set<String>()
+        for (kind, key) in candidates where seen.insert("\(kind.plural)|\(key)").inserted {
+            let namespace = String(key.prefix { $0 != "/" })
+            let name = String(key.drop { $0 != "/" }.dropFirst())
+            let bindingKey = "\(namespace)/\(name)-\(kind.kind.lowercased())"
+            let existing = snapshot.object(ResourceBinding.descriptor, key: bindingKey)
+            let template = snapshot.object(kind, key: key)
+            let claim = template.flatMap { template -> PolicySelection.Claim? in
+                guard !Self.isSystemNamespace(namespace), template.deletionTimestamp == nil else { return nil }
+                return PolicySelection.select(template: template, policies: policies, clusterPolicies: clusterPolicies)
+            }
+            do {
+                if let template, let claim {
+                    claimedBy.insert("\(claim.policyNamespace ?? "")/\(claim.policyName)")
+                    try await ensureBinding(for: template, claim: claim, existing: existing)
                     try await labelTemplate(template, kind: kind, claim: claim)
-                } catch {
-                    failed = true
+                } else if let existing, isDetectorOwned(existing) {
+                    try await client.delete(ResourceBinding.descriptor, namespace: existing.namespace, name: existing.name ?? "")
+                }
+            } catch {
+                if error.reason == .notFound { continue }
+                retry = ControllerLoop.retryDelay(for: error, current: retry)
+                if error.reason != .conflict {
                     logger.warning("cannot bind template", metadata: ["template": "\(key)", "error": "\(error)"])
                 }
             }
         }
-        for (key, binding) in existing where !wanted.contains(key) && isDetectorOwned(binding) {
-            do {
-                try await client.delete(ResourceBinding.descriptor, namespace: binding.namespace, name: binding.name ?? "")
-            } catch {
-                if error.reason != .notFound { failed = true }
-            }
+        if everything { await reportUnmatched(policies.map { $0.json() } + clusterPolicies.map { $0.json() }, claimed: claimedBy) }
+        return retry
+    }
+
+    /// The template a binding named `<name>-<kind>` stands for.
+    static func template(ofBindingKey key: String) -> (ResourceDescriptor, String)? {
+        for kind in templateKinds {
+            let suffix = "-\(kind.kind.lowercased())"
+            if key.hasSuffix(suffix) { return (kind, String(key.dropLast(suffix.count))) }
         }
-        return failed ? .seconds(1) : nil
+        return nil
+    }
+
+    /// A policy that selects no template gets one Warning event per version of it, so a typo shows up in
+    /// `kubectl describe` instead of silently doing nothing.
+    func reportUnmatched(_ policies: [JSONValue], claimed: Set<String>) async {
+        for policy in policies {
+            let key = "\(policy.namespace ?? "")/\(policy.name ?? "")"
+            guard !claimed.contains(key), await unmatched.insert("\(key)@\(policy.generation ?? 0)") else { continue }
+            await events.record(policy, type: "Warning", reason: "NoResourceMatched",
+                message: "The policy's resourceSelectors match no resource template (yet)")
+        }
     }
 
     func isDetectorOwned(_ binding: JSONValue) -> Bool {
@@ -129,4 +170,11 @@ public struct Detector: Sendable {
         _ = try await client.mergePatch(kind, namespace: template.namespace, name: template.name ?? "",
             ["metadata": ["labels": .object([key: .string(claim.policyName)])]])
     }
+}
+
+/// Keys already acted on, so a level-triggered loop reports something once.
+actor ReportedSet {
+    private var keys = Set<String>()
+    /// True when the key is new.
+    func insert(_ key: String) -> Bool { keys.insert(key).inserted }
 }

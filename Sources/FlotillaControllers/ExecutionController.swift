@@ -20,7 +20,6 @@ public actor ExecutionController {
     let clock: any TimeSource
     let logger: Logger
     private var workers: [String: MemberWorker] = [:]
-    private var loopReference: ControllerLoop?
 
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
                 logger: Logger = Logger(label: "flotilla.execution")) {
@@ -31,30 +30,35 @@ public actor ExecutionController {
     }
 
     public func loop() -> ControllerLoop {
-        let loop = ControllerLoop(name: "execution", client: client, resources: [Work.descriptor, Cluster.descriptor], logger: logger) {
-            [weak self] snapshot in
-            await self?.reconcile(snapshot)
+        let loop = ControllerLoop(name: "execution", client: client, resources: [Work.descriptor, Cluster.descriptor],
+                                  statusBlind: [Work.descriptor, Cluster.descriptor], logger: logger) {
+            [weak self] snapshot, changes in
+            await self?.reconcile(snapshot, changes)
             return nil
         }
-        loopReference = loop
         return loop
     }
 
-    func reconcile(_ snapshot: ObjectSnapshot) async {
+    /// Hands each cluster's Works to its worker — on a full pass every cluster, otherwise only the clusters whose
+    /// Works or Cluster object changed.
+    func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async {
         let clusters = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let prefix = "karmada-es-"
+        let affected: Set<String>? = changes.full ? nil : Set(
+            changes.keys(Work.descriptor).compactMap { key in key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count).prefix { $0 != "/" }) : nil }
+            + changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
         var byCluster: [String: [Work]] = [:]
         for work in snapshot.typed(Work.self) {
             guard let namespace = work.metadata.namespace, namespace.hasPrefix("karmada-es-") else { continue }
             byCluster[String(namespace.dropFirst("karmada-es-".count)), default: []].append(work)
         }
-        for (name, works) in byCluster {
+        for (name, works) in byCluster where affected?.contains(name) ?? true {
             guard let cluster = clusters[name] else {
                 // The cluster left: nothing can be cleaned there any more; release the Works.
                 for work in works where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) }
                 continue
             }
-            let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, logger: logger,
-                poke: { [weak self] in await self?.poke() })
+            let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, logger: logger)
             workers[name] = worker
             await worker.submit(works, cluster: cluster)
         }
@@ -65,8 +69,6 @@ public actor ExecutionController {
             }
         }
     }
-
-    func poke() { loopReference?.poke() }
 
     func releaseFinalizer(_ work: Work) async {
         var updated = work
@@ -86,28 +88,28 @@ actor MemberWorker {
     let client: any ObjectClient
     let connections: ClusterConnections
     let logger: Logger
-    let poke: @Sendable () async -> Void
     private var pending: (works: [Work], cluster: Cluster)?
+    /// The last submission, re-run when the member reports a change or a retry is due.
+    private var latest: (works: [Work], cluster: Cluster)?
     private var running: Task<Void, Never>?
     private var retry: Task<Void, Never>?
     private var backoff = Duration.milliseconds(200)
-    /// Work resourceVersion last applied successfully, by work name.
+    /// Work generation (spec version) last applied successfully, by work name.
     private var applied: [String: String] = [:]
     private var watch: Task<Void, Never>?
     private var watchedClient: ObjectIdentifier?
     private var memberDeployments = WatchedSet()
 
-    init(cluster: String, client: any ObjectClient, connections: ClusterConnections, logger: Logger,
-         poke: @escaping @Sendable () async -> Void) {
+    init(cluster: String, client: any ObjectClient, connections: ClusterConnections, logger: Logger) {
         self.cluster = cluster
         self.client = client
         self.connections = connections
         self.logger = logger
-        self.poke = poke
     }
 
     func submit(_ works: [Work], cluster: Cluster) {
         pending = (works, cluster)
+        latest = (works, cluster)
         guard running == nil else { return }
         running = Task { await drain() }
     }
@@ -116,6 +118,12 @@ actor MemberWorker {
         running?.cancel()
         retry?.cancel()
         watch?.cancel()
+    }
+
+    /// Runs the latest Works again (member status changed, or a retry is due).
+    func resubmit() {
+        guard let latest else { return }
+        submit(latest.works, cluster: latest.cluster)
     }
 
     private func drain() async {
@@ -128,9 +136,9 @@ actor MemberWorker {
                 retry?.cancel()
                 let delay = backoff
                 backoff = min(backoff * 2, .seconds(10))
-                retry = Task { [poke] in
+                retry = Task { [weak self] in
                     try? await Task.sleep(for: delay)
-                    if !Task.isCancelled { await poke() }
+                    if !Task.isCancelled { await self?.resubmit() }
                 }
             }
         }
@@ -163,10 +171,11 @@ actor MemberWorker {
             }
             let manifests = work.spec.workload?.manifests ?? []
             let missing = manifests.contains { $0.kind == "Deployment" && memberDeployments.synced && memberDeployments.object(for: $0) == nil }
-            if applied[name] != work.metadata.resourceVersion || missing {
+            let version = "\(work.metadata.generation ?? 0)|\(work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] ?? "")"
+            if applied[name] != version || missing {
                 switch await apply(work, manifests: manifests, to: member) {
                 case .success:
-                    applied[name] = work.metadata.resourceVersion
+                    applied[name] = version
                 case .failure(let error):
                     ok = ok && error.reason == .conflict && error.message.hasPrefix("ConflictWithExisting")
                     await report(work, applied: false, reason: error.reason == .conflict ? "ConflictWithExisting" : "AppliedFailed",
@@ -188,16 +197,15 @@ actor MemberWorker {
         var informer = Informer(client: member, resource: Deployment.descriptor,
             options: ListQuery(labelSelector: "\(ExecutionController.managedLabel)=true"), logger: logger)
         informer.maxBackoff = .seconds(5)
-        let poke = self.poke
         watch = Task { [weak self] in
-            await informer.run { [weak self] event in
-                await self?.observe(event)
-                await poke()
-            }
+            await informer.run { [weak self] event in await self?.observe(event) }
         }
     }
 
-    private func observe(_ event: InformerEvent) { memberDeployments.apply(event) }
+    private func observe(_ event: InformerEvent) {
+        memberDeployments.apply(event)
+        resubmit()
+    }
 
     private func apply(_ work: Work, manifests: [JSONValue], to member: KubeClient) async -> Result<Void, APIError> {
         let overwrite = work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] == "overwrite"
@@ -267,8 +275,35 @@ actor MemberWorker {
         _ = try? await client.update(Work.descriptor, updated.json())
     }
 
-    /// Writes the Applied condition and the member's status for each manifest, when they changed.
+    /// Writes the Applied condition and the member's status for each manifest, when they changed. The Work this
+    /// worker holds may be older than the stored one (its own earlier status write), so a conflict re-reads it.
     private func report(_ work: Work, applied: Bool, reason: String, message: String) async {
+        var current = work
+        for _ in 0..<3 {
+            guard let updated = status(of: current, applied: applied, reason: reason, message: message) else { return }
+            do {
+                _ = try await client.updateStatus(Work.descriptor, updated.json())
+                let previous = current.status?.conditions?[type: "Applied"]
+                if previous?.status != (applied ? .true : .false) || (!applied && previous?.message != message) {
+                    await EventWriter(client: client, component: "execution-controller").record(work.json(),
+                        type: applied ? "Normal" : "Warning", reason: applied ? "WorkApplied" : "WorkApplyFailed",
+                        message: applied ? "Applied to cluster \(cluster)" : "Cluster \(cluster): \(message)")
+                }
+                return
+            } catch {
+                guard error.reason == .conflict,
+                    let fresh = try? await client.get(Work.descriptor, namespace: work.metadata.namespace, name: work.metadata.name ?? ""),
+                    let decoded = try? Work(json: fresh) else {
+                    logger.debug("work status write failed", metadata: ["work": "\(work.metadata.name ?? "")", "error": "\(error)"])
+                    return
+                }
+                current = decoded
+            }
+        }
+    }
+
+    /// The Work with its new status, or nil when nothing changed.
+    private func status(of work: Work, applied: Bool, reason: String, message: String) -> Work? {
         var status = work.status ?? WorkStatus()
         var conditions = status.conditions ?? []
         let previous = conditions[type: "Applied"]
@@ -283,14 +318,10 @@ actor MemberWorker {
                 namespace: manifest.namespace, name: manifest.name ?? ""),
                 status: member?["status"], health: member.map(Self.health) ?? (applied ? "Healthy" : "Unknown"))
         }
-        guard status != work.status else { return }
+        guard status != work.status else { return nil }
         var updated = work
         updated.status = status
-        do {
-            _ = try await client.updateStatus(Work.descriptor, updated.json())
-        } catch {
-            logger.debug("work status write lost a race", metadata: ["work": "\(work.metadata.name ?? "")", "error": "\(error)"])
-        }
+        return updated
     }
 
     static func health(_ deployment: JSONValue) -> String {

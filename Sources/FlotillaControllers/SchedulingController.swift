@@ -15,6 +15,7 @@ public struct SchedulingController: Sendable {
     let events: EventWriter
     let logger: Logger
     let metrics: SchedulingMetrics?
+    let clusterState = ClusterFingerprint()
 
     public init(client: any ObjectClient, scheduler: Scheduler = Scheduler(), clock: any TimeSource = SystemTimeSource(),
                 metrics: SchedulingMetrics? = nil, logger: Logger = Logger(label: "flotilla.scheduler")) {
@@ -27,25 +28,51 @@ public struct SchedulingController: Sendable {
     }
 
     public func loop() -> ControllerLoop {
-        ControllerLoop(name: "scheduler", client: client, resources: [ResourceBinding.descriptor, Cluster.descriptor], logger: logger) { snapshot in
-            await self.reconcile(snapshot)
+        ControllerLoop(name: "scheduler", client: client, resources: [ResourceBinding.descriptor, Cluster.descriptor],
+                       statusBlind: [ResourceBinding.descriptor], logger: logger) { snapshot, changes in
+            await self.reconcile(snapshot, changes)
         }
     }
 
-    func reconcile(_ snapshot: ObjectSnapshot) async -> Duration? {
+    /// Which bindings a pass looks at: all of them when the clusters changed in a way filters see (membership,
+    /// spec, labels, readiness, API enablements) or on a full pass; otherwise only the bindings that changed and
+    /// still need a decision (new generation, Fresh, never scheduled) — plus, on any cluster change, those that are
+    /// unschedulable, since freed capacity may let them fit. Capacity changes alone do not move placed replicas
+    /// (Karmada's behaviour: a Steady result stands until its inputs change).
+    func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let clusters = snapshot.typed(Cluster.self)
-        var failed = false
-        for binding in snapshot.typed(ResourceBinding.self) where binding.metadata.deletionTimestamp == nil && binding.spec.placement != nil {
+        let clustersChanged = await clusterState.update(clusters)
+        let everything = changes.full || clustersChanged
+        let objects = everything ? snapshot.objects(ResourceBinding.descriptor)
+            : changes.keys(ResourceBinding.descriptor).compactMap { snapshot.object(ResourceBinding.descriptor, key: $0) }
+        var bindings = objects.compactMap { try? ResourceBinding(json: $0) }
+        if !everything {
+            bindings = bindings.filter(Self.needsDecision)
+            if changes.touched(Cluster.descriptor) {
+                let known = Set(bindings.compactMap(\.metadata.uid))
+                bindings += snapshot.typed(ResourceBinding.self).filter {
+                    $0.status?.conditions?[type: "Scheduled"]?.status == .false && !known.contains($0.metadata.uid ?? "")
+                }
+            }
+        }
+        var retry: Duration?
+        for binding in bindings where binding.metadata.deletionTimestamp == nil && binding.spec.placement != nil {
             do {
                 try await schedule(binding, clusters: clusters)
             } catch {
+                // A concurrent write (often another controller's status) won the race: decide again right away.
+                retry = ControllerLoop.retryDelay(for: error, current: retry)
                 if error.reason != .conflict && error.reason != .notFound {
-                    failed = true
                     logger.warning("cannot write scheduling result", metadata: ["binding": "\(binding.metadata.name ?? "")", "error": "\(error)"])
                 }
             }
         }
-        return failed ? .seconds(1) : nil
+        return retry
+    }
+
+    static func needsDecision(_ binding: ResourceBinding) -> Bool {
+        binding.status?.schedulerObservedGeneration != binding.metadata.generation || binding.spec.clusters == nil
+            || binding.status?.conditions?[type: "Scheduled"]?.status != .true || SchedulingContext(binding: binding).fresh
     }
 
     func schedule(_ binding: ResourceBinding, clusters: [Cluster]) async throws(APIError) {
@@ -101,5 +128,27 @@ public struct SchedulingMetrics: Sendable {
         self.recordAttempt = recordAttempt
         self.recordAlgorithm = recordAlgorithm
         self.recordEndToEnd = recordEndToEnd
+    }
+}
+
+/// What the scheduler's filters see of the clusters, to tell a change that can move placements from one that
+/// cannot (a new resource summary).
+actor ClusterFingerprint {
+    private var last: [String: JSONValue]?
+
+    /// Records the clusters' filter-relevant view; true when it differs from the previous one.
+    func update(_ clusters: [Cluster]) -> Bool {
+        var view: [String: JSONValue] = [:]
+        for cluster in clusters {
+            view[cluster.metadata.name ?? ""] = [
+                "spec": (try? ObjectEncoder().encode(cluster.spec)) ?? .null,
+                "labels": .object((cluster.metadata.labels ?? [:]).mapValues { .string($0) }),
+                "ready": .bool(cluster.isReady),
+                "deleting": .bool(cluster.metadata.deletionTimestamp != nil),
+                "apis": (try? ObjectEncoder().encode(cluster.status?.apiEnablements ?? [])) ?? .null,
+            ]
+        }
+        defer { last = view }
+        return last != view
     }
 }

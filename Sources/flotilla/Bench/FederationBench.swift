@@ -1,0 +1,210 @@
+import ArgumentParser
+import EdgeClusterSim
+import FlotillaAPI
+import FlotillaControllers
+import FlotillaStore
+import Foundation
+import KubeClient
+
+/// `flotilla bench federation`: distribution latency, status convergence and idle cost of the federation
+/// controllers with N member sites. The sites are in-process (named as such) but reached only over HTTPS through
+/// KubeClient; timestamps come from watches on the stores involved, so no polling interval hides in the figures.
+struct FederationBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "federation",
+        abstract: "Federation: template → member Deployment latency, status convergence, idle CPU with N clusters.")
+
+    @Option(help: "Member sites (in-process, reached over HTTPS).")
+    var sites = 100
+
+    @Option(help: "Deployments created at once for the convergence measurement (spread evenly over the sites).")
+    var deployments = 1000
+
+    @Option(help: "Deployments created one at a time for the latency measurement.")
+    var samples = 100
+
+    @Option(help: "Seconds of idle to measure CPU over.")
+    var idleSeconds = 30
+
+    func validate() throws {
+        guard sites > 0, deployments >= 0, samples > 0, idleSeconds > 0 else { throw ValidationError("all counts must be positive") }
+    }
+
+    func run() async throws {
+        func progress(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-federation-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let store = try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path)
+        let controlPlane = StoreObjectClient(store: store)
+        for name in ["default", "karmada-system", "karmada-cluster"] {
+            _ = try? await controlPlane.create(Namespace.descriptor, Namespace(name: name).json())
+        }
+        let host = try SiteHost(directory: root.appendingPathComponent("sites"), specs: SiteProfile.generated(count: sites).resolvedSites,
+            kubelet: .immediate)
+        try await host.start()
+        let federation = Federation(controlPlane: controlPlane)
+        let running = Task { await federation.run() }
+        for site in host.sites {
+            try await ClusterJoin.join(name: site.name, member: try KubeconfigFile.load(path: site.kubeconfig.path), controlPlane: controlPlane)
+        }
+        try await waitUntil("\(sites) clusters Ready", seconds: 120) {
+            let clusters = try await controlPlane.list(Cluster.descriptor, namespace: nil, options: .everything).items
+            return clusters.compactMap { try? Cluster(json: $0) }.filter(\.isReady).count == sites
+        }
+        progress("\(sites) clusters joined and Ready")
+
+        let recorder = Recorder()
+        let watchers = try await startWatches(store: store, host: host, recorder: recorder)
+        // One policy per site: templates labelled site=<name> go there (Duplicated, 2 replicas each).
+        for site in host.sites {
+            let policy: JSONValue = [
+                "apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
+                "metadata": ["name": .string("to-\(site.name)"), "namespace": "default"],
+                "spec": ["resourceSelectors": [["apiVersion": "apps/v1", "kind": "Deployment", "labelSelector": ["matchLabels": ["site": .string(site.name)]]]],
+                         "placement": ["clusterAffinity": ["clusterNames": [.string(site.name)]], "replicaScheduling": ["replicaSchedulingType": "Duplicated"]]],
+            ]
+            _ = try await controlPlane.create(PropagationPolicy.descriptor, policy)
+        }
+
+        // Latency: one Deployment at a time.
+        var latency = LatencySamples()
+        for index in 0..<samples {
+            let site = host.sites[index % host.sites.count].name
+            let name = "probe-\(index)"
+            _ = try await controlPlane.create(Deployment.descriptor, Self.deployment(name, site: site))
+            do {
+                try await waitUntil("\(name) on \(site)", seconds: 30) { await recorder.memberCreated[name] != nil }
+            } catch {
+                // Say where the chain stopped.
+                let binding = try? await controlPlane.get(ResourceBinding.descriptor, namespace: "default", name: "\(name)-deployment")
+                let works = try? await controlPlane.list(Work.descriptor, namespace: nil, options: .everything)
+                progress("binding: \(binding?.serializedString() ?? "none")")
+                progress("works: \(works?.items.map { $0.serializedString() } ?? [])")
+                throw error
+            }
+            if let scheduled = await recorder.scheduled["\(name)-deployment"], let created = await recorder.memberCreated[name] {
+                latency.add(created - scheduled)
+            }
+        }
+        progress("latency p50 \(format(latency.percentile(50), 1)) ms, p99 \(format(latency.percentile(99), 1)) ms")
+
+        // Convergence: many at once.
+        let bulkStart = ContinuousClock.now
+        for index in 0..<deployments {
+            let site = host.sites[index % host.sites.count].name
+            _ = try await controlPlane.create(Deployment.descriptor, Self.deployment("app-\(index)", site: site))
+        }
+        try await waitUntil("\(deployments) templates Ready on the control plane", seconds: 300) {
+            await recorder.controlPlaneReadyCount(prefix: "app-") == deployments
+        }
+        let bulkTime = ContinuousClock.now - bulkStart
+        var convergence = LatencySamples()
+        var bulkLatency = LatencySamples()
+        for index in 0..<deployments {
+            let name = "app-\(index)"
+            if let member = await recorder.memberReady[name], let plane = await recorder.controlPlaneReady[name] {
+                convergence.add(plane - member)
+            }
+            if let scheduled = await recorder.scheduled["\(name)-deployment"], let created = await recorder.memberCreated[name] {
+                bulkLatency.add(created - scheduled)
+            }
+        }
+        progress("\(deployments) deployments Ready everywhere after \(format(seconds(bulkTime), 1)) s")
+
+        // Idle: nothing changes; the controllers only probe members.
+        try await Task.sleep(for: .seconds(3))
+        let cpuBefore = processCPUSeconds()
+        let idleStart = ContinuousClock.now
+        try await Task.sleep(for: .seconds(idleSeconds))
+        let idleCPU = (processCPUSeconds() - cpuBefore) / seconds(ContinuousClock.now - idleStart) * 100
+        let rss = residentMemoryMB()
+        for watcher in watchers { watcher.cancel() }
+        running.cancel()
+        await running.value
+        await host.stop()
+
+        printResults("flotilla bench federation --sites \(sites) --deployments \(deployments)", [
+            BenchResult(name: "scheduled → Deployment exists in the member, one at a time, p50 / p99 (\(samples))",
+                value: "\(format(latency.percentile(50), 1)) / \(format(latency.percentile(99), 1)) ms", target: "p99 ≤ 100 ms",
+                met: latency.percentile(99) <= 100),
+            BenchResult(name: "same, \(deployments) created at once, p50 / p99", value:
+                "\(format(bulkLatency.percentile(50), 0)) / \(format(bulkLatency.percentile(99), 0)) ms", target: "-", met: nil),
+            BenchResult(name: "member Ready → control-plane template Ready, p50 / p99 / max", value:
+                "\(format(convergence.percentile(50), 0)) / \(format(convergence.percentile(99), 0)) / \(format(convergence.percentile(100), 0)) ms",
+                target: "≤ 2000 ms", met: convergence.percentile(100) <= 2000),
+            BenchResult(name: "\(deployments) templates → all Ready on the control plane", value: "\(format(seconds(bulkTime), 1)) s", target: "-", met: nil),
+            BenchResult(name: "process CPU while idle (controllers + \(sites) in-process sites)", value: "\(format(idleCPU, 1)) % of one core",
+                target: "≤ 5 %", met: idleCPU <= 5),
+            BenchResult(name: "RSS (control plane + sites)", value: "\(format(rss)) MB", target: "-", met: nil),
+        ])
+    }
+
+    static func deployment(_ name: String, site: String) -> JSONValue {
+        ["apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": ["name": .string(name), "namespace": "default", "labels": ["site": .string(site)]],
+         "spec": ["replicas": 2, "selector": ["matchLabels": ["app": .string(name)]],
+                  "template": ["metadata": ["labels": ["app": .string(name)]], "spec": ["containers": [[
+                      "name": "main", "image": "nginx:1.25", "resources": ["requests": ["cpu": "10m", "memory": "16Mi"]]]]]]]]
+    }
+
+    func startWatches(store: any Store, host: SiteHost, recorder: Recorder) async throws -> [Task<Void, Never>] {
+        var tasks: [Task<Void, Never>] = []
+        let bindings = try await store.watch(ResourceBinding.descriptor.groupResource, options: WatchOptions(resourceVersion: await store.currentRevision()))
+        tasks.append(Task {
+            for await event in bindings where !(event.object["spec"]?["clusters"]?.arrayValue ?? []).isEmpty {
+                await recorder.markScheduled(event.object.name ?? "")
+            }
+        })
+        let templates = try await store.watch(Deployment.descriptor.groupResource, options: WatchOptions(resourceVersion: await store.currentRevision()))
+        tasks.append(Task {
+            for await event in templates where Self.isReady(event.object) { await recorder.markControlPlaneReady(event.object.name ?? "") }
+        })
+        for site in host.sites {
+            let members = try await site.store.watch(Deployment.descriptor.groupResource,
+                options: WatchOptions(resourceVersion: await site.store.currentRevision()))
+            tasks.append(Task {
+                for await event in members {
+                    if event.type == .added { await recorder.markMemberCreated(event.object.name ?? "") }
+                    if Self.isReady(event.object) { await recorder.markMemberReady(event.object.name ?? "") }
+                }
+            })
+        }
+        return tasks
+    }
+
+    static func isReady(_ deployment: JSONValue) -> Bool {
+        let wanted = deployment["spec"]?["replicas"]?.int64Value ?? 1
+        return deployment["status"]?["readyReplicas"]?.int64Value == wanted
+    }
+
+    func waitUntil(_ what: String, seconds limit: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(limit * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw BenchFailure("timed out waiting for \(what)")
+    }
+
+    func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+}
+
+/// First time each thing was seen, by object name.
+actor Recorder {
+    private(set) var scheduled: [String: ContinuousClock.Instant] = [:]
+    private(set) var memberCreated: [String: ContinuousClock.Instant] = [:]
+    private(set) var memberReady: [String: ContinuousClock.Instant] = [:]
+    private(set) var controlPlaneReady: [String: ContinuousClock.Instant] = [:]
+
+    func markScheduled(_ name: String) { if scheduled[name] == nil { scheduled[name] = .now } }
+    func markMemberCreated(_ name: String) { if memberCreated[name] == nil { memberCreated[name] = .now } }
+    func markMemberReady(_ name: String) { if memberReady[name] == nil { memberReady[name] = .now } }
+    func markControlPlaneReady(_ name: String) { if controlPlaneReady[name] == nil { controlPlaneReady[name] = .now } }
+
+    func controlPlaneReadyCount(prefix: String) -> Int { controlPlaneReady.keys.filter { $0.hasPrefix(prefix) }.count }
+}
