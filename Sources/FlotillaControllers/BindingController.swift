@@ -158,18 +158,16 @@ public struct BindingController: Sendable {
                 || manifestStatus?.status?["observedGeneration"] == nil { currentEverywhere = false }
         }
         items.sort { $0.clusterName < $1.clusterName }
-        var status = binding.status ?? ResourceBindingStatus()
-        status.aggregatedStatus = items.isEmpty ? nil : items
-        var conditions = status.conditions ?? []
-        conditions.set(Condition(type: "FullyApplied", status: allApplied ? .true : .false,
-            reason: allApplied ? "FullyAppliedSuccess" : "FullyAppliedFailed",
-            message: allApplied ? "All works have been successfully applied" : "Not every work has been applied yet"),
-            now: Timestamp(clock.now()))
-        status.conditions = conditions
-        if status != binding.status {
-            var updated = binding
-            updated.status = status
-            _ = try await client.updateStatus(ResourceBinding.descriptor, updated.json())
+        let now = Timestamp(clock.now())
+        try await StatusWriter.update(client, ResourceBinding.descriptor, binding.json()) { stored in
+            var status = stored.flatMap { try? ObjectDecoder().decode(ResourceBindingStatus.self, from: $0) } ?? ResourceBindingStatus()
+            status.aggregatedStatus = items.isEmpty ? nil : items
+            var conditions = status.conditions ?? []
+            conditions.set(Condition(type: "FullyApplied", status: allApplied ? .true : .false,
+                reason: allApplied ? "FullyAppliedSuccess" : "FullyAppliedFailed",
+                message: allApplied ? "All works have been successfully applied" : "Not every work has been applied yet"), now: now)
+            status.conditions = conditions
+            return (try? ObjectEncoder().encode(status)) ?? stored
         }
         guard template.kind == "Deployment" else { return }
         var sums: [String: Int64] = [:]
@@ -178,13 +176,13 @@ public struct BindingController: Sendable {
                 sums[key, default: 0] += item.status?[key]?.int64Value ?? 0
             }
         }
-        var templateStatus = template["status"]?.objectValue ?? [:]
-        for (key, value) in sums { templateStatus[key] = value == 0 && key != "replicas" ? nil : .integer(value) }
-        if currentEverywhere, let generation = template.generation { templateStatus["observedGeneration"] = .integer(generation) }
-        guard JSONValue.object(templateStatus) != (template["status"] ?? .object([:])) else { return }
-        var updated = template
-        updated["status"] = .object(templateStatus)
-        _ = try await client.updateStatus(Deployment.descriptor, updated)
+        let generation = template.generation
+        try await StatusWriter.update(client, Deployment.descriptor, template) { stored in
+            var status = stored?.objectValue ?? [:]
+            for (key, value) in sums { status[key] = value == 0 && key != "replicas" ? nil : .integer(value) }
+            if currentEverywhere, let generation { status["observedGeneration"] = .integer(generation) }
+            return .object(status)
+        }
     }
 
     func ensureNamespace(_ name: String) async throws(APIError) {

@@ -49,6 +49,10 @@ public actor ControllerLoop {
     private let signal: AsyncStream<Void>.Continuation
     private var retry: Task<Void, Never>?
     private var pending = Changes(full: true)
+    /// Events that arrived while a pass held the snapshot: applied after it, so the pass's copy is never
+    /// duplicated by a write (copy-on-write of thousands of objects per event).
+    private var queued: [(InformerEvent, String)] = []
+    private var passing = false
     public private(set) var passes = 0
 
     public init(name: String, client: any ObjectClient, resources: [ResourceDescriptor], statusBlind: [ResourceDescriptor] = [],
@@ -84,9 +88,16 @@ public actor ControllerLoop {
                 let changes = pending
                 pending = Changes(full: false)
                 passes += 1
+                passing = true
                 let delay = await pass(snapshot, changes)
-                retry?.cancel()
+                passing = false
+                let arrived = queued
+                queued = []
+                for (event, plural) in arrived { apply(event, to: plural) }
+                // A later pass that succeeds must not cancel an earlier pass's retry: it may not have looked at
+                // what failed.
                 if let delay {
+                    retry?.cancel()
                     retry = Task { [weak self] in
                         try? await Task.sleep(for: delay)
                         if !Task.isCancelled { await self?.requestFull() }
@@ -114,6 +125,10 @@ public actor ControllerLoop {
     }
 
     func apply(_ event: InformerEvent, to plural: String) {
+        if passing {
+            queued.append((event, plural))
+            return
+        }
         let previous: JSONValue? = if case .modified(let object) = event, statusBlind.contains(plural) {
             snapshot.sets[plural]?.object(for: object)
         } else { nil }

@@ -79,8 +79,8 @@ struct FederationBench: AsyncParsableCommand {
                 // Say where the chain stopped.
                 let binding = try? await controlPlane.get(ResourceBinding.descriptor, namespace: "default", name: "\(name)-deployment")
                 let works = try? await controlPlane.list(Work.descriptor, namespace: nil, options: .everything)
-                progress("binding: \(binding?.serializedString() ?? "none")")
-                progress("works: \(works?.items.map { $0.serializedString() } ?? [])")
+                progress("binding: \(binding?.serializedString().prefix(2000) ?? "none")")
+                progress("works in karmada-es-\(site): \(works?.items.filter { $0.namespace == "karmada-es-\(site)" }.count ?? 0)")
                 throw error
             }
             if let scheduled = await recorder.scheduled["\(name)-deployment"], let created = await recorder.memberCreated[name] {
