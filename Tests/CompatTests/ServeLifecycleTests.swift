@@ -86,3 +86,13 @@ import Testing
         try? FileManager.default.removeItem(atPath: dir)
     }
 }
+
+/// The README's first command runs to the end and reports the federated workload ready.
+@Suite struct DemoCommandTests {
+    @Test func demoRunsEndToEnd() async throws {
+        let result = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["demo", "--manifests", examplesDirectory, "--log-level", "warning"])
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.stdout.contains("6/6 ready on the control plane"), "\(result.stdout)")
+        #expect(result.stdout.contains(#""site":"edge-athens""#), "\(result.stdout)")
+    }
+}
