@@ -45,6 +45,8 @@ public struct BindingController: Sendable {
             works[key, default: []].append(work)
         }
         var keys: Set<String>
+        // Bindings whose Works only reported status: aggregate, no need to render their Works again.
+        var statusOnly = Set<String>()
         if everything {
             keys = Set(snapshot.objects(ResourceBinding.descriptor).map(WatchedSet.key))
         } else {
@@ -55,8 +57,29 @@ public struct BindingController: Sendable {
             for kind in Detector.templateKinds {
                 for key in changes.keys(kind) { keys.insert("\(key)-\(kind.kind.lowercased())") }
             }
+            for key in changes.statusOnlyKeys(Work.descriptor) {
+                if let work = snapshot.object(Work.descriptor, key: key), let binding = Self.bindingKey(ofWork: work), !keys.contains(binding) {
+                    statusOnly.insert(binding)
+                }
+            }
         }
         var retry: Duration?
+        for key in statusOnly {
+            guard let object = snapshot.object(ResourceBinding.descriptor, key: key), let binding = try? ResourceBinding(json: object),
+                binding.metadata.deletionTimestamp == nil else { continue }
+            let resource = binding.spec.resource
+            guard let template = Detector.templateKinds.first(where: { $0.kind == resource.kind })
+                .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { continue }
+            let targets = (binding.spec.clusters ?? []).filter { clusters[$0.name] != nil }
+            let namespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
+            do {
+                try await aggregate(binding, template: template,
+                    works: (works[key] ?? []).compactMap { try? Work(json: $0) }.filter { namespaces.contains($0.metadata.namespace ?? "") },
+                    targets: targets)
+            } catch {
+                retry = ControllerLoop.retryDelay(for: error, current: retry)
+            }
+        }
         for key in keys {
             guard let object = snapshot.object(ResourceBinding.descriptor, key: key) else {
                 // The binding is gone: so are its Works.

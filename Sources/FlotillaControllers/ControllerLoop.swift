@@ -21,12 +21,16 @@ public struct ObjectSnapshot: Sendable {
 public struct Changes: Sendable {
     public var full: Bool
     var keys: [String: Set<String>] = [:]
+    /// Objects whose status alone changed (for resources the controller is not status-blind to).
+    var statusKeys: [String: Set<String>] = [:]
 
     public init(full: Bool) { self.full = full }
 
+    /// Objects added, deleted, or changed beyond their status.
     public func keys(_ resource: ResourceDescriptor) -> Set<String> { keys[resource.plural] ?? [] }
+    public func statusOnlyKeys(_ resource: ResourceDescriptor) -> Set<String> { (statusKeys[resource.plural] ?? []).subtracting(keys(resource)) }
     public func touched(_ resource: ResourceDescriptor) -> Bool { !(keys[resource.plural] ?? []).isEmpty }
-    var isEmpty: Bool { !full && keys.values.allSatisfy(\.isEmpty) }
+    var isEmpty: Bool { !full && keys.values.allSatisfy(\.isEmpty) && statusKeys.values.allSatisfy(\.isEmpty) }
 }
 
 /// A level-triggered controller: informers on the resources it reads feed one cache; any change schedules a pass,
@@ -129,15 +133,17 @@ public actor ControllerLoop {
             queued.append((event, plural))
             return
         }
-        let previous: JSONValue? = if case .modified(let object) = event, statusBlind.contains(plural) {
-            snapshot.sets[plural]?.object(for: object)
-        } else { nil }
+        let previous: JSONValue? = if case .modified(let object) = event { snapshot.sets[plural]?.object(for: object) } else { nil }
         snapshot.sets[plural]?.apply(event)
         switch event {
         case .synced: pending.full = true
         case .modified(let object):
-            if let previous, Self.sameApartFromStatus(previous, object) { return }
-            pending.keys[plural, default: []].insert(WatchedSet.key(object))
+            if let previous, Self.sameApartFromStatus(previous, object) {
+                if statusBlind.contains(plural) { return }
+                pending.statusKeys[plural, default: []].insert(WatchedSet.key(object))
+            } else {
+                pending.keys[plural, default: []].insert(WatchedSet.key(object))
+            }
         case .added(let object), .deleted(let object): pending.keys[plural, default: []].insert(WatchedSet.key(object))
         }
         signal.yield()

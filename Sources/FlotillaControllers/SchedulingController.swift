@@ -34,16 +34,17 @@ public struct SchedulingController: Sendable {
         }
     }
 
-    /// Which bindings a pass looks at: all of them when the clusters changed in a way filters see (membership,
-    /// spec, labels, readiness, API enablements) or on a full pass; otherwise only the bindings that changed and
+    /// Which bindings a pass decides: all of them when the clusters changed in a way filters see (membership,
+    /// spec, labels, readiness, API enablements); otherwise only the bindings that changed (or, on a full pass, any) and
     /// still need a decision (new generation, Fresh, never scheduled) — plus, on any cluster change, those that are
     /// unschedulable, since freed capacity may let them fit. Capacity changes alone do not move placed replicas
     /// (Karmada's behaviour: a Steady result stands until its inputs change).
+    /// A full pass without a filter-visible cluster change (a retry, a relist, the periodic resync) looks at every
+    /// binding but decides only those that need it.
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let clusters = snapshot.typed(Cluster.self)
-        let clustersChanged = await clusterState.update(clusters)
-        let everything = changes.full || clustersChanged
-        let objects = everything ? snapshot.objects(ResourceBinding.descriptor)
+        let everything = await clusterState.update(clusters)
+        let objects = everything || changes.full ? snapshot.objects(ResourceBinding.descriptor)
             : changes.keys(ResourceBinding.descriptor).compactMap { snapshot.object(ResourceBinding.descriptor, key: $0) }
         var bindings = objects.compactMap { try? ResourceBinding(json: $0) }
         if !everything {
