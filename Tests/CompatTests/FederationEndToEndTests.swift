@@ -127,8 +127,10 @@ import Testing
                 }
                 return true
             }
-            let works = try await kubectl.run(["get", "works", "-A", "-o", "name"])
-            #expect(works.stdout.isEmpty, "\(works.stdout)")
+            // The Works go once their finalizer is released, just after the member objects are deleted.
+            try await Self.waitFor("works gone") {
+                try await kubectl.run(["get", "works", "-A", "-o", "name"]).stdout.isEmpty
+            }
         } catch {
             Issue.record("\(error)")
         }
