@@ -70,9 +70,12 @@ public actor ExecutionController {
         }
     }
 
-    func releaseFinalizer(_ work: Work) async {
+    func releaseFinalizer(_ work: Work) async { await Self.releaseFinalizer(work, client: client) }
+
+    /// Lets the store finish deleting a Work once nothing is left to clean on its member.
+    static func releaseFinalizer(_ work: Work, client: any ObjectClient) async {
         var updated = work
-        updated.metadata.finalizers = (work.metadata.finalizers ?? []).filter { $0 != Self.finalizer }
+        updated.metadata.finalizers = (work.metadata.finalizers ?? []).filter { $0 != finalizer }
         _ = try? await client.update(Work.descriptor, updated.json())
     }
 
@@ -269,11 +272,7 @@ actor MemberWorker {
         return true
     }
 
-    private func releaseFinalizer(_ work: Work) async {
-        var updated = work
-        updated.metadata.finalizers = (work.metadata.finalizers ?? []).filter { $0 != ExecutionController.finalizer }
-        _ = try? await client.update(Work.descriptor, updated.json())
-    }
+    private func releaseFinalizer(_ work: Work) async { await ExecutionController.releaseFinalizer(work, client: client) }
 
     /// Writes the Applied condition and the member's status for each manifest, when they changed. The Work this
     /// worker holds may be older than the stored one (its own earlier status write), so a conflict re-reads it.

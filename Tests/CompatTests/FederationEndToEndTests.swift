@@ -52,12 +52,7 @@ import Testing
         """
 
     static func waitFor(_ what: String, seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("timed out waiting for \(what)")
+        try await waitUntil(what, seconds: seconds, every: .milliseconds(100), condition)
     }
 
     /// Static weights 2:1:3 over 6 replicas (Webster: us, eu-1, eu-2 — fewer seats wins the eu-2/us tie — us,

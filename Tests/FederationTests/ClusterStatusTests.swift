@@ -11,12 +11,7 @@ import Testing
 /// not-ready taint, and recovery.
 @Suite struct ClusterStatusTests {
     static func waitFor(_ what: String, seconds: Double = 20, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out waiting for \(what)")
+        try await waitUntil(what, seconds: seconds, every: .milliseconds(50), condition)
     }
 
     @Test func statusMatchesTheMemberAndFollowsItsHealth() async throws {
