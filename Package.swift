@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
     ],
     targets: [
         .target(
@@ -95,6 +96,22 @@ let package = Package(
             ],
             path: "simulator/EdgeClusterSim"
         ),
+        // The simulated 4G/5G/WiFi access network: scenario, radio and mobility models, handover, a deterministic
+        // engine, and ETSI MEC 013/012-shaped APIs (plus Flotilla's RTT and control extensions).
+        .target(
+            name: "AccessNetworkSim",
+            dependencies: [
+                "FlotillaAPI",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "simulator/AccessNetworkSim"
+        ),
         .executableTarget(
             name: "flotilla",
             dependencies: [
@@ -105,6 +122,7 @@ let package = Package(
                 "FlotillaControllers",
                 "KubeClient",
                 "EdgeClusterSim",
+                "AccessNetworkSim",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -142,6 +160,14 @@ let package = Package(
             name: "FederationTests",
             dependencies: ["FlotillaControllers", "KubeClient", "EdgeClusterSim", "FlotillaAPI", "FlotillaStore", "FlotillaServer",
                            "FlotillaTestSupport"]
+        ),
+        .testTarget(
+            name: "AccessNetworkSimTests",
+            dependencies: [
+                "AccessNetworkSim", "FlotillaAPI", "FlotillaTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaAPI", "FlotillaScheduler"]),
         .testTarget(

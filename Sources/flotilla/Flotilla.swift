@@ -13,6 +13,6 @@ struct Flotilla: AsyncParsableCommand {
             plus latency- and demand-aware placement for mobile users.
             """,
         version: version,
-        subcommands: [ServeCommand.self, MemberCommand.self, JoinCommand.self, UnjoinCommand.self, DemoCommand.self, ScheduleCommand.self, ValidateCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, MemberCommand.self, SimCommand.self, JoinCommand.self, UnjoinCommand.self, DemoCommand.self, ScheduleCommand.self, ValidateCommand.self, BenchCommand.self]
     )
 }

@@ -1,0 +1,53 @@
+import FlotillaAPI
+import Hummingbird
+
+/// The simulator's HTTP API: MEC 013 Location (`/location/v2`), MEC 012 RNIS (`/rni/v2`), and Flotilla's
+/// extension (`/flotilla/v1`: predicted RTT per site, topology, UE status, an event stream, and control).
+/// docs/access-network-simulator.md lists every route with examples.
+public struct AccessNetworkAPI: Sendable {
+    public let runner: SimulationRunner
+    public var hub: NotificationHub { runner.hub }
+
+    public init(runner: SimulationRunner) { self.runner = runner }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ProblemDetailsMiddleware())
+        addLocationRoutes(to: router)
+        addSubscriptionRoutes(to: router)
+        addRadioRoutes(to: router)
+        addExtensionRoutes(to: router)
+        addControlRoutes(to: router)
+        return router
+    }
+
+    var root: String { hub.apiRoot.withLock { $0 } }
+
+    /// ETSI time stamp of the current simulated time.
+    static func timestamp(_ network: AccessNetwork, epoch: Double) -> JSONValue { Notifications.timestamp(epoch + network.now) }
+
+    func ue(_ address: String, in network: AccessNetwork) throws -> Int {
+        let trimmed = address.hasPrefix("acr:") ? String(address.dropFirst(4)) : address
+        guard let ue = network.ue(address: trimmed) else { throw ProblemDetails.notFound("no user with address \"\(address)\"") }
+        return ue
+    }
+
+    func zone(_ name: String, in network: AccessNetwork, status: HTTPResponse.Status = .notFound) throws -> Int {
+        guard let zone = network.topology.zoneIndex(named: name) else { throw ProblemDetails(status, "no zone named \"\(name)\"") }
+        return zone
+    }
+
+    func cell(_ name: String, in network: AccessNetwork, status: HTTPResponse.Status = .notFound) throws -> Int {
+        guard let cell = network.topology.cellIndex(named: name) else {
+            throw ProblemDetails(status, "no access point named \"\(name)\"")
+        }
+        return cell
+    }
+
+    static func locationInfo(_ point: Point, frame: GeoFrame) -> JSONValue {
+        let (latitude, longitude) = frame.coordinates(of: point)
+        // MEC 013 v2 LocationInfo: shape 2 = POINT; Flotilla adds the scenario's metres.
+        return ["latitude": [.double(latitude)], "longitude": [.double(longitude)], "shape": 2,
+                "x": .double((point.x * 10).rounded() / 10), "y": .double((point.y * 10).rounded() / 10)]
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// What one UE looks like right now: where it is, what it is attached to, and its radio conditions.
+public struct UEStatus: Sendable {
+    public var number: Int
+    public var address: String
+    public var population: String
+    public var app: String?
+    public var position: Point
+    public var servingCell: Int?
+    /// Set while a handover's interruption lasts.
+    public var handoverTarget: Int?
+    /// RSRP (4G/5G) or RSSI (WiFi), dBm.
+    public var signalDbm: Double?
+    public var rsrqDb: Double?
+    public var sinrDb: Double?
+    /// This UE's share of its cell's capacity (bit/s).
+    public var throughputBps: Double?
+}
+
+/// The round trip a UE would see to one edge site right now, and what it is made of.
+public struct RTTPrediction: Sendable {
+    public var site: Int
+    public var rttMs: Double
+    public var jitterMs: Double
+    public var accessMs: Double
+    public var retransmissionMs: Double
+    public var backhaulMs: Double
+}
+
+extension AccessNetwork {
+    public func status(of ue: Int) -> UEStatus {
+        let state = radio[ue]
+        let cell = state.serving >= 0 ? Int(state.serving) : nil
+        var throughput: Double?
+        if let cell {
+            let c = topology.cells[cell]
+            throughput = LinkBudget.capacity(sinrDb: Double(state.sinr), bandwidthMHz: c.bandwidthMHz, maxEfficiency: c.profile.maxSpectralEfficiency)
+                / Double(max(1, attachedCount[cell]))
+        }
+        func finite(_ value: Float) -> Double? { cell != nil && value.isFinite ? Double(value) : nil }
+        return UEStatus(number: ue, address: addresses[ue], population: populationNames[populationOf[ue]], app: appOf[ue],
+            position: positions[ue], servingCell: cell, handoverTarget: state.handoverTarget >= 0 ? Int(state.handoverTarget) : nil,
+            signalDbm: finite(state.signal), rsrqDb: finite(state.rsrq), sinrDb: finite(state.sinr), throughputBps: throughput)
+    }
+
+    /// Round trip to `site` through the serving cell: the RAT's radio + core, HARQ retransmissions expected at this
+    /// SINR, and the site's backhaul from the cell's zone. Nil without a serving cell or without a path.
+    public func predictRTT(ue: Int, site: Int) -> RTTPrediction? {
+        guard radio[ue].serving >= 0 else { return nil }
+        return predictRTT(cell: Int(radio[ue].serving), site: site, sinrDb: Double(radio[ue].sinr))
+    }
+
+    /// Round trip from a cell to a site for a UE at this SINR (no retransmissions when the SINR is unknown).
+    public func predictRTT(cell number: Int, site: Int, sinrDb: Double? = nil) -> RTTPrediction? {
+        let cell = topology.cells[number]
+        let target = topology.sites[site]
+        guard let backhaul = target.backhaulMs(zone: cell.zoneIndex, operator: cell.operatorIndex) else { return nil }
+        // Block error rate falls from 50 % at -12 dB SINR to 0 at 3 dB; each error costs one HARQ round trip.
+        let bler = sinrDb.map { min(0.5, max(0, (3 - $0) / 30)) } ?? 0
+        let retransmission = bler / (1 - bler) * cell.profile.harqRttMs
+        let jitter = (cell.profile.accessJitterMs * cell.profile.accessJitterMs + target.jitterMs * target.jitterMs).squareRoot()
+        return RTTPrediction(site: site, rttMs: cell.accessRttMs + retransmission + backhaul, jitterMs: jitter,
+            accessMs: cell.accessRttMs, retransmissionMs: retransmission, backhaulMs: backhaul)
+    }
+
+    /// Every reachable site, nearest (by round trip) first; ties by site order.
+    public func rankedSites(ue: Int) -> [RTTPrediction] {
+        (0..<topology.sites.count).compactMap { predictRTT(ue: ue, site: $0) }
+            .sorted { ($0.rttMs, $0.site) < ($1.rttMs, $1.site) }
+    }
+
+    public func rankedSites(cell: Int) -> [RTTPrediction] {
+        (0..<topology.sites.count).compactMap { predictRTT(cell: cell, site: $0) }
+            .sorted { ($0.rttMs, $0.site) < ($1.rttMs, $1.site) }
+    }
+
+    /// The cell a UE of any operator, preferring 5G, then 4G, then WiFi, would use at `point` (for UEs the network
+    /// does not know).
+    public func bestCell(at point: Point) -> Int? {
+        var best: Int?, bestKey = (Int.max, -Double.infinity)
+        let order: [RAT] = [.nr, .lte, .wifi]
+        for c in topology.index.candidates(at: point) {
+            let cell = topology.cells[Int(c)]
+            let s = budget.signal(from: cell, at: point)
+            guard s >= cell.threshold, let tier = order.firstIndex(of: cell.rat) else { continue }
+            if tier < bestKey.0 || (tier == bestKey.0 && s > bestKey.1) {
+                best = Int(c)
+                bestKey = (tier, s)
+            }
+        }
+        return best
+    }
+
+    /// One round trip drawn around the prediction (normal jitter, never below half the mean), with the UE's own
+    /// generator so it stays deterministic.
+    public func sampleRTT(ue: Int, site: Int) -> Double? {
+        guard let prediction = predictRTT(ue: ue, site: site) else { return nil }
+        let normal = Hash64.normal(rngs[ue].next())
+        return max(prediction.rttMs * 0.5, prediction.rttMs + normal * prediction.jitterMs)
+    }
+
+    /// UEs attached to `cell`, or to any cell of `zone`.
+    public func ues(inZone zone: Int? = nil, cell: Int? = nil) -> [Int] {
+        var result: [Int] = []
+        for ue in 0..<radio.count where radio[ue].serving >= 0 {
+            let c = Int(radio[ue].serving)
+            if let cell, c != cell { continue }
+            if let zone, topology.cells[c].zoneIndex != zone { continue }
+            result.append(ue)
+        }
+        return result
+    }
+}
