@@ -164,8 +164,9 @@ let package = Package(
         .testTarget(
             name: "AccessNetworkSimTests",
             dependencies: [
-                "AccessNetworkSim", "FlotillaAPI", "FlotillaTestSupport",
+                "AccessNetworkSim", "FlotillaAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

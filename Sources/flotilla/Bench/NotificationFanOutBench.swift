@@ -25,9 +25,7 @@ enum NotificationFanOutBench {
         let port = Mutex<Int?>(nil)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } })
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let client = HTTPNotificationSender.makeClient()
         let hub = NotificationHub(sender: HTTPNotificationSender(client: client))
         var result = Result(subscribers: 0, rate: 0, delivered: 0)
         await withTaskGroup(of: Void.self) { group in

@@ -67,7 +67,7 @@ struct SimCommand: AsyncParsableCommand {
             return
         }
         let logger = global.logger("flotilla.sim")
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let client = HTTPNotificationSender.makeClient()
         let hub = NotificationHub(sender: HTTPNotificationSender(client: client))
         let scenarioName = loaded.name
         let ueCount = network.ueCount

@@ -15,6 +15,15 @@ public struct HTTPNotificationSender: NotificationSender {
 
     public init(client: HTTPClient) { self.client = client }
 
+    /// A client suited to callbacks: an unreachable receiver fails within a second (AsyncHTTPClient keeps retrying
+    /// a refused connection until the connect timeout), a slow one within five.
+    public static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(1), read: .seconds(5))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     public func post(_ body: [UInt8], to url: String) async throws {
         var request = HTTPClientRequest(url: url)
         request.method = .POST

@@ -5,9 +5,9 @@ import Foundation
 /// subscriptions. All access to the network goes through this actor.
 public actor SimulationRunner {
     public let network: AccessNetwork
-    public let hub: NotificationHub
+    public nonisolated let hub: NotificationHub
     /// Unix time of simulated time 0 (timestamps in the APIs are epoch + simulated seconds).
-    public let epoch: Double
+    public nonisolated let epoch: Double
     public private(set) var speed: Double
     public private(set) var paused: Bool
     /// Time read from the injected clock: elapsed since creation, and a sleep.
