@@ -17,10 +17,10 @@ public struct HTTPNotificationSender: NotificationSender {
 
     /// A client suited to callbacks: an unreachable receiver fails within a second (AsyncHTTPClient keeps retrying
     /// a refused connection until the connect timeout), a slow one within five.
-    public static func makeClient() -> HTTPClient {
+    public static func makeClient(connectionsPerHost: Int = 64) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(1), read: .seconds(5))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connectionsPerHost
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

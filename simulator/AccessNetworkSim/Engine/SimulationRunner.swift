@@ -14,7 +14,7 @@ public actor SimulationRunner {
     private let elapsed: @Sendable () -> Duration
     private let sleep: @Sendable (Duration) async -> Void
 
-    public init(network: AccessNetwork, hub: NotificationHub, speed: Double = 1, paused: Bool = false,
+    public init(network: sending AccessNetwork, hub: NotificationHub, speed: Double = 1, paused: Bool = false,
                 epoch: Double = Date().timeIntervalSince1970, clock: some Clock<Duration> = ContinuousClock()) {
         self.network = network
         self.hub = hub
