@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "AccessNetworkSimTests",
             dependencies: [
-                "AccessNetworkSim", "FlotillaAPI",
+                "AccessNetworkSim", "FlotillaAPI", "FlotillaTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

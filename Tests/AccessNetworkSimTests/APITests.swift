@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import FlotillaAPI
+import FlotillaTestSupport
 import Foundation
 import Hummingbird
 import NIOCore
@@ -257,14 +258,4 @@ import Testing
         #expect(lines.allSatisfy { ($0["zonalPresenceNotification"]?["address"] ?? $0["associateId"]?.arrayValue?.first?["value"])?.stringValue == Self.rider })
         try await sim.stop()
     }
-}
-
-/// Polls `condition` until it holds, failing the test after `seconds`.
-func waitUntil(_ what: String, seconds: Double, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("timed out waiting until \(what)")
 }

@@ -16,7 +16,7 @@ public struct YAMLParseError: Error, Sendable, Equatable, CustomStringConvertibl
 public enum YAMLCodec {
     /// Parses a stream of `---`-separated documents; empty documents are skipped, as kubectl does.
     public static func decodeDocuments(_ text: String) throws(YAMLParseError) -> [JSONValue] {
-        do {
+        try translatingErrors {
             var documents: [JSONValue] = []
             let stream = try Yams.compose_all(yaml: text)
             var iterator = stream.makeIterator()
@@ -27,6 +27,13 @@ public enum YAMLCodec {
             // The stream ends early, without throwing, at a syntax error; it keeps the error.
             if let error = iterator.error { throw error }
             return documents
+        }
+    }
+
+    /// Runs a Yams parse, turning whatever it throws into a `YAMLParseError` with the position when Yams has one.
+    static func translatingErrors<T>(_ body: () throws -> T) throws(YAMLParseError) -> T {
+        do {
+            return try body()
         } catch let error as YAMLParseError {
             throw error
         } catch let error as YamlError {

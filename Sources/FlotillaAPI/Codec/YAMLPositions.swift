@@ -35,17 +35,11 @@ public struct LocatedDocument: Sendable {
 extension YAMLCodec {
     /// Parses exactly one document and records where each value starts.
     public static func decodeLocated(_ text: String) throws(YAMLParseError) -> LocatedDocument {
-        do {
+        try translatingErrors {
             guard let node = try Yams.compose(yaml: text) else { return LocatedDocument(value: .null, positions: [:]) }
             var positions: [String: SourcePosition] = [:]
             record(node, at: FieldPath(), into: &positions)
             return LocatedDocument(value: try jsonValue(from: node), positions: positions)
-        } catch let error as YAMLParseError {
-            throw error
-        } catch let error as YamlError {
-            throw parseError(error)
-        } catch {
-            throw YAMLParseError(line: nil, column: nil, message: String(describing: error))
         }
     }
 
