@@ -28,8 +28,10 @@ public struct SchedulingController: Sendable {
     }
 
     public func loop() -> ControllerLoop {
-        ControllerLoop(name: "scheduler", client: client, resources: [ResourceBinding.descriptor, Cluster.descriptor],
-                       statusBlind: [ResourceBinding.descriptor], logger: logger) { snapshot, changes in
+        ControllerLoop(name: "scheduler", client: client,
+                       resources: [ResourceBinding.descriptor, Cluster.descriptor, AppProfile.descriptor, LatencyMatrix.descriptor,
+                                   Deployment.descriptor],
+                       statusBlind: [ResourceBinding.descriptor, Deployment.descriptor], logger: logger) { snapshot, changes in
             await self.reconcile(snapshot, changes)
         }
     }
@@ -40,9 +42,21 @@ public struct SchedulingController: Sendable {
     /// unschedulable, since freed capacity may let them fit. Capacity changes alone do not move placed replicas
     /// (Karmada's behaviour: a Steady result stands until its inputs change).
     /// A full pass without a filter-visible cluster change (a retry, a relist, the periodic resync) looks at every
-    /// binding but decides only those that need it.
+    /// binding but decides only those that need it. A change to an AppProfile (its demand, budget) or a latency
+    /// matrix re-decides every binding an AppProfile selects: that is how replicas follow the users.
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let clusters = snapshot.typed(Cluster.self)
+        let profiles = snapshot.typed(AppProfile.self)
+        let matrices = snapshot.typed(LatencyMatrix.self)
+        let latencyChanged = changes.touched(AppProfile.descriptor) || changes.touched(LatencyMatrix.descriptor)
+        func latency(for binding: ResourceBinding) -> LatencyRequirement? {
+            guard !profiles.isEmpty else { return nil }
+            let resource = binding.spec.resource
+            let labels = snapshot.object(Deployment.descriptor, key: "\(resource.namespace ?? "")/\(resource.name ?? "")")?.labels
+                ?? binding.metadata.labels ?? [:]
+            return LatencyRequirement.profile(for: resource, labels: labels, in: profiles)
+                .map { LatencyRequirement(profile: $0, matrices: matrices) }
+        }
         let everything = await clusterState.update(clusters)
         let objects = everything || changes.full ? snapshot.objects(ResourceBinding.descriptor)
             : changes.keys(ResourceBinding.descriptor).compactMap { snapshot.object(ResourceBinding.descriptor, key: $0) }
@@ -55,11 +69,15 @@ public struct SchedulingController: Sendable {
                     $0.status?.conditions?[type: "Scheduled"]?.status == .false && !known.contains($0.metadata.uid ?? "")
                 }
             }
+            if latencyChanged {
+                let known = Set(bindings.compactMap(\.metadata.uid))
+                bindings += snapshot.typed(ResourceBinding.self).filter { !known.contains($0.metadata.uid ?? "") && latency(for: $0) != nil }
+            }
         }
         var retry: Duration?
         for binding in bindings where binding.metadata.deletionTimestamp == nil && binding.spec.placement != nil {
             do {
-                try await schedule(binding, clusters: clusters)
+                try await schedule(binding, clusters: clusters, latency: latency(for: binding))
             } catch {
                 // A concurrent write (often another controller's status) won the race: decide again right away.
                 retry = ControllerLoop.retryDelay(for: error, current: retry)
@@ -76,9 +94,9 @@ public struct SchedulingController: Sendable {
             || binding.status?.conditions?[type: "Scheduled"]?.status != .true || SchedulingContext(binding: binding).fresh
     }
 
-    func schedule(_ binding: ResourceBinding, clusters: [Cluster]) async throws(APIError) {
+    func schedule(_ binding: ResourceBinding, clusters: [Cluster], latency: LatencyRequirement? = nil) async throws(APIError) {
         let started = ContinuousClock.now
-        let context = SchedulingContext(binding: binding)
+        let context = SchedulingContext(binding: binding, latency: latency)
         let decision = scheduler.decide(context, clusters: clusters)
         metrics?.recordAlgorithm(ContinuousClock.now - started)
         let now = Timestamp(clock.now())

@@ -1,7 +1,7 @@
 import FlotillaAPI
 
-/// `flotilla schedule --dry-run`: schedules workloads against clusters and policies given as documents, with the
-/// same `Scheduler` the running control plane uses and no server.
+/// `flotilla schedule --dry-run`: schedules workloads against clusters and policies (and AppProfiles with latency
+/// matrices) given as documents, with the same `Scheduler` the running control plane uses and no server.
 public enum WhatIf {
     public struct Result: Sendable {
         /// One ResourceBinding per workload that a policy claims, `spec.clusters` sorted by name (zero replicas omitted).
@@ -20,6 +20,8 @@ public enum WhatIf {
         var clusterPolicies: [ClusterPropagationPolicy] = []
         var workloads: [JSONValue] = []
         var previous: [String: ResourceBinding] = [:]
+        var profiles: [AppProfile] = []
+        var matrices: [LatencyMatrix] = []
         for document in documents {
             let label = "\(document.kind ?? "?")/\(document.name ?? "?")"
             do {
@@ -30,6 +32,11 @@ public enum WhatIf {
                     if policy.metadata.namespace == nil { policy.metadata.namespace = "default" }
                     policies.append(policy)
                 case ("policy.karmada.io/v1alpha1", "ClusterPropagationPolicy"): clusterPolicies.append(try ClusterPropagationPolicy(json: document))
+                case ("mec.flotilla.io/v1alpha1", "AppProfile"):
+                    var profile = try AppProfile(json: document)
+                    if profile.metadata.namespace == nil { profile.metadata.namespace = "default" }
+                    profiles.append(profile)
+                case ("mec.flotilla.io/v1alpha1", "LatencyMatrix"): matrices.append(try LatencyMatrix(json: document))
                 case ("work.karmada.io/v1alpha2", "ResourceBinding"):
                     let binding = try ResourceBinding(json: document)
                     previous[binding.metadata.name ?? ""] = binding
@@ -62,7 +69,9 @@ public enum WhatIf {
             }
             binding.metadata.labels = (binding.metadata.labels ?? [:]).merging(
                 ["propagationpolicy.karmada.io/name": claim.policyName]) { _, new in new }
-            let decision = scheduler.decide(SchedulingContext(binding: binding), clusters: clusters)
+            let profile = LatencyRequirement.profile(for: binding.spec.resource, labels: workload.labels, in: profiles)
+            let latency = profile.map { LatencyRequirement(profile: $0, matrices: matrices) }
+            let decision = scheduler.decide(SchedulingContext(binding: binding, latency: latency), clusters: clusters)
             switch decision.outcome {
             case .scheduled(let targets):
                 binding.spec.clusters = targets.filter { ($0.replicas ?? 0) > 0 || binding.spec.replicas == 0 }.sorted { $0.name < $1.name }

@@ -1,5 +1,5 @@
 extension ResourceRegistry {
-    /// Every kind the control plane serves in this release: core, apps, and Karmada's groups unchanged.
+    /// Every kind the control plane serves in this release: core, apps, Karmada's groups unchanged, and Flotilla's MEC group.
     public static let controlPlane = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
         Deployment.descriptor,
@@ -8,6 +8,7 @@ extension ResourceRegistry {
         Cluster.descriptor,
         ResourceBinding.descriptor, ClusterResourceBinding.descriptor,
         Work.descriptor,
+        AppProfile.descriptor, LatencyMatrix.descriptor,
     ])
 }
 

@@ -3,7 +3,7 @@ import FlotillaAPI
 /// The scheduling pipeline: filter → score → select → assign, over a fixed, documented plugin order.
 ///
 /// Filters run in this order and the first failure rules a cluster out: APIEnablement, TaintToleration,
-/// ClusterAffinity. Scores are summed (each times its weight); candidates are ordered by score descending,
+/// ClusterAffinity, Latency (`PluginRegistry`). Scores are summed (each times its weight); candidates are ordered by score descending,
 /// available replicas (allocatable plus what the binding already has there) descending, then name ascending.
 /// Spread constraints then select among them (`SpreadSelection`; skipped for static weights), and the strategy
 /// divides the replicas. Placements with `clusterAffinities` run the pipeline once per group (`decide`).
@@ -12,8 +12,8 @@ public struct Scheduler: Sendable {
     public var filters: [any FilterPlugin]
     public var scorers: [(plugin: any ScorePlugin, weight: Int)]
 
-    public init(filters: [any FilterPlugin] = [APIEnablementFilter(), TaintTolerationFilter(), ClusterAffinityFilter()],
-                scorers: [(plugin: any ScorePlugin, weight: Int)] = [(ClusterLocalityScore(), 1)]) {
+    public init(filters: [any FilterPlugin] = PluginRegistry.filters,
+                scorers: [(plugin: any ScorePlugin, weight: Int)] = PluginRegistry.scorers.map { (plugin: $0, weight: 1) }) {
         self.filters = filters
         self.scorers = scorers
     }
@@ -77,7 +77,7 @@ public struct Scheduler: Sendable {
         let strategy = context.placement.replicaScheduling
         let duplicated = strategy == nil || strategy?.replicaSchedulingType == "Duplicated"
         let staticWeights = !duplicated && (strategy?.replicaDivisionPreference ?? "Weighted") == "Weighted"
-            && strategy?.weightPreference?.dynamicWeight == nil
+            && strategy?.weightPreference?.dynamicWeight == nil && context.latency?.divideByDemand != true
         var selected = ranked
         if !staticWeights, context.replicas > 0 || duplicated {
             switch SpreadSelection.select(ranked, constraints: context.placement.spreadConstraints ?? [], replicas: context.replicas,
@@ -102,6 +102,16 @@ public struct Scheduler: Sendable {
         // Non-workloads (no replicas) and Duplicated go everywhere selected.
         if context.replicas == 0 || strategy == nil || strategy?.replicaSchedulingType == "Duplicated" {
             return .scheduled(names.sorted().map { TargetCluster(name: $0, replicas: Int32(clamping: context.replicas)) })
+        }
+        // Flotilla's extension: an AppProfile asking for DemandWeighted divides by where the users are.
+        if let latency = context.latency, latency.divideByDemand {
+            do {
+                return .scheduled(try DemandDivision.divide(context.replicas,
+                    candidates: names.map { DemandDivision.Candidate(name: $0, allocatable: allocatable[$0] ?? 0) },
+                    latency: latency, bindingUID: context.bindingUID))
+            } catch {
+                return .unschedulable(error.description)
+            }
         }
         let preference = strategy?.replicaDivisionPreference ?? "Weighted"
         let weights = strategy?.weightPreference

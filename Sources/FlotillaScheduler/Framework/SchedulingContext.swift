@@ -14,10 +14,14 @@ public struct SchedulingContext: Sendable {
     public var fresh: Bool
     /// The affinity group the previous result came from (`status.schedulerObservingAffinityName`).
     public var observedAffinityName: String?
+    /// The AppProfile's latency needs and the network's latency matrix, when a profile selects the workload.
+    public var latency: LatencyRequirement?
 
     public init(bindingUID: String, resource: ObjectReference, replicas: Int, replicaRequest: [String: Quantity] = [:],
-                placement: Placement, previous: [TargetCluster] = [], fresh: Bool = false, observedAffinityName: String? = nil) {
+                placement: Placement, previous: [TargetCluster] = [], fresh: Bool = false, observedAffinityName: String? = nil,
+                latency: LatencyRequirement? = nil) {
         self.observedAffinityName = observedAffinityName
+        self.latency = latency
         self.bindingUID = bindingUID
         self.resource = resource
         self.replicas = replicas
@@ -28,13 +32,13 @@ public struct SchedulingContext: Sendable {
     }
 
     /// From a ResourceBinding as the scheduler reads it.
-    public init(binding: ResourceBinding) {
+    public init(binding: ResourceBinding, latency: LatencyRequirement? = nil) {
         let triggered = binding.spec.rescheduleTriggeredAt
         let last = binding.status?.lastScheduledTime
         self.init(bindingUID: binding.metadata.uid ?? "", resource: binding.spec.resource, replicas: Int(binding.spec.replicas ?? 0),
             replicaRequest: binding.spec.replicaRequirements?.resourceRequest ?? [:], placement: binding.spec.placement ?? Placement(),
             previous: binding.spec.clusters ?? [], fresh: triggered != nil && (last == nil || triggered! > last!),
-            observedAffinityName: binding.status?.schedulerObservingAffinityName)
+            observedAffinityName: binding.status?.schedulerObservingAffinityName, latency: latency)
     }
 
     func wasScheduled(on cluster: Cluster) -> Bool {

@@ -1,0 +1,103 @@
+/// mec.flotilla.io/v1alpha1 AppProfile: what an edge app needs from placement — a latency budget, bandwidth and
+/// sessions per replica — attached to workloads by selectors, plus where its users are (demand per access area).
+/// The scheduler reads it (LatencyFilter, LatencyScore, and demand-weighted division when asked for).
+public struct AppProfile: APIObject {
+    public var apiVersion: String?
+    public var kind: String?
+    public var metadata: ObjectMeta
+    public var spec: AppProfileSpec
+    public var status: AppProfileStatus?
+    public var unknownFields = UnknownFields()
+
+    public init(metadata: ObjectMeta, spec: AppProfileSpec) {
+        self.metadata = metadata
+        self.spec = spec
+    }
+
+    public static let descriptor = ResourceDescriptor(
+        group: "mec.flotilla.io", version: "v1alpha1", kind: "AppProfile", plural: "appprofiles", shortNames: ["ap"],
+        categories: ["flotilla-mec"], namespaced: true, subresources: ["status"], admit: AppProfile.admit,
+        unknownFields: AppProfile.unknownFieldPaths)
+
+    public func validate() -> [FieldError] {
+        var errors: [FieldError] = []
+        if spec.workloads.isEmpty { errors.append(.required(FieldPath("spec.workloads"), "select at least one workload")) }
+        for (i, selector) in spec.workloads.enumerated() where selector.kind.isEmpty || selector.apiVersion.isEmpty {
+            errors.append(.required(FieldPath("spec.workloads").index(i), "apiVersion and kind are required"))
+        }
+        if let budget = spec.latencyBudgetMs, !(budget > 0 && budget <= 10_000) {
+            errors.append(.invalid(FieldPath("spec.latencyBudgetMs"), "\(budget)", "must be between 0 and 10000 ms"))
+        }
+        if let bandwidth = spec.bandwidthMbpsPerSession, bandwidth < 0 {
+            errors.append(.invalid(FieldPath("spec.bandwidthMbpsPerSession"), "\(bandwidth)", "must not be negative"))
+        }
+        if let sessions = spec.sessionsPerReplica, sessions < 1 {
+            errors.append(.invalid(FieldPath("spec.sessionsPerReplica"), "\(sessions)", "must be at least 1"))
+        }
+        if let division = spec.placement?.replicaDivision, !AppPlacement.divisions.contains(division) {
+            errors.append(.notSupported(FieldPath("spec.placement.replicaDivision"), division, supported: AppPlacement.divisions))
+        }
+        for (i, entry) in (spec.demand ?? []).enumerated() where entry.ues < 0 || entry.area.isEmpty {
+            errors.append(.invalid(FieldPath("spec.demand").index(i), "\(entry.ues)", "an area name and a UE count ≥ 0"))
+        }
+        return errors
+    }
+
+    /// Demand as the scheduler uses it: what the services observed (status) over what the spec states.
+    public var effectiveDemand: [String: Int] {
+        let entries = status?.demand ?? spec.demand ?? []
+        return Dictionary(entries.map { ($0.area, $0.ues) }, uniquingKeysWith: +)
+    }
+}
+
+public struct AppProfileSpec: Sendable, Hashable, Codable {
+    /// The workloads this profile describes (Karmada's ResourceSelector: apiVersion, kind, name or labelSelector).
+    public var workloads: [ResourceSelector]
+    /// Round-trip budget from a UE to its instance.
+    public var latencyBudgetMs: Double?
+    public var bandwidthMbpsPerSession: Double?
+    /// Sessions must survive moves (the mobility service migrates them).
+    public var serviceContinuity: Bool?
+    public var sessionsPerReplica: Int?
+    public var placement: AppPlacement?
+    /// UEs of this app per access area, for tests and what-if; `status.demand` (written by the access network
+    /// and mobility services) takes precedence.
+    public var demand: [AreaDemand]?
+    public var unknownFields = UnknownFields()
+
+    public init(workloads: [ResourceSelector], latencyBudgetMs: Double? = nil, sessionsPerReplica: Int? = nil,
+                placement: AppPlacement? = nil, demand: [AreaDemand]? = nil) {
+        self.workloads = workloads
+        self.latencyBudgetMs = latencyBudgetMs
+        self.sessionsPerReplica = sessionsPerReplica
+        self.placement = placement
+        self.demand = demand
+    }
+}
+
+public struct AppPlacement: Sendable, Hashable, Codable {
+    public static let divisions = ["Policy", "DemandWeighted"]
+    /// `Policy` (default): the PropagationPolicy's division. `DemandWeighted`: replicas follow where the users are.
+    public var replicaDivision: String?
+    public var unknownFields = UnknownFields()
+
+    public init(replicaDivision: String? = nil) { self.replicaDivision = replicaDivision }
+}
+
+public struct AreaDemand: Sendable, Hashable, Codable {
+    public var area: String
+    public var ues: Int
+
+    public init(area: String, ues: Int) {
+        self.area = area
+        self.ues = ues
+    }
+}
+
+public struct AppProfileStatus: Sendable, Hashable, Codable {
+    public var demand: [AreaDemand]?
+    public var observedTime: String?
+    public var unknownFields = UnknownFields()
+
+    public init(demand: [AreaDemand]? = nil) { self.demand = demand }
+}
