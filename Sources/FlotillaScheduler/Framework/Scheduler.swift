@@ -48,32 +48,20 @@ public struct Scheduler: Sendable {
             var attempt = context
             attempt.placement.clusterAffinity = term.affinity
             attempt.placement.clusterAffinities = nil
-            last = scheduleOnce(attempt, clusters: clusters)
+            let overflow = (term.overflowAffinities ?? []).map(\.affinity)
+            last = overflow.isEmpty ? scheduleOnce(attempt, clusters: clusters)
+                : scheduleTiers(attempt, tiers: [term.affinity] + overflow, clusters: clusters)
             if case .scheduled = last { return Decision(outcome: last, affinityName: term.affinityName) }
         }
         return Decision(outcome: last, affinityName: nil)
     }
 
     func scheduleOnce(_ context: SchedulingContext, clusters: [Cluster]) -> Outcome {
-        let live = clusters.filter { $0.metadata.deletionTimestamp == nil }
-        var failures: [String: Int] = [:]
-        var feasible: [Cluster] = []
-        for cluster in live {
-            if let failure = filters.lazy.compactMap({ $0.filter(context, cluster) }).first {
-                failures[failure.reason, default: 0] += 1
-            } else {
-                feasible.append(cluster)
-            }
+        let ranked: [RankedCluster], feasible: [Cluster]
+        switch rank(context, clusters: clusters) {
+        case .success(let result): (ranked, feasible) = result
+        case .failure(let failure): return .unschedulable(failure.message)
         }
-        guard !feasible.isEmpty else {
-            let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            return .unschedulable("0/\(clusters.count) clusters are available: \(reasons.isEmpty ? "no cluster exists" : reasons).")
-        }
-        let assigned = Dictionary(context.previous.map { ($0.name, Int($0.replicas ?? 0)) }, uniquingKeysWith: +)
-        let ranked = feasible.map { cluster in
-            RankedCluster(cluster: cluster, score: scorers.reduce(0) { $0 + $1.plugin.score(context, cluster) * $1.weight },
-                allocatable: allocatable(cluster, context), assigned: assigned[cluster.metadata.name ?? ""] ?? 0)
-        }.sorted(by: RankedCluster.precedes)
         let strategy = context.placement.replicaScheduling
         let duplicated = strategy == nil || strategy?.replicaSchedulingType == "Duplicated"
         let staticWeights = !duplicated && (strategy?.replicaDivisionPreference ?? "Weighted") == "Weighted"
@@ -89,6 +77,31 @@ public struct Scheduler: Sendable {
         let byName = Dictionary(feasible.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         return assign(context, candidates: selected.compactMap { byName[$0.name] },
             allocatable: Dictionary(selected.map { ($0.name, $0.allocatable) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    struct NoFit: Error { var message: String }
+
+    /// Filter and score: the feasible clusters in Karmada's order, or the fit error.
+    func rank(_ context: SchedulingContext, clusters: [Cluster]) -> Result<([RankedCluster], [Cluster]), NoFit> {
+        var failures: [String: Int] = [:]
+        var feasible: [Cluster] = []
+        for cluster in clusters where cluster.metadata.deletionTimestamp == nil {
+            if let failure = filters.lazy.compactMap({ $0.filter(context, cluster) }).first {
+                failures[failure.reason, default: 0] += 1
+            } else {
+                feasible.append(cluster)
+            }
+        }
+        guard !feasible.isEmpty else {
+            let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            return .failure(NoFit(message: "0/\(clusters.count) clusters are available: \(reasons.isEmpty ? "no cluster exists" : reasons)."))
+        }
+        let assigned = Dictionary(context.previous.map { ($0.name, Int($0.replicas ?? 0)) }, uniquingKeysWith: +)
+        let ranked = feasible.map { cluster in
+            RankedCluster(cluster: cluster, score: scorers.reduce(0) { $0 + $1.plugin.score(context, cluster) * $1.weight },
+                allocatable: allocatable(cluster, context), assigned: assigned[cluster.metadata.name ?? ""] ?? 0)
+        }.sorted(by: RankedCluster.precedes)
+        return .success((ranked, feasible))
     }
 
     /// Replicas that still fit, from the general estimator; unknown capacity counts as the whole request.

@@ -178,15 +178,6 @@ struct FederationBench: AsyncParsableCommand {
         return deployment["status"]?["readyReplicas"]?.int64Value == wanted
     }
 
-    func waitUntil(_ what: String, seconds limit: Double, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(limit * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        throw BenchFailure("timed out waiting for \(what)")
-    }
-
     func processCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)

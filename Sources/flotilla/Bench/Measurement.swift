@@ -54,3 +54,14 @@ func printResults(_ title: String, _ results: [BenchResult]) {
 }
 
 func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+
+/// Polls `condition` every `interval` until it holds; a bench failure after `limit` seconds.
+func waitUntil(_ what: String, seconds limit: Double, every interval: Duration = .milliseconds(2),
+               _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(limit * 1000))
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: interval)
+    }
+    throw BenchFailure("timed out waiting for \(what)")
+}

@@ -145,6 +145,14 @@ public struct OverflowAffinityTerm: Sendable, Hashable, Codable {
     public var clusterNames: [String]?
     public var exclude: [String]?
 
+    public init(affinityName: String, affinity: ClusterAffinity) {
+        self.affinityName = affinityName
+        self.labelSelector = affinity.labelSelector
+        self.fieldSelector = affinity.fieldSelector
+        self.clusterNames = affinity.clusterNames
+        self.exclude = affinity.exclude
+    }
+
     public var affinity: ClusterAffinity {
         ClusterAffinity(labelSelector: labelSelector, fieldSelector: fieldSelector, clusterNames: clusterNames, exclude: exclude)
     }
