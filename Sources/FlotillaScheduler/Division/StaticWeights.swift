@@ -23,4 +23,32 @@ public enum StaticWeights {
             .filter { $0.seats > 0 }
             .map { TargetCluster(name: $0.name, replicas: Int32(clamping: $0.seats)) }
     }
+
+    /// Flotilla's opt-in capacity-aware static weights: divide by weight, cap each cluster at what fits, and divide the
+    /// excess again by weight over the clusters that still have room, until it is placed or no room is left (then
+    /// the rest stays on the weighted clusters, as Karmada would place it). Example: weights 2:1, room 3 and 10,
+    /// 9 replicas → 6:3 → edge-a capped at 3, the 3 extra go to edge-b → 3:6.
+    public static func divideWithinCapacity(_ replicas: Int, candidates: [Cluster], rules: [StaticClusterWeight],
+                                            allocatable: [String: Int], bindingUID: String) -> [TargetCluster] {
+        let parties = weights(candidates: candidates, rules: rules)
+        var total: [String: Int] = [:]
+        var remaining = replicas
+        var open = parties
+        while remaining > 0, !open.isEmpty {
+            var excess = 0
+            for party in Webster.apportion(remaining, among: open, bindingUID: bindingUID) where party.seats > 0 {
+                let room = max(0, (allocatable[party.name] ?? Int.max) - total[party.name, default: 0])
+                let placed = min(room, party.seats)
+                total[party.name, default: 0] += placed
+                excess += party.seats - placed
+            }
+            remaining = excess
+            open = open.filter { (allocatable[$0.name] ?? Int.max) > total[$0.name, default: 0] }
+        }
+        if remaining > 0 {
+            // No room anywhere: the rest goes where the weights put it.
+            for party in Webster.apportion(remaining, among: parties, bindingUID: bindingUID) { total[party.name, default: 0] += party.seats }
+        }
+        return total.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { TargetCluster(name: $0.key, replicas: Int32(clamping: $0.value)) }
+    }
 }

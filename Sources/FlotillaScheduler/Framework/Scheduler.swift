@@ -109,7 +109,43 @@ public struct Scheduler: Sendable {
         GeneralEstimator.maxAvailableReplicas(summary: cluster.status?.resourceSummary, request: context.replicaRequest) ?? context.replicas
     }
 
+    /// Divides the replicas, with Flotilla's `replicaScheduling.flotilla` options around the strategy: a minimum per
+    /// selected cluster is set aside first (in rank order, while replicas last) and the rest divided as usual.
     func assign(_ context: SchedulingContext, candidates: [Cluster], allocatable: [String: Int]) -> Outcome {
+        let strategy = context.placement.replicaScheduling
+        let minimum = Int(strategy?.flotilla?.minReplicasPerCluster ?? 0)
+        guard minimum > 0, strategy?.replicaSchedulingType == "Divided", context.replicas > 0 else {
+            return divide(context, candidates: candidates, allocatable: allocatable)
+        }
+        // Static weights only place on clusters some rule gives weight; the floor applies to those.
+        var eligible = candidates
+        if let rules = strategy?.weightPreference?.staticWeightList, strategy?.weightPreference?.dynamicWeight == nil {
+            let weighted = Set(StaticWeights.weights(candidates: candidates, rules: rules).map(\.name))
+            eligible = candidates.filter { weighted.contains($0.metadata.name ?? "") }
+        }
+        var floor: [String: Int] = [:]
+        var remaining = context.replicas
+        for cluster in eligible where remaining > 0 {
+            let share = min(minimum, remaining)
+            floor[cluster.metadata.name ?? "", default: 0] = share
+            remaining -= share
+        }
+        var rest = context
+        rest.replicas = remaining
+        var room = allocatable
+        for (name, count) in floor { room[name] = max(0, (room[name] ?? 0) - count) }
+        var total = floor
+        if remaining > 0 {
+            switch divide(rest, candidates: candidates, allocatable: room) {
+            case .scheduled(let targets): for target in targets { total[target.name, default: 0] += Int(target.replicas ?? 0) }
+            case .unschedulable(let reason): return .unschedulable(reason)
+            }
+        }
+        return .scheduled(total.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            .map { TargetCluster(name: $0.key, replicas: Int32(clamping: $0.value)) })
+    }
+
+    func divide(_ context: SchedulingContext, candidates: [Cluster], allocatable: [String: Int]) -> Outcome {
         let names = candidates.map { $0.metadata.name ?? "" }
         let strategy = context.placement.replicaScheduling
         // Non-workloads (no replicas) and Duplicated go everywhere selected.
@@ -131,6 +167,10 @@ public struct Scheduler: Sendable {
         if preference == "Weighted", weights?.dynamicWeight == nil {
             let rules = weights?.staticWeightList ?? candidates.map {
                 StaticClusterWeight(targetCluster: ClusterAffinity(clusterNames: [$0.metadata.name ?? ""]), weight: 1)
+            }
+            if strategy?.flotilla?.capacityAwareStaticWeights == true {
+                return .scheduled(StaticWeights.divideWithinCapacity(context.replicas, candidates: candidates, rules: rules,
+                    allocatable: allocatable, bindingUID: context.bindingUID))
             }
             return .scheduled(StaticWeights.divide(context.replicas, candidates: candidates, rules: rules, bindingUID: context.bindingUID))
         }

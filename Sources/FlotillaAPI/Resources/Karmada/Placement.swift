@@ -207,6 +207,8 @@ public struct ReplicaSchedulingStrategy: Sendable, Hashable, Codable {
     public var replicaSchedulingType: String?
     public var replicaDivisionPreference: String?
     public var weightPreference: ClusterPreferences?
+    /// Flotilla's extension (not in Karmada's schema): options Karmada users ask for; off unless set.
+    public var flotilla: FlotillaReplicaOptions?
     public var unknownFields = UnknownFields()
 
     public init(replicaSchedulingType: String? = nil, replicaDivisionPreference: String? = nil,
@@ -227,12 +229,29 @@ public struct ReplicaSchedulingStrategy: Sendable, Hashable, Codable {
         if let dynamic = weightPreference?.dynamicWeight, dynamic != "AvailableReplicas" {
             errors.append(.notSupported(path.child("weightPreference").child("dynamicWeight"), dynamic, supported: ["AvailableReplicas"]))
         }
+        if let minimum = flotilla?.minReplicasPerCluster, minimum < 0 {
+            errors.append(.invalid(path.child("flotilla").child("minReplicasPerCluster"), String(minimum), "must not be negative"))
+        }
         for (offset, entry) in (weightPreference?.staticWeightList ?? []).enumerated() {
             let at = path.child("weightPreference").child("staticWeightList").index(offset)
             if entry.weight < 1 { errors.append(.invalid(at.child("weight"), String(entry.weight), "must be greater than or equal to 1")) }
             errors += entry.targetCluster.validate(path: at.child("targetCluster"))
         }
         return errors
+    }
+}
+
+/// `replicaScheduling.flotilla`: Divided-placement options beyond Karmada.
+public struct FlotillaReplicaOptions: Sendable, Hashable, Codable {
+    /// Every selected cluster gets at least this many replicas (while the request lasts), the rest divided as usual.
+    public var minReplicasPerCluster: Int32?
+    /// Static weights, but no cluster gets more than fits (the general estimator); the excess goes to the others.
+    public var capacityAwareStaticWeights: Bool?
+    public var unknownFields = UnknownFields()
+
+    public init(minReplicasPerCluster: Int32? = nil, capacityAwareStaticWeights: Bool? = nil) {
+        self.minReplicasPerCluster = minReplicasPerCluster
+        self.capacityAwareStaticWeights = capacityAwareStaticWeights
     }
 }
 
