@@ -33,7 +33,13 @@ func encodeToValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws
     if T.self == Int64.self { return .integer(unsafeBitCast(value, to: Int64.self)) }
     if T.self == Int32.self { return .integer(Int64(unsafeBitCast(value, to: Int32.self))) }
     if T.self == Int.self { return .integer(Int64(unsafeBitCast(value, to: Int.self))) }
-    if T.self == Double.self { return .double(unsafeBitCast(value, to: Double.self)) }
+    if T.self == Double.self {
+        // Like Go's encoding/json: an integral float is written as an integer (30, not 30.0), so objects that went
+        // through a typed model compare equal to what the user wrote.
+        let d = unsafeBitCast(value, to: Double.self)
+        if d.rounded() == d, abs(d) < 9.0e15 { return .integer(Int64(d)) }
+        return .double(d)
+    }
     switch value {
     case let f as Float: return .double(Double(f))
     case let i as any FixedWidthInteger:
