@@ -6,8 +6,9 @@ public enum StaticWeights {
     /// no rule matches are dropped. If every candidate ends with weight 0, each gets weight 1.
     public static func weights(candidates: [Cluster], rules: [StaticClusterWeight]) -> [Webster.Party] {
         var parties: [Webster.Party] = []
+        let compiled = rules.map { (CompiledAffinity($0.targetCluster), $0.weight) }
         for cluster in candidates {
-            let weight = rules.filter { $0.targetCluster.matches(cluster) }.map(\.weight).max() ?? 0
+            let weight = compiled.filter { $0.0.matches(cluster) }.map(\.1).max() ?? 0
             parties.append(Webster.Party(name: cluster.metadata.name ?? "", votes: weight))
         }
         if parties.allSatisfy({ $0.votes == 0 }) {

@@ -57,9 +57,9 @@ public struct Scheduler: Sendable {
     }
 
     func scheduleOnce(_ context: SchedulingContext, clusters: [Cluster]) -> Outcome {
-        let ranked: [RankedCluster], feasible: [Cluster]
+        let ranked: [RankedCluster]
         switch rank(context, clusters: clusters) {
-        case .success(let result): (ranked, feasible) = result
+        case .success(let result): ranked = result
         case .failure(let failure): return .unschedulable(failure.message)
         }
         let strategy = context.placement.replicaScheduling
@@ -74,22 +74,32 @@ public struct Scheduler: Sendable {
             case .failure(let failure): return .unschedulable(failure.description)
             }
         }
-        let byName = Dictionary(feasible.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-        return assign(context, candidates: selected.compactMap { byName[$0.name] },
+        return assign(context, candidates: selected.map { clusters[$0.index] },
             allocatable: Dictionary(selected.map { ($0.name, $0.allocatable) }, uniquingKeysWith: { a, _ in a }))
     }
 
     struct NoFit: Error { var message: String }
 
     /// Filter and score: the feasible clusters in Karmada's order, or the fit error.
-    func rank(_ context: SchedulingContext, clusters: [Cluster]) -> Result<([RankedCluster], [Cluster]), NoFit> {
+    /// Clusters are referred to by index, never copied: a decision over 1,000 clusters must not move 1,000 of them.
+    func rank(_ context: SchedulingContext, clusters: [Cluster]) -> Result<[RankedCluster], NoFit> {
+        var context = context
+        context.affinityMatcher = context.placementAffinity.map(CompiledAffinity.init)
         var failures: [String: Int] = [:]
-        var feasible: [Cluster] = []
-        for cluster in clusters where cluster.metadata.deletionTimestamp == nil {
-            if let failure = filters.lazy.compactMap({ $0.filter(context, cluster) }).first {
-                failures[failure.reason, default: 0] += 1
+        var feasible: [Int] = []
+        feasible.reserveCapacity(clusters.count)
+        for (index, cluster) in clusters.enumerated() where cluster.metadata.deletionTimestamp == nil {
+            var failed: FilterFailure?
+            for filter in filters {
+                if let failure = filter.filter(context, cluster) {
+                    failed = failure
+                    break
+                }
+            }
+            if let failed {
+                failures[failed.reason, default: 0] += 1
             } else {
-                feasible.append(cluster)
+                feasible.append(index)
             }
         }
         guard !feasible.isEmpty else {
@@ -97,11 +107,14 @@ public struct Scheduler: Sendable {
             return .failure(NoFit(message: "0/\(clusters.count) clusters are available: \(reasons.isEmpty ? "no cluster exists" : reasons)."))
         }
         let assigned = Dictionary(context.previous.map { ($0.name, Int($0.replicas ?? 0)) }, uniquingKeysWith: +)
-        let ranked = feasible.map { cluster in
-            RankedCluster(cluster: cluster, score: scorers.reduce(0) { $0 + $1.plugin.score(context, cluster) * $1.weight },
+        let unsorted = feasible.map { index in
+            let cluster = clusters[index]
+            return RankedCluster(cluster: cluster, index: index, score: scorers.reduce(0) { $0 + $1.plugin.score(context, cluster) * $1.weight },
                 allocatable: allocatable(cluster, context), assigned: assigned[cluster.metadata.name ?? ""] ?? 0)
-        }.sorted(by: RankedCluster.precedes)
-        return .success((ranked, feasible))
+        }
+        // Sort positions, not the (reference-holding) values, then gather once.
+        let order = unsorted.indices.sorted { RankedCluster.precedes(unsorted[$0], unsorted[$1]) }
+        return .success(order.map { unsorted[$0] })
     }
 
     /// Replicas that still fit, from the general estimator; unknown capacity counts as the whole request.

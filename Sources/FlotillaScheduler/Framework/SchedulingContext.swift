@@ -41,6 +41,12 @@ public struct SchedulingContext: Sendable {
             observedAffinityName: binding.status?.schedulerObservingAffinityName, latency: latency)
     }
 
+    /// The placement's affinity, compiled once per decision (set by the scheduler before filtering).
+    var affinityMatcher: CompiledAffinity?
+
+    /// The affinity the ClusterAffinity filter applies: the placement's, or the first group's.
+    var placementAffinity: ClusterAffinity? { placement.clusterAffinity ?? placement.clusterAffinities?.first?.affinity }
+
     func wasScheduled(on cluster: Cluster) -> Bool {
         previous.contains { $0.name == cluster.metadata.name }
     }

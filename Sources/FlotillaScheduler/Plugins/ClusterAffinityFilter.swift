@@ -6,8 +6,9 @@ public struct ClusterAffinityFilter: FilterPlugin {
     public init() {}
 
     public func filter(_ context: SchedulingContext, _ cluster: Cluster) -> FilterFailure? {
-        let affinity = context.placement.clusterAffinity ?? context.placement.clusterAffinities?.first?.affinity
-        guard let affinity, !affinity.matches(cluster) else { return nil }
+        guard let matcher = context.affinityMatcher ?? context.placementAffinity.map(CompiledAffinity.init), !matcher.matches(cluster) else {
+            return nil
+        }
         return FilterFailure(plugin: name, reason: "cluster(s) did not match the placement cluster affinity constraint")
     }
 }

@@ -4,12 +4,32 @@ extension ClusterAffinity {
     /// Karmada's `ClusterMatches`: every part that is set must match (AND); `exclude` always wins; an empty affinity
     /// matches every cluster. Field selector keys are `provider`, `region` and `zone` (a cluster matches `zone In`
     /// when any of its zones is listed, and `zone NotIn` only when none is).
+    public func matches(_ cluster: Cluster) -> Bool { CompiledAffinity(self).matches(cluster) }
+}
+
+/// A `ClusterAffinity` with its label selector parsed and its name lists as sets, for matching many clusters.
+public struct CompiledAffinity: Sendable {
+    let names: Set<String>?
+    let exclude: Set<String>
+    /// nil: no label selector; `.none` inside: a selector that does not parse, which matches nothing.
+    let selector: Selector??
+    let fields: [NodeSelectorRequirement]
+
+    public init(_ affinity: ClusterAffinity) {
+        names = affinity.clusterNames.flatMap { $0.isEmpty ? nil : Set($0) }
+        exclude = Set(affinity.exclude ?? [])
+        selector = affinity.labelSelector.map { try? $0.selector() }
+        fields = affinity.fieldSelector?.matchExpressions ?? []
+    }
+
     public func matches(_ cluster: Cluster) -> Bool {
         let name = cluster.metadata.name ?? ""
-        if exclude?.contains(name) == true { return false }
-        if let names = clusterNames, !names.isEmpty, !names.contains(name) { return false }
-        if let labelSelector, !labelSelector.matches(cluster.metadata.labels ?? [:]) { return false }
-        for requirement in fieldSelector?.matchExpressions ?? [] {
+        if exclude.contains(name) { return false }
+        if let names, !names.contains(name) { return false }
+        if let selector {
+            guard let parsed = selector, parsed.matches(cluster.metadata.labels ?? [:]) else { return false }
+        }
+        for requirement in fields {
             let values: [String]
             switch requirement.key {
             case "provider": values = cluster.spec.provider.map { [$0] } ?? []

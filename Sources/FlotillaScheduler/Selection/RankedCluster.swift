@@ -12,6 +12,8 @@ public struct RankedCluster: Sendable, Hashable {
     public var zones: [String]
     public var provider: String?
     public var labels: [String: String]
+    /// Where the cluster is in the list the scheduler was given (-1 when built by hand).
+    var index = -1
 
     public init(name: String, score: Int, allocatable: Int, available: Int, region: String? = nil, zones: [String] = [],
                 provider: String? = nil, labels: [String: String] = [:]) {
@@ -25,10 +27,11 @@ public struct RankedCluster: Sendable, Hashable {
         self.labels = labels
     }
 
-    init(cluster: Cluster, score: Int, allocatable: Int, assigned: Int) {
+    init(cluster: Cluster, index: Int, score: Int, allocatable: Int, assigned: Int) {
         self.init(name: cluster.metadata.name ?? "", score: score, allocatable: allocatable, available: allocatable + assigned,
             region: cluster.spec.region, zones: cluster.spec.allZones, provider: cluster.spec.provider,
             labels: cluster.metadata.labels ?? [:])
+        self.index = index
     }
 
     /// The group this cluster belongs to under a spread constraint; nil when it has no value for it.

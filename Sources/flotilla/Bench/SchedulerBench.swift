@@ -22,6 +22,9 @@ struct SchedulerBench: AsyncParsableCommand {
     @Option(help: "Bindings for the loop part (it writes two objects per binding).")
     var loopBindings: Int = 2000
 
+    @Option(help: "Only this placement kind (0 Duplicated to a label, 1 static weights, 2 DynamicWeight, 3 region spread).")
+    var only: Int?
+
     func validate() throws {
         guard clusters > 0, bindings > 0, loopBindings >= 0 else { throw ValidationError("counts must be positive") }
     }
@@ -80,7 +83,7 @@ struct SchedulerBench: AsyncParsableCommand {
     func run() async throws {
         let clusterList = Self.makeClusters(clusters)
         let scheduler = Scheduler()
-        var contexts = (0..<bindings).map { SchedulingContext(binding: Self.binding($0)) }
+        var contexts = (0..<bindings).map { i in SchedulingContext(binding: Self.binding(only.map { $0 + 4 * i } ?? i)) }
         // Algorithm alone: every binding decided once against every cluster.
         var scheduled = 0
         let start = ContinuousClock.now
