@@ -75,6 +75,7 @@ public struct SchedulingController: Sendable {
             }
         }
         var retry: Duration?
+        metrics?.recordQueueDepth(bindings.count)
         for binding in bindings where binding.metadata.deletionTimestamp == nil && binding.spec.placement != nil {
             do {
                 try await schedule(binding, clusters: clusters, latency: latency(for: binding))
@@ -136,17 +137,20 @@ public struct SchedulingController: Sendable {
     }
 }
 
-/// What the scheduling loop reports (the `flotilla serve` metrics endpoint wires these to Prometheus).
+/// What the scheduling loop reports (`flotilla serve` wires these to Prometheus at /metrics).
 public struct SchedulingMetrics: Sendable {
     public var recordAttempt: @Sendable (String) -> Void
     public var recordAlgorithm: @Sendable (Duration) -> Void
     public var recordEndToEnd: @Sendable (Duration) -> Void
+    /// Bindings waiting for a decision at the start of a pass.
+    public var recordQueueDepth: @Sendable (Int) -> Void
 
     public init(recordAttempt: @escaping @Sendable (String) -> Void, recordAlgorithm: @escaping @Sendable (Duration) -> Void,
-                recordEndToEnd: @escaping @Sendable (Duration) -> Void) {
+                recordEndToEnd: @escaping @Sendable (Duration) -> Void, recordQueueDepth: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.recordAttempt = recordAttempt
         self.recordAlgorithm = recordAlgorithm
         self.recordEndToEnd = recordEndToEnd
+        self.recordQueueDepth = recordQueueDepth
     }
 }
 

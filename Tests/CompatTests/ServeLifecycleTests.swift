@@ -96,3 +96,43 @@ import Testing
         #expect(result.stdout.contains(#""site":"edge-athens""#), "\(result.stdout)")
     }
 }
+
+/// `flotilla serve` exposes the scheduling loop's metrics next to the API server's.
+@Suite struct ServeMetricsTests {
+    @Test func schedulerMetricsAreServed() async throws {
+        let kubectl = try #require(KubectlBinaries.binary(for: "1.33"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-metrics-\(UUID().uuidString)").path
+        let (server, _) = try await ServeLifecycleTests().startServer(dataDir: dir)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        let base = ["--kubeconfig", "\(dir)/admin.kubeconfig", "--cache-dir", "\(dir)/cache"]
+        let manifest = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: m, namespace: default}
+            spec: {replicas: 1, selector: {matchLabels: {app: m}}, template: {metadata: {labels: {app: m}}, spec: {containers: [{name: c, image: i}]}}}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: m, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: m}]
+              placement: {clusterAffinity: {clusterNames: [nowhere]}}
+            """
+        let applied = try await ProcessRunner.run(kubectl, base + ["apply", "-f", "-"], stdin: manifest)
+        #expect(applied.status == 0, "\(applied.combined)")
+        var metrics = ""
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            metrics = try await ProcessRunner.run(kubectl, base + ["get", "--raw", "/metrics"]).stdout
+            if metrics.contains(#"flotilla_scheduler_attempts_total{result="unschedulable"}"#) { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(metrics.contains(#"flotilla_scheduler_attempts_total{result="unschedulable"}"#), "\(metrics.prefix(3000))")
+        #expect(metrics.contains("flotilla_scheduler_algorithm_duration_seconds_bucket"))
+        #expect(metrics.contains("flotilla_scheduler_queue_depth"))
+    }
+}

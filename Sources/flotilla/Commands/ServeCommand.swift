@@ -64,7 +64,8 @@ struct ServeCommand: AsyncParsableCommand {
         if !noControllers {
             let federation = Federation(controlPlane: StoreObjectClient(store: store), configuration: Federation.Configuration(
                 clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(Int64(clusterStatusInterval * 1000)),
-                    failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)))), logger: logger)
+                    failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)))),
+                metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), logger: logger)
             services.append(.init(service: FederationService(federation: federation)))
         }
         services.append(.init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup))
