@@ -23,6 +23,9 @@ struct FederationBench: AsyncParsableCommand {
     @Option(help: "Deployments created one at a time for the latency measurement.")
     var samples = 100
 
+    @Option(help: "Seconds from a pod being bound to Ready on the sites (0: at once); longer than distribution takes, it measures convergence apart from the creation burst.")
+    var startupDelay: Double = 0
+
     @Option(help: "Seconds of idle to measure CPU over.")
     var idleSeconds = 30
 
@@ -41,7 +44,7 @@ struct FederationBench: AsyncParsableCommand {
             _ = try? await controlPlane.create(Namespace.descriptor, Namespace(name: name).json())
         }
         let host = try SiteHost(directory: root.appendingPathComponent("sites"), specs: SiteProfile.generated(count: sites).resolvedSites,
-            kubelet: .immediate)
+            kubelet: startupDelay > 0 ? KubeletConfiguration(startupDelay: .milliseconds(Int64(startupDelay * 1000)), jitter: .seconds(2)) : .immediate)
         try await host.start()
         let federation = Federation(controlPlane: controlPlane)
         let running = Task { await federation.run() }
