@@ -58,36 +58,13 @@ import Testing
     /// Static weights 2:1:3 over 6 replicas (Webster: us, eu-1, eu-2 — fewer seats wins the eu-2/us tie — us,
     /// eu-1, us) → edge-eu-1 2, edge-eu-2 1, edge-us-1 3.
     @Test func joinApplyOverrideAndCleanUp() async throws {
-        let controlPlane = try await RunningServer.start()
-        let federation = Federation(controlPlane: StoreObjectClient(store: controlPlane.store), configuration: Federation.Configuration(
-            clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(300), failureThreshold: .seconds(5), probeTimeout: .seconds(1))))
-        let running = Task { await federation.run() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-e2e-\(UUID().uuidString)")
-        let specs = [SiteSpec(name: "edge-eu-1", region: "eu", nodes: 2), SiteSpec(name: "edge-eu-2", region: "eu", nodes: 2),
-                     SiteSpec(name: "edge-us-1", region: "us", nodes: 2)].map { spec in
-            var spec = spec
-            spec.cpu = Quantity(4)
-            spec.memory = try! Quantity(parsing: "8Gi")
-            spec.pods = 110
-            return spec
-        }
-        let sites = try SiteHost(directory: directory, specs: specs,
+        let fixture = try await FederationFixture.start(sites: [
+            FederationFixture.site("edge-eu-1", region: "eu", nodes: 2), FederationFixture.site("edge-eu-2", region: "eu", nodes: 2),
+            FederationFixture.site("edge-us-1", region: "us", nodes: 2)],
             kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
-        try await sites.start()
-        let kubectl = try Kubectl(version: "1.33", kubeconfig: controlPlane.data.adminKubeconfig.path)
-        var members: [String: KubeClient] = [:]
+        let kubectl = fixture.kubectl, members = fixture.members
         do {
-            for site in sites.sites {
-                let joined = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["join", site.name, "--kubeconfig", site.kubeconfig.path,
-                    "--control-plane-kubeconfig", controlPlane.data.adminKubeconfig.path, "--region", site.spec.region ?? ""])
-                #expect(joined.status == 0, "\(joined.combined)")
-                #expect(joined.stdout.contains("cluster/\(site.name) joined"))
-                members[site.name] = try KubeClient(kubeconfig: site.kubeconfig.path)
-            }
-            try await Self.waitFor("three Ready clusters") {
-                let table = try await kubectl.run(["get", "clusters"]).stdout
-                return table.components(separatedBy: "\n").filter { $0.contains(" True ") }.count == 3
-            }
+            try await fixture.waitForReadyClusters()
 
             let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.workload)
             #expect(applied.status == 0, "\(applied.combined)")
@@ -129,11 +106,6 @@ import Testing
         } catch {
             Issue.record("\(error)")
         }
-        for member in members.values { await member.shutdown() }
-        running.cancel()
-        await running.value
-        await sites.stop()
-        await controlPlane.stop()
-        try? FileManager.default.removeItem(at: directory)
+        await fixture.stop()
     }
 }

@@ -85,30 +85,11 @@ import Testing
     }
 
     @Test func placementFollowsCapacityAndDemand() async throws {
-        let controlPlane = try await RunningServer.start()
-        let federation = Federation(controlPlane: StoreObjectClient(store: controlPlane.store), configuration: Federation.Configuration(
-            clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(300), failureThreshold: .seconds(5), probeTimeout: .seconds(1))))
-        let running = Task { await federation.run() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-sched-e2e-\(UUID().uuidString)")
-        let specs = ["edge-1", "edge-2", "edge-3"].map { name in
-            var spec = SiteSpec(name: name, region: "city", nodes: 1)
-            spec.cpu = Quantity(4)
-            spec.memory = try! Quantity(parsing: "8Gi")
-            spec.pods = 110
-            return spec
-        }
-        let sites = try SiteHost(directory: directory, specs: specs,
+        let fixture = try await FederationFixture.start(
+            sites: ["edge-1", "edge-2", "edge-3"].map { FederationFixture.site($0, region: "city", nodes: 1) },
             kubelet: KubeletConfiguration(startupDelay: .milliseconds(50), jitter: .milliseconds(20)))
-        try await sites.start()
-        let kubectl = try Kubectl(version: "1.33", kubeconfig: controlPlane.data.adminKubeconfig.path)
-        var members: [String: KubeClient] = [:]
+        let kubectl = fixture.kubectl, members = fixture.members
         do {
-            for site in sites.sites {
-                let joined = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["join", site.name, "--kubeconfig", site.kubeconfig.path,
-                    "--control-plane-kubeconfig", controlPlane.data.adminKubeconfig.path, "--region", "city"])
-                #expect(joined.status == 0, "\(joined.combined)")
-                members[site.name] = try KubeClient(kubeconfig: site.kubeconfig.path)
-            }
             // Fill edge-1: 3 of its 4 CPUs go to a workload Flotilla does not manage.
             _ = try await members["edge-1"]!.create(Deployment.descriptor, [
                 "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "filler", "namespace": "default"],
@@ -118,9 +99,7 @@ import Testing
             try await waitUntil("edge-1 reports 3 CPUs allocated", seconds: 30, every: .milliseconds(100)) {
                 try await kubectl.run(["get", "cluster", "edge-1", "-o", "jsonpath={.status.resourceSummary.allocated.cpu}"]).stdout == "3"
             }
-            try await waitUntil("three Ready clusters", seconds: 30, every: .milliseconds(100)) {
-                try await kubectl.run(["get", "clusters"]).stdout.components(separatedBy: "\n").filter { $0.contains(" True ") }.count == 3
-            }
+            try await fixture.waitForReadyClusters()
 
             // DynamicWeight by available replicas of 500m: edge-1 (4−3)/0.5 = 2, edge-2 and edge-3 8 each.
             // Webster for 5 over 2:8:8 (divisors 1, 3, 5…): 8, 8, 2.67, 2.67, 2 → edge-2 2, edge-3 2, edge-1 1.
@@ -151,11 +130,6 @@ import Testing
         } catch {
             Issue.record("\(error)")
         }
-        for member in members.values { await member.shutdown() }
-        running.cancel()
-        await running.value
-        await sites.stop()
-        await controlPlane.stop()
-        try? FileManager.default.removeItem(at: directory)
+        await fixture.stop()
     }
 }

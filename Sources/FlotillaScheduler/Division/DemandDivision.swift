@@ -11,14 +11,8 @@ import FlotillaAPI
 ///    with room that is nearest for the users (lowest user-weighted mean RTT; ties by name).
 /// Example: users harbour 30, station 10; harbour is nearest edge-1, station edge-3; 8 replicas → 6 / 2.
 public enum DemandDivision {
-    public struct Candidate: Sendable, Hashable {
-        public var name: String
-        public var allocatable: Int
-        public init(name: String, allocatable: Int) {
-            self.name = name
-            self.allocatable = allocatable
-        }
-    }
+    /// A cluster and the replicas that still fit there (the same candidate dynamic division takes).
+    public typealias Candidate = DynamicDivision.Candidate
 
     public static func divide(_ replicas: Int, candidates: [Candidate], latency: LatencyRequirement, bindingUID: String)
         throws(DynamicDivision.Unschedulable) -> [TargetCluster]
