@@ -187,6 +187,30 @@ import Testing
         receiver.task.cancel()
     }
 
+    /// What the scheduler needs from the network: a LatencyMatrix the control plane admits, and demand per zone.
+    @Test func latencyMatrixAndDemandForTheScheduler() async throws {
+        let sim = try await Simulator.start()
+        await sim.runner.step(seconds: 2)
+        let (status, matrix) = try await sim.request(.GET, "/flotilla/v1/latency-matrix")
+        #expect(status == 200)
+        guard case .success = ResourceRegistry.controlPlane.admit(matrix) else {
+            Issue.record("the control plane does not admit \(matrix)")
+            return
+        }
+        let harbour = try #require(matrix["spec"]?["areas"]?.arrayValue?.first { $0["name"] == "harbour" })
+        // The harbour's typical user (median over its cells: a 5G cell, 12 ms) plus 1 ms to its own site, 38 ms to the cloud.
+        #expect(harbour["rttMs"]?["edge-1"]?.doubleValue == 13)
+        #expect(harbour["rttMs"]?["cloud"]?.doubleValue == 50)
+        let (_, demand) = try await sim.request(.GET, "/flotilla/v1/demand?app=mobile-game")
+        let areas = demand["demand"]?.arrayValue ?? []
+        #expect(areas.count == 6)
+        let total = areas.reduce(0) { $0 + Int($1["ues"]?.int64Value ?? 0) }
+        let connected = await sim.runner.withNetwork { network in (0..<network.ueCount).filter { network.status(of: $0).servingCell != nil }.count }
+        #expect(total == connected, "every demo UE plays the game")
+        #expect(try await sim.request(.GET, "/flotilla/v1/demand").0 == 400)
+        try await sim.stop()
+    }
+
     @Test func badSubscriptionsAreRejected() async throws {
         let sim = try await Simulator.start()
         let cases: [(String, JSONValue)] = [

@@ -1,5 +1,6 @@
 import AccessNetworkSim
 import ArgumentParser
+import FlotillaAPI
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -40,6 +41,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(help: "Write an SVG of the scenario with UE tracks to this file and exit.")
     var render: String?
 
+    @Flag(help: "Print the scenario's zone → cluster round trips as a LatencyMatrix (YAML for kubectl apply) and exit.")
+    var latencyMatrix = false
+
     @Option(help: "Simulated seconds of UE tracks to draw with --render.")
     var duration: Double = 300
 
@@ -60,6 +64,10 @@ struct SimCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let network = AccessNetwork(scenario: loaded, seed: seed)
+        if latencyMatrix {
+            print(YAMLCodec.encode(AccessNetworkAPI.latencyMatrix(network)), terminator: "")
+            return
+        }
         if let render {
             let svg = ScenarioRenderer(network: network).render(seconds: duration)
             try svg.write(toFile: render, atomically: true, encoding: .utf8)

@@ -72,6 +72,19 @@ extension AccessNetworkAPI {
                 return ["cell": .string(network.topology.cells[cell].name), "sites": .array(sites)]
             })
         }
+        router.get("/flotilla/v1/latency-matrix") { _, _ in
+            Reply.json(await api.runner.withNetwork { network in AccessNetworkAPI.latencyMatrix(network) })
+        }
+        router.get("/flotilla/v1/demand") { request, _ in
+            guard let app = request.uri.queryParameters.get("app"), !app.isEmpty else {
+                throw ProblemDetails.badRequest("give the app: /flotilla/v1/demand?app=NAME")
+            }
+            let epoch = api.runner.epoch
+            return Reply.json(await api.runner.withNetwork { network in
+                ["app": .string(app), "timestamp": AccessNetworkAPI.timestamp(network, epoch: epoch),
+                 "demand": .array(network.demand(app: app).map { ["area": .string($0.zone), "ues": .integer(Int64($0.ues))] })]
+            })
+        }
         router.get("/flotilla/v1/events") { request, _ in
             let params = request.uri.queryParameters
             var kinds: Set<EventStreamFilter.Kind> = [.location, .radio]
@@ -90,6 +103,15 @@ extension AccessNetworkAPI {
             }
             return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
         }
+    }
+
+    /// The scenario's zones → clusters round trips as a `mec.flotilla.io/v1alpha1` LatencyMatrix, ready for kubectl.
+    public static func latencyMatrix(_ network: AccessNetwork) -> JSONValue {
+        let areas: [JSONValue] = network.latencyMatrix().map { row in
+            ["name": .string(row.zone), "rttMs": .object(row.rttMs.mapValues { .double($0) })]
+        }
+        return ["apiVersion": "mec.flotilla.io/v1alpha1", "kind": "LatencyMatrix",
+                "metadata": ["name": .string(network.topology.scenario.name)], "spec": ["areas": .array(areas)]]
     }
 
     func prediction(_ p: RTTPrediction, network: AccessNetwork) -> JSONValue {

@@ -112,3 +112,31 @@ extension AccessNetwork {
         return result
     }
 }
+
+extension AccessNetwork {
+    /// Round trip from each zone to each site's cluster, for the scheduler's `LatencyMatrix`: the median over the
+    /// zone's cells of access RTT + backhaul (so a zone covered by 4G, 5G and WiFi gets its typical user, not its best).
+    /// Sites with no path from a zone are left out of that zone's row.
+    public func latencyMatrix() -> [(zone: String, rttMs: [String: Double])] {
+        topology.zoneNames.indices.map { zone in
+            let cells = topology.cells.indices.filter { topology.cells[$0].zoneIndex == zone }
+            var row: [String: Double] = [:]
+            for site in topology.sites.indices {
+                let values = cells.compactMap { predictRTT(cell: $0, site: site)?.rttMs }.sorted()
+                guard !values.isEmpty else { continue }
+                let median = values.count % 2 == 1 ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
+                row[topology.sites[site].cluster] = (median * 10).rounded() / 10
+            }
+            return (topology.zoneNames[zone], row)
+        }
+    }
+
+    /// UEs of `app` attached in each zone right now (zones with none included as 0), for an AppProfile's demand.
+    public func demand(app: String) -> [(zone: String, ues: Int)] {
+        var counts = [Int](repeating: 0, count: topology.zoneNames.count)
+        for ue in 0..<ueCount where appOf[ue] == app && radio[ue].serving >= 0 {
+            counts[topology.cells[Int(radio[ue].serving)].zoneIndex] += 1
+        }
+        return topology.zoneNames.enumerated().map { ($1, counts[$0]) }
+    }
+}
