@@ -40,10 +40,8 @@ public enum DemandDivision {
             excess += count - allocatable[name, default: 0]
             assigned[name] = allocatable[name, default: 0]
         }
-        let byNearness = names.sorted { a, b in
-            let (ma, mb) = (meanRTT(a, latency), meanRTT(b, latency))
-            return ma != mb ? ma < mb : a < b
-        }
+        let mean = Dictionary(names.map { ($0, meanRTT($0, latency)) }, uniquingKeysWith: { a, _ in a })
+        let byNearness = names.sorted { a, b in mean[a]! != mean[b]! ? mean[a]! < mean[b]! : a < b }
         while excess > 0 {
             guard let target = byNearness.first(where: { assigned[$0, default: 0] < allocatable[$0, default: 0] }) else { break }
             assigned[target, default: 0] += 1

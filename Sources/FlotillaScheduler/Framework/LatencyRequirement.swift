@@ -3,31 +3,34 @@ import FlotillaAPI
 /// What an AppProfile and the latency matrices ask of placement, resolved for one binding: the budget, where the
 /// users are, and the round trip from each area to each cluster. Absent when no AppProfile selects the workload.
 public struct LatencyRequirement: Sendable, Hashable {
-    public var budgetMs: Double?
+    public struct Area: Sendable, Hashable {
+        public var name: String
+        public var ues: Int
+    }
+
+    public let budgetMs: Double?
     /// Area → UEs of this app there.
-    public var demand: [String: Int]
+    public let demand: [String: Int]
     /// Area → cluster → ms.
-    public var rtt: [String: [String: Double]]
+    public let rtt: [String: [String: Double]]
     /// The AppProfile asked for demand-weighted division.
-    public var divideByDemand: Bool
+    public let divideByDemand: Bool
+    /// The areas that matter, sorted by name: those with users, or every area of the matrix (weight 1) when there is
+    /// no demand yet. Worked out once: the filter and score read it for every cluster.
+    public let areas: [Area]
 
     public init(budgetMs: Double?, demand: [String: Int], rtt: [String: [String: Double]], divideByDemand: Bool = false) {
         self.budgetMs = budgetMs
         self.demand = demand
         self.rtt = rtt
         self.divideByDemand = divideByDemand
+        let withUsers = demand.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { Area(name: $0.key, ues: $0.value) }
+        areas = withUsers.isEmpty ? rtt.keys.sorted().map { Area(name: $0, ues: 1) } : withUsers
     }
 
     public init(profile: AppProfile, matrices: [LatencyMatrix]) {
         self.init(budgetMs: profile.spec.latencyBudgetMs, demand: profile.effectiveDemand, rtt: LatencyMatrix.merged(matrices),
             divideByDemand: profile.spec.placement?.replicaDivision == "DemandWeighted")
-    }
-
-    /// The areas that matter, sorted: those with users, or every area of the matrix when there is no demand yet.
-    public var areas: [(name: String, ues: Int)] {
-        let withUsers = demand.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { (name: $0.key, ues: $0.value) }
-        if !withUsers.isEmpty { return withUsers }
-        return rtt.keys.sorted().map { (name: $0, ues: 1) }
     }
 
     public func rtt(area: String, cluster: String) -> Double? { rtt[area]?[cluster] }
