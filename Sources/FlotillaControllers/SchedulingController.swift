@@ -47,7 +47,7 @@ public struct SchedulingController: Sendable {
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let clusters = snapshot.typed(Cluster.self)
         let profiles = snapshot.typed(AppProfile.self)
-        let matrices = snapshot.typed(LatencyMatrix.self)
+        let rtt = profiles.isEmpty ? [:] : LatencyMatrix.merged(snapshot.typed(LatencyMatrix.self))
         let latencyChanged = changes.touched(AppProfile.descriptor) || changes.touched(LatencyMatrix.descriptor)
         func latency(for binding: ResourceBinding) -> LatencyRequirement? {
             guard !profiles.isEmpty else { return nil }
@@ -55,7 +55,7 @@ public struct SchedulingController: Sendable {
             let labels = snapshot.object(Deployment.descriptor, key: "\(resource.namespace ?? "")/\(resource.name ?? "")")?.labels
                 ?? binding.metadata.labels ?? [:]
             return LatencyRequirement.profile(for: resource, labels: labels, in: profiles)
-                .map { LatencyRequirement(profile: $0, matrices: matrices) }
+                .map { LatencyRequirement(profile: $0, rtt: rtt) }
         }
         let everything = await clusterState.update(clusters)
         let objects = everything || changes.full ? snapshot.objects(ResourceBinding.descriptor)

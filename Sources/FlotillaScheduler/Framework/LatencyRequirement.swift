@@ -29,7 +29,12 @@ public struct LatencyRequirement: Sendable, Hashable {
     }
 
     public init(profile: AppProfile, matrices: [LatencyMatrix]) {
-        self.init(budgetMs: profile.spec.latencyBudgetMs, demand: profile.effectiveDemand, rtt: LatencyMatrix.merged(matrices),
+        self.init(profile: profile, rtt: LatencyMatrix.merged(matrices))
+    }
+
+    /// With the matrices already merged (the scheduling loop merges them once per pass).
+    public init(profile: AppProfile, rtt: [String: [String: Double]]) {
+        self.init(budgetMs: profile.spec.latencyBudgetMs, demand: profile.effectiveDemand, rtt: rtt,
             divideByDemand: profile.spec.placement?.replicaDivision == "DemandWeighted")
     }
 
