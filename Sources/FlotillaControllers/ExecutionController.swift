@@ -72,11 +72,25 @@ public actor ExecutionController {
 
     func releaseFinalizer(_ work: Work) async { await Self.releaseFinalizer(work, client: client) }
 
-    /// Lets the store finish deleting a Work once nothing is left to clean on its member.
+    /// Lets the store finish deleting a Work once nothing is left to clean on its member. The copy in hand may be
+    /// older than the stored Work (a status write since), so a lost compare-and-swap re-reads it and tries again;
+    /// otherwise the Work would wait for the next periodic pass.
     static func releaseFinalizer(_ work: Work, client: any ObjectClient) async {
-        var updated = work
-        updated.metadata.finalizers = (work.metadata.finalizers ?? []).filter { $0 != finalizer }
-        _ = try? await client.update(Work.descriptor, updated.json())
+        var current = work
+        for _ in 0..<5 {
+            guard current.metadata.finalizers?.contains(finalizer) == true else { return }
+            var updated = current
+            updated.metadata.finalizers = (current.metadata.finalizers ?? []).filter { $0 != finalizer }
+            do {
+                _ = try await client.update(Work.descriptor, updated.json())
+                return
+            } catch {
+                guard error.reason == .conflict,
+                      let fresh = try? await client.get(Work.descriptor, namespace: work.metadata.namespace, name: work.metadata.name ?? ""),
+                      let decoded = try? Work(json: fresh) else { return }
+                current = decoded
+            }
+        }
     }
 
     public func stop() async {
