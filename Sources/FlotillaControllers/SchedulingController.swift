@@ -43,7 +43,9 @@ public struct SchedulingController: Sendable {
     /// (Karmada's behaviour: a Steady result stands until its inputs change).
     /// A full pass without a filter-visible cluster change (a retry, a relist, the periodic resync) looks at every
     /// binding but decides only those that need it. A change to an AppProfile (its demand, budget) or a latency
-    /// matrix re-decides every binding an AppProfile selects: that is how replicas follow the users.
+    /// matrix re-decides every binding an AppProfile selects: that is how replicas follow the users. So does every
+    /// full pass, because those inputs live outside the binding: a retry after a lost write race would otherwise
+    /// find the binding's own fields settled and never apply the new demand.
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let clusters = snapshot.typed(Cluster.self)
         let profiles = snapshot.typed(AppProfile.self)
@@ -69,7 +71,7 @@ public struct SchedulingController: Sendable {
                     $0.status?.conditions?[type: "Scheduled"]?.status == .false && !known.contains($0.metadata.uid ?? "")
                 }
             }
-            if latencyChanged {
+            if latencyChanged || changes.full {
                 let known = Set(bindings.compactMap(\.metadata.uid))
                 bindings += snapshot.typed(ResourceBinding.self).filter { !known.contains($0.metadata.uid ?? "") && latency(for: $0) != nil }
             }
