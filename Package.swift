@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "FlotillaServer", targets: ["FlotillaServer"]),
         .library(name: "FlotillaScheduler", targets: ["FlotillaScheduler"]),
         .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "FlotillaAppKit", targets: ["FlotillaAppKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
@@ -88,13 +89,35 @@ let package = Package(
         .target(
             name: "EdgeClusterSim",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaServer",
+                "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaAppKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "simulator/EdgeClusterSim"
+        ),
+        // For edge app developers: the state-transfer protocol's server side (SessionTable + routes) on Hummingbird.
+        .target(
+            name: "FlotillaAppKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // MEC services: edge ranking, service registry, discovery, sessions, mobility and state-transfer orchestration.
+        .target(
+            name: "FlotillaMEC",
+            dependencies: [
+                "FlotillaAPI", "KubeClient", "FlotillaAppKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The simulated 4G/5G/WiFi access network: scenario, radio and mobility models, handover, a deterministic
         // engine, and ETSI MEC 013/012-shaped APIs (plus Flotilla's RTT and control extensions).
@@ -172,6 +195,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaAPI", "FlotillaScheduler"]),
+        .testTarget(
+            name: "FlotillaMECTests",
+            dependencies: ["FlotillaMEC", "FlotillaAppKit", "FlotillaAPI", "EdgeClusterSim", "AccessNetworkSim", "FlotillaTestSupport",
+                           "FlotillaStore", "FlotillaControllers", "KubeClient"]
+        ),
         .testTarget(
             name: "FlotillaStoreTests",
             dependencies: ["FlotillaAPI", "FlotillaStore", "StoreCrashWriter"]

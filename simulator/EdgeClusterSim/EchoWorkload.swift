@@ -25,12 +25,19 @@ public enum EchoWorkload {
             return Response(status: .ok, headers: [.contentType: request.headers[.contentType] ?? "application/octet-stream"],
                 body: .init(byteBuffer: body))
         }
+        return try await WorkloadServer.start(router: router, name: "flotilla-echo", image: context.image)
+    }
+}
+
+/// Runs a workload's router on an ephemeral loopback port until the workload is stopped.
+public enum WorkloadServer {
+    public static func start(router: Router<BasicRequestContext>, name: String, image: String) async throws -> any RunningWorkload {
         // Stopping a workload cancels its server, which Hummingbird reports as errors; only worse is worth a line.
-        var logger = Logger(label: "flotilla.echo")
+        var logger = Logger(label: "flotilla.workload")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(router: router,
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: "flotilla-echo"),
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: name),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
         let task = Task {
@@ -40,7 +47,7 @@ public enum EchoWorkload {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             task.cancel()
-            throw WorkloadError.didNotStart(context.image)
+            throw WorkloadError.didNotStart(image)
         }
         return TaskWorkload(port: port, task: task)
     }

@@ -131,6 +131,24 @@ enum TableColumns {
                         object["spec"]?["workload"]?["manifests"]?.arrayValue?.first?["kind"] ?? ""
                     },
                     .condition("Applied", type: "Applied", description: "Whether the manifests were applied."), .age]
+        case ("mec.flotilla.io", "appsessions"):
+            return [.name, .path("UE", ["spec", "ue"], description: "The UE's address."),
+                    .path("App", ["spec", "app"], description: "The AppProfile."),
+                    .path("Site", ["status", "site"], description: "The cluster serving the session.", fallback: "<none>"),
+                    .path("Endpoint", ["status", "endpoint"], description: "The instance serving the session.", fallback: "<none>"),
+                    .path("Phase", ["status", "phase"], description: "Active or Migrating."),
+                    .path("Migrations", ["status", "migrations"], description: "Completed moves.", type: "integer", fallback: 0),
+                    .age]
+        case ("mec.flotilla.io", "sessionmigrations"):
+            return [.name, .path("Session", ["spec", "session"], description: "The AppSession moved."),
+                    .path("From", ["spec", "sourceSite"], description: "Source cluster."),
+                    .path("To", ["spec", "targetSite"], description: "Target cluster."),
+                    .path("Reason", ["spec", "reason"], description: "Why it moved."),
+                    .path("Phase", ["status", "phase"], description: "Triggered, Transferring, Completed, Failed or RolledBack."),
+                    .path("Downtime-ms", ["status", "downtimeMs"], description: "Freeze to resume, measured.", type: "number"),
+                    .path("State-bytes", ["status", "stateBytes"], description: "Size of the transferred state.", priority: 1, type: "integer"),
+                    .path("Message", ["status", "message"], description: "What happened.", priority: 1),
+                    .age]
         default:
             return [.name, .age]
         }

@@ -1,0 +1,59 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Adds the state-transfer protocol's endpoints for a `SessionTable` to an app's router.
+public enum StateTransferRoutes {
+    public static func add<State: Codable & Sendable, Context: RequestContext>(to router: Router<Context>, table: SessionTable<State>,
+                                                                               maxStateBytes: Int = 16 * 1024 * 1024) {
+        let base = StateTransferProtocol.basePath
+        router.post("\(base)/:id/export") { request, context in
+            let id = try context.parameters.require("id")
+            let freeze = request.uri.queryParameters.get("freeze") != "false"
+            return await answer { () async throws(StateTransferError) -> Response in
+                let (data, version) = try await table.export(id, freeze: freeze)
+                return Response(status: .ok, headers: [.contentType: "application/octet-stream",
+                                                        HTTPField.Name(StateTransferProtocol.versionHeader)!: String(version)],
+                                body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            }
+        }
+        router.put("\(base)/:id") { request, context in
+            let id = try context.parameters.require("id")
+            let version = request.headers[HTTPField.Name(StateTransferProtocol.versionHeader)!].flatMap { Int($0) } ?? 0
+            let body = try await request.body.collect(upTo: maxStateBytes)
+            return await answer { () async throws(StateTransferError) -> Response in
+                try await table.importState(id, data: Data(buffer: body), version: version)
+                return Response(status: .created)
+            }
+        }
+        router.post("\(base)/:id/resume") { _, context in
+            let id = try context.parameters.require("id")
+            return await answer { () async throws(StateTransferError) -> Response in
+                try await table.resume(id)
+                return Response(status: .ok)
+            }
+        }
+        router.delete("\(base)/:id") { _, context in
+            await table.release(try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+        router.get("\(base)/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let info = await table.describe(id) else {
+                return Response(status: .notFound)
+            }
+            let text = #"{"phase":"\#(info.phase.rawValue)","version":\#(info.version),"bytes":\#(info.bytes)}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
+    static func answer(_ body: () async throws(StateTransferError) -> Response) async -> Response {
+        do {
+            return try await body()
+        } catch {
+            return Response(status: HTTPResponse.Status(code: error.status), headers: [.contentType: "text/plain"],
+                            body: .init(byteBuffer: ByteBuffer(string: error.message)))
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// One running instance of an edge app: where it runs, where it listens, how many sessions it takes and holds.
+public struct EdgeInstance: Sendable, Hashable {
+    /// The cluster (site) it runs in.
+    public var site: String
+    /// `host:port`.
+    public var endpoint: String
+    public var ready: Bool
+    /// Sessions it may hold (AppProfile's sessionsPerReplica); nil is unbounded.
+    public var capacity: Int?
+    public var load: Int
+
+    public init(site: String, endpoint: String, ready: Bool = true, capacity: Int? = nil, load: Int = 0) {
+        self.site = site
+        self.endpoint = endpoint
+        self.ready = ready
+        self.capacity = capacity
+        self.load = load
+    }
+
+    var full: Bool { capacity.map { load >= $0 } ?? false }
+    var utilization: Double { capacity.map { $0 > 0 ? Double(load) / Double($0) : 1 } ?? 0 }
+}
+
+/// An instance as discovery offers it to a UE.
+public struct RankedEndpoint: Sendable, Hashable {
+    public var instance: EdgeInstance
+    public var predictedRttMs: Double?
+    public var withinBudget: Bool
+    /// Why it is where it is in the list (or why it was skipped).
+    public var reason: String
+}
+
+/// Ranks an app's instances for one UE. Pure: the caller brings the UE's predicted RTT per site.
+///
+/// Skipped (with the reason): instances not ready, full, or at a site the UE has no predicted path to.
+/// The rest, best first: within the latency budget before over it; then lower predicted RTT; then lower utilization
+/// (load ÷ capacity); then site and endpoint names, so equal inputs always give the same order.
+public enum EdgeRanking {
+    public static func rank(_ instances: [EdgeInstance], rttMs: [String: Double], budgetMs: Double?, limit: Int = .max)
+        -> (ranked: [RankedEndpoint], skipped: [RankedEndpoint])
+    {
+        var candidates: [RankedEndpoint] = []
+        var skipped: [RankedEndpoint] = []
+        candidates.reserveCapacity(instances.count)
+        for instance in instances {
+            let rtt = rttMs[instance.site]
+            if !instance.ready {
+                skipped.append(RankedEndpoint(instance: instance, predictedRttMs: rtt, withinBudget: false, reason: "NotReady"))
+            } else if instance.full {
+                skipped.append(RankedEndpoint(instance: instance, predictedRttMs: rtt, withinBudget: false,
+                    reason: "Full: \(instance.load) of \(instance.capacity ?? 0) sessions"))
+            } else if let rtt {
+                let within = budgetMs.map { rtt <= $0 } ?? true
+                candidates.append(RankedEndpoint(instance: instance, predictedRttMs: rtt, withinBudget: within, reason: ""))
+            } else {
+                skipped.append(RankedEndpoint(instance: instance, predictedRttMs: nil, withinBudget: false, reason: "NoPathFromUE"))
+            }
+        }
+        var ranked = limit < candidates.count ? Self.best(limit, of: candidates) : candidates.sorted(by: Self.before)
+        for index in ranked.indices {
+            let rtt = ranked[index].predictedRttMs ?? 0
+            let budget = budgetMs.map { " of a \(format($0)) ms budget" } ?? ""
+            ranked[index].reason = (ranked[index].withinBudget ? "within budget: " : "over budget: ")
+                + "predicted \(format(rtt)) ms\(budget), \(ranked[index].instance.load) sessions"
+                + (ranked[index].instance.capacity.map { " of \($0)" } ?? "")
+        }
+        return (ranked, skipped)
+    }
+
+    static func before(_ a: RankedEndpoint, _ b: RankedEndpoint) -> Bool {
+        if a.withinBudget != b.withinBudget { return a.withinBudget }
+        let ra = a.predictedRttMs ?? .infinity, rb = b.predictedRttMs ?? .infinity
+        if ra != rb { return ra < rb }
+        let ua = a.instance.utilization, ub = b.instance.utilization
+        if ua != ub { return ua < ub }
+        return (a.instance.site, a.instance.endpoint) < (b.instance.site, b.instance.endpoint)
+    }
+
+    /// The `k` best without sorting everything (k is small: a UE wants one endpoint and a spare or two).
+    static func best(_ k: Int, of candidates: [RankedEndpoint]) -> [RankedEndpoint] {
+        var top: [RankedEndpoint] = []
+        top.reserveCapacity(k + 1)
+        for candidate in candidates {
+            if top.count == k, let last = top.last, !before(candidate, last) { continue }
+            let position = top.firstIndex { before(candidate, $0) } ?? top.count
+            top.insert(candidate, at: position)
+            if top.count > k { top.removeLast() }
+        }
+        return top
+    }
+
+    static func format(_ ms: Double) -> String {
+        let rounded = (ms * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+}

@@ -1,0 +1,32 @@
+/// What goes wrong in the MEC services, with the HTTP status a client should see.
+public struct MECError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// The UE, app or session does not exist (404).
+        case notFound
+        /// A dependency (the access network, an instance) cannot answer now (503).
+        case unavailable
+        /// The request itself is wrong (400).
+        case badRequest
+        /// An app instance refused a step (its status and message).
+        case refused(Int)
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var httpStatus: Int {
+        switch kind {
+        case .notFound: 404
+        case .unavailable: 503
+        case .badRequest: 400
+        case .refused(let status): status
+        }
+    }
+
+    public var description: String { message }
+}

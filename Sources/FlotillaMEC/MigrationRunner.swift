@@ -1,0 +1,194 @@
+import FlotillaAPI
+import Foundation
+import KubeClient
+import Logging
+
+/// Moves one session from its instance to another with the state-transfer protocol, and keeps the record:
+///
+///     Triggered → (pre-copy) → freeze+export at source → import at target → resume at target
+///       → AppSession points at the target (the redirect) → UE callback → release at source → Completed
+///
+/// Any failure before the target resumes rolls back: the target's copy is released and the source resumes, so the
+/// session is in exactly one place at every moment (the source until the target resumes, then the target).
+public struct MigrationRunner: Sendable {
+    let client: any ObjectClient
+    let transfer: StateTransferClient
+    let transport: HTTPTransport
+    let precopy: Bool
+    let metrics: MigrationMetrics?
+    let logger: Logger
+
+    public init(client: any ObjectClient, transport: HTTPTransport = HTTPTransport(), precopy: Bool = false,
+                metrics: MigrationMetrics? = nil, logger: Logger = Logger(label: "flotilla.mobility")) {
+        self.client = client
+        self.transport = transport
+        self.transfer = StateTransferClient(transport: transport)
+        self.precopy = precopy
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public struct Request: Sendable {
+        public var session: AppSession
+        public var target: EdgeInstance
+        public var reason: String
+        public var sourceRttMs: Double?
+        public var targetRttMs: Double?
+        /// When the event that led here arrived (for `decisionMs`).
+        public var triggeredAt: ContinuousClock.Instant
+
+        public init(session: AppSession, target: EdgeInstance, reason: String, sourceRttMs: Double? = nil, targetRttMs: Double? = nil,
+                    triggeredAt: ContinuousClock.Instant = .now) {
+            self.session = session
+            self.target = target
+            self.reason = reason
+            self.sourceRttMs = sourceRttMs
+            self.targetRttMs = targetRttMs
+            self.triggeredAt = triggeredAt
+        }
+    }
+
+    /// Runs the migration to its end and returns the final record (also in the API).
+    @discardableResult
+    public func migrate(_ request: Request) async throws(APIError) -> SessionMigration {
+        let session = request.session
+        let name = session.metadata.name ?? ""
+        let namespace = session.metadata.namespace ?? "default"
+        guard let source = session.status?.endpoint, let sourceSite = session.status?.site else {
+            throw APIError.badRequest("session \(name) has no instance to move from")
+        }
+        let started = ContinuousClock.now
+        var spec = SessionMigrationSpec(session: name, targetSite: request.target.site, reason: request.reason)
+        spec.ue = session.spec.ue
+        spec.sourceSite = sourceSite
+        spec.sourceEndpoint = source
+        spec.targetEndpoint = request.target.endpoint
+        spec.sourceRttMs = request.sourceRttMs
+        spec.targetRttMs = request.targetRttMs
+        var record = SessionMigration(metadata: ObjectMeta(name: "\(name)-\(Self.suffix())", namespace: namespace,
+            labels: ["mec.flotilla.io/session": name]), spec: spec)
+        record.metadata.ownerReferences = session.metadata.uid.map { [OwnerReference(apiVersion: AppSession.descriptor.apiVersion,
+            kind: "AppSession", name: name, uid: $0)] }
+        var status = SessionMigrationStatus(phase: "Triggered")
+        status.startTime = Timestamp(Date()).description
+        status.decisionMs = Self.ms(started - request.triggeredAt)
+        record.status = status
+        record = try SessionMigration(jsonChecked: try await client.create(SessionMigration.descriptor, record.json()))
+        record = try await write(record, status)
+        var current = try await setSession(session, phase: "Migrating")
+
+        status.phase = "Transferring"
+        record = try await write(record, status)
+        let transferStarted = ContinuousClock.now
+        var frozenAt: ContinuousClock.Instant?
+        do throws(MECError) {
+            if precopy {
+                let copy = try await transfer.export(from: source, session: name, freeze: false)
+                try await transfer.importState(copy, to: request.target.endpoint, session: name, stage: "precopy")
+            }
+            frozenAt = ContinuousClock.now
+            let state = try await transfer.export(from: source, session: name, freeze: true)
+            status.stateBytes = state.data.count
+            try await transfer.importState(state, to: request.target.endpoint, session: name, stage: "final")
+            try await transfer.resume(at: request.target.endpoint, session: name)
+        } catch {
+            // Not serving at the target: drop any copy there and let the source go on.
+            try? await transfer.release(at: request.target.endpoint, session: name)
+            var phase = "RolledBack", message = "rolled back, session continues at \(sourceSite): \(error.message)"
+            if frozenAt != nil {
+                do throws(MECError) {
+                    try await transfer.resume(at: source, session: name)
+                } catch let resumeError {
+                    phase = "Failed"
+                    message = "source \(sourceSite) did not resume after a failed transfer (\(resumeError.message)); \(error.message)"
+                }
+            }
+            status.phase = phase
+            status.message = message
+            status.transferMs = Self.ms(ContinuousClock.now - transferStarted)
+            status.completionTime = Timestamp(Date()).description
+            _ = try? await setSession(current, phase: "Active")
+            metrics?.recordMigration(phase, nil)
+            logger.info("migration did not complete", metadata: ["session": "\(name)", "phase": "\(phase)", "reason": "\(message)"])
+            return try await write(record, status)
+        }
+        let resumedAt = ContinuousClock.now
+        status.downtimeMs = frozenAt.map { Self.ms(resumedAt - $0) }
+        // The redirect: the session now lives at the target.
+        current = try await setSession(current, phase: "Active", site: request.target.site, endpoint: request.target.endpoint,
+            rtt: request.targetRttMs, migration: record.metadata.name)
+        if let callback = session.spec.callbackUri {
+            let body: JSONValue = ["session": .string(name), "site": .string(request.target.site), "endpoint": .string(request.target.endpoint)]
+            _ = try? await transport.send(.POST, callback, body: Data(body.serialized()), headers: [("Content-Type", "application/json")])
+        }
+        do throws(MECError) {
+            try await transfer.release(at: source, session: name)
+        } catch {
+            status.message = "completed; the source did not confirm the release: \(error.message)"
+        }
+        status.phase = "Completed"
+        status.transferMs = Self.ms(ContinuousClock.now - transferStarted)
+        status.completionTime = Timestamp(Date()).description
+        metrics?.recordMigration("Completed", resumedAt - (frozenAt ?? resumedAt))
+        return try await write(record, status)
+    }
+
+    func write(_ record: SessionMigration, _ status: SessionMigrationStatus) async throws(APIError) -> SessionMigration {
+        var updated = record
+        updated.status = status
+        return try SessionMigration(jsonChecked: try await client.updateStatus(SessionMigration.descriptor, updated.json()))
+    }
+
+    /// Writes the session's status, re-reading once if someone else wrote in between.
+    func setSession(_ session: AppSession, phase: String, site: String? = nil, endpoint: String? = nil, rtt: Double? = nil,
+                    migration: String? = nil) async throws(APIError) -> AppSession {
+        var current = session
+        for attempt in 0..<5 {
+            var status = current.status ?? AppSessionStatus()
+            status.phase = phase
+            if let site, let endpoint {
+                status.site = site
+                status.endpoint = endpoint
+                status.predictedRttMs = rtt
+                status.migrations = (status.migrations ?? 0) + 1
+                status.lastMigration = migration
+            }
+            current.status = status
+            do {
+                return try AppSession(jsonChecked: try await client.updateStatus(AppSession.descriptor, current.json()))
+            } catch where error.reason == .conflict && attempt < 4 {
+                current = try AppSession(jsonChecked: try await client.get(AppSession.descriptor, namespace: session.metadata.namespace,
+                    name: session.metadata.name ?? ""))
+            }
+        }
+        return current
+    }
+
+    static func ms(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 1000).rounded() / 1000
+    }
+
+    static func suffix() -> String {
+        String(UInt32.random(in: 0...UInt32.max), radix: 36)
+    }
+}
+
+/// What the mobility service reports (`flotilla serve` wires these to Prometheus).
+public struct MigrationMetrics: Sendable {
+    /// The final phase, and the downtime of a completed migration.
+    public var recordMigration: @Sendable (String, Duration?) -> Void
+
+    public init(recordMigration: @escaping @Sendable (String, Duration?) -> Void) { self.recordMigration = recordMigration }
+}
+
+extension APIObject {
+    /// Decodes an object the API just returned; a shape it cannot decode is the server's fault.
+    init(jsonChecked value: JSONValue) throws(APIError) {
+        do {
+            self = try Self(json: value)
+        } catch {
+            throw APIError.internalError("cannot decode \(Self.descriptor.kind): \(error)")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import FlotillaAPI
+import FlotillaAppKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `flotilla/counter`: the smallest stateful edge app — each session is a counter the UE advances one tick at a time,
+/// plus optional padding to give the state a realistic size. It speaks the state-transfer protocol, so the mobility
+/// service can move its sessions, and its answers let a UE prove that nothing was lost or repeated:
+///
+///     POST /sessions/{id}?paddingBytes=N   open a session here                       → 201
+///     POST /sessions/{id}/tick?seq=N        N = counter+1: applied                    → 200 {"counter":N,"applied":true}
+///                                           N ≤ counter: already applied (a retry)    → 200 {"counter":c,"applied":false}
+///                                           N > counter+1: a gap, refused             → 409
+///                                           frozen (moving) → 409, released → 410, unknown → 404 (header Flotilla-Session)
+///     POST /admin/imports?accept=false      make this instance refuse imports (fault injection)
+///     GET  /  identity, GET /healthz
+public enum CounterWorkload {
+    public static let image = WorkloadImage(repository: "flotilla/counter") { context in try await start(context) }
+
+    public struct State: Codable, Sendable {
+        public var counter: Int
+        public var padding: String
+    }
+
+    public static func start(_ context: WorkloadContext) async throws -> any RunningWorkload {
+        let capacity = context.environment["SESSIONS"].flatMap { Int($0) } ?? .max
+        let table = SessionTable<State>(capacity: capacity)
+        let router = Router()
+        let identity = JSONValue.object(["site": .string(context.site), "pod": .string(context.pod), "image": .string(context.image)])
+        router.get("/") { _, _ in json(identity) }
+        router.get("/healthz") { _, _ in "ok" }
+        router.post("/sessions/:id") { request, context in
+            let id = try context.parameters.require("id")
+            let padding = min(request.uri.queryParameters.get("paddingBytes").flatMap { Int($0) } ?? 0, 1 << 20)
+            do throws(StateTransferError) {
+                try await table.open(id, state: State(counter: 0, padding: String(repeating: "x", count: padding)))
+                return Response(status: .created)
+            } catch {
+                return Response(status: HTTPResponse.Status(code: error.status), body: .init(byteBuffer: ByteBuffer(string: error.message)))
+            }
+        }
+        router.post("/sessions/:id/tick") { request, context in
+            let id = try context.parameters.require("id")
+            guard let seq = request.uri.queryParameters.get("seq").flatMap({ Int($0) }) else {
+                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "give seq=N")))
+            }
+            let outcome: (counter: Int, applied: Bool)? = await table.update(id) { state in
+                if seq == state.counter + 1 { state.counter = seq; return (seq, true) }
+                return (state.counter, false)
+            }
+            guard let outcome else {
+                switch await table.access(id) {
+                case .frozen: return moving("frozen", status: .conflict)
+                case .released: return moving("released", status: .gone)
+                default: return moving("unknown", status: .notFound)
+                }
+            }
+            if !outcome.applied && seq > outcome.counter + 1 {
+                return Response(status: .conflict, body: .init(byteBuffer: ByteBuffer(string: "gap: counter is \(outcome.counter), got \(seq)")))
+            }
+            return json(["counter": .integer(Int64(outcome.counter)), "applied": .bool(outcome.applied)])
+        }
+        router.post("/admin/imports") { request, _ in
+            await table.setRefusesImports(request.uri.queryParameters.get("accept") == "false")
+            return Response(status: .ok)
+        }
+        StateTransferRoutes.add(to: router, table: table)
+        return try await WorkloadServer.start(router: router, name: "flotilla-counter", image: context.image)
+    }
+
+    static func json(_ value: JSONValue) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+
+    static func moving(_ state: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [HTTPField.Name(StateTransferProtocol.sessionHeader)!: state],
+                 body: .init(byteBuffer: ByteBuffer(string: "session is \(state) here")))
+    }
+}
