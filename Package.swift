@@ -198,7 +198,8 @@ let package = Package(
         .testTarget(
             name: "FlotillaMECTests",
             dependencies: ["FlotillaMEC", "FlotillaAppKit", "FlotillaAPI", "EdgeClusterSim", "AccessNetworkSim", "FlotillaTestSupport",
-                           "FlotillaStore", "FlotillaControllers", "KubeClient"]
+                           "FlotillaStore", "FlotillaControllers", "KubeClient",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .testTarget(
             name: "FlotillaStoreTests",

@@ -38,7 +38,7 @@ public struct AccessNetworkClient: SiteRTTSource {
     public let baseURL: String
     let transport: HTTPTransport
 
-    public init(baseURL: String, transport: HTTPTransport = HTTPTransport()) {
+    public init(baseURL: String, transport: HTTPTransport) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.transport = transport
     }

@@ -4,7 +4,8 @@ import NIOCore
 import NIOHTTP1
 
 /// The one HTTP client the MEC services use (to the access network and to app instances): short timeouts, because a
-/// slow answer is as useless to a moving UE as none.
+/// slow answer is as useless to a moving UE as none. Whoever makes one shuts it down (`shutdown()`); the services
+/// take it as a parameter and never make their own.
 public struct HTTPTransport: Sendable {
     public let client: HTTPClient
     let timeout: TimeAmount

@@ -18,7 +18,7 @@ public struct MigrationRunner: Sendable {
     let metrics: MigrationMetrics?
     let logger: Logger
 
-    public init(client: any ObjectClient, transport: HTTPTransport = HTTPTransport(), precopy: Bool = false,
+    public init(client: any ObjectClient, transport: HTTPTransport, precopy: Bool = false,
                 metrics: MigrationMetrics? = nil, logger: Logger = Logger(label: "flotilla.mobility")) {
         self.client = client
         self.transport = transport

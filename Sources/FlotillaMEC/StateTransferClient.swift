@@ -6,7 +6,7 @@ import Foundation
 public struct StateTransferClient: Sendable {
     let transport: HTTPTransport
 
-    public init(transport: HTTPTransport = HTTPTransport()) { self.transport = transport }
+    public init(transport: HTTPTransport) { self.transport = transport }
 
     public struct ExportedState: Sendable {
         public var data: Data

@@ -1,0 +1,202 @@
+import FlotillaAPI
+import KubeClient
+import Logging
+
+/// Follows every AppSession's UE and moves the session when `MobilityPolicy` says so. Evaluates a UE's sessions as
+/// soon as the access network notifies a change (`notify`), and all sessions every `interval` (for dwell times, and
+/// for access networks that cannot notify). One migration per session at a time; a session whose migration is in
+/// flight is not evaluated. Before moving, it makes sure the target has a ready instance with room (else it waits
+/// for the scheduler to place one — demand is what drives that, see `DemandReporter`).
+public actor MobilityService {
+    public struct Configuration: Sendable {
+        public var policy: MobilityPolicy
+        public var interval: Duration
+        /// The access network's base URL for subscriptions; nil runs on the periodic evaluation alone.
+        public var subscriptionsURL: String?
+
+        public init(policy: MobilityPolicy = MobilityPolicy(), interval: Duration = .milliseconds(200), subscriptionsURL: String? = nil) {
+            self.policy = policy
+            self.interval = interval
+            self.subscriptionsURL = subscriptionsURL
+        }
+    }
+
+    let client: any ObjectClient
+    let rtt: any SiteRTTSource
+    let instances: any InstanceSource
+    let runner: MigrationRunner
+    let configuration: Configuration
+    let logger: Logger
+    let subscriptions: LocationSubscriptions?
+
+    private var sessions: [String: AppSession] = [:]
+    private var profiles: [String: AppProfile] = [:]
+    private var trackers: [String: MobilityPolicy.Tracker] = [:]
+    private var migrating: Set<String> = []
+    private var subscribed: [String: [String]] = [:]
+    private var notifyURL: String?
+    private var migrationTasks: [String: Task<Void, Never>] = [:]
+    public private(set) var evaluations = 0
+
+    public init(client: any ObjectClient, rtt: any SiteRTTSource, instances: any InstanceSource, runner: MigrationRunner,
+                configuration: Configuration = Configuration(), logger: Logger = Logger(label: "flotilla.mobility")) {
+        self.client = client
+        self.rtt = rtt
+        self.instances = instances
+        self.runner = runner
+        self.configuration = configuration
+        self.logger = logger
+        self.subscriptions = configuration.subscriptionsURL.map { LocationSubscriptions(baseURL: $0, transport: runner.transport) }
+    }
+
+    /// Runs until cancelled: informers on AppSessions and AppProfiles, the notification listener, the periodic pass.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            let sessionInformer = Informer(client: client, resource: AppSession.descriptor, logger: logger)
+            group.addTask { await sessionInformer.run { [weak self] event in await self?.apply(event) } }
+            let profileInformer = Informer(client: client, resource: AppProfile.descriptor, logger: logger)
+            group.addTask { await profileInformer.run { [weak self] event in await self?.applyProfile(event) } }
+            if subscriptions != nil {
+                let logger = self.logger
+                group.addTask { [weak self] in
+                    do {
+                        try await NotificationListener().run(onRunning: { [weak self] url in await self?.listening(at: url) },
+                                                             onUE: { [weak self] ue in await self?.notify(ue: ue) })
+                    } catch {
+                        logger.error("notification listener stopped", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            group.addTask { [weak self, interval = configuration.interval] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    await self?.evaluateAll()
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        for task in migrationTasks.values { await task.value }
+        if let subscriptions {
+            for urls in subscribed.values { for url in urls { await subscriptions.unsubscribe(url) } }
+        }
+    }
+
+    func listening(at url: String) async {
+        notifyURL = url
+        for session in sessions.values { await subscribe(session.spec.ue) }
+    }
+
+    func apply(_ event: InformerEvent) async {
+        switch event {
+        case .synced(let items):
+            sessions = [:]
+            for item in items { if let session = try? AppSession(json: item) { sessions[Self.key(session)] = session } }
+        case .added(let item), .modified(let item):
+            guard let session = try? AppSession(json: item) else { return }
+            sessions[Self.key(session)] = session
+            await subscribe(session.spec.ue)
+        case .deleted(let item):
+            guard let session = try? AppSession(json: item) else { return }
+            sessions[Self.key(session)] = nil
+            trackers[Self.key(session)] = nil
+            await unsubscribeIfUnused(session.spec.ue)
+        }
+    }
+
+    func applyProfile(_ event: InformerEvent) {
+        switch event {
+        case .synced(let items):
+            profiles = [:]
+            for item in items { if let profile = try? AppProfile(json: item) { profiles[Self.key(profile)] = profile } }
+        case .added(let item), .modified(let item):
+            if let profile = try? AppProfile(json: item) { profiles[Self.key(profile)] = profile }
+        case .deleted(let item):
+            if let profile = try? AppProfile(json: item) { profiles[Self.key(profile)] = nil }
+        }
+    }
+
+    func subscribe(_ ue: String) async {
+        guard let subscriptions, let notifyURL, subscribed[ue] == nil else { return }
+        subscribed[ue] = []
+        do {
+            subscribed[ue] = try await subscriptions.subscribe(ue: ue, notifyURL: notifyURL)
+        } catch {
+            subscribed[ue] = nil
+            logger.warning("cannot subscribe to the UE's moves; periodic evaluation only", metadata: ["ue": "\(ue)", "error": "\(error)"])
+        }
+    }
+
+    func unsubscribeIfUnused(_ ue: String) async {
+        guard let subscriptions, !sessions.values.contains(where: { $0.spec.ue == ue }), let urls = subscribed.removeValue(forKey: ue) else { return }
+        for url in urls { await subscriptions.unsubscribe(url) }
+    }
+
+    /// The access network says the UE moved: evaluate its sessions now.
+    public func notify(ue: String) async {
+        let now = ContinuousClock.now
+        for (key, session) in sessions where session.spec.ue == ue { await evaluate(key, session, triggeredAt: now) }
+    }
+
+    func evaluateAll() async {
+        let now = ContinuousClock.now
+        for (key, session) in sessions { await evaluate(key, session, triggeredAt: now) }
+    }
+
+    func evaluate(_ key: String, _ session: AppSession, triggeredAt: ContinuousClock.Instant) async {
+        guard !migrating.contains(key), session.metadata.deletionTimestamp == nil, let site = session.status?.site,
+              session.status?.endpoint != nil else { return }
+        let namespace = session.metadata.namespace ?? "default"
+        guard let profile = profiles["\(namespace)/\(session.spec.app)"], profile.spec.serviceContinuity != false else { return }
+        evaluations += 1
+        let observed: UESiteRTT
+        do {
+            observed = try await rtt.rtt(ue: session.spec.ue)
+        } catch {
+            return
+        }
+        let candidates = await loaded(namespace: namespace, app: session.spec.app)
+        // Sites that could take the session (a ready instance with room), plus the current one.
+        var rttMs: [String: Double] = [:]
+        for instance in candidates where instance.ready && (!instance.full || instance.site == site) {
+            if let value = observed.rttMs[instance.site] { rttMs[instance.site] = value }
+        }
+        if rttMs[site] == nil, let value = observed.rttMs[site] { rttMs[site] = value }
+        var tracker = trackers[key] ?? MobilityPolicy.Tracker()
+        let decision = configuration.policy.observe(&tracker, current: site, rttMs: rttMs, budgetMs: profile.spec.latencyBudgetMs,
+                                                    now: ContinuousClock.now)
+        trackers[key] = tracker
+        guard let decision else { return }
+        let ranked = EdgeRanking.rank(candidates.filter { $0.site == decision.target }, rttMs: observed.rttMs,
+                                      budgetMs: profile.spec.latencyBudgetMs, limit: 1).ranked
+        guard let target = ranked.first?.instance else { return }
+        migrating.insert(key)
+        let request = MigrationRunner.Request(session: sessions[key] ?? session, target: target, reason: decision.reason,
+            sourceRttMs: decision.sourceRttMs, targetRttMs: decision.targetRttMs, triggeredAt: triggeredAt)
+        let runner = self.runner
+        migrationTasks[key] = Task {
+            let outcome = try? await runner.migrate(request)
+            await self.finished(key, phase: outcome?.status?.phase)
+        }
+    }
+
+    func finished(_ key: String, phase: String?) {
+        migrating.remove(key)
+        migrationTasks[key] = nil
+        // Completed or not, hold still for a while: a failed target should not be retried on every tick.
+        trackers[key, default: MobilityPolicy.Tracker()].migrated(at: .now)
+    }
+
+    /// The app's instances with load counted from the sessions this service knows.
+    func loaded(namespace: String, app: String) async -> [EdgeInstance] {
+        var list = await instances.instances(namespace: namespace, app: app)
+        var load: [String: Int] = [:]
+        for session in sessions.values where session.spec.app == app && session.metadata.namespace == namespace {
+            if let endpoint = session.status?.endpoint { load[endpoint, default: 0] += 1 }
+        }
+        for index in list.indices { list[index].load = load[list[index].endpoint] ?? 0 }
+        return list
+    }
+
+    static func key(_ object: some APIObject) -> String { "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")" }
+}

@@ -1,0 +1,38 @@
+import FlotillaAPI
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A small HTTP listener for the access network's notifications (on loopback, an ephemeral port unless told).
+/// Each notification becomes a call to `onUE` with the UE's address; duplicates and late arrivals are harmless
+/// because the mobility service re-evaluates from the current state, not from the notification's content.
+public struct NotificationListener: Sendable {
+    public let host: String
+    public let port: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 0) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Serves until cancelled; `onRunning` gets the notify URL once listening.
+    public func run(onRunning: @escaping @Sendable (String) async -> Void, onUE: @escaping @Sendable (String) async -> Void) async throws {
+        let router = Router()
+        router.post("/notifications") { request, _ in
+            let body = try await request.body.collect(upTo: 1 << 20)
+            guard let value = try? JSONValue.parse(body.readableBytesView), let ue = LocationSubscriptions.address(in: value) else {
+                return Response(status: .badRequest)
+            }
+            await onUE(ue)
+            return Response(status: .noContent)
+        }
+        var logger = Logger(label: "flotilla.mobility.notifications")
+        logger.logLevel = .warning
+        let host = self.host
+        let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port),
+            serverName: "flotilla-mobility"), onServerRunning: { channel in
+                await onRunning("http://\(host):\(channel.localAddress?.port ?? 0)/notifications")
+            }, logger: logger)
+        try await app.run()
+    }
+}

@@ -1,0 +1,277 @@
+import AccessNetworkSim
+import AsyncHTTPClient
+import EdgeClusterSim
+import FlotillaAPI
+import FlotillaAppKit
+import FlotillaControllers
+import FlotillaMEC
+import FlotillaStore
+import Foundation
+import KubeClient
+import Synchronization
+import Testing
+
+/// The mobility service against the access network simulator and real `flotilla/counter` instances: a UE rides along
+/// a line of three zones, each with its own edge site, while it advances its session's counter every 10 ms.
+@Suite(.serialized) struct MobilityEndToEndTests {
+    /// Three 4G cells 1 km apart; each zone's site is 1 ms away, the others 9 ms; one UE, which the test puts at the
+    /// west end and sends east at 50 m/s through the simulator's control API.
+    static let line = """
+        version: flotilla.io/scenario/v1
+        name: line
+        seed: 7
+        step: 0.1
+        area: {latitude: 43.7, longitude: 7.4, width: 3000, height: 400}
+        operators: [{name: op, mcc: "208", mnc: "01"}]
+        zones: [{name: west}, {name: middle}, {name: east}]
+        cells:
+          - {name: cell-west, operator: op, zone: west, rat: 4G, x: 500, y: 200, txPowerDbm: 46, frequencyGHz: 1.8, bandwidthMHz: 20, antennaHeight: 25, model: UMa}
+          - {name: cell-middle, operator: op, zone: middle, rat: 4G, x: 1500, y: 200, txPowerDbm: 46, frequencyGHz: 1.8, bandwidthMHz: 20, antennaHeight: 25, model: UMa}
+          - {name: cell-east, operator: op, zone: east, rat: 4G, x: 2500, y: 200, txPowerDbm: 46, frequencyGHz: 1.8, bandwidthMHz: 20, antennaHeight: 25, model: UMa}
+        sites:
+          - {name: site-west, cluster: edge-1, x: 500, y: 250, zones: [west], backhaul: {localMs: 1, otherMs: 9, jitterMs: 0.2}}
+          - {name: site-middle, cluster: edge-2, x: 1500, y: 250, zones: [middle], backhaul: {localMs: 1, otherMs: 9, jitterMs: 0.2}}
+          - {name: site-east, cluster: edge-3, x: 2500, y: 250, zones: [east], backhaul: {localMs: 1, otherMs: 9, jitterMs: 0.2}}
+        populations:
+          - {name: rider, count: 1, operator: op, ratPreference: [4G], app: counter, mobility: {model: static}}
+        radio: {noiseFigureDb: 7, ueHeight: 1.5, shadowing: false}
+        handover: {hysteresisDb: 3, timeToTriggerMs: 320, radioLinkFailureMs: 1000}
+        """
+
+    static let profile = """
+        apiVersion: mec.flotilla.io/v1alpha1
+        kind: AppProfile
+        metadata: {name: counter, namespace: default}
+        spec:
+          workloads: [{apiVersion: apps/v1, kind: Deployment, name: counter}]
+          latencyBudgetMs: 40
+          serviceContinuity: true
+          sessionsPerReplica: 10
+        """
+
+    /// Everything a test needs running: the simulator (paused; the test steps it), three counter instances, an
+    /// in-memory control plane, and the mobility service.
+    struct Rig {
+        let sim: SimulationRunner
+        let simTask: Task<Void, any Error>
+        let simURL: String
+        let client: StoreObjectClient
+        let instances: [String: any RunningWorkload]
+        let mobility: MobilityService
+        let mobilityTask: Task<Void, Never>
+        let transport: HTTPTransport
+        let callbacks: HTTPClient
+
+        static func start() async throws -> Rig {
+            let scenario = try Scenario.parse(yaml: MobilityEndToEndTests.line)
+            let callbacks = HTTPNotificationSender.makeClient()
+            let runner = SimulationRunner(network: AccessNetwork(scenario: scenario),
+                hub: NotificationHub(sender: HTTPNotificationSender(client: callbacks)), paused: true, epoch: 1_800_000_000)
+            await runner.step(seconds: 2)  // attach the UE
+            let (ports, continuation) = AsyncStream<Int>.makeStream()
+            let app = AccessNetworkServer(runner: runner) { continuation.yield($0) }.makeApplication()
+            let simTask = Task { try await app.runService() }
+            var iterator = ports.makeAsyncIterator()
+            let simURL = "http://127.0.0.1:\(await iterator.next() ?? 0)"
+
+            var instances: [String: any RunningWorkload] = [:]
+            for site in ["edge-1", "edge-2", "edge-3"] {
+                instances[site] = try await CounterWorkload.start(WorkloadContext(site: site, namespace: "default", pod: "counter-\(site)",
+                    image: "flotilla/counter:1"))
+            }
+            let client = StoreObjectClient(store: ResourceStore.memory())
+            _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+            _ = try await client.create(AppProfile.descriptor, try YAMLCodec.decode(MobilityEndToEndTests.profile))
+            let source = StaticInstances(["default/counter": instances.map { site, workload in
+                EdgeInstance(site: site, endpoint: "127.0.0.1:\(workload.port)", capacity: 10) }])
+            let transport = HTTPTransport()
+            let mobility = MobilityService(client: client, rtt: AccessNetworkClient(baseURL: simURL, transport: transport), instances: source,
+                runner: MigrationRunner(client: client, transport: transport),
+                configuration: .init(policy: MobilityPolicy(dwell: .milliseconds(300), holdDown: .milliseconds(500)),
+                                     interval: .milliseconds(50), subscriptionsURL: simURL))
+            let mobilityTask = Task { await mobility.run() }
+            return Rig(sim: runner, simTask: simTask, simURL: simURL, client: client, instances: instances, mobility: mobility,
+                       mobilityTask: mobilityTask, transport: transport, callbacks: callbacks)
+        }
+
+        func endpoint(_ site: String) -> String { "127.0.0.1:\(instances[site]!.port)" }
+
+        /// The UE's address, after putting it at the west end; and the site nearest it there.
+        func rider() async throws -> (ue: String, site: String) {
+            let list = try JSONValue.parse(Array(try await transport.send(.GET, simURL + "/flotilla/v1/ues").body))
+            let ue = try #require(list["items"]?.arrayValue?.first?["address"]?.stringValue)
+            try await move(ue, x: 100, speed: 0)
+            await sim.step(seconds: 2)
+            let rtt = try await AccessNetworkClient(baseURL: simURL, transport: transport).rtt(ue: ue)
+            let best = try #require(rtt.rttMs.min { $0.value < $1.value }?.key)
+            return (ue, best)
+        }
+
+        func move(_ ue: String, x: Double, speed: Double) async throws {
+            let body: JSONValue = ["x": .double(x), "y": 200, "speed": .double(speed)]
+            let reply = try await transport.send(.POST, simURL + "/flotilla/v1/ues/\(ue)/move", body: Data(body.serialized()),
+                                                 headers: [("Content-Type", "application/json")])
+            #expect(reply.status == 200)
+        }
+
+        /// Opens the session at `site` and records it in the API, as discovery does when it assigns a UE.
+        func openSession(_ name: String, ue: String, site: String) async throws {
+            let opened = try await transport.send(.POST, "http://\(endpoint(site))/sessions/\(name)?paddingBytes=4096")
+            #expect(opened.status == 201)
+            let created = try await client.create(AppSession.descriptor,
+                AppSession(metadata: ObjectMeta(name: name, namespace: "default"), spec: AppSessionSpec(ue: ue, app: "counter")).json())
+            var session = try AppSession(json: created)
+            session.status = AppSessionStatus(site: site, endpoint: endpoint(site), phase: "Active")
+            _ = try await client.updateStatus(AppSession.descriptor, session.json())
+        }
+
+        func session(_ name: String) async throws -> AppSession {
+            try AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: name))
+        }
+
+        func migrations() async throws -> [SessionMigration] {
+            try await client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
+                .map { try SessionMigration(json: $0) }
+                .sorted { ($0.status?.startTime ?? "", $0.metadata.name ?? "") < ($1.status?.startTime ?? "", $1.metadata.name ?? "") }
+        }
+
+        func stop() async {
+            mobilityTask.cancel()
+            await mobilityTask.value
+            for workload in instances.values { await workload.stop() }
+            sim.hub.closeAllStreams()
+            simTask.cancel()
+            _ = await simTask.result
+            await transport.shutdown()
+            try? await callbacks.shutdown()
+        }
+    }
+
+    /// The UE's side of the session: one tick every 10 ms to wherever the API says the session is, retrying a tick
+    /// the instance could not take (frozen or released) until one applies it. Records every answer.
+    actor Player {
+        var applied: [Int] = []
+        var gaps = 0
+        var duplicates = 0
+        var retries = 0
+        var seq = 1
+
+        func play(rig: Rig, session: String, until done: @Sendable () async -> Bool) async {
+            var endpoint = (try? await rig.session(session).status?.endpoint) ?? ""
+            while !(await done()) {
+                let reply = try? await rig.transport.send(.POST, "http://\(endpoint)/sessions/\(session)/tick?seq=\(seq)")
+                if let reply, reply.status == 200, let body = try? JSONValue.parse(Array(reply.body)) {
+                    if body["applied"]?.boolValue == true {
+                        applied.append(Int(body["counter"]?.int64Value ?? -1))
+                        seq += 1
+                    } else {
+                        duplicates += 1
+                    }
+                    try? await Task.sleep(for: .milliseconds(10))
+                } else {
+                    if let reply, reply.status == 409, reply.headers.first(name: StateTransferProtocol.sessionHeader) == nil { gaps += 1 }
+                    retries += 1
+                    endpoint = (try? await rig.session(session).status?.endpoint) ?? endpoint
+                    try? await Task.sleep(for: .milliseconds(2))
+                }
+            }
+        }
+    }
+
+    @Test func aRiderAcrossThreeSitesIsMigratedTwiceAndLosesNothing() async throws {
+        let rig = try await Rig.start()
+        do {
+            let (ue, first) = try await rig.rider()
+            try await rig.openSession("rider", ue: ue, site: first)
+            let player = Player()
+            let done = Flag()
+            let playing = Task { await player.play(rig: rig, session: "rider", until: { done.isSet }) }
+            try await rig.move(ue, x: 2900, speed: 50)
+            // Ride: 0.5 s of simulated time every 25 ms (20× real time), until two moves completed or 120 s simulated.
+            var simulated = 0.0
+            while simulated < 120, try await rig.migrations().filter({ $0.status?.phase == "Completed" }).count < 2 {
+                await rig.sim.step(seconds: 0.5)
+                simulated += 0.5
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            done.set()
+            await playing.value
+
+            let migrations = try await rig.migrations()
+            let completed = migrations.filter { $0.status?.phase == "Completed" }
+            #expect(first == "edge-1")
+            #expect(completed.map { "\($0.spec.sourceSite ?? "")→\($0.spec.targetSite)" } == ["edge-1→edge-2", "edge-2→edge-3"])
+            #expect(completed.count == 2, "\(migrations.map { "\($0.spec.sourceSite ?? "")→\($0.spec.targetSite) \($0.status?.phase ?? "") \($0.status?.message ?? "")" })")
+            // Each move starts where the previous one ended, and all are recorded with measured timings.
+            for (earlier, later) in zip(completed, completed.dropFirst()) { #expect(later.spec.sourceSite == earlier.spec.targetSite) }
+            for migration in completed {
+                #expect(migration.spec.sourceSite != migration.spec.targetSite)
+                #expect((migration.status?.stateBytes ?? 0) > 4096)
+                #expect(migration.status?.downtimeMs != nil && migration.status?.transferMs != nil && migration.status?.decisionMs != nil)
+                #expect(["BetterSite", "BudgetExceeded", "Predicted"].contains(migration.spec.reason))
+            }
+            let session = try await rig.session("rider")
+            #expect(session.status?.site == completed.last?.spec.targetSite)
+            #expect(session.status?.migrations == completed.count)
+            // The counter: every tick applied exactly once, in order — no gap, no repeat.
+            let applied = await player.applied
+            #expect(applied.count > 100)
+            #expect(applied == Array(1...applied.count))
+            #expect(await player.gaps == 0)
+            // The session lives at exactly one instance; the others released it.
+            for (site, workload) in rig.instances {
+                let reply = try await rig.transport.send(.GET, "http://127.0.0.1:\(workload.port)\(StateTransferProtocol.sessionPath("rider"))")
+                #expect(reply.status == (site == session.status?.site ? 200 : 404), "\(site)")
+            }
+        } catch {
+            Issue.record("\(error)")
+        }
+        await rig.stop()
+    }
+
+    @Test func aTargetThatRefusesTheImportRollsBackAndTheSessionGoesOn() async throws {
+        let rig = try await Rig.start()
+        do {
+            let (ue, first) = try await rig.rider()
+            try await rig.openSession("rider", ue: ue, site: first)
+            // Every other instance refuses imports.
+            for site in rig.instances.keys where site != first {
+                _ = try await rig.transport.send(.POST, "http://\(rig.endpoint(site))/admin/imports?accept=false")
+            }
+            let player = Player()
+            let done = Flag()
+            let playing = Task { await player.play(rig: rig, session: "rider", until: { done.isSet }) }
+            try await rig.move(ue, x: 2900, speed: 50)
+            var simulated = 0.0
+            while simulated < 240, try await rig.migrations().filter({ $0.status?.phase == "RolledBack" }).isEmpty {
+                await rig.sim.step(seconds: 0.5)
+                simulated += 0.5
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            done.set()
+            await playing.value
+
+            let migrations = try await rig.migrations()
+            let rolledBack = try #require(migrations.first { $0.status?.phase == "RolledBack" })
+            #expect(rolledBack.status?.message?.contains("import answered 422") == true, "\(rolledBack.status?.message ?? "")")
+            #expect(!migrations.contains { $0.status?.phase == "Completed" })
+            let session = try await rig.session("rider")
+            #expect(session.status?.site == first)
+            #expect(session.status?.phase == "Active")
+            let applied = await player.applied
+            #expect(applied.count > 50)
+            #expect(applied == Array(1...applied.count))
+        } catch {
+            Issue.record("\(error)")
+        }
+        await rig.stop()
+    }
+}
+
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
