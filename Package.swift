@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "FlotillaMEC",
             dependencies: [
-                "FlotillaAPI", "KubeClient", "FlotillaAppKit",
+                "FlotillaAPI", "KubeClient", "FlotillaAppKit", "FlotillaControllers", "FlotillaServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -146,6 +146,7 @@ let package = Package(
                 "KubeClient",
                 "EdgeClusterSim",
                 "AccessNetworkSim",
+                "FlotillaMEC",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -216,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "CompatTests",
             dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport", "EdgeClusterSim", "FlotillaControllers",
-                           "KubeClient", "flotilla"],
+                           "KubeClient", "flotilla", "FlotillaMEC", "AccessNetworkSim"],
             resources: [.copy("python")]
         ),
     ],

@@ -49,6 +49,8 @@ public struct APIServer: Sendable {
     let gate: (any RequestGate)?
     /// Open watches; `watchDrainer` ends them on graceful shutdown.
     public let watches = WatchRegistry()
+    /// Non-resource APIs served beside the Kubernetes one (MEC discovery).
+    public var extensions: [any APIExtension] = []
 
     /// Run beside the application in a `ServiceGroup`, listed after it (see `WatchDrainer`).
     public var watchDrainer: WatchDrainer { WatchDrainer(registry: watches) }
@@ -107,12 +109,13 @@ public struct APIServer: Sendable {
     {
         let ready = self.ready
         let scheme = configuration.tls ? "https" : "http"
-        let handler = APIHandler(
+        var handler = APIHandler(
             store: store, registry: registry, authenticator: Authenticator(tokens: data.tokens), authorizer: Authorizer(),
             metrics: metrics, clock: clock, version: VersionInfo(flotillaVersion: FlotillaVersion.current),
             isReady: { ready.isSet }, bookmarkInterval: configuration.bookmarkInterval,
             serverAddress: "\(configuration.host):\(configuration.port)", logger: logger,
             inflight: InflightLimiter(limit: configuration.maxRequestsInflight), watches: watches, gate: gate)
+        handler.extensions = extensions
         let server: HTTPServerBuilder = configuration.tls ? try .tls(.http1(), tlsConfiguration: tlsConfiguration()) : .http1()
         let data = self.data
         let host = configuration.host

@@ -1,9 +1,11 @@
 import EdgeClusterSim
 import FlotillaAPI
 import FlotillaControllers
+import FlotillaMEC
 import FlotillaTestSupport
 import Foundation
 import KubeClient
+import Synchronization
 
 /// What the federation end-to-end tests start: a control plane running the federation controllers (fast cluster
 /// status), simulated sites, each joined with `flotilla join` as a user would, kubectl 1.33 on the control plane and
@@ -15,6 +17,9 @@ struct FederationFixture {
     let directory: URL
     let kubectl: Kubectl
     let members: [String: KubeClient]
+    /// Discovery, registry and mobility, when started with an access network.
+    let mec: MECServices?
+    let mecTask: Task<Void, Never>?
 
     struct JoinFailed: Error, CustomStringConvertible {
         var description: String
@@ -29,11 +34,23 @@ struct FederationFixture {
         return spec
     }
 
-    static func start(sites specs: [SiteSpec], kubelet: KubeletConfiguration) async throws -> FederationFixture {
-        let controlPlane = try await RunningServer.start()
-        let federation = Federation(controlPlane: StoreObjectClient(store: controlPlane.store), configuration: Federation.Configuration(
-            clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(300), failureThreshold: .seconds(5), probeTimeout: .seconds(1))))
+    static func start(sites specs: [SiteSpec], kubelet: KubeletConfiguration, accessNetworkURL: String? = nil,
+                      mobility: MobilityService.Configuration = .init()) async throws -> FederationFixture {
+        // The server needs the discovery extension before it starts, and the extension needs the federation's member
+        // connections, which need the store the server makes: so the pieces are built inside the extension closure.
+        let built = Mutex<(Federation, MECServices?)?>(nil)
+        let controlPlane = try await RunningServer.start(extensions: { store in
+            let client = StoreObjectClient(store: store)
+            let federation = Federation(controlPlane: client, configuration: Federation.Configuration(
+                clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(300), failureThreshold: .seconds(5), probeTimeout: .seconds(1))))
+            let mec = accessNetworkURL.map { MECServices(controlPlane: client, connections: federation.connections, accessNetworkURL: $0,
+                                                         mobility: mobility) }
+            built.withLock { $0 = (federation, mec) }
+            return mec.map { [$0.discoveryAPI] } ?? []
+        })
+        let (federation, mec) = built.withLock { $0! }
         let running = Task { await federation.run() }
+        let mecTask = mec.map { services in Task { await services.run() } }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-e2e-\(UUID().uuidString)")
         let sites = try SiteHost(directory: directory, specs: specs, kubelet: kubelet)
         try await sites.start()
@@ -48,7 +65,7 @@ struct FederationFixture {
             members[site.name] = try KubeClient(kubeconfig: site.kubeconfig.path)
         }
         return FederationFixture(controlPlane: controlPlane, running: running, sites: sites, directory: directory, kubectl: kubectl,
-            members: members)
+            members: members, mec: mec, mecTask: mecTask)
     }
 
     /// Waits until every joined cluster shows Ready in `kubectl get clusters`.
@@ -61,6 +78,8 @@ struct FederationFixture {
 
     func stop() async {
         for member in members.values { await member.shutdown() }
+        mecTask?.cancel()
+        await mecTask?.value
         running.cancel()
         await running.value
         await sites.stop()

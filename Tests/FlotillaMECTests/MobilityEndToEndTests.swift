@@ -14,29 +14,10 @@ import Testing
 /// The mobility service against the access network simulator and real `flotilla/counter` instances: a UE rides along
 /// a line of three zones, each with its own edge site, while it advances its session's counter every 10 ms.
 @Suite(.serialized) struct MobilityEndToEndTests {
-    /// Three 4G cells 1 km apart; each zone's site is 1 ms away, the others 9 ms; one UE, which the test puts at the
-    /// west end and sends east at 50 m/s through the simulator's control API.
-    static let line = """
-        version: flotilla.io/scenario/v1
-        name: line
-        seed: 7
-        step: 0.1
-        area: {latitude: 43.7, longitude: 7.4, width: 3000, height: 400}
-        operators: [{name: op, mcc: "208", mnc: "01"}]
-        zones: [{name: west}, {name: middle}, {name: east}]
-        cells:
-          - {name: cell-west, operator: op, zone: west, rat: 4G, x: 500, y: 200, txPowerDbm: 46, frequencyGHz: 1.8, bandwidthMHz: 20, antennaHeight: 25, model: UMa}
-          - {name: cell-middle, operator: op, zone: middle, rat: 4G, x: 1500, y: 200, txPowerDbm: 46, frequencyGHz: 1.8, bandwidthMHz: 20, antennaHeight: 25, model: UMa}
-          - {name: cell-east, operator: op, zone: east, rat: 4G, x: 2500, y: 200, txPowerDbm: 46, frequencyGHz: 1.8, bandwidthMHz: 20, antennaHeight: 25, model: UMa}
-        sites:
-          - {name: site-west, cluster: edge-1, x: 500, y: 250, zones: [west], backhaul: {localMs: 1, otherMs: 9, jitterMs: 0.2}}
-          - {name: site-middle, cluster: edge-2, x: 1500, y: 250, zones: [middle], backhaul: {localMs: 1, otherMs: 9, jitterMs: 0.2}}
-          - {name: site-east, cluster: edge-3, x: 2500, y: 250, zones: [east], backhaul: {localMs: 1, otherMs: 9, jitterMs: 0.2}}
-        populations:
-          - {name: rider, count: 1, operator: op, ratPreference: [4G], app: counter, mobility: {model: static}}
-        radio: {noiseFigureDb: 7, ueHeight: 1.5, shadowing: false}
-        handover: {hysteresisDb: 3, timeToTriggerMs: 320, radioLinkFailureMs: 1000}
-        """
+    /// simulator/scenarios/three-sites-line.yaml: three 4G cells 1 km apart; each zone's site is 1 ms away, the others
+    /// 9 ms; one UE, which the test puts at the west end and sends east at 50 m/s through the simulator's control API.
+    static let linePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("simulator/scenarios/three-sites-line.yaml").path
 
     static let profile = """
         apiVersion: mec.flotilla.io/v1alpha1
@@ -63,7 +44,7 @@ import Testing
         let callbacks: HTTPClient
 
         static func start() async throws -> Rig {
-            let scenario = try Scenario.parse(yaml: MobilityEndToEndTests.line)
+            let scenario = try Scenario.load(path: MobilityEndToEndTests.linePath)
             let callbacks = HTTPNotificationSender.makeClient()
             let runner = SimulationRunner(network: AccessNetwork(scenario: scenario),
                 hub: NotificationHub(sender: HTTPNotificationSender(client: callbacks)), paused: true, epoch: 1_800_000_000)

@@ -13,16 +13,18 @@ public final class RunningServer: Sendable {
     let task: Task<Void, any Error>
 
     /// Starts a server. With `dataDirectory` set, the SQLite store there is used (for restart tests);
-    /// otherwise a fresh temporary directory with an in-memory store.
+    /// otherwise a fresh temporary directory with an in-memory store. `extensions` builds non-resource APIs over the store.
     public static func start(dataDirectory: URL? = nil, tls: Bool = true, bookmarkInterval: Duration = .milliseconds(200),
-                             maxRequestsInflight: Int = 400) async throws -> RunningServer
+                             maxRequestsInflight: Int = 400, extensions: (any Store) -> [any APIExtension] = { _ in [] }) async throws
+        -> RunningServer
     {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString)")
         let data = try DataDirectory.prepare(directory)
         let store: any Store = dataDirectory == nil ? ResourceStore.memory() : try ResourceStore.sqlite(path: data.storePath)
-        let server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: tls,
+        var server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: tls,
             bookmarkInterval: bookmarkInterval, maxRequestsInflight: maxRequestsInflight),
             data: data, store: store)
+        server.extensions = extensions(store)
         try await server.bootstrap()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication { port in continuation.yield(port) }

@@ -30,6 +30,7 @@ public struct APIHandler: HTTPResponder {
     let inflight: InflightLimiter
     let watches: WatchRegistry
     let gate: (any RequestGate)?
+    var extensions: [any APIExtension] = []
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         await gate?.pass()
@@ -91,6 +92,12 @@ public struct APIHandler: HTTPResponder {
             throw APIError.forbidden("\(label.resource.isEmpty ? "path" : label.resource) is forbidden: User \"\(user.name)\" cannot \(verb) \(target)")
         }
 
+        if case .notFound = route, let handler = extensions.first(where: { request.uri.path.hasPrefix($0.pathPrefix) }) {
+            label.resource = handler.metricName
+            let body = request.method == .get || request.method == .head ? [] : try await RequestBody.bytes(of: request)
+            let answer = try await handler.respond(to: request, body: body, user: user)
+            return Responses.json(answer.body, status: answer.status)
+        }
         let accept = request.headers[.accept]
         switch route {
         case .metrics:

@@ -4,6 +4,7 @@ import FlotillaServer
 import FlotillaStore
 import Foundation
 import FlotillaControllers
+import FlotillaMEC
 import Hummingbird
 import ServiceLifecycle
 
@@ -40,15 +41,32 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a member must keep failing before it is marked NotReady.")
     var clusterFailureThreshold: Double = 30
 
+    @Option(help: "Base URL of the access network (MEC 013/012 + Flotilla RTT API, e.g. a `flotilla sim`); enables MEC discovery and mobility.")
+    var accessNetwork: String?
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let logger = global.logger("flotilla.apiserver")
         let data = try DataDirectory.prepare(URL(fileURLWithPath: dataDir))
         let store = try ResourceStore.sqlite(path: data.storePath)
-        let server = APIServer(configuration: ServerConfiguration(host: bind, port: port, tls: !insecureHTTP),
+        var server = APIServer(configuration: ServerConfiguration(host: bind, port: port, tls: !insecureHTTP),
             data: data, store: store, logger: logger)
         try await server.bootstrap()
+        var federation: Federation?
+        var mec: MECServices?
+        if !noControllers {
+            let controlPlane = StoreObjectClient(store: store)
+            let built = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
+                clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(Int64(clusterStatusInterval * 1000)),
+                    failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)))),
+                metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), logger: logger)
+            let services = MECServices(controlPlane: controlPlane, connections: built.connections, accessNetworkURL: accessNetwork,
+                                       metrics: MECPrometheus.metrics(registry: server.metrics.registry), logger: global.logger("flotilla.mec"))
+            server.extensions = [services.discoveryAPI]
+            federation = built
+            mec = services
+        }
         let app = try server.makeApplication { port in
             logger.notice("serving", metadata: ["port": "\(port)", "kubeconfig": "\(data.adminKubeconfig.path)"])
             // Written unbuffered: scripts and `flotilla bench apiserver` read the port from this line.
@@ -61,12 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
         // The drainer comes after the app: on SIGINT/SIGTERM it is told first and ends open watches, then the
         // server drains its connections and stops.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
-        if !noControllers {
-            let federation = Federation(controlPlane: StoreObjectClient(store: store), configuration: Federation.Configuration(
-                clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(Int64(clusterStatusInterval * 1000)),
-                    failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)))),
-                metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), logger: logger)
-            services.append(.init(service: FederationService(federation: federation)))
+        if let federation, let mec {
+            services.append(.init(service: BackgroundService { await federation.run() }))
+            services.append(.init(service: BackgroundService { await mec.run() }))
         }
         services.append(.init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -77,12 +92,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs the federation controllers until graceful shutdown.
-struct FederationService: ServiceLifecycle.Service {
-    let federation: Federation
+/// Runs a long-lived task (the federation controllers, the MEC services) until graceful shutdown, then cancels it
+/// and waits for it to finish.
+struct BackgroundService: ServiceLifecycle.Service {
+    let body: @Sendable () async -> Void
 
     func run() async throws {
-        let task = Task { await federation.run() }
+        let task = Task { await body() }
         try? await gracefulShutdown()
         task.cancel()
         await task.value

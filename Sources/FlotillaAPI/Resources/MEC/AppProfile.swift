@@ -63,7 +63,13 @@ public struct AppProfileSpec: Sendable, Hashable, Codable {
     /// UEs of this app per access area, for tests and what-if; `status.demand` (written by the access network
     /// and mobility services) takes precedence.
     public var demand: [AreaDemand]?
+    /// The Service whose endpoints are the app's instances on each site (default: the first workload's name, its
+    /// first port). Discovery and mobility hand these endpoints to UEs.
+    public var service: AppServiceReference?
     public var unknownFields = UnknownFields()
+
+    /// The Service name discovery reads on each member.
+    public var serviceName: String? { service?.name ?? workloads.first?.name }
 
     public init(workloads: [ResourceSelector], latencyBudgetMs: Double? = nil, sessionsPerReplica: Int? = nil,
                 placement: AppPlacement? = nil, demand: [AreaDemand]? = nil) {
@@ -72,6 +78,18 @@ public struct AppProfileSpec: Sendable, Hashable, Codable {
         self.sessionsPerReplica = sessionsPerReplica
         self.placement = placement
         self.demand = demand
+    }
+}
+
+public struct AppServiceReference: Sendable, Hashable, Codable {
+    public var name: String?
+    /// The port's name; default the first.
+    public var port: String?
+    public var unknownFields = UnknownFields()
+
+    public init(name: String? = nil, port: String? = nil) {
+        self.name = name
+        self.port = port
     }
 }
 

@@ -1,0 +1,118 @@
+import FlotillaAPI
+import FlotillaServer
+import Hummingbird
+import KubeClient
+
+/// MEC discovery on the control plane (docs/mec-discovery.md):
+///
+///     GET  /mec/discovery/v1/namespaces/{ns}/apps/{app}/endpoints?ue=ADDRESS[&limit=N]
+///     GET  /mec/discovery/v1/namespaces/{ns}/apps/{app}/endpoints?latitude=…&longitude=… | ?cell=NAME
+///     POST /mec/discovery/v1/namespaces/{ns}/apps/{app}/sessions   {"ue": ADDRESS, "name"?, "callbackUri"?} → AppSession
+///     GET  /mec/discovery/v1/services[?ser_name=APP][&namespace=NS]   MEC 011-shaped ServiceInfo list
+public struct DiscoveryAPI: APIExtension {
+    public let pathPrefix = "/mec/discovery/v1/"
+    public let metricName = "mec-discovery"
+    let discovery: Discovery
+    let instances: any InstanceSource
+    let client: any ObjectClient
+
+    public init(discovery: Discovery, instances: any InstanceSource, client: any ObjectClient) {
+        self.discovery = discovery
+        self.instances = instances
+        self.client = client
+    }
+
+    public func respond(to request: Request, body: [UInt8], user: UserInfo) async throws(APIError) -> ExtensionResponse {
+        let parts = request.uri.path.dropFirst(pathPrefix.count).split(separator: "/").map(String.init)
+        let query = request.uri.queryParameters
+        if parts == ["services"], request.method == .get {
+            return ExtensionResponse(body: try await services(name: query.get("ser_name"), namespace: query.get("namespace")))
+        }
+        guard parts.count == 5, parts[0] == "namespaces", parts[2] == "apps" else {
+            throw APIError(.notFound, "the server could not find the requested resource")
+        }
+        let (namespace, app) = (parts[1], parts[3])
+        switch (parts[4], request.method) {
+        case ("endpoints", .get):
+            var limit = Int.max
+            if let text = query.get("limit") {
+                guard let value = Int(text), value > 0 else { throw APIError.badRequest("limit must be a positive integer") }
+                limit = value
+            }
+            let subject = try Self.subject(query)
+            let result = try await discovery.endpoints(namespace: namespace, app: app, for: subject, limit: limit)
+            return ExtensionResponse(body: Self.encode(result, namespace: namespace, app: app, subject: subject))
+        case ("sessions", .post):
+            let object: JSONValue
+            do { object = try JSONValue.parse(body) } catch { throw APIError.badRequest("the body must be JSON: \(error)") }
+            guard let ue = object["ue"]?.stringValue, !ue.isEmpty else { throw APIError.badRequest("give the UE: {\"ue\": \"10.0.0.7\"}") }
+            let session = try await discovery.assign(namespace: namespace, app: app, ue: ue, name: object["name"]?.stringValue,
+                                                     callbackUri: object["callbackUri"]?.stringValue)
+            return ExtensionResponse(status: .created, body: try session.json())
+        case ("endpoints", _), ("sessions", _):
+            throw APIError(.methodNotAllowed, "\(request.method) is not supported on \(parts[4])")
+        default:
+            throw APIError(.notFound, "the server could not find the requested resource")
+        }
+    }
+
+    static func subject(_ query: Hummingbird.Parameters) throws(APIError) -> Discovery.Subject {
+        if let ue = query.get("ue"), !ue.isEmpty { return .ue(ue) }
+        if let cell = query.get("cell"), !cell.isEmpty { return .location(.cell(cell)) }
+        if let lat = query.get("latitude"), let lon = query.get("longitude") {
+            guard let latitude = Double(lat), let longitude = Double(lon), abs(latitude) <= 90, abs(longitude) <= 180 else {
+                throw APIError.badRequest("latitude and longitude must be degrees")
+            }
+            return .location(.coordinates(latitude: latitude, longitude: longitude))
+        }
+        throw APIError.badRequest("say who is asking: ue=ADDRESS, cell=NAME, or latitude=…&longitude=…")
+    }
+
+    static func encode(_ result: Discovery.Result, namespace: String, app: String, subject: Discovery.Subject) -> JSONValue {
+        func entry(_ ranked: RankedEndpoint) -> JSONValue {
+            var value: [String: JSONValue] = ["site": .string(ranked.instance.site), "endpoint": .string(ranked.instance.endpoint),
+                "withinBudget": .bool(ranked.withinBudget), "load": .integer(Int64(ranked.instance.load)), "reason": .string(ranked.reason)]
+            if let rtt = ranked.predictedRttMs { value["predictedRttMs"] = .double(rtt) }
+            if let capacity = ranked.instance.capacity { value["capacity"] = .integer(Int64(capacity)) }
+            return .object(value)
+        }
+        var body: [String: JSONValue] = ["namespace": .string(namespace), "app": .string(app),
+            "endpoints": .array(result.ranked.map(entry)), "skipped": .array(result.skipped.map(entry))]
+        if case .ue(let address) = subject { body["ue"] = .string(address) }
+        if let budget = result.profile.spec.latencyBudgetMs { body["latencyBudgetMs"] = .double(budget) }
+        if let cell = result.observed.servingCell { body["cell"] = .string(cell) }
+        return .object(body)
+    }
+
+    /// The registry in ETSI MEC 011's ServiceInfo shape: one entry per instance.
+    func services(name: String?, namespace: String?) async throws(APIError) -> JSONValue {
+        let profiles = try await client.list(AppProfile.descriptor, namespace: namespace, options: .everything).items
+            .compactMap { try? AppProfile(json: $0) }
+            .filter { name == nil || $0.metadata.name == name }
+        var list: [JSONValue] = []
+        for profile in profiles {
+            let ns = profile.metadata.namespace ?? "default", app = profile.metadata.name ?? ""
+            for instance in await instances.instances(namespace: ns, app: app) {
+                let parts = instance.endpoint.split(separator: ":")
+                list.append([
+                    "serInstanceId": .string("\(ns)/\(app)@\(instance.site)/\(instance.endpoint)"),
+                    "serName": .string(app),
+                    "serCategory": ["href": .string("/mec/discovery/v1/namespaces/\(ns)/apps/\(app)/endpoints"), "id": .string(ns),
+                                    "name": "edge-app", "version": "v1"],
+                    "version": "v1",
+                    "state": .string(instance.ready ? "ACTIVE" : "INACTIVE"),
+                    "transportInfo": ["id": .string(instance.endpoint), "name": "http", "type": "REST_HTTP", "protocol": "HTTP", "version": "1.1",
+                                      "endpoint": ["addresses": [["host": .string(String(parts.first ?? "")),
+                                                                  "port": .integer(Int64(parts.last ?? "") ?? 0)]]]],
+                    "serializer": "JSON",
+                    "scopeOfLocality": "MEC_HOST",
+                    "consumedLocalOnly": false,
+                    "isLocal": true,
+                    "livenessInterval": 0,
+                    "_links": ["self": ["href": .string(instance.site)]],
+                ])
+            }
+        }
+        return ["serviceInfoList": .array(list)]
+    }
+}

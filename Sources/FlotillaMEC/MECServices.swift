@@ -1,0 +1,48 @@
+import FlotillaAPI
+import FlotillaControllers
+import KubeClient
+import Logging
+
+/// The MEC services of one control plane, wired together: the service registry (member endpoints), discovery (an
+/// `APIExtension` the API server mounts under /mec/discovery/v1/) and, given an access network, the mobility service.
+public struct MECServices: Sendable {
+    public let registry: ServiceRegistry
+    public let discoveryAPI: DiscoveryAPI
+    public let mobility: MobilityService
+    let transport: HTTPTransport
+
+    /// `accessNetworkURL`: the base URL of a MEC 013/012 location service with Flotilla's RTT extension (the access
+    /// network simulator); without one, discovery answers 503 and sessions never move.
+    public init(controlPlane: any ObjectClient, connections: ClusterConnections, accessNetworkURL: String?,
+                mobility configuration: MobilityService.Configuration = .init(), metrics: MigrationMetrics? = nil,
+                logger: Logger = Logger(label: "flotilla.mec")) {
+        let transport = HTTPTransport()
+        let registry = ServiceRegistry(controlPlane: controlPlane, connections: connections, logger: logger)
+        let rtt: any SiteRTTSource = accessNetworkURL.map { AccessNetworkClient(baseURL: $0, transport: transport) } ?? NoAccessNetwork()
+        var configuration = configuration
+        configuration.subscriptionsURL = accessNetworkURL
+        self.transport = transport
+        self.registry = registry
+        self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt), instances: registry,
+                                         client: controlPlane)
+        self.mobility = MobilityService(client: controlPlane, rtt: rtt, instances: registry,
+            runner: MigrationRunner(client: controlPlane, transport: transport, metrics: metrics, logger: logger),
+            configuration: configuration, logger: logger)
+    }
+
+    /// Runs the registry and the mobility service until cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await registry.run() }
+            group.addTask { await mobility.run() }
+        }
+        await transport.shutdown()
+    }
+}
+
+/// The RTT source when no access network is configured.
+struct NoAccessNetwork: SiteRTTSource {
+    func rtt(ue: String) async throws(MECError) -> UESiteRTT { throw Self.error }
+    func rtt(at location: DiscoveryLocation) async throws(MECError) -> UESiteRTT { throw Self.error }
+    static let error = MECError(.unavailable, "no access network is configured (flotilla serve --access-network URL)")
+}

@@ -1,0 +1,138 @@
+import FlotillaAPI
+import FlotillaControllers
+import KubeClient
+import Logging
+
+/// The federation's view of where each edge app runs: for every AppProfile, the ready endpoints of its Service on
+/// every member cluster (watched on the members themselves), with capacity from `sessionsPerReplica` and load from
+/// the AppSessions that point at each endpoint. Kept current by watches — control-plane informers on AppProfiles,
+/// Clusters and AppSessions, and one Endpoints informer per member — never by polling.
+public actor ServiceRegistry: InstanceSource {
+    let controlPlane: any ObjectClient
+    let connections: ClusterConnections
+    let logger: Logger
+
+    private var profiles: [String: AppProfile] = [:]
+    private var clusters: [String: Cluster] = [:]
+    /// Per cluster: Endpoints by `namespace/name`.
+    private var endpoints: [String: [String: Endpoints]] = [:]
+    private var memberWatches: [String: (key: String, task: Task<Void, Never>)] = [:]
+    /// Sessions per endpoint, by `namespace/app`.
+    private var sessions: [String: AppSession] = [:]
+    private var load: [String: [String: Int]] = [:]
+
+    public init(controlPlane: any ObjectClient, connections: ClusterConnections, logger: Logger = Logger(label: "flotilla.mec.registry")) {
+        self.controlPlane = controlPlane
+        self.connections = connections
+        self.logger = logger
+    }
+
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            for resource in [AppProfile.descriptor, Cluster.descriptor, AppSession.descriptor] {
+                let informer = Informer(client: controlPlane, resource: resource, logger: logger)
+                group.addTask { [weak self] in await informer.run { [weak self] event in await self?.apply(event, resource) } }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        for (_, watch) in memberWatches { watch.task.cancel() }
+        for (_, watch) in memberWatches { await watch.task.value }
+        memberWatches.removeAll()
+    }
+
+    func apply(_ event: InformerEvent, _ resource: ResourceDescriptor) async {
+        switch resource.plural {
+        case AppProfile.descriptor.plural: Self.fold(event, into: &profiles)
+        case AppSession.descriptor.plural:
+            Self.fold(event, into: &sessions)
+            recount()
+        default:
+            Self.fold(event, into: &clusters)
+            await reconcileMemberWatches()
+        }
+    }
+
+    static func fold<T: APIObject>(_ event: InformerEvent, into map: inout [String: T]) {
+        func key(_ object: T) -> String { "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")" }
+        switch event {
+        case .synced(let items):
+            map = [:]
+            for item in items { if let object = try? T(json: item) { map[key(object)] = object } }
+        case .added(let item), .modified(let item):
+            if let object = try? T(json: item) { map[key(object)] = object }
+        case .deleted(let item):
+            if let object = try? T(json: item) { map[key(object)] = nil }
+        }
+    }
+
+    func recount() {
+        var counts: [String: [String: Int]] = [:]
+        for session in sessions.values {
+            guard let endpoint = session.status?.endpoint else { continue }
+            counts["\(session.metadata.namespace ?? "")/\(session.spec.app)", default: [:]][endpoint, default: 0] += 1
+        }
+        load = counts
+    }
+
+    /// One Endpoints informer per member with an API endpoint; restarted when its connection details change.
+    func reconcileMemberWatches() async {
+        let wanted = Dictionary(uniqueKeysWithValues: clusters.values.compactMap { cluster -> (String, Cluster)? in
+            guard let name = cluster.metadata.name, cluster.spec.apiEndpoint != nil, cluster.metadata.deletionTimestamp == nil else { return nil }
+            return (name, cluster)
+        })
+        for (name, watch) in memberWatches where wanted[name] == nil {
+            watch.task.cancel()
+            memberWatches[name] = nil
+            endpoints[name] = nil
+        }
+        for (name, cluster) in wanted {
+            let key = "\(cluster.spec.apiEndpoint ?? "")|\(cluster.spec.secretRef?.name ?? "")"
+            if memberWatches[name]?.key == key { continue }
+            memberWatches[name]?.task.cancel()
+            let member: KubeClient
+            do {
+                member = try await connections.client(for: cluster)
+            } catch {
+                logger.warning("cannot watch the member's endpoints", metadata: ["cluster": "\(name)", "error": "\(error)"])
+                continue
+            }
+            let informer = Informer(client: member, resource: Endpoints.descriptor, logger: logger)
+            memberWatches[name] = (key, Task { [weak self] in
+                await informer.run { [weak self] event in await self?.applyMember(event, cluster: name) }
+            })
+        }
+    }
+
+    func applyMember(_ event: InformerEvent, cluster: String) {
+        var map = endpoints[cluster] ?? [:]
+        Self.fold(event, into: &map)
+        endpoints[cluster] = map
+    }
+
+    /// Every endpoint of the app's Service on every member: ready when the member lists it as ready and the cluster
+    /// is Ready.
+    public func instances(namespace: String, app: String) -> [EdgeInstance] {
+        guard let profile = profiles["\(namespace)/\(app)"], let service = profile.spec.serviceName else { return [] }
+        let counts = load["\(namespace)/\(app)"] ?? [:]
+        var result: [EdgeInstance] = []
+        for (cluster, objects) in endpoints {
+            guard let object = objects["\(namespace)/\(service)"] else { continue }
+            let clusterReady = clusters["/\(cluster)"]?.isReady ?? false
+            for subset in object.subsets ?? [] {
+                let port = subset.ports?.first { profile.spec.service?.port == nil || $0.name == profile.spec.service?.port }?.port
+                guard let port else { continue }
+                for (addresses, ready) in [(subset.addresses ?? [], true), (subset.notReadyAddresses ?? [], false)] {
+                    for address in addresses {
+                        let endpoint = "\(address.ip):\(port)"
+                        result.append(EdgeInstance(site: cluster, endpoint: endpoint, ready: ready && clusterReady,
+                            capacity: profile.spec.sessionsPerReplica, load: counts[endpoint] ?? 0))
+                    }
+                }
+            }
+        }
+        return result.sorted { ($0.site, $0.endpoint) < ($1.site, $1.endpoint) }
+    }
+
+    public func profile(namespace: String, app: String) -> AppProfile? { profiles["\(namespace)/\(app)"] }
+}
