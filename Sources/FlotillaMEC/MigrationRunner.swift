@@ -70,7 +70,7 @@ public struct MigrationRunner: Sendable {
         record.metadata.ownerReferences = session.metadata.uid.map { [OwnerReference(apiVersion: AppSession.descriptor.apiVersion,
             kind: "AppSession", name: name, uid: $0)] }
         var status = SessionMigrationStatus(phase: "Triggered")
-        status.startTime = Timestamp(Date()).description
+        status.startTime = Self.microTime()
         status.decisionMs = Self.ms(started - request.triggeredAt)
         record.status = status
         record = try SessionMigration(jsonChecked: try await client.create(SessionMigration.descriptor, record.json()))
@@ -106,7 +106,7 @@ public struct MigrationRunner: Sendable {
             status.phase = phase
             status.message = message
             status.transferMs = Self.ms(ContinuousClock.now - transferStarted)
-            status.completionTime = Timestamp(Date()).description
+            status.completionTime = Self.microTime()
             _ = try? await setSession(current, phase: "Active")
             metrics?.recordMigration(phase, nil)
             logger.info("migration did not complete", metadata: ["session": "\(name)", "phase": "\(phase)", "reason": "\(message)"])
@@ -128,7 +128,7 @@ public struct MigrationRunner: Sendable {
         }
         status.phase = "Completed"
         status.transferMs = Self.ms(ContinuousClock.now - transferStarted)
-        status.completionTime = Timestamp(Date()).description
+        status.completionTime = Self.microTime()
         metrics?.recordMigration("Completed", resumedAt - (frozenAt ?? resumedAt))
         return try await write(record, status)
     }
@@ -167,6 +167,15 @@ public struct MigrationRunner: Sendable {
     static func ms(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return ((Double(seconds) * 1000 + Double(attoseconds) / 1e15) * 1000).rounded() / 1000
+    }
+
+    /// Now as Kubernetes' MicroTime (RFC 3339 with microseconds), so migrations within one second still order.
+    static func microTime(_ date: Date = Date()) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let text = formatter.string(from: date)  // milliseconds: 2026-11-28T11:50:35.123Z
+        let micros = Int((date.timeIntervalSince1970 * 1_000_000).truncatingRemainder(dividingBy: 1000))
+        return text.replacingOccurrences(of: "Z", with: String(format: "%03dZ", micros < 0 ? 0 : micros))
     }
 
     static func suffix() -> String {
