@@ -7,6 +7,8 @@ public struct UESiteRTT: Sendable {
     /// Cluster name → predicted RTT (ms).
     public var rttMs: [String: Double]
     public var servingCell: String?
+    /// The access area (MEC 013 zone) of the serving cell: the unit of AppProfile demand.
+    public var zone: String?
     /// Why there is no serving cell (InHandover, NoCoverage).
     public var reason: String?
 
@@ -71,7 +73,9 @@ public struct AccessNetworkClient: SiteRTTSource {
             guard let cluster = site["cluster"]?.stringValue, let ms = site["rttMs"]?.doubleValue else { continue }
             rtt[cluster] = min(rtt[cluster] ?? .infinity, ms)
         }
-        return UESiteRTT(ue: ue, rttMs: rtt, servingCell: (body?["servingCell"] ?? body?["cell"])?.stringValue,
-                         reason: body?["reason"]?.stringValue)
+        var result = UESiteRTT(ue: ue, rttMs: rtt, servingCell: (body?["servingCell"] ?? body?["cell"])?.stringValue,
+                               reason: body?["reason"]?.stringValue)
+        result.zone = body?["zoneId"]?.stringValue
+        return result
     }
 }

@@ -13,11 +13,15 @@ public actor MobilityService {
         public var interval: Duration
         /// The access network's base URL for subscriptions; nil runs on the periodic evaluation alone.
         public var subscriptionsURL: String?
+        /// How often session demand per area is written to DemandWeighted AppProfiles' status.
+        public var demandInterval: Duration
 
-        public init(policy: MobilityPolicy = MobilityPolicy(), interval: Duration = .milliseconds(200), subscriptionsURL: String? = nil) {
+        public init(policy: MobilityPolicy = MobilityPolicy(), interval: Duration = .milliseconds(200), subscriptionsURL: String? = nil,
+                    demandInterval: Duration = .seconds(1)) {
             self.policy = policy
             self.interval = interval
             self.subscriptionsURL = subscriptionsURL
+            self.demandInterval = demandInterval
         }
     }
 
@@ -36,6 +40,8 @@ public actor MobilityService {
     private var subscribed: [String: [String]] = [:]
     private var notifyURL: String?
     private var migrationTasks: [String: Task<Void, Never>] = [:]
+    /// The access area each session's UE was last seen in.
+    private var zones: [String: String] = [:]
     public private(set) var evaluations = 0
 
     public init(client: any ObjectClient, rtt: any SiteRTTSource, instances: any InstanceSource, runner: MigrationRunner,
@@ -73,6 +79,12 @@ public actor MobilityService {
                     await self?.evaluateAll()
                 }
             }
+            group.addTask { [weak self, interval = configuration.demandInterval] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    await self?.reportDemand()
+                }
+            }
             await group.next()
             group.cancelAll()
         }
@@ -100,6 +112,7 @@ public actor MobilityService {
             guard let session = try? AppSession(json: item) else { return }
             sessions[Self.key(session)] = nil
             trackers[Self.key(session)] = nil
+            zones[Self.key(session)] = nil
             await unsubscribeIfUnused(session.spec.ue)
         }
     }
@@ -155,6 +168,7 @@ public actor MobilityService {
         } catch {
             return
         }
+        if let zone = observed.zone { zones[key] = zone }
         let candidates = await loaded(namespace: namespace, app: session.spec.app)
         // Sites that could take the session (a ready instance with room), plus the current one.
         var rttMs: [String: Double] = [:]
@@ -185,6 +199,34 @@ public actor MobilityService {
         migrationTasks[key] = nil
         // Completed or not, hold still for a while: a failed target should not be retried on every tick.
         trackers[key, default: MobilityPolicy.Tracker()].migrated(at: .now)
+    }
+
+    /// Writes where each DemandWeighted app's sessions are (sessions per access area) to its AppProfile's
+    /// `status.demand`, when that changed. The scheduler divides the app's replicas by it, so a site whose area fills
+    /// with sessions gets a replica before the sessions need to move there — the "make sure the target has an
+    /// instance" half of mobility, done through the API like any other placement.
+    func reportDemand() async {
+        var demand: [String: [String: Int]] = [:]
+        for (key, session) in sessions {
+            guard let zone = zones[key] else { continue }
+            demand["\(session.metadata.namespace ?? "")/\(session.spec.app)", default: [:]][zone, default: 0] += 1
+        }
+        for (key, profile) in profiles where profile.spec.placement?.replicaDivision == "DemandWeighted" {
+            let wanted = (demand[key] ?? [:]).sorted { $0.key < $1.key }.map { AreaDemand(area: $0.key, ues: $0.value) }
+            guard !wanted.isEmpty || profile.status?.demand != nil, (profile.status?.demand ?? []) != wanted else { continue }
+            var updated = profile
+            var status = profile.status ?? AppProfileStatus()
+            status.demand = wanted
+            status.observedTime = MigrationRunner.microTime()
+            updated.status = status
+            do {
+                let written = try await client.updateStatus(AppProfile.descriptor, updated.json())
+                if let decoded = try? AppProfile(json: written) { profiles[key] = decoded }
+            } catch {
+                // A conflict means someone else wrote it; the next round writes again from the fresh copy.
+                logger.debug("cannot write demand", metadata: ["profile": "\(key)", "error": "\(error)"])
+            }
+        }
     }
 
     /// The app's instances with load counted from the sessions this service knows.

@@ -16,7 +16,8 @@ import Testing
 /// a line of three zones, each with its own edge site, while it advances its session's counter every 10 ms.
 @Suite(.serialized) struct MobilityEndToEndTests {
     /// simulator/scenarios/three-sites-line.yaml: three 4G cells 1 km apart; each zone's site is 1 ms away, the others
-    /// 9 ms; one UE, which the test puts at the west end and sends east at 50 m/s (to the middle, then the east end)
+    /// 9 ms; one UE, which the test puts at the west end and sends east at 50 m/s (to the middle, then the east end) through the
+    /// simulator's control API.
     static let linePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("simulator/scenarios/three-sites-line.yaml").path
 
@@ -29,6 +30,7 @@ import Testing
           latencyBudgetMs: 40
           serviceContinuity: true
           sessionsPerReplica: 10
+          placement: {replicaDivision: DemandWeighted}
         """
 
     /// Everything a test needs running: the simulator (paused; the test steps it), three counter instances, an
@@ -70,7 +72,7 @@ import Testing
             let mobility = MobilityService(client: client, rtt: AccessNetworkClient(baseURL: simURL, transport: transport), instances: source,
                 runner: MigrationRunner(client: client, transport: transport),
                 configuration: .init(policy: MobilityPolicy(dwell: .milliseconds(300), holdDown: .milliseconds(500)),
-                                     interval: .milliseconds(50), subscriptionsURL: simURL))
+                                     interval: .milliseconds(50), subscriptionsURL: simURL, demandInterval: .milliseconds(100)))
             let mobilityTask = Task { await mobility.run() }
             return Rig(sim: runner, simTask: simTask, simURL: simURL, client: client, instances: instances, mobility: mobility,
                        mobilityTask: mobilityTask, transport: transport, callbacks: callbacks)
@@ -206,6 +208,11 @@ import Testing
             }
             let session = try await rig.session("rider")
             #expect(session.status?.site == completed.last?.spec.targetSite)
+            // Where the sessions are is reported as the app's demand, for the scheduler's DemandWeighted division.
+            try await waitUntil("demand in the east", seconds: 10, every: .milliseconds(50)) {
+                let profile = try AppProfile(json: try await rig.client.get(AppProfile.descriptor, namespace: "default", name: "counter"))
+                return profile.status?.demand == [AreaDemand(area: "east", ues: 1)]
+            }
             #expect(session.status?.migrations == completed.count)
             // The counter: every tick applied exactly once, in order — no gap, no repeat.
             let applied = await player.applied

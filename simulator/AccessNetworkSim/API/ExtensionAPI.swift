@@ -40,6 +40,7 @@ extension AccessNetworkAPI {
                 ]
                 if let serving = status.servingCell {
                     body["servingCell"] = .string(network.topology.cells[serving].name)
+                    body["zoneId"] = .string(network.topology.zoneNames[network.topology.cells[serving].zoneIndex])
                 } else {
                     body["reason"] = .string(status.handoverTarget != nil ? "InHandover" : "NoCoverage")
                 }
