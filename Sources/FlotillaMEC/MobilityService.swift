@@ -145,6 +145,9 @@ public actor MobilityService {
         for url in urls { await subscriptions.unsubscribe(url) }
     }
 
+    /// Whether the service has seen the session (its informer caught up).
+    public func knows(namespace: String, name: String) -> Bool { sessions["\(namespace)/\(name)"] != nil }
+
     /// The access network says the UE moved: evaluate its sessions now.
     public func notify(ue: String) async {
         let now = ContinuousClock.now
