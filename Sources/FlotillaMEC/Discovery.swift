@@ -29,8 +29,10 @@ public struct Discovery: Sendable {
     }
 
     public func endpoints(namespace: String, app: String, for subject: Subject, limit: Int = .max) async throws(APIError) -> Result {
-        let profile = try await profile(namespace: namespace, app: app)
-        let all = await instances.instances(namespace: namespace, app: app)
+        guard let found = await instances.app(namespace: namespace, name: app) else {
+            throw APIError(.notFound, "app \(namespace)/\(app) not found: no AppProfile of that name")
+        }
+        let profile = found.profile, all = found.instances
         guard !all.isEmpty else {
             throw APIError(.serviceUnavailable, "app \(namespace)/\(app) has no instances yet (no endpoints of Service \"\(profile.spec.serviceName ?? "")\" on any site)")
         }
@@ -68,14 +70,6 @@ public struct Discovery: Sendable {
         status.migrations = 0
         session.status = status
         return try AppSession(jsonChecked: try await client.updateStatus(AppSession.descriptor, session.json()))
-    }
-
-    func profile(namespace: String, app: String) async throws(APIError) -> AppProfile {
-        do {
-            return try AppProfile(jsonChecked: try await client.get(AppProfile.descriptor, namespace: namespace, name: app))
-        } catch where error.reason == .notFound {
-            throw APIError(.notFound, "app \(namespace)/\(app) not found: no AppProfile of that name")
-        }
     }
 
     /// `app-ue` with the address made name-safe (`game-10-0-0-7`).

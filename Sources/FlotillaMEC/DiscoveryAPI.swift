@@ -26,7 +26,7 @@ public struct DiscoveryAPI: APIExtension {
         let parts = request.uri.path.dropFirst(pathPrefix.count).split(separator: "/").map(String.init)
         let query = request.uri.queryParameters
         if parts == ["services"], request.method == .get {
-            return ExtensionResponse(body: try await services(name: query.get("ser_name"), namespace: query.get("namespace")))
+            return ExtensionResponse(body: await services(name: query.get("ser_name"), namespace: query.get("namespace")))
         }
         guard parts.count == 5, parts[0] == "namespaces", parts[2] == "apps" else {
             throw APIError(.notFound, "the server could not find the requested resource")
@@ -85,14 +85,11 @@ public struct DiscoveryAPI: APIExtension {
     }
 
     /// The registry in ETSI MEC 011's ServiceInfo shape: one entry per instance.
-    func services(name: String?, namespace: String?) async throws(APIError) -> JSONValue {
-        let profiles = try await client.list(AppProfile.descriptor, namespace: namespace, options: .everything).items
-            .compactMap { try? AppProfile(json: $0) }
-            .filter { name == nil || $0.metadata.name == name }
+    func services(name: String?, namespace: String?) async -> JSONValue {
         var list: [JSONValue] = []
-        for profile in profiles {
-            let ns = profile.metadata.namespace ?? "default", app = profile.metadata.name ?? ""
-            for instance in await instances.instances(namespace: ns, app: app) {
+        for edgeApp in await instances.apps(namespace: namespace) where name == nil || edgeApp.profile.metadata.name == name {
+            let ns = edgeApp.profile.metadata.namespace ?? "default", app = edgeApp.profile.metadata.name ?? ""
+            for instance in edgeApp.instances {
                 let parts = instance.endpoint.split(separator: ":")
                 list.append([
                     "serInstanceId": .string("\(ns)/\(app)@\(instance.site)/\(instance.endpoint)"),

@@ -145,8 +145,8 @@ public actor MobilityService {
         for url in urls { await subscriptions.unsubscribe(url) }
     }
 
-    /// Whether the service has seen the session (its informer caught up).
-    public func knows(namespace: String, name: String) -> Bool { sessions["\(namespace)/\(name)"] != nil }
+    /// Whether the service follows the session: its informer has seen it with an instance assigned.
+    public func follows(namespace: String, name: String) -> Bool { sessions["\(namespace)/\(name)"]?.status?.endpoint != nil }
 
     /// The access network says the UE moved: evaluate its sessions now.
     public func notify(ue: String) async {
@@ -234,7 +234,7 @@ public actor MobilityService {
 
     /// The app's instances with load counted from the sessions this service knows.
     func loaded(namespace: String, app: String) async -> [EdgeInstance] {
-        var list = await instances.instances(namespace: namespace, app: app)
+        var list = await instances.app(namespace: namespace, name: app)?.instances ?? []
         var load: [String: Int] = [:]
         for session in sessions.values where session.spec.app == app && session.metadata.namespace == namespace {
             if let endpoint = session.status?.endpoint { load[endpoint, default: 0] += 1 }

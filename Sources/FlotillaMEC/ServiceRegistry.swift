@@ -112,8 +112,19 @@ public actor ServiceRegistry: InstanceSource {
 
     /// Every endpoint of the app's Service on every member: ready when the member lists it as ready and the cluster
     /// is Ready.
-    public func instances(namespace: String, app: String) -> [EdgeInstance] {
-        guard let profile = profiles["\(namespace)/\(app)"], let service = profile.spec.serviceName else { return [] }
+    public func app(namespace: String, name: String) -> EdgeApp? {
+        profiles["\(namespace)/\(name)"].map { EdgeApp(profile: $0, instances: instances(of: $0)) }
+    }
+
+    public func apps(namespace: String?) -> [EdgeApp] {
+        profiles.values.filter { namespace == nil || $0.metadata.namespace == namespace }
+            .sorted { ($0.metadata.namespace ?? "", $0.metadata.name ?? "") < ($1.metadata.namespace ?? "", $1.metadata.name ?? "") }
+            .map { EdgeApp(profile: $0, instances: instances(of: $0)) }
+    }
+
+    func instances(of profile: AppProfile) -> [EdgeInstance] {
+        let namespace = profile.metadata.namespace ?? "", app = profile.metadata.name ?? ""
+        guard let service = profile.spec.serviceName else { return [] }
         let counts = load["\(namespace)/\(app)"] ?? [:]
         var result: [EdgeInstance] = []
         for (cluster, objects) in endpoints {
@@ -133,6 +144,4 @@ public actor ServiceRegistry: InstanceSource {
         }
         return result.sorted { ($0.site, $0.endpoint) < ($1.site, $1.endpoint) }
     }
-
-    public func profile(namespace: String, app: String) -> AppProfile? { profiles["\(namespace)/\(app)"] }
 }

@@ -65,9 +65,9 @@ import Testing
             }
             let client = StoreObjectClient(store: ResourceStore.memory())
             _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
-            _ = try await client.create(AppProfile.descriptor, try YAMLCodec.decode(MobilityEndToEndTests.profile))
-            let source = StaticInstances(["default/counter": instances.map { site, workload in
-                EdgeInstance(site: site, endpoint: "127.0.0.1:\(workload.port)", capacity: 10) }])
+            let profile = try AppProfile(json: try await client.create(AppProfile.descriptor, try YAMLCodec.decode(MobilityEndToEndTests.profile)))
+            let source = StaticInstances([EdgeApp(profile: profile, instances: instances.map { site, workload in
+                EdgeInstance(site: site, endpoint: "127.0.0.1:\(workload.port)", capacity: 10) })])
             let transport = HTTPTransport()
             let mobility = MobilityService(client: client, rtt: AccessNetworkClient(baseURL: simURL, transport: transport), instances: source,
                 runner: MigrationRunner(client: client, transport: transport),
