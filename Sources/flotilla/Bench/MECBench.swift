@@ -140,7 +140,7 @@ struct MECBench: AsyncParsableCommand {
         progress("discovery over HTTP: wrk, \(connections) connections pacing to \(rate) req/s for \(loadSeconds) s")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t2", "-c\(connections)", "-d\(loadSeconds)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)"]
+        process.arguments = ["-t1", "-c\(connections)", "-d\(loadSeconds)s", "--latency", "-s", script.path, "http://127.0.0.1:\(port)"]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
