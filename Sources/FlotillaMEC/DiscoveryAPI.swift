@@ -69,19 +69,44 @@ public struct DiscoveryAPI: APIExtension {
     }
 
     static func encode(_ result: Discovery.Result, namespace: String, app: String, subject: Discovery.Subject) -> JSONValue {
-        func entry(_ ranked: RankedEndpoint) -> JSONValue {
-            var value: [String: JSONValue] = ["site": .string(ranked.instance.site), "endpoint": .string(ranked.instance.endpoint),
-                "withinBudget": .bool(ranked.withinBudget), "load": .integer(Int64(ranked.instance.load)), "reason": .string(ranked.reason)]
-            if let rtt = ranked.predictedRttMs { value["predictedRttMs"] = .double(rtt) }
-            if let capacity = ranked.instance.capacity { value["capacity"] = .integer(Int64(capacity)) }
-            return .object(value)
-        }
-        var body: [String: JSONValue] = ["namespace": .string(namespace), "app": .string(app),
-            "endpoints": .array(result.ranked.map(entry)), "skipped": .array(result.skipped.map(entry))]
+        var body: [String: JSONValue] = ["namespace": .string(namespace), "app": .string(app)]
         if case .ue(let address) = subject { body["ue"] = .string(address) }
-        if let budget = result.profile.spec.latencyBudgetMs { body["latencyBudgetMs"] = .double(budget) }
-        if let cell = result.observed.servingCell { body["cell"] = .string(cell) }
+        if case .object(let status) = (try? ObjectEncoder().encode(status(result))) ?? .null {
+            body.merge(status) { _, new in new }
+        }
         return .object(body)
+    }
+
+    /// The result as an EndpointReview status (the GET answer carries the same members).
+    static func status(_ result: Discovery.Result) -> EndpointReviewStatus {
+        func entry(_ ranked: RankedEndpoint) -> ReviewedEndpoint {
+            ReviewedEndpoint(site: ranked.instance.site, endpoint: ranked.instance.endpoint, predictedRttMs: ranked.predictedRttMs,
+                             withinBudget: ranked.withinBudget, load: ranked.instance.load, capacity: ranked.instance.capacity, reason: ranked.reason)
+        }
+        var status = EndpointReviewStatus()
+        status.endpoints = result.ranked.map(entry)
+        status.skipped = result.skipped.map(entry)
+        status.cell = result.observed.servingCell
+        status.latencyBudgetMs = result.profile.spec.latencyBudgetMs
+        return status
+    }
+
+    public var reviewedResources: [GroupResource] { [EndpointReview.descriptor.groupResource] }
+
+    public func review(_ object: JSONValue, resource: GroupResource) async throws(APIError) -> JSONValue {
+        var review = try EndpointReview(jsonChecked: object)
+        let subject: Discovery.Subject
+        if let ue = review.spec.ue {
+            subject = .ue(ue)
+        } else if let cell = review.spec.cell {
+            subject = .location(.cell(cell))
+        } else {
+            subject = .location(.coordinates(latitude: review.spec.latitude ?? 0, longitude: review.spec.longitude ?? 0))
+        }
+        let result = try await discovery.endpoints(namespace: review.metadata.namespace ?? "default", app: review.spec.app, for: subject,
+                                                   limit: review.spec.limit ?? .max)
+        review.status = Self.status(result)
+        return try review.json()
     }
 
     /// The registry in ETSI MEC 011's ServiceInfo shape: one entry per instance.

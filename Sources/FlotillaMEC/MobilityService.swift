@@ -37,6 +37,8 @@ public actor MobilityService {
     private var profiles: [String: AppProfile] = [:]
     private var trackers: [String: MobilityPolicy.Tracker] = [:]
     private var migrating: Set<String> = []
+    private var evaluating: Set<String> = []
+    private var again: Set<String> = []
     private var subscribed: [String: [String]] = [:]
     private var notifyURL: String?
     private var migrationTasks: [String: Task<Void, Never>] = [:]
@@ -159,7 +161,20 @@ public actor MobilityService {
         for (key, session) in sessions { await evaluate(key, session, triggeredAt: now) }
     }
 
+    /// Evaluates a session, one evaluation per session at a time: the actor is re-entered at every await, so a
+    /// second notification during an evaluation only asks for one more round afterwards (with fresh RTTs).
     func evaluate(_ key: String, _ session: AppSession, triggeredAt: ContinuousClock.Instant) async {
+        guard !evaluating.contains(key) else {
+            again.insert(key)
+            return
+        }
+        evaluating.insert(key)
+        await decide(key, session, triggeredAt: triggeredAt)
+        while again.remove(key) != nil, let current = sessions[key] { await decide(key, current, triggeredAt: triggeredAt) }
+        evaluating.remove(key)
+    }
+
+    func decide(_ key: String, _ session: AppSession, triggeredAt: ContinuousClock.Instant) async {
         guard !migrating.contains(key), session.metadata.deletionTimestamp == nil, let site = session.status?.site,
               session.status?.endpoint != nil else { return }
         let namespace = session.metadata.namespace ?? "default"

@@ -59,6 +59,26 @@ import Testing
             #expect(endpoints.compactMap { $0["site"]?.stringValue } == ["edge-1", "edge-2", "edge-3"])
             #expect((predicted.rttMs["edge-2"] ?? 0) - (predicted.rttMs["edge-1"] ?? 0) == 8)
 
+            // The same question as a create-only review, for tools: the answer comes back in status and nothing is stored.
+            let review = try await kubectl.run(["create", "-f", "-", "-o", "json"], stdin: """
+                apiVersion: mec.flotilla.io/v1alpha1
+                kind: EndpointReview
+                metadata: {name: where-to, namespace: default}
+                spec: {app: counter, ue: "\(ue)", limit: 2}
+                """)
+            #expect(review.status == 0, "\(review.combined)")
+            let reviewed = try JSONValue.parse(review.stdout)
+            #expect(reviewed["status"]?["endpoints"]?.arrayValue?.compactMap { $0["site"]?.stringValue } == ["edge-1", "edge-2"])
+            let listReviews = try await kubectl.run(["get", "endpointreviews"])
+            #expect(listReviews.status != 0 && listReviews.combined.contains("only support create"), "\(listReviews.combined)")
+            let badReview = try await kubectl.run(["create", "-f", "-"], stdin: """
+                apiVersion: mec.flotilla.io/v1alpha1
+                kind: EndpointReview
+                metadata: {name: nowhere, namespace: default}
+                spec: {app: counter}
+                """)
+            #expect(badReview.status != 0 && badReview.combined.contains("exactly one of ue, cell"), "\(badReview.combined)")
+
             // Assigning the UE records an AppSession at the best instance.
             let created = try await kubectl.run(["create", "--raw", "/mec/discovery/v1/namespaces/default/apps/counter/sessions", "-f", "-"],
                                                 stdin: #"{"ue": "\#(ue)", "name": "player-1"}"#)

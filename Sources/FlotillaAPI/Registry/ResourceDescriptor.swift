@@ -23,6 +23,9 @@ public struct ResourceDescriptor: Sendable {
     public var admit: @Sendable (JSONValue) -> Result<JSONValue, AdmissionFailure>
     /// Members of the object that the typed model would drop: unknown fields, for `fieldValidation=Strict`.
     public var unknownFields: @Sendable (JSONValue) -> [String]
+    /// A review kind (like SubjectAccessReview): only `create`, answered by an `APIExtension` with the result in
+    /// status, never stored.
+    public var createOnly = false
 
     public init(group: String, version: String, kind: String, plural: String, shortNames: [String] = [],
                 categories: [String] = [], namespaced: Bool, subresources: Set<String> = [],
@@ -69,4 +72,16 @@ public struct ResourceDescriptor: Sendable {
 public enum AdmissionFailure: Error, Sendable, Equatable {
     case malformed(DecodeError)
     case invalid([FieldError])
+}
+
+extension AdmissionFailure {
+    /// The client's answer: 400 for what did not decode, 422 Invalid with the field errors for what broke a rule.
+    public func apiError(_ descriptor: ResourceDescriptor, name: String) -> APIError {
+        switch self {
+        case .malformed(let error):
+            return .badRequest("\(descriptor.kind) in version \"\(descriptor.version)\" cannot be handled as a \(descriptor.kind): \(error)")
+        case .invalid(let errors):
+            return .invalid(kind: descriptor.kind, group: descriptor.group, name: name, errors: errors)
+        }
+    }
 }

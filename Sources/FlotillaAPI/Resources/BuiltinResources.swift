@@ -8,7 +8,7 @@ extension ResourceRegistry {
         Cluster.descriptor,
         ResourceBinding.descriptor, ClusterResourceBinding.descriptor,
         Work.descriptor,
-        AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor,
+        AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,
     ])
 }
 

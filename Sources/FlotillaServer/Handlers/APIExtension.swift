@@ -10,6 +10,17 @@ public protocol APIExtension: Sendable {
     /// The `resource` label of its requests in the server's metrics.
     var metricName: String { get }
     func respond(to request: Request, body: [UInt8], user: UserInfo) async throws(APIError) -> ExtensionResponse
+    /// Create-only review kinds it answers (`ResourceDescriptor.createOnly`).
+    var reviewedResources: [GroupResource] { get }
+    /// Fills in the status of an admitted review object; the server returns it with 201 and stores nothing.
+    func review(_ object: JSONValue, resource: GroupResource) async throws(APIError) -> JSONValue
+}
+
+extension APIExtension {
+    public var reviewedResources: [GroupResource] { [] }
+    public func review(_ object: JSONValue, resource: GroupResource) async throws(APIError) -> JSONValue {
+        throw APIError(.methodNotAllowed, "\(resource.resource) are not reviewed here")
+    }
 }
 
 /// What an extension answers: a JSON body and a status.

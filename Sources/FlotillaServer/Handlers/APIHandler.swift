@@ -129,11 +129,35 @@ public struct APIHandler: HTTPResponder {
             else {
                 throw APIError(.notFound, "the server could not find the requested resource")
             }
+            if descriptor.createOnly { return try await review(descriptor, path: path, verb: verb, request: request) }
             let handler = ResourceHandler(descriptor: descriptor, path: path, store: store, registry: registry, clock: clock,
                 metrics: metrics, bookmarkInterval: bookmarkInterval, logger: logger, channel: context.channel, watches: watches)
             return try await handler.handle(verb: verb, request: request, query: query, accept: accept)
         case .version, .health:
             throw APIError(.notFound, "the server could not find the requested resource")
+        }
+    }
+
+    /// A create-only review (EndpointReview): admitted like any object, answered by the extension that reviews the kind,
+    /// returned with its status and not stored.
+    func review(_ descriptor: ResourceDescriptor, path: ResourcePath, verb: String, request: Request) async throws -> Response {
+        guard verb == "create", path.name == nil, path.subresource == nil else {
+            throw APIError(.methodNotAllowed, "\(descriptor.plural) only support create: the result comes back in status and nothing is stored")
+        }
+        guard let reviewer = extensions.first(where: { $0.reviewedResources.contains(descriptor.groupResource) }) else {
+            throw APIError(.serviceUnavailable, "nothing on this server answers \(descriptor.plural) (it runs without the MEC services)")
+        }
+        var object = try RequestBody.object(try await RequestBody.bytes(of: request), contentType: request.headers[.contentType])
+        if descriptor.namespaced, object.namespace == nil, let namespace = path.namespace { object.setMetadata("namespace", .string(namespace)) }
+        if object.name == nil { object.setMetadata("name", .string(object["metadata"]?["generateName"]?.stringValue.map { $0 + "review" } ?? "review")) }
+        if descriptor.namespaced, let namespace = path.namespace, object.namespace != namespace {
+            throw APIError.badRequest("the namespace of the object (\(object.namespace ?? "")) does not match the namespace on the request (\(namespace))")
+        }
+        switch descriptor.admit(object) {
+        case .success(let admitted):
+            return Responses.json(try await reviewer.review(admitted, resource: descriptor.groupResource), status: .created)
+        case .failure(let failure):
+            throw failure.apiError(descriptor, name: object.name ?? "")
         }
     }
 

@@ -7,6 +7,8 @@ struct Discovery {
     let registry: ResourceRegistry
 
     static let verbs: [JSONValue] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+
+    static func verbs(_ descriptor: ResourceDescriptor) -> [JSONValue] { descriptor.createOnly ? ["create"] : verbs }
     static let subresourceVerbs: [JSONValue] = ["get", "patch", "update"]
 
     var groups: [String] {
@@ -45,7 +47,7 @@ struct Discovery {
         for d in descriptors.sorted(by: { $0.plural < $1.plural }) {
             var entry: [String: JSONValue] = [
                 "name": .string(d.plural), "singularName": .string(d.singular), "namespaced": .bool(d.namespaced),
-                "kind": .string(d.kind), "verbs": .array(Self.verbs),
+                "kind": .string(d.kind), "verbs": .array(Self.verbs(d)),
             ]
             if !d.shortNames.isEmpty { entry["shortNames"] = .array(d.shortNames.map { .string($0) }) }
             if !d.categories.isEmpty { entry["categories"] = .array(d.categories.map { .string($0) }) }
@@ -86,7 +88,7 @@ struct Discovery {
             "resource": .string(d.plural), "singularResource": .string(d.singular),
             "scope": d.namespaced ? "Namespaced" : "Cluster",
             "responseKind": ["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)],
-            "verbs": .array(Self.verbs),
+            "verbs": .array(Self.verbs(d)),
         ]
         if !d.shortNames.isEmpty { entry["shortNames"] = .array(d.shortNames.map { .string($0) }) }
         if !d.categories.isEmpty { entry["categories"] = .array(d.categories.map { .string($0) }) }

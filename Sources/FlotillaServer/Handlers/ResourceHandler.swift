@@ -138,10 +138,7 @@ struct ResourceHandler {
         }
         switch descriptor.admit(object) {
         case .success(let admitted): return (admitted, warnings)
-        case .failure(.malformed(let error)):
-            throw .badRequest("\(descriptor.kind) in version \"\(descriptor.version)\" cannot be handled as a \(descriptor.kind): \(error)")
-        case .failure(.invalid(let errors)):
-            throw .invalid(kind: descriptor.kind, group: descriptor.group, name: object.name ?? "", errors: errors)
+        case .failure(let failure): throw failure.apiError(descriptor, name: object.name ?? "")
         }
     }
 
