@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaControllers
 import Foundation
 import KubeClient
 import Logging
@@ -16,6 +17,7 @@ public struct MigrationRunner: Sendable {
     let transport: HTTPTransport
     let precopy: Bool
     let metrics: MigrationMetrics?
+    let events: EventWriter
     let logger: Logger
 
     public init(client: any ObjectClient, transport: HTTPTransport, precopy: Bool = false,
@@ -25,6 +27,7 @@ public struct MigrationRunner: Sendable {
         self.transfer = StateTransferClient(transport: transport)
         self.precopy = precopy
         self.metrics = metrics
+        self.events = EventWriter(client: client, component: "flotilla-mobility")
         self.logger = logger
     }
 
@@ -110,7 +113,10 @@ public struct MigrationRunner: Sendable {
             _ = try? await setSession(current, phase: "Active")
             metrics?.recordMigration(phase, nil)
             logger.info("migration did not complete", metadata: ["session": "\(name)", "phase": "\(phase)", "reason": "\(message)"])
-            return try await write(record, status)
+            let final = try await write(record, status)
+            await events.record((try? current.json()) ?? .null, type: "Warning", reason: phase == "Failed" ? "MigrationFailed" : "MigrationRolledBack",
+                message: "\(sourceSite) → \(request.target.site) (\(request.reason)): \(message)")
+            return final
         }
         let resumedAt = ContinuousClock.now
         status.downtimeMs = frozenAt.map { Self.ms(resumedAt - $0) }
@@ -130,7 +136,10 @@ public struct MigrationRunner: Sendable {
         status.transferMs = Self.ms(ContinuousClock.now - transferStarted)
         status.completionTime = Self.microTime()
         metrics?.recordMigration("Completed", resumedAt - (frozenAt ?? resumedAt))
-        return try await write(record, status)
+        let final = try await write(record, status)
+        await events.record((try? current.json()) ?? .null, reason: "SessionMigrated",
+            message: "\(sourceSite) → \(request.target.site) (\(request.reason)): \(status.stateBytes ?? 0) bytes, downtime \(status.downtimeMs ?? 0) ms")
+        return final
     }
 
     func write(_ record: SessionMigration, _ status: SessionMigrationStatus) async throws(APIError) -> SessionMigration {

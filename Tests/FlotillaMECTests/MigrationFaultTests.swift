@@ -103,6 +103,9 @@ import Testing
         #expect(done.first?.status?.phase == "Completed")
         let session = try await rig.session()
         #expect(session.status?.site == "edge-b" && session.status?.migrations == 1)
+        // One event on the session says what happened.
+        let events = try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
+        #expect(events.filter { $0["reason"] == "SessionMigrated" && $0["involvedObject"]?["name"] == "s1" }.count == 1)
         await rig.stop()
     }
 
@@ -119,6 +122,21 @@ import Testing
         #expect(probe.status == 404)
         let session = try await rig.session()
         #expect(session.status?.site == "edge-a" && session.status?.phase == "Active")
+        let events = try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
+        #expect(events.contains { $0["reason"] == "MigrationFailed" && $0["type"] == "Warning" })
+        await rig.stop()
+    }
+
+    @Test func aMigrationWithPreCopyContinuesTheCounterAtTheTarget() async throws {
+        let rig = try await Rig.start()
+        // Advance the counter, move with pre-copy (the target holds an import before the final one replaces it).
+        for seq in 1...3 { _ = try await rig.transport.send(.POST, "http://127.0.0.1:\(rig.a.port)/sessions/s1/tick?seq=\(seq)") }
+        let runner = MigrationRunner(client: rig.client, transport: rig.transport, precopy: true)
+        let migration = try await runner.migrate(MigrationRunner.Request(session: try await rig.session(),
+            target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(rig.b.port)"), reason: "Manual"))
+        #expect(migration.status?.phase == "Completed")
+        let next = try await rig.transport.send(.POST, "http://127.0.0.1:\(rig.b.port)/sessions/s1/tick?seq=4")
+        #expect(try JSONValue.parse(Array(next.body))["applied"] == true)
         await rig.stop()
     }
 
