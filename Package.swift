@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "EdgeClusterSim",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaAppKit",
+                "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaAppKit", "MobileGame",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,6 +118,20 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The mobile-game demo's workload and players: an authoritative 30 Hz game server over UDP (state transfer over
+        // HTTP through FlotillaAppKit) and a player that measures its round trips and follows its session's moves.
+        .target(
+            name: "MobileGame",
+            dependencies: [
+                "FlotillaAPI", "FlotillaAppKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "simulator/MobileGame"
         ),
         // The simulated 4G/5G/WiFi access network: scenario, radio and mobility models, handover, a deterministic
         // engine, and ETSI MEC 013/012-shaped APIs (plus Flotilla's RTT and control extensions).
@@ -196,6 +210,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaAPI", "FlotillaScheduler"]),
+        .testTarget(
+            name: "MobileGameTests",
+            dependencies: ["MobileGame", "FlotillaAppKit", "FlotillaAPI", "FlotillaMEC", "FlotillaStore", "FlotillaControllers", "KubeClient",
+                           "FlotillaTestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "FlotillaMECTests",
             dependencies: ["FlotillaMEC", "FlotillaAppKit", "FlotillaAPI", "EdgeClusterSim", "AccessNetworkSim", "FlotillaTestSupport",

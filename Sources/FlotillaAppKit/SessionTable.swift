@@ -50,6 +50,16 @@ public actor SessionTable<State: Codable & Sendable> {
         return result
     }
 
+    /// Runs `body` over every active session (a game's tick). Frozen and imported sessions wait.
+    public func updateActive(_ body: (String, inout State) -> Void) {
+        for id in Array(entries.keys) {
+            guard var entry = entries[id], entry.phase == .active else { continue }
+            body(id, &entry.state)
+            entry.version += 1
+            entries[id] = entry
+        }
+    }
+
     public var activeCount: Int { entries.values.count { $0.phase == .active } }
     public var sessionIDs: [String] { entries.keys.sorted() }
 

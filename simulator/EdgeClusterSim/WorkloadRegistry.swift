@@ -63,6 +63,6 @@ public struct WorkloadRegistry: Sendable {
         return name
     }
 
-    /// What every site can run out of the box: the echo service and the stateful counter.
-    public static let builtin = WorkloadRegistry([EchoWorkload.image, CounterWorkload.image])
+    /// What every site can run out of the box: the echo service, the stateful counter and the mobile game server.
+    public static let builtin = WorkloadRegistry([EchoWorkload.image, CounterWorkload.image, GameWorkload.image])
 }

@@ -1,0 +1,90 @@
+import FlotillaAPI
+import FlotillaAppKit
+import FlotillaControllers
+import FlotillaMEC
+import FlotillaStore
+import FlotillaTestSupport
+import Foundation
+import KubeClient
+import MobileGame
+import NIOCore
+import Testing
+
+@Suite struct GameProtocolTests {
+    @Test func datagramsRoundTripAndGarbageIsRefused() {
+        let inputs = (1...10).map { GameProtocol.Input(seq: UInt32($0), dx: Int16($0) - 5, dy: -3, action: UInt8($0 % 3)) }
+        var buffer = ByteBuffer()
+        GameProtocol.encode(GameProtocol.InputDatagram(session: 7, sentAtNs: 123_456_789, inputs: inputs), into: &buffer)
+        let decoded = GameProtocol.decodeInput(buffer)
+        #expect(decoded == GameProtocol.InputDatagram(session: 7, sentAtNs: 123_456_789, inputs: Array(inputs.prefix(8))))
+        var ack = ByteBuffer()
+        let sent = GameProtocol.Ack(session: 7, sentAtNs: 42, received: 9, applied: 8, status: .frozen, score: 3)
+        GameProtocol.encode(sent, into: &ack)
+        #expect(GameProtocol.decodeAck(ack) == sent)
+        #expect(GameProtocol.decodeInput(ack) == nil)
+        #expect(GameProtocol.decodeInput(ByteBuffer(bytes: [0x46, 0x47, 1, 0, 0])) == nil)
+        var truncated = buffer
+        truncated.moveWriterIndex(to: buffer.writerIndex - 3)
+        #expect(GameProtocol.decodeInput(truncated) == nil)
+    }
+
+    @Test func inputsAreTakenInOrderOnce() {
+        var state = PlayerState()
+        func input(_ seq: UInt32) -> GameProtocol.Input { GameProtocol.Input(seq: seq, dx: 10, dy: 0, action: 1) }
+        #expect(state.receive([input(2), input(3)]) == 0)        // a hole before them: the player resends
+        #expect(state.receive([input(1), input(2), input(3)]) == 3)
+        #expect(state.receive([input(2), input(3), input(4)]) == 1) // 2 and 3 are repeats
+        state.tick()
+        #expect(state.applied == 4 && state.received == 4 && state.score == 4 && state.pending.isEmpty)
+        #expect(state.x == 4)
+        let size = (try? JSONEncoder().encode(state).count) ?? 0
+        #expect(size > 1000)
+    }
+}
+
+/// A player against two real game servers on loopback, moved from one to the other mid-game by the migration runner.
+@Suite struct GameMigrationTests {
+    @Test func aPlayerMovedMidGameLosesNoInput() async throws {
+        let a = try await GameServer.start(), b = try await GameServer.start()
+        let client = StoreObjectClient(store: ResourceStore.memory())
+        _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+        let transport = HTTPTransport()
+        #expect(try await transport.send(.POST, "http://127.0.0.1:\(a.port)/sessions/7").status == 201)
+        var session = try AppSession(json: try await client.create(AppSession.descriptor,
+            AppSession(metadata: ObjectMeta(name: "7", namespace: "default"), spec: AppSessionSpec(ue: "10.0.0.7", app: "game")).json()))
+        session.status = AppSessionStatus(site: "edge-a", endpoint: "127.0.0.1:\(a.port)", phase: "Active")
+        session = try AppSession(json: try await client.updateStatus(AppSession.descriptor, session.json()))
+
+        let player = GamePlayer(session: 7, destination: try SocketAddress(ipAddress: "127.0.0.1", port: a.port)) {
+            guard let endpoint = try? AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: "7")).status?.endpoint,
+                  let port = endpoint.split(separator: ":").last.flatMap({ Int($0) }) else { return nil }
+            return try? SocketAddress(ipAddress: "127.0.0.1", port: port)
+        }
+        let playing = Task { try await player.play() }
+        try await waitUntil("acknowledged inputs at a", seconds: 10, every: .milliseconds(20)) { await player.currentReport.acknowledged >= 15 }
+        let migration = try await MigrationRunner(client: client, transport: transport).migrate(MigrationRunner.Request(
+            session: session, target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(b.port)"), reason: "Manual"))
+        #expect(migration.status?.phase == "Completed")
+        let before = await player.currentReport.acknowledged
+        try await waitUntil("acknowledged inputs at b", seconds: 10, every: .milliseconds(20)) { await player.currentReport.acknowledged >= before + 15 }
+        #expect(await player.drain())
+        playing.cancel()
+        let report = try await playing.value
+        // Every input sent was acknowledged, none twice, in order; the tick at b applied all of them.
+        #expect(report.acknowledged == report.sent)
+        #expect(report.regressions == 0)
+        #expect(report.redirects == 1)
+        #expect(report.rtt.count > 20)
+        #expect((migration.status?.stateBytes ?? 0) > 1000)
+        try await waitUntil("b's tick applied every input", seconds: 5, every: .milliseconds(20)) {
+            let copy = try await transport.send(.POST, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))/export?freeze=false")
+            return (try? JSONDecoder().decode(PlayerState.self, from: copy.body))?.applied == report.sent
+        }
+        let metrics = String(decoding: try await transport.send(.GET, "http://127.0.0.1:\(b.port)/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("flotilla_game_players 1"))
+        #expect(metrics.contains("flotilla_game_inputs_applied_total"))
+        await transport.shutdown()
+        await a.stop()
+        await b.stop()
+    }
+}

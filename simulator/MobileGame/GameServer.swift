@@ -1,0 +1,190 @@
+import FlotillaAPI
+import FlotillaAppKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The mobile game's authoritative server (`flotilla/mobile-game`): one port number for both protocols —
+/// UDP for play (`GameProtocol`), TCP/HTTP for joining, the state-transfer protocol and metrics:
+///
+///     POST /sessions/{n}                 join as player n (n: a UInt32), state created here
+///     /mec/state/v1/sessions/{n}…       state transfer (FlotillaAppKit)
+///     GET  /metrics                      Prometheus text: players, datagrams, inputs applied, ticks
+///     GET  /healthz
+///
+/// Inputs are acknowledged on receipt and applied by a 30 Hz tick.
+public final class GameServer: Sendable {
+    public let port: Int
+    public let sessions: SessionTable<PlayerState>
+    let counters: CountersBox
+    let tasks: Mutex<[Task<Void, Never>]>
+    let http: Task<Void, any Error>
+
+    struct Counters {
+        var datagrams = 0
+        var acks = 0
+        var applied = 0
+        var ticks = 0
+        var malformed = 0
+    }
+
+    public static let tickInterval: Duration = .milliseconds(33)
+
+    /// Starts both listeners on loopback (`port` 0: a free one).
+    public static func start(host: String = "127.0.0.1", port: Int = 0, capacity: Int = .max, inventorySize: Int = 24,
+                             name: String = "flotilla-mobile-game") async throws -> GameServer {
+        let sessions = SessionTable<PlayerState>(capacity: capacity)
+        let counters = CountersBox()
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok" }
+        router.post("/sessions/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard UInt32(id) != nil else { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "player ids are numbers"))) }
+            do throws(StateTransferError) {
+                try await sessions.open(id, state: PlayerState(inventorySize: inventorySize))
+                return Response(status: .created)
+            } catch {
+                return Response(status: HTTPResponse.Status(code: error.status), body: .init(byteBuffer: ByteBuffer(string: error.message)))
+            }
+        }
+        StateTransferRoutes.add(to: router, table: sessions)
+        router.get("/metrics") { _, _ in
+            let c = counters.read()
+            let players = await sessions.activeCount
+            let text = """
+                # TYPE flotilla_game_players gauge
+                flotilla_game_players \(players)
+                # TYPE flotilla_game_datagrams_total counter
+                flotilla_game_datagrams_total \(c.datagrams)
+                # TYPE flotilla_game_inputs_applied_total counter
+                flotilla_game_inputs_applied_total \(c.applied)
+                # TYPE flotilla_game_ticks_total counter
+                flotilla_game_ticks_total \(c.ticks)
+                # TYPE flotilla_game_malformed_datagrams_total counter
+                flotilla_game_malformed_datagrams_total \(c.malformed)
+
+                """
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        var logger = Logger(label: "flotilla.game")
+        logger.logLevel = .critical
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: name),
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let http = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next(), bound > 0 else {
+            http.cancel()
+            throw GameError.didNotStart("HTTP listener")
+        }
+        let server = GameServer(port: bound, sessions: sessions, counters: counters, http: http)
+        do {
+            try await server.startUDP(host: host)
+        } catch {
+            http.cancel()
+            throw GameError.didNotStart("UDP port \(bound): \(error)")
+        }
+        server.startTicking()
+        return server
+    }
+
+    init(port: Int, sessions: SessionTable<PlayerState>, counters: CountersBox, http: Task<Void, any Error>) {
+        self.port = port
+        self.sessions = sessions
+        self.counters = counters
+        self.tasks = Mutex([])
+        self.http = http
+    }
+
+    func startUDP(host: String) async throws {
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let sessions = self.sessions
+        let box = counters
+        let task = Task { () -> Void in
+            try? await channel.executeThenClose { inbound, outbound in
+                for try await envelope in inbound {
+                    guard let datagram = GameProtocol.decodeInput(envelope.data) else {
+                        box.update { $0.malformed += 1 }
+                        continue
+                    }
+                    let id = String(datagram.session)
+                    let result: (received: UInt32, applied: UInt32, score: UInt32)? = await sessions.update(id) { state in
+                        state.receive(datagram.inputs)
+                        return (state.received, state.applied, state.score)
+                    }
+                    var status = GameProtocol.SessionStatus.playing
+                    if result == nil {
+                        switch await sessions.access(id) {
+                        case .frozen: status = .frozen
+                        case .released: status = .released
+                        default: status = .unknown
+                        }
+                    }
+                    let ack = GameProtocol.Ack(session: datagram.session, sentAtNs: datagram.sentAtNs, received: result?.received ?? 0,
+                                               applied: result?.applied ?? 0, status: status, score: result?.score ?? 0)
+                    var buffer = ByteBuffer()
+                    GameProtocol.encode(ack, into: &buffer)
+                    try await outbound.write(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer))
+                    box.update { $0.datagrams += 1; $0.acks += 1 }
+                }
+            }
+        }
+        tasks.withLock { $0.append(task) }
+    }
+
+    func startTicking() {
+        let sessions = self.sessions
+        let box = counters
+        let task = Task {
+            let clock = ContinuousClock()
+            var next = clock.now
+            while !Task.isCancelled {
+                next = next.advanced(by: Self.tickInterval)
+                try? await clock.sleep(until: next)
+                var applied = 0
+                await sessions.updateActive { _, state in
+                    applied += state.pending.count
+                    state.tick()
+                }
+                box.update { $0.ticks += 1; $0.applied += applied }
+            }
+        }
+        tasks.withLock { $0.append(task) }
+    }
+
+    public func stop() async {
+        let running = tasks.withLock { $0 }
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+        http.cancel()
+        _ = await http.result
+    }
+}
+
+/// The counters behind a reference, so that escaping closures can share them (a Mutex cannot be captured).
+final class CountersBox: Sendable {
+    let mutex = Mutex(GameServer.Counters())
+    func read() -> GameServer.Counters { mutex.withLock { $0 } }
+    func update(_ body: (inout GameServer.Counters) -> Void) { mutex.withLock { body(&$0) } }
+}
+
+public enum GameError: Error, CustomStringConvertible {
+    case didNotStart(String)
+    public var description: String {
+        switch self {
+        case .didNotStart(let what): "the game server did not start: \(what)"
+        }
+    }
+}
