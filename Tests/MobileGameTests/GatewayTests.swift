@@ -1,0 +1,61 @@
+import FlotillaMEC
+import FlotillaTestSupport
+import Foundation
+import MobileGame
+import NIOCore
+import Synchronization
+import Testing
+
+/// The gateway on the data path: the round trip a player measures is the one the route gives, held traffic arrives
+/// late but complete, and dropped traffic is made good by the player's redundancy.
+@Suite struct GatewayTests {
+    /// What the test's access network says right now.
+    final class Network: Sendable {
+        enum Mode { case deliver, hold, unreachable }
+        let mode = Mutex(Mode.deliver)
+        func set(_ value: Mode) { mode.withLock { $0 = value } }
+    }
+
+    @Test func theMeasuredRoundTripIsTheModelsAndNothingIsLost() async throws {
+        let server = try await GameServer.start()
+        let transport = HTTPTransport()
+        #expect(try await transport.send(.POST, "http://127.0.0.1:\(server.port)/sessions/3").status == 201)
+        let network = Network()
+        let target = try SocketAddress(ipAddress: "127.0.0.1", port: server.port)
+        let gateway = try await AccessGateway.start { _ in
+            switch network.mode.withLock({ $0 }) {
+            case .deliver: .deliver(target, rttMs: 20)
+            case .hold: .hold
+            case .unreachable: .unreachable
+            }
+        }
+        let player = GamePlayer(session: 3, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port)) { nil }
+        let playing = Task { try await player.play() }
+        try await waitUntil("30 round trips", seconds: 10, every: .milliseconds(10)) { await player.currentReport.rtt.count >= 30 }
+        // A handover interruption: held, then delivered.
+        network.set(.hold)
+        try await Task.sleep(for: .milliseconds(300))
+        network.set(.deliver)
+        let afterHold = await player.currentReport.acknowledged
+        try await waitUntil("play after the hold", seconds: 10, every: .milliseconds(10)) { await player.currentReport.acknowledged >= afterHold + 10 }
+        // Coverage lost for a moment: dropped, then resent by the player.
+        network.set(.unreachable)
+        try await Task.sleep(for: .milliseconds(200))
+        network.set(.deliver)
+        #expect(await player.drain())
+        playing.cancel()
+        let report = try await playing.value
+
+        let steady = report.rtt.prefix(30).map(\.ms).sorted()
+        let median = steady[steady.count / 2]
+        #expect(median >= 20 && median < 30, "median \(median) ms")
+        #expect(report.rtt.map(\.ms).max() ?? 0 >= 250)  // an input held through the interruption
+        #expect(report.acknowledged == report.sent && report.regressions == 0)
+        #expect(report.longestSilenceMs >= 200)
+        let counters = gateway.counters
+        #expect(counters.held > 0 && counters.dropped > 0 && counters.forwarded > 0)
+        await gateway.stop()
+        await server.stop()
+        await transport.shutdown()
+    }
+}
