@@ -26,8 +26,9 @@ public struct NotificationListener: Sendable {
             await onUE(ue)
             return Response(status: .noContent)
         }
+        // Stopping cancels the listener, which Hummingbird reports at error level; only worse is worth a line.
         var logger = Logger(label: "flotilla.mobility.notifications")
-        logger.logLevel = .warning
+        logger.logLevel = .critical
         let host = self.host
         let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port),
             serverName: "flotilla-mobility"), onServerRunning: { channel in

@@ -104,6 +104,11 @@ public final class KubeClient: ObjectClient {
         _ = try await send(.DELETE, path(resource, namespace: namespace, name: name))
     }
 
+    /// POST of a JSON body to a non-resource path (an API extension such as MEC discovery); the JSON answer.
+    public func post(_ path: String, _ body: JSONValue) async throws(APIError) -> JSONValue {
+        try await send(.POST, path, body: body)
+    }
+
     /// Raw GET of a path such as `/readyz` or `/version`: the body as text, or the error.
     /// `retries` overrides the policy (a health probe wants one attempt).
     public func raw(_ path: String, timeout: Duration? = nil, retries: Int? = nil) async throws(APIError) -> String {

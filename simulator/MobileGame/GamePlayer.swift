@@ -21,6 +21,10 @@ public actor GamePlayer {
         /// Stretches of more than a second without an acknowledgement.
         public var disconnects = 0
         public var longestSilenceMs = 0.0
+        /// The last answer said the session is not at that server (frozen, released, unknown) and no move followed.
+        public var homeless = false
+        /// The session's state was lost: acknowledgements went backwards, or it ended with no server holding it.
+        public var lost: Bool { regressions > 0 || homeless }
     }
 
     public let session: UInt32
@@ -32,6 +36,7 @@ public actor GamePlayer {
     private var report = Report()
     private var lastAck: ContinuousClock.Instant?
     private var resolving = false
+    private var newestAnswered: UInt64 = 0
     private let start = ContinuousClock.now
     private var rng: UInt64
 
@@ -114,17 +119,24 @@ public actor GamePlayer {
         guard ack.session == session else { return }
         switch ack.status {
         case .playing:
+            report.homeless = false
             noteSilence(until: now)
             lastAck = now
             if ack.sentAtNs <= nowNs {
                 report.rtt.append((Double(nowNs) / 1e9, Double(nowNs - ack.sentAtNs) / 1e6))
             }
-            if ack.received < report.acknowledged {
-                report.regressions += 1
+            // Datagrams overtake each other (two servers, two paths): only an answer to a newer datagram that knows
+            // less than an older one did means state went backwards.
+            if ack.sentAtNs > newestAnswered {
+                if ack.received < report.acknowledged { report.regressions += 1 }
+                newestAnswered = ack.sentAtNs
             }
             report.acknowledged = max(report.acknowledged, ack.received)
             unacked.removeAll { $0.seq <= ack.received }
-        case .frozen, .released, .unknown:
+        case .frozen:
+            await relocate()
+        case .released, .unknown:
+            report.homeless = true
             await relocate()
         }
     }

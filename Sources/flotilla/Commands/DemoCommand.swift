@@ -1,150 +1,194 @@
+import AccessNetworkSim
 import ArgumentParser
-import EdgeClusterSim
 import FlotillaAPI
-import FlotillaControllers
-import FlotillaStore
+import FlotillaMEC
 import Foundation
 import KubeClient
+import MobileGame
 
-/// The README's first command. It runs the parts of Flotilla that exist today, on embedded defaults, and says what
-/// it did: admit the example manifests, store them durably, change a template with a kubectl-style strategic merge
-/// patch while a watch looks on, reopen the store from disk; then federate a workload over three simulated edge
-/// sites reached over HTTPS and call it there.
+/// The README's first command: the whole chain on embedded defaults. A control plane with its SQLite store in a
+/// temporary directory, one simulated site per site of the demo city, joined; the access network simulator with the
+/// city's three operators and their UEs; the mobile game applied through the API and rolled out everywhere; then
+/// every selected UE plays three times at once — on the cloud, on the site nearest where it started, and with
+/// Flotilla's discovery and mobility — through its operator's gateway, which applies the access network's round trip.
+/// It ends with what the players measured.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run Flotilla end to end on embedded defaults and report what happened."
+        abstract: "Run the mobile-game demo end to end and report the latency players saw with and without Flotilla."
     )
 
-    @Option(help: "Manifests to load (a file or directory).")
-    var manifests: String = "manifests/examples"
+    @Option(help: "Players (UEs of the scenario that play; each plays with all three strategies).")
+    var players: Int = 200
 
-    @Option(help: "Data directory for the embedded store (default: a new temporary directory, removed afterwards).")
-    var dataDir: String?
+    @Option(help: "Seconds of play.")
+    var duration: Double = 60
+
+    @Option(help: "Seed for the access network (default: the scenario's).")
+    var seed: UInt64?
+
+    @Option(help: "Simulated seconds per real second for the UEs' movement (round trips stay real time).")
+    var speed: Double = 1
+
+    @Option(help: "Scenario file.")
+    var scenario: String = "simulator/scenarios/demo-city.yaml"
+
+    @Option(help: "The game's manifests, applied through the API.")
+    var manifests: String = "manifests/mobile-game"
+
+    @Option(help: "Write report.html and the raw data (CSV, JSON) to this directory.")
+    var report: String?
+
+    @Flag(help: "Keep everything running after the summary, until Ctrl-C.")
+    var keepRunning = false
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        guard players > 0 else { throw ValidationError("--players must be at least 1") }
+        guard duration > 0 else { throw ValidationError("--duration must be positive") }
+        guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be between 0 and 100") }
+    }
+
     func run() async throws {
-        let logger = global.logger("flotilla.demo")
-        let dir = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-demo-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: dir) } }
-        let path = (dir as NSString).appendingPathComponent("flotilla.sqlite")
-        let registry = ResourceRegistry.controlPlane
-
-        print("Flotilla \(Flotilla.version) demo")
-        print("1. Opened the embedded SQLite store at \(path)")
-        let store = try ResourceStore.sqlite(path: path)
-
-        let documents: [ManifestLoader.Document]
+        var loaded: Scenario
         do {
-            documents = try ManifestLoader.load([manifests])
+            loaded = try Scenario.load(path: scenario)
         } catch {
-            throw ValidationError("\(error) (run from the repository root, or pass --manifests)")
+            throw ValidationError("\(error)")
         }
-        var stored: [String: Int] = [:]
-        for document in documents {
-            switch registry.admit(document.value) {
-            case .success(let object):
-                guard let descriptor = registry.descriptor(apiVersion: object.apiVersion ?? "", kind: object.kind ?? "") else { continue }
-                _ = try await store.create(descriptor.groupResource, object, options: .none)
-                stored[descriptor.kind, default: 0] += 1
-            case .failure(let failure):
-                print("   skipped \(document.value.kind ?? "?")/\(document.value.name ?? "?"): \(failure)")
-            }
+        if let seed { loaded.seed = seed }
+        guard loaded.sites.contains(where: { $0.cluster == "cloud" }) else {
+            throw ValidationError("\(scenario) has no site with cluster \"cloud\" (the cloud-only baseline needs one)")
         }
-        let summary = stored.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        print("2. Admitted and stored \(stored.values.reduce(0, +)) objects from \(manifests): \(summary)")
+        let network = AccessNetwork(scenario: loaded)
+        let playing = Array(0..<network.ueCount).filter { ue in
+            let population = network.status(of: ue).population
+            return loaded.populations.first { $0.name == population }?.app == "mobile-game"
+        }
+        guard playing.count >= players else {
+            throw ValidationError("\(scenario) has \(playing.count) UEs of the app mobile-game; --players \(players) is more")
+        }
+        // Spread over the populations (walkers, riders, visitors), not the first N of one.
+        let ues = (0..<players).map { playing[$0 * playing.count / players] }
+        let operatorIndex = Dictionary(uniqueKeysWithValues: network.topology.operatorNames.enumerated().map { ($1, $0) })
+        let operatorOf = Dictionary(uniqueKeysWithValues: ues.map { ue in
+            (ue, operatorIndex[loaded.populations.first { $0.name == network.status(of: ue).population }?.operator ?? ""] ?? 0)
+        })
+        let siteIndex = Dictionary(uniqueKeysWithValues: network.topology.sites.enumerated().map { ($1.cluster, $0) })
+        let operators = network.topology.operatorNames.count
 
-        let deployments = Deployment.descriptor.groupResource
-        let watch = try await store.watch(deployments, options: WatchOptions(filter: ObjectFilter(namespace: "games"),
-            resourceVersion: await store.currentRevision()))
-        let watcher = Task { () -> WatchEvent? in
-            for await event in watch { return event }
-            return nil
-        }
-        let before = try await store.get(deployments, namespace: "games", name: "mobile-game")
-        // The body `kubectl apply` sends for a changed image and replica count.
-        let patch = try JSONValue.parse(#"{"spec":{"replicas":8,"template":{"spec":{"$setElementOrder/containers":[{"name":"server"}],"containers":[{"name":"server","image":"flotilla/mobile-game:2"}]}}}}"#)
-        let patched = try StrategicMergePatch.apply(patch, to: before, schema: .deployment)
-        let updated = try await store.update(deployments, patched, options: .none)
-        let event = await watcher.value
-        let unknownKept = updated.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["readinessProbe"] != nil
-        print("3. Strategic-merge-patched games/mobile-game: replicas 6 → 8, image → flotilla/mobile-game:2; "
-            + "generation \(before.generation ?? 0) → \(updated.generation ?? 0); readinessProbe (not modelled) kept: \(unknownKept)")
-        print("   A watch on games saw \(event?.type.rawValue ?? "nothing") at resourceVersion \(event?.object.resourceVersion ?? "?")")
-
-        let revision = await store.currentRevision()
-        let reopened = try ResourceStore.sqlite(path: path)
-        let count = try await reopened.list(deployments, options: ListOptions()).items.count
-        print("4. Reopened the store from disk: revision \(await reopened.currentRevision()) (was \(revision)), \(count) Deployment(s) intact")
-        logger.info("demo finished", metadata: ["revision": "\(revision)", "objects": "\(stored.values.reduce(0, +))"])
-        try await federate()
-        print("""
-            Done. Also in this build: `flotilla serve` (API + federation controllers), `flotilla member` (simulated
-            sites), `flotilla join`, `flotilla schedule --dry-run`. Not yet: latency-aware placement, the access
-            network, discovery/mobility and the mobile game; see docs/architecture.md.
-            """)
-    }
-
-    /// Three simulated sites, joined; a Deployment of the echo service divided 2:1:3 by a PropagationPolicy.
-    func federate() async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-demo-sites-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        let controlPlane = StoreObjectClient(store: ResourceStore.memory())
-        for name in ["default", "karmada-cluster"] { _ = try await controlPlane.create(Namespace.descriptor, Namespace(name: name).json()) }
-        let specs = [("edge-athens", "eu"), ("edge-piraeus", "eu"), ("edge-boston", "us")].map { SiteSpec(name: $0.0, region: $0.1) }
-        let sites = try SiteHost(directory: root, specs: SiteProfile(sites: specs).resolvedSites,
-            kubelet: KubeletConfiguration(startupDelay: .milliseconds(200), jitter: .milliseconds(100)))
-        try await sites.start()
-        let federation = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
-            clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(500))))
-        let running = Task { await federation.run() }
-        defer { running.cancel() }
-        for site in sites.sites {
-            try await ClusterJoin.join(name: site.name, member: try KubeconfigFile.load(path: site.kubeconfig.path),
-                options: ClusterJoin.Options(region: site.spec.region), controlPlane: controlPlane)
-        }
-        print("5. Started 3 simulated edge sites (HTTPS, own CA each) and joined them: \(sites.sites.map(\.name).joined(separator: ", "))")
-        let weights = ["edge-athens": 2, "edge-piraeus": 1, "edge-boston": 3]
-        let deployment = try YAMLCodec.decode("""
-            {apiVersion: apps/v1, kind: Deployment, metadata: {name: echo, namespace: default},
-             spec: {replicas: 6, selector: {matchLabels: {app: echo}}, template: {metadata: {labels: {app: echo}},
-               spec: {containers: [{name: echo, image: "flotilla/echo:1", ports: [{containerPort: 8080}]}]}}}}
-            """)
-        let policy = try YAMLCodec.decode("""
-            {apiVersion: policy.karmada.io/v1alpha1, kind: PropagationPolicy, metadata: {name: echo, namespace: default},
-             spec: {resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: echo}],
-               placement: {replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted,
-                 weightPreference: {staticWeightList: [\(weights.map { "{targetCluster: {clusterNames: [\($0.key)]}, weight: \($0.value)}" }.joined(separator: ", "))]}}}}}
-            """)
-        _ = try await controlPlane.create(Deployment.descriptor, deployment)
-        _ = try await controlPlane.create(PropagationPolicy.descriptor, policy)
+        let interrupt = InterruptFlag()
+        print("Flotilla \(Flotilla.version) demo: \(players) players × 3 strategies for \(format(duration)) s in \(loaded.name)")
         let started = ContinuousClock.now
-        var ready: Int64 = 0
-        while ContinuousClock.now - started < .seconds(60) {
-            ready = (try? await controlPlane.get(Deployment.descriptor, namespace: "default", name: "echo"))?["status"]?["readyReplicas"]?.int64Value ?? 0
-            if ready == 6 { break }
-            try await Task.sleep(for: .milliseconds(100))
+        func log(_ text: String) { print("[\(format(seconds(ContinuousClock.now - started), 1)) s] \(text)") }
+        let environment = try await DemoEnvironment.start(scenario: loaded, network: network, speed: speed, log: log)
+        do {
+            try await play(environment, ues: ues, operatorOf: operatorOf, operators: operators, siteIndex: siteIndex,
+                           interrupt: interrupt, log: log)
+        } catch {
+            print("demo stopped: \(error)")
+            await environment.stop()
+            throw ExitCode.failure
         }
-        let binding = try await controlPlane.get(ResourceBinding.descriptor, namespace: "default", name: "echo-deployment")
-        let placement = (binding["spec"]?["clusters"]?.arrayValue ?? []).map { "\($0["name"]?.stringValue ?? ""): \($0["replicas"]?.int64Value ?? 0)" }
-        print("6. Applied Deployment default/echo (6 replicas) with a PropagationPolicy weighting the sites 2:1:3.")
-        print("   Scheduled \(placement.joined(separator: ", ")); \(ready)/6 ready on the control plane after "
-            + "\(Int((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000)) ms")
-        // Call one replica where the member says it listens.
-        if let site = sites.sites.first, let member = try? KubeClient(kubeconfig: site.kubeconfig.path) {
-            let pods = try? await member.list(Pod.descriptor, namespace: "default", options: ListQuery(labelSelector: "app=echo"))
-            if let pod = pods?.items.first, let port = pod.annotations["sim.flotilla.io/listen-port"] {
-                let echo = try KubeClient(credentials: ClusterCredentials(server: "http://127.0.0.1:\(port)"), policy: ClientPolicy(retries: 0))
-                let answer = try? await echo.raw("/")
-                await echo.shutdown()
-                print("   GET http://127.0.0.1:\(port)/ on \(site.name) answered: \(answer ?? "nothing")")
-            }
-            await member.shutdown()
+        if keepRunning, !interrupt.isSet {
+            print("Still running (Ctrl-C to stop): kubectl --kubeconfig \(environment.directory.path)/control-plane/admin.kubeconfig get "
+                + "clusters,appsessions,sessionmigrations; access network at \(environment.simURL)")
+            while !interrupt.isSet { try? await Task.sleep(for: .milliseconds(200)) }
         }
-        running.cancel()
-        await running.value
-        await sites.stop()
+        await environment.stop()
     }
+
+    func play(_ environment: DemoEnvironment, ues: [Int], operatorOf: [Int: Int], operators: Int, siteIndex: [String: Int],
+              interrupt: InterruptFlag, log: (String) -> Void) async throws {
+        let applied = try await environment.apply(directory: manifests)
+        log("applied \(manifests) through the API: \(applied.joined(separator: ", "))")
+        let wanted = siteIndex.count * 2
+        var ready = 0
+        let rollout = ContinuousClock.now
+        while ready < wanted {
+            guard ContinuousClock.now - rollout < .seconds(90) else {
+                throw DemoError("only \(ready) of \(wanted) game servers became ready in 90 s")
+            }
+            if interrupt.isSet { throw DemoError("interrupted during the rollout") }
+            try await Task.sleep(for: .milliseconds(200))
+            ready = await environment.mec.registry.app(namespace: "default", name: "mobile-game")?.instances.filter(\.ready).count ?? 0
+        }
+        log("rolled out: \(ready) game servers ready on \(siteIndex.count) sites (the registry sees them through the members' Endpoints)")
+        let traffic = try await DemoTraffic.start(environment: environment, ues: ues, operatorOf: operatorOf, operators: operators,
+                                                  siteIndex: siteIndex, log: log)
+        let playStart = ContinuousClock.now
+        let playStartedAt = Date()
+        // The map for the report: sites, cells, and where each player is once a second.
+        let runner = environment.runner
+        let tracker = Task { () -> [[(x: Double, y: Double)]] in
+            var tracks = Array(repeating: [(x: Double, y: Double)](), count: ues.count)
+            while !Task.isCancelled {
+                let now = await runner.withNetwork { network in ues.map { (x: network.positions[$0].x, y: network.positions[$0].y) } }
+                for (i, p) in now.enumerated() { tracks[i].append(p) }
+                try? await Task.sleep(for: .seconds(1))
+            }
+            return tracks
+        }
+        var lastProgress = playStart
+        var previous: [UInt32: UInt32] = [:]
+        while ContinuousClock.now - playStart < .milliseconds(Int64(duration * 1000)), !interrupt.isSet {
+            try? await Task.sleep(for: .milliseconds(250))
+            guard ContinuousClock.now - lastProgress >= .seconds(5) else { continue }
+            lastProgress = ContinuousClock.now
+            var connected = 0
+            for (session, player) in traffic.players {
+                let acknowledged = await player.currentReport.acknowledged
+                if acknowledged > previous[session] ?? 0 { connected += 1 }
+                previous[session] = acknowledged
+            }
+            let migrations = (try? await environment.controlPlane.list(SessionMigration.descriptor, namespace: "default", options: .everything).items) ?? []
+            let completed = migrations.filter { $0["status"]?["phase"] == "Completed" }.count
+            log("playing: \(connected)/\(traffic.players.count) sessions progressing, \(completed) migrations so far"
+                + (migrations.count > completed ? " (\(migrations.count - completed) other)" : ""))
+        }
+        if interrupt.isSet { log("interrupted: stopping the players and summarising what was played") }
+        tracker.cancel()
+        let tracks = await tracker.value
+        let reports = await traffic.stop()
+        let migrations = try await environment.controlPlane.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
+            .compactMap { try? SessionMigration(json: $0) }
+        let budget = await environment.mec.registry.app(namespace: "default", name: "mobile-game")?.profile.spec.latencyBudgetMs ?? 30
+        let results = StrategyResult.summarize(reports, migrations: migrations, budgetMs: budget)
+        print("")
+        print(StrategyResult.table(results, budgetMs: budget))
+        if let report {
+            let map = await runner.withNetwork { network in
+                DemoReport.Map(width: network.topology.scenario.area.width, height: network.topology.scenario.area.height,
+                    sites: network.topology.sites.map { (name: $0.cluster, x: $0.position.x, y: $0.position.y) },
+                    cells: network.topology.cells.map { (x: $0.position.x, y: $0.position.y, rat: $0.rat.rawValue) }, tracks: [])
+            }
+            var withTracks = map
+            withTracks.tracks = tracks
+            let written = try DemoReport.write(to: URL(fileURLWithPath: report), results: results, reports: reports, migrations: migrations,
+                                               budgetMs: budget, map: withTracks, playStartedAt: playStartedAt)
+            log("report: \(written.path)")
+        }
+    }
+}
+
+/// Set by SIGINT or SIGTERM: the demo then stops what it started and still prints what was measured.
+final class InterruptFlag {
+    private let sources: [any DispatchSourceSignal]
+    private let flag = Locked(false)
+
+    init() {
+        var sources: [any DispatchSourceSignal] = []
+        let flag = self.flag
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { flag.withLock { $0 = true } }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    var isSet: Bool { flag.withLock { $0 } }
 }

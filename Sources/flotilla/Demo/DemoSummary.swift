@@ -1,0 +1,66 @@
+import FlotillaAPI
+import MobileGame
+
+/// What the players of one strategy saw, from their own measurements and the migration records.
+struct StrategyResult: Sendable {
+    var strategy: Strategy
+    var players: Int
+    var rtt: [Double]
+    var p50: Double
+    var p95: Double
+    var p99: Double
+    /// Share of ticks (one input each) whose round trip was within the budget; lost or late ticks count as outside.
+    var withinBudget: Double
+    var migrations: Int
+    var rolledBack: Int
+    var downtimeP50: Double?
+    var downtimeP99: Double?
+    /// Sessions whose state went backwards or that ended with no server holding them.
+    var sessionsLost: Int
+    var longestSilenceMs: Double
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        return sorted[min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count - 1)).rounded(.up))))]
+    }
+
+    static func summarize(_ reports: [UInt32: GamePlayer.Report], migrations: [SessionMigration], budgetMs: Double) -> [StrategyResult] {
+        Strategy.allCases.map { strategy in
+            let mine = reports.filter { Strategy.of(session: $0.key).strategy == strategy }.map(\.value)
+            let rtt = mine.flatMap { $0.rtt.map(\.ms) }.sorted()
+            var within = 0, ticks = 0
+            for report in mine {
+                ticks += Int(report.sent)
+                within += min(Int(report.sent), report.rtt.filter { $0.ms <= budgetMs }.count)
+            }
+            let moved = strategy == .flotilla ? migrations : []
+            let downtimes = moved.filter { $0.status?.phase == "Completed" }.compactMap { $0.status?.downtimeMs }.sorted()
+            return StrategyResult(
+                strategy: strategy, players: mine.count, rtt: rtt,
+                p50: percentile(rtt, 50), p95: percentile(rtt, 95), p99: percentile(rtt, 99),
+                withinBudget: ticks == 0 ? 0 : Double(within) / Double(ticks),
+                migrations: moved.filter { $0.status?.phase == "Completed" }.count,
+                rolledBack: moved.filter { ["RolledBack", "Failed"].contains($0.status?.phase ?? "") }.count,
+                downtimeP50: downtimes.isEmpty ? nil : percentile(downtimes, 50),
+                downtimeP99: downtimes.isEmpty ? nil : percentile(downtimes, 99),
+                sessionsLost: mine.filter(\.lost).count,
+                longestSilenceMs: mine.map(\.longestSilenceMs).max() ?? 0)
+        }
+    }
+
+    /// The summary table, as printed and as the README quotes it.
+    static func table(_ results: [StrategyResult], budgetMs: Double) -> String {
+        func ms(_ value: Double?) -> String { value.map { $0.isNaN ? "-" : format($0, 1) } ?? "-" }
+        var lines = [
+            "| strategy | players | RTT p50 ms | RTT p95 ms | RTT p99 ms | time within \(format(budgetMs)) ms | migrations | downtime p50 / p99 ms | sessions lost |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in results {
+            let migrations = r.strategy == .flotilla ? "\(r.migrations)" + (r.rolledBack > 0 ? " (+\(r.rolledBack) rolled back)" : "") : "-"
+            let downtime = r.strategy == .flotilla ? "\(ms(r.downtimeP50)) / \(ms(r.downtimeP99))" : "-"
+            lines.append("| \(r.strategy.title) | \(r.players) | \(ms(r.p50)) | \(ms(r.p95)) | \(ms(r.p99)) | \(format(r.withinBudget * 100, 2)) % | "
+                + "\(migrations) | \(downtime) | \(r.sessionsLost) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,195 @@
+import AccessNetworkSim
+import FlotillaAPI
+import FlotillaMEC
+import Foundation
+import KubeClient
+import MobileGame
+import NIOCore
+import Synchronization
+
+/// How a player's game server is chosen: the two baselines users would get without Flotilla, and Flotilla.
+enum Strategy: Int, CaseIterable, Sendable {
+    /// Every player on the central cloud site.
+    case cloud = 0
+    /// The site nearest the player when it starts, kept for the whole game.
+    case staticNearest = 1
+    /// Discovery picks the site, the mobility service moves the session as the player moves.
+    case flotilla = 2
+
+    var title: String {
+        switch self {
+        case .cloud: "cloud only"
+        case .staticNearest: "static nearest site"
+        case .flotilla: "Flotilla (discovery + mobility)"
+        }
+    }
+
+    var key: String {
+        switch self {
+        case .cloud: "cloud"
+        case .staticNearest: "static"
+        case .flotilla: "flotilla"
+        }
+    }
+
+    /// Each UE plays once per strategy, as session `ue × 4 + strategy` (also the AppSession's name for Flotilla's).
+    func session(ue: Int) -> UInt32 { UInt32(ue * 4 + rawValue) }
+    static func of(session: UInt32) -> (ue: Int, strategy: Strategy) { (Int(session / 4), Strategy(rawValue: Int(session % 4)) ?? .cloud) }
+}
+
+/// Where each session's traffic goes now: the gateway's forwarding table. Flotilla's entries follow the AppSessions
+/// (the mobility service's redirects); the baselines' never change.
+final class RoutingTable: Sendable {
+    struct Entry: Sendable {
+        var site: Int
+        var cluster: String
+        var endpoint: String
+        var address: SocketAddress
+    }
+
+    private let entries = Mutex<[UInt32: Entry]>([:])
+    private let moves = Mutex(0)
+
+    func set(_ session: UInt32, _ entry: Entry) {
+        let previous = entries.withLock { table in
+            defer { table[session] = entry }
+            return table[session]
+        }
+        if let previous, previous.endpoint != entry.endpoint { moves.withLock { $0 += 1 } }
+    }
+
+    func entry(_ session: UInt32) -> Entry? { entries.withLock { $0[session] } }
+    var redirects: Int { moves.withLock { $0 } }
+
+    /// The sessions at each cluster now, per strategy.
+    func occupancy() -> [Strategy: [String: Int]] {
+        entries.withLock { table in
+            var result: [Strategy: [String: Int]] = [:]
+            for (session, entry) in table { result[Strategy.of(session: session).strategy, default: [:]][entry.cluster, default: 0] += 1 }
+            return result
+        }
+    }
+}
+
+/// The players' side of the demo: the operator gateways on the data path, the routing table, one `GamePlayer` per UE
+/// and strategy.
+struct DemoTraffic {
+    let gateways: [AccessGateway]
+    let routes: RoutingTable
+    let players: [(session: UInt32, player: GamePlayer)]
+    let tasks: [Task<GamePlayer.Report, any Error>]
+    let follow: Task<Void, Never>
+
+    /// Sets up `ues` to play with every strategy. `siteIndex` maps cluster names to the network's site indices.
+    static func start(environment: DemoEnvironment, ues: [Int], operatorOf: [Int: Int], operators: Int, siteIndex: [String: Int],
+                      log: (String) -> Void) async throws -> DemoTraffic {
+        let runner = environment.runner
+        let routes = RoutingTable()
+        // The data path: per packet, the UE's round trip to the session's site as the model gives it now.
+        let route: @Sendable (UInt32) async -> AccessGateway.Route = { session in
+            let (ue, _) = Strategy.of(session: session)
+            guard let entry = routes.entry(session) else { return .unreachable }
+            let sample: (Double?, Bool) = await runner.withNetwork { network in
+                (network.sampleRTT(ue: ue, site: entry.site), network.status(of: ue).handoverTarget != nil)
+            }
+            if let rtt = sample.0 { return .deliver(entry.address, rttMs: rtt) }
+            return sample.1 ? .hold : .unreachable
+        }
+        var gateways: [AccessGateway] = []
+        for _ in 0..<operators { gateways.append(try await AccessGateway.start(route: route)) }
+
+        guard let app = await environment.mec.registry.app(namespace: "default", name: "mobile-game") else {
+            throw DemoError("the mobile game's AppProfile is missing")
+        }
+        var load: [String: Int] = [:]
+        func open(_ session: UInt32, on instance: EdgeInstance) async throws {
+            let reply = try await environment.callbacks.send(.POST, "http://\(instance.endpoint)/sessions/\(session)")
+            guard reply.status == 201 else { throw DemoError("game server \(instance.endpoint) refused player \(session): \(reply.status)") }
+            load[instance.endpoint, default: 0] += 1
+            routes.set(session, RoutingTable.Entry(site: siteIndex[instance.site] ?? 0, cluster: instance.site, endpoint: instance.endpoint,
+                                                   address: try Self.socket(instance.endpoint)))
+        }
+        func leastLoaded(_ candidates: [EdgeInstance]) -> EdgeInstance? {
+            candidates.filter(\.ready).min { (load[$0.endpoint] ?? 0, $0.endpoint) < (load[$1.endpoint] ?? 0, $1.endpoint) }
+        }
+        let rtt = SimulatedRTT(runner: runner)
+        var players: [(UInt32, GamePlayer)] = []
+        for ue in ues {
+            let address = await runner.withNetwork { $0.addresses[ue] }
+            // Cloud only.
+            guard let cloud = leastLoaded(app.instances.filter { $0.site == "cloud" }) else { throw DemoError("no game server on the cloud site") }
+            try await open(Strategy.cloud.session(ue: ue), on: cloud)
+            // The nearest site now, for good (once the UE is attached: the network may have just started).
+            var observed = try await rtt.rtt(ue: address)
+            let attach = ContinuousClock.now
+            while observed.rttMs.isEmpty, ContinuousClock.now - attach < .seconds(5) {
+                try await Task.sleep(for: .milliseconds(100))
+                observed = try await rtt.rtt(ue: address)
+            }
+            let ranked = EdgeRanking.rank(app.instances.map { var i = $0; i.load = load[$0.endpoint] ?? 0; return i }, rttMs: observed.rttMs,
+                                          budgetMs: app.profile.spec.latencyBudgetMs, limit: 1).ranked
+            guard let nearest = ranked.first?.instance else { throw DemoError("UE \(address) has no site in reach") }
+            try await open(Strategy.staticNearest.session(ue: ue), on: nearest)
+            // Flotilla: the UE asks discovery over the API, which records its AppSession.
+            let session = Strategy.flotilla.session(ue: ue)
+            let assigned = try await environment.api.post("/mec/discovery/v1/namespaces/default/apps/mobile-game/sessions",
+                                                          ["ue": .string(address), "name": .string(String(session))])
+            guard let endpoint = assigned["status"]?["endpoint"]?.stringValue, let site = assigned["status"]?["site"]?.stringValue else {
+                throw DemoError("discovery gave UE \(address) no endpoint")
+            }
+            try await open(session, on: EdgeInstance(site: site, endpoint: endpoint))
+            let gateway = gateways[operatorOf[ue] ?? 0]
+            for strategy in Strategy.allCases {
+                let id = strategy.session(ue: ue)
+                let player = GamePlayer(session: id, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port),
+                                        seed: UInt64(id) + 1) { nil }
+                players.append((id, player))
+            }
+        }
+        log("players: \(ues.count) UEs × 3 strategies = \(players.count) game sessions; \(gateways.count) operator gateways")
+        // Flotilla's routes follow the AppSessions the mobility service moves.
+        let client = environment.controlPlane
+        let follow = Task {
+            let informer = Informer(client: client, resource: AppSession.descriptor, logger: .init(label: "flotilla.demo"))
+            await informer.run { event in
+                let objects: [JSONValue] = switch event {
+                case .synced(let items): items
+                case .added(let item), .modified(let item): [item]
+                case .deleted: []
+                }
+                for object in objects {
+                    guard let session = try? AppSession(json: object), let name = session.metadata.name, let id = UInt32(name),
+                          let endpoint = session.status?.endpoint, let cluster = session.status?.site,
+                          let socket = try? Self.socket(endpoint) else { continue }
+                    if routes.entry(id)?.endpoint != endpoint {
+                        routes.set(id, RoutingTable.Entry(site: siteIndex[cluster] ?? 0, cluster: cluster, endpoint: endpoint, address: socket))
+                    }
+                }
+            }
+        }
+        let tasks = players.map { _, player in Task { try await player.play() } }
+        return DemoTraffic(gateways: gateways, routes: routes, players: players, tasks: tasks, follow: follow)
+    }
+
+    /// `host:port` as a socket address.
+    static func socket(_ endpoint: String) throws -> SocketAddress {
+        let parts = endpoint.split(separator: ":")
+        return try SocketAddress(ipAddress: String(parts.first ?? ""), port: Int(parts.last ?? "") ?? 0)
+    }
+
+    /// Stops every player (after letting each deliver what it sent) and returns their reports by session.
+    func stop() async -> [UInt32: GamePlayer.Report] {
+        await withTaskGroup(of: Void.self) { group in
+            for (_, player) in players { group.addTask { _ = await player.drain(timeout: .seconds(3)) } }
+        }
+        var reports: [UInt32: GamePlayer.Report] = [:]
+        for (index, task) in tasks.enumerated() {
+            task.cancel()
+            if let report = try? await task.value { reports[players[index].session] = report }
+        }
+        follow.cancel()
+        await follow.value
+        for gateway in gateways { await gateway.stop() }
+        return reports
+    }
+}
