@@ -55,21 +55,22 @@ import Testing
         session.status = AppSessionStatus(site: "edge-a", endpoint: "127.0.0.1:\(a.port)", phase: "Active")
         session = try AppSession(json: try await client.updateStatus(AppSession.descriptor, session.json()))
 
-        let player = GamePlayer(session: 7, destination: try SocketAddress(ipAddress: "127.0.0.1", port: a.port)) {
-            guard let endpoint = try? AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: "7")).status?.endpoint,
+        let fleet = PlayerFleet { session in
+            guard let endpoint = try? AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: String(session)))
+                    .status?.endpoint,
                   let port = endpoint.split(separator: ":").last.flatMap({ Int($0) }) else { return nil }
             return try? SocketAddress(ipAddress: "127.0.0.1", port: port)
         }
-        let playing = Task { try await player.play() }
-        try await waitUntil("acknowledged inputs at a", seconds: 10, every: .milliseconds(20)) { await player.currentReport.acknowledged >= 15 }
+        fleet.add(session: 7, destination: try SocketAddress(ipAddress: "127.0.0.1", port: a.port))
+        try await fleet.play()
+        try await waitUntil("acknowledged inputs at a", seconds: 10, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= 15 }
         let migration = try await MigrationRunner(client: client, transport: transport).migrate(MigrationRunner.Request(
             session: session, target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(b.port)"), reason: "Manual"))
         #expect(migration.status?.phase == "Completed")
-        let before = await player.currentReport.acknowledged
-        try await waitUntil("acknowledged inputs at b", seconds: 10, every: .milliseconds(20)) { await player.currentReport.acknowledged >= before + 15 }
-        #expect(await player.drain())
-        playing.cancel()
-        let report = try await playing.value
+        let before = fleet.report(7)?.acknowledged ?? 0
+        try await waitUntil("acknowledged inputs at b", seconds: 10, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= before + 15 }
+        #expect(await fleet.drain())
+        let report = try #require(await fleet.stop()[7])
         // Every input sent was acknowledged, none twice, in order; the tick at b applied all of them.
         #expect(report.acknowledged == report.sent)
         #expect(report.regressions == 0)

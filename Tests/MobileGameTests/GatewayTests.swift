@@ -29,22 +29,22 @@ import Testing
             case .unreachable: .unreachable
             }
         }
-        let player = GamePlayer(session: 3, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port)) { nil }
-        let playing = Task { try await player.play() }
-        try await waitUntil("30 round trips", seconds: 10, every: .milliseconds(10)) { await player.currentReport.rtt.count >= 30 }
+        let fleet = PlayerFleet()
+        fleet.add(session: 3, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port))
+        try await fleet.play()
+        try await waitUntil("30 round trips", seconds: 10, every: .milliseconds(10)) { (fleet.report(3)?.rtt.count ?? 0) >= 30 }
         // A handover interruption: held, then delivered.
         network.set(.hold)
         try await Task.sleep(for: .milliseconds(300))
         network.set(.deliver)
-        let afterHold = await player.currentReport.acknowledged
-        try await waitUntil("play after the hold", seconds: 10, every: .milliseconds(10)) { await player.currentReport.acknowledged >= afterHold + 10 }
+        let afterHold = fleet.report(3)?.acknowledged ?? 0
+        try await waitUntil("play after the hold", seconds: 10, every: .milliseconds(10)) { (fleet.report(3)?.acknowledged ?? 0) >= afterHold + 10 }
         // Coverage lost for a moment: dropped, then resent by the player.
         network.set(.unreachable)
         try await Task.sleep(for: .milliseconds(200))
         network.set(.deliver)
-        #expect(await player.drain())
-        playing.cancel()
-        let report = try await playing.value
+        #expect(await fleet.drain())
+        let report = try #require(await fleet.stop()[3])
 
         let steady = report.rtt.prefix(30).map(\.ms).sorted()
         let median = steady[steady.count / 2]

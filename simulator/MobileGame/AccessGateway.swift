@@ -6,8 +6,9 @@ import Synchronization
 /// player datagram to wherever `route` says that session goes now, after the uplink half of the round trip the access
 /// network model gives for that UE and site, and each answer back after the downlink half. While the UE is in a
 /// handover interruption (`route` answers `.hold`) it holds the traffic and delivers it, in order, once the UE is
-/// attached again; a UE without coverage (`.unreachable`) loses it. So the round trip a player measures is the one the
-/// model produces, jitter and handovers included, not one computed after the fact.
+/// attached again (for at most `maxHold`); a UE without coverage (`.unreachable`) loses it. So the round trip a player
+/// measures is the one the model produces, jitter and handovers included, not one computed after the fact.
+/// Everything runs on the event loops: `route` must answer at once (read a table, never wait).
 public final class AccessGateway: Sendable {
     public enum Route: Sendable {
         /// Send to this game server; `rttMs` is the round trip the access network gives the UE to that site now.
@@ -21,18 +22,20 @@ public final class AccessGateway: Sendable {
     let playerChannel: any Channel
     let upstreamChannel: any Channel
     let state: GatewayState
-    let tasks: Mutex<[Task<Void, Never>]>
     public static let maxHold: Duration = .seconds(2)
 
     final class GatewayState: Sendable {
         struct Values {
             var players: [UInt32: SocketAddress] = [:]
             var downlinkMs: [UInt32: Double] = [:]
+            var held: [UInt32: [(data: ByteBuffer, since: ContinuousClock.Instant)]] = [:]
             var forwarded = 0
-            var held = 0
+            var heldCount = 0
             var dropped = 0
         }
         let values = Mutex(Values())
+        let route: @Sendable (UInt32) -> Route
+        init(route: @escaping @Sendable (UInt32) -> Route) { self.route = route }
     }
 
     public struct Counters: Sendable {
@@ -42,32 +45,34 @@ public final class AccessGateway: Sendable {
     }
 
     public var counters: Counters {
-        state.values.withLock { Counters(forwarded: $0.forwarded, held: $0.held, dropped: $0.dropped) }
+        state.values.withLock { Counters(forwarded: $0.forwarded, held: $0.heldCount, dropped: $0.dropped) }
     }
 
-    public static func start(host: String = "127.0.0.1", port: Int = 0, route: @escaping @Sendable (UInt32) async -> Route) async throws -> AccessGateway {
-        let (fromPlayers, playersIn) = AsyncStream<AddressedEnvelope<ByteBuffer>>.makeStream(bufferingPolicy: .bufferingNewest(65_536))
-        let (fromServers, serversIn) = AsyncStream<AddressedEnvelope<ByteBuffer>>.makeStream(bufferingPolicy: .bufferingNewest(65_536))
-        func bind(_ port: Int, _ sink: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation) async throws -> any Channel {
-            try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramSink(sink)) }
+    public static func start(host: String = "127.0.0.1", port: Int = 0, route: @escaping @Sendable (UInt32) -> Route) async throws -> AccessGateway {
+        let state = GatewayState(route: route)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let upstream = try await DatagramBootstrap(group: group).bind(host: host, port: 0).get()
+        let players = try await DatagramBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UplinkHandler(state: state, upstream: upstream))
                 }
-                .bind(host: host, port: port).get()
+            }
+            .bind(host: host, port: port).get()
+        try await upstream.pipeline.addHandler(DownlinkHandler(state: state, players: players)).get()
+        // Held traffic is retried every 5 ms on the uplink's event loop.
+        players.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(5), delay: .milliseconds(5)) { task in
+            guard players.isActive else { return task.cancel() }
+            UplinkHandler.releaseHeld(state: state, upstream: upstream)
         }
-        let playerChannel = try await bind(port, playersIn)
-        let upstreamChannel = try await bind(0, serversIn)
-        let gateway = AccessGateway(port: playerChannel.localAddress?.port ?? 0, playerChannel: playerChannel, upstreamChannel: upstreamChannel)
-        gateway.run(fromPlayers: fromPlayers, fromServers: fromServers, route: route)
-        return gateway
+        return AccessGateway(port: players.localAddress?.port ?? 0, playerChannel: players, upstreamChannel: upstream, state: state)
     }
 
-    init(port: Int, playerChannel: any Channel, upstreamChannel: any Channel) {
+    init(port: Int, playerChannel: any Channel, upstreamChannel: any Channel, state: GatewayState) {
         self.port = port
         self.playerChannel = playerChannel
         self.upstreamChannel = upstreamChannel
-        self.state = GatewayState()
-        self.tasks = Mutex([])
+        self.state = state
     }
 
     /// The session a game datagram belongs to (bytes 3…6 of both kinds).
@@ -75,75 +80,91 @@ public final class AccessGateway: Sendable {
         data.readableBytes >= 7 ? data.getInteger(at: data.readerIndex + 3, as: UInt32.self) : nil
     }
 
-    func run(fromPlayers: AsyncStream<AddressedEnvelope<ByteBuffer>>, fromServers: AsyncStream<AddressedEnvelope<ByteBuffer>>,
-             route: @escaping @Sendable (UInt32) async -> Route) {
-        let state = self.state, upstream = upstreamChannel, players = playerChannel
-        let uplink = Task {
-            for await envelope in fromPlayers {
-                guard let session = Self.session(of: envelope.data) else { continue }
-                state.values.withLock { $0.players[session] = envelope.remoteAddress }
-                switch await route(session) {
-                case .deliver(let target, let rtt):
-                    state.values.withLock { $0.downlinkMs[session] = rtt / 2; $0.forwarded += 1 }
-                    Self.send(envelope.data, to: target, on: upstream, afterMs: rtt / 2)
-                case .unreachable:
-                    state.values.withLock { $0.dropped += 1 }
-                case .hold:
-                    state.values.withLock { $0.held += 1 }
-                    Task {
-                        let deadline = ContinuousClock.now + Self.maxHold
-                        while ContinuousClock.now < deadline {
-                            try? await Task.sleep(for: .milliseconds(5))
-                            if case .deliver(let target, let rtt) = await route(session) {
-                                state.values.withLock { $0.downlinkMs[session] = rtt / 2; $0.forwarded += 1 }
-                                Self.send(envelope.data, to: target, on: upstream, afterMs: rtt / 2)
-                                return
-                            }
-                        }
-                        state.values.withLock { $0.dropped += 1 }
-                    }
-                }
-            }
-        }
-        let downlink = Task {
-            for await envelope in fromServers {
-                guard let session = Self.session(of: envelope.data),
-                      let (player, delay) = state.values.withLock({ values in values.players[session].map { ($0, values.downlinkMs[session] ?? 0) } })
-                else { continue }
-                Self.send(envelope.data, to: player, on: players, afterMs: delay)
-            }
-        }
-        tasks.withLock { $0 = [uplink, downlink] }
-    }
-
     static func send(_ data: ByteBuffer, to address: SocketAddress, on channel: any Channel, afterMs: Double) {
         let envelope = AddressedEnvelope(remoteAddress: address, data: data)
-        let delay = TimeAmount.microseconds(Int64(max(0, afterMs) * 1000))
-        channel.eventLoop.execute {
-            channel.eventLoop.scheduleTask(in: delay) { channel.writeAndFlush(envelope, promise: nil) }
-        }
+        channel.eventLoop.scheduleTask(in: .microseconds(Int64(max(0, afterMs) * 1000))) { channel.writeAndFlush(envelope, promise: nil) }
     }
 
     public func stop() async {
         try? await playerChannel.close()
         try? await upstreamChannel.close()
-        for task in tasks.withLock({ $0 }) { task.cancel() }
     }
 }
 
-/// Hands every datagram a channel receives to an AsyncStream.
-final class DatagramSink: ChannelInboundHandler, Sendable {
+/// Players' datagrams: routed, delayed by the uplink half, held, or dropped.
+final class UplinkHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    let sink: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation
+    let state: AccessGateway.GatewayState
+    let upstream: any Channel
 
-    init(_ sink: AsyncStream<AddressedEnvelope<ByteBuffer>>.Continuation) { self.sink = sink }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        sink.yield(unwrapInboundIn(data))
+    init(state: AccessGateway.GatewayState, upstream: any Channel) {
+        self.state = state
+        self.upstream = upstream
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        sink.finish()
-        context.fireChannelInactive()
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let session = AccessGateway.session(of: envelope.data) else { return }
+        let alreadyHeld = state.values.withLock { values in
+            values.players[session] = envelope.remoteAddress
+            return values.held[session] != nil
+        }
+        // Behind held traffic, a datagram waits its turn (order is kept).
+        if alreadyHeld {
+            state.values.withLock { $0.held[session]?.append((envelope.data, .now)); $0.heldCount += 1 }
+            return
+        }
+        switch state.route(session) {
+        case .deliver(let target, let rtt):
+            state.values.withLock { $0.downlinkMs[session] = rtt / 2; $0.forwarded += 1 }
+            AccessGateway.send(envelope.data, to: target, on: upstream, afterMs: rtt / 2)
+        case .hold:
+            state.values.withLock { $0.held[session, default: []].append((envelope.data, .now)); $0.heldCount += 1 }
+        case .unreachable:
+            state.values.withLock { $0.dropped += 1 }
+        }
+    }
+
+    /// Sends what was held for sessions whose UE is attached again; drops what waited longer than `maxHold`.
+    static func releaseHeld(state: AccessGateway.GatewayState, upstream: any Channel) {
+        let sessions = state.values.withLock { Array($0.held.keys) }
+        for session in sessions {
+            let route = state.route(session)
+            let now = ContinuousClock.now
+            state.values.withLock { values in
+                guard var queue = values.held[session] else { return }
+                if case .deliver(let target, let rtt) = route {
+                    for item in queue { AccessGateway.send(item.data, to: target, on: upstream, afterMs: rtt / 2) }
+                    values.forwarded += queue.count
+                    values.downlinkMs[session] = rtt / 2
+                    values.held[session] = nil
+                    return
+                }
+                let before = queue.count
+                queue.removeAll { now - $0.since > AccessGateway.maxHold }
+                values.dropped += before - queue.count
+                values.held[session] = queue.isEmpty ? nil : queue
+            }
+        }
+    }
+}
+
+/// Game servers' answers: back to the player after the downlink half.
+final class DownlinkHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let state: AccessGateway.GatewayState
+    let players: any Channel
+
+    init(state: AccessGateway.GatewayState, players: any Channel) {
+        self.state = state
+        self.players = players
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let session = AccessGateway.session(of: envelope.data),
+              let (player, delay) = state.values.withLock({ values in values.players[session].map { ($0, values.downlinkMs[session] ?? 0) } })
+        else { return }
+        AccessGateway.send(envelope.data, to: player, on: players, afterMs: delay)
     }
 }

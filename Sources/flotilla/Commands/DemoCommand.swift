@@ -137,14 +137,13 @@ struct DemoCommand: AsyncParsableCommand {
             guard ContinuousClock.now - lastProgress >= .seconds(5) else { continue }
             lastProgress = ContinuousClock.now
             var connected = 0
-            for (session, player) in traffic.players {
-                let acknowledged = await player.currentReport.acknowledged
+            for (session, acknowledged) in traffic.fleet.progress() {
                 if acknowledged > previous[session] ?? 0 { connected += 1 }
                 previous[session] = acknowledged
             }
             let migrations = (try? await environment.controlPlane.list(SessionMigration.descriptor, namespace: "default", options: .everything).items) ?? []
             let completed = migrations.filter { $0["status"]?["phase"] == "Completed" }.count
-            log("playing: \(connected)/\(traffic.players.count) sessions progressing, \(completed) migrations so far"
+            log("playing: \(connected)/\(traffic.sessions.count) sessions progressing, \(completed) migrations so far"
                 + (migrations.count > completed ? " (\(migrations.count - completed) other)" : ""))
         }
         if interrupt.isSet { log("interrupted: stopping the players and summarising what was played") }

@@ -17,7 +17,7 @@ enum DemoReport {
 
     static let colors: [Strategy: String] = [.cloud: "#d9534f", .staticNearest: "#f0ad4e", .flotilla: "#2e7d32"]
 
-    static func write(to directory: URL, results: [StrategyResult], reports: [UInt32: GamePlayer.Report], migrations: [SessionMigration],
+    static func write(to directory: URL, results: [StrategyResult], reports: [UInt32: PlayerFleet.Report], migrations: [SessionMigration],
                       budgetMs: Double, map: Map?, playStartedAt: Date) throws -> URL {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Per strategy and second: the median round trip over that second's acknowledgements.

@@ -24,7 +24,7 @@ struct StrategyResult: Sendable {
         return sorted[min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count - 1)).rounded(.up))))]
     }
 
-    static func summarize(_ reports: [UInt32: GamePlayer.Report], migrations: [SessionMigration], budgetMs: Double) -> [StrategyResult] {
+    static func summarize(_ reports: [UInt32: PlayerFleet.Report], migrations: [SessionMigration], budgetMs: Double) -> [StrategyResult] {
         Strategy.allCases.map { strategy in
             let mine = reports.filter { Strategy.of(session: $0.key).strategy == strategy }.map(\.value)
             let rtt = mine.flatMap { $0.rtt.map(\.ms) }.sorted()

@@ -76,24 +76,31 @@ final class RoutingTable: Sendable {
 struct DemoTraffic {
     let gateways: [AccessGateway]
     let routes: RoutingTable
-    let players: [(session: UInt32, player: GamePlayer)]
-    let tasks: [Task<GamePlayer.Report, any Error>]
+    let fleet: PlayerFleet
+    let sessions: [UInt32]
     let follow: Task<Void, Never>
+    let refresh: Task<Void, Never>
 
     /// Sets up `ues` to play with every strategy. `siteIndex` maps cluster names to the network's site indices.
     static func start(environment: DemoEnvironment, ues: [Int], operatorOf: [Int: Int], operators: Int, siteIndex: [String: Int],
                       log: (String) -> Void) async throws -> DemoTraffic {
         let runner = environment.runner
         let routes = RoutingTable()
-        // The data path: per packet, the UE's round trip to the session's site as the model gives it now.
-        let route: @Sendable (UInt32) async -> AccessGateway.Route = { session in
+        let paths = DemoPaths()
+        paths.set(await runner.withNetwork { paths.refresh(from: $0, ues: ues) })
+        let refresh = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+                paths.set(await runner.withNetwork { paths.refresh(from: $0, ues: ues) })
+            }
+        }
+        // The data path: per datagram, the UE's round trip to the session's site as the model gives it now.
+        let route: @Sendable (UInt32) -> AccessGateway.Route = { session in
             let (ue, _) = Strategy.of(session: session)
             guard let entry = routes.entry(session) else { return .unreachable }
-            let sample: (Double?, Bool) = await runner.withNetwork { network in
-                (network.sampleRTT(ue: ue, site: entry.site), network.status(of: ue).handoverTarget != nil)
-            }
-            if let rtt = sample.0 { return .deliver(entry.address, rttMs: rtt) }
-            return sample.1 ? .hold : .unreachable
+            let sample = paths.sample(ue: ue, site: entry.site)
+            if let rtt = sample.rttMs { return .deliver(entry.address, rttMs: rtt) }
+            return sample.inHandover ? .hold : .unreachable
         }
         var gateways: [AccessGateway] = []
         for _ in 0..<operators { gateways.append(try await AccessGateway.start(route: route)) }
@@ -113,19 +120,26 @@ struct DemoTraffic {
             candidates.filter(\.ready).min { (load[$0.endpoint] ?? 0, $0.endpoint) < (load[$1.endpoint] ?? 0, $1.endpoint) }
         }
         let rtt = SimulatedRTT(runner: runner)
-        var players: [(UInt32, GamePlayer)] = []
+        let fleet = PlayerFleet()
+        var sessions: [UInt32] = []
+        var skipped: [String] = []
         for ue in ues {
             let address = await runner.withNetwork { $0.addresses[ue] }
-            // Cloud only.
-            guard let cloud = leastLoaded(app.instances.filter { $0.site == "cloud" }) else { throw DemoError("no game server on the cloud site") }
-            try await open(Strategy.cloud.session(ue: ue), on: cloud)
-            // The nearest site now, for good (once the UE is attached: the network may have just started).
+            // A UE with no coverage now cannot start a game with any strategy: it sits this one out.
             var observed = try await rtt.rtt(ue: address)
             let attach = ContinuousClock.now
-            while observed.rttMs.isEmpty, ContinuousClock.now - attach < .seconds(5) {
+            while observed.rttMs.isEmpty, ContinuousClock.now - attach < .seconds(2) {
                 try await Task.sleep(for: .milliseconds(100))
                 observed = try await rtt.rtt(ue: address)
             }
+            guard !observed.rttMs.isEmpty else {
+                skipped.append(address)
+                continue
+            }
+            // Cloud only.
+            guard let cloud = leastLoaded(app.instances.filter { $0.site == "cloud" }) else { throw DemoError("no game server on the cloud site") }
+            try await open(Strategy.cloud.session(ue: ue), on: cloud)
+            // The nearest site now, for good.
             let ranked = EdgeRanking.rank(app.instances.map { var i = $0; i.load = load[$0.endpoint] ?? 0; return i }, rttMs: observed.rttMs,
                                           budgetMs: app.profile.spec.latencyBudgetMs, limit: 1).ranked
             guard let nearest = ranked.first?.instance else { throw DemoError("UE \(address) has no site in reach") }
@@ -138,15 +152,15 @@ struct DemoTraffic {
                 throw DemoError("discovery gave UE \(address) no endpoint")
             }
             try await open(session, on: EdgeInstance(site: site, endpoint: endpoint))
-            let gateway = gateways[operatorOf[ue] ?? 0]
+            let gateway = try SocketAddress(ipAddress: "127.0.0.1", port: gateways[operatorOf[ue] ?? 0].port)
             for strategy in Strategy.allCases {
                 let id = strategy.session(ue: ue)
-                let player = GamePlayer(session: id, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port),
-                                        seed: UInt64(id) + 1) { nil }
-                players.append((id, player))
+                fleet.add(session: id, destination: gateway, seed: UInt64(id) + 1)
+                sessions.append(id)
             }
         }
-        log("players: \(ues.count) UEs × 3 strategies = \(players.count) game sessions; \(gateways.count) operator gateways")
+        if !skipped.isEmpty { log("no coverage at the start, not playing: \(skipped.joined(separator: ", "))") }
+        log("players: \(sessions.count / 3) UEs × 3 strategies = \(sessions.count) game sessions; \(gateways.count) operator gateways")
         // Flotilla's routes follow the AppSessions the mobility service moves.
         let client = environment.controlPlane
         let follow = Task {
@@ -167,8 +181,8 @@ struct DemoTraffic {
                 }
             }
         }
-        let tasks = players.map { _, player in Task { try await player.play() } }
-        return DemoTraffic(gateways: gateways, routes: routes, players: players, tasks: tasks, follow: follow)
+        try await fleet.play()
+        return DemoTraffic(gateways: gateways, routes: routes, fleet: fleet, sessions: sessions, follow: follow, refresh: refresh)
     }
 
     /// `host:port` as a socket address.
@@ -178,15 +192,11 @@ struct DemoTraffic {
     }
 
     /// Stops every player (after letting each deliver what it sent) and returns their reports by session.
-    func stop() async -> [UInt32: GamePlayer.Report] {
-        await withTaskGroup(of: Void.self) { group in
-            for (_, player) in players { group.addTask { _ = await player.drain(timeout: .seconds(3)) } }
-        }
-        var reports: [UInt32: GamePlayer.Report] = [:]
-        for (index, task) in tasks.enumerated() {
-            task.cancel()
-            if let report = try? await task.value { reports[players[index].session] = report }
-        }
+    func stop() async -> [UInt32: PlayerFleet.Report] {
+        _ = await fleet.drain(timeout: .seconds(3))
+        let reports = await fleet.stop()
+        refresh.cancel()
+        await refresh.value
         follow.cancel()
         await follow.value
         for gateway in gateways { await gateway.stop() }

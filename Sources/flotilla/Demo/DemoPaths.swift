@@ -1,0 +1,50 @@
+import AccessNetworkSim
+import Foundation
+import Synchronization
+
+/// The access network's current round trip from each playing UE to each site (mean and jitter, as the model predicts
+/// them for the UE's serving cell and SINR), refreshed 20 times a second, so that the gateways can answer every
+/// datagram at once. Each datagram then draws its own round trip around the mean, as the simulator's `sampleRTT` does.
+final class DemoPaths: Sendable {
+    enum Path: Sendable {
+        case attached([Int: (rttMs: Double, jitterMs: Double)])
+        case inHandover
+        case noCoverage
+    }
+
+    private let paths = Mutex<[Int: Path]>([:])
+
+    func refresh(from network: AccessNetwork, ues: [Int]) -> [Int: Path] {
+        var result: [Int: Path] = [:]
+        for ue in ues {
+            let status = network.status(of: ue)
+            if status.servingCell != nil {
+                var sites: [Int: (rttMs: Double, jitterMs: Double)] = [:]
+                for site in network.topology.sites.indices {
+                    if let prediction = network.predictRTT(ue: ue, site: site) { sites[site] = (prediction.rttMs, prediction.jitterMs) }
+                }
+                result[ue] = .attached(sites)
+            } else {
+                result[ue] = status.handoverTarget != nil ? .inHandover : .noCoverage
+            }
+        }
+        return result
+    }
+
+    func set(_ value: [Int: Path]) { paths.withLock { $0 = value } }
+
+    /// One round trip for `ue` to `site` now: nil with `inHandover` true while the UE is between cells.
+    func sample(ue: Int, site: Int) -> (rttMs: Double?, inHandover: Bool) {
+        guard let path = paths.withLock({ $0[ue] }) else { return (nil, false) }
+        switch path {
+        case .attached(let sites):
+            guard let mean = sites[site] else { return (nil, false) }
+            // Box–Muller; never below half the mean, as the simulator's own sampling.
+            let u1 = Double.random(in: Double.ulpOfOne..<1), u2 = Double.random(in: 0..<1)
+            let normal = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+            return (max(mean.rttMs * 0.5, mean.rttMs + normal * mean.jitterMs), false)
+        case .inHandover: return (nil, true)
+        case .noCoverage: return (nil, false)
+        }
+    }
+}

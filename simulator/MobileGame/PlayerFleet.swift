@@ -1,0 +1,232 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Players, any number, on one UDP socket: every tick (30 Hz) each sends its game server — directly or through the
+/// access network's gateway — a datagram with every input not yet acknowledged (up to 8, oldest first), measures the
+/// round trip of each acknowledgement, and, when its server says the session is frozen, released or unknown, asks
+/// `resolve` where the session lives now. An input counts as delivered only when a server acknowledges it, and an
+/// answer to a newer datagram must never know less than an answer to an older one did (that would be lost state).
+/// One socket and one timer for all players keeps a few hundred players from costing a few hundred event-loop wakeups
+/// per tick.
+public final class PlayerFleet: Sendable {
+    public struct Report: Sendable {
+        public var sent: UInt32 = 0
+        public var acknowledged: UInt32 = 0
+        /// (seconds since the fleet started, round trip ms) per acknowledgement.
+        public var rtt: [(at: Double, ms: Double)] = []
+        /// Answers to newer datagrams that knew less than older ones: state went backwards.
+        public var regressions = 0
+        /// Times `resolve` sent the player elsewhere.
+        public var redirects = 0
+        /// Stretches of more than a second without an acknowledgement.
+        public var disconnects = 0
+        public var longestSilenceMs = 0.0
+        /// The last answer said the session is not at that server (released, unknown) and nothing better came since.
+        public var homeless = false
+        /// The session's state was lost: acknowledgements went backwards, or it ended with no server holding it.
+        public var lost: Bool { regressions > 0 || homeless }
+    }
+
+    struct Player {
+        var session: UInt32
+        var destination: SocketAddress
+        var unacked: [GameProtocol.Input] = []
+        var nextSeq: UInt32 = 1
+        var report = Report()
+        var lastAckNs: UInt64?
+        var newestAnswered: UInt64 = 0
+        var resolving = false
+        var rng: UInt64
+
+        mutating func nextInput() {
+            rng = rng &* 6364136223846793005 &+ 1442695040888963407
+            unacked.append(GameProtocol.Input(seq: nextSeq, dx: Int16(truncatingIfNeeded: rng >> 48) % 40,
+                                              dy: Int16(truncatingIfNeeded: rng >> 32) % 40, action: UInt8((rng >> 60) % 3)))
+            report.sent = nextSeq
+            nextSeq += 1
+        }
+
+        mutating func noteSilence(untilNs now: UInt64) {
+            guard let last = lastAckNs, now > last else { return }
+            let ms = Double(now - last) / 1e6
+            report.longestSilenceMs = max(report.longestSilenceMs, ms)
+            if ms > 1000 { report.disconnects += 1 }
+        }
+    }
+
+    struct State {
+        var players: [Player] = []
+        var index: [UInt32: Int] = [:]
+        var draining = false
+    }
+
+    let state = Mutex(State())
+    let resolve: @Sendable (UInt32) async -> SocketAddress?
+    let tick: Duration
+    let start = ContinuousClock.now
+    let channel: Mutex<(any Channel)?> = Mutex(nil)
+    let loop: Mutex<Task<Void, Never>?> = Mutex(nil)
+
+    /// `resolve` answers "where is this session now?" (nil: stay).
+    public init(tick: Duration = .milliseconds(33), resolve: @escaping @Sendable (UInt32) async -> SocketAddress? = { _ in nil }) {
+        self.tick = tick
+        self.resolve = resolve
+    }
+
+    public func add(session: UInt32, destination: SocketAddress, seed: UInt64 = 1) {
+        state.withLock { state in
+            state.index[session] = state.players.count
+            state.players.append(Player(session: session, destination: destination, rng: seed | 1))
+        }
+    }
+
+    var nowNs: UInt64 {
+        let elapsed = ContinuousClock.now - start
+        return UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Binds the socket and starts the tick; returns once playing.
+    public func play() async throws {
+        let fleet = self
+        let bound = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AckHandler(fleet: fleet)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        channel.withLock { $0 = bound }
+        let task = Task {
+            let clock = ContinuousClock()
+            var next = clock.now
+            while !Task.isCancelled {
+                fleet.sendAll(on: bound)
+                next = next.advanced(by: fleet.tick)
+                try? await clock.sleep(until: next)
+            }
+        }
+        loop.withLock { $0 = task }
+    }
+
+    func sendAll(on channel: any Channel) {
+        let now = nowNs
+        let datagrams: [AddressedEnvelope<ByteBuffer>] = state.withLock { state in
+            var out: [AddressedEnvelope<ByteBuffer>] = []
+            out.reserveCapacity(state.players.count)
+            for i in state.players.indices {
+                if !state.draining { state.players[i].nextInput() }
+                var buffer = ByteBuffer()
+                GameProtocol.encode(GameProtocol.InputDatagram(session: state.players[i].session, sentAtNs: now,
+                                                               inputs: Array(state.players[i].unacked.prefix(GameProtocol.maxInputsPerDatagram))),
+                                    into: &buffer)
+                out.append(AddressedEnvelope(remoteAddress: state.players[i].destination, data: buffer))
+            }
+            return out
+        }
+        channel.eventLoop.execute {
+            for datagram in datagrams { channel.write(datagram, promise: nil) }
+            channel.flush()
+        }
+    }
+
+    func handle(_ ack: GameProtocol.Ack) {
+        let now = nowNs
+        var relocate = false
+        state.withLock { state in
+            guard let i = state.index[ack.session] else { return }
+            switch ack.status {
+            case .playing:
+                state.players[i].report.homeless = false
+                state.players[i].noteSilence(untilNs: now)
+                state.players[i].lastAckNs = now
+                if ack.sentAtNs <= now {
+                    state.players[i].report.rtt.append((Double(now) / 1e9, Double(now - ack.sentAtNs) / 1e6))
+                }
+                // Datagrams overtake each other (two servers, two paths): only an answer to a newer datagram that
+                // knows less than an older one did means state went backwards.
+                if ack.sentAtNs > state.players[i].newestAnswered {
+                    if ack.received < state.players[i].report.acknowledged { state.players[i].report.regressions += 1 }
+                    state.players[i].newestAnswered = ack.sentAtNs
+                }
+                state.players[i].report.acknowledged = max(state.players[i].report.acknowledged, ack.received)
+                state.players[i].unacked.removeAll { $0.seq <= ack.received }
+            case .frozen, .released, .unknown:
+                if ack.status != .frozen { state.players[i].report.homeless = true }
+                if !state.players[i].resolving {
+                    state.players[i].resolving = true
+                    relocate = true
+                }
+            }
+        }
+        guard relocate else { return }
+        let session = ack.session
+        Task {
+            let address = await resolve(session)
+            state.withLock { state in
+                guard let i = state.index[session] else { return }
+                state.players[i].resolving = false
+                if let address, address != state.players[i].destination {
+                    state.players[i].destination = address
+                    state.players[i].report.redirects += 1
+                }
+            }
+        }
+    }
+
+    /// Points a player somewhere else (a redirect heard from outside the game, e.g. the session's callback).
+    public func redirect(session: UInt32, to address: SocketAddress) {
+        state.withLock { state in
+            guard let i = state.index[session], state.players[i].destination != address else { return }
+            state.players[i].destination = address
+            state.players[i].report.redirects += 1
+        }
+    }
+
+    public func report(_ session: UInt32) -> Report? {
+        state.withLock { state in state.index[session].map { state.players[$0].report } }
+    }
+
+    /// Every player's acknowledged input count, without copying the samples.
+    public func progress() -> [UInt32: UInt32] {
+        state.withLock { state in Dictionary(uniqueKeysWithValues: state.players.map { ($0.session, $0.report.acknowledged) }) }
+    }
+
+    /// Stops producing inputs and waits (up to `timeout`) until every player's inputs were acknowledged.
+    public func drain(timeout: Duration = .seconds(5)) async -> Bool {
+        state.withLock { $0.draining = true }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if state.withLock({ $0.players.allSatisfy(\.unacked.isEmpty) }) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    /// Stops playing; every player's report by session.
+    public func stop() async -> [UInt32: Report] {
+        let task = loop.withLock { $0 }
+        task?.cancel()
+        await task?.value
+        let now = nowNs
+        if let channel = channel.withLock({ $0 }) { try? await channel.close() }
+        return state.withLock { state in
+            var reports: [UInt32: Report] = [:]
+            for i in state.players.indices {
+                state.players[i].noteSilence(untilNs: now)
+                reports[state.players[i].session] = state.players[i].report
+            }
+            return reports
+        }
+    }
+}
+
+/// Hands each acknowledgement to the fleet on the event loop.
+final class AckHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let fleet: PlayerFleet
+
+    init(fleet: PlayerFleet) { self.fleet = fleet }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if let ack = GameProtocol.decodeAck(unwrapInboundIn(data).data) { fleet.handle(ack) }
+    }
+}
