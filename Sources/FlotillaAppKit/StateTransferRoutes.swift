@@ -11,8 +11,8 @@ public enum StateTransferRoutes {
         router.post("\(base)/:id/export") { request, context in
             let id = try context.parameters.require("id")
             let freeze = request.uri.queryParameters.get("freeze") != "false"
-            return await answer { () async throws(StateTransferError) -> Response in
-                let (data, version) = try await table.export(id, freeze: freeze)
+            return answer { () throws(StateTransferError) -> Response in
+                let (data, version) = try table.export(id, freeze: freeze)
                 return Response(status: .ok, headers: [.contentType: "application/octet-stream",
                                                         HTTPField.Name(StateTransferProtocol.versionHeader)!: String(version)],
                                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -22,25 +22,25 @@ public enum StateTransferRoutes {
             let id = try context.parameters.require("id")
             let version = request.headers[HTTPField.Name(StateTransferProtocol.versionHeader)!].flatMap { Int($0) } ?? 0
             let body = try await request.body.collect(upTo: maxStateBytes)
-            return await answer { () async throws(StateTransferError) -> Response in
-                try await table.importState(id, data: Data(buffer: body), version: version)
+            return answer { () throws(StateTransferError) -> Response in
+                try table.importState(id, data: Data(buffer: body), version: version)
                 return Response(status: .created)
             }
         }
         router.post("\(base)/:id/resume") { _, context in
             let id = try context.parameters.require("id")
-            return await answer { () async throws(StateTransferError) -> Response in
-                try await table.resume(id)
+            return answer { () throws(StateTransferError) -> Response in
+                try table.resume(id)
                 return Response(status: .ok)
             }
         }
         router.delete("\(base)/:id") { _, context in
-            await table.release(try context.parameters.require("id"))
+            table.release(try context.parameters.require("id"))
             return Response(status: .noContent)
         }
         router.get("\(base)/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let info = await table.describe(id) else {
+            guard let info = table.describe(id) else {
                 return Response(status: .notFound)
             }
             let text = #"{"phase":"\#(info.phase.rawValue)","version":\#(info.version),"bytes":\#(info.bytes)}"#
@@ -48,9 +48,9 @@ public enum StateTransferRoutes {
         }
     }
 
-    static func answer(_ body: () async throws(StateTransferError) -> Response) async -> Response {
+    static func answer(_ body: () throws(StateTransferError) -> Response) -> Response {
         do {
-            return try await body()
+            return try body()
         } catch {
             return Response(status: HTTPResponse.Status(code: error.status), headers: [.contentType: "text/plain"],
                             body: .init(byteBuffer: ByteBuffer(string: error.message)))

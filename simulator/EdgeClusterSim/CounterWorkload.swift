@@ -36,7 +36,7 @@ public enum CounterWorkload {
             let id = try context.parameters.require("id")
             let padding = min(request.uri.queryParameters.get("paddingBytes").flatMap { Int($0) } ?? 0, 1 << 20)
             do throws(StateTransferError) {
-                try await table.open(id, state: State(counter: 0, padding: String(repeating: "x", count: padding)))
+                try table.open(id, state: State(counter: 0, padding: String(repeating: "x", count: padding)))
                 return Response(status: .created)
             } catch {
                 return Response(status: HTTPResponse.Status(code: error.status), body: .init(byteBuffer: ByteBuffer(string: error.message)))
@@ -47,12 +47,12 @@ public enum CounterWorkload {
             guard let seq = request.uri.queryParameters.get("seq").flatMap({ Int($0) }) else {
                 return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "give seq=N")))
             }
-            let outcome: (counter: Int, applied: Bool)? = await table.update(id) { state in
+            let outcome: (counter: Int, applied: Bool)? = table.update(id) { state in
                 if seq == state.counter + 1 { state.counter = seq; return (seq, true) }
                 return (state.counter, false)
             }
             guard let outcome else {
-                switch await table.access(id) {
+                switch table.access(id) {
                 case .frozen: return moving("frozen", status: .conflict)
                 case .released: return moving("released", status: .gone)
                 default: return moving("unknown", status: .notFound)
@@ -64,7 +64,7 @@ public enum CounterWorkload {
             return json(["counter": .integer(Int64(outcome.counter)), "applied": .bool(outcome.applied)])
         }
         router.post("/admin/imports") { request, _ in
-            await table.setRefusesImports(request.uri.queryParameters.get("accept") == "false")
+            table.setRefusesImports(request.uri.queryParameters.get("accept") == "false")
             return Response(status: .ok)
         }
         StateTransferRoutes.add(to: router, table: table)

@@ -63,6 +63,7 @@ public final class AccessGateway: Sendable {
         // Held traffic is retried every 5 ms on the uplink's event loop.
         players.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(5), delay: .milliseconds(5)) { task in
             guard players.isActive else { return task.cancel() }
+
             UplinkHandler.releaseHeld(state: state, upstream: upstream)
         }
         return AccessGateway(port: players.localAddress?.port ?? 0, playerChannel: players, upstreamChannel: upstream, state: state)

@@ -22,6 +22,7 @@ public final class GameServer: Sendable {
     public let sessions: SessionTable<PlayerState>
     let counters: CountersBox
     let tasks: Mutex<[Task<Void, Never>]>
+    let udp: Mutex<(any Channel)?> = Mutex(nil)
     let http: Task<Void, any Error>
 
     struct Counters {
@@ -45,7 +46,7 @@ public final class GameServer: Sendable {
             let id = try context.parameters.require("id")
             guard UInt32(id) != nil else { return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "player ids are numbers"))) }
             do throws(StateTransferError) {
-                try await sessions.open(id, state: PlayerState(inventorySize: inventorySize))
+                try sessions.open(id, state: PlayerState(inventorySize: inventorySize))
                 return Response(status: .created)
             } catch {
                 return Response(status: HTTPResponse.Status(code: error.status), body: .init(byteBuffer: ByteBuffer(string: error.message)))
@@ -54,7 +55,7 @@ public final class GameServer: Sendable {
         StateTransferRoutes.add(to: router, table: sessions)
         router.get("/metrics") { _, _ in
             let c = counters.read()
-            let players = await sessions.activeCount
+            let players = sessions.activeCount
             let text = """
                 # TYPE flotilla_game_players gauge
                 flotilla_game_players \(players)
@@ -104,44 +105,15 @@ public final class GameServer: Sendable {
     }
 
     func startUDP(host: String) async throws {
+        let sessions = self.sessions, counters = self.counters
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: host, port: port) { channel in
+            .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(GameDatagramHandler(sessions: sessions, counters: counters))
                 }
             }
-        let sessions = self.sessions
-        let box = counters
-        let task = Task { () -> Void in
-            try? await channel.executeThenClose { inbound, outbound in
-                for try await envelope in inbound {
-                    guard let datagram = GameProtocol.decodeInput(envelope.data) else {
-                        box.update { $0.malformed += 1 }
-                        continue
-                    }
-                    let id = String(datagram.session)
-                    let result: (received: UInt32, applied: UInt32, score: UInt32)? = await sessions.update(id) { state in
-                        state.receive(datagram.inputs)
-                        return (state.received, state.applied, state.score)
-                    }
-                    var status = GameProtocol.SessionStatus.playing
-                    if result == nil {
-                        switch await sessions.access(id) {
-                        case .frozen: status = .frozen
-                        case .released: status = .released
-                        default: status = .unknown
-                        }
-                    }
-                    let ack = GameProtocol.Ack(session: datagram.session, sentAtNs: datagram.sentAtNs, received: result?.received ?? 0,
-                                               applied: result?.applied ?? 0, status: status, score: result?.score ?? 0)
-                    var buffer = ByteBuffer()
-                    GameProtocol.encode(ack, into: &buffer)
-                    try await outbound.write(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer))
-                    box.update { $0.datagrams += 1; $0.acks += 1 }
-                }
-            }
-        }
-        tasks.withLock { $0.append(task) }
+            .bind(host: host, port: port).get()
+        udp.withLock { $0 = channel }
     }
 
     func startTicking() {
@@ -154,7 +126,7 @@ public final class GameServer: Sendable {
                 next = next.advanced(by: Self.tickInterval)
                 try? await clock.sleep(until: next)
                 var applied = 0
-                await sessions.updateActive { _, state in
+                sessions.updateActive { _, state in
                     applied += state.pending.count
                     state.tick()
                 }
@@ -165,6 +137,7 @@ public final class GameServer: Sendable {
     }
 
     public func stop() async {
+        if let channel = udp.withLock({ $0 }) { try? await channel.close() }
         let running = tasks.withLock { $0 }
         for task in running { task.cancel() }
         for task in running { await task.value }
@@ -186,5 +159,49 @@ public enum GameError: Error, CustomStringConvertible {
         switch self {
         case .didNotStart(let what): "the game server did not start: \(what)"
         }
+    }
+}
+
+/// Game datagrams, answered on the event loop: inputs taken into the session's state, an acknowledgement back at once.
+final class GameDatagramHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+    let sessions: SessionTable<PlayerState>
+    let counters: CountersBox
+
+    init(sessions: SessionTable<PlayerState>, counters: CountersBox) {
+        self.sessions = sessions
+        self.counters = counters
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard let datagram = GameProtocol.decodeInput(envelope.data) else {
+            counters.update { $0.malformed += 1 }
+            return
+        }
+        let id = String(datagram.session)
+        let result: (received: UInt32, applied: UInt32, score: UInt32)? = sessions.update(id) { state in
+            state.receive(datagram.inputs)
+            return (state.received, state.applied, state.score)
+        }
+        var status = GameProtocol.SessionStatus.playing
+        if result == nil {
+            switch sessions.access(id) {
+            case .frozen: status = .frozen
+            case .released: status = .released
+            default: status = .unknown
+            }
+        }
+        let ack = GameProtocol.Ack(session: datagram.session, sentAtNs: datagram.sentAtNs, received: result?.received ?? 0,
+                                   applied: result?.applied ?? 0, status: status, score: result?.score ?? 0)
+        var buffer = context.channel.allocator.buffer(capacity: 32)
+        GameProtocol.encode(ack, into: &buffer)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
+        counters.update { $0.datagrams += 1; $0.acks += 1 }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
     }
 }

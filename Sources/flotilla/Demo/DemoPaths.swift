@@ -13,6 +13,19 @@ final class DemoPaths: Sendable {
     }
 
     private let paths = Mutex<[Int: Path]>([:])
+    /// A cheap generator for the jitter draws (the system's costs a getrandom call each).
+    private let random = Mutex<UInt64>(0x9E37_79B9_7F4A_7C15)
+
+    func uniform() -> Double {
+        let bits = random.withLock { state -> UInt64 in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        return Double(bits >> 11) / Double(1 << 53)
+    }
 
     func refresh(from network: AccessNetwork, ues: [Int]) -> [Int: Path] {
         var result: [Int: Path] = [:]
@@ -40,7 +53,7 @@ final class DemoPaths: Sendable {
         case .attached(let sites):
             guard let mean = sites[site] else { return (nil, false) }
             // Box–Muller; never below half the mean, as the simulator's own sampling.
-            let u1 = Double.random(in: Double.ulpOfOne..<1), u2 = Double.random(in: 0..<1)
+            let u1 = max(uniform(), Double.ulpOfOne), u2 = uniform()
             let normal = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
             return (max(mean.rttMs * 0.5, mean.rttMs + normal * mean.jitterMs), false)
         case .inHandover: return (nil, true)
