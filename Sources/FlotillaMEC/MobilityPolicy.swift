@@ -40,7 +40,20 @@ public struct MobilityPolicy: Sendable {
         var lastMigration: ContinuousClock.Instant?
         var history: [(at: ContinuousClock.Instant, rtt: Double)] = []
 
+        /// When the last observation was made.
+        var observedAt: ContinuousClock.Instant?
+
         public init() {}
+
+        /// Whether a timer must look again before the access network says anything: a candidate is serving its
+        /// dwell, the budget is broken, the RTT is climbing, or the last look is older than `stale`.
+        public func wantsAnotherLook(now: ContinuousClock.Instant, stale: Duration) -> Bool {
+            candidate != nil || overBudgetSince != nil || climbing || observedAt.map { now - $0 >= stale } ?? true
+        }
+
+        var climbing: Bool {
+            history.count > 1 && history[history.count - 1].rtt > history[history.count - 2].rtt
+        }
 
         public mutating func migrated(at now: ContinuousClock.Instant) {
             self = Tracker()
@@ -62,6 +75,7 @@ public struct MobilityPolicy: Sendable {
     /// session now. Returns a decision when the session should move now.
     public func observe(_ tracker: inout Tracker, current: String, rttMs: [String: Double], budgetMs: Double?,
                         now: ContinuousClock.Instant) -> Decision? {
+        tracker.observedAt = now
         let currentRtt = rttMs[current]
         if let currentRtt {
             tracker.history.append((now, currentRtt))

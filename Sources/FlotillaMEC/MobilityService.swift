@@ -15,10 +15,13 @@ public actor MobilityService {
         public var subscriptionsURL: String?
         /// How often session demand per area is written to DemandWeighted AppProfiles' status.
         public var demandInterval: Duration
+        /// With notifications, a session nothing is happening to is looked at again after this long.
+        public var staleAfter: Duration
 
         public init(policy: MobilityPolicy = MobilityPolicy(), interval: Duration = .milliseconds(200), subscriptionsURL: String? = nil,
-                    demandInterval: Duration = .seconds(1)) {
+                    demandInterval: Duration = .seconds(1), staleAfter: Duration = .seconds(2)) {
             self.policy = policy
+            self.staleAfter = staleAfter
             self.interval = interval
             self.subscriptionsURL = subscriptionsURL
             self.demandInterval = demandInterval
@@ -156,9 +159,14 @@ public actor MobilityService {
         for (key, session) in sessions where session.spec.ue == ue { await evaluate(key, session, triggeredAt: now) }
     }
 
+    /// The timer's pass: the sessions whose decision is in progress (a dwell, a broken budget, a climb), and any not
+    /// looked at for `staleAfter` — the rest wait for the access network to say their UE moved.
     func evaluateAll() async {
         let now = ContinuousClock.now
-        for (key, session) in sessions { await evaluate(key, session, triggeredAt: now) }
+        for (key, session) in sessions
+        where trackers[key]?.wantsAnotherLook(now: now, stale: configuration.staleAfter) ?? true || configuration.subscriptionsURL == nil {
+            await evaluate(key, session, triggeredAt: now)
+        }
     }
 
     /// Evaluates a session, one evaluation per session at a time: the actor is re-entered at every await, so a

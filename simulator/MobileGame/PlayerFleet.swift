@@ -95,24 +95,31 @@ public final class PlayerFleet: Sendable {
             }
             .bind(host: "127.0.0.1", port: 0).get()
         channel.withLock { $0 = bound }
+        // Players do not all send at the same instant: the tick is cut into slots and each player sends in its own,
+        // so the servers and gateways see a steady stream rather than one burst per tick.
+        let slots = Self.slots
         let task = Task {
             let clock = ContinuousClock()
             var next = clock.now
+            var slot = 0
             while !Task.isCancelled {
-                fleet.sendAll(on: bound)
-                next = next.advanced(by: fleet.tick)
+                fleet.send(slot: slot, of: slots, on: bound)
+                slot = (slot + 1) % slots
+                next = next.advanced(by: fleet.tick / slots)
                 try? await clock.sleep(until: next)
             }
         }
         loop.withLock { $0 = task }
     }
 
-    func sendAll(on channel: any Channel) {
+    static let slots = 11
+
+    func send(slot: Int, of slots: Int, on channel: any Channel) {
         let now = nowNs
         let datagrams: [AddressedEnvelope<ByteBuffer>] = state.withLock { state in
             var out: [AddressedEnvelope<ByteBuffer>] = []
-            out.reserveCapacity(state.players.count)
-            for i in state.players.indices {
+            out.reserveCapacity(state.players.count / slots + 1)
+            for i in stride(from: slot, to: state.players.count, by: slots) {
                 if !state.draining { state.players[i].nextInput() }
                 var buffer = ByteBuffer()
                 GameProtocol.encode(GameProtocol.InputDatagram(session: state.players[i].session, sentAtNs: now,

@@ -18,8 +18,9 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Run the mobile-game demo end to end and report the latency players saw with and without Flotilla."
     )
 
+    /// 100 players × 3 strategies is what two cores carry at the model's fidelity (see docs/benchmarks.md).
     @Option(help: "Players (UEs of the scenario that play; each plays with all three strategies).")
-    var players: Int = 200
+    var players: Int = 100
 
     @Option(help: "Seconds of play.")
     var duration: Double = 60
