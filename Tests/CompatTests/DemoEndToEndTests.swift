@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// `flotilla demo` as a newcomer runs it, shortened: every part of the chain, three strategies on the same players,
+/// the summary table and the report.
+@Suite struct DemoEndToEndTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The summary table's rows by strategy: the cells between the bars.
+    static func rows(_ output: String) -> [String: [String]] {
+        var rows: [String: [String]] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("| ") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            if let name = cells.first, ["cloud only", "static nearest site", "Flotilla (discovery + mobility)"].contains(name) { rows[name] = cells }
+        }
+        return rows
+    }
+
+    static func percent(_ cell: String) -> Double { Double(cell.replacingOccurrences(of: " %", with: "")) ?? -1 }
+
+    @Test func aShortDemoBeatsBothBaselinesAndLosesNoSession() async throws {
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-demo-report-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: report) }
+        // Ten times real speed for the UEs' movement, so that 20 s of play cross zones; round trips stay real.
+        let result = try await ProcessRunner.run(ServeLifecycleTests.flotilla, [
+            "demo", "--players", "12", "--duration", "20", "--speed", "10",
+            "--scenario", Self.root.appendingPathComponent("simulator/scenarios/demo-city.yaml").path,
+            "--manifests", Self.root.appendingPathComponent("manifests/mobile-game").path,
+            "--report", report.path,
+        ])
+        #expect(result.status == 0, "\(result.combined)")
+        let rows = Self.rows(result.stdout)
+        #expect(rows.count == 3, "\(result.stdout)")
+        let cloud = try #require(rows["cloud only"]), nearest = try #require(rows["static nearest site"])
+        let flotilla = try #require(rows["Flotilla (discovery + mobility)"])
+        // Columns: strategy, players, p50, p95, p99, within budget, migrations, downtime, sessions lost.
+        #expect(Self.percent(flotilla[5]) >= Self.percent(nearest[5]), "\(result.stdout)")
+        #expect(Self.percent(flotilla[5]) >= Self.percent(cloud[5]), "\(result.stdout)")
+        #expect((Int(flotilla[6]) ?? 0) > 0, "\(result.stdout)")
+        for row in [cloud, nearest, flotilla] { #expect(row[8] == "0", "sessions lost: \(result.stdout)") }
+        #expect(result.stdout.contains("rolled out: 14 game servers ready on 7 sites"))
+
+        let html = try String(contentsOf: report.appendingPathComponent("report.html"), encoding: .utf8)
+        for plot in ["id=\"rtt-over-time\"", "id=\"rtt-cdf\"", "id=\"migrations\"", "id=\"map\"", "class=\"site\""] {
+            #expect(html.contains(plot), "report.html lacks \(plot)")
+        }
+        #expect(!html.contains("http://") && !html.contains("https://"), "the report must not load anything from the network")
+        for file in ["rtt-per-second.csv", "migrations.json", "summary.json"] {
+            #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(file).path), "\(file)")
+        }
+    }
+
+    @Test func badInputIsOneClearLine() async throws {
+        let none = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["demo", "--players", "0"])
+        #expect(none.status != 0 && none.stderr.contains("--players must be at least 1"), "\(none.combined)")
+        let missing = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["demo", "--scenario", "/nonexistent/city.yaml"])
+        #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/city.yaml"), "\(missing.combined)")
+    }
+}
