@@ -87,16 +87,6 @@ import Testing
     }
 }
 
-/// The README's first command runs to the end and reports the federated workload ready.
-@Suite struct DemoCommandTests {
-    @Test func demoRunsEndToEnd() async throws {
-        let result = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["demo", "--manifests", examplesDirectory, "--log-level", "warning"])
-        #expect(result.status == 0, "\(result.combined)")
-        #expect(result.stdout.contains("6/6 ready on the control plane"), "\(result.stdout)")
-        #expect(result.stdout.contains(#""site":"edge-athens""#), "\(result.stdout)")
-    }
-}
-
 /// `flotilla serve` exposes the scheduling loop's metrics next to the API server's.
 @Suite struct ServeMetricsTests {
     @Test func schedulerMetricsAreServed() async throws {

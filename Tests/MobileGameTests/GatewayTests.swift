@@ -36,19 +36,20 @@ import Testing
         // A handover interruption: held, then delivered.
         network.set(.hold)
         try await Task.sleep(for: .milliseconds(300))
+        try await waitUntil("traffic held", seconds: 10, every: .milliseconds(5)) { gateway.counters.held >= 3 }
         network.set(.deliver)
         let afterHold = fleet.report(3)?.acknowledged ?? 0
         try await waitUntil("play after the hold", seconds: 10, every: .milliseconds(10)) { (fleet.report(3)?.acknowledged ?? 0) >= afterHold + 10 }
         // Coverage lost for a moment: dropped, then resent by the player.
         network.set(.unreachable)
-        try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil("traffic dropped", seconds: 10, every: .milliseconds(5)) { gateway.counters.dropped >= 2 }
         network.set(.deliver)
         #expect(await fleet.drain())
         let report = try #require(await fleet.stop()[3])
 
+        // Never faster than the model's 20 ms; a busy machine only adds to it.
         let steady = report.rtt.prefix(30).map(\.ms).sorted()
-        let median = steady[steady.count / 2]
-        #expect(median >= 20 && median < 30, "median \(median) ms")
+        #expect(steady[0] >= 20 && steady[steady.count / 2] < 100, "\(steady)")
         #expect(report.rtt.map(\.ms).max() ?? 0 >= 250)  // an input held through the interruption
         #expect(report.acknowledged == report.sent && report.regressions == 0)
         #expect(report.longestSilenceMs >= 200)
