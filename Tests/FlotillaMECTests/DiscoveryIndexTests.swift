@@ -1,10 +1,11 @@
+import AccessNetworkSim
 import Testing
 @testable import FlotillaMEC
 
 /// The indexed fast path must give the answer the full ranking gives.
 @Suite struct DiscoveryIndexTests {
     @Test(arguments: [1, 2, 3, 4, 5]) func agreesWithTheFullRanking(seed: UInt64) {
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         let sites = (0..<40).map { "site-\($0)" }
         // RTTs on a 1 ms grid so that ties happen and are broken the same way.
         let cellRTT: [[Int: Double]] = (0..<30).map { _ in
@@ -32,18 +33,5 @@ import Testing
             #expect(answer?.rttMs == expected?.predictedRttMs)
             #expect(answer?.withinBudget == expected?.withinBudget)
         }
-    }
-}
-
-/// A small deterministic generator for the tests.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaAppKit
 import Foundation
 import Hummingbird
 import Logging
@@ -32,24 +33,12 @@ public enum EchoWorkload {
 /// Runs a workload's router on an ephemeral loopback port until the workload is stopped.
 public enum WorkloadServer {
     public static func start(router: Router<BasicRequestContext>, name: String, image: String) async throws -> any RunningWorkload {
-        // Stopping a workload cancels its server, which Hummingbird reports as errors; only worse is worth a line.
-        var logger = Logger(label: "flotilla.workload")
-        logger.logLevel = .critical
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router,
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: name),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        let task = Task {
-            defer { continuation.finish() }
-            try await app.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            task.cancel()
+        do {
+            let running = try await AppServer.start(router: router, name: name)
+            return TaskWorkload(port: running.port, task: running.task)
+        } catch {
             throw WorkloadError.didNotStart(image)
         }
-        return TaskWorkload(port: port, task: task)
     }
 }
 

@@ -23,7 +23,7 @@ public final class GameServer: Sendable {
     let counters: CountersBox
     let tasks: Mutex<[Task<Void, Never>]>
     let udp: Mutex<(any Channel)?> = Mutex(nil)
-    let http: Task<Void, any Error>
+    let http: AppServer.Running
 
     struct Counters {
         var datagrams = 0
@@ -71,32 +71,19 @@ public final class GameServer: Sendable {
                 """
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        var logger = Logger(label: "flotilla.game")
-        logger.logLevel = .critical
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: name),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let http = Task {
-            defer { continuation.finish() }
-            try await app.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let bound = await iterator.next(), bound > 0 else {
-            http.cancel()
-            throw GameError.didNotStart("HTTP listener")
-        }
-        let server = GameServer(port: bound, sessions: sessions, counters: counters, http: http)
+        let http = try await AppServer.start(router: router, host: host, port: port, name: name)
+        let server = GameServer(port: http.port, sessions: sessions, counters: counters, http: http)
         do {
             try await server.startUDP(host: host)
         } catch {
-            http.cancel()
-            throw GameError.didNotStart("UDP port \(bound): \(error)")
+            await http.stop()
+            throw GameError.didNotStart("UDP port \(http.port): \(error)")
         }
         server.startTicking()
         return server
     }
 
-    init(port: Int, sessions: SessionTable<PlayerState>, counters: CountersBox, http: Task<Void, any Error>) {
+    init(port: Int, sessions: SessionTable<PlayerState>, counters: CountersBox, http: AppServer.Running) {
         self.port = port
         self.sessions = sessions
         self.counters = counters
@@ -141,8 +128,7 @@ public final class GameServer: Sendable {
         let running = tasks.withLock { $0 }
         for task in running { task.cancel() }
         for task in running { await task.value }
-        http.cancel()
-        _ = await http.result
+        await http.stop()
     }
 }
 

@@ -14,18 +14,9 @@ final class DemoPaths: Sendable {
 
     private let paths = Mutex<[Int: Path]>([:])
     /// A cheap generator for the jitter draws (the system's costs a getrandom call each).
-    private let random = Mutex<UInt64>(0x9E37_79B9_7F4A_7C15)
+    private let random = Mutex(SplitMix64(seed: 0x5EED))
 
-    func uniform() -> Double {
-        let bits = random.withLock { state -> UInt64 in
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        return Double(bits >> 11) / Double(1 << 53)
-    }
+    func uniform() -> Double { random.withLock { $0.unit() } }
 
     func refresh(from network: AccessNetwork, ues: [Int]) -> [Int: Path] {
         var result: [Int: Path] = [:]

@@ -1,0 +1,41 @@
+import Hummingbird
+import Logging
+
+/// Runs an app's router on a loopback port (0: a free one) until the returned task is cancelled: how the simulated
+/// sites' workloads and the demo's game servers listen.
+public enum AppServer {
+    public struct Running: Sendable {
+        public let port: Int
+        public let task: Task<Void, any Error>
+
+        /// Cancels the server and waits for the listener to close.
+        public func stop() async {
+            task.cancel()
+            _ = await task.result
+        }
+    }
+
+    public struct DidNotStart: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String { "\(name) did not start listening" }
+    }
+
+    public static func start(router: Router<BasicRequestContext>, host: String = "127.0.0.1", port: Int = 0, name: String) async throws -> Running {
+        // Stopping cancels the server, which Hummingbird reports at error level; only worse is worth a line.
+        var logger = Logger(label: "flotilla.app")
+        logger.logLevel = .critical
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: name),
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let bound = await iterator.next(), bound > 0 else {
+            task.cancel()
+            throw DidNotStart(name: name)
+        }
+        return Running(port: bound, task: task)
+    }
+}
