@@ -13,35 +13,60 @@ import Testing
 @Suite(.serialized) struct MECDiscoveryEndToEndTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    @Test func discoveryRanksByTheNetworksRTTAndSkipsAFullSite() async throws {
-        // The simulator, paused; the UE put at the west end, in edge-1's zone.
-        let callbacks = HTTPNotificationSender.makeClient()
-        let scenario = try Scenario.load(path: Self.repository.appendingPathComponent("simulator/scenarios/three-sites-line.yaml").path)
-        let network = AccessNetwork(scenario: scenario)
-        let ue = network.addresses[0]
-        network.move(ue: 0, to: Point(x: 100, y: 200), speed: 0)
-        let sim = SimulationRunner(network: network, hub: NotificationHub(sender: HTTPNotificationSender(client: callbacks)), paused: true,
-                                   epoch: 1_800_000_000)
-        await sim.step(seconds: 2)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let simTask = Task { try await AccessNetworkServer(runner: sim) { continuation.yield($0) }.makeApplication().runService() }
-        var iterator = ports.makeAsyncIterator()
-        let simURL = "http://127.0.0.1:\(await iterator.next() ?? 0)"
+    /// simulator/scenarios/three-sites-line.yaml, paused (the test steps it), on its own port; its UE at the west end.
+    struct LineNetwork {
+        let sim: SimulationRunner
+        let task: Task<Void, any Error>
+        let url: String
+        let ue: String
+        let callbacks: HTTPClient
 
+        static func start() async throws -> LineNetwork {
+            let callbacks = HTTPNotificationSender.makeClient()
+            let scenario = try Scenario.load(path: MECDiscoveryEndToEndTests.repository.appendingPathComponent("simulator/scenarios/three-sites-line.yaml").path)
+            let network = AccessNetwork(scenario: scenario)
+            let ue = network.addresses[0]
+            network.move(ue: 0, to: Point(x: 100, y: 200), speed: 0)
+            let sim = SimulationRunner(network: network, hub: NotificationHub(sender: HTTPNotificationSender(client: callbacks)), paused: true,
+                                       epoch: 1_800_000_000)
+            await sim.step(seconds: 2)
+            let (ports, continuation) = AsyncStream<Int>.makeStream()
+            let task = Task { try await AccessNetworkServer(runner: sim) { continuation.yield($0) }.makeApplication().runService() }
+            var iterator = ports.makeAsyncIterator()
+            return LineNetwork(sim: sim, task: task, url: "http://127.0.0.1:\(await iterator.next() ?? 0)", ue: ue, callbacks: callbacks)
+        }
+
+        func stop() async {
+            sim.hub.closeAllStreams()
+            task.cancel()
+            _ = await task.result
+            try? await callbacks.shutdown()
+        }
+    }
+
+    /// Three simulated sites running the counter app, joined to a control plane whose MEC services use `line`.
+    static func federation(_ line: LineNetwork, mobility: MobilityService.Configuration = .init()) async throws -> FederationFixture {
         let fixture = try await FederationFixture.start(
             sites: ["edge-1", "edge-2", "edge-3"].map { FederationFixture.site($0, region: "line", nodes: 1) },
-            kubelet: KubeletConfiguration(startupDelay: .milliseconds(20), jitter: .milliseconds(10)), accessNetworkURL: simURL)
+            kubelet: KubeletConfiguration(startupDelay: .milliseconds(20), jitter: .milliseconds(10)), accessNetworkURL: line.url, mobility: mobility)
+        try await fixture.waitForReadyClusters()
+        let applied = try await fixture.kubectl.run(["apply", "-f", repository.appendingPathComponent("manifests/examples/mec/counter.yaml").path])
+        #expect(applied.status == 0, "\(applied.combined)")
+        // The registry sees the three instances (from the members' Endpoints) in MEC 011 shape.
+        try await waitUntil("three ACTIVE counter instances", seconds: 30, every: .milliseconds(100)) {
+            let listed = try await fixture.kubectl.run(["get", "--raw", "/mec/discovery/v1/services?ser_name=counter"])
+            let services = (try? JSONValue.parse(listed.stdout))?["serviceInfoList"]?.arrayValue ?? []
+            return services.filter { $0["state"] == "ACTIVE" }.count == 3
+        }
+        return fixture
+    }
+
+    @Test func discoveryRanksByTheNetworksRTTAndSkipsAFullSite() async throws {
+        let line = try await LineNetwork.start()
+        let (simURL, ue, callbacks) = (line.url, line.ue, line.callbacks)
+        let fixture = try await Self.federation(line)
         let kubectl = fixture.kubectl
         do {
-            try await fixture.waitForReadyClusters()
-            let applied = try await kubectl.run(["apply", "-f", Self.repository.appendingPathComponent("manifests/examples/mec/counter.yaml").path])
-            #expect(applied.status == 0, "\(applied.combined)")
-            // The registry sees the three instances (from the members' Endpoints) in MEC 011 shape.
-            try await waitUntil("three ACTIVE counter instances", seconds: 30, every: .milliseconds(100)) {
-                let listed = try await kubectl.run(["get", "--raw", "/mec/discovery/v1/services?ser_name=counter"])
-                let services = (try? JSONValue.parse(listed.stdout))?["serviceInfoList"]?.arrayValue ?? []
-                return services.filter { $0["state"] == "ACTIVE" }.count == 3
-            }
 
             // The ranking follows the simulator's own predictions for this UE: edge-1 (its zone's site) first.
             let predicted = try await AccessNetworkClient(baseURL: simURL, transport: HTTPTransport(client: callbacks)).rtt(ue: ue)
@@ -112,9 +137,72 @@ import Testing
             Issue.record("\(error)")
         }
         await fixture.stop()
-        sim.hub.closeAllStreams()
-        simTask.cancel()
-        _ = await simTask.result
-        try? await callbacks.shutdown()
+        await line.stop()
+    }
+
+    /// The acceptance case on the real federation: a UE rides across the three sites while it advances its counter;
+    /// the mobility service in the control plane moves its session twice, and nothing is lost or repeated.
+    @Test func aRiderIsFollowedAcrossTheFederatedSites() async throws {
+        let line = try await LineNetwork.start()
+        let fixture = try await Self.federation(line, mobility: .init(policy: MobilityPolicy(dwell: .milliseconds(300), holdDown: .milliseconds(500)),
+                                                                       interval: .milliseconds(50)))
+        let kubectl = fixture.kubectl
+        let http = HTTPTransport(client: line.callbacks)
+        do {
+            let created = try await kubectl.run(["create", "--raw", "/mec/discovery/v1/namespaces/default/apps/counter/sessions", "-f", "-"],
+                                                stdin: #"{"ue": "\#(line.ue)", "name": "rider"}"#)
+            #expect(created.status == 0, "\(created.combined)")
+            var endpoint = try #require(try JSONValue.parse(created.stdout)["status"]?["endpoint"]?.stringValue)
+            #expect(try await http.send(.POST, "http://\(endpoint)/sessions/rider").status == 201)
+            // The UE plays: tick n until applied once, following the AppSession when its instance says it moved.
+            let playing = Task { () -> (applied: [Int], sites: [String]) in
+                var applied: [Int] = [], endpoints: [String] = []
+                var seq = 1
+                while !Task.isCancelled {
+                    let reply = try? await http.send(.POST, "http://\(endpoint)/sessions/rider/tick?seq=\(seq)")
+                    if let reply, reply.status == 200, let body = try? JSONValue.parse(Array(reply.body)), body["applied"] == true {
+                        applied.append(Int(body["counter"]?.int64Value ?? -1))
+                        if endpoints.last != endpoint { endpoints.append(endpoint) }
+                        seq += 1
+                        try? await Task.sleep(for: .milliseconds(10))
+                    } else {
+                        let session = try? await kubectl.run(["get", "appsession", "rider", "-o", "jsonpath={.status.endpoint}"])
+                        if let moved = session?.stdout, !moved.isEmpty { endpoint = moved }
+                        try? await Task.sleep(for: .milliseconds(5))
+                    }
+                }
+                return (applied, endpoints)
+            }
+            func completed() async throws -> [String] {
+                let listed = try await kubectl.run(["get", "sessionmigrations", "-o", "json"])
+                return (try JSONValue.parse(listed.stdout)["items"]?.arrayValue ?? [])
+                    .filter { $0["status"]?["phase"] == "Completed" }
+                    .sorted { ($0["status"]?["startTime"]?.stringValue ?? "") < ($1["status"]?["startTime"]?.stringValue ?? "") }
+                    .map { "\($0["spec"]?["sourceSite"]?.stringValue ?? "")→\($0["spec"]?["targetSite"]?.stringValue ?? "")" }
+            }
+            for (x, moves) in [(1500.0, 1), (2900.0, 2)] {
+                let body: JSONValue = ["x": .double(x), "y": 200, "speed": 50]
+                #expect(try await http.send(.POST, line.url + "/flotilla/v1/ues/\(line.ue)/move", body: Data(body.serialized()),
+                                            headers: [("Content-Type", "application/json")]).status == 200)
+                var simulated = 0.0
+                while simulated < 60, try await completed().count < moves {
+                    await line.sim.step(seconds: 0.5)
+                    simulated += 0.5
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            playing.cancel()
+            let (applied, endpoints) = await playing.value
+            #expect(try await completed() == ["edge-1→edge-2", "edge-2→edge-3"])
+            #expect(!applied.isEmpty && applied == Array(1...applied.count), "no gap, no repeat")
+            #expect(endpoints.count == 3, "\(endpoints)")
+            let table = try await kubectl.run(["get", "appsessions"])
+            #expect(table.stdout.contains("edge-3"), "\(table.combined)")
+        } catch {
+            Issue.record("\(error)")
+        }
+        await fixture.stop()
+        await line.stop()
     }
 }
