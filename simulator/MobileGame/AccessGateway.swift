@@ -52,19 +52,19 @@ public final class AccessGateway: Sendable {
         let state = GatewayState(route: route)
         let group = MultiThreadedEventLoopGroup.singleton
         let upstream = try await DatagramBootstrap(group: group).bind(host: host, port: 0).get()
+        let toServers = DelayedSender(channel: upstream)
         let players = try await DatagramBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UplinkHandler(state: state, upstream: upstream))
+                    try channel.pipeline.syncOperations.addHandler(UplinkHandler(state: state, upstream: toServers))
                 }
             }
             .bind(host: host, port: port).get()
-        try await upstream.pipeline.addHandler(DownlinkHandler(state: state, players: players)).get()
+        try await upstream.pipeline.addHandler(DownlinkHandler(state: state, players: DelayedSender(channel: players))).get()
         // Held traffic is retried every 5 ms on the uplink's event loop.
         players.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(5), delay: .milliseconds(5)) { task in
             guard players.isActive else { return task.cancel() }
-
-            UplinkHandler.releaseHeld(state: state, upstream: upstream)
+            UplinkHandler.releaseHeld(state: state, upstream: toServers)
         }
         return AccessGateway(port: players.localAddress?.port ?? 0, playerChannel: players, upstreamChannel: upstream, state: state)
     }
@@ -81,10 +81,6 @@ public final class AccessGateway: Sendable {
         data.readableBytes >= 7 ? data.getInteger(at: data.readerIndex + 3, as: UInt32.self) : nil
     }
 
-    static func send(_ data: ByteBuffer, to address: SocketAddress, on channel: any Channel, afterMs: Double) {
-        let envelope = AddressedEnvelope(remoteAddress: address, data: data)
-        channel.eventLoop.scheduleTask(in: .microseconds(Int64(max(0, afterMs) * 1000))) { channel.writeAndFlush(envelope, promise: nil) }
-    }
 
     public func stop() async {
         try? await playerChannel.close()
@@ -96,9 +92,9 @@ public final class AccessGateway: Sendable {
 final class UplinkHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let state: AccessGateway.GatewayState
-    let upstream: any Channel
+    let upstream: DelayedSender
 
-    init(state: AccessGateway.GatewayState, upstream: any Channel) {
+    init(state: AccessGateway.GatewayState, upstream: DelayedSender) {
         self.state = state
         self.upstream = upstream
     }
@@ -118,7 +114,7 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
         switch state.route(session) {
         case .deliver(let target, let rtt):
             state.values.withLock { $0.downlinkMs[session] = rtt / 2; $0.forwarded += 1 }
-            AccessGateway.send(envelope.data, to: target, on: upstream, afterMs: rtt / 2)
+            upstream.send(envelope.data, to: target, afterMs: rtt / 2)
         case .hold:
             state.values.withLock { $0.held[session, default: []].append((envelope.data, .now)); $0.heldCount += 1 }
         case .unreachable:
@@ -127,7 +123,7 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
     }
 
     /// Sends what was held for sessions whose UE is attached again; drops what waited longer than `maxHold`.
-    static func releaseHeld(state: AccessGateway.GatewayState, upstream: any Channel) {
+    static func releaseHeld(state: AccessGateway.GatewayState, upstream: DelayedSender) {
         let sessions = state.values.withLock { Array($0.held.keys) }
         for session in sessions {
             let route = state.route(session)
@@ -135,7 +131,7 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
             state.values.withLock { values in
                 guard var queue = values.held[session] else { return }
                 if case .deliver(let target, let rtt) = route {
-                    for item in queue { AccessGateway.send(item.data, to: target, on: upstream, afterMs: rtt / 2) }
+                    for item in queue { upstream.send(item.data, to: target, afterMs: rtt / 2) }
                     values.forwarded += queue.count
                     values.downlinkMs[session] = rtt / 2
                     values.held[session] = nil
@@ -154,9 +150,9 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
 final class DownlinkHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let state: AccessGateway.GatewayState
-    let players: any Channel
+    let players: DelayedSender
 
-    init(state: AccessGateway.GatewayState, players: any Channel) {
+    init(state: AccessGateway.GatewayState, players: DelayedSender) {
         self.state = state
         self.players = players
     }
@@ -166,6 +162,6 @@ final class DownlinkHandler: ChannelInboundHandler, Sendable {
         guard let session = AccessGateway.session(of: envelope.data),
               let (player, delay) = state.values.withLock({ values in values.players[session].map { ($0, values.downlinkMs[session] ?? 0) } })
         else { return }
-        AccessGateway.send(envelope.data, to: player, on: players, afterMs: delay)
+        players.send(envelope.data, to: player, afterMs: delay)
     }
 }
