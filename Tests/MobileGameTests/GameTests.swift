@@ -63,13 +63,16 @@ import Testing
         }
         fleet.add(session: 7, destination: try SocketAddress(ipAddress: "127.0.0.1", port: a.port))
         try await fleet.play()
-        try await waitUntil("acknowledged inputs at a", seconds: 10, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= 15 }
+        try await waitUntil("acknowledged inputs at a", seconds: 30, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= 15 }
         let migration = try await MigrationRunner(client: client, transport: transport).migrate(MigrationRunner.Request(
             session: session, target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(b.port)"), reason: "Manual"))
         #expect(migration.status?.phase == "Completed")
         let before = fleet.report(7)?.acknowledged ?? 0
-        try await waitUntil("acknowledged inputs at b", seconds: 10, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= before + 15 }
-        #expect(await fleet.drain())
+        try await waitUntil("acknowledged inputs at b", seconds: 30, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= before + 15 }
+        let drained = await fleet.drain(timeout: .seconds(30))
+        let state = try? await transport.send(.GET, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))")
+        #expect(drained, "player: \(String(describing: fleet.report(7).map { ($0.sent, $0.acknowledged, $0.redirects, $0.regressions) })), "
+            + "b holds: \(state.map { String(decoding: $0.body, as: UTF8.self) } ?? "-")")
         let report = try #require(await fleet.stop()[7])
         // Every input sent was acknowledged, none twice, in order; the tick at b applied all of them.
         #expect(report.acknowledged == report.sent)
@@ -77,7 +80,7 @@ import Testing
         #expect(report.redirects == 1)
         #expect(report.rtt.count > 20)
         #expect((migration.status?.stateBytes ?? 0) > 1000)
-        try await waitUntil("b's tick applied every input", seconds: 5, every: .milliseconds(20)) {
+        try await waitUntil("b's tick applied every input", seconds: 30, every: .milliseconds(20)) {
             let copy = try await transport.send(.POST, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))/export?freeze=false")
             return (try? JSONDecoder().decode(PlayerState.self, from: copy.body))?.applied == report.sent
         }

@@ -44,7 +44,7 @@ import Testing
         network.set(.unreachable)
         try await waitUntil("traffic dropped", seconds: 10, every: .milliseconds(5)) { gateway.counters.dropped >= 2 }
         network.set(.deliver)
-        #expect(await fleet.drain())
+        #expect(await fleet.drain(timeout: .seconds(30)))
         let report = try #require(await fleet.stop()[3])
 
         // Never faster than the model's 20 ms (a busy machine only adds to it), and the held traffic arrived late.
