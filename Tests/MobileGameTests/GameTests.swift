@@ -71,9 +71,9 @@ import Testing
         try await waitUntil("acknowledged inputs at b", seconds: 30, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= before + 15 }
         let drained = await fleet.drain(timeout: .seconds(30))
         let state = try? await transport.send(.GET, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))")
-        let where_ = "player \(String(describing: fleet.report(7).map { ($0.sent, $0.acknowledged, $0.redirects, $0.regressions) })); "
+        let standing = "player \(String(describing: fleet.report(7).map { ($0.sent, $0.acknowledged, $0.redirects, $0.regressions) })); "
             + "b holds \(state.map { String(decoding: $0.body, as: UTF8.self) } ?? "-")"
-        #expect(drained, "\(where_)")
+        #expect(drained, "\(standing)")
         let report = try #require(await fleet.stop()[7])
         // Every input sent was acknowledged, none twice, in order; the tick at b applied all of them.
         #expect(report.acknowledged == report.sent)
