@@ -178,10 +178,13 @@ import Testing
             let playing = Task { await player.play(rig: rig, session: "rider", until: { done.isSet }) }
             // Ride east at 50 m/s, stopping in the middle zone until the first move is done, then on to the east end:
             // 0.5 s of simulated time every 25 ms (20× real time), at most 60 s simulated per leg.
+            // Each leg goes on until the UE has arrived (not merely until the move: at a cell edge it may hand back).
             for (x, moves) in [(1500.0, 1), (2900.0, 2)] {
                 try await rig.move(ue, x: x, speed: 50)
                 var simulated = 0.0
-                while simulated < 60, try await rig.migrations().filter({ $0.status?.phase == "Completed" }).count < moves {
+                while simulated < 60 {
+                    let arrived = await rig.sim.withNetwork { abs($0.positions[0].x - x) < 1 }
+                    if arrived, try await rig.migrations().filter({ $0.status?.phase == "Completed" }).count >= moves { break }
                     await rig.sim.step(seconds: 0.5)
                     simulated += 0.5
                     try await Task.sleep(for: .milliseconds(25))
@@ -247,7 +250,9 @@ import Testing
             let playing = Task { await player.play(rig: rig, session: "rider", until: { done.isSet }) }
             try await rig.move(ue, x: 1500, speed: 50)
             var simulated = 0.0
-            while simulated < 60, try await rig.migrations().filter({ $0.status?.phase == "RolledBack" }).isEmpty {
+            while simulated < 60 {
+                let arrived = await rig.sim.withNetwork { abs($0.positions[0].x - 1500) < 1 }
+                if arrived, try await !rig.migrations().filter({ $0.status?.phase == "RolledBack" }).isEmpty { break }
                 await rig.sim.step(seconds: 0.5)
                 simulated += 0.5
                 try await Task.sleep(for: .milliseconds(25))
