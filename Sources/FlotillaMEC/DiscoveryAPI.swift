@@ -13,14 +13,8 @@ public struct DiscoveryAPI: APIExtension {
     public let pathPrefix = "/mec/discovery/v1/"
     public let metricName = "mec-discovery"
     let discovery: Discovery
-    let instances: any InstanceSource
-    let client: any ObjectClient
 
-    public init(discovery: Discovery, instances: any InstanceSource, client: any ObjectClient) {
-        self.discovery = discovery
-        self.instances = instances
-        self.client = client
-    }
+    public init(discovery: Discovery) { self.discovery = discovery }
 
     public func respond(to request: Request, body: [UInt8], user: UserInfo) async throws(APIError) -> ExtensionResponse {
         let parts = request.uri.path.dropFirst(pathPrefix.count).split(separator: "/").map(String.init)
@@ -112,7 +106,7 @@ public struct DiscoveryAPI: APIExtension {
     /// The registry in ETSI MEC 011's ServiceInfo shape: one entry per instance.
     func services(name: String?, namespace: String?) async -> JSONValue {
         var list: [JSONValue] = []
-        for edgeApp in await instances.apps(namespace: namespace) where name == nil || edgeApp.profile.metadata.name == name {
+        for edgeApp in await discovery.instances.apps(namespace: namespace) where name == nil || edgeApp.profile.metadata.name == name {
             let ns = edgeApp.profile.metadata.namespace ?? "default", app = edgeApp.profile.metadata.name ?? ""
             for instance in edgeApp.instances {
                 let parts = instance.endpoint.split(separator: ":")

@@ -23,8 +23,7 @@ public struct MECServices: Sendable {
         configuration.subscriptionsURL = accessNetworkURL
         self.transport = transport
         self.registry = registry
-        self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt), instances: registry,
-                                         client: controlPlane)
+        self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt))
         self.mobility = MobilityService(client: controlPlane, rtt: rtt, instances: registry,
             runner: MigrationRunner(client: controlPlane, transport: transport, metrics: metrics, logger: logger),
             configuration: configuration, logger: logger)

@@ -27,7 +27,6 @@ public final class GameServer: Sendable {
 
     struct Counters {
         var datagrams = 0
-        var acks = 0
         var applied = 0
         var ticks = 0
         var malformed = 0
@@ -184,7 +183,7 @@ final class GameDatagramHandler: ChannelInboundHandler, Sendable {
         var buffer = context.channel.allocator.buffer(capacity: 32)
         GameProtocol.encode(ack, into: &buffer)
         context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
-        counters.update { $0.datagrams += 1; $0.acks += 1 }
+        counters.update { $0.datagrams += 1 }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

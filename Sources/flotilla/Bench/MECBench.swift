@@ -107,8 +107,7 @@ struct MECBench: AsyncParsableCommand {
             EdgeInstance(site: site, endpoint: "127.0.0.\(i + 1):7777", capacity: 1000) })])
         var server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: false, maxRequestsInflight: 10_000),
                                data: data, store: store)
-        server.extensions = [DiscoveryAPI(discovery: Discovery(client: client, instances: instances, rtt: SimulatedRTT(runner: runner)),
-                                          instances: instances, client: client)]
+        server.extensions = [DiscoveryAPI(discovery: Discovery(client: client, instances: instances, rtt: SimulatedRTT(runner: runner)))]
         try await server.bootstrap()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication { continuation.yield($0) }
