@@ -9,6 +9,8 @@ public actor ClusterConnections {
     let controlPlane: any ObjectClient
     let policy: ClientPolicy
     private var clients: [String: (key: String, client: KubeClient)] = [:]
+    /// Set by `shutdown()`: a client made afterwards would never be shut down.
+    private var closed = false
 
     public init(controlPlane: any ObjectClient, policy: ClientPolicy = ClientPolicy()) {
         self.controlPlane = controlPlane
@@ -18,6 +20,7 @@ public actor ClusterConnections {
     /// The client for `cluster`, or why there is none (no endpoint, missing or unusable secret).
     public func client(for cluster: Cluster) async throws(APIError) -> KubeClient {
         let name = cluster.metadata.name ?? ""
+        guard !closed else { throw APIError(.serviceUnavailable, "member connections are shut down") }
         guard let endpoint = cluster.spec.apiEndpoint, !endpoint.isEmpty else {
             throw APIError(.invalid, "cluster \(name) has no spec.apiEndpoint")
         }
@@ -37,6 +40,8 @@ public actor ClusterConnections {
             credentials.clientKeyPEM = decoded("tls.key")
         }
         let key = "\(credentials.server)|\(secretVersion)|\(credentials.insecureSkipTLSVerify)"
+        // The Secret read above suspended this actor: shutdown() may have run meanwhile.
+        guard !closed else { throw APIError(.serviceUnavailable, "member connections are shut down") }
         if let cached = clients[name], cached.key == key { return cached.client }
         let client: KubeClient
         do {
@@ -54,8 +59,11 @@ public actor ClusterConnections {
         if let old = clients.removeValue(forKey: name) { await old.client.shutdown() }
     }
 
+    /// Shuts every client down; `client(for:)` fails from now on.
     public func shutdown() async {
-        for (_, entry) in clients { await entry.client.shutdown() }
+        closed = true
+        let entries = clients.values
         clients.removeAll()
+        for entry in entries { await entry.client.shutdown() }
     }
 }

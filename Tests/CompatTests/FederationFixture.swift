@@ -52,20 +52,35 @@ struct FederationFixture {
         let running = Task { await federation.run() }
         let mecTask = mec.map { services in Task { await services.run() } }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-e2e-\(UUID().uuidString)")
-        let sites = try SiteHost(directory: directory, specs: specs, kubelet: kubelet)
-        try await sites.start()
-        let kubectl = try Kubectl(version: "1.33", kubeconfig: controlPlane.data.adminKubeconfig.path)
         var members: [String: KubeClient] = [:]
-        for site in sites.sites {
-            let joined = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["join", site.name, "--kubeconfig", site.kubeconfig.path,
-                "--control-plane-kubeconfig", controlPlane.data.adminKubeconfig.path, "--region", site.spec.region ?? ""])
-            guard joined.status == 0, joined.stdout.contains("cluster/\(site.name) joined") else {
-                throw JoinFailed(description: "flotilla join \(site.name): \(joined.combined)")
+        var sites: SiteHost?
+        do {
+            let host = try SiteHost(directory: directory, specs: specs, kubelet: kubelet)
+            sites = host
+            try await host.start()
+            let kubectl = try Kubectl(version: "1.33", kubeconfig: controlPlane.data.adminKubeconfig.path)
+            for site in host.sites {
+                let joined = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["join", site.name, "--kubeconfig", site.kubeconfig.path,
+                    "--control-plane-kubeconfig", controlPlane.data.adminKubeconfig.path, "--region", site.spec.region ?? ""])
+                guard joined.status == 0, joined.stdout.contains("cluster/\(site.name) joined") else {
+                    throw JoinFailed(description: "flotilla join \(site.name): \(joined.combined)")
+                }
+                members[site.name] = try KubeClient(kubeconfig: site.kubeconfig.path)
             }
-            members[site.name] = try KubeClient(kubeconfig: site.kubeconfig.path)
+            return FederationFixture(controlPlane: controlPlane, running: running, sites: host, directory: directory, kubectl: kubectl,
+                members: members, mec: mec, mecTask: mecTask)
+        } catch {
+            // Half started: stop what did start (an HTTP client dropped unshut traps in debug builds).
+            await stop(members: members, mecTask: mecTask, running: running, sites: sites, controlPlane: controlPlane, directory: directory)
+            throw error
         }
-        return FederationFixture(controlPlane: controlPlane, running: running, sites: sites, directory: directory, kubectl: kubectl,
-            members: members, mec: mec, mecTask: mecTask)
+    }
+
+    /// Starts a federation, runs `body` with it and stops it, whether `body` returned or threw.
+    static func with<T>(sites specs: [SiteSpec], kubelet: KubeletConfiguration, accessNetworkURL: String? = nil,
+                        mobility: MobilityService.Configuration = .init(), _ body: (FederationFixture) async throws -> T) async throws -> T {
+        let fixture = try await start(sites: specs, kubelet: kubelet, accessNetworkURL: accessNetworkURL, mobility: mobility)
+        return try await withCleanup({ try await body(fixture) }, cleanup: { await fixture.stop() })
     }
 
     /// Waits until every joined cluster shows Ready in `kubectl get clusters`.
@@ -77,12 +92,17 @@ struct FederationFixture {
     }
 
     func stop() async {
+        await Self.stop(members: members, mecTask: mecTask, running: running, sites: sites, controlPlane: controlPlane, directory: directory)
+    }
+
+    private static func stop(members: [String: KubeClient], mecTask: Task<Void, Never>?, running: Task<Void, Never>, sites: SiteHost?,
+                             controlPlane: RunningServer, directory: URL) async {
         for member in members.values { await member.shutdown() }
         mecTask?.cancel()
         await mecTask?.value
         running.cancel()
         await running.value
-        await sites.stop()
+        await sites?.stop()
         await controlPlane.stop()
         try? FileManager.default.removeItem(at: directory)
     }

@@ -17,17 +17,14 @@ import Testing
         let directory = temporaryDirectory()
         let site = try EdgeSite(spec: spec, directory: directory, kubelet: kubelet)
         try await site.start()
-        let client = try TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: site.adminToken)
-        do {
-            try await body(site, client)
-        } catch {
-            try? await client.shutdown()
+        try await withCleanup({
+            try await TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: site.adminToken).using { (client: TestClient) async throws in
+                try await body(site, client)
+            }
+        }, cleanup: {
             await site.stop()
-            throw error
-        }
-        try await client.shutdown()
-        await site.stop()
-        try? FileManager.default.removeItem(at: directory)
+            try? FileManager.default.removeItem(at: directory)
+        })
     }
 
     static func deployment(_ name: String, replicas: Int, image: String = "nginx:1.25", cpu: String = "100m") -> JSONValue {
@@ -119,14 +116,14 @@ import Testing
             for subset in endpoints["subsets"]?.arrayValue ?? [] {
                 let ip = try #require(subset["addresses"]?.arrayValue?.first?["ip"]?.stringValue)
                 let port = try #require(subset["ports"]?.arrayValue?.first?["port"]?.int64Value)
-                let echo = try TestClient(baseURL: "http://\(ip):\(port)", caPEM: nil, token: nil)
-                let who = try await echo.request(.GET, "/")
-                #expect(who.status == 200)
-                #expect(who.json?["site"]?.stringValue == "edge-1")
-                answered.insert(who.json?["pod"]?.stringValue ?? "")
-                let echoed = try await echo.request(.POST, "/echo", body: Array("ping".utf8), contentType: "text/plain")
-                #expect(echoed.text == "ping")
-                try await echo.shutdown()
+                try await TestClient(baseURL: "http://\(ip):\(port)", caPEM: nil, token: nil).using { echo in
+                    let who = try await echo.request(.GET, "/")
+                    #expect(who.status == 200)
+                    #expect(who.json?["site"]?.stringValue == "edge-1")
+                    answered.insert(who.json?["pod"]?.stringValue ?? "")
+                    let echoed = try await echo.request(.POST, "/echo", body: Array("ping".utf8), contentType: "text/plain")
+                    #expect(echoed.text == "ping")
+                }
             }
             let pods = try await client.request(.GET, "/api/v1/namespaces/default/pods?labelSelector=app%3Decho")
             #expect(answered == Set((pods.json?["items"]?.arrayValue ?? []).compactMap(\.name)))
@@ -167,19 +164,19 @@ import Testing
             let port = await site.port
             await site.down()
             #expect(await site.state == .down)
-            let fresh = try TestClient(baseURL: "https://127.0.0.1:\(port)", caPEM: site.caPEM, token: site.adminToken)
-            do {
-                _ = try await fresh.request(.GET, "/api/v1/namespaces/default/configmaps/keep")
-                Issue.record("a downed site answered")
-            } catch {
-                #expect("\(error)".lowercased().contains("refused"), "\(error)")
+            try await TestClient(baseURL: "https://127.0.0.1:\(port)", caPEM: site.caPEM, token: site.adminToken).using { fresh in
+                do {
+                    _ = try await fresh.request(.GET, "/api/v1/namespaces/default/configmaps/keep")
+                    Issue.record("a downed site answered")
+                } catch {
+                    #expect("\(error)".lowercased().contains("refused"), "\(error)")
+                }
+                try await site.up()
+                #expect(await site.port == port)
+                let back = try await fresh.request(.GET, "/api/v1/namespaces/default/configmaps/keep")
+                #expect(back.status == 200)
+                #expect(back.json?["data"]?["k"]?.stringValue == "v")
             }
-            try await site.up()
-            #expect(await site.port == port)
-            let back = try await fresh.request(.GET, "/api/v1/namespaces/default/configmaps/keep")
-            #expect(back.status == 200)
-            #expect(back.json?["data"]?["k"]?.stringValue == "v")
-            try await fresh.shutdown()
         }
     }
 
@@ -205,26 +202,29 @@ import Testing
     @Test func twentySitesEachAnswerOnTheirOwnPortWithTheirOwnCredentials() async throws {
         let directory = Self.temporaryDirectory()
         let host = try SiteHost(directory: directory, specs: SiteProfile.generated(count: 20).resolvedSites, kubelet: .immediate)
-        try await host.start()
-        let summary = await host.summary()
-        #expect(Set(summary.map(\.port)).count == 20)
-        #expect(summary.allSatisfy { $0.state == "running" })
-        for (index, site) in host.sites.enumerated() {
-            #expect(FileManager.default.fileExists(atPath: site.kubeconfig.path))
-            let client = try TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: site.adminToken)
-            let nodes = try await client.request(.GET, "/api/v1/nodes")
-            #expect(nodes.status == 200)
-            #expect(nodes.json?["items"]?.arrayValue?.first?["metadata"]?["labels"]?["edge.flotilla.io/site"]?.stringValue == site.name)
-            // Another site's token is not accepted here.
-            let neighbour = host.sites[(index + 1) % host.sites.count]
-            let stranger = try TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: neighbour.adminToken)
-            #expect(try await stranger.request(.GET, "/api/v1/nodes").status == 401)
-            try await client.shutdown()
-            try await stranger.shutdown()
-        }
-        let index = try JSONValue.parse(Array(Data(contentsOf: directory.appendingPathComponent("sites.json"))))
-        #expect(index.arrayValue?.count == 20)
-        await host.stop()
-        try? FileManager.default.removeItem(at: directory)
+        try await withCleanup({
+            try await host.start()
+            let summary = await host.summary()
+            #expect(Set(summary.map(\.port)).count == 20)
+            #expect(summary.allSatisfy { $0.state == "running" })
+            for (index, site) in host.sites.enumerated() {
+                #expect(FileManager.default.fileExists(atPath: site.kubeconfig.path))
+                try await TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: site.adminToken).using { (client: TestClient) async throws in
+                    let nodes = try await client.request(.GET, "/api/v1/nodes")
+                    #expect(nodes.status == 200)
+                    #expect(nodes.json?["items"]?.arrayValue?.first?["metadata"]?["labels"]?["edge.flotilla.io/site"]?.stringValue == site.name)
+                }
+                // Another site's token is not accepted here.
+                let neighbour = host.sites[(index + 1) % host.sites.count]
+                try await TestClient(baseURL: await site.baseURL, caPEM: site.caPEM, token: neighbour.adminToken).using { (stranger: TestClient) async throws in
+                    #expect(try await stranger.request(.GET, "/api/v1/nodes").status == 401)
+                }
+            }
+            let index = try JSONValue.parse(Array(Data(contentsOf: directory.appendingPathComponent("sites.json"))))
+            #expect(index.arrayValue?.count == 20)
+        }, cleanup: {
+            await host.stop()
+            try? FileManager.default.removeItem(at: directory)
+        })
     }
 }

@@ -28,57 +28,60 @@ import Testing
         try await site.start()
         defer { try? FileManager.default.removeItem(at: directory) }
 
-        try await ClusterJoin.join(name: "edge-1", member: try KubeconfigFile.load(path: site.kubeconfig.path),
-            options: ClusterJoin.Options(region: "eu", zone: "eu-a"), controlPlane: client)
-        // Three bound pods of 500m / 256Mi, and one of 64 cpu that fits nowhere (allocating).
         let member = try KubeClient(kubeconfig: site.kubeconfig.path)
-        func deployment(_ name: String, replicas: Int, cpu: String, memory: String) -> JSONValue {
-            ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": .string(name), "namespace": "default"],
-             "spec": ["replicas": .integer(Int64(replicas)), "selector": ["matchLabels": ["app": .string(name)]],
-                      "template": ["metadata": ["labels": ["app": .string(name)]], "spec": ["containers": [[
-                          "name": "main", "image": "nginx:1", "resources": ["requests": ["cpu": .string(cpu), "memory": .string(memory)]]]]]]]]
-        }
-        _ = try await member.create(Deployment.descriptor, deployment("web", replicas: 3, cpu: "500m", memory: "256Mi"))
-        _ = try await member.create(Deployment.descriptor, deployment("huge", replicas: 1, cpu: "64", memory: "1Gi"))
+        try await withCleanup({
+            try await ClusterJoin.join(name: "edge-1", member: try KubeconfigFile.load(path: site.kubeconfig.path),
+                options: ClusterJoin.Options(region: "eu", zone: "eu-a"), controlPlane: client)
+            // Three bound pods of 500m / 256Mi, and one of 64 cpu that fits nowhere (allocating).
+            func deployment(_ name: String, replicas: Int, cpu: String, memory: String) -> JSONValue {
+                ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": .string(name), "namespace": "default"],
+                 "spec": ["replicas": .integer(Int64(replicas)), "selector": ["matchLabels": ["app": .string(name)]],
+                          "template": ["metadata": ["labels": ["app": .string(name)]], "spec": ["containers": [[
+                              "name": "main", "image": "nginx:1", "resources": ["requests": ["cpu": .string(cpu), "memory": .string(memory)]]]]]]]]
+            }
+            _ = try await member.create(Deployment.descriptor, deployment("web", replicas: 3, cpu: "500m", memory: "256Mi"))
+            _ = try await member.create(Deployment.descriptor, deployment("huge", replicas: 1, cpu: "64", memory: "1Gi"))
 
-        let expected = ResourceSummary(
-            allocatable: ["cpu": Quantity(8), "memory": try Quantity(parsing: "16Gi"), "pods": Quantity(220),
-                          "ephemeral-storage": try Quantity(parsing: "200Gi")],
-            allocating: ["cpu": Quantity(64), "memory": try Quantity(parsing: "1Gi"), "pods": Quantity(1)],
-            allocated: ["cpu": Quantity(milli: 1500), "memory": try Quantity(parsing: "768Mi"), "pods": Quantity(3)])
-        var cluster = Cluster(metadata: ObjectMeta(), spec: ClusterSpec())
-        try await Self.waitFor("the resource summary") {
-            cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
-            return cluster.status?.resourceSummary == expected
-        }
-        #expect(cluster.isReady)
-        #expect(cluster.status?.nodeSummary == NodeSummary(totalNum: 2, readyNum: 2))
-        #expect(cluster.status?.kubernetesVersion?.hasPrefix("v1.") == true)
-        #expect(cluster.status?.apiEnablements?.contains { $0.groupVersion == "apps/v1" && $0.resources?.contains { $0.name == "deployments" } == true } == true)
-        #expect(cluster.spec.region == "eu" && cluster.spec.secretRef?.namespace == "karmada-cluster")
+            let expected = ResourceSummary(
+                allocatable: ["cpu": Quantity(8), "memory": try Quantity(parsing: "16Gi"), "pods": Quantity(220),
+                              "ephemeral-storage": try Quantity(parsing: "200Gi")],
+                allocating: ["cpu": Quantity(64), "memory": try Quantity(parsing: "1Gi"), "pods": Quantity(1)],
+                allocated: ["cpu": Quantity(milli: 1500), "memory": try Quantity(parsing: "768Mi"), "pods": Quantity(3)])
+            var cluster = Cluster(metadata: ObjectMeta(), spec: ClusterSpec())
+            try await Self.waitFor("the resource summary") {
+                cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
+                return cluster.status?.resourceSummary == expected
+            }
+            #expect(cluster.isReady)
+            #expect(cluster.status?.nodeSummary == NodeSummary(totalNum: 2, readyNum: 2))
+            #expect(cluster.status?.kubernetesVersion?.hasPrefix("v1.") == true)
+            #expect(cluster.status?.apiEnablements?.contains { $0.groupVersion == "apps/v1" && $0.resources?.contains { $0.name == "deployments" } == true } == true)
+            #expect(cluster.spec.region == "eu" && cluster.spec.secretRef?.namespace == "karmada-cluster")
 
-        // Down: still Ready within the grace period, then NotReady with the taint; back up: Ready, untainted.
-        await site.down()
-        let downAt = ContinuousClock.now
-        try await Self.waitFor("NotReady") {
-            cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
-            return cluster.status?.conditions?[type: "Ready"]?.status == .false
-        }
-        #expect(ContinuousClock.now - downAt >= .milliseconds(1200))
-        #expect(cluster.status?.conditions?[type: "Ready"]?.reason == "ClusterNotReachable")
-        try await Self.waitFor("the not-ready taint") {
-            cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
-            return cluster.spec.taints?.contains { $0.key == "cluster.karmada.io/not-ready" && $0.effect == "NoSchedule" } == true
-        }
-        try await site.up()
-        try await Self.waitFor("Ready again without the taint") {
-            cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
-            return cluster.isReady && cluster.spec.taints == nil
-        }
-        running.cancel()
-        await running.value
-        await member.shutdown()
-        await site.stop()
-        await controlPlane.stop()
+            // Down: still Ready within the grace period, then NotReady with the taint; back up: Ready, untainted.
+            await site.down()
+            let downAt = ContinuousClock.now
+            try await Self.waitFor("NotReady") {
+                cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
+                return cluster.status?.conditions?[type: "Ready"]?.status == .false
+            }
+            #expect(ContinuousClock.now - downAt >= .milliseconds(1200))
+            #expect(cluster.status?.conditions?[type: "Ready"]?.reason == "ClusterNotReachable")
+            try await Self.waitFor("the not-ready taint") {
+                cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
+                return cluster.spec.taints?.contains { $0.key == "cluster.karmada.io/not-ready" && $0.effect == "NoSchedule" } == true
+            }
+            try await site.up()
+            try await Self.waitFor("Ready again without the taint") {
+                cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
+                return cluster.isReady && cluster.spec.taints == nil
+            }
+        }, cleanup: {
+            running.cancel()
+            await running.value
+            await member.shutdown()
+            await site.stop()
+            await controlPlane.stop()
+        })
     }
 }

@@ -67,39 +67,46 @@ import Testing
         let policy = ClientPolicy(connectTimeout: .milliseconds(500), requestTimeout: .milliseconds(400), retries: 1,
             initialBackoff: .milliseconds(10))
         let client = try KubeClient(credentials: credentials, policy: policy)
-        #expect(try await client.list(Node.descriptor, namespace: nil, options: .everything).items.count == 1)
-        // Slower than the request timeout: Unreachable, after one retry, not a hang.
-        site.faults.setLatency(.seconds(2))
-        do {
-            _ = try await client.get(Node.descriptor, namespace: nil, name: "edge-x-node-1")
-            Issue.record("a slow site answered within the timeout")
-        } catch {
-            #expect(error.reason == .unreachable)
-        }
-        site.faults.setLatency(.zero)
-        await site.down()
-        do {
-            _ = try await client.raw("/readyz", retries: 0)
-            Issue.record("a downed site answered")
-        } catch {
-            #expect(error.reason == .unreachable)
-        }
-        try await site.up()
-        #expect(try await client.raw("/readyz") == "ok")
-        // Another CA: the TLS handshake fails, reported as Unreachable with the cause.
-        var wrong = credentials
-        wrong.caPEM = try CertificateAuthorityFixture.otherCA()
-        let untrusting = try KubeClient(credentials: wrong, policy: policy)
-        do {
-            _ = try await untrusting.raw("/version", retries: 0)
-            Issue.record("a server with an unknown CA was trusted")
-        } catch {
-            #expect(error.reason == .unreachable)
-        }
-        await untrusting.shutdown()
-        await client.shutdown()
-        await site.stop()
-        try? FileManager.default.removeItem(at: directory)
+        try await withCleanup({
+            // The timeouts are short on purpose; on a busy machine a healthy answer may still miss one, so the
+            // healthy cases poll and only the failure cases are asserted on a single call.
+            try await waitUntil("the site's one node", seconds: 30, every: .milliseconds(100)) {
+                (try? await client.list(Node.descriptor, namespace: nil, options: .everything).items.count) == 1
+            }
+            // Slower than the request timeout: Unreachable, after one retry, not a hang.
+            site.faults.setLatency(.seconds(2))
+            do {
+                _ = try await client.get(Node.descriptor, namespace: nil, name: "edge-x-node-1")
+                Issue.record("a slow site answered within the timeout")
+            } catch {
+                #expect((error as? APIError)?.reason == .unreachable)
+            }
+            site.faults.setLatency(.zero)
+            await site.down()
+            do {
+                _ = try await client.raw("/readyz", retries: 0)
+                Issue.record("a downed site answered")
+            } catch {
+                #expect((error as? APIError)?.reason == .unreachable)
+            }
+            try await site.up()
+            try await waitUntil("the site ready again", seconds: 30, every: .milliseconds(100)) { (try? await client.raw("/readyz")) == "ok" }
+            // Another CA: the TLS handshake fails, reported as Unreachable with the cause.
+            var wrong = credentials
+            wrong.caPEM = try CertificateAuthorityFixture.otherCA()
+            let untrusting = try KubeClient(credentials: wrong, policy: policy)
+            do {
+                _ = try await untrusting.raw("/version", retries: 0)
+                Issue.record("a server with an unknown CA was trusted")
+            } catch {
+                #expect((error as? APIError)?.reason == .unreachable)
+            }
+            await untrusting.shutdown()
+        }, cleanup: {
+            await client.shutdown()
+            await site.stop()
+            try? FileManager.default.removeItem(at: directory)
+        })
     }
 
     @Test func kubeconfigErrorsSayWhatIsWrong() {

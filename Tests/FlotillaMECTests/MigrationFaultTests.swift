@@ -36,21 +36,45 @@ import Testing
         let mobility: MobilityService
         let task: Task<Void, Never>
 
-        static func start() async throws -> Rig {
+        /// Starts a rig, runs `body` with it and stops it, whether `body` returned or threw.
+        static func with<T>(_ body: (Rig) async throws -> T) async throws -> T {
+            let rig = try await start()
+            return try await withCleanup({ try await body(rig) }, cleanup: { await rig.stop() })
+        }
+
+        private static func start() async throws -> Rig {
             let a = try await CounterWorkload.start(WorkloadContext(site: "edge-a", namespace: "default", pod: "a", image: "flotilla/counter:1"))
-            let b = try await CounterWorkload.start(WorkloadContext(site: "edge-b", namespace: "default", pod: "b", image: "flotilla/counter:1"))
+            let b: any RunningWorkload
+            do {
+                b = try await CounterWorkload.start(WorkloadContext(site: "edge-b", namespace: "default", pod: "b", image: "flotilla/counter:1"))
+            } catch {
+                await a.stop()
+                throw error
+            }
             let client = StoreObjectClient(store: ResourceStore.memory())
-            _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
-            _ = try await client.create(AppProfile.descriptor, MigrationFaultTests.profile.json())
             let instances = StaticInstances([EdgeApp(profile: MigrationFaultTests.profile, instances: [
                 EdgeInstance(site: "edge-a", endpoint: "127.0.0.1:\(a.port)"), EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(b.port)")])])
             let rtt = TableRTT()
-            await rtt.set(MigrationFaultTests.ue, ["edge-a": 10, "edge-b": 20])
             let transport = HTTPTransport()
             let mobility = MobilityService(client: client, rtt: rtt, instances: instances,
                 runner: MigrationRunner(client: client, transport: transport),
                 configuration: .init(policy: MobilityPolicy(budgetGrace: .zero), interval: .seconds(3600), demandInterval: .seconds(3600)))
             let task = Task { await mobility.run() }
+            let rig = Rig(a: a, b: b, client: client, rtt: rtt, transport: transport, mobility: mobility, task: task)
+            do {
+                try await rig.openSession()
+            } catch {
+                await rig.stop()
+                throw error
+            }
+            return rig
+        }
+
+        /// Session s1 at edge-a, followed by the mobility service.
+        private func openSession() async throws {
+            _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+            _ = try await client.create(AppProfile.descriptor, MigrationFaultTests.profile.json())
+            await rtt.set(MigrationFaultTests.ue, ["edge-a": 10, "edge-b": 20])
             _ = try await transport.send(.POST, "http://127.0.0.1:\(a.port)/sessions/s1?paddingBytes=1000")
             var session = try AppSession(json: try await client.create(AppSession.descriptor,
                 AppSession(metadata: ObjectMeta(name: "s1", namespace: "default"), spec: AppSessionSpec(ue: MigrationFaultTests.ue, app: "counter")).json()))
@@ -59,7 +83,6 @@ import Testing
             try await waitUntil("the service follows s1", seconds: 10, every: .milliseconds(10)) {
                 await mobility.follows(namespace: "default", name: "s1")
             }
-            return Rig(a: a, b: b, client: client, rtt: rtt, transport: transport, mobility: mobility, task: task)
         }
 
         /// The migrations that reached a final phase, once there is one.
@@ -88,56 +111,56 @@ import Testing
     }
 
     @Test func duplicateAndLateNotificationsMoveTheSessionOnce() async throws {
-        let rig = try await Rig.start()
-        await rig.rtt.set(Self.ue, ["edge-a": 45, "edge-b": 12])
-        // The same notification five times at once, then twice more after the move.
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<5 { group.addTask { await rig.mobility.notify(ue: Self.ue) } }
+        try await Rig.with { rig in
+            await rig.rtt.set(Self.ue, ["edge-a": 45, "edge-b": 12])
+            // The same notification five times at once, then twice more after the move.
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<5 { group.addTask { await rig.mobility.notify(ue: Self.ue) } }
+            }
+            let done = try await rig.finished()
+            await rig.mobility.notify(ue: Self.ue)
+            await rig.mobility.notify(ue: Self.ue)
+            try await Task.sleep(for: .milliseconds(200))
+            let all = try await rig.client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
+            #expect(all.count == 1)
+            #expect(done.first?.status?.phase == "Completed")
+            let session = try await rig.session()
+            #expect(session.status?.site == "edge-b" && session.status?.migrations == 1)
+            // One event on the session says what happened.
+            let events = try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
+            #expect(events.filter { $0["reason"] == "SessionMigrated" && $0["involvedObject"]?["name"] == "s1" }.count == 1)
         }
-        let done = try await rig.finished()
-        await rig.mobility.notify(ue: Self.ue)
-        await rig.mobility.notify(ue: Self.ue)
-        try await Task.sleep(for: .milliseconds(200))
-        let all = try await rig.client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
-        #expect(all.count == 1)
-        #expect(done.first?.status?.phase == "Completed")
-        let session = try await rig.session()
-        #expect(session.status?.site == "edge-b" && session.status?.migrations == 1)
-        // One event on the session says what happened.
-        let events = try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
-        #expect(events.filter { $0["reason"] == "SessionMigrated" && $0["involvedObject"]?["name"] == "s1" }.count == 1)
-        await rig.stop()
     }
 
     @Test func aSourceThatDiedFailsTheMigrationAndSaysSo() async throws {
-        let rig = try await Rig.start()
-        await rig.a.stop()
-        await rig.rtt.set(Self.ue, ["edge-a": 45, "edge-b": 12])
-        await rig.mobility.notify(ue: Self.ue)
-        let done = try await rig.finished()
-        #expect(done.first?.status?.phase == "Failed")
-        #expect(done.first?.status?.message?.contains("did not resume") == true, "\(done.first?.status?.message ?? "")")
-        // The target holds no copy: the session is never in two places.
-        let probe = try await rig.transport.send(.GET, "http://127.0.0.1:\(rig.b.port)\(StateTransferProtocol.sessionPath("s1"))")
-        #expect(probe.status == 404)
-        let session = try await rig.session()
-        #expect(session.status?.site == "edge-a" && session.status?.phase == "Active")
-        let events = try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
-        #expect(events.contains { $0["reason"] == "MigrationFailed" && $0["type"] == "Warning" })
-        await rig.stop()
+        try await Rig.with { rig in
+            await rig.a.stop()
+            await rig.rtt.set(Self.ue, ["edge-a": 45, "edge-b": 12])
+            await rig.mobility.notify(ue: Self.ue)
+            let done = try await rig.finished()
+            #expect(done.first?.status?.phase == "Failed")
+            #expect(done.first?.status?.message?.contains("did not resume") == true, "\(done.first?.status?.message ?? "")")
+            // The target holds no copy: the session is never in two places.
+            let probe = try await rig.transport.send(.GET, "http://127.0.0.1:\(rig.b.port)\(StateTransferProtocol.sessionPath("s1"))")
+            #expect(probe.status == 404)
+            let session = try await rig.session()
+            #expect(session.status?.site == "edge-a" && session.status?.phase == "Active")
+            let events = try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
+            #expect(events.contains { $0["reason"] == "MigrationFailed" && $0["type"] == "Warning" })
+        }
     }
 
     @Test func aMigrationWithPreCopyContinuesTheCounterAtTheTarget() async throws {
-        let rig = try await Rig.start()
-        // Advance the counter, move with pre-copy (the target holds an import before the final one replaces it).
-        for seq in 1...3 { _ = try await rig.transport.send(.POST, "http://127.0.0.1:\(rig.a.port)/sessions/s1/tick?seq=\(seq)") }
-        let runner = MigrationRunner(client: rig.client, transport: rig.transport, precopy: true)
-        let migration = try await runner.migrate(MigrationRunner.Request(session: try await rig.session(),
-            target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(rig.b.port)"), reason: "Manual"))
-        #expect(migration.status?.phase == "Completed")
-        let next = try await rig.transport.send(.POST, "http://127.0.0.1:\(rig.b.port)/sessions/s1/tick?seq=4")
-        #expect(try JSONValue.parse(Array(next.body))["applied"] == true)
-        await rig.stop()
+        try await Rig.with { rig in
+            // Advance the counter, move with pre-copy (the target holds an import before the final one replaces it).
+            for seq in 1...3 { _ = try await rig.transport.send(.POST, "http://127.0.0.1:\(rig.a.port)/sessions/s1/tick?seq=\(seq)") }
+            let runner = MigrationRunner(client: rig.client, transport: rig.transport, precopy: true)
+            let migration = try await runner.migrate(MigrationRunner.Request(session: try await rig.session(),
+                target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(rig.b.port)"), reason: "Manual"))
+            #expect(migration.status?.phase == "Completed")
+            let next = try await rig.transport.send(.POST, "http://127.0.0.1:\(rig.b.port)/sessions/s1/tick?seq=4")
+            #expect(try JSONValue.parse(Array(next.body))["applied"] == true)
+        }
     }
 
     @Test func discoveryWithTheAccessNetworkDownAnswers503() async throws {

@@ -46,8 +46,23 @@ import Testing
         let transport: HTTPTransport
         let callbacks: HTTPClient
 
-        static func start() async throws -> Rig {
+        /// Starts a rig, runs `body` with it and stops it, whether `body` returned or threw.
+        static func with<T>(_ body: (Rig) async throws -> T) async throws -> T {
+            let rig = try await start()
+            return try await withCleanup({ try await body(rig) }, cleanup: { await rig.stop() })
+        }
+
+        private static func start() async throws -> Rig {
             let scenario = try Scenario.load(path: MobilityEndToEndTests.linePath)
+            // Everything that can fail comes before the HTTP clients, which must be shut down once made.
+            var instances: [String: any RunningWorkload] = [:]
+            for site in ["edge-1", "edge-2", "edge-3"] {
+                instances[site] = try await CounterWorkload.start(WorkloadContext(site: site, namespace: "default", pod: "counter-\(site)",
+                    image: "flotilla/counter:1"))
+            }
+            let client = StoreObjectClient(store: ResourceStore.memory())
+            _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+            let profile = try AppProfile(json: try await client.create(AppProfile.descriptor, try YAMLCodec.decode(MobilityEndToEndTests.profile)))
             let callbacks = HTTPNotificationSender.makeClient()
             let runner = SimulationRunner(network: AccessNetwork(scenario: scenario),
                 hub: NotificationHub(sender: HTTPNotificationSender(client: callbacks)), paused: true, epoch: 1_800_000_000)
@@ -58,14 +73,6 @@ import Testing
             var iterator = ports.makeAsyncIterator()
             let simURL = "http://127.0.0.1:\(await iterator.next() ?? 0)"
 
-            var instances: [String: any RunningWorkload] = [:]
-            for site in ["edge-1", "edge-2", "edge-3"] {
-                instances[site] = try await CounterWorkload.start(WorkloadContext(site: site, namespace: "default", pod: "counter-\(site)",
-                    image: "flotilla/counter:1"))
-            }
-            let client = StoreObjectClient(store: ResourceStore.memory())
-            _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
-            let profile = try AppProfile(json: try await client.create(AppProfile.descriptor, try YAMLCodec.decode(MobilityEndToEndTests.profile)))
             let source = StaticInstances([EdgeApp(profile: profile, instances: instances.map { site, workload in
                 EdgeInstance(site: site, endpoint: "127.0.0.1:\(workload.port)", capacity: 10) })])
             let transport = HTTPTransport()
@@ -169,12 +176,12 @@ import Testing
     static func ticks(_ player: Player, at endpoint: String) async -> Int { await player.servedBy.filter { $0 == endpoint }.count }
 
     @Test func aRiderAcrossThreeSitesIsMigratedTwiceAndLosesNothing() async throws {
-        let rig = try await Rig.start()
-        do {
+        try await Rig.with { rig in
             let (ue, first) = try await rig.rider()
             try await rig.openSession("rider", ue: ue, site: first)
             let player = Player()
             let done = Flag()
+            defer { done.set() }  // the player stops even when the test fails early
             let playing = Task { await player.play(rig: rig, session: "rider", until: { done.isSet }) }
             // Ride east at 50 m/s, stopping in the middle zone until the first move is done, then on to the east end:
             // 0.5 s of simulated time every 25 ms (20× real time), at most 60 s simulated per leg.
@@ -230,15 +237,11 @@ import Testing
                 let reply = try await rig.transport.send(.GET, "http://127.0.0.1:\(workload.port)\(StateTransferProtocol.sessionPath("rider"))")
                 #expect(reply.status == (site == session.status?.site ? 200 : 404), "\(site)")
             }
-        } catch {
-            Issue.record("\(error)")
         }
-        await rig.stop()
     }
 
     @Test func aTargetThatRefusesTheImportRollsBackAndTheSessionGoesOn() async throws {
-        let rig = try await Rig.start()
-        do {
+        try await Rig.with { rig in
             let (ue, first) = try await rig.rider()
             try await rig.openSession("rider", ue: ue, site: first)
             // Every other instance refuses imports.
@@ -247,6 +250,7 @@ import Testing
             }
             let player = Player()
             let done = Flag()
+            defer { done.set() }  // the player stops even when the test fails early
             let playing = Task { await player.play(rig: rig, session: "rider", until: { done.isSet }) }
             try await rig.move(ue, x: 1500, speed: 50)
             var simulated = 0.0
@@ -273,10 +277,7 @@ import Testing
             let applied = await player.applied
             #expect(applied == Array(1...applied.count))
             #expect(Set(await player.servedBy) == [rig.endpoint(first)])
-        } catch {
-            Issue.record("\(error)")
         }
-        await rig.stop()
     }
 }
 

@@ -7,51 +7,50 @@ import Testing
 @Suite struct AuthTests {
     @Test func anonymousRequestsGet401ExceptHealthAndVersion() async throws {
         try await withServer { (server, _) async throws in
-            let anonymous = try TestClient(server: server, token: "wrong-token")
-            defer { Task { try? await anonymous.shutdown() } }
-            let denied = try await anonymous.request(.GET, "/api/v1/namespaces")
-            #expect(denied.status == 401)
-            #expect(denied.json?["reason"] == "Unauthorized")
-            for path in ["/healthz", "/livez", "/readyz", "/version"] {
-                #expect(try await anonymous.request(.GET, path).status == 200)
+            try await TestClient(server: server, token: "wrong-token").using { anonymous in
+                let denied = try await anonymous.request(.GET, "/api/v1/namespaces")
+                #expect(denied.status == 401)
+                #expect(denied.json?["reason"] == "Unauthorized")
+                for path in ["/healthz", "/livez", "/readyz", "/version"] {
+                    #expect(try await anonymous.request(.GET, path).status == 200)
+                }
             }
-            try await anonymous.shutdown()
         }
     }
 
     @Test func viewersMayReadButNotWrite() async throws {
         try await withServer { (server, _) async throws in
-            let viewer = try TestClient(server: server, token: server.data.viewerToken)
-            #expect(try await viewer.request(.GET, "/api/v1/namespaces").status == 200)
-            let write = try await viewer.request(.POST, policies, json: policyJSON)
-            #expect(write.status == 403)
-            #expect(write.json?["reason"] == "Forbidden")
-            #expect(write.json?["message"]?.stringValue?.contains(#"User "viewer" cannot create"#) == true)
-            // Secrets (member credentials among them) are not for viewers, in a list or one by one.
-            #expect(try await viewer.request(.GET, "/api/v1/namespaces/karmada-cluster/secrets").status == 403)
-            #expect(try await viewer.request(.GET, "/api/v1/secrets").status == 403)
-            #expect(try await viewer.request(.GET, "/api/v1/namespaces/default/configmaps").status == 200)
-            try await viewer.shutdown()
+            try await TestClient(server: server, token: server.data.viewerToken).using { viewer in
+                #expect(try await viewer.request(.GET, "/api/v1/namespaces").status == 200)
+                let write = try await viewer.request(.POST, policies, json: policyJSON)
+                #expect(write.status == 403)
+                #expect(write.json?["reason"] == "Forbidden")
+                #expect(write.json?["message"]?.stringValue?.contains(#"User "viewer" cannot create"#) == true)
+                // Secrets (member credentials among them) are not for viewers, in a list or one by one.
+                #expect(try await viewer.request(.GET, "/api/v1/namespaces/karmada-cluster/secrets").status == 403)
+                #expect(try await viewer.request(.GET, "/api/v1/secrets").status == 403)
+                #expect(try await viewer.request(.GET, "/api/v1/namespaces/default/configmaps").status == 200)
+            }
         }
     }
 
     @Test func clientCertificatesSignedByTheCAAuthenticate() async throws {
         try await withServer { (server, _) async throws in
             let admin = try server.data.authority.issueClient(user: "alice", groups: ["system:masters"])
-            let client = try TestClient(server: server, clientCertificate: admin)
-            #expect(try await client.request(.POST, policies, json: policyJSON).status == 201)
-            try await client.shutdown()
+            try await TestClient(server: server, clientCertificate: admin).using { (client: TestClient) async throws in
+                #expect(try await client.request(.POST, policies, json: policyJSON).status == 201)
+            }
             let nobody = try server.data.authority.issueClient(user: "bob", groups: [])
-            let weak = try TestClient(server: server, clientCertificate: nobody)
-            #expect(try await weak.request(.GET, policies).status == 403)
-            try await weak.shutdown()
+            try await TestClient(server: server, clientCertificate: nobody).using { (weak: TestClient) async throws in
+                #expect(try await weak.request(.GET, policies).status == 403)
+            }
             // A certificate from another CA is refused during the TLS handshake.
             let otherDir = FileManager.default.temporaryDirectory.appendingPathComponent("other-ca-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: otherDir, withIntermediateDirectories: true)
             let foreign = try CertificateAuthority.loadOrCreate(in: otherDir).issueClient(user: "mallory", groups: ["system:masters"])
-            let intruder = try TestClient(server: server, clientCertificate: foreign)
-            await #expect(throws: (any Error).self) { _ = try await intruder.request(.GET, policies) }
-            try await intruder.shutdown()
+            try await TestClient(server: server, clientCertificate: foreign).using { (intruder: TestClient) async throws in
+                await #expect(throws: (any Error).self) { _ = try await intruder.request(.GET, policies) }
+            }
         }
     }
 

@@ -6,23 +6,17 @@ import Testing
 @Suite struct RestartTests {
     @Test func objectsCAAndTokenSurviveARestart() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-restart-\(UUID().uuidString)")
-        let first = try await RunningServer.start(dataDirectory: dir)
-        let client = try TestClient(server: first)
-        let created = try #require(try await client.request(.POST, policies, json: policyJSON).json)
-        try await client.shutdown()
-        let token = first.data.adminToken
-        let ca = first.data.authority.certificatePEM
-        await first.stop()
-
-        let second = try await RunningServer.start(dataDirectory: dir)
-        #expect(second.data.adminToken == token)
-        #expect(second.data.authority.certificatePEM == ca)
-        let again = try TestClient(server: second)
-        #expect(try await again.request(.GET, policies + "/game").json == created)
-        let kubeconfig = try String(contentsOf: second.data.adminKubeconfig, encoding: .utf8)
-        #expect(kubeconfig.contains("127.0.0.1:\(second.port)"))
-        try await again.shutdown()
-        await second.stop()
+        let (created, token, ca) = try await withServer(dataDirectory: dir) { first, client in
+            (try #require(try await client.request(.POST, policies, json: policyJSON).json), first.data.adminToken,
+             first.data.authority.certificatePEM)
+        }
+        try await withServer(dataDirectory: dir) { second, again in
+            #expect(second.data.adminToken == token)
+            #expect(second.data.authority.certificatePEM == ca)
+            #expect(try await again.request(.GET, policies + "/game").json == created)
+            let kubeconfig = try String(contentsOf: second.data.adminKubeconfig, encoding: .utf8)
+            #expect(kubeconfig.contains("127.0.0.1:\(second.port)"))
+        }
     }
 }
 

@@ -68,15 +68,13 @@ import Testing
     }
 
     @Test func overloadIsA429WithRetryAfter() async throws {
-        let server = try await RunningServer.start(maxRequestsInflight: 0)
-        let client = try TestClient(server: server)
-        let reply = try await client.request(.GET, policies)
-        #expect(reply.status == 429)
-        #expect(reply.json?["reason"] == "TooManyRequests")
-        #expect(reply.header("Retry-After") == "1")
-        #expect(try await client.request(.GET, "/healthz").status == 200)
-        try await client.shutdown()
-        await server.stop()
+        try await withServer(maxRequestsInflight: 0) { (_, client) async throws in
+            let reply = try await client.request(.GET, policies)
+            #expect(reply.status == 429)
+            #expect(reply.json?["reason"] == "TooManyRequests")
+            #expect(reply.header("Retry-After") == "1")
+            #expect(try await client.request(.GET, "/healthz").status == 200)
+        }
     }
 
     @Test func strictFieldValidationNamesTheUnknownField() async throws {

@@ -3,19 +3,12 @@ import FlotillaTestSupport
 import Foundation
 
 /// Runs `body` against a fresh server and client, and always stops both.
-func withServer<T>(tls: Bool = true, _ body: (RunningServer, TestClient) async throws -> T) async throws -> T {
-    let server = try await RunningServer.start(tls: tls)
-    let client = try TestClient(server: server)
-    do {
-        let result = try await body(server, client)
-        try await client.shutdown()
-        await server.stop()
-        return result
-    } catch {
-        try? await client.shutdown()
-        await server.stop()
-        throw error
-    }
+func withServer<T>(dataDirectory: URL? = nil, tls: Bool = true, maxRequestsInflight: Int = 400,
+                   _ body: (RunningServer, TestClient) async throws -> T) async throws -> T {
+    let server = try await RunningServer.start(dataDirectory: dataDirectory, tls: tls, maxRequestsInflight: maxRequestsInflight)
+    return try await withCleanup({
+        try await TestClient(server: server).using { client in try await body(server, client) }
+    }, cleanup: { await server.stop() })
 }
 
 let policyJSON: JSONValue = [

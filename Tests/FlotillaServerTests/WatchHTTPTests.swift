@@ -63,22 +63,20 @@ func openWatch(_ client: TestClient, _ server: RunningServer, _ path: String) as
     }
 
     @Test func tooOldResourceVersionIsAnErrorEvent() async throws {
-        let server = try await RunningServer.start()
-        let client = try TestClient(server: server)
-        // The memory store keeps 50,000 events; compact explicitly to age revision 1 out.
-        for i in 0..<3 {
-            var policy = policyJSON
-            policy.setMetadata("name", .string("p\(i)"))
-            _ = try await client.request(.POST, policies, json: policy)
+        try await withServer { (server, client) async throws in
+            // The memory store keeps 50,000 events; compact explicitly to age revision 1 out.
+            for i in 0..<3 {
+                var policy = policyJSON
+                policy.setMetadata("name", .string("p\(i)"))
+                _ = try await client.request(.POST, policies, json: policy)
+            }
+            await (server.store as! FlotillaStore.ResourceStore).backend.compact(through: await server.store.currentRevision())
+            var events = try await openWatch(client, server, policies + "?watch=true&resourceVersion=1")
+            let error = try #require(try await events.next())
+            #expect(error["type"] == "ERROR")
+            #expect(error["object"]?["code"] == 410)
+            #expect(error["object"]?["reason"] == "Expired")
         }
-        await (server.store as! FlotillaStore.ResourceStore).backend.compact(through: await server.store.currentRevision())
-        var events = try await openWatch(client, server, policies + "?watch=true&resourceVersion=1")
-        let error = try #require(try await events.next())
-        #expect(error["type"] == "ERROR")
-        #expect(error["object"]?["code"] == 410)
-        #expect(error["object"]?["reason"] == "Expired")
-        try await client.shutdown()
-        await server.stop()
     }
 
     @Test func timeoutSecondsEndsTheStream() async throws {

@@ -64,4 +64,9 @@ public final class TestClient: Sendable {
     }
 
     public func shutdown() async throws { try await http.shutdown() }
+
+    /// Runs `body` with this client, then shuts it down, whether `body` returned or threw.
+    public func using<T>(_ body: (TestClient) async throws -> T) async throws -> T {
+        try await withCleanup({ try await body(self) }, cleanup: { try? await self.shutdown() })
+    }
 }

@@ -46,50 +46,54 @@ import Testing
 @Suite struct GameMigrationTests {
     @Test func aPlayerMovedMidGameLosesNoInput() async throws {
         let a = try await GameServer.start(), b = try await GameServer.start()
-        let client = StoreObjectClient(store: ResourceStore.memory())
-        _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
         let transport = HTTPTransport()
-        #expect(try await transport.send(.POST, "http://127.0.0.1:\(a.port)/sessions/7").status == 201)
-        var session = try AppSession(json: try await client.create(AppSession.descriptor,
-            AppSession(metadata: ObjectMeta(name: "7", namespace: "default"), spec: AppSessionSpec(ue: "10.0.0.7", app: "game")).json()))
-        session.status = AppSessionStatus(site: "edge-a", endpoint: "127.0.0.1:\(a.port)", phase: "Active")
-        session = try AppSession(json: try await client.updateStatus(AppSession.descriptor, session.json()))
-
+        let client = StoreObjectClient(store: ResourceStore.memory())
         let fleet = PlayerFleet { session in
             guard let endpoint = try? AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: String(session)))
                     .status?.endpoint,
                   let port = endpoint.split(separator: ":").last.flatMap({ Int($0) }) else { return nil }
             return try? SocketAddress(ipAddress: "127.0.0.1", port: port)
         }
-        fleet.add(session: 7, destination: try SocketAddress(ipAddress: "127.0.0.1", port: a.port))
-        try await fleet.play()
-        try await waitUntil("acknowledged inputs at a", seconds: 30, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= 15 }
-        let migration = try await MigrationRunner(client: client, transport: transport).migrate(MigrationRunner.Request(
-            session: session, target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(b.port)"), reason: "Manual"))
-        #expect(migration.status?.phase == "Completed")
-        let before = fleet.report(7)?.acknowledged ?? 0
-        try await waitUntil("acknowledged inputs at b", seconds: 30, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= before + 15 }
-        let drained = await fleet.drain(timeout: .seconds(30))
-        let state = try? await transport.send(.GET, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))")
-        let standing = "player \(String(describing: fleet.report(7).map { ($0.sent, $0.acknowledged, $0.redirects, $0.regressions) })); "
-            + "b holds \(state.map { String(decoding: $0.body, as: UTF8.self) } ?? "-")"
-        #expect(drained, "\(standing)")
-        let report = try #require(await fleet.stop()[7])
-        // Every input sent was acknowledged, none twice, in order; the tick at b applied all of them.
-        #expect(report.acknowledged == report.sent)
-        #expect(report.regressions == 0)
-        #expect(report.redirects == 1)
-        #expect(report.rtt.count > 20)
-        #expect((migration.status?.stateBytes ?? 0) > 1000)
-        try await waitUntil("b's tick applied every input", seconds: 30, every: .milliseconds(20)) {
-            let copy = try await transport.send(.POST, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))/export?freeze=false")
-            return (try? JSONDecoder().decode(PlayerState.self, from: copy.body))?.applied == report.sent
-        }
-        let metrics = String(decoding: try await transport.send(.GET, "http://127.0.0.1:\(b.port)/metrics").body, as: UTF8.self)
-        #expect(metrics.contains("flotilla_game_players 1"))
-        #expect(metrics.contains("flotilla_game_inputs_applied_total"))
-        await transport.shutdown()
-        await a.stop()
-        await b.stop()
+        try await withCleanup({
+            _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+            #expect(try await transport.send(.POST, "http://127.0.0.1:\(a.port)/sessions/7").status == 201)
+            var session = try AppSession(json: try await client.create(AppSession.descriptor,
+                AppSession(metadata: ObjectMeta(name: "7", namespace: "default"), spec: AppSessionSpec(ue: "10.0.0.7", app: "game")).json()))
+            session.status = AppSessionStatus(site: "edge-a", endpoint: "127.0.0.1:\(a.port)", phase: "Active")
+            session = try AppSession(json: try await client.updateStatus(AppSession.descriptor, session.json()))
+
+            fleet.add(session: 7, destination: try SocketAddress(ipAddress: "127.0.0.1", port: a.port))
+            try await fleet.play()
+            try await waitUntil("acknowledged inputs at a", seconds: 30, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= 15 }
+            let migration = try await MigrationRunner(client: client, transport: transport).migrate(MigrationRunner.Request(
+                session: session, target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(b.port)"), reason: "Manual"))
+            #expect(migration.status?.phase == "Completed")
+            let before = fleet.report(7)?.acknowledged ?? 0
+            try await waitUntil("acknowledged inputs at b", seconds: 30, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= before + 15 }
+            let drained = await fleet.drain(timeout: .seconds(30))
+            let state = try? await transport.send(.GET, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))")
+            let standing = "player \(String(describing: fleet.report(7).map { ($0.sent, $0.acknowledged, $0.redirects, $0.regressions) })); "
+                + "b holds \(state.map { String(decoding: $0.body, as: UTF8.self) } ?? "-")"
+            #expect(drained, "\(standing)")
+            let report = try #require(await fleet.stop()[7])
+            // Every input sent was acknowledged, none twice, in order; the tick at b applied all of them.
+            #expect(report.acknowledged == report.sent)
+            #expect(report.regressions == 0)
+            #expect(report.redirects == 1)
+            #expect(report.rtt.count > 20)
+            #expect((migration.status?.stateBytes ?? 0) > 1000)
+            try await waitUntil("b's tick applied every input", seconds: 30, every: .milliseconds(20)) {
+                let copy = try await transport.send(.POST, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))/export?freeze=false")
+                return (try? JSONDecoder().decode(PlayerState.self, from: copy.body))?.applied == report.sent
+            }
+            let metrics = String(decoding: try await transport.send(.GET, "http://127.0.0.1:\(b.port)/metrics").body, as: UTF8.self)
+            #expect(metrics.contains("flotilla_game_players 1"))
+            #expect(metrics.contains("flotilla_game_inputs_applied_total"))
+        }, cleanup: {
+            _ = await fleet.stop()
+            await transport.shutdown()
+            await a.stop()
+            await b.stop()
+        })
     }
 }

@@ -18,8 +18,6 @@ import Testing
 
     @Test func theMeasuredRoundTripIsTheModelsAndNothingIsLost() async throws {
         let server = try await GameServer.start()
-        let transport = HTTPTransport()
-        #expect(try await transport.send(.POST, "http://127.0.0.1:\(server.port)/sessions/3").status == 201)
         let network = Network()
         let target = try SocketAddress(ipAddress: "127.0.0.1", port: server.port)
         let gateway = try await AccessGateway.start { _ in
@@ -29,32 +27,38 @@ import Testing
             case .unreachable: .unreachable
             }
         }
+        let transport = HTTPTransport()
         let fleet = PlayerFleet()
-        fleet.add(session: 3, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port))
-        try await fleet.play()
-        try await waitUntil("30 round trips", seconds: 10, every: .milliseconds(10)) { (fleet.report(3)?.rtt.count ?? 0) >= 30 }
-        // A handover interruption: held, then delivered.
-        network.set(.hold)
-        try await Task.sleep(for: .milliseconds(300))
-        try await waitUntil("traffic held", seconds: 10, every: .milliseconds(5)) { gateway.counters.held >= 3 }
-        network.set(.deliver)
-        let afterHold = fleet.report(3)?.acknowledged ?? 0
-        try await waitUntil("play after the hold", seconds: 10, every: .milliseconds(10)) { (fleet.report(3)?.acknowledged ?? 0) >= afterHold + 10 }
-        // Coverage lost for a moment: dropped, then resent by the player.
-        network.set(.unreachable)
-        try await waitUntil("traffic dropped", seconds: 10, every: .milliseconds(5)) { gateway.counters.dropped >= 2 }
-        network.set(.deliver)
-        #expect(await fleet.drain(timeout: .seconds(30)))
-        let report = try #require(await fleet.stop()[3])
+        try await withCleanup({
+            #expect(try await transport.send(.POST, "http://127.0.0.1:\(server.port)/sessions/3").status == 201)
+            fleet.add(session: 3, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port))
+            try await fleet.play()
+            try await waitUntil("30 round trips", seconds: 30, every: .milliseconds(10)) { (fleet.report(3)?.rtt.count ?? 0) >= 30 }
+            // A handover interruption: held, then delivered.
+            network.set(.hold)
+            try await Task.sleep(for: .milliseconds(300))
+            try await waitUntil("traffic held", seconds: 30, every: .milliseconds(5)) { gateway.counters.held >= 3 }
+            network.set(.deliver)
+            let afterHold = fleet.report(3)?.acknowledged ?? 0
+            try await waitUntil("play after the hold", seconds: 30, every: .milliseconds(10)) { (fleet.report(3)?.acknowledged ?? 0) >= afterHold + 10 }
+            // Coverage lost for a moment: dropped, then resent by the player.
+            network.set(.unreachable)
+            try await waitUntil("traffic dropped", seconds: 30, every: .milliseconds(5)) { gateway.counters.dropped >= 2 }
+            network.set(.deliver)
+            #expect(await fleet.drain(timeout: .seconds(30)))
+            let report = try #require(await fleet.stop()[3])
 
-        // Never faster than the model's 20 ms (a busy machine only adds to it), and the held traffic arrived late.
-        #expect((report.rtt.map(\.ms).min() ?? 0) >= 20, "\(report.rtt.prefix(30).map(\.ms))")
-        #expect(report.acknowledged == report.sent && report.regressions == 0)
-        #expect(report.longestSilenceMs >= 200)
-        let counters = gateway.counters
-        #expect(counters.held > 0 && counters.dropped > 0 && counters.forwarded > 0)
-        await gateway.stop()
-        await server.stop()
-        await transport.shutdown()
+            // Never faster than the model's 20 ms (a busy machine only adds to it), and the held traffic arrived late.
+            #expect((report.rtt.map(\.ms).min() ?? 0) >= 20, "\(report.rtt.prefix(30).map(\.ms))")
+            #expect(report.acknowledged == report.sent && report.regressions == 0)
+            #expect(report.longestSilenceMs >= 200)
+            let counters = gateway.counters
+            #expect(counters.held > 0 && counters.dropped > 0 && counters.forwarded > 0)
+        }, cleanup: {
+            _ = await fleet.stop()
+            await gateway.stop()
+            await server.stop()
+            await transport.shutdown()
+        })
     }
 }

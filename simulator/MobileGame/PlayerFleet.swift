@@ -197,12 +197,14 @@ public final class PlayerFleet: Sendable {
         state.withLock { state in Dictionary(uniqueKeysWithValues: state.players.map { ($0.session, $0.report.acknowledged) }) }
     }
 
-    /// Stops producing inputs and waits (up to `timeout`) until every player's inputs were acknowledged.
+    /// Stops producing inputs and waits (up to `timeout`) until every player's inputs were acknowledged and every
+    /// player is at a server that holds its session (one caught mid-move is not counted as homeless when it is
+    /// about to be redirected).
     public func drain(timeout: Duration = .seconds(5)) async -> Bool {
         state.withLock { $0.draining = true }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if state.withLock({ $0.players.allSatisfy(\.unacked.isEmpty) }) { return true }
+            if state.withLock({ $0.players.allSatisfy { $0.unacked.isEmpty && !$0.report.homeless && !$0.resolving } }) { return true }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return false

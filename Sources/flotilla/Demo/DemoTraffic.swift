@@ -146,8 +146,7 @@ struct DemoTraffic {
             try await open(Strategy.staticNearest.session(ue: ue), on: nearest)
             // Flotilla: the UE asks discovery over the API, which records its AppSession.
             let session = Strategy.flotilla.session(ue: ue)
-            let assigned = try await environment.api.post("/mec/discovery/v1/namespaces/default/apps/mobile-game/sessions",
-                                                          ["ue": .string(address), "name": .string(String(session))])
+            let assigned = try await Self.discover(api: environment.api, ue: address, session: session)
             guard let endpoint = assigned["status"]?["endpoint"]?.stringValue, let site = assigned["status"]?["site"]?.stringValue else {
                 throw DemoError("discovery gave UE \(address) no endpoint")
             }
@@ -185,6 +184,22 @@ struct DemoTraffic {
         return DemoTraffic(gateways: gateways, routes: routes, fleet: fleet, sessions: sessions, follow: follow, refresh: refresh)
     }
 
+    /// Asks discovery for a session's endpoint. Discovery answers 503 when the access network did not answer in time
+    /// (a busy laptop running everything at once): the UE asks again, as a real client would, a few times.
+    static func discover(api: KubeClient, ue: String, session: UInt32) async throws(APIError) -> JSONValue {
+        let path = "/mec/discovery/v1/namespaces/default/apps/mobile-game/sessions"
+        var attempt = 1
+        while true {
+            do {
+                return try await api.post(path, ["ue": .string(ue), "name": .string(String(session))])
+            } catch {
+                guard error.reason == .serviceUnavailable, attempt < 5 else { throw error }
+            }
+            try? await Task.sleep(for: .milliseconds(200 * attempt))
+            attempt += 1
+        }
+    }
+
     /// `host:port` as a socket address.
     static func socket(_ endpoint: String) throws -> SocketAddress {
         let parts = endpoint.split(separator: ":")
@@ -193,7 +208,7 @@ struct DemoTraffic {
 
     /// Stops every player (after letting each deliver what it sent) and returns their reports by session.
     func stop() async -> [UInt32: PlayerFleet.Report] {
-        _ = await fleet.drain(timeout: .seconds(3))
+        _ = await fleet.drain(timeout: .seconds(10))
         let reports = await fleet.stop()
         refresh.cancel()
         await refresh.value
