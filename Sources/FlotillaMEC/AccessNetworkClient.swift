@@ -59,6 +59,17 @@ public struct AccessNetworkClient: SiteRTTSource {
         }
     }
 
+    /// A JSON document of the extension API, e.g. `/flotilla/v1/topology` or `/flotilla/v1/ues?rtt=true`.
+    public func document(_ path: String) async throws(MECError) -> JSONValue {
+        let reply = try await transport.send(.GET, baseURL + path)
+        guard reply.status == 200 else { throw MECError(.unavailable, "the access network answered \(reply.status) for \(path)") }
+        do {
+            return try JSONValue.parse(Array(reply.body))
+        } catch {
+            throw MECError(.unavailable, "the access network's \(path) is not JSON: \(error)")
+        }
+    }
+
     func fetch(_ url: String, ue: String) async throws(MECError) -> UESiteRTT {
         let reply = try await transport.send(.GET, url)
         let body = try? JSONValue.parse(Array(reply.body))

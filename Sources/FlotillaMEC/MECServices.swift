@@ -1,13 +1,16 @@
 import FlotillaAPI
 import FlotillaControllers
+import FlotillaServer
 import KubeClient
 import Logging
 
 /// The MEC services of one control plane, wired together: the service registry (member endpoints), discovery (an
-/// `APIExtension` the API server mounts under /mec/discovery/v1/) and, given an access network, the mobility service.
+/// `APIExtension` the API server mounts under /mec/discovery/v1/), the live dashboard (under /dashboard) and, given an
+/// access network, the mobility service.
 public struct MECServices: Sendable {
     public let registry: ServiceRegistry
     public let discoveryAPI: DiscoveryAPI
+    public let dashboardAPI: DashboardAPI
     public let mobility: MobilityService
     let transport: HTTPTransport
 
@@ -18,16 +21,21 @@ public struct MECServices: Sendable {
                 logger: Logger = Logger(label: "flotilla.mec")) {
         let transport = HTTPTransport()
         let registry = ServiceRegistry(controlPlane: controlPlane, connections: connections, logger: logger)
-        let rtt: any SiteRTTSource = accessNetworkURL.map { AccessNetworkClient(baseURL: $0, transport: transport) } ?? NoAccessNetwork()
+        let network = accessNetworkURL.map { AccessNetworkClient(baseURL: $0, transport: transport) }
+        let rtt: any SiteRTTSource = network ?? NoAccessNetwork()
         var configuration = configuration
         configuration.subscriptionsURL = accessNetworkURL
         self.transport = transport
         self.registry = registry
         self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt))
+        self.dashboardAPI = DashboardAPI(source: DashboardSource(client: controlPlane, network: network))
         self.mobility = MobilityService(client: controlPlane, rtt: rtt, instances: registry,
             runner: MigrationRunner(client: controlPlane, transport: transport, metrics: metrics, logger: logger),
             configuration: configuration, logger: logger)
     }
+
+    /// The API extensions to mount on the control plane's server.
+    public var extensions: [any APIExtension] { [discoveryAPI, dashboardAPI] }
 
     /// Runs the registry and the mobility service until cancelled.
     public func run() async {

@@ -10,7 +10,12 @@ import X509
 struct Authenticator: Sendable {
     let tokens: TokenFile
 
-    func authenticate(_ request: Request, channel: (any Channel)?) async -> UserInfo? {
+    /// `queryToken`: a bearer token from the URL, for the few paths that serve browsers (see
+    /// `APIExtension.acceptsQueryToken`); the Authorization header wins when both are present.
+    func authenticate(_ request: Request, channel: (any Channel)?, queryToken: String? = nil) async -> UserInfo? {
+        if request.headers[.authorization] == nil, let queryToken, !queryToken.isEmpty {
+            return tokens.user(forToken: queryToken)
+        }
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {

@@ -25,4 +25,25 @@ enum Responses {
     static func plain(_ text: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
         Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
+
+    /// A body written chunk by chunk as `chunks` yields them (server-sent events). It ends when the stream does, when
+    /// the client goes away, or when the server drains its watches on shutdown; ending it cancels the producer's
+    /// iteration, which finishes the producer's stream.
+    static func stream(_ chunks: AsyncStream<[UInt8]>, status: HTTPResponse.Status, contentType: String, channel: (any Channel)?,
+                       watches: WatchRegistry) -> Response {
+        let body = ResponseBody { writer in
+            let (items, continuation) = AsyncStream<[UInt8]>.makeStream()
+            let registration = watches.register { continuation.finish() }
+            defer { watches.unregister(registration) }
+            channel?.closeFuture.whenComplete { _ in continuation.finish() }
+            let forward = Task {
+                for await chunk in chunks { continuation.yield(chunk) }
+                continuation.finish()
+            }
+            defer { forward.cancel() }
+            for await chunk in items { try await writer.write(ByteBuffer(bytes: chunk)) }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: [.contentType: contentType, .cacheControl: "no-cache"], body: body)
+    }
 }

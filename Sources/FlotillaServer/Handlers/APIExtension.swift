@@ -14,22 +14,40 @@ public protocol APIExtension: Sendable {
     var reviewedResources: [GroupResource] { get }
     /// Fills in the status of an admitted review object; the server returns it with 201 and stores nothing.
     func review(_ object: JSONValue, resource: GroupResource) async throws(APIError) -> JSONValue
+    /// Whether a bearer token may also come as the `token` query parameter: a browser page (and its EventSource)
+    /// cannot set the Authorization header. Off unless an extension serves browsers.
+    var acceptsQueryToken: Bool { get }
 }
 
 extension APIExtension {
     public var reviewedResources: [GroupResource] { [] }
+    public var acceptsQueryToken: Bool { false }
     public func review(_ object: JSONValue, resource: GroupResource) async throws(APIError) -> JSONValue {
         throw APIError(.methodNotAllowed, "\(resource.resource) are not reviewed here")
     }
 }
 
-/// What an extension answers: a JSON body and a status.
+/// What an extension answers: a status and a body.
 public struct ExtensionResponse: Sendable {
+    public enum Content: Sendable {
+        case json(JSONValue)
+        /// A static document (a page, a script) of the given media type.
+        case bytes([UInt8], contentType: String)
+        /// Chunks written as they come (server-sent events); the stream ends when the extension finishes it, the
+        /// client goes away or the server shuts down.
+        case stream(AsyncStream<[UInt8]>, contentType: String)
+    }
+
     public var status: HTTPResponse.Status
-    public var body: JSONValue
+    public var content: Content
 
     public init(status: HTTPResponse.Status = .ok, body: JSONValue) {
         self.status = status
-        self.body = body
+        self.content = .json(body)
+    }
+
+    public init(status: HTTPResponse.Status = .ok, content: Content) {
+        self.status = status
+        self.content = content
     }
 }

@@ -69,7 +69,13 @@ public struct APIHandler: HTTPResponder {
             break
         }
 
-        guard let user = await authenticator.authenticate(request, channel: context.channel) else {
+        let extensionHandler: (any APIExtension)? = if case .notFound = route {
+            extensions.first { request.uri.path.hasPrefix($0.pathPrefix) }
+        } else {
+            nil
+        }
+        let queryToken = extensionHandler?.acceptsQueryToken == true ? request.uri.queryParameters.get("token") : nil
+        guard let user = await authenticator.authenticate(request, channel: context.channel, queryToken: queryToken) else {
             throw APIError(.unauthorized, "Unauthorized")
         }
         let query = RequestOptions(uri: request.uri)
@@ -92,11 +98,18 @@ public struct APIHandler: HTTPResponder {
             throw APIError.forbidden("\(label.resource.isEmpty ? "path" : label.resource) is forbidden: User \"\(user.name)\" cannot \(verb) \(target)")
         }
 
-        if case .notFound = route, let handler = extensions.first(where: { request.uri.path.hasPrefix($0.pathPrefix) }) {
+        if let handler = extensionHandler {
             label.resource = handler.metricName
             let body = request.method == .get || request.method == .head ? [] : try await RequestBody.bytes(of: request)
             let answer = try await handler.respond(to: request, body: body, user: user)
-            return Responses.json(answer.body, status: answer.status)
+            switch answer.content {
+            case .json(let value):
+                return Responses.json(value, status: answer.status)
+            case .bytes(let bytes, let contentType):
+                return Response(status: answer.status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            case .stream(let chunks, let contentType):
+                return Responses.stream(chunks, status: answer.status, contentType: contentType, channel: context.channel, watches: watches)
+            }
         }
         let accept = request.headers[.accept]
         switch route {

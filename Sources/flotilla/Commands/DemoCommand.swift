@@ -82,7 +82,10 @@ struct DemoCommand: AsyncParsableCommand {
         let interrupt = InterruptFlag()
         print("Flotilla \(Flotilla.version) demo: \(players) players × 3 strategies for \(format(duration)) s in \(loaded.name)")
         let started = ContinuousClock.now
-        func log(_ text: String) { print("[\(format(seconds(ContinuousClock.now - started), 1)) s] \(text)") }
+        func log(_ text: String) {
+            print("[\(format(seconds(ContinuousClock.now - started), 1)) s] \(text)")
+            fflush(nil)  // progress (and the dashboard URL) reaches a pipe now, not when the buffer fills
+        }
         let environment = try await DemoEnvironment.start(scenario: loaded, network: network, speed: speed, log: log)
         do {
             try await play(environment, ues: ues, operatorOf: operatorOf, operators: operators, siteIndex: siteIndex,
@@ -93,8 +96,10 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         if keepRunning, !interrupt.isSet {
-            print("Still running (Ctrl-C to stop): kubectl --kubeconfig \(environment.directory.path)/control-plane/admin.kubeconfig get "
+            print("Still running (Ctrl-C to stop). Dashboard: \(environment.dashboardURL)")
+            print("  kubectl --kubeconfig \(environment.directory.path)/control-plane/admin.kubeconfig get "
                 + "clusters,appsessions,sessionmigrations; access network at \(environment.simURL)")
+            fflush(nil)
             while !interrupt.isSet { try? await Task.sleep(for: .milliseconds(200)) }
         }
         await environment.stop()

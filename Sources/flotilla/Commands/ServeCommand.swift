@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
                 metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), logger: logger)
             let services = MECServices(controlPlane: controlPlane, connections: built.connections, accessNetworkURL: accessNetwork,
                                        metrics: MECPrometheus.metrics(registry: server.metrics.registry), logger: global.logger("flotilla.mec"))
-            server.extensions = [services.discoveryAPI]
+            server.extensions = services.extensions
             federation = built
             mec = services
         }

@@ -17,6 +17,8 @@ struct DemoEnvironment {
     let server: APIServer
     let serverTask: Task<Void, any Error>
     let apiPort: Int
+    /// The live dashboard, with the read-only viewer token a browser needs.
+    let dashboardURL: String
     let controlPlane: StoreObjectClient
     let api: KubeClient
     let federationTask: Task<Void, Never>
@@ -59,7 +61,7 @@ struct DemoEnvironment {
         let federation = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
             clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(500), failureThreshold: .seconds(5))), logger: quiet)
         let mec = MECServices(controlPlane: controlPlane, connections: federation.connections, accessNetworkURL: simURL, logger: quiet)
-        server.extensions = [mec.discoveryAPI]
+        server.extensions = mec.extensions
         try await server.bootstrap()
         let (apiPorts, apiPort) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication(transportLogger: quiet) { apiPort.yield($0) }
@@ -70,6 +72,8 @@ struct DemoEnvironment {
         let mecTask = Task { await mec.run() }
         let api = try KubeClient(kubeconfig: data.adminKubeconfig.path)
         log("control plane: https://127.0.0.1:\(port) (kubectl --kubeconfig \(data.adminKubeconfig.path))")
+        let dashboardURL = "https://127.0.0.1:\(port)/dashboard/?token=\(data.viewerToken)"
+        log("dashboard: \(dashboardURL) (the control plane's own CA signs it: \(data.url.path)/ca.crt)")
 
         // One simulated site per scenario site, joined as `flotilla join` would.
         let specs = scenario.sites.map { site in
@@ -84,7 +88,8 @@ struct DemoEnvironment {
                 options: ClusterJoin.Options(region: site.spec.region), controlPlane: controlPlane)
         }
         log("sites: \(sites.sites.map(\.name).joined(separator: ", ")) started and joined")
-        return DemoEnvironment(directory: directory, server: server, serverTask: serverTask, apiPort: port, controlPlane: controlPlane, api: api,
+        return DemoEnvironment(directory: directory, server: server, serverTask: serverTask, apiPort: port, dashboardURL: dashboardURL,
+            controlPlane: controlPlane, api: api,
             federationTask: federationTask, mec: mec, mecTask: mecTask, sites: sites, runner: runner, simTask: simTask, simURL: simURL,
             callbacks: callbacks)
     }

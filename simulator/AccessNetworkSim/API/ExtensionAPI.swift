@@ -13,10 +13,19 @@ extension AccessNetworkAPI {
         router.get("/flotilla/v1/ues") { request, _ in
             let population = request.uri.queryParameters.get("population")
             let limit = try request.number("limit").map(Int.init) ?? 10_000
+            // `rtt=true`: each UE's predicted RTT to every site it can reach, by cluster (a map of every player at once).
+            let withRTT = request.uri.queryParameters.get("rtt") == "true"
             let epoch = api.runner.epoch
             let list = await api.runner.withNetwork { network -> [JSONValue] in
                 (0..<network.ueCount).lazy.filter { population == nil || network.populationNames[network.populationOf[$0]] == population }
-                    .prefix(limit).map { api.ueStatus($0, network: network, epoch: epoch) }
+                    .prefix(limit).map { ue in
+                        var status = api.ueStatus(ue, network: network, epoch: epoch)
+                        if withRTT {
+                            let rtt = network.rankedSites(ue: ue).map { (network.topology.sites[$0.site].cluster, ($0.rttMs * 100).rounded() / 100) }
+                            status["rttMs"] = .object(Dictionary(rtt, uniquingKeysWith: min).mapValues(JSONValue.double))
+                        }
+                        return status
+                    }
             }
             return Reply.json(["items": .array(list)])
         }
@@ -129,6 +138,8 @@ extension AccessNetworkAPI {
             "population": .string(status.population),
             "timestamp": AccessNetworkAPI.timestamp(network, epoch: epoch),
             "location": AccessNetworkAPI.locationInfo(status.position, frame: network.topology.frame),
+            // Metres in the scenario's frame, as the topology's cells and sites are given.
+            "x": .double((status.position.x * 10).rounded() / 10), "y": .double((status.position.y * 10).rounded() / 10),
         ]
         if let app = status.app { body["app"] = .string(app) }
         func db(_ value: Double?) -> JSONValue { value.map { .double(($0 * 10).rounded() / 10) } ?? .null }
