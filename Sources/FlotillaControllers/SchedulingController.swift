@@ -78,9 +78,11 @@ public struct SchedulingController: Sendable {
         }
         var retry: Duration?
         metrics?.recordQueueDepth(bindings.count)
+        // One view of the clusters for the whole pass: every decision reads it, none copies it.
+        let views = ClusterView.of(clusters)
         for binding in bindings where binding.metadata.deletionTimestamp == nil && binding.spec.placement != nil {
             do {
-                try await schedule(binding, clusters: clusters, latency: latency(for: binding))
+                try await schedule(binding, clusters: views, latency: latency(for: binding))
             } catch {
                 // A concurrent write (often another controller's status) won the race: decide again right away.
                 retry = ControllerLoop.retryDelay(for: error, current: retry)
@@ -97,10 +99,10 @@ public struct SchedulingController: Sendable {
             || binding.status?.conditions?[type: "Scheduled"]?.status != .true || SchedulingContext(binding: binding).fresh
     }
 
-    func schedule(_ binding: ResourceBinding, clusters: [Cluster], latency: LatencyRequirement? = nil) async throws(APIError) {
+    func schedule(_ binding: ResourceBinding, clusters: [ClusterView], latency: LatencyRequirement? = nil) async throws(APIError) {
         let started = ContinuousClock.now
         let context = SchedulingContext(binding: binding, latency: latency)
-        let decision = scheduler.decide(context, clusters: clusters)
+        let decision = scheduler.decide(context, views: clusters)
         metrics?.recordAlgorithm(ContinuousClock.now - started)
         let now = Timestamp(clock.now())
         var status = binding.status ?? ResourceBindingStatus()

@@ -58,14 +58,14 @@ import Testing
     @Test(arguments: filterCases)
     func latencyFilter(_ c: FilterCase) {
         let context = Self.context(budget: c.budget, demand: c.demand)
-        let passing = ["cloud", "edge-1", "edge-2", "edge-3", "edge-9"].filter { LatencyFilter().filter(context, Self.cluster($0)) == nil }
+        let passing = ["cloud", "edge-1", "edge-2", "edge-3", "edge-9"].filter { LatencyFilter().filter(context, ClusterView(Self.cluster($0))) == nil }
         #expect(passing == c.passing)
     }
 
     @Test func latencyFilterWithoutAProfilePassesEverything() {
         var context = Self.context(demand: ["harbour": 1])
         context.latency = nil
-        #expect(LatencyFilter().filter(context, Self.cluster("cloud")) == nil)
+        #expect(LatencyFilter().filter(context, ClusterView(Self.cluster("cloud"))) == nil)
     }
 
     @Test func latencyScore() {
@@ -74,7 +74,7 @@ import Testing
         // edge-3: (30·11/30 + 10·17/30) / 40 = (11 + 5.667) / 40 = 0.4167 → 42
         // edge-2: (30·14/30 + 10·14/30) / 40 = 14/30 = 0.4667 → 47;  cloud: beyond the budget everywhere → 0
         let context = Self.context(demand: ["harbour": 30, "station": 10])
-        let scores = ["edge-1", "edge-2", "edge-3", "cloud"].map { LatencyScore().score(context, Self.cluster($0)) }
+        let scores = ["edge-1", "edge-2", "edge-3", "cloud"].map { LatencyScore().score(context, ClusterView(Self.cluster($0))) }
         #expect(scores == [52, 47, 42, 0])
     }
 

@@ -5,11 +5,18 @@ public enum StaticWeights {
     /// A candidate's weight is the **maximum** weight over the rules whose `targetCluster` matches it. Candidates
     /// no rule matches are dropped. If every candidate ends with weight 0, each gets weight 1.
     public static func weights(candidates: [Cluster], rules: [StaticClusterWeight]) -> [Webster.Party] {
+        weights(candidates: ClusterView.of(candidates), rules: rules)
+    }
+
+    static func weights(candidates: [ClusterView], rules: [StaticClusterWeight]) -> [Webster.Party] {
         var parties: [Webster.Party] = []
-        let compiled = rules.map { (CompiledAffinity($0.targetCluster), $0.weight) }
-        for cluster in candidates {
-            let weight = compiled.filter { $0.0.matches(cluster) }.map(\.1).max() ?? 0
-            parties.append(Webster.Party(name: cluster.metadata.name ?? "", votes: weight))
+        parties.reserveCapacity(candidates.count)
+        let compiled = rules.map { (affinity: CompiledAffinity($0.targetCluster), weight: $0.weight) }
+        for view in candidates {
+            var weight: Int64 = 0
+            // The maximum: a rule that cannot raise it need not be matched.
+            for rule in compiled where rule.weight > weight && rule.affinity.matches(view) { weight = rule.weight }
+            parties.append(Webster.Party(name: view.name, votes: weight))
         }
         if parties.allSatisfy({ $0.votes == 0 }) {
             return parties.map { Webster.Party(name: $0.name, votes: 1) }
@@ -20,6 +27,10 @@ public enum StaticWeights {
     /// Always a fresh division of `replicas` over the weights (the previous result is not an initial seat count).
     /// Zero-replica clusters are omitted.
     public static func divide(_ replicas: Int, candidates: [Cluster], rules: [StaticClusterWeight], bindingUID: String) -> [TargetCluster] {
+        divide(replicas, candidates: ClusterView.of(candidates), rules: rules, bindingUID: bindingUID)
+    }
+
+    static func divide(_ replicas: Int, candidates: [ClusterView], rules: [StaticClusterWeight], bindingUID: String) -> [TargetCluster] {
         Webster.apportion(replicas, among: weights(candidates: candidates, rules: rules), bindingUID: bindingUID)
             .filter { $0.seats > 0 }
             .map { TargetCluster(name: $0.name, replicas: Int32(clamping: $0.seats)) }
@@ -29,8 +40,8 @@ public enum StaticWeights {
     /// excess again by weight over the clusters that still have room, until it is placed or no room is left (then
     /// the rest stays on the weighted clusters, as Karmada would place it). Example: weights 2:1, room 3 and 10,
     /// 9 replicas → 6:3 → edge-a capped at 3, the 3 extra go to edge-b → 3:6.
-    public static func divideWithinCapacity(_ replicas: Int, candidates: [Cluster], rules: [StaticClusterWeight],
-                                            allocatable: [String: Int], bindingUID: String) -> [TargetCluster] {
+    static func divideWithinCapacity(_ replicas: Int, candidates: [ClusterView], rules: [StaticClusterWeight],
+                                     allocatable: [String: Int], bindingUID: String) -> [TargetCluster] {
         let parties = weights(candidates: candidates, rules: rules)
         var total: [String: Int] = [:]
         var remaining = replicas

@@ -8,22 +8,23 @@ extension Scheduler {
     /// tiers give replicas back in reverse order (the last overflow tier first). Duplicated placements use tier 0.
     /// Example: tiers edge (available 4) and cloud (available 100), 10 replicas → edge 4, cloud 6; then 10 → 5:
     /// cloud shrinks to 1, edge keeps 4.
-    func scheduleTiers(_ context: SchedulingContext, tiers: [ClusterAffinity], clusters: [Cluster]) -> Outcome {
+    func scheduleTiers(_ context: SchedulingContext, tiers: [ClusterAffinity], clusters: [ClusterView]) -> Outcome {
         let strategy = context.placement.replicaScheduling
         guard strategy?.replicaSchedulingType == "Divided", context.replicas > 0 else {
             return scheduleOnce(context, clusters: clusters)
         }
         var taken = Set<String>()
-        let members: [[Cluster]] = tiers.map { affinity in
-            let tier = clusters.filter { !taken.contains($0.metadata.name ?? "") && affinity.matches($0) }
-            taken.formUnion(tier.map { $0.metadata.name ?? "" })
+        let members: [[ClusterView]] = tiers.map { affinity in
+            let matcher = CompiledAffinity(affinity)
+            let tier = clusters.filter { !taken.contains($0.name) && matcher.matches($0) }
+            taken.formUnion(tier.map(\.name))
             return tier
         }
         var open = context
         open.placement.clusterAffinity = nil
         let previousTotal = context.previous.reduce(0) { $0 + Int($1.replicas ?? 0) }
-        func previous(in tier: [Cluster]) -> [TargetCluster] {
-            let names = Set(tier.map { $0.metadata.name ?? "" })
+        func previous(in tier: [ClusterView]) -> [TargetCluster] {
+            let names = Set(tier.map(\.name))
             return context.previous.filter { names.contains($0.name) }
         }
 

@@ -6,16 +6,17 @@ public struct FilterFailure: Sendable, Hashable {
     public var reason: String
 }
 
-/// Decides whether a cluster can take the workload at all.
+/// Decides whether a cluster can take the workload at all. Plugins read the scheduler's `ClusterView` (the Cluster
+/// and the fields every decision needs, worked out once), never a copy of the Cluster.
 public protocol FilterPlugin: Sendable {
     var name: String { get }
-    func filter(_ context: SchedulingContext, _ cluster: Cluster) -> FilterFailure?
+    func filter(_ context: SchedulingContext, _ cluster: ClusterView) -> FilterFailure?
 }
 
 /// Ranks the clusters that passed: 0 (`minScore`) to 100 (`maxScore`).
 public protocol ScorePlugin: Sendable {
     var name: String { get }
-    func score(_ context: SchedulingContext, _ cluster: Cluster) -> Int
+    func score(_ context: SchedulingContext, _ cluster: ClusterView) -> Int
 }
 
 public enum ClusterScore {

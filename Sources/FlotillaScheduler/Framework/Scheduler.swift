@@ -35,10 +35,17 @@ public struct Scheduler: Sendable {
         decide(context, clusters: clusters).outcome
     }
 
+    public func decide(_ context: SchedulingContext, clusters: [Cluster]) -> Decision {
+        decide(context, views: ClusterView.of(clusters))
+    }
+
     /// Tries the placement's affinity groups in order — from the group observed last time, or from the first on a
     /// user-triggered reschedule (Fresh) or when the observed group no longer exists — and returns the first that
     /// schedules, or the last group's failure.
-    public func decide(_ context: SchedulingContext, clusters: [Cluster]) -> Decision {
+    ///
+    /// `views`: the clusters as `ClusterView.of(_:)` made them; a caller deciding many bindings over the same
+    /// clusters builds them once.
+    public func decide(_ context: SchedulingContext, views clusters: [ClusterView]) -> Decision {
         guard let terms = context.placement.clusterAffinities, !terms.isEmpty, context.placement.clusterAffinity == nil else {
             return Decision(outcome: scheduleOnce(context, clusters: clusters), affinityName: nil)
         }
@@ -56,7 +63,7 @@ public struct Scheduler: Sendable {
         return Decision(outcome: last, affinityName: nil)
     }
 
-    func scheduleOnce(_ context: SchedulingContext, clusters: [Cluster]) -> Outcome {
+    func scheduleOnce(_ context: SchedulingContext, clusters: [ClusterView]) -> Outcome {
         let ranked: [RankedCluster]
         switch rank(context, clusters: clusters) {
         case .success(let result): ranked = result
@@ -74,24 +81,24 @@ public struct Scheduler: Sendable {
             case .failure(let failure): return .unschedulable(failure.description)
             }
         }
-        return assign(context, candidates: selected.map { clusters[$0.index] },
+        return assign(context, candidates: selected.map(\.view),
             allocatable: Dictionary(selected.map { ($0.name, $0.allocatable) }, uniquingKeysWith: { a, _ in a }))
     }
 
     struct NoFit: Error { var message: String }
 
     /// Filter and score: the feasible clusters in Karmada's order, or the fit error.
-    /// Clusters are referred to by index, never copied: a decision over 1,000 clusters must not move 1,000 of them.
-    func rank(_ context: SchedulingContext, clusters: [Cluster]) -> Result<[RankedCluster], NoFit> {
+    /// Clusters are shared views, never copied: a decision over 1,000 clusters must not move 1,000 of them.
+    func rank(_ context: SchedulingContext, clusters: [ClusterView]) -> Result<[RankedCluster], NoFit> {
         var context = context
         context.affinityMatcher = context.placementAffinity.map(CompiledAffinity.init)
         var failures: [String: Int] = [:]
-        var feasible: [Int] = []
+        var feasible: [ClusterView] = []
         feasible.reserveCapacity(clusters.count)
-        for (index, cluster) in clusters.enumerated() where cluster.metadata.deletionTimestamp == nil {
+        for view in clusters where !view.deleting {
             var failed: FilterFailure?
             for filter in filters {
-                if let failure = filter.filter(context, cluster) {
+                if let failure = filter.filter(context, view) {
                     failed = failure
                     break
                 }
@@ -99,7 +106,7 @@ public struct Scheduler: Sendable {
             if let failed {
                 failures[failed.reason, default: 0] += 1
             } else {
-                feasible.append(index)
+                feasible.append(view)
             }
         }
         guard !feasible.isEmpty else {
@@ -107,24 +114,20 @@ public struct Scheduler: Sendable {
             return .failure(NoFit(message: "0/\(clusters.count) clusters are available: \(reasons.isEmpty ? "no cluster exists" : reasons)."))
         }
         let assigned = Dictionary(context.previous.map { ($0.name, Int($0.replicas ?? 0)) }, uniquingKeysWith: +)
-        let unsorted = feasible.map { index in
-            let cluster = clusters[index]
-            return RankedCluster(cluster: cluster, index: index, score: scorers.reduce(0) { $0 + $1.plugin.score(context, cluster) * $1.weight },
-                allocatable: allocatable(cluster, context), assigned: assigned[cluster.metadata.name ?? ""] ?? 0)
+        let request = GeneralEstimator.PreparedRequest(context.replicaRequest)
+        let ranked = feasible.map { view in
+            // Unknown capacity counts as the whole request.
+            let allocatable = GeneralEstimator.maxAvailableReplicas(view, request: request) ?? context.replicas
+            let score = scorers.isEmpty ? 0 : scorers.reduce(0) { $0 + $1.plugin.score(context, view) * $1.weight }
+            return RankedCluster(view: view, score: score, allocatable: allocatable,
+                                 available: allocatable + (assigned.isEmpty ? 0 : assigned[view.name] ?? 0))
         }
-        // Sort positions, not the (reference-holding) values, then gather once.
-        let order = unsorted.indices.sorted { RankedCluster.precedes(unsorted[$0], unsorted[$1]) }
-        return .success(order.map { unsorted[$0] })
-    }
-
-    /// Replicas that still fit, from the general estimator; unknown capacity counts as the whole request.
-    func allocatable(_ cluster: Cluster, _ context: SchedulingContext) -> Int {
-        GeneralEstimator.maxAvailableReplicas(summary: cluster.status?.resourceSummary, request: context.replicaRequest) ?? context.replicas
+        return .success(RankedCluster.sorted(ranked))
     }
 
     /// Divides the replicas, with Flotilla's `replicaScheduling.flotilla` options around the strategy: a minimum per
     /// selected cluster is set aside first (in rank order, while replicas last) and the rest divided as usual.
-    func assign(_ context: SchedulingContext, candidates: [Cluster], allocatable: [String: Int]) -> Outcome {
+    func assign(_ context: SchedulingContext, candidates: [ClusterView], allocatable: [String: Int]) -> Outcome {
         let strategy = context.placement.replicaScheduling
         let minimum = Int(strategy?.flotilla?.minReplicasPerCluster ?? 0)
         guard minimum > 0, strategy?.replicaSchedulingType == "Divided", context.replicas > 0 else {
@@ -134,13 +137,13 @@ public struct Scheduler: Sendable {
         var eligible = candidates
         if let rules = strategy?.weightPreference?.staticWeightList, strategy?.weightPreference?.dynamicWeight == nil {
             let weighted = Set(StaticWeights.weights(candidates: candidates, rules: rules).map(\.name))
-            eligible = candidates.filter { weighted.contains($0.metadata.name ?? "") }
+            eligible = candidates.filter { weighted.contains($0.name) }
         }
         var floor: [String: Int] = [:]
         var remaining = context.replicas
         for cluster in eligible where remaining > 0 {
             let share = min(minimum, remaining)
-            floor[cluster.metadata.name ?? "", default: 0] = share
+            floor[cluster.name, default: 0] = share
             remaining -= share
         }
         var rest = context
@@ -158,8 +161,8 @@ public struct Scheduler: Sendable {
             .map { TargetCluster(name: $0.key, replicas: Int32(clamping: $0.value)) })
     }
 
-    func divide(_ context: SchedulingContext, candidates: [Cluster], allocatable: [String: Int]) -> Outcome {
-        let names = candidates.map { $0.metadata.name ?? "" }
+    func divide(_ context: SchedulingContext, candidates: [ClusterView], allocatable: [String: Int]) -> Outcome {
+        let names = candidates.map(\.name)
         let strategy = context.placement.replicaScheduling
         // Non-workloads (no replicas) and Duplicated go everywhere selected.
         if context.replicas == 0 || strategy == nil || strategy?.replicaSchedulingType == "Duplicated" {
@@ -178,8 +181,8 @@ public struct Scheduler: Sendable {
         let preference = strategy?.replicaDivisionPreference ?? "Weighted"
         let weights = strategy?.weightPreference
         if preference == "Weighted", weights?.dynamicWeight == nil {
-            let rules = weights?.staticWeightList ?? candidates.map {
-                StaticClusterWeight(targetCluster: ClusterAffinity(clusterNames: [$0.metadata.name ?? ""]), weight: 1)
+            let rules = weights?.staticWeightList ?? names.map {
+                StaticClusterWeight(targetCluster: ClusterAffinity(clusterNames: [$0]), weight: 1)
             }
             if strategy?.flotilla?.capacityAwareStaticWeights == true {
                 return .scheduled(StaticWeights.divideWithinCapacity(context.replicas, candidates: candidates, rules: rules,

@@ -47,7 +47,7 @@ public struct SchedulingContext: Sendable {
     /// The affinity the ClusterAffinity filter applies: the placement's, or the first group's.
     var placementAffinity: ClusterAffinity? { placement.clusterAffinity ?? placement.clusterAffinities?.first?.affinity }
 
-    func wasScheduled(on cluster: Cluster) -> Bool {
-        previous.contains { $0.name == cluster.metadata.name }
+    func wasScheduled(on cluster: ClusterView) -> Bool {
+        previous.contains { $0.name == cluster.name }
     }
 }

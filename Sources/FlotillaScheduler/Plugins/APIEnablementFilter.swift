@@ -6,11 +6,9 @@ public struct APIEnablementFilter: FilterPlugin {
     public let name = "APIEnablement"
     public init() {}
 
-    public func filter(_ context: SchedulingContext, _ cluster: Cluster) -> FilterFailure? {
-        guard let enablements = cluster.status?.apiEnablements, !context.wasScheduled(on: cluster) else { return nil }
-        let groupVersion = context.resource.apiVersion ?? ""
-        let kind = context.resource.kind ?? ""
-        let served = enablements.contains { $0.groupVersion == groupVersion && ($0.resources ?? []).contains { $0.kind == kind } }
-        return served ? nil : FilterFailure(plugin: name, reason: "cluster(s) did not have the API resource")
+    public func filter(_ context: SchedulingContext, _ cluster: ClusterView) -> FilterFailure? {
+        guard let served = cluster.servedKinds, !context.wasScheduled(on: cluster) else { return nil }
+        let kinds = served[context.resource.apiVersion ?? ""]
+        return kinds?.contains(context.resource.kind ?? "") == true ? nil : FilterFailure(plugin: name, reason: "cluster(s) did not have the API resource")
     }
 }

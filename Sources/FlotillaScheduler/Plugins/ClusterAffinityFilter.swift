@@ -5,7 +5,7 @@ public struct ClusterAffinityFilter: FilterPlugin {
     public let name = "ClusterAffinity"
     public init() {}
 
-    public func filter(_ context: SchedulingContext, _ cluster: Cluster) -> FilterFailure? {
+    public func filter(_ context: SchedulingContext, _ cluster: ClusterView) -> FilterFailure? {
         guard let matcher = context.affinityMatcher ?? context.placementAffinity.map(CompiledAffinity.init), !matcher.matches(cluster) else {
             return nil
         }

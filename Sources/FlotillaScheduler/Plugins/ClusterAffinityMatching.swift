@@ -23,18 +23,26 @@ public struct CompiledAffinity: Sendable {
     }
 
     public func matches(_ cluster: Cluster) -> Bool {
-        let name = cluster.metadata.name ?? ""
+        matches(name: cluster.metadata.name ?? "", labels: cluster.metadata.labels ?? [:], provider: cluster.spec.provider,
+                region: cluster.spec.region, zones: cluster.spec.allZones)
+    }
+
+    public func matches(_ cluster: ClusterView) -> Bool {
+        matches(name: cluster.name, labels: cluster.labels, provider: cluster.provider, region: cluster.region, zones: cluster.zones)
+    }
+
+    func matches(name: String, labels: [String: String], provider: String?, region: String?, zones: [String]) -> Bool {
         if exclude.contains(name) { return false }
         if let names, !names.contains(name) { return false }
         if let selector {
-            guard let parsed = selector, parsed.matches(cluster.metadata.labels ?? [:]) else { return false }
+            guard let parsed = selector, parsed.matches(labels) else { return false }
         }
         for requirement in fields {
             let values: [String]
             switch requirement.key {
-            case "provider": values = cluster.spec.provider.map { [$0] } ?? []
-            case "region": values = cluster.spec.region.map { [$0] } ?? []
-            case "zone": values = cluster.spec.allZones
+            case "provider": values = provider.map { [$0] } ?? []
+            case "region": values = region.map { [$0] } ?? []
+            case "zone": values = zones
             default: return false
             }
             let listed = requirement.values ?? []

@@ -5,7 +5,7 @@ public struct ClusterLocalityScore: ScorePlugin {
     public let name = "ClusterLocality"
     public init() {}
 
-    public func score(_ context: SchedulingContext, _ cluster: Cluster) -> Int {
+    public func score(_ context: SchedulingContext, _ cluster: ClusterView) -> Int {
         context.wasScheduled(on: cluster) ? ClusterScore.max : ClusterScore.min
     }
 }

@@ -7,9 +7,9 @@ public struct LatencyFilter: FilterPlugin {
     public let name = "Latency"
     public init() {}
 
-    public func filter(_ context: SchedulingContext, _ cluster: Cluster) -> FilterFailure? {
+    public func filter(_ context: SchedulingContext, _ cluster: ClusterView) -> FilterFailure? {
         guard let latency = context.latency, let budget = latency.budgetMs else { return nil }
-        let name = cluster.metadata.name ?? ""
+        let name = cluster.name
         let areas = latency.areas
         if areas.isEmpty { return nil }
         if areas.contains(where: { (latency.rtt(area: $0.name, cluster: name) ?? .infinity) <= budget }) { return nil }

@@ -8,9 +8,9 @@ public struct LatencyScore: ScorePlugin {
     public let name = "Latency"
     public init() {}
 
-    public func score(_ context: SchedulingContext, _ cluster: Cluster) -> Int {
+    public func score(_ context: SchedulingContext, _ cluster: ClusterView) -> Int {
         guard let latency = context.latency else { return ClusterScore.min }
-        let name = cluster.metadata.name ?? ""
+        let name = cluster.name
         let areas = latency.areas
         let users = areas.reduce(0) { $0 + $1.ues }
         guard users > 0 else { return ClusterScore.min }

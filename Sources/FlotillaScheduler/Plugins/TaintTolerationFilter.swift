@@ -6,10 +6,11 @@ public struct TaintTolerationFilter: FilterPlugin {
     public let name = "TaintToleration"
     public init() {}
 
-    public func filter(_ context: SchedulingContext, _ cluster: Cluster) -> FilterFailure? {
+    public func filter(_ context: SchedulingContext, _ cluster: ClusterView) -> FilterFailure? {
+        guard !cluster.taints.isEmpty else { return nil }
         let tolerations = context.placement.clusterTolerations ?? []
         let sticky = context.wasScheduled(on: cluster)
-        for taint in cluster.spec.taints ?? [] {
+        for taint in cluster.taints {
             let relevant = taint.effect == "NoExecute" || (taint.effect == "NoSchedule" && !sticky)
             if relevant, !tolerations.contains(where: { $0.tolerates(taint) }) {
                 let value = taint.value.map { "=\($0)" } ?? ""
