@@ -75,4 +75,25 @@ import Testing
         let heavy = result.filter { $0.votes == 10 }.map(\.seats)
         #expect(heavy.allSatisfy { (17...19).contains($0) })
     }
+
+    /// `seated` divides over the few parties that can win a seat; it must give exactly `apportion`'s seated parties,
+    /// ties and both name directions included.
+    @Test(arguments: [1, 2, 3, 4, 5])
+    func seatedAgreesWithTheFullDivision(seed: UInt64) {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        for _ in 0..<200 {
+            // Few distinct vote counts, so ties are common; some parties without votes.
+            let parties = (0..<(1 + next(40))).map { Webster.Party(name: "c\(next(1000))-\($0)", votes: Int64(next(4) * 3)) }
+            let seats = next(15)
+            let uid = ["", "uid-1", "uid-2", "uid-\(next(100))"][next(4)]
+            let full = Webster.apportion(seats, among: parties, bindingUID: uid).filter { $0.seats > 0 }
+            #expect(Webster.seated(seats, among: parties, bindingUID: uid) == full, "\(seats) seats over \(parties.map { "\($0.name):\($0.votes)" }) uid \(uid)")
+        }
+    }
 }

@@ -59,7 +59,7 @@ public enum DynamicDivision {
         }
         let parties = aggregated ? aggregate(weights, needed: toDivide, usedBefore: Set(scheduled.keys)) : weights
         var final = base
-        for party in Webster.apportion(toDivide, among: parties, bindingUID: bindingUID) {
+        for party in Webster.seated(toDivide, among: parties, bindingUID: bindingUID) {
             final[party.name, default: 0] += party.seats
         }
         return result(final)

@@ -31,8 +31,7 @@ public enum StaticWeights {
     }
 
     static func divide(_ replicas: Int, candidates: [ClusterView], rules: [StaticClusterWeight], bindingUID: String) -> [TargetCluster] {
-        Webster.apportion(replicas, among: weights(candidates: candidates, rules: rules), bindingUID: bindingUID)
-            .filter { $0.seats > 0 }
+        Webster.seated(replicas, among: weights(candidates: candidates, rules: rules), bindingUID: bindingUID)
             .map { TargetCluster(name: $0.name, replicas: Int32(clamping: $0.seats)) }
     }
 

@@ -45,6 +45,35 @@ public enum Webster {
         return (heap.elements + idle).sorted { $0.name < $1.name }
     }
 
+    /// The parties that end with seats, sorted by name: the same answer as `apportion` without its zero-seat parties.
+    ///
+    /// When no party holds seats yet, only the first `seats` parties in the order of the first seat (votes
+    /// descending, then the name tie-break) can win any: a party behind `seats` others that each beat it at zero
+    /// seats could only win after every one of them had won one, which takes all the seats. So the division runs
+    /// over those few, not over every cluster — O(n log s) for a handful of replicas over a thousand clusters.
+    public static func seated(_ seats: Int, among parties: [Party], bindingUID: String = "") -> [Party] {
+        var contenders = parties
+        if seats < parties.count, parties.allSatisfy({ $0.seats == 0 }) {
+            let ascending = bindingUID.isEmpty || FNV1a.hash32(bindingUID) % 2 == 0
+            contenders = top(max(seats, 0), of: parties.filter { $0.votes > 0 }) { beats($0, $1, ascending: ascending) }
+        }
+        return apportion(seats, among: contenders, bindingUID: bindingUID).filter { $0.seats > 0 }
+    }
+
+    /// The first `k` of `items` by `first`, in that order, keeping a small sorted buffer (k is a handful).
+    static func top<Element>(_ k: Int, of items: [Element], by first: (Element, Element) -> Bool) -> [Element] {
+        guard k > 0 else { return [] }
+        var best: [Element] = []
+        best.reserveCapacity(k + 1)
+        for item in items {
+            if best.count == k, let last = best.last, !first(item, last) { continue }
+            let position = best.firstIndex { first(item, $0) } ?? best.count
+            best.insert(item, at: position)
+            if best.count > k { best.removeLast() }
+        }
+        return best
+    }
+
     /// Whether `a` gets the next seat before `b`.
     static func beats(_ a: Party, _ b: Party, ascending: Bool) -> Bool {
         // Compare a.votes/(2a.seats+1) with b.votes/(2b.seats+1) exactly, by cross-multiplying.

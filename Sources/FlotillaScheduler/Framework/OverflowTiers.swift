@@ -44,7 +44,7 @@ extension Scheduler {
                 guard remaining > 0, !tier.isEmpty else { return 0 }
                 var attempt = open
                 attempt.previous = previous(in: tier)
-                guard case .success(let ranked) = rank(attempt, clusters: tier) else { return 0 }
+                guard case .success(let ranked) = rank(attempt, clusters: tier, ordered: false) else { return 0 }
                 let room = ranked.reduce(0) { $0 + $1.available }
                 available += room
                 let share = min(remaining, room)

@@ -64,8 +64,12 @@ public struct Scheduler: Sendable {
     }
 
     func scheduleOnce(_ context: SchedulingContext, clusters: [ClusterView]) -> Outcome {
+        // Rank order matters to spread selection and to the per-cluster minimum only; every division orders by
+        // name (or by its own rule) itself, so without those the sort is skipped.
+        let ordered = !(context.placement.spreadConstraints ?? []).isEmpty
+            || (context.placement.replicaScheduling?.flotilla?.minReplicasPerCluster ?? 0) > 0
         let ranked: [RankedCluster]
-        switch rank(context, clusters: clusters) {
+        switch rank(context, clusters: clusters, ordered: ordered) {
         case .success(let result): ranked = result
         case .failure(let failure): return .unschedulable(failure.message)
         }
@@ -89,7 +93,7 @@ public struct Scheduler: Sendable {
 
     /// Filter and score: the feasible clusters in Karmada's order, or the fit error.
     /// Clusters are shared views, never copied: a decision over 1,000 clusters must not move 1,000 of them.
-    func rank(_ context: SchedulingContext, clusters: [ClusterView]) -> Result<[RankedCluster], NoFit> {
+    func rank(_ context: SchedulingContext, clusters: [ClusterView], ordered: Bool = true) -> Result<[RankedCluster], NoFit> {
         var context = context
         context.affinityMatcher = context.placementAffinity.map(CompiledAffinity.init)
         var failures: [String: Int] = [:]
@@ -122,7 +126,7 @@ public struct Scheduler: Sendable {
             return RankedCluster(view: view, score: score, allocatable: allocatable,
                                  available: allocatable + (assigned.isEmpty ? 0 : assigned[view.name] ?? 0))
         }
-        return .success(RankedCluster.sorted(ranked))
+        return .success(ordered ? RankedCluster.sorted(ranked) : ranked)
     }
 
     /// Divides the replicas, with Flotilla's `replicaScheduling.flotilla` options around the strategy: a minimum per
