@@ -85,8 +85,7 @@ public struct Scheduler: Sendable {
             case .failure(let failure): return .unschedulable(failure.description)
             }
         }
-        return assign(context, candidates: selected.map(\.view),
-            allocatable: Dictionary(selected.map { ($0.name, $0.allocatable) }, uniquingKeysWith: { a, _ in a }))
+        return assign(context, candidates: selected)
     }
 
     struct NoFit: Error { var message: String }
@@ -96,7 +95,8 @@ public struct Scheduler: Sendable {
     func rank(_ context: SchedulingContext, clusters: [ClusterView], ordered: Bool = true) -> Result<[RankedCluster], NoFit> {
         var context = context
         context.affinityMatcher = context.placementAffinity.map(CompiledAffinity.init)
-        var failures: [String: Int] = [:]
+        // Few distinct reasons: a short list compares them faster than a dictionary hashes them.
+        var failures: [(reason: String, count: Int)] = []
         var feasible: [ClusterView] = []
         feasible.reserveCapacity(clusters.count)
         for view in clusters where !view.deleting {
@@ -108,13 +108,17 @@ public struct Scheduler: Sendable {
                 }
             }
             if let failed {
-                failures[failed.reason, default: 0] += 1
+                if let at = failures.firstIndex(where: { $0.reason == failed.reason }) {
+                    failures[at].count += 1
+                } else {
+                    failures.append((failed.reason, 1))
+                }
             } else {
                 feasible.append(view)
             }
         }
         guard !feasible.isEmpty else {
-            let reasons = failures.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            let reasons = failures.sorted { $0.reason < $1.reason }.map { "\($0.count) \($0.reason)" }.joined(separator: ", ")
             return .failure(NoFit(message: "0/\(clusters.count) clusters are available: \(reasons.isEmpty ? "no cluster exists" : reasons)."))
         }
         let assigned = Dictionary(context.previous.map { ($0.name, Int($0.replicas ?? 0)) }, uniquingKeysWith: +)
@@ -131,16 +135,17 @@ public struct Scheduler: Sendable {
 
     /// Divides the replicas, with Flotilla's `replicaScheduling.flotilla` options around the strategy: a minimum per
     /// selected cluster is set aside first (in rank order, while replicas last) and the rest divided as usual.
-    func assign(_ context: SchedulingContext, candidates: [ClusterView], allocatable: [String: Int]) -> Outcome {
+    /// `candidates`: the selected clusters with the replicas that still fit in each.
+    func assign(_ context: SchedulingContext, candidates: [RankedCluster]) -> Outcome {
         let strategy = context.placement.replicaScheduling
         let minimum = Int(strategy?.flotilla?.minReplicasPerCluster ?? 0)
         guard minimum > 0, strategy?.replicaSchedulingType == "Divided", context.replicas > 0 else {
-            return divide(context, candidates: candidates, allocatable: allocatable)
+            return divide(context, candidates: candidates)
         }
         // Static weights only place on clusters some rule gives weight; the floor applies to those.
         var eligible = candidates
         if let rules = strategy?.weightPreference?.staticWeightList, strategy?.weightPreference?.dynamicWeight == nil {
-            let weighted = Set(StaticWeights.weights(candidates: candidates, rules: rules).map(\.name))
+            let weighted = Set(StaticWeights.weights(candidates: candidates.map(\.view), rules: rules).map(\.name))
             eligible = candidates.filter { weighted.contains($0.name) }
         }
         var floor: [String: Int] = [:]
@@ -152,11 +157,14 @@ public struct Scheduler: Sendable {
         }
         var rest = context
         rest.replicas = remaining
-        var room = allocatable
-        for (name, count) in floor { room[name] = max(0, (room[name] ?? 0) - count) }
+        let room = candidates.map { candidate in
+            var left = candidate
+            left.allocatable = max(0, candidate.allocatable - (floor[candidate.name] ?? 0))
+            return left
+        }
         var total = floor
         if remaining > 0 {
-            switch divide(rest, candidates: candidates, allocatable: room) {
+            switch divide(rest, candidates: room) {
             case .scheduled(let targets): for target in targets { total[target.name, default: 0] += Int(target.replicas ?? 0) }
             case .unschedulable(let reason): return .unschedulable(reason)
             }
@@ -165,7 +173,7 @@ public struct Scheduler: Sendable {
             .map { TargetCluster(name: $0.key, replicas: Int32(clamping: $0.value)) })
     }
 
-    func divide(_ context: SchedulingContext, candidates: [ClusterView], allocatable: [String: Int]) -> Outcome {
+    func divide(_ context: SchedulingContext, candidates: [RankedCluster]) -> Outcome {
         let names = candidates.map(\.name)
         let strategy = context.placement.replicaScheduling
         // Non-workloads (no replicas) and Duplicated go everywhere selected.
@@ -176,7 +184,7 @@ public struct Scheduler: Sendable {
         if let latency = context.latency, latency.divideByDemand {
             do {
                 return .scheduled(try DemandDivision.divide(context.replicas,
-                    candidates: names.map { DemandDivision.Candidate(name: $0, allocatable: allocatable[$0] ?? 0) },
+                    candidates: candidates.map { DemandDivision.Candidate(name: $0.name, allocatable: $0.allocatable) },
                     latency: latency, bindingUID: context.bindingUID))
             } catch {
                 return .unschedulable(error.description)
@@ -189,14 +197,16 @@ public struct Scheduler: Sendable {
                 StaticClusterWeight(targetCluster: ClusterAffinity(clusterNames: [$0]), weight: 1)
             }
             if strategy?.flotilla?.capacityAwareStaticWeights == true {
-                return .scheduled(StaticWeights.divideWithinCapacity(context.replicas, candidates: candidates, rules: rules,
-                    allocatable: allocatable, bindingUID: context.bindingUID))
+                return .scheduled(StaticWeights.divideWithinCapacity(context.replicas, candidates: candidates.map(\.view), rules: rules,
+                    allocatable: Dictionary(candidates.map { ($0.name, $0.allocatable) }, uniquingKeysWith: { a, _ in a }),
+                    bindingUID: context.bindingUID))
             }
-            return .scheduled(StaticWeights.divide(context.replicas, candidates: candidates, rules: rules, bindingUID: context.bindingUID))
+            return .scheduled(StaticWeights.divide(context.replicas, candidates: candidates.map(\.view), rules: rules,
+                                                   bindingUID: context.bindingUID))
         }
         do {
             let result = try DynamicDivision.divide(context.replicas,
-                candidates: names.map { DynamicDivision.Candidate(name: $0, allocatable: allocatable[$0] ?? 0) },
+                candidates: candidates.map { DynamicDivision.Candidate(name: $0.name, allocatable: $0.allocatable) },
                 previous: context.previous, mode: context.fresh ? .fresh : .steady, aggregated: preference == "Aggregated",
                 bindingUID: context.bindingUID)
             return .scheduled(result)
