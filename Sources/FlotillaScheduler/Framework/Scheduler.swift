@@ -93,28 +93,23 @@ public struct Scheduler: Sendable {
     /// Filter and score: the feasible clusters in Karmada's order, or the fit error.
     /// Clusters are shared views, never copied: a decision over 1,000 clusters must not move 1,000 of them.
     func rank(_ context: SchedulingContext, clusters: [ClusterView], ordered: Bool = true) -> Result<[RankedCluster], NoFit> {
-        var context = context
-        context.affinityMatcher = context.placementAffinity.map(CompiledAffinity.init)
+        var compiled = context
+        compiled.affinityMatcher = context.placementAffinity.map(CompiledAffinity.init)
+        let context = compiled  // immutable from here: the closures below borrow it instead of copying it per call
         // Few distinct reasons: a short list compares them faster than a dictionary hashes them.
         var failures: [(reason: String, count: Int)] = []
-        var feasible: [ClusterView] = []
-        feasible.reserveCapacity(clusters.count)
-        for view in clusters where !view.deleting {
-            var failed: FilterFailure?
-            for filter in filters {
-                if let failure = filter.filter(context, view) {
-                    failed = failure
-                    break
-                }
-            }
-            if let failed {
+        // Filter by filter over the survivors (the same first failure per cluster as cluster by cluster): each
+        // plugin is taken out of its existential box once per decision, not once per cluster.
+        var feasible = clusters.filter { !$0.deleting }
+        for filter in filters where !feasible.isEmpty {
+            feasible.removeAll { view in
+                guard let failed = filter.filter(context, view) else { return false }
                 if let at = failures.firstIndex(where: { $0.reason == failed.reason }) {
                     failures[at].count += 1
                 } else {
                     failures.append((failed.reason, 1))
                 }
-            } else {
-                feasible.append(view)
+                return true
             }
         }
         guard !feasible.isEmpty else {
@@ -123,11 +118,15 @@ public struct Scheduler: Sendable {
         }
         let assigned = Dictionary(context.previous.map { ($0.name, Int($0.replicas ?? 0)) }, uniquingKeysWith: +)
         let request = GeneralEstimator.PreparedRequest(context.replicaRequest)
-        let ranked = feasible.map { view in
+        var scores = [Int](repeating: 0, count: feasible.count)
+        for (plugin, weight) in scorers {
+            for index in feasible.indices { scores[index] += plugin.score(context, feasible[index]) * weight }
+        }
+        let ranked = feasible.indices.map { index in
+            let view = feasible[index]
             // Unknown capacity counts as the whole request.
             let allocatable = GeneralEstimator.maxAvailableReplicas(view, request: request) ?? context.replicas
-            let score = scorers.isEmpty ? 0 : scorers.reduce(0) { $0 + $1.plugin.score(context, view) * $1.weight }
-            return RankedCluster(view: view, score: score, allocatable: allocatable,
+            return RankedCluster(view: view, score: scores[index], allocatable: allocatable,
                                  available: allocatable + (assigned.isEmpty ? 0 : assigned[view.name] ?? 0))
         }
         return .success(ordered ? RankedCluster.sorted(ranked) : ranked)
