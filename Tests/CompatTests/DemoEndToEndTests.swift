@@ -50,10 +50,30 @@ import Testing
         }
     }
 
+    /// A site that loses power mid-game: the demo says so, carries on, and reports the fault's effect.
+    @Test func aSiteThatFailsMidGameIsReportedAndTheDemoCarriesOn() async throws {
+        let result = try await ProcessRunner.run(ServeLifecycleTests.flotilla, [
+            "demo", "--players", "9", "--duration", "12", "--speed", "10", "--fail-site", "edge-3", "--fail-after", "4",
+            "--scenario", Self.root.appendingPathComponent("simulator/scenarios/demo-city.yaml").path,
+            "--manifests", Self.root.appendingPathComponent("manifests/mobile-game").path,
+        ], timeout: .seconds(240))
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.stdout.contains("fault: site edge-3 lost power at 4.0 s"), "\(result.stdout)")
+        #expect(Self.rows(result.stdout).count == 3, "\(result.stdout)")
+        #expect(result.stdout.contains("Fault: edge-3 failed 4.0 s into the game."), "\(result.stdout)")
+        #expect(!result.stdout.contains("demo stopped"), "\(result.stdout)")
+    }
+
     @Test func badInputIsOneClearLine() async throws {
         let none = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["demo", "--players", "0"])
         #expect(none.status != 0 && none.stderr.contains("--players must be at least 1"), "\(none.combined)")
         let missing = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["demo", "--scenario", "/nonexistent/city.yaml"])
         #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/city.yaml"), "\(missing.combined)")
+        let nowhere = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["demo", "--fail-site", "edge-99",
+            "--scenario", Self.root.appendingPathComponent("simulator/scenarios/demo-city.yaml").path])
+        #expect(nowhere.status != 0 && nowhere.stderr.contains("--fail-site edge-99 is not a site"), "\(nowhere.combined)")
+        let late = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["demo", "--duration", "10", "--fail-site", "edge-1",
+                                                                              "--fail-after", "20"])
+        #expect(late.status != 0 && late.stderr.contains("--fail-after must be within the --duration"), "\(late.combined)")
     }
 }

@@ -43,12 +43,22 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Keep everything running after the summary, until Ctrl-C.")
     var keepRunning = false
 
+    @Option(help: "Fault injection: this site loses power mid-game (its API and game servers stop for good).")
+    var failSite: String?
+
+    @Option(help: "Seconds into the game when --fail-site fails (default: half the duration).")
+    var failAfter: Double?
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard players > 0 else { throw ValidationError("--players must be at least 1") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be between 0 and 100") }
+        if let failAfter {
+            guard failSite != nil else { throw ValidationError("--fail-after needs --fail-site") }
+            guard failAfter >= 0, failAfter < duration else { throw ValidationError("--fail-after must be within the --duration") }
+        }
     }
 
     func run() async throws {
@@ -61,6 +71,9 @@ struct DemoCommand: AsyncParsableCommand {
         if let seed { loaded.seed = seed }
         guard loaded.sites.contains(where: { $0.cluster == "cloud" }) else {
             throw ValidationError("\(scenario) has no site with cluster \"cloud\" (the cloud-only baseline needs one)")
+        }
+        if let failSite, !loaded.sites.contains(where: { $0.cluster == failSite }) {
+            throw ValidationError("--fail-site \(failSite) is not a site of \(scenario) (\(loaded.sites.map(\.cluster).joined(separator: ", ")))")
         }
         let network = AccessNetwork(scenario: loaded)
         let playing = Array(0..<network.ueCount).filter { ue in
@@ -138,8 +151,14 @@ struct DemoCommand: AsyncParsableCommand {
         }
         var lastProgress = playStart
         var previous: [UInt32: UInt32] = [:]
+        var fault = failSite.map { DemoFault(site: $0, after: failAfter ?? duration / 2) }
         while ContinuousClock.now - playStart < .milliseconds(Int64(duration * 1000)), !interrupt.isSet {
             try? await Task.sleep(for: .milliseconds(250))
+            if var pending = fault, !pending.injected, ContinuousClock.now - playStart >= .milliseconds(Int64(pending.after * 1000)) {
+                await pending.inject(environment: environment, routes: traffic.routes, sessions: traffic.sessions)
+                log(pending.announcement)
+                fault = pending
+            }
             guard ContinuousClock.now - lastProgress >= .seconds(5) else { continue }
             lastProgress = ContinuousClock.now
             var connected = 0
@@ -162,6 +181,7 @@ struct DemoCommand: AsyncParsableCommand {
         let results = StrategyResult.summarize(reports, migrations: migrations, budgetMs: budget)
         print("")
         print(StrategyResult.table(results, budgetMs: budget))
+        if let fault, fault.injected { print(fault.effect(reports: reports)) }
         if let report {
             let map = await runner.withNetwork { network in
                 DemoReport.Map(width: network.topology.scenario.area.width, height: network.topology.scenario.area.height,
