@@ -55,6 +55,8 @@ public actor ControllerLoop {
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private var retry: Task<Void, Never>?
+    /// When `retry` fires; a pass asking for a later retry leaves an earlier one in place.
+    private var retryAt: ContinuousClock.Instant?
     private var pending = Changes(full: true)
     /// Events that arrived while a pass held the snapshot: applied after it, so the pass's copy is never
     /// duplicated by a write (copy-on-write of thousands of objects per event).
@@ -102,12 +104,15 @@ public actor ControllerLoop {
                 queued = []
                 for (event, plural) in arrived { apply(event, to: plural) }
                 // A later pass that succeeds must not cancel an earlier pass's retry: it may not have looked at
-                // what failed.
+                // what failed. Nor may a pass asking for a later retry (a binding backing off) push back an earlier one.
                 if let delay {
+                    let at = ContinuousClock.now + delay
+                    if let scheduled = retryAt, scheduled <= at, scheduled > ContinuousClock.now { continue }
                     retry?.cancel()
+                    retryAt = at
                     retry = Task { [weak self] in
                         try? await Task.sleep(for: delay)
-                        if !Task.isCancelled { await self?.requestFull() }
+                        if !Task.isCancelled { await self?.retryDue() }
                     }
                 }
             }
@@ -129,6 +134,11 @@ public actor ControllerLoop {
     func requestFull() {
         pending.full = true
         signal.yield()
+    }
+
+    private func retryDue() {
+        retryAt = nil
+        requestFull()
     }
 
     func apply(_ event: InformerEvent, to plural: String) {

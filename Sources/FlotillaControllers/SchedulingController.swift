@@ -16,6 +16,7 @@ public struct SchedulingController: Sendable {
     let logger: Logger
     let metrics: SchedulingMetrics?
     let clusterState = ClusterFingerprint()
+    let queue = QueueState()
 
     public init(client: any ObjectClient, scheduler: Scheduler = Scheduler(), clock: any TimeSource = SystemTimeSource(),
                 metrics: SchedulingMetrics? = nil, logger: Logger = Logger(label: "flotilla.scheduler")) {
@@ -76,34 +77,57 @@ public struct SchedulingController: Sendable {
                 bindings += snapshot.typed(ResourceBinding.self).filter { !known.contains($0.metadata.uid ?? "") && latency(for: $0) != nil }
             }
         }
-        var retry: Duration?
-        metrics?.recordQueueDepth(bindings.count)
+        // The queue: priority order, and bindings backing off or waiting for room stay out of this pass.
+        let changed = changes.keys(ResourceBinding.descriptor)
+        for key in changed where snapshot.object(ResourceBinding.descriptor, key: key) == nil { await queue.forget(key) }
+        let live = bindings.filter { $0.metadata.deletionTimestamp == nil && $0.spec.placement != nil }
+        let byKey = Dictionary(live.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
+        let (order, nextDue) = await queue.ready(byKey.map { key, binding in
+            SchedulingQueue.Candidate(key: key, priority: Self.priority(binding), changed: changed.contains(key))
+        }, clustersChanged: everything || changes.touched(Cluster.descriptor) || latencyChanged)
+        metrics?.recordQueueDepth(order.count + (await queue.waiting))
+        var retry = nextDue
         // One view of the clusters for the whole pass: every decision reads it, none copies it.
         let views = ClusterView.of(clusters)
-        for binding in bindings where binding.metadata.deletionTimestamp == nil && binding.spec.placement != nil {
+        for key in order {
+            guard let binding = byKey[key] else { continue }
             do {
-                try await schedule(binding, clusters: views, latency: latency(for: binding))
-            } catch {
-                // A concurrent write (often another controller's status) won the race: decide again right away.
-                retry = ControllerLoop.retryDelay(for: error, current: retry)
-                if error.reason != .conflict && error.reason != .notFound {
-                    logger.warning("cannot write scheduling result", metadata: ["binding": "\(binding.metadata.name ?? "")", "error": "\(error)"])
+                if try await schedule(binding, clusters: views, latency: latency(for: binding)) {
+                    await queue.succeeded(key)
+                } else {
+                    await queue.markUnschedulable(key)
                 }
+            } catch where error.reason == .conflict || error.reason == .notFound {
+                // A concurrent write (often another controller's status) won the race: decide again right away.
+                retry = min(retry ?? .seconds(1), ControllerLoop.retryDelay(for: error, current: retry))
+            } catch {
+                let wait = await queue.failed(key)
+                retry = min(retry ?? wait, wait)
+                logger.warning("cannot write scheduling result", metadata: ["binding": "\(binding.metadata.name ?? "")", "error": "\(error)",
+                                                                         "retryIn": "\(wait)"])
             }
         }
         return retry
     }
+
+    static func key(_ binding: ResourceBinding) -> String { "\(binding.metadata.namespace ?? "")/\(binding.metadata.name ?? "")" }
+
+    /// `spec.schedulePriority.priority` (resolved from the policy's priority class), 0 when unset.
+    static func priority(_ binding: ResourceBinding) -> Int64 { binding.spec.schedulePriority?["priority"]?.int64Value ?? 0 }
 
     static func needsDecision(_ binding: ResourceBinding) -> Bool {
         binding.status?.schedulerObservedGeneration != binding.metadata.generation || binding.spec.clusters == nil
             || binding.status?.conditions?[type: "Scheduled"]?.status != .true || SchedulingContext(binding: binding).fresh
     }
 
-    func schedule(_ binding: ResourceBinding, clusters: [ClusterView], latency: LatencyRequirement? = nil) async throws(APIError) {
+    /// Decides one binding and writes the result; true when it was scheduled, false when no cluster fits.
+    @discardableResult
+    func schedule(_ binding: ResourceBinding, clusters: [ClusterView], latency: LatencyRequirement? = nil) async throws(APIError) -> Bool {
         let started = ContinuousClock.now
         let context = SchedulingContext(binding: binding, latency: latency)
         let decision = scheduler.decide(context, views: clusters)
         metrics?.recordAlgorithm(ContinuousClock.now - started)
+        let scheduled = if case .scheduled = decision.outcome { true } else { false }
         let now = Timestamp(clock.now())
         var status = binding.status ?? ResourceBindingStatus()
         var conditions = status.conditions ?? []
@@ -134,10 +158,11 @@ public struct SchedulingController: Sendable {
         }
         status.conditions = conditions
         status.schedulerObservedGeneration = written.metadata.generation
-        guard status != binding.status else { return }
+        guard status != binding.status else { return scheduled }
         written.status = status
         _ = try await client.updateStatus(ResourceBinding.descriptor, written.json())
         metrics?.recordEndToEnd(ContinuousClock.now - started)
+        return scheduled
     }
 }
 
@@ -156,6 +181,21 @@ public struct SchedulingMetrics: Sendable {
         self.recordEndToEnd = recordEndToEnd
         self.recordQueueDepth = recordQueueDepth
     }
+}
+
+/// The loop's `SchedulingQueue`, kept across passes.
+actor QueueState {
+    private var queue = SchedulingQueue()
+
+    func ready(_ candidates: [SchedulingQueue.Candidate], clustersChanged: Bool) -> (keys: [String], nextDue: Duration?) {
+        queue.ready(candidates, now: .now, clustersChanged: clustersChanged)
+    }
+
+    func succeeded(_ key: String) { queue.succeeded(key) }
+    func markUnschedulable(_ key: String) { queue.markUnschedulable(key, now: .now) }
+    func failed(_ key: String) -> Duration { queue.failed(key, now: .now) }
+    func forget(_ key: String) { queue.forget(key) }
+    var waiting: Int { queue.waiting }
 }
 
 /// What the scheduler's filters see of the clusters, to tell a change that can move placements from one that

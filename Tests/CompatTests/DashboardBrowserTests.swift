@@ -3,8 +3,9 @@ import Foundation
 import Testing
 
 /// The live dashboard of a running `flotilla demo --keep-running`, as a browser shows it: headless Chromium (which
-/// scripts/test installs) renders /dashboard, the test reads the rendered DOM and keeps a screenshot.
-@Suite struct DashboardBrowserTests {
+/// scripts/test installs) renders /dashboard, the test reads the rendered DOM and keeps a screenshot. Part of the
+/// demo's suite, whose demos run one at a time (each takes the machine's cores for its players).
+extension DemoEndToEndTests {
     static var chromium: String? {
         ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap { ProcessRunner.which($0) }.first
     }
@@ -20,8 +21,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let demo = try BackgroundCommand(ServeLifecycleTests.flotilla, [
             "demo", "--players", "6", "--duration", "4", "--speed", "10", "--keep-running",
-            "--scenario", DemoEndToEndTests.root.appendingPathComponent("simulator/scenarios/demo-city.yaml").path,
-            "--manifests", DemoEndToEndTests.root.appendingPathComponent("manifests/mobile-game").path,
+            "--scenario", Self.root.appendingPathComponent("simulator/scenarios/demo-city.yaml").path,
+            "--manifests", Self.root.appendingPathComponent("manifests/mobile-game").path,
         ])
         try await withCleanup({
             #expect(await demo.waitFor("Still running", timeout: .seconds(180)), "\(demo.text)")

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// `flotilla demo` as a newcomer runs it, shortened: every part of the chain, three strategies on the same players,
-/// the summary table and the report.
-@Suite struct DemoEndToEndTests {
+/// the summary table and the report. Serialized: each demo's players need the machine's cores to measure what the
+/// model gives, so two at once would measure the machine instead.
+@Suite(.serialized) struct DemoEndToEndTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The summary table's rows by strategy: the cells between the bars.

@@ -194,13 +194,13 @@ import Testing
                     let body: JSONValue = ["x": .double(x), "y": 200, "speed": 50]
                     #expect(try await http.send(.POST, line.url + "/flotilla/v1/ues/\(line.ue)/move", body: Data(body.serialized()),
                                                 headers: [("Content-Type", "application/json")]).status == 200)
-                    var simulated = 0.0
-                    // Until the UE has arrived, not merely until the move: at a cell edge it may hand back.
-                    while simulated < 60 {
+                    // Until the UE has arrived, not merely until the move (at a cell edge it may hand back), and
+                    // bounded by the wall clock: on a busy machine the service may act after the ride is over.
+                    let deadline = ContinuousClock.now + .seconds(45)
+                    while ContinuousClock.now < deadline {
                         let arrived = await line.sim.withNetwork { abs($0.positions[0].x - x) < 1 }
                         if arrived, try await completed().count >= moves { break }
                         await line.sim.step(seconds: 0.5)
-                        simulated += 0.5
                         try await Task.sleep(for: .milliseconds(50))
                     }
                 }

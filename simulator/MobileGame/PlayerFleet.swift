@@ -24,9 +24,10 @@ public final class PlayerFleet: Sendable {
         public var longestSilenceMs = 0.0
         /// The last answer said the session is not at that server (released, unknown) and nothing better came since.
         public var homeless = false
-        /// The session's state was lost: acknowledgements went backwards, it ended with no server holding it, or inputs
-        /// it sent were never acknowledged (its server went away without a word).
-        public var lost: Bool { regressions > 0 || homeless || acknowledged < sent }
+        /// The session's state was lost as far as the player can tell: acknowledgements went backwards, or it ended
+        /// with no server holding it. (A server that went away without a word leaves inputs unacknowledged instead;
+        /// only asking a server tells that apart from a slow one.)
+        public var lost: Bool { regressions > 0 || homeless }
     }
 
     struct Player {

@@ -174,14 +174,14 @@ struct DemoCommand: AsyncParsableCommand {
         if interrupt.isSet { log("interrupted: stopping the players and summarising what was played") }
         tracker.cancel()
         let tracks = await tracker.value
-        let reports = await traffic.stop()
+        let (reports, lost) = await traffic.stop(transport: environment.callbacks)
         let migrations = try await environment.controlPlane.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
             .compactMap { try? SessionMigration(json: $0) }
         let budget = await environment.mec.registry.app(namespace: "default", name: "mobile-game")?.profile.spec.latencyBudgetMs ?? 30
-        let results = StrategyResult.summarize(reports, migrations: migrations, budgetMs: budget)
+        let results = StrategyResult.summarize(reports, lost: lost, migrations: migrations, budgetMs: budget)
         print("")
         print(StrategyResult.table(results, budgetMs: budget))
-        if let fault, fault.injected { print(fault.effect(reports: reports)) }
+        if let fault, fault.injected { print(fault.effect(lost: lost)) }
         if let report {
             let map = await runner.withNetwork { network in
                 DemoReport.Map(width: network.topology.scenario.area.width, height: network.topology.scenario.area.height,

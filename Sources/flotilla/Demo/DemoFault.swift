@@ -1,5 +1,3 @@
-import MobileGame
-
 /// `--fail-site`: one site loses power mid-game — its API stops answering and its game servers stop for good, with
 /// the sessions they held. The demo carries on; the fault's effect is what the players then measure, summed up
 /// per strategy after the table.
@@ -30,12 +28,12 @@ struct DemoFault {
     }
 
     /// One line per strategy with sessions at the site: how many of them ended lost (their state went with the site).
-    func effect(reports: [UInt32: PlayerFleet.Report]) -> String {
+    func effect(lost: Set<UInt32>) -> String {
         var lines = ["Fault: \(site) failed \(after) s into the game."]
         for strategy in Strategy.allCases {
             let there = stranded[strategy] ?? []
             guard !there.isEmpty else { continue }
-            let lost = there.filter { reports[$0]?.lost ?? true }.count
+            let lost = there.intersection(lost).count
             lines.append("  \(strategy.title): \(there.count) sessions were there, \(lost) lost with it"
                 + (lost < there.count ? ", \(there.count - lost) carried on elsewhere" : ""))
         }

@@ -24,7 +24,8 @@ struct StrategyResult: Sendable {
         return sorted[min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count - 1)).rounded(.up))))]
     }
 
-    static func summarize(_ reports: [UInt32: PlayerFleet.Report], migrations: [SessionMigration], budgetMs: Double) -> [StrategyResult] {
+    static func summarize(_ reports: [UInt32: PlayerFleet.Report], lost: Set<UInt32>, migrations: [SessionMigration],
+                          budgetMs: Double) -> [StrategyResult] {
         Strategy.allCases.map { strategy in
             let mine = reports.filter { Strategy.of(session: $0.key).strategy == strategy }.map(\.value)
             let rtt = mine.flatMap { $0.rtt.map(\.ms) }.sorted()
@@ -43,7 +44,7 @@ struct StrategyResult: Sendable {
                 rolledBack: moved.filter { ["RolledBack", "Failed"].contains($0.status?.phase ?? "") }.count,
                 downtimeP50: downtimes.isEmpty ? nil : percentile(downtimes, 50),
                 downtimeP99: downtimes.isEmpty ? nil : percentile(downtimes, 99),
-                sessionsLost: mine.filter(\.lost).count,
+                sessionsLost: lost.filter { Strategy.of(session: $0).strategy == strategy }.count,
                 longestSilenceMs: mine.map(\.longestSilenceMs).max() ?? 0)
         }
     }

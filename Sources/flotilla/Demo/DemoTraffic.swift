@@ -1,5 +1,6 @@
 import AccessNetworkSim
 import FlotillaAPI
+import FlotillaAppKit
 import FlotillaMEC
 import Foundation
 import KubeClient
@@ -206,15 +207,27 @@ struct DemoTraffic {
         return try SocketAddress(ipAddress: String(parts.first ?? ""), port: Int(parts.last ?? "") ?? 0)
     }
 
-    /// Stops every player (after letting each deliver what it sent) and returns their reports by session.
-    func stop() async -> [UInt32: PlayerFleet.Report] {
+    /// Stops every player (after letting each deliver what it sent) and returns their reports by session, and the
+    /// sessions whose state is gone: state that went backwards, or no game server holding the session where its
+    /// traffic goes (asked over the state-transfer protocol, so a slow server is not mistaken for a lost one).
+    func stop(transport: HTTPTransport) async -> (reports: [UInt32: PlayerFleet.Report], lost: Set<UInt32>) {
         _ = await fleet.drain(timeout: .seconds(10))
         let reports = await fleet.stop()
+        var lost: Set<UInt32> = []
+        for (session, report) in reports {
+            if report.regressions > 0 {
+                lost.insert(session)
+            } else if report.homeless || report.acknowledged < report.sent {
+                guard let endpoint = routes.entry(session)?.endpoint else { lost.insert(session); continue }
+                let held = try? await transport.send(.GET, "http://\(endpoint)\(StateTransferProtocol.sessionPath(String(session)))")
+                if held?.status != 200 { lost.insert(session) }
+            }
+        }
         refresh.cancel()
         await refresh.value
         follow.cancel()
         await follow.value
         for gateway in gateways { await gateway.stop() }
-        return reports
+        return (reports, lost)
     }
 }
