@@ -36,7 +36,7 @@ extension DemoEndToEndTests {
                 let dom = try await ProcessRunner.run(chromium, Self.headless(["--dump-dom", url]), timeout: .seconds(60))
                 #expect(dom.status == 0, "\(dom.stderr.suffix(2000))")
                 page = dom.stdout
-                if Self.count(#"<g class="site""#, in: page) > 0 { break }
+                if Self.count(#"<g class="site""#, in: page) > 0, Self.count(#"<circle class="player""#, in: page) > 0 { break }
                 try await Task.sleep(for: .seconds(3))
             }
             // Seven sites on the map and in the table, all Ready; the six Flotilla players on the map with an RTT.

@@ -12,6 +12,8 @@ public actor DashboardSource {
     /// Migrations listed on the page, newest first.
     let recentMigrations: Int
     private var topology: JSONValue?
+    /// The players' last known places: shown (and the page told so) when the access network misses one answer.
+    private var lastUEs: [String: JSONValue] = [:]
 
     public init(client: any ObjectClient, network: AccessNetworkClient?, recentMigrations: Int = 15) {
         self.client = client
@@ -26,16 +28,18 @@ public actor DashboardSource {
         let migrations = await listed(SessionMigration.descriptor, &problems).compactMap { try? SessionMigration(json: $0) }
         let profiles = await listed(AppProfile.descriptor, &problems).compactMap { try? AppProfile(json: $0) }
 
-        var ues: [String: JSONValue] = [:]
+        var ues = lastUEs
         if let network {
             do {
                 if topology == nil { topology = try await network.document("/flotilla/v1/topology") }
                 let listed = try await network.document("/flotilla/v1/ues?rtt=true")
+                ues = [:]
                 for ue in listed["items"]?.arrayValue ?? [] {
                     if let address = ue["address"]?.stringValue { ues[address] = ue }
                 }
+                lastUEs = ues
             } catch {
-                problems.append("access network: \(error.message)")
+                problems.append("access network: \(error.message)" + (ues.isEmpty ? "" : " (players at their last known places)"))
             }
         } else {
             problems.append("no access network configured: cells and players are not shown")
