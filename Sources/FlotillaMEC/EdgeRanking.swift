@@ -1,3 +1,5 @@
+import FlotillaAPI
+
 /// One running instance of an edge app: where it runs, where it listens, how many sessions it takes and holds.
 public struct EdgeInstance: Sendable, Hashable {
     /// The cluster (site) it runs in.
@@ -56,7 +58,7 @@ public enum EdgeRanking {
                 skipped.append(RankedEndpoint(instance: instance, predictedRttMs: nil, withinBudget: false, reason: "NoPathFromUE"))
             }
         }
-        var ranked = limit < candidates.count ? Self.best(limit, of: candidates) : candidates.sorted(by: Self.before)
+        var ranked = limit < candidates.count ? candidates.min(count: limit, sortedBy: Self.before) : candidates.sorted(by: Self.before)
         for index in ranked.indices {
             let rtt = ranked[index].predictedRttMs ?? 0
             let budget = budgetMs.map { " of a \(format($0)) ms budget" } ?? ""
@@ -76,18 +78,6 @@ public enum EdgeRanking {
         return (a.instance.site, a.instance.endpoint) < (b.instance.site, b.instance.endpoint)
     }
 
-    /// The `k` best without sorting everything (k is small: a UE wants one endpoint and a spare or two).
-    static func best(_ k: Int, of candidates: [RankedEndpoint]) -> [RankedEndpoint] {
-        var top: [RankedEndpoint] = []
-        top.reserveCapacity(k + 1)
-        for candidate in candidates {
-            if top.count == k, let last = top.last, !before(candidate, last) { continue }
-            let position = top.firstIndex { before(candidate, $0) } ?? top.count
-            top.insert(candidate, at: position)
-            if top.count > k { top.removeLast() }
-        }
-        return top
-    }
 
     static func format(_ ms: Double) -> String {
         let rounded = (ms * 10).rounded() / 10

@@ -55,23 +55,9 @@ public enum Webster {
         var contenders = parties
         if seats < parties.count, parties.allSatisfy({ $0.seats == 0 }) {
             let ascending = bindingUID.isEmpty || FNV1a.hash32(bindingUID) % 2 == 0
-            contenders = top(max(seats, 0), of: parties.filter { $0.votes > 0 }) { beats($0, $1, ascending: ascending) }
+            contenders = parties.filter { $0.votes > 0 }.min(count: seats) { beats($0, $1, ascending: ascending) }
         }
         return apportion(seats, among: contenders, bindingUID: bindingUID).filter { $0.seats > 0 }
-    }
-
-    /// The first `k` of `items` by `first`, in that order, keeping a small sorted buffer (k is a handful).
-    static func top<Element>(_ k: Int, of items: [Element], by first: (Element, Element) -> Bool) -> [Element] {
-        guard k > 0 else { return [] }
-        var best: [Element] = []
-        best.reserveCapacity(k + 1)
-        for item in items {
-            if best.count == k, let last = best.last, !first(item, last) { continue }
-            let position = best.firstIndex { first(item, $0) } ?? best.count
-            best.insert(item, at: position)
-            if best.count > k { best.removeLast() }
-        }
-        return best
     }
 
     /// Whether `a` gets the next seat before `b`.
