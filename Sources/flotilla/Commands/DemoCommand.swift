@@ -18,9 +18,18 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Run the mobile-game demo end to end and report the latency players saw with and without Flotilla."
     )
 
-    /// 100 players × 3 strategies is what two cores carry at the model's fidelity (see docs/benchmarks.md).
-    @Option(help: "Players (UEs of the scenario that play; each plays with all three strategies).")
-    var players: Int = 100
+    /// 100 players × 3 strategies is what two cores carry at the model's fidelity in a release build (see
+    /// docs/benchmarks.md); a debug build (`swift run`) carries about 15, so it starts 12 unless told otherwise.
+    @Option(help: "Players (UEs of the scenario that play; each plays with all three strategies). Default: 100 in a release build, 12 in a debug build.")
+    var players: Int?
+
+    static var defaultPlayers: Int {
+        #if DEBUG
+        12
+        #else
+        100
+        #endif
+    }
 
     @Option(help: "Seconds of play.")
     var duration: Double = 60
@@ -52,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
-        guard players > 0 else { throw ValidationError("--players must be at least 1") }
+        guard (players ?? 1) > 0 else { throw ValidationError("--players must be at least 1") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be between 0 and 100") }
         if let failAfter {
@@ -80,6 +89,7 @@ struct DemoCommand: AsyncParsableCommand {
             let population = network.status(of: ue).population
             return loaded.populations.first { $0.name == population }?.app == "mobile-game"
         }
+        let players = self.players ?? Self.defaultPlayers
         guard playing.count >= players else {
             throw ValidationError("\(scenario) has \(playing.count) UEs of the app mobile-game; --players \(players) is more")
         }
@@ -94,6 +104,11 @@ struct DemoCommand: AsyncParsableCommand {
 
         let interrupt = InterruptFlag()
         print("Flotilla \(Flotilla.version) demo: \(players) players × 3 strategies for \(format(duration)) s in \(loaded.name)")
+        if self.players == nil, players != 100 {
+            // Unoptimized code cannot carry the release build's 100 players in real time: it would measure the CPU.
+            print("  (a debug build: \(players) players by default; `swift build -c release --product flotilla && "
+                + ".build/release/flotilla demo` plays 100)")
+        }
         let started = ContinuousClock.now
         func log(_ text: String) {
             print("[\(format(seconds(ContinuousClock.now - started), 1)) s] \(text)")
