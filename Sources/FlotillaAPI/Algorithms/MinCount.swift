@@ -2,6 +2,7 @@ extension Sequence {
     /// The `count` first elements in `areInIncreasingOrder` order, in that order, without sorting them all (named as
     /// swift-algorithms names it). A small sorted buffer, O(n·count): for the handful a caller wants out of many —
     /// a UE's best endpoints, the parties that can win one of a few Webster seats.
+    @inlinable  // specialized at the caller: unspecialized, the comparisons go through generic witnesses
     public func min(count: Int, sortedBy areInIncreasingOrder: (Element, Element) throws -> Bool) rethrows -> [Element] {
         guard count > 0 else { return [] }
         var best: [Element] = []
