@@ -212,6 +212,23 @@ import Testing
                 #expect(endpoints.count == 3, "\(endpoints)")
                 let table = try await kubectl.run(["get", "appsessions"])
                 #expect(table.stdout.contains("edge-3"), "\(table.combined)")
+                // The dashboard's data: the three sites where the line's topology puts them, the rider at edge-3 with
+                // its model RTT, and the two moves.
+                // (Asked until the access network has answered in time: on a busy machine one answer may miss.)
+                var raw = try await kubectl.run(["get", "--raw", "/dashboard/snapshot"])
+                try await waitUntil("a snapshot with the access network's answer", seconds: 20, every: .milliseconds(500)) {
+                    raw = try await kubectl.run(["get", "--raw", "/dashboard/snapshot"])
+                    return (try? JSONValue.parse(raw.stdout))?["problems"] == []
+                }
+                let snapshot = try JSONValue.parse(raw.stdout)
+                let sites = snapshot["sites"]?.arrayValue ?? []
+                #expect(sites.compactMap { $0["name"]?.stringValue } == ["edge-1", "edge-2", "edge-3"], "\(raw.combined)")
+                #expect(sites.allSatisfy { $0["ready"] == true && $0["x"]?.doubleValue != nil })
+                let rider = snapshot["players"]?.arrayValue?.first { $0["session"] == "rider" }
+                #expect(rider?["site"] == "edge-3" && rider?["rttMs"]?.doubleValue != nil && rider?["x"]?.doubleValue != nil, "\(raw.stdout)")
+                #expect(snapshot["totals"]?["completed"] == 2)
+                #expect((snapshot["migrations"]?.arrayValue ?? []).prefix(2).compactMap { $0["to"]?.stringValue } == ["edge-3", "edge-2"])
+                #expect((snapshot["cells"]?.arrayValue ?? []).count >= 3)
             }
         }
     }
