@@ -212,8 +212,8 @@ import Testing
                 #expect(endpoints.count == 3, "\(endpoints)")
                 let table = try await kubectl.run(["get", "appsessions"])
                 #expect(table.stdout.contains("edge-3"), "\(table.combined)")
-                // The dashboard's data: the three sites where the line's topology puts them, the rider at edge-3 with
-                // its model RTT, and the two moves.
+                // The dashboard's data: the three sites where the line's topology puts them, the rider at edge-3 (with
+                // its model RTT unless it is in a handover), and the two moves.
                 // (Asked until the access network has answered in time: on a busy machine one answer may miss.)
                 var raw = try await kubectl.run(["get", "--raw", "/dashboard/snapshot"])
                 try await waitUntil("a snapshot with the access network's answer", seconds: 20, every: .milliseconds(500)) {
@@ -225,7 +225,9 @@ import Testing
                 #expect(sites.compactMap { $0["name"]?.stringValue } == ["edge-1", "edge-2", "edge-3"], "\(raw.combined)")
                 #expect(sites.allSatisfy { $0["ready"] == true && $0["x"]?.doubleValue != nil })
                 let rider = snapshot["players"]?.arrayValue?.first { $0["session"] == "rider" }
-                #expect(rider?["site"] == "edge-3" && rider?["rttMs"]?.doubleValue != nil && rider?["x"]?.doubleValue != nil, "\(raw.stdout)")
+                #expect(rider?["site"] == "edge-3" && rider?["x"]?.doubleValue != nil, "\(raw.stdout)")
+                // An RTT while connected; none in a handover (the UE may have stopped at a cell edge).
+                #expect(rider?["rttMs"]?.doubleValue != nil || rider?["radio"] != "Connected", "\(raw.stdout)")
                 #expect(snapshot["totals"]?["completed"] == 2)
                 #expect((snapshot["migrations"]?.arrayValue ?? []).prefix(2).compactMap { $0["to"]?.stringValue } == ["edge-3", "edge-2"])
                 #expect((snapshot["cells"]?.arrayValue ?? []).count >= 3)
