@@ -4,24 +4,34 @@ import KubeClient
 
 /// What the dashboard shows, gathered on demand: the access network's cells and players (their positions and the
 /// predicted RTT to the site holding their session), the member clusters (readiness, CPU in use, sessions), and the
-/// latest session migrations. The topology is read once; everything else is read fresh for every snapshot, so the
-/// page shows what the API and the access network say now.
+/// latest session migrations. The topology is read once; everything else is read fresh, at most once per `maxAge`:
+/// every open page asks once a second, and ten viewers should cost one gathering, not ten.
 public actor DashboardSource {
     let client: any ObjectClient
     let network: AccessNetworkClient?
     /// Migrations listed on the page, newest first.
     let recentMigrations: Int
+    let maxAge: Duration
     private var topology: JSONValue?
+    private var latest: (at: ContinuousClock.Instant, snapshot: JSONValue)?
     /// The players' last known places: shown (and the page told so) when the access network misses one answer.
     private var lastUEs: [String: JSONValue] = [:]
 
-    public init(client: any ObjectClient, network: AccessNetworkClient?, recentMigrations: Int = 15) {
+    public init(client: any ObjectClient, network: AccessNetworkClient?, recentMigrations: Int = 15, maxAge: Duration = .milliseconds(500)) {
         self.client = client
         self.network = network
         self.recentMigrations = recentMigrations
+        self.maxAge = maxAge
     }
 
     public func snapshot() async -> JSONValue {
+        if let latest, ContinuousClock.now - latest.at < maxAge { return latest.snapshot }
+        let snapshot = await gather()
+        latest = (ContinuousClock.now, snapshot)
+        return snapshot
+    }
+
+    private func gather() async -> JSONValue {
         var problems: [String] = []
         let clusters = await listed(Cluster.descriptor, &problems).compactMap { try? Cluster(json: $0) }
         let sessions = await listed(AppSession.descriptor, &problems).compactMap { try? AppSession(json: $0) }
