@@ -1,19 +1,37 @@
 import FlotillaAPI
 import KubeClient
 import Logging
+import Synchronization
 
 /// The objects of several resources, kept current by informers, by resource plural.
 public struct ObjectSnapshot: Sendable {
     var sets: [String: WatchedSet] = [:]
+    /// Shared by the snapshots of one loop, so each pass decodes only the objects that changed since the last.
+    let decoded = TypedObjects()
 
     public func objects(_ resource: ResourceDescriptor) -> [JSONValue] { sets[resource.plural]?.objects ?? [] }
 
-    public func typed<T: APIObject>(_ type: T.Type) -> [T] { objects(T.descriptor).compactMap { try? T(json: $0) } }
+    public func typed<T: APIObject>(_ type: T.Type) -> [T] { decoded.decode(objects(T.descriptor)) }
 
     /// One object by `namespace/name` (`/name` for cluster-scoped kinds).
     public func object(_ resource: ResourceDescriptor, key: String) -> JSONValue? { sets[resource.plural]?.object(key: key) }
 
     var synced: Bool { sets.values.allSatisfy(\.synced) }
+}
+
+/// One `DecodedObjects` per kind. A loop runs one pass at a time, so the lock is never contended; it makes the
+/// cache safe to share with the snapshot a pass holds.
+final class TypedObjects: Sendable {
+    private let kinds = Mutex<[ObjectIdentifier: any Sendable]>([:])
+
+    func decode<T: APIObject>(_ objects: [JSONValue]) -> [T] {
+        kinds.withLock { kinds in
+            var cache = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? DecodedObjects<T> ?? DecodedObjects()
+            let decoded = cache.decode(objects)
+            kinds[ObjectIdentifier(T.self)] = cache
+            return decoded
+        }
+    }
 }
 
 /// What changed since the previous pass: the `namespace/name` keys per resource, or `full` when the pass must

@@ -116,6 +116,8 @@ actor MemberWorker {
     private var watch: Task<Void, Never>?
     private var watchedClient: ObjectIdentifier?
     private var memberDeployments = WatchedSet()
+    /// The Works as this worker last wrote them, by `namespace/name`.
+    private var written: [String: Work] = [:]
 
     init(cluster: String, client: any ObjectClient, connections: ClusterConnections, logger: Logger) {
         self.cluster = cluster
@@ -180,6 +182,7 @@ actor MemberWorker {
             if work.metadata.deletionTimestamp != nil {
                 if await remove(work, from: member) {
                     applied[name] = nil
+                    written["\(work.metadata.namespace ?? "")/\(name)"] = nil
                     await releaseFinalizer(work)
                 } else {
                     ok = false
@@ -288,14 +291,21 @@ actor MemberWorker {
 
     private func releaseFinalizer(_ work: Work) async { await ExecutionController.releaseFinalizer(work, client: client) }
 
-    /// Writes the Applied condition and the member's status for each manifest, when they changed. The Work this
-    /// worker holds may be older than the stored one (its own earlier status write), so a conflict re-reads it.
+    /// Writes the Applied condition and the member's status for each manifest, when they changed. The Work the
+    /// controller handed over goes stale with this worker's first status write (the controller ignores status-only
+    /// changes, so it does not hand over a newer one); starting from the worker's own last write avoids a lost
+    /// compare-and-swap on every report. A conflict still re-reads the Work (someone else wrote it).
     private func report(_ work: Work, applied: Bool, reason: String, message: String) async {
+        let key = "\(work.metadata.namespace ?? "")/\(work.metadata.name ?? "")"
         var current = work
+        if let mine = written[key], Self.revision(mine) > Self.revision(work) { current = mine }
         for _ in 0..<3 {
             guard let updated = status(of: current, applied: applied, reason: reason, message: message) else { return }
             do {
-                _ = try await client.updateStatus(Work.descriptor, updated.json())
+                let stored = try await client.updateStatus(Work.descriptor, updated.json())
+                var mine = updated
+                mine.metadata.resourceVersion = stored.resourceVersion
+                written[key] = mine
                 let previous = current.status?.conditions?[type: "Applied"]
                 if previous?.status != (applied ? .true : .false) || (!applied && previous?.message != message) {
                     await EventWriter(client: client, component: "execution-controller").record(work.json(),
@@ -314,6 +324,8 @@ actor MemberWorker {
             }
         }
     }
+
+    static func revision(_ work: Work) -> Int64 { work.metadata.resourceVersion.flatMap { Int64($0) } ?? 0 }
 
     /// The Work with its new status, or nil when nothing changed.
     private func status(of work: Work, applied: Bool, reason: String, message: String) -> Work? {
@@ -343,3 +355,4 @@ actor MemberWorker {
         return available >= desired ? "Healthy" : "Unhealthy"
     }
 }
+

@@ -60,7 +60,7 @@ import Testing
         let deployment = Self.deployment(replicas: 3)
         let hash = DeploymentController.templateHash(deployment.spec.template)
         let existing = Self.pod("web-a", node: "n1", ready: true, owner: "dep-1", hash: hash)
-        let actions = DeploymentController().reconcile(deployment, pods: [existing], now: Self.now)
+        let actions = DeploymentController().reconcile(deployment, owned: [existing], now: Self.now)
         let created = Self.creates(actions)
         #expect(created.count == 2)
         for object in created {
@@ -82,10 +82,10 @@ import Testing
             Self.pod("not-ready", node: "n1", ready: false, owner: "dep-1", hash: hash, created: 2),
             Self.pod("unbound", owner: "dep-1", hash: hash, created: 3),
         ]
-        #expect(Self.deletes(DeploymentController().reconcile(deployment, pods: pods, now: Self.now)) == ["unbound", "not-ready"])
+        #expect(Self.deletes(DeploymentController().reconcile(deployment, owned: pods, now: Self.now)) == ["unbound", "not-ready"])
         let three = Self.deployment(replicas: 1)
         let ready = [pods[0], pods[1]]
-        #expect(Self.deletes(DeploymentController().reconcile(three, pods: ready, now: Self.now)) == ["ready-new"])
+        #expect(Self.deletes(DeploymentController().reconcile(three, owned: ready, now: Self.now)) == ["ready-new"])
     }
 
     @Test func rolloutKeepsOldPodsUntilNewOnesAreReady() {
@@ -94,13 +94,13 @@ import Testing
         let old = [Self.pod("old-1", node: "n1", ready: true, owner: "dep-1", hash: "oldhash", created: 1),
                    Self.pod("old-2", node: "n1", ready: true, owner: "dep-1", hash: "oldhash", created: 2)]
         // No new pods yet: create two, delete nothing.
-        var actions = DeploymentController().reconcile(deployment, pods: old, now: Self.now)
+        var actions = DeploymentController().reconcile(deployment, owned: old, now: Self.now)
         #expect(Self.creates(actions).count == 2)
         #expect(Self.deletes(actions).isEmpty)
         // One new pod Ready: one old pod may go.
         let new = [Self.pod("new-1", node: "n1", ready: true, owner: "dep-1", hash: hash, created: 3),
                    Self.pod("new-2", node: "n1", ready: false, owner: "dep-1", hash: hash, created: 3)]
-        actions = DeploymentController().reconcile(deployment, pods: old + new, now: Self.now)
+        actions = DeploymentController().reconcile(deployment, owned: old + new, now: Self.now)
         #expect(Self.deletes(actions) == ["old-2"])
         let status = Self.updates(actions, Deployment.descriptor.groupResource).first?["status"]
         #expect(status?["updatedReplicas"]?.int64Value == 2)
@@ -112,7 +112,7 @@ import Testing
         var deployment = Self.deployment(replicas: 2)
         let hash = DeploymentController.templateHash(deployment.spec.template)
         let pods = [Self.pod("a", node: "n1", ready: true, owner: "dep-1", hash: hash), Self.pod("b", node: "n1", ready: true, owner: "dep-1", hash: hash)]
-        let actions = DeploymentController().reconcile(deployment, pods: pods, now: Self.now)
+        let actions = DeploymentController().reconcile(deployment, owned: pods, now: Self.now)
         let updated = try Deployment(json: try #require(Self.updates(actions, Deployment.descriptor.groupResource).first))
         let status = try #require(updated.status)
         #expect(status.observedGeneration == 2)
@@ -121,7 +121,7 @@ import Testing
         #expect(status.conditions?.first { $0.type == "Available" }?.status == .true)
         #expect(status.conditions?.first { $0.type == "Progressing" }?.reason == "NewReplicaSetAvailable")
         deployment.status = status
-        let again = DeploymentController().reconcile(deployment, pods: pods, now: Timestamp(seconds: Self.now.seconds + 60))
+        let again = DeploymentController().reconcile(deployment, owned: pods, now: Timestamp(seconds: Self.now.seconds + 60))
         #expect(again.isEmpty)
     }
 

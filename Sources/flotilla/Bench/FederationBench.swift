@@ -104,16 +104,26 @@ struct FederationBench: AsyncParsableCommand {
         let bulkTime = ContinuousClock.now - bulkStart
         var convergence = LatencySamples()
         var bulkLatency = LatencySamples()
+        // The same path in its three hops, to say where a slow one waited.
+        var hops = (work: LatencySamples(), binding: LatencySamples(), template: LatencySamples())
         for index in 0..<deployments {
             let name = "app-\(index)"
             if let member = await recorder.memberReady[name], let plane = await recorder.controlPlaneReady[name] {
                 convergence.add(plane - member)
+                if let work = await recorder.workReady[name], let binding = await recorder.bindingReady["\(name)-deployment"] {
+                    hops.work.add(work - member)
+                    hops.binding.add(binding - work)
+                    hops.template.add(plane - binding)
+                }
             }
             if let scheduled = await recorder.scheduled["\(name)-deployment"], let created = await recorder.memberCreated[name] {
                 bulkLatency.add(created - scheduled)
             }
         }
         progress("\(deployments) deployments Ready everywhere after \(format(seconds(bulkTime), 1)) s")
+        for (hop, samples) in [("member → Work status", hops.work), ("Work → binding aggregate", hops.binding), ("binding → template", hops.template)] {
+            progress("\(hop): p50 \(format(samples.percentile(50), 0)) / p99 \(format(samples.percentile(99), 0)) / max \(format(samples.percentile(100), 0)) ms")
+        }
 
         // Idle: nothing changes; the controllers only probe members.
         try await Task.sleep(for: .seconds(3))
@@ -155,8 +165,24 @@ struct FederationBench: AsyncParsableCommand {
         var tasks: [Task<Void, Never>] = []
         let bindings = try await store.watch(ResourceBinding.descriptor.groupResource, options: WatchOptions(resourceVersion: await store.currentRevision()))
         tasks.append(Task {
-            for await event in bindings where !(event.object["spec"]?["clusters"]?.arrayValue ?? []).isEmpty {
+            for await event in bindings {
+                let clusters = event.object["spec"]?["clusters"]?.arrayValue ?? []
+                guard !clusters.isEmpty else { continue }
                 await recorder.markScheduled(event.object.name ?? "")
+                let items = event.object["status"]?["aggregatedStatus"]?.arrayValue ?? []
+                let wanted = clusters.reduce(0) { $0 + ($1["replicas"]?.int64Value ?? 0) }
+                let ready = items.reduce(0) { $0 + ($1["status"]?["readyReplicas"]?.int64Value ?? 0) }
+                if !items.isEmpty, ready == wanted { await recorder.markBindingReady(event.object.name ?? "") }
+            }
+        })
+        let works = try await store.watch(Work.descriptor.groupResource, options: WatchOptions(resourceVersion: await store.currentRevision()))
+        tasks.append(Task {
+            for await event in works {
+                guard let manifest = event.object["spec"]?["workload"]?["manifests"]?.arrayValue?.first,
+                      let status = event.object["status"]?["manifestStatuses"]?.arrayValue?.first?["status"] else { continue }
+                if status["readyReplicas"]?.int64Value == (manifest["spec"]?["replicas"]?.int64Value ?? 1) {
+                    await recorder.markWorkReady(manifest.name ?? "")
+                }
             }
         })
         let templates = try await store.watch(Deployment.descriptor.groupResource, options: WatchOptions(resourceVersion: await store.currentRevision()))
@@ -194,11 +220,15 @@ actor Recorder {
     private(set) var memberCreated: [String: ContinuousClock.Instant] = [:]
     private(set) var memberReady: [String: ContinuousClock.Instant] = [:]
     private(set) var controlPlaneReady: [String: ContinuousClock.Instant] = [:]
+    private(set) var workReady: [String: ContinuousClock.Instant] = [:]
+    private(set) var bindingReady: [String: ContinuousClock.Instant] = [:]
 
     func markScheduled(_ name: String) { if scheduled[name] == nil { scheduled[name] = .now } }
     func markMemberCreated(_ name: String) { if memberCreated[name] == nil { memberCreated[name] = .now } }
     func markMemberReady(_ name: String) { if memberReady[name] == nil { memberReady[name] = .now } }
     func markControlPlaneReady(_ name: String) { if controlPlaneReady[name] == nil { controlPlaneReady[name] = .now } }
+    func markWorkReady(_ name: String) { if workReady[name] == nil { workReady[name] = .now } }
+    func markBindingReady(_ name: String) { if bindingReady[name] == nil { bindingReady[name] = .now } }
 
     func controlPlaneReadyCount(prefix: String) -> Int { controlPlaneReady.keys.filter { $0.hasPrefix(prefix) }.count }
 }

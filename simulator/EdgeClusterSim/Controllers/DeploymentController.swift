@@ -17,18 +17,22 @@ struct DeploymentController: Sendable {
                 !liveOwners.contains(owner.uid), let name = pod.metadata.name else { continue }
             actions.append(.delete(Pod.descriptor.groupResource, namespace: pod.metadata.namespace, name: name, uid: pod.metadata.uid))
         }
+        var podsByOwner: [String: [Pod]] = [:]
+        for pod in snapshot.pods {
+            guard let owner = pod.metadata.ownerReferences?.first(where: { $0.controller == true }) else { continue }
+            podsByOwner[owner.uid, default: []].append(pod)
+        }
         for deployment in snapshot.deployments where deployment.metadata.deletionTimestamp == nil {
-            actions += reconcile(deployment, pods: snapshot.pods, now: now)
+            actions += reconcile(deployment, owned: podsByOwner[deployment.metadata.uid ?? ""] ?? [], hash: snapshot.templateHash(of: deployment),
+                now: now)
         }
         return actions
     }
 
-    func reconcile(_ deployment: Deployment, pods allPods: [Pod], now: Timestamp) -> [SiteAction] {
-        guard let uid = deployment.metadata.uid, let name = deployment.metadata.name else { return [] }
-        let hash = Self.templateHash(deployment.spec.template)
-        let owned = allPods.filter { pod in
-            pod.metadata.ownerReferences?.contains { $0.uid == uid && $0.controller == true } ?? false
-        }
+    /// One Deployment, given the pods it controls and its template's hash.
+    func reconcile(_ deployment: Deployment, owned: [Pod], hash: String? = nil, now: Timestamp) -> [SiteAction] {
+        guard deployment.metadata.uid != nil, let name = deployment.metadata.name else { return [] }
+        let hash = hash ?? Self.templateHash(deployment.spec.template)
         let current = owned.filter { $0.metadata.labels?["pod-template-hash"] == hash }
         let old = owned.filter { $0.metadata.labels?["pod-template-hash"] != hash }
         let desired = Int(max(deployment.spec.replicas ?? 1, 0))
@@ -58,7 +62,7 @@ struct DeploymentController: Sendable {
             actions.append(events.event(about: deployment.reference, reason: "SuccessfulDelete",
                 message: "Deleted pod\(deleted.count == 1 ? "" : "s"): " + deleted.compactMap(\.metadata.name).joined(separator: ", "), at: now))
         }
-        if let status = Self.status(of: deployment, current: current, owned: owned, desired: desired, now: now),
+        if let status = Self.status(of: deployment, hash: hash, current: current, owned: owned, desired: desired, now: now),
             status != deployment.status {
             var updated = deployment
             updated.status = status
@@ -68,7 +72,7 @@ struct DeploymentController: Sendable {
     }
 
     /// Replicas counted from the pods in this snapshot; nil when nothing would change.
-    static func status(of deployment: Deployment, current: [Pod], owned: [Pod], desired: Int, now: Timestamp) -> DeploymentStatus? {
+    static func status(of deployment: Deployment, hash: String, current: [Pod], owned: [Pod], desired: Int, now: Timestamp) -> DeploymentStatus? {
         var status = deployment.status ?? DeploymentStatus()
         let ready = owned.filter(\.isReady).count
         let readyCurrent = current.filter(\.isReady).count
@@ -84,7 +88,6 @@ struct DeploymentController: Sendable {
         conditions.setDeployment(DeploymentCondition(type: "Available", status: available ? .true : .false,
             reason: available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
             message: available ? "Deployment has minimum availability." : "Deployment does not have minimum availability."), now: now)
-        let hash = templateHash(deployment.spec.template)
         conditions.setDeployment(DeploymentCondition(type: "Progressing", status: .true,
             reason: complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated",
             message: complete ? "Pods of template \(hash) have successfully progressed." : "Pods of template \(hash) are progressing."), now: now)

@@ -19,6 +19,7 @@ actor SiteReconciler {
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private var timer: Task<Void, Never>?
+    private var decoder = SiteDecoder()
     private(set) var passes = 0
 
     init(site: String, store: any Store, clock: any TimeSource, kubelet: KubeletConfiguration, workloads: WorkloadRegistry,
@@ -71,7 +72,7 @@ actor SiteReconciler {
         passes += 1
         let snapshot: SiteSnapshot
         do {
-            snapshot = try await SiteSnapshot.read(from: store)
+            snapshot = decoder.decode(try await SiteDecoder.list(from: store))
         } catch {
             logger.warning("cannot read the site's objects", metadata: ["error": "\(error)"])
             return

@@ -1,32 +1,68 @@
 import FlotillaAPI
 import FlotillaStore
 
-/// Everything the site's controllers read in one pass, decoded once.
+/// Everything the site's controllers read in one pass.
 struct SiteSnapshot: Sendable {
     var nodes: [Node] = []
     var pods: [Pod] = []
     var deployments: [Deployment] = []
     var services: [Service] = []
     var endpoints: [Endpoints] = []
+    /// `pod-template-hash` by Deployment uid (encoding a template for its hash costs more than the rest of a pass).
+    var templateHashes: [String: String] = [:]
 
-    static func read(from store: any Store) async throws(APIError) -> SiteSnapshot {
-        var snapshot = SiteSnapshot()
-        snapshot.nodes = try await list(Node.self, from: store)
-        snapshot.pods = try await list(Pod.self, from: store)
-        snapshot.deployments = try await list(Deployment.self, from: store)
-        snapshot.services = try await list(Service.self, from: store)
-        snapshot.endpoints = try await list(Endpoints.self, from: store)
-        return snapshot
+    /// The Deployment's `pod-template-hash`.
+    func templateHash(of deployment: Deployment) -> String {
+        deployment.metadata.uid.flatMap { templateHashes[$0] } ?? DeploymentController.templateHash(deployment.spec.template)
     }
 
     /// Objects that no longer decode (hand-written through the API) are skipped, never fatal.
-    static func list<T: APIObject>(_ type: T.Type, from store: any Store) async throws(APIError) -> [T] {
-        try await store.list(T.descriptor.groupResource, options: ListOptions()).items.compactMap { try? T(json: $0) }
+    static func read(from store: any Store) async throws(APIError) -> SiteSnapshot {
+        var decoder = SiteDecoder()
+        return decoder.decode(try await SiteDecoder.list(from: store))
     }
 
     /// Pods that hold node resources: bound and not finished.
     func activePods(on node: String) -> [Pod] {
         pods.filter { $0.spec.nodeName == node && !$0.isTerminal }
+    }
+}
+
+/// Reads a site's objects, decoding only those that changed since its previous read.
+struct SiteDecoder: Sendable {
+    private var nodes = DecodedObjects<Node>()
+    private var pods = DecodedObjects<Pod>()
+    private var deployments = DecodedObjects<Deployment>()
+    private var services = DecodedObjects<Service>()
+    private var endpoints = DecodedObjects<Endpoints>()
+    /// Template hashes by Deployment uid, with the generation they were computed for.
+    private var hashes: [String: (generation: Int64, hash: String)] = [:]
+
+    typealias Lists = (nodes: [JSONValue], pods: [JSONValue], deployments: [JSONValue], services: [JSONValue], endpoints: [JSONValue])
+
+    /// The stored objects, as JSON (an actor holding the decoder lists, then decodes without suspending).
+    static func list(from store: any Store) async throws(APIError) -> Lists {
+        func items<T: APIObject>(_ type: T.Type) async throws(APIError) -> [JSONValue] {
+            try await store.list(T.descriptor.groupResource, options: ListOptions()).items
+        }
+        return (try await items(Node.self), try await items(Pod.self), try await items(Deployment.self), try await items(Service.self),
+            try await items(Endpoints.self))
+    }
+
+    mutating func decode(_ lists: Lists) -> SiteSnapshot {
+        var snapshot = SiteSnapshot(nodes: nodes.decode(lists.nodes), pods: pods.decode(lists.pods),
+            deployments: deployments.decode(lists.deployments), services: services.decode(lists.services),
+            endpoints: endpoints.decode(lists.endpoints))
+        var next: [String: (generation: Int64, hash: String)] = [:]
+        for deployment in snapshot.deployments {
+            guard let uid = deployment.metadata.uid, let generation = deployment.metadata.generation else { continue }
+            let hash = hashes[uid].flatMap { $0.generation == generation ? $0.hash : nil }
+                ?? DeploymentController.templateHash(deployment.spec.template)
+            next[uid] = (generation, hash)
+            snapshot.templateHashes[uid] = hash
+        }
+        hashes = next
+        return snapshot
     }
 }
 

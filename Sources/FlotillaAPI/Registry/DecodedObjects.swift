@@ -1,0 +1,35 @@
+/// Typed copies of stored objects, decoded once per resourceVersion. A loop that reads every object of a kind
+/// on each pass (a site's reconciler, a controller's snapshot) decodes only those that changed since its last
+/// pass; decoding, not the work on the typed values, is what such passes spend their time on.
+public struct DecodedObjects<T: APIObject>: Sendable {
+    private var entries: [String: (version: String, value: T)] = [:]
+
+    public init() {}
+
+    /// `objects` decoded, in their order; objects that do not decode are skipped. Forgets objects no longer listed.
+    public mutating func decode(_ objects: [JSONValue]) -> [T] {
+        var next: [String: (version: String, value: T)] = [:]
+        next.reserveCapacity(objects.count)
+        var decoded: [T] = []
+        decoded.reserveCapacity(objects.count)
+        for object in objects {
+            let value: T
+            // The uid tells a re-created object from its predecessor; a write always changes the resourceVersion.
+            if let version = object.resourceVersion, let key = object.uid ?? object.name.map({ "\(object.namespace ?? "")/\($0)" }) {
+                if let cached = entries[key], cached.version == version {
+                    value = cached.value
+                } else {
+                    guard let fresh = try? T(json: object) else { continue }
+                    value = fresh
+                }
+                next[key] = (version, value)
+            } else {
+                guard let fresh = try? T(json: object) else { continue }
+                value = fresh
+            }
+            decoded.append(value)
+        }
+        entries = next
+        return decoded
+    }
+}
