@@ -14,6 +14,8 @@ public struct BindingController: Sendable {
     let events: EventWriter
     let logger: Logger
     let namespaces = KnownNamespaces()
+    /// Bindings worked on at once within a pass.
+    static let concurrency = 16
 
     public init(client: any ObjectClient, clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.binding")) {
         self.client = client
@@ -39,11 +41,8 @@ public struct BindingController: Sendable {
         let clusterOverrides = snapshot.typed(ClusterOverridePolicy.self)
         let everything = changes.full || changes.touched(Cluster.descriptor) || changes.touched(OverridePolicy.descriptor)
             || changes.touched(ClusterOverridePolicy.descriptor)
-        var works: [String: [JSONValue]] = [:]
-        for work in snapshot.objects(Work.descriptor) {
-            guard let key = Self.bindingKey(ofWork: work) else { continue }
-            works[key, default: []].append(work)
-        }
+        let works = Dictionary(grouping: snapshot.objects(Work.descriptor).compactMap { work in Self.bindingKey(ofWork: work).map { ($0, work) } },
+            by: \.0).mapValues { $0.map(\.1) }
         var keys: Set<String>
         // Bindings whose Works only reported status: aggregate, no need to render their Works again.
         var statusOnly = Set<String>()
@@ -63,43 +62,46 @@ public struct BindingController: Sendable {
                 }
             }
         }
-        var retry: Duration?
-        for key in statusOnly {
+        // Bindings are independent of each other: aggregate and sync several at once.
+        let aggregated = await concurrently(statusOnly, limit: Self.concurrency) { key -> Duration? in
             guard let object = snapshot.object(ResourceBinding.descriptor, key: key), let binding = try? ResourceBinding(json: object),
-                binding.metadata.deletionTimestamp == nil else { continue }
+                binding.metadata.deletionTimestamp == nil else { return nil }
             let resource = binding.spec.resource
             guard let template = Detector.templateKinds.first(where: { $0.kind == resource.kind })
-                .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { continue }
+                .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
             let targets = (binding.spec.clusters ?? []).filter { clusters[$0.name] != nil }
             let namespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
-            do {
+            do throws(APIError) {
                 try await aggregate(binding, template: template,
                     works: (works[key] ?? []).compactMap { try? Work(json: $0) }.filter { namespaces.contains($0.metadata.namespace ?? "") },
                     targets: targets)
+                return nil
             } catch {
-                retry = ControllerLoop.retryDelay(for: error, current: retry)
+                return ControllerLoop.retryDelay(for: error, current: nil)
             }
         }
-        for key in keys {
+        let synced = await concurrently(keys, limit: Self.concurrency) { key -> Duration? in
             guard let object = snapshot.object(ResourceBinding.descriptor, key: key) else {
                 // The binding is gone: so are its Works.
                 for work in works[key] ?? [] { if let work = try? Work(json: work) { await delete(work) } }
-                continue
+                return nil
             }
-            guard let binding = try? ResourceBinding(json: object), binding.metadata.deletionTimestamp == nil else { continue }
+            guard let binding = try? ResourceBinding(json: object), binding.metadata.deletionTimestamp == nil else { return nil }
             let resource = binding.spec.resource
             guard let template = Detector.templateKinds.first(where: { $0.kind == resource.kind })
-                .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { continue }
-            do {
+                .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
+            do throws(APIError) {
                 try await sync(binding, template: template, existing: (works[key] ?? []).compactMap { try? Work(json: $0) }, clusters: clusters,
                     overrides: overrides, clusterOverrides: clusterOverrides)
+                return nil
             } catch {
-                retry = ControllerLoop.retryDelay(for: error, current: retry)
                 if error.reason != .conflict && error.reason != .notFound {
                     logger.warning("cannot sync binding", metadata: ["binding": "\(key)", "error": "\(error)"])
                 }
+                return ControllerLoop.retryDelay(for: error, current: nil)
             }
         }
+        let retry = (aggregated + synced).compactMap { $0 }.min()
         if everything {
             for (key, orphans) in works where snapshot.object(ResourceBinding.descriptor, key: key) == nil {
                 for work in orphans { if let work = try? Work(json: work) { await delete(work) } }

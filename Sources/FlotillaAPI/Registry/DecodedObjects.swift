@@ -2,13 +2,14 @@
 /// on each pass (a site's reconciler, a controller's snapshot) decodes only those that changed since its last
 /// pass; decoding, not the work on the typed values, is what such passes spend their time on.
 public struct DecodedObjects<T: APIObject>: Sendable {
-    private var entries: [String: (version: String, value: T)] = [:]
+    /// Boxed, so carrying an entry over to the next pass's table moves one reference, not every field of an object.
+    private var entries: [String: DecodedEntry<T>] = [:]
 
     public init() {}
 
     /// `objects` decoded, in their order; objects that do not decode are skipped. Forgets objects no longer listed.
     public mutating func decode(_ objects: [JSONValue]) -> [T] {
-        var next: [String: (version: String, value: T)] = [:]
+        var next: [String: DecodedEntry<T>] = [:]
         next.reserveCapacity(objects.count)
         var decoded: [T] = []
         decoded.reserveCapacity(objects.count)
@@ -16,13 +17,15 @@ public struct DecodedObjects<T: APIObject>: Sendable {
             let value: T
             // The uid tells a re-created object from its predecessor; a write always changes the resourceVersion.
             if let version = object.resourceVersion, let key = object.uid ?? object.name.map({ "\(object.namespace ?? "")/\($0)" }) {
+                let entry: DecodedEntry<T>
                 if let cached = entries[key], cached.version == version {
-                    value = cached.value
+                    entry = cached
                 } else {
                     guard let fresh = try? T(json: object) else { continue }
-                    value = fresh
+                    entry = DecodedEntry(version: version, value: fresh)
                 }
-                next[key] = (version, value)
+                next[key] = entry
+                value = entry.value
             } else {
                 guard let fresh = try? T(json: object) else { continue }
                 value = fresh
@@ -31,5 +34,15 @@ public struct DecodedObjects<T: APIObject>: Sendable {
         }
         entries = next
         return decoded
+    }
+}
+
+final class DecodedEntry<T: Sendable>: Sendable {
+    let version: String
+    let value: T
+
+    init(version: String, value: T) {
+        self.version = version
+        self.value = value
     }
 }

@@ -20,6 +20,8 @@ actor SiteReconciler {
     private let signal: AsyncStream<Void>.Continuation
     private var timer: Task<Void, Never>?
     private var decoder = SiteDecoder()
+    /// Kinds whose watch reported a change since the last pass read them (all of them before the first pass).
+    private var changed = Set(SiteDecoder.kinds.map(\.plural))
     private(set) var passes = 0
 
     init(site: String, store: any Store, clock: any TimeSource, kubelet: KubeletConfiguration, workloads: WorkloadRegistry,
@@ -32,7 +34,7 @@ actor SiteReconciler {
         (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    static let watched = [Pod.descriptor, Deployment.descriptor, Node.descriptor, Service.descriptor, Endpoints.descriptor]
+    static let watched = SiteDecoder.kinds
 
     /// Runs until the task is cancelled, then stops the workloads it started.
     func run() async {
@@ -43,10 +45,12 @@ actor SiteReconciler {
                         do {
                             let revision = await store.currentRevision()
                             for await _ in try await store.watch(descriptor.groupResource, options: WatchOptions(resourceVersion: revision)) {
+                                await self.markChanged(descriptor.plural)
                                 signal.yield()
                             }
                         } catch {
                             logger.debug("watch restarts", metadata: ["resource": "\(descriptor.plural)", "error": "\(error)"])
+                            await self.markChanged(descriptor.plural)
                             signal.yield()
                         }
                         try? await Task.sleep(for: .milliseconds(50))
@@ -67,13 +71,18 @@ actor SiteReconciler {
     /// Ends `run()`'s loop even when no further change arrives.
     nonisolated func finish() { signal.finish() }
 
-    /// One reconciliation over a fresh snapshot.
+    private func markChanged(_ plural: String) { changed.insert(plural) }
+
+    /// One reconciliation over a fresh snapshot: the kinds that changed are read again, the others kept.
     func pass() async {
         passes += 1
+        let kinds = changed
+        changed = []
         let snapshot: SiteSnapshot
         do {
-            snapshot = decoder.decode(try await SiteDecoder.list(from: store))
+            snapshot = decoder.decode(try await SiteDecoder.list(SiteDecoder.kinds.filter { kinds.contains($0.plural) }, from: store))
         } catch {
+            changed.formUnion(kinds)
             logger.warning("cannot read the site's objects", metadata: ["error": "\(error)"])
             return
         }

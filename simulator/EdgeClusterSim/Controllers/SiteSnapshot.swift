@@ -19,7 +19,7 @@ struct SiteSnapshot: Sendable {
     /// Objects that no longer decode (hand-written through the API) are skipped, never fatal.
     static func read(from store: any Store) async throws(APIError) -> SiteSnapshot {
         var decoder = SiteDecoder()
-        return decoder.decode(try await SiteDecoder.list(from: store))
+        return decoder.decode(try await SiteDecoder.list(SiteDecoder.kinds, from: store))
     }
 
     /// Pods that hold node resources: bound and not finished.
@@ -28,8 +28,11 @@ struct SiteSnapshot: Sendable {
     }
 }
 
-/// Reads a site's objects, decoding only those that changed since its previous read.
+/// Reads a site's objects, listing only the kinds that changed and decoding only the objects that changed since
+/// its previous read.
 struct SiteDecoder: Sendable {
+    static let kinds = [Node.descriptor, Pod.descriptor, Deployment.descriptor, Service.descriptor, Endpoints.descriptor]
+
     private var nodes = DecodedObjects<Node>()
     private var pods = DecodedObjects<Pod>()
     private var deployments = DecodedObjects<Deployment>()
@@ -37,31 +40,38 @@ struct SiteDecoder: Sendable {
     private var endpoints = DecodedObjects<Endpoints>()
     /// Template hashes by Deployment uid, with the generation they were computed for.
     private var hashes: [String: (generation: Int64, hash: String)] = [:]
+    /// The previous read: what kinds that did not change are taken from.
+    private var last = SiteSnapshot()
 
-    typealias Lists = (nodes: [JSONValue], pods: [JSONValue], deployments: [JSONValue], services: [JSONValue], endpoints: [JSONValue])
-
-    /// The stored objects, as JSON (an actor holding the decoder lists, then decodes without suspending).
-    static func list(from store: any Store) async throws(APIError) -> Lists {
-        func items<T: APIObject>(_ type: T.Type) async throws(APIError) -> [JSONValue] {
-            try await store.list(T.descriptor.groupResource, options: ListOptions()).items
-        }
-        return (try await items(Node.self), try await items(Pod.self), try await items(Deployment.self), try await items(Service.self),
-            try await items(Endpoints.self))
+    /// The stored objects of `kinds`, as JSON, by plural (an actor holding the decoder lists, then decodes
+    /// without suspending).
+    static func list(_ kinds: some Sequence<ResourceDescriptor>, from store: any Store) async throws(APIError) -> [String: [JSONValue]] {
+        var lists: [String: [JSONValue]] = [:]
+        for kind in kinds { lists[kind.plural] = try await store.list(kind.groupResource, options: ListOptions()).items }
+        return lists
     }
 
-    mutating func decode(_ lists: Lists) -> SiteSnapshot {
-        var snapshot = SiteSnapshot(nodes: nodes.decode(lists.nodes), pods: pods.decode(lists.pods),
-            deployments: deployments.decode(lists.deployments), services: services.decode(lists.services),
-            endpoints: endpoints.decode(lists.endpoints))
-        var next: [String: (generation: Int64, hash: String)] = [:]
-        for deployment in snapshot.deployments {
-            guard let uid = deployment.metadata.uid, let generation = deployment.metadata.generation else { continue }
-            let hash = hashes[uid].flatMap { $0.generation == generation ? $0.hash : nil }
-                ?? DeploymentController.templateHash(deployment.spec.template)
-            next[uid] = (generation, hash)
-            snapshot.templateHashes[uid] = hash
+    /// A snapshot with the kinds in `lists` read afresh and the others as they were.
+    mutating func decode(_ lists: [String: [JSONValue]]) -> SiteSnapshot {
+        var snapshot = last
+        if let items = lists[Node.descriptor.plural] { snapshot.nodes = nodes.decode(items) }
+        if let items = lists[Pod.descriptor.plural] { snapshot.pods = pods.decode(items) }
+        if let items = lists[Deployment.descriptor.plural] { snapshot.deployments = deployments.decode(items) }
+        if let items = lists[Service.descriptor.plural] { snapshot.services = services.decode(items) }
+        if let items = lists[Endpoints.descriptor.plural] { snapshot.endpoints = endpoints.decode(items) }
+        if lists[Deployment.descriptor.plural] != nil {
+            var next: [String: (generation: Int64, hash: String)] = [:]
+            snapshot.templateHashes = [:]
+            for deployment in snapshot.deployments {
+                guard let uid = deployment.metadata.uid, let generation = deployment.metadata.generation else { continue }
+                let hash = hashes[uid].flatMap { $0.generation == generation ? $0.hash : nil }
+                    ?? DeploymentController.templateHash(deployment.spec.template)
+                next[uid] = (generation, hash)
+                snapshot.templateHashes[uid] = hash
+            }
+            hashes = next
         }
-        hashes = next
+        last = snapshot
         return snapshot
     }
 }
