@@ -17,6 +17,8 @@ public struct SchedulingController: Sendable {
     let metrics: SchedulingMetrics?
     let clusterState = ClusterFingerprint()
     let queue = QueueState()
+    /// Bindings decided and written at once within a pass.
+    static let concurrency = 16
 
     public init(client: any ObjectClient, scheduler: Scheduler = Scheduler(), clock: any TimeSource = SystemTimeSource(),
                 metrics: SchedulingMetrics? = nil, logger: Logger = Logger(label: "flotilla.scheduler")) {
@@ -52,7 +54,7 @@ public struct SchedulingController: Sendable {
         let profiles = snapshot.typed(AppProfile.self)
         let rtt = profiles.isEmpty ? [:] : LatencyMatrix.merged(snapshot.typed(LatencyMatrix.self))
         let latencyChanged = changes.touched(AppProfile.descriptor) || changes.touched(LatencyMatrix.descriptor)
-        func latency(for binding: ResourceBinding) -> LatencyRequirement? {
+        @Sendable func latency(for binding: ResourceBinding) -> LatencyRequirement? {
             guard !profiles.isEmpty else { return nil }
             let resource = binding.spec.resource
             let labels = snapshot.object(Deployment.descriptor, key: "\(resource.namespace ?? "")/\(resource.name ?? "")")?.labels
@@ -86,27 +88,30 @@ public struct SchedulingController: Sendable {
             SchedulingQueue.Candidate(key: key, priority: Self.priority(binding), changed: changed.contains(key))
         }, clustersChanged: everything || changes.touched(Cluster.descriptor) || latencyChanged)
         metrics?.recordQueueDepth(order.count + (await queue.waiting))
-        var retry = nextDue
-        // One view of the clusters for the whole pass: every decision reads it, none copies it.
+        // One view of the clusters for the whole pass: every decision reads it, none copies it. Decisions read only
+        // the views (capacity comes from cluster status, not from this pass's results), so the bindings are decided
+        // and written several at once, in queue order.
         let views = ClusterView.of(clusters)
-        for key in order {
-            guard let binding = byKey[key] else { continue }
-            do {
+        let outcomes = await concurrently(order.compactMap { key in byKey[key].map { (key, $0) } }, limit: Self.concurrency) {
+            (key: String, binding: ResourceBinding) -> Duration? in
+            do throws(APIError) {
                 if try await schedule(binding, clusters: views, latency: latency(for: binding)) {
                     await queue.succeeded(key)
                 } else {
                     await queue.markUnschedulable(key)
                 }
+                return nil
             } catch where error.reason == .conflict || error.reason == .notFound {
                 // A concurrent write (often another controller's status) won the race: decide again right away.
-                retry = min(retry ?? .seconds(1), ControllerLoop.retryDelay(for: error, current: retry))
+                return ControllerLoop.retryDelay(for: error, current: nil)
             } catch {
                 let wait = await queue.failed(key)
-                retry = min(retry ?? wait, wait)
                 logger.warning("cannot write scheduling result", metadata: ["binding": "\(binding.metadata.name ?? "")", "error": "\(error)",
                                                                          "retryIn": "\(wait)"])
+                return wait
             }
         }
+        let retry = (outcomes.compactMap { $0 } + [nextDue].compactMap { $0 }).min()
         return retry
     }
 
