@@ -355,4 +355,3 @@ actor MemberWorker {
         return available >= desired ? "Healthy" : "Unhealthy"
     }
 }
-

@@ -104,7 +104,8 @@ struct FederationBench: AsyncParsableCommand {
         let bulkTime = ContinuousClock.now - bulkStart
         var convergence = LatencySamples()
         var bulkLatency = LatencySamples()
-        // The same path in its three hops, to say where a slow one waited.
+        // The same path in its three hops, to say where a slow one waited. Each hop's end is seen by its own watch task,
+        // so a hop of a few milliseconds can read slightly negative.
         var hops = (work: LatencySamples(), binding: LatencySamples(), template: LatencySamples())
         for index in 0..<deployments {
             let name = "app-\(index)"
