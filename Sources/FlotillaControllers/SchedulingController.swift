@@ -143,7 +143,10 @@ public struct SchedulingController: Sendable {
             if clustersResult != (binding.spec.clusters ?? []) {
                 written.spec.clusters = clustersResult
                 let object = try await client.update(ResourceBinding.descriptor, written.json())
-                written = (try? ResourceBinding(json: object)) ?? written
+                // The store changed only bookkeeping; the status write below needs its resourceVersion and generation
+                // (decoding the whole binding back, hundreds of target clusters, cost more than the decision).
+                written.metadata.resourceVersion = object.resourceVersion
+                written.metadata.generation = object.generation
                 status.lastScheduledTime = now
                 await events.record(binding.json(), reason: "ScheduleBindingSucceed",
                     message: "Binding has been scheduled to " + clustersResult.map { "\($0.name):\($0.replicas ?? 0)" }.joined(separator: ", "))
