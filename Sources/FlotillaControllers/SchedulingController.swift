@@ -111,8 +111,7 @@ public struct SchedulingController: Sendable {
                 return wait
             }
         }
-        let retry = (outcomes.compactMap { $0 } + [nextDue].compactMap { $0 }).min()
-        return retry
+        return (outcomes.compactMap { $0 } + [nextDue].compactMap { $0 }).min()
     }
 
     static func key(_ binding: ResourceBinding) -> String { "\(binding.metadata.namespace ?? "")/\(binding.metadata.name ?? "")" }

@@ -61,15 +61,13 @@ struct SiteDecoder: Sendable {
         if let items = lists[Endpoints.descriptor.plural] { snapshot.endpoints = endpoints.decode(items) }
         if lists[Deployment.descriptor.plural] != nil {
             var next: [String: (generation: Int64, hash: String)] = [:]
-            snapshot.templateHashes = [:]
             for deployment in snapshot.deployments {
                 guard let uid = deployment.metadata.uid, let generation = deployment.metadata.generation else { continue }
-                let hash = hashes[uid].flatMap { $0.generation == generation ? $0.hash : nil }
-                    ?? DeploymentController.templateHash(deployment.spec.template)
-                next[uid] = (generation, hash)
-                snapshot.templateHashes[uid] = hash
+                next[uid] = (generation, hashes[uid].flatMap { $0.generation == generation ? $0.hash : nil }
+                    ?? DeploymentController.templateHash(deployment.spec.template))
             }
             hashes = next
+            snapshot.templateHashes = next.mapValues(\.hash)
         }
         last = snapshot
         return snapshot
