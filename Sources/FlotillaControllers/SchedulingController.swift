@@ -91,7 +91,7 @@ public struct SchedulingController: Sendable {
         // One view of the clusters for the whole pass: every decision reads it, none copies it. Decisions read only
         // the views (capacity comes from cluster status, not from this pass's results), so the bindings are decided
         // and written several at once, in queue order.
-        let views = ClusterView.of(clusters)
+        let views = ClusterSnapshot(clusters)
         let outcomes = await concurrently(order.compactMap { key in byKey[key].map { (key, $0) } }, limit: Self.concurrency) {
             (key: String, binding: ResourceBinding) -> Duration? in
             do throws(APIError) {
@@ -126,10 +126,10 @@ public struct SchedulingController: Sendable {
 
     /// Decides one binding and writes the result; true when it was scheduled, false when no cluster fits.
     @discardableResult
-    func schedule(_ binding: ResourceBinding, clusters: [ClusterView], latency: LatencyRequirement? = nil) async throws(APIError) -> Bool {
+    func schedule(_ binding: ResourceBinding, clusters: ClusterSnapshot, latency: LatencyRequirement? = nil) async throws(APIError) -> Bool {
         let started = ContinuousClock.now
         let context = SchedulingContext(binding: binding, latency: latency)
-        let decision = scheduler.decide(context, views: clusters)
+        let decision = scheduler.decide(context, snapshot: clusters)
         metrics?.recordAlgorithm(ContinuousClock.now - started)
         let scheduled = if case .scheduled = decision.outcome { true } else { false }
         let now = Timestamp(clock.now())

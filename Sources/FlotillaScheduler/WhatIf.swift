@@ -51,6 +51,7 @@ public enum WhatIf {
         }
         var bindings: [JSONValue] = []
         var failures: [(String, String)] = []
+        let snapshot = ClusterSnapshot(clusters)
         for workload in workloads {
             let label = "\(workload.kind ?? "?")/\(workload.namespace ?? "")/\(workload.name ?? "")"
             guard let claim = PolicySelection.select(template: workload, policies: policies, clusterPolicies: clusterPolicies) else {
@@ -71,7 +72,7 @@ public enum WhatIf {
                 ["propagationpolicy.karmada.io/name": claim.policyName]) { _, new in new }
             let profile = LatencyRequirement.profile(for: binding.spec.resource, labels: workload.labels, in: profiles)
             let latency = profile.map { LatencyRequirement(profile: $0, matrices: matrices) }
-            let decision = scheduler.decide(SchedulingContext(binding: binding, latency: latency), clusters: clusters)
+            let decision = scheduler.decide(SchedulingContext(binding: binding, latency: latency), snapshot: snapshot)
             switch decision.outcome {
             case .scheduled(let targets):
                 binding.spec.clusters = targets.filter { ($0.replicas ?? 0) > 0 || binding.spec.replicas == 0 }.sorted { $0.name < $1.name }

@@ -65,6 +65,27 @@ public enum DynamicDivision {
         return result(final)
     }
 
+    /// Replica counts up to which `firstDivision` picks its contenders from a short sorted buffer.
+    static let contenderLimit = 64
+
+    /// The division of a binding placed for the first time (no previous result; not Aggregated), straight from the
+    /// ranked clusters: the answer `divide` gives — weights are the replicas that fit, all replicas divided — with
+    /// only the clusters that can win a seat made parties (`Webster.seated`'s contenders, by integer comparison).
+    static func firstDivision(_ replicas: Int, ranked: [RankedCluster], bindingUID: String) throws(Unschedulable) -> [TargetCluster] {
+        let available = ranked.reduce(0) { $0 + $1.allocatable }
+        if available < replicas { throw Unschedulable(available: available) }
+        guard replicas > 0 else { return [] }
+        let ascending = Webster.ascending(bindingUID)
+        let contenders = ranked.indices.lazy.filter { ranked[$0].allocatable > 0 }.min(count: replicas) { a, b in
+            let (x, y) = (ranked[a], ranked[b])
+            if x.allocatable != y.allocatable { return x.allocatable > y.allocatable }
+            return RankedCluster.nameAscending(x, y) == ascending
+        }
+        let parties = contenders.map { Webster.Party(name: ranked[$0].name, votes: Int64(ranked[$0].allocatable)) }
+        return Webster.apportion(replicas, among: parties, bindingUID: bindingUID).filter { $0.seats > 0 }
+            .map { TargetCluster(name: $0.name, replicas: Int32(clamping: $0.seats)) }
+    }
+
     /// Previously used clusters first, each part by capacity descending (then name); the shortest prefix whose
     /// capacity reaches `needed`.
     static func aggregate(_ parties: [Webster.Party], needed: Int, usedBefore: Set<String>) -> [Webster.Party] {

@@ -29,7 +29,7 @@ public enum Webster {
     /// with its final seats, sorted by name (zero-seat parties included). When no party has votes, nothing is
     /// handed out.
     public static func apportion(_ seats: Int, among parties: [Party], bindingUID: String = "") -> [Party] {
-        let ascending = bindingUID.isEmpty || FNV1a.hash32(bindingUID) % 2 == 0
+        let ascending = ascending(bindingUID)
         var heap = BinaryHeap<Party> { a, b in beats(a, b, ascending: ascending) }
         var idle: [Party] = []
         for party in parties {
@@ -54,11 +54,14 @@ public enum Webster {
     public static func seated(_ seats: Int, among parties: [Party], bindingUID: String = "") -> [Party] {
         var contenders = parties
         if seats < parties.count, parties.allSatisfy({ $0.seats == 0 }) {
-            let ascending = bindingUID.isEmpty || FNV1a.hash32(bindingUID) % 2 == 0
+            let ascending = ascending(bindingUID)
             contenders = parties.filter { $0.votes > 0 }.min(count: seats) { beats($0, $1, ascending: ascending) }
         }
         return apportion(seats, among: contenders, bindingUID: bindingUID).filter { $0.seats > 0 }
     }
+
+    /// The name tie-break's direction for a binding: ascending when its UID is empty or hashes (FNV-1a-32) even.
+    static func ascending(_ bindingUID: String) -> Bool { bindingUID.isEmpty || FNV1a.hash32(bindingUID) % 2 == 0 }
 
     /// Whether `a` gets the next seat before `b`.
     static func beats(_ a: Party, _ b: Party, ascending: Bool) -> Bool {

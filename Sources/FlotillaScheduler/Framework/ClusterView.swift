@@ -47,6 +47,17 @@ public final class ClusterView: Sendable {
         freeSlots = GeneralEstimator.slotted(free)
     }
 
+    /// The group this cluster belongs to under a spread constraint; nil when it has no value for it.
+    func group(_ constraint: SpreadConstraint) -> String? {
+        if let label = constraint.spreadByLabel, !label.isEmpty { return labels[label] }
+        switch constraint.spreadByField {
+        case "region": return region
+        case "zone": return zones.first
+        case "provider": return provider
+        default: return name
+        }
+    }
+
     /// Views of `clusters`, in order: what a caller builds once per cluster change and hands to every decision.
     public static func of(_ clusters: [Cluster]) -> [ClusterView] {
         let byName = clusters.indices.sorted { (clusters[$0].metadata.name ?? "") < (clusters[$1].metadata.name ?? "") }

@@ -8,23 +8,23 @@ extension Scheduler {
     /// tiers give replicas back in reverse order (the last overflow tier first). Duplicated placements use tier 0.
     /// Example: tiers edge (available 4) and cloud (available 100), 10 replicas → edge 4, cloud 6; then 10 → 5:
     /// cloud shrinks to 1, edge keeps 4.
-    func scheduleTiers(_ context: SchedulingContext, tiers: [ClusterAffinity], clusters: [ClusterView]) -> Outcome {
+    func scheduleTiers(_ context: SchedulingContext, tiers: [ClusterAffinity], clusters: ClusterSnapshot) -> Outcome {
         let strategy = context.placement.replicaScheduling
         guard strategy?.replicaSchedulingType == "Divided", context.replicas > 0 else {
             return scheduleOnce(context, clusters: clusters)
         }
         var taken = Set<String>()
-        let members: [[ClusterView]] = tiers.map { affinity in
+        let members: [ClusterSnapshot] = tiers.map { affinity in
             let matcher = CompiledAffinity(affinity)
-            let tier = clusters.filter { !taken.contains($0.name) && matcher.matches($0) }
+            let tier = clusters.views.filter { !taken.contains($0.name) && matcher.matches($0) }
             taken.formUnion(tier.map(\.name))
-            return tier
+            return ClusterSnapshot(views: tier, caching: false)
         }
         var open = context
         open.placement.clusterAffinity = nil
         let previousTotal = context.previous.reduce(0) { $0 + Int($1.replicas ?? 0) }
-        func previous(in tier: [ClusterView]) -> [TargetCluster] {
-            let names = Set(tier.map(\.name))
+        func previous(in tier: ClusterSnapshot) -> [TargetCluster] {
+            let names = Set(tier.views.map(\.name))
             return context.previous.filter { names.contains($0.name) }
         }
 
@@ -41,7 +41,7 @@ extension Scheduler {
             var remaining = context.replicas
             var available = 0
             targets = members.map { tier in
-                guard remaining > 0, !tier.isEmpty else { return 0 }
+                guard remaining > 0, !tier.views.isEmpty else { return 0 }
                 var attempt = open
                 attempt.previous = previous(in: tier)
                 guard case .success(let ranked) = rank(attempt, clusters: tier, ordered: false) else { return 0 }

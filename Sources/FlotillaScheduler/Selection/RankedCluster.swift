@@ -46,15 +46,7 @@ public struct RankedCluster: Sendable, Hashable {
     }
 
     /// The group this cluster belongs to under a spread constraint; nil when it has no value for it.
-    func group(_ constraint: SpreadConstraint) -> String? {
-        if let label = constraint.spreadByLabel, !label.isEmpty { return labels[label] }
-        switch constraint.spreadByField {
-        case "region": return region
-        case "zone": return zones.first
-        case "provider": return provider
-        default: return name
-        }
-    }
+    func group(_ constraint: SpreadConstraint) -> String? { view.group(constraint) }
 
     /// Karmada's selection order: score descending, available replicas descending, name ascending.
     static func precedes(_ a: RankedCluster, _ b: RankedCluster) -> Bool {
@@ -62,6 +54,13 @@ public struct RankedCluster: Sendable, Hashable {
         if a.available != b.available { return a.available > b.available }
         return a.name < b.name
     }
+
+    /// Name ascending, compared by the views' name order (names only between views made apart, which share order 0).
+    static func nameAscending(_ a: RankedCluster, _ b: RankedCluster) -> Bool {
+        a.view.nameOrder != b.view.nameOrder ? a.view.nameOrder < b.view.nameOrder : a.name < b.name
+    }
+
+    static func byName(_ clusters: [RankedCluster]) -> [RankedCluster] { clusters.sorted(by: nameAscending) }
 
     /// `clusters` in `precedes` order. The sort compares integers only (the views' name order stands in for the
     /// names) and moves positions, then gathers the values once: no string compare, no reference counting.

@@ -22,8 +22,20 @@ public enum SpreadSelection {
     /// DFS nodes explored at most when combining groups; the best combination found so far is used beyond it.
     static let searchBudget = 1_000_000
 
+    /// Each cluster's group numbered by its `nameOrder` (-1: none), and the groups' names: grouping by integers.
+    struct Grouping: Sendable {
+        var ids: [Int32]
+        var names: [String]
+    }
+
+    /// `grouping`: the group constraint's grouping from the snapshot, when it has one (`ClusterSnapshot.grouping`).
     public static func select(_ candidates: [RankedCluster], constraints: [SpreadConstraint], replicas: Int,
                               duplicated: Bool) -> Result<[RankedCluster], Failure> {
+        select(candidates, constraints: constraints, replicas: replicas, duplicated: duplicated, grouping: { _ in nil })
+    }
+
+    static func select(_ candidates: [RankedCluster], constraints: [SpreadConstraint], replicas: Int, duplicated: Bool,
+                       grouping: (SpreadConstraint) -> Grouping?) -> Result<[RankedCluster], Failure> {
         guard !constraints.isEmpty else { return .success(candidates) }
         let clusterConstraint = constraints.first { ($0.spreadByField ?? "") == "cluster" && ($0.spreadByLabel ?? "").isEmpty }
         let groupConstraints = constraints.filter { $0 != clusterConstraint }
@@ -35,7 +47,7 @@ public enum SpreadSelection {
         let clusterMax = clusterConstraint?.maxGroups.map { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? Int.max
         if let group = groupConstraints.first {
             return selectByGroup(candidates, group: group, clusterMin: clusterMin, clusterMax: clusterMax,
-                replicas: replicas, duplicated: duplicated)
+                replicas: replicas, duplicated: duplicated, grouping: grouping(group))
         }
         return selectClusters(candidates, minGroups: clusterMin, maxGroups: clusterMax, replicas: replicas, duplicated: duplicated)
     }
@@ -66,27 +78,39 @@ public enum SpreadSelection {
         return .success(picked)
     }
 
+    /// A group: its clusters as positions in the candidate list (so in rank order), and its score.
     struct Group {
         var name: String
-        var clusters: [RankedCluster]
+        var members: [Int]
         var score: Int
     }
 
     static func selectByGroup(_ candidates: [RankedCluster], group constraint: SpreadConstraint, clusterMin: Int, clusterMax: Int,
-                              replicas: Int, duplicated: Bool) -> Result<[RankedCluster], Failure> {
+                              replicas: Int, duplicated: Bool, grouping: Grouping? = nil) -> Result<[RankedCluster], Failure> {
         let groupMin = max(Int(constraint.minGroups ?? 1), 1)
         let groupMax = constraint.maxGroups.map { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? Int.max
-        var members: [String: [RankedCluster]] = [:]
-        for cluster in candidates { if let key = cluster.group(constraint) { members[key, default: []].append(cluster) } }
-        var groups = members.map { name, clusters in
-            Group(name: name, clusters: clusters,
-                score: score(clusters, replicas: replicas, groupMin: groupMin, clusterMin: clusterMin, duplicated: duplicated))
+        var members: [(name: String, members: [Int])]
+        if let grouping {
+            var byID = [[Int]](repeating: [], count: grouping.names.count)
+            for index in candidates.indices {
+                let id = grouping.ids[candidates[index].view.nameOrder]
+                if id >= 0 { byID[Int(id)].append(index) }
+            }
+            members = byID.indices.filter { !byID[$0].isEmpty }.map { (grouping.names[$0], byID[$0]) }
+        } else {
+            var byName: [String: [Int]] = [:]
+            for index in candidates.indices { if let key = candidates[index].group(constraint) { byName[key, default: []].append(index) } }
+            members = byName.map { ($0.key, $0.value) }
+        }
+        var groups = members.map { name, positions in
+            Group(name: name, members: positions, score: score(positions.lazy.map { candidates[$0] }, replicas: replicas, groupMin: groupMin,
+                                                             clusterMin: clusterMin, duplicated: duplicated))
         }
         guard groups.count >= groupMin else {
             return .failure(Failure(description: "the number of feasible \(label(constraint)) groups is less than spreadConstraint.MinGroups"))
         }
         groups.sort { a, b in
-            if a.clusters.count != b.clusters.count { return a.clusters.count < b.clusters.count }
+            if a.members.count != b.members.count { return a.members.count < b.members.count }
             if a.score != b.score { return a.score > b.score }
             return a.name < b.name
         }
@@ -94,21 +118,17 @@ public enum SpreadSelection {
             return .failure(Failure(description: "no combination of \(label(constraint)) groups satisfies the spread constraints"))
         }
         // Each chosen group's best cluster first, then the best of the rest, up to the cluster constraint's maximum.
-        let firsts = chosen.map { $0.clusters[0] }
-        let rest = chosen.flatMap { $0.clusters.dropFirst() }.sorted { a, b in
-            if a.score != b.score { return a.score > b.score }
-            if a.available != b.available { return a.available > b.available }
-            return a.name < b.name
-        }
-        let total = min(chosen.reduce(0) { $0 + $1.clusters.count }, clusterMax)
-        let selected = Array((firsts.sorted(by: RankedCluster.precedes) + rest).prefix(max(total, firsts.count)))
-        return .success(selected)
+        // Positions in the candidate list are rank order, so ordering positions orders clusters.
+        let firsts = chosen.map { $0.members[0] }.sorted()
+        let total = min(chosen.reduce(0) { $0 + $1.members.count }, clusterMax)
+        let rest = chosen.flatMap { $0.members.dropFirst() }.min(count: max(total - firsts.count, 0), sortedBy: <)
+        return .success((firsts + rest).map { candidates[$0] })
     }
 
     /// Divided: `1000 · min(Σ available, ⌈replicas / groupMin⌉) + average score` over the fewest top clusters that
     /// reach the target and the cluster minimum. Duplicated: `1000 · #clusters that fit the whole request + their
     /// average score`.
-    static func score(_ clusters: [RankedCluster], replicas: Int, groupMin: Int, clusterMin: Int, duplicated: Bool) -> Int {
+    static func score(_ clusters: some Collection<RankedCluster>, replicas: Int, groupMin: Int, clusterMin: Int, duplicated: Bool) -> Int {
         if duplicated {
             let fitting = clusters.filter { $0.available >= replicas }
             let average = fitting.isEmpty ? 0 : fitting.reduce(0) { $0 + $1.score } / fitting.count
@@ -138,7 +158,7 @@ public enum SpreadSelection {
                 budget -= 1
                 path.append(index)
                 let pathScore = score + groups[index].score
-                let pathClusters = clusters + groups[index].clusters.count
+                let pathClusters = clusters + groups[index].members.count
                 if path.count >= groupMin, path.count <= groupMax, pathClusters >= clusterMin {
                     if best == nil || pathScore > best!.score || (pathScore == best!.score && pathClusters > best!.clusters) {
                         best = (path, pathScore, pathClusters)

@@ -88,9 +88,9 @@ struct SchedulerBench: AsyncParsableCommand {
         // scheduling loop builds them once per pass).
         var scheduled = 0
         let start = ContinuousClock.now
-        let views = ClusterView.of(clusterList)
+        let snapshot = ClusterSnapshot(clusterList)
         for index in contexts.indices {
-            if case .scheduled = scheduler.decide(contexts[index], views: views).outcome { scheduled += 1 }
+            if case .scheduled = scheduler.decide(contexts[index], snapshot: snapshot).outcome { scheduled += 1 }
         }
         let algorithm = ContinuousClock.now - start
         let decisionsPerSecond = Double(bindings) / seconds(algorithm)

@@ -1,0 +1,149 @@
+import FlotillaAPI
+import Synchronization
+
+/// The clusters one scheduling pass decides over, and what its decisions learned about them.
+///
+/// Bindings that share a workload kind, a placement and a per-replica request are an equivalence class: filtering,
+/// scoring and estimating 1,000 clusters gives each of them the same answer, except on the clusters a binding
+/// already runs on (plugins may treat those differently: a sticky taint, the locality score). So the first decision
+/// of a class ranks every cluster as if the binding ran nowhere (`Ranking`) and the others reuse that, redoing only
+/// their previous clusters. Latency-aware bindings are not cached: their demand and matrix make each one different.
+///
+/// A snapshot is immutable apart from that cache, and safe to share between concurrent decisions.
+public final class ClusterSnapshot: Sendable {
+    public let views: [ClusterView]
+    /// Name → position in `views`; empty when the snapshot does not cache.
+    let positions: [String: Int]
+    let caching: Bool
+    /// Whether the views' `nameOrder` numbers them 0..<count (`ClusterView.of` made them together), so tables can
+    /// be indexed by it.
+    let numbered: Bool
+    private let rankings = Mutex<[RankingKey: Ranking]>([:])
+    private let weightTables = Mutex<[[StaticClusterWeight]: [Int64]]>([:])
+    private let groupings = Mutex<[SpreadConstraint: SpreadSelection.Grouping]>([:])
+    /// Classes kept at most: each holds one entry per feasible cluster, so a pass of all-different placements must
+    /// not keep one per binding.
+    static let classLimit = 128
+
+    public convenience init(_ clusters: [Cluster]) {
+        self.init(views: ClusterView.of(clusters))
+    }
+
+    /// `caching: false` for a one-off subset (an overflow tier): nobody will ask again.
+    public init(views: [ClusterView], caching: Bool = true) {
+        self.views = views
+        self.caching = caching
+        positions = caching ? Dictionary(views.indices.map { (views[$0].name, $0) }, uniquingKeysWith: { first, _ in first }) : [:]
+        var seen = [Bool](repeating: false, count: views.count)
+        for view in views where caching && view.nameOrder < seen.count { seen[view.nameOrder] = true }
+        numbered = caching && !seen.contains(false)
+    }
+
+    /// Every cluster's static weight under `rules` (by `nameOrder`), worked out once per rule list; nil when the
+    /// snapshot does not cache.
+    func staticWeights(_ rules: [StaticClusterWeight]) -> [Int64]? {
+        guard numbered else { return nil }
+        if let known = weightTables.withLock({ $0[rules] }) { return known }
+        let table = StaticWeights.table(views, rules: rules)
+        weightTables.withLock { tables in
+            if tables.count >= Self.classLimit, let any = tables.keys.first { tables.removeValue(forKey: any) }
+            tables[rules] = table
+        }
+        return table
+    }
+
+    /// The class's ranking, built by `build` the first time it is asked for. Two decisions of a new class may both
+    /// build it; the second answer is dropped, which is cheaper than holding the lock while ranking.
+    func ranking(for key: RankingKey, build: () -> Ranking) -> Ranking {
+        if let known = rankings.withLock({ $0[key] }) { return known }
+        let built = build()
+        rankings.withLock { cache in
+            if cache.count >= Self.classLimit, let any = cache.keys.first { cache.removeValue(forKey: any) }
+            cache[key] = built
+        }
+        return built
+    }
+}
+
+extension ClusterSnapshot {
+    /// Every cluster's group under a spread constraint's field or label, numbered, worked out once per constraint;
+    /// nil when the snapshot does not cache.
+    func grouping(_ constraint: SpreadConstraint) -> SpreadSelection.Grouping? {
+        guard numbered else { return nil }
+        var key = constraint
+        (key.minGroups, key.maxGroups) = (nil, nil)  // only the field or label decides the groups
+        if let known = groupings.withLock({ $0[key] }) { return known }
+        var ids: [String: Int32] = [:]
+        var names: [String] = []
+        var table = [Int32](repeating: -1, count: views.count)
+        for view in views {
+            guard let group = view.group(constraint) else { continue }
+            if let id = ids[group] {
+                table[view.nameOrder] = id
+            } else {
+                ids[group] = Int32(names.count)
+                table[view.nameOrder] = Int32(names.count)
+                names.append(group)
+            }
+        }
+        let grouping = SpreadSelection.Grouping(ids: table, names: names)
+        groupings.withLock { cache in
+            if cache.count >= Self.classLimit, let any = cache.keys.first { cache.removeValue(forKey: any) }
+            cache[key] = grouping
+        }
+        return grouping
+    }
+}
+
+/// What makes two decisions rank the clusters alike: everything a filter, a score or the estimator reads except the
+/// previous result (handled per cluster) and the replica count (read only for clusters of unknown capacity).
+struct RankingKey: Hashable, Sendable {
+    var apiVersion: String?
+    var kind: String?
+    var placement: Placement
+    var request: [String: Quantity]
+
+    init(_ context: SchedulingContext) {
+        apiVersion = context.resource.apiVersion
+        kind = context.resource.kind
+        placement = context.placement
+        request = context.replicaRequest
+    }
+}
+
+/// One equivalence class's filtering and scoring of a snapshot, for a binding that runs nowhere yet.
+final class Ranking: Sendable {
+    /// The feasible clusters in snapshot order, `available == allocatable`; a cluster of unknown capacity has 0 here
+    /// (the decision puts its own replica count there).
+    let feasible: [RankedCluster]
+    /// Each failure reason with how many clusters it ruled out.
+    let failures: [FailureCount]
+    /// Per snapshot position: the index into `failures` of the reason that ruled it out, or -1.
+    let failedBy: [Int32]
+    /// Per snapshot position: its index in `feasible`, or -1.
+    let feasibleAt: [Int32]
+    /// Indices in `feasible` whose capacity is unknown.
+    let unknownCapacity: [Int]
+    /// `feasible` in rank order, sorted the first time a decision needs it.
+    private let ordered = Mutex<[RankedCluster]?>(nil)
+
+    init(feasible: [RankedCluster], failures: [FailureCount], failedBy: [Int32], feasibleAt: [Int32], unknownCapacity: [Int]) {
+        self.feasible = feasible
+        self.failures = failures
+        self.failedBy = failedBy
+        self.feasibleAt = feasibleAt
+        self.unknownCapacity = unknownCapacity
+    }
+
+    var byRank: [RankedCluster] {
+        if let sorted = ordered.withLock({ $0 }) { return sorted }
+        let sorted = RankedCluster.sorted(feasible)
+        ordered.withLock { $0 = sorted }
+        return sorted
+    }
+}
+
+struct FailureCount: Sendable {
+    var reason: String
+    var count: Int
+}
