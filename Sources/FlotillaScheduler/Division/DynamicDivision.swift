@@ -71,19 +71,53 @@ public enum DynamicDivision {
     /// The division of a binding placed for the first time (no previous result; not Aggregated), straight from the
     /// ranked clusters: the answer `divide` gives — weights are the replicas that fit, all replicas divided — with
     /// only the clusters that can win a seat made parties (`Webster.seated`'s contenders, by integer comparison).
-    static func firstDivision(_ replicas: Int, ranked: [RankedCluster], bindingUID: String) throws(Unschedulable) -> [TargetCluster] {
-        let available = ranked.reduce(0) { $0 + $1.allocatable }
+    /// `byCapacity`: the same clusters already ordered (a class's ranking keeps it), so the contenders are a prefix.
+    static func firstDivision(_ replicas: Int, ranked: [RankedCluster], byCapacity: CapacityOrder? = nil,
+                              bindingUID: String) throws(Unschedulable) -> [TargetCluster] {
+        let available = byCapacity?.total ?? ranked.reduce(0) { $0 + $1.allocatable }
         if available < replicas { throw Unschedulable(available: available) }
         guard replicas > 0 else { return [] }
         let ascending = Webster.ascending(bindingUID)
-        let contenders = ranked.indices.lazy.filter { ranked[$0].allocatable > 0 }.min(count: replicas) { a, b in
-            let (x, y) = (ranked[a], ranked[b])
-            if x.allocatable != y.allocatable { return x.allocatable > y.allocatable }
-            return RankedCluster.nameAscending(x, y) == ascending
-        }
-        let parties = contenders.map { Webster.Party(name: ranked[$0].name, votes: Int64(ranked[$0].allocatable)) }
+        let contenders = byCapacity?.first(replicas, ascending: ascending)
+            ?? ranked.lazy.filter { $0.allocatable > 0 }.min(count: replicas) { x, y in
+                if x.allocatable != y.allocatable { return x.allocatable > y.allocatable }
+                return RankedCluster.nameAscending(x, y) == ascending
+            }
+        let parties = contenders.map { Webster.Party(name: $0.name, votes: Int64($0.allocatable)) }
         return Webster.apportion(replicas, among: parties, bindingUID: bindingUID).filter { $0.seats > 0 }
             .map { TargetCluster(name: $0.name, replicas: Int32(clamping: $0.seats)) }
+    }
+
+    /// Clusters with room, by free replicas descending then name ascending, and their total room.
+    struct CapacityOrder: Sendable {
+        let clusters: [RankedCluster]
+        let total: Int
+
+        init(_ ranked: [RankedCluster]) {
+            total = ranked.reduce(0) { $0 + $1.allocatable }
+            clusters = ranked.filter { $0.allocatable > 0 }.sorted { x, y in
+                x.allocatable != y.allocatable ? x.allocatable > y.allocatable : RankedCluster.nameAscending(x, y)
+            }
+        }
+
+        /// The `count` first in first-seat order: by free replicas, ties by name in the binding's direction. Within
+        /// a run of equal room, descending takes the run's tail.
+        func first(_ count: Int, ascending: Bool) -> [RankedCluster] {
+            var chosen: [RankedCluster] = []
+            var start = 0
+            while start < clusters.count, chosen.count < count {
+                var end = start + 1
+                while end < clusters.count, clusters[end].allocatable == clusters[start].allocatable { end += 1 }
+                let need = count - chosen.count
+                if end - start <= need {
+                    chosen += clusters[start..<end]
+                } else {
+                    chosen += ascending ? clusters[start..<(start + need)] : clusters[(end - need)..<end]
+                }
+                start = end
+            }
+            return chosen
+        }
     }
 
     /// Previously used clusters first, each part by capacity descending (then name); the shortest prefix whose

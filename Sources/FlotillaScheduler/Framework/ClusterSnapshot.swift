@@ -31,12 +31,14 @@ public final class ClusterSnapshot: Sendable {
 
     /// `caching: false` for a one-off subset (an overflow tier): nobody will ask again.
     public init(views: [ClusterView], caching: Bool = true) {
-        self.views = views
-        self.caching = caching
-        positions = caching ? Dictionary(views.indices.map { (views[$0].name, $0) }, uniquingKeysWith: { first, _ in first }) : [:]
         var seen = [Bool](repeating: false, count: views.count)
         for view in views where caching && view.nameOrder < seen.count { seen[view.nameOrder] = true }
         numbered = caching && !seen.contains(false)
+        // In name order, so feasible lists come out sorted the way Duplicated results are written.
+        let ordered = numbered ? views.sorted { $0.nameOrder < $1.nameOrder } : views
+        self.views = ordered
+        self.caching = caching
+        positions = caching ? Dictionary(ordered.indices.map { (ordered[$0].name, $0) }, uniquingKeysWith: { first, _ in first }) : [:]
     }
 
     /// Every cluster's static weight under `rules` (by `nameOrder`), worked out once per rule list; nil when the
@@ -126,6 +128,9 @@ final class Ranking: Sendable {
     let unknownCapacity: [Int]
     /// `feasible` in rank order, sorted the first time a decision needs it.
     private let ordered = Mutex<[RankedCluster]?>(nil)
+    private let capacityOrder = Mutex<DynamicDivision.CapacityOrder?>(nil)
+    /// `byRank` grouped per spread field or label (positions in `byRank`).
+    private let grouped = Mutex<[SpreadConstraint: [SpreadSelection.Members]]>([:])
 
     init(feasible: [RankedCluster], failures: [FailureCount], failedBy: [Int32], feasibleAt: [Int32], unknownCapacity: [Int]) {
         self.feasible = feasible
@@ -140,6 +145,24 @@ final class Ranking: Sendable {
         let sorted = RankedCluster.sorted(feasible)
         ordered.withLock { $0 = sorted }
         return sorted
+    }
+
+    /// `feasible` by free capacity, for first divisions.
+    var byCapacity: DynamicDivision.CapacityOrder {
+        if let known = capacityOrder.withLock({ $0 }) { return known }
+        let order = DynamicDivision.CapacityOrder(feasible)
+        capacityOrder.withLock { $0 = order }
+        return order
+    }
+
+    /// `byRank` grouped by the snapshot's grouping for `constraint`'s field or label.
+    func groups(_ constraint: SpreadConstraint, grouping: SpreadSelection.Grouping) -> [SpreadSelection.Members] {
+        var key = constraint
+        (key.minGroups, key.maxGroups) = (nil, nil)
+        if let known = grouped.withLock({ $0[key] }) { return known }
+        let members = SpreadSelection.members(byRank, grouping: grouping)
+        grouped.withLock { $0[key] = members }
+        return members
     }
 }
 

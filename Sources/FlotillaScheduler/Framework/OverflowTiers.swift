@@ -45,7 +45,7 @@ extension Scheduler {
                 var attempt = open
                 attempt.previous = previous(in: tier)
                 guard case .success(let ranked) = rank(attempt, clusters: tier, ordered: false) else { return 0 }
-                let room = ranked.reduce(0) { $0 + $1.available }
+                let room = ranked.clusters.reduce(0) { $0 + $1.available }
                 available += room
                 let share = min(remaining, room)
                 remaining -= share

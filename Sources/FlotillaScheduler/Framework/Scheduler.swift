@@ -72,7 +72,7 @@ public struct Scheduler: Sendable {
         // name (or by its own rule) itself, so without those the sort is skipped.
         let ordered = !(context.placement.spreadConstraints ?? []).isEmpty
             || (context.placement.replicaScheduling?.flotilla?.minReplicasPerCluster ?? 0) > 0
-        let ranked: [RankedCluster]
+        let ranked: Ranked
         switch rank(context, clusters: clusters, ordered: ordered) {
         case .success(let result): ranked = result
         case .failure(let failure): return .unschedulable(failure.message)
@@ -81,29 +81,40 @@ public struct Scheduler: Sendable {
         let duplicated = strategy == nil || strategy?.replicaSchedulingType == "Duplicated"
         let staticWeights = !duplicated && (strategy?.replicaDivisionPreference ?? "Weighted") == "Weighted"
             && strategy?.weightPreference?.dynamicWeight == nil && context.latency?.divideByDemand != true
-        var selected = ranked
-        if !staticWeights, context.replicas > 0 || duplicated {
-            switch SpreadSelection.select(ranked, constraints: context.placement.spreadConstraints ?? [], replicas: context.replicas,
-                                          duplicated: duplicated, grouping: clusters.grouping) {
-            case .success(let clusters): selected = clusters
-            case .failure(let failure): return .unschedulable(failure.description)
-            }
+        let constraints = context.placement.spreadConstraints ?? []
+        guard !staticWeights, context.replicas > 0 || duplicated, !constraints.isEmpty else {
+            return assign(context, candidates: ranked.clusters, clusters: clusters, shared: ranked.shared)
         }
-        return assign(context, candidates: selected, clusters: clusters)
+        let groups = { (constraint: SpreadConstraint) -> [SpreadSelection.Members]? in
+            guard let grouping = clusters.grouping(constraint) else { return nil }
+            return ranked.shared?.groups(constraint, grouping: grouping) ?? SpreadSelection.members(ranked.clusters, grouping: grouping)
+        }
+        switch SpreadSelection.select(ranked.clusters, constraints: constraints, replicas: context.replicas, duplicated: duplicated,
+                                      groups: groups) {
+        case .success(let selected): return assign(context, candidates: selected, clusters: clusters, shared: nil)
+        case .failure(let failure): return .unschedulable(failure.description)
+        }
+    }
+
+    /// Ranked clusters; `shared`: the class's ranking when they are exactly its list (nothing of this binding's own
+    /// changed them), so what it has worked out about that list applies.
+    struct Ranked {
+        var clusters: [RankedCluster]
+        var shared: Ranking?
     }
 
     struct NoFit: Error { var message: String }
 
     /// Filter and score: the feasible clusters (in rank order when `ordered`), or the fit error.
     /// Clusters are shared views, never copied: a decision over 1,000 clusters must not move 1,000 of them.
-    func rank(_ context: SchedulingContext, clusters: ClusterSnapshot, ordered: Bool = true) -> Result<[RankedCluster], NoFit> {
+    func rank(_ context: SchedulingContext, clusters: ClusterSnapshot, ordered: Bool = true) -> Result<Ranked, NoFit> {
         var compiled = context
         compiled.affinityMatcher = context.placementAffinity.map(CompiledAffinity.init)
         let context = compiled  // immutable from here: the closures below borrow it instead of copying it per call
         guard clusters.caching, context.latency == nil else {
             let filtered = filter(context, clusters.views)
             let ranked = score(context, clusters.views, positions: filtered.survivors).ranked
-            return fit(ranked, failures: filtered.failures, total: clusters.views.count, ordered: ordered)
+            return fit(ranked, failures: filtered.failures, total: clusters.views.count, ordered: ordered).map { Ranked(clusters: $0) }
         }
         let ranking = clusters.ranking(for: RankingKey(context)) {
             var anew = context
@@ -117,8 +128,9 @@ public struct Scheduler: Sendable {
         }
         if context.previous.isEmpty, ranking.unknownCapacity.isEmpty || context.replicas == 0 {
             return fit(ordered ? ranking.byRank : ranking.feasible, failures: ranking.failures, total: clusters.views.count, ordered: false)
+                .map { Ranked(clusters: $0, shared: ranking) }
         }
-        return adjusted(ranking, for: context, clusters: clusters, ordered: ordered)
+        return adjusted(ranking, for: context, clusters: clusters, ordered: ordered).map { Ranked(clusters: $0) }
     }
 
     /// The class's ranking made this binding's: its previous clusters filtered and scored again with the previous
@@ -213,11 +225,11 @@ public struct Scheduler: Sendable {
     /// Divides the replicas, with Flotilla's `replicaScheduling.flotilla` options around the strategy: a minimum per
     /// selected cluster is set aside first (in rank order, while replicas last) and the rest divided as usual.
     /// `candidates`: the selected clusters with the replicas that still fit in each.
-    func assign(_ context: SchedulingContext, candidates: [RankedCluster], clusters: ClusterSnapshot) -> Outcome {
+    func assign(_ context: SchedulingContext, candidates: [RankedCluster], clusters: ClusterSnapshot, shared: Ranking? = nil) -> Outcome {
         let strategy = context.placement.replicaScheduling
         let minimum = Int(strategy?.flotilla?.minReplicasPerCluster ?? 0)
         guard minimum > 0, strategy?.replicaSchedulingType == "Divided", context.replicas > 0 else {
-            return divide(context, candidates: candidates, clusters: clusters)
+            return divide(context, candidates: candidates, clusters: clusters, shared: shared)
         }
         // Static weights only place on clusters some rule gives weight; the floor applies to those.
         var eligible = candidates
@@ -250,7 +262,8 @@ public struct Scheduler: Sendable {
             .map { TargetCluster(name: $0.key, replicas: Int32(clamping: $0.value)) })
     }
 
-    func divide(_ context: SchedulingContext, candidates: [RankedCluster], clusters: ClusterSnapshot) -> Outcome {
+    /// `shared`: the class's ranking when `candidates` are exactly its list.
+    func divide(_ context: SchedulingContext, candidates: [RankedCluster], clusters: ClusterSnapshot, shared: Ranking? = nil) -> Outcome {
         let strategy = context.placement.replicaScheduling
         // Non-workloads (no replicas) and Duplicated go everywhere selected.
         if context.replicas == 0 || strategy == nil || strategy?.replicaSchedulingType == "Duplicated" {
@@ -282,7 +295,8 @@ public struct Scheduler: Sendable {
         do throws(DynamicDivision.Unschedulable) {
             let aggregated = preference == "Aggregated"
             if context.previous.isEmpty, !aggregated, context.replicas <= DynamicDivision.contenderLimit {
-                return .scheduled(try DynamicDivision.firstDivision(context.replicas, ranked: candidates, bindingUID: context.bindingUID))
+                return .scheduled(try DynamicDivision.firstDivision(context.replicas, ranked: candidates, byCapacity: shared?.byCapacity,
+                                                                    bindingUID: context.bindingUID))
             }
             return .scheduled(try DynamicDivision.divide(context.replicas,
                 candidates: candidates.map { DynamicDivision.Candidate(name: $0.name, allocatable: $0.allocatable) },

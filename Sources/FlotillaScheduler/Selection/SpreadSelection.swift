@@ -28,14 +28,27 @@ public enum SpreadSelection {
         var names: [String]
     }
 
-    /// `grouping`: the group constraint's grouping from the snapshot, when it has one (`ClusterSnapshot.grouping`).
-    public static func select(_ candidates: [RankedCluster], constraints: [SpreadConstraint], replicas: Int,
-                              duplicated: Bool) -> Result<[RankedCluster], Failure> {
-        select(candidates, constraints: constraints, replicas: replicas, duplicated: duplicated, grouping: { _ in nil })
+    /// A group's name and its clusters as positions in the candidate list (so in rank order).
+    typealias Members = (name: String, members: [Int])
+
+    /// The candidates grouped by a snapshot's grouping.
+    static func members(_ candidates: [RankedCluster], grouping: Grouping) -> [Members] {
+        var byID = [[Int]](repeating: [], count: grouping.names.count)
+        for index in candidates.indices {
+            let id = grouping.ids[candidates[index].view.nameOrder]
+            if id >= 0 { byID[Int(id)].append(index) }
+        }
+        return byID.indices.filter { !byID[$0].isEmpty }.map { (grouping.names[$0], byID[$0]) }
     }
 
+    public static func select(_ candidates: [RankedCluster], constraints: [SpreadConstraint], replicas: Int,
+                              duplicated: Bool) -> Result<[RankedCluster], Failure> {
+        select(candidates, constraints: constraints, replicas: replicas, duplicated: duplicated, groups: { _ in nil })
+    }
+
+    /// `groups`: the candidates grouped under a group constraint, when the snapshot has worked that out.
     static func select(_ candidates: [RankedCluster], constraints: [SpreadConstraint], replicas: Int, duplicated: Bool,
-                       grouping: (SpreadConstraint) -> Grouping?) -> Result<[RankedCluster], Failure> {
+                       groups: (SpreadConstraint) -> [Members]?) -> Result<[RankedCluster], Failure> {
         guard !constraints.isEmpty else { return .success(candidates) }
         let clusterConstraint = constraints.first { ($0.spreadByField ?? "") == "cluster" && ($0.spreadByLabel ?? "").isEmpty }
         let groupConstraints = constraints.filter { $0 != clusterConstraint }
@@ -47,7 +60,7 @@ public enum SpreadSelection {
         let clusterMax = clusterConstraint?.maxGroups.map { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? Int.max
         if let group = groupConstraints.first {
             return selectByGroup(candidates, group: group, clusterMin: clusterMin, clusterMax: clusterMax,
-                replicas: replicas, duplicated: duplicated, grouping: grouping(group))
+                replicas: replicas, duplicated: duplicated, members: groups(group))
         }
         return selectClusters(candidates, minGroups: clusterMin, maxGroups: clusterMax, replicas: replicas, duplicated: duplicated)
     }
@@ -86,22 +99,14 @@ public enum SpreadSelection {
     }
 
     static func selectByGroup(_ candidates: [RankedCluster], group constraint: SpreadConstraint, clusterMin: Int, clusterMax: Int,
-                              replicas: Int, duplicated: Bool, grouping: Grouping? = nil) -> Result<[RankedCluster], Failure> {
+                              replicas: Int, duplicated: Bool, members known: [Members]? = nil) -> Result<[RankedCluster], Failure> {
         let groupMin = max(Int(constraint.minGroups ?? 1), 1)
         let groupMax = constraint.maxGroups.map { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? Int.max
-        var members: [(name: String, members: [Int])]
-        if let grouping {
-            var byID = [[Int]](repeating: [], count: grouping.names.count)
-            for index in candidates.indices {
-                let id = grouping.ids[candidates[index].view.nameOrder]
-                if id >= 0 { byID[Int(id)].append(index) }
-            }
-            members = byID.indices.filter { !byID[$0].isEmpty }.map { (grouping.names[$0], byID[$0]) }
-        } else {
+        let members = known ?? {
             var byName: [String: [Int]] = [:]
             for index in candidates.indices { if let key = candidates[index].group(constraint) { byName[key, default: []].append(index) } }
-            members = byName.map { ($0.key, $0.value) }
-        }
+            return byName.map { ($0.key, $0.value) }
+        }()
         var groups = members.map { name, positions in
             Group(name: name, members: positions, score: score(positions.lazy.map { candidates[$0] }, replicas: replicas, groupMin: groupMin,
                                                              clusterMin: clusterMin, duplicated: duplicated))
