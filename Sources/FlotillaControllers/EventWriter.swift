@@ -15,11 +15,20 @@ public struct EventWriter: Sendable {
     }
 
     public func record(_ object: JSONValue, type: String = "Normal", reason: String, message: String) async {
-        let reference = ObjectReference(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace,
-            name: object.name, uid: object.uid)
-        var event = Event(metadata: ObjectMeta(namespace: object.namespace ?? "default"), involvedObject: reference, type: type,
+        await record(ObjectReference(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace, name: object.name,
+                                     uid: object.uid), type: type, reason: reason, message: message)
+    }
+
+    /// About a typed object: its reference, without encoding the object.
+    public func record<Object: APIObject>(_ object: Object, type: String = "Normal", reason: String, message: String) async {
+        await record(ObjectReference(apiVersion: Object.descriptor.apiVersion, kind: Object.descriptor.kind, namespace: object.metadata.namespace,
+                                     name: object.metadata.name, uid: object.metadata.uid), type: type, reason: reason, message: message)
+    }
+
+    public func record(_ reference: ObjectReference, type: String = "Normal", reason: String, message: String) async {
+        var event = Event(metadata: ObjectMeta(namespace: reference.namespace ?? "default"), involvedObject: reference, type: type,
             reason: reason, message: message, source: component, at: Timestamp(clock.now()))
-        event.metadata.generateName = "\(object.name ?? "object")."
+        event.metadata.generateName = "\(reference.name ?? "object")."
         _ = try? await client.create(Event.descriptor, event.json())
     }
 }

@@ -4,8 +4,8 @@ import KubeClient
 import Logging
 
 /// The scheduling loop: for every ResourceBinding with a placement, runs the pure `Scheduler` against the current
-/// clusters and writes the result when it differs — `spec.clusters` first, then status (`Scheduled` condition with
-/// reason, `schedulerObservedGeneration`, `schedulerObservingAffinityName`, `lastScheduledTime`). Re-evaluated on
+/// clusters and writes the result when it differs — `spec.clusters` and status (`Scheduled` condition with reason,
+/// `schedulerObservedGeneration`, `schedulerObservingAffinityName`, `lastScheduledTime`) in one update. Re-evaluated on
 /// every change to bindings or clusters; Steady mode keeps a result whose inputs did not change, so a pass with
 /// nothing new writes nothing. Unschedulable bindings get `Scheduled=False` and one event per distinct reason.
 public struct SchedulingController: Sendable {
@@ -65,9 +65,9 @@ public struct SchedulingController: Sendable {
         let everything = await clusterState.update(clusters)
         let objects = everything || changes.full ? snapshot.objects(ResourceBinding.descriptor)
             : changes.keys(ResourceBinding.descriptor).compactMap { snapshot.object(ResourceBinding.descriptor, key: $0) }
-        var bindings = objects.compactMap { try? ResourceBinding(json: $0) }
+        // Read from the JSON before decoding: most changed bindings are this loop's own results, settled.
+        var bindings = (everything ? objects : objects.filter(Self.needsDecision)).compactMap { try? ResourceBinding(json: $0) }
         if !everything {
-            bindings = bindings.filter(Self.needsDecision)
             if changes.touched(Cluster.descriptor) {
                 let known = Set(bindings.compactMap(\.metadata.uid))
                 bindings += snapshot.typed(ResourceBinding.self).filter {
@@ -119,9 +119,17 @@ public struct SchedulingController: Sendable {
     /// `spec.schedulePriority.priority` (resolved from the policy's priority class), 0 when unset.
     static func priority(_ binding: ResourceBinding) -> Int64 { binding.spec.schedulePriority?["priority"]?.int64Value ?? 0 }
 
-    static func needsDecision(_ binding: ResourceBinding) -> Bool {
-        binding.status?.schedulerObservedGeneration != binding.metadata.generation || binding.spec.clusters == nil
-            || binding.status?.conditions?[type: "Scheduled"]?.status != .true || SchedulingContext(binding: binding).fresh
+    /// A new generation, never scheduled, not `Scheduled=True`, or Fresh (`rescheduleTriggeredAt` after
+    /// `lastScheduledTime`, as `SchedulingContext` reads it).
+    static func needsDecision(_ binding: JSONValue) -> Bool {
+        let status = binding["status"]
+        guard let observed = status?["schedulerObservedGeneration"]?.int64Value, observed == binding.generation,
+              binding["spec"]?["clusters"]?.arrayValue != nil,
+              status?["conditions"]?.arrayValue?.first(where: { $0["type"]?.stringValue == "Scheduled" })?["status"]?.stringValue == "True"
+        else { return true }
+        guard let triggered = binding["spec"]?["rescheduleTriggeredAt"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return false }
+        guard let last = status?["lastScheduledTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return true }
+        return triggered > last
     }
 
     /// Decides one binding and writes the result; true when it was scheduled, false when no cluster fits.
@@ -136,19 +144,18 @@ public struct SchedulingController: Sendable {
         var status = binding.status ?? ResourceBindingStatus()
         var conditions = status.conditions ?? []
         var written = binding
+        var event: (type: String, reason: String, message: String)?
         switch decision.outcome {
         case .scheduled(let targets):
             let clustersResult = targets.filter { ($0.replicas ?? 0) > 0 || context.replicas == 0 }.sorted { $0.name < $1.name }
             if clustersResult != (binding.spec.clusters ?? []) {
                 written.spec.clusters = clustersResult
-                let object = try await client.update(ResourceBinding.descriptor, written.json())
-                // The store changed only bookkeeping; the status write below needs its resourceVersion and generation
-                // (decoding the whole binding back, hundreds of target clusters, cost more than the decision).
-                written.metadata.resourceVersion = object.resourceVersion
-                written.metadata.generation = object.generation
+                // A spec change moves the generation on by one (Kubernetes' rule; the write is guarded by the
+                // resourceVersion it was decided from), and this result observes the new generation.
+                written.metadata.generation = (binding.metadata.generation ?? 1) + 1
                 status.lastScheduledTime = now
-                await events.record(binding.json(), reason: "ScheduleBindingSucceed",
-                    message: "Binding has been scheduled to " + clustersResult.map { "\($0.name):\($0.replicas ?? 0)" }.joined(separator: ", "))
+                event = ("Normal", "ScheduleBindingSucceed",
+                         "Binding has been scheduled to " + clustersResult.map { "\($0.name):\($0.replicas ?? 0)" }.joined(separator: ", "))
             } else if context.fresh {
                 status.lastScheduledTime = now
             }
@@ -157,17 +164,17 @@ public struct SchedulingController: Sendable {
             metrics?.recordAttempt("scheduled")
         case .unschedulable(let reason):
             let previous = conditions[type: "Scheduled"]
-            if previous?.status != .false || previous?.message != reason {
-                await events.record(binding.json(), type: "Warning", reason: "ScheduleBindingFailed", message: reason)
-            }
+            if previous?.status != .false || previous?.message != reason { event = ("Warning", "ScheduleBindingFailed", reason) }
             conditions.set(Condition(type: "Scheduled", status: .false, reason: "NoClusterFit", message: reason), now: now)
             metrics?.recordAttempt("unschedulable")
         }
         status.conditions = conditions
         status.schedulerObservedGeneration = written.metadata.generation
-        guard status != binding.status else { return scheduled }
+        guard status != binding.status || written.spec != binding.spec else { return scheduled }
         written.status = status
-        _ = try await client.updateStatus(ResourceBinding.descriptor, written.json())
+        // spec.clusters, the observed generation and the Scheduled condition in one update.
+        _ = try await client.updateWithStatus(written)
+        if let event { await events.record(binding, type: event.type, reason: event.reason, message: event.message) }
         metrics?.recordEndToEnd(ContinuousClock.now - started)
         return scheduled
     }

@@ -33,6 +33,12 @@ public struct StoreObjectClient: ObjectClient {
     public func updateStatus(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
         try await write(resource, object, subresource: "status")
     }
+    /// One write: nothing of the stored object is kept, so it needs no read first (the resourceVersion still guards
+    /// it), and the typed object is admitted as it is.
+    public func updateWithStatus<Object: APIObject>(_ object: Object) async throws(APIError) -> JSONValue {
+        try await store.update(Object.descriptor.groupResource, try admitted(Object.admit(typed: object), Object.descriptor, name: object.metadata.name),
+                               options: .none)
+    }
 
     public func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError)
         -> JSONValue
@@ -87,11 +93,13 @@ public struct StoreObjectClient: ObjectClient {
         var object = object
         object["apiVersion"] = .string(resource.apiVersion)
         object["kind"] = .string(resource.kind)
-        switch resource.admit(object) {
+        return try admitted(resource.admit(object), resource, name: object.name)
+    }
+    func admitted(_ admission: Result<JSONValue, AdmissionFailure>, _ resource: ResourceDescriptor, name: String?) throws(APIError) -> JSONValue {
+        switch admission {
         case .success(let admitted): return admitted
         case .failure(.malformed(let error)): throw APIError.badRequest("\(resource.kind) cannot be handled: \(error)")
-        case .failure(.invalid(let errors)):
-            throw APIError.invalid(kind: resource.kind, group: resource.group, name: object.name ?? "", errors: errors)
+        case .failure(.invalid(let errors)): throw APIError.invalid(kind: resource.kind, group: resource.group, name: name ?? "", errors: errors)
         }
     }
 

@@ -10,6 +10,10 @@ public protocol ObjectClient: Sendable {
     func create(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
     func update(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
     func updateStatus(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
+    /// A typed object and its status together: one write where the client is the store itself (admitted without
+    /// a decode), two over the API (the object, then its status subresource at the new resourceVersion). Returns
+    /// the stored object.
+    func updateWithStatus<Object: APIObject>(_ object: Object) async throws(APIError) -> JSONValue
     /// An RFC 7386 merge patch.
     func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue
     func delete(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError)
@@ -17,6 +21,18 @@ public protocol ObjectClient: Sendable {
     /// `APIError` reason `Expired` when the version is too old (relist then).
     func watch(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
         -> AsyncThrowingStream<ObjectEvent, any Error>
+}
+
+extension ObjectClient {
+    public func updateWithStatus<Object: APIObject>(_ typed: Object) async throws(APIError) -> JSONValue {
+        let resource = Object.descriptor
+        let object = typed.json()
+        let updated = try await update(resource, object)
+        guard resource.subresources.contains("status"), object["status"] != updated["status"] else { return updated }
+        var status = updated
+        status["status"] = object["status"]
+        return try await updateStatus(resource, status)
+    }
 }
 
 public struct ListQuery: Sendable, Hashable {

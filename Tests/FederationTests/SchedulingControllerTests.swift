@@ -92,4 +92,65 @@ import Testing
         let after = try await client.get(ResourceBinding.descriptor, namespace: "default", name: "game-deployment")
         #expect(after["metadata"]?["resourceVersion"] == before["metadata"]?["resourceVersion"])
     }
+
+    /// spec.clusters, the observed generation and the Scheduled condition land in one write on the store: the
+    /// binding's resourceVersion is the first revision after the snapshot's.
+    @Test func aDecisionIsOneWrite() async throws {
+        let (client, controller) = try await Self.start()
+        let listed = try await client.list(ResourceBinding.descriptor, namespace: nil, options: .everything).resourceVersion
+        _ = await controller.reconcile(try await Self.snapshot(client), Changes(full: true))
+        let stored = try await client.get(ResourceBinding.descriptor, namespace: "default", name: "game-deployment")
+        #expect(stored.resourceVersion == String((Int64(listed) ?? 0) + 1))
+        let binding = try ResourceBinding(json: stored)
+        #expect(binding.spec.clusters == [TargetCluster(name: "edge-1", replicas: 4)])
+        #expect(binding.metadata.generation == 2)
+        #expect(binding.status?.schedulerObservedGeneration == 2)
+        #expect(binding.status?.conditions?[type: "Scheduled"]?.status == .true)
+    }
+
+    /// A client that only has the API's calls (like `KubeClient`): the object, then its status subresource.
+    struct APIOnlyClient: ObjectClient {
+        let inner: StoreObjectClient
+        func get(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue {
+            try await inner.get(resource, namespace: namespace, name: name)
+        }
+        func list(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult {
+            try await inner.list(resource, namespace: namespace, options: options)
+        }
+        func create(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await inner.create(resource, object)
+        }
+        func update(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await inner.update(resource, object)
+        }
+        func updateStatus(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await inner.updateStatus(resource, object)
+        }
+        func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue {
+            try await inner.mergePatch(resource, namespace: namespace, name: name, patch)
+        }
+        func delete(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) {
+            try await inner.delete(resource, namespace: namespace, name: name)
+        }
+        func watch(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
+            -> AsyncThrowingStream<ObjectEvent, any Error>
+        {
+            try await inner.watch(resource, namespace: namespace, options: options, resourceVersion: resourceVersion)
+        }
+    }
+
+    @Test func overTheAPITheResultTakesTwoWritesAndReadsTheSame() async throws {
+        let (store, _) = try await Self.start()
+        let controller = SchedulingController(client: APIOnlyClient(inner: store))
+        _ = await controller.reconcile(try await Self.snapshot(store), Changes(full: true))
+        let binding = try ResourceBinding(json: try await store.get(ResourceBinding.descriptor, namespace: "default", name: "game-deployment"))
+        #expect(binding.spec.clusters == [TargetCluster(name: "edge-1", replicas: 4)])
+        #expect(binding.metadata.generation == 2)
+        #expect(binding.status?.schedulerObservedGeneration == 2)
+        #expect(binding.status?.conditions?[type: "Scheduled"]?.status == .true)
+        // Settled: a second pass decides nothing.
+        let before = binding.metadata.resourceVersion
+        _ = await controller.reconcile(try await Self.snapshot(store), Changes(full: false))
+        #expect(try await store.get(ResourceBinding.descriptor, namespace: "default", name: "game-deployment").resourceVersion == before)
+    }
 }

@@ -17,18 +17,24 @@ extension APIObject {
     /// The descriptor's `admit` for typed kinds: decode, default, validate metadata and spec, re-encode.
     public static func admit(_ value: JSONValue) -> Result<JSONValue, AdmissionFailure> {
         do {
-            var object = try ObjectDecoder().decode(Self.self, from: value)
-            object.apiVersion = descriptor.apiVersion
-            object.kind = descriptor.kind
-            object.setDefaults()
-            let errors = object.metadata.validate(nameRule: descriptor.nameRule, namespaced: descriptor.namespaced)
-                + object.validate()
-            if !errors.isEmpty { return .failure(.invalid(errors)) }
-            return .success(try ObjectEncoder().encode(object))
-        } catch let error as DecodeError {
-            return .failure(.malformed(error))
+            return admit(typed: try ObjectDecoder().decode(Self.self, from: value))
         } catch {
-            return .failure(.malformed(DecodeError(path: "", message: String(describing: error))))
+            return .failure(.malformed(error))
+        }
+    }
+
+    /// The same admission for an object already typed (an in-process controller's write): nothing to decode.
+    public static func admit(typed object: Self) -> Result<JSONValue, AdmissionFailure> {
+        var object = object
+        object.apiVersion = descriptor.apiVersion
+        object.kind = descriptor.kind
+        object.setDefaults()
+        let errors = object.metadata.validate(nameRule: descriptor.nameRule, namespaced: descriptor.namespaced) + object.validate()
+        if !errors.isEmpty { return .failure(.invalid(errors)) }
+        do {
+            return .success(try ObjectEncoder().encode(object))
+        } catch {
+            return .failure(.malformed(DecodeError(path: "", message: error.message)))
         }
     }
 
