@@ -29,6 +29,6 @@ public struct EventWriter: Sendable {
         var event = Event(metadata: ObjectMeta(namespace: reference.namespace ?? "default"), involvedObject: reference, type: type,
             reason: reason, message: message, source: component, at: Timestamp(clock.now()))
         event.metadata.generateName = "\(reference.name ?? "object")."
-        _ = try? await client.create(Event.descriptor, event.json())
+        _ = try? await client.create(event)
     }
 }

@@ -26,6 +26,11 @@ public struct StoreObjectClient: ObjectClient {
         try await store.create(resource.groupResource, try admit(resource, resource.objectForCreate(object)), options: .none)
     }
 
+    public func create<Object: APIObject>(_ object: Object) async throws(APIError) -> JSONValue {
+        let resource = Object.descriptor
+        let admitted = try admitted(Object.admit(typed: object), resource, name: object.metadata.name ?? object.metadata.generateName)
+        return try await store.create(resource.groupResource, resource.objectForCreate(admitted), options: .none)
+    }
     public func update(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
         try await write(resource, object, subresource: nil)
     }

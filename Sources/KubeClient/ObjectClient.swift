@@ -8,6 +8,8 @@ public protocol ObjectClient: Sendable {
     func get(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue
     func list(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult
     func create(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
+    /// A typed object: admitted without a decode where the client is the store itself.
+    func create<Object: APIObject>(_ object: Object) async throws(APIError) -> JSONValue
     func update(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
     func updateStatus(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue
     /// A typed object and its status together: one write where the client is the store itself (admitted without
@@ -24,6 +26,10 @@ public protocol ObjectClient: Sendable {
 }
 
 extension ObjectClient {
+    public func create<Object: APIObject>(_ object: Object) async throws(APIError) -> JSONValue {
+        try await create(Object.descriptor, object.json())
+    }
+
     public func updateWithStatus<Object: APIObject>(_ typed: Object) async throws(APIError) -> JSONValue {
         let resource = Object.descriptor
         let object = typed.json()
