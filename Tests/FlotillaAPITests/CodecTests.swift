@@ -92,6 +92,30 @@ import Testing
         #expect(encoded == source)
     }
 
+    /// Every standard scalar takes the codec's identity-checked path: values round-trip, and out-of-range integers
+    /// are errors with their path, not crashes.
+    struct Scalars: Codable, Equatable {
+        var u8: UInt8, u16: UInt16, u32: UInt32, u64: UInt64, u: UInt, i8: Int8, i16: Int16, f: Float
+    }
+
+    @Test func everyStandardScalarRoundTrips() throws {
+        let value = Scalars(u8: 255, u16: 65_535, u32: 4_000_000_000, u64: 1 << 62, u: 7, i8: -128, i16: -32_768, f: 1.5)
+        let encoded = try ObjectEncoder().encode(value)
+        #expect(encoded["u32"] == .integer(4_000_000_000))
+        #expect(encoded["f"] == .double(1.5))
+        #expect(try ObjectDecoder().decode(Scalars.self, from: encoded) == value)
+        var tooBig = encoded
+        tooBig["u8"] = .integer(256)
+        #expect {
+            _ = try ObjectDecoder().decode(Scalars.self, from: tooBig)
+        } throws: { error in
+            (error as? DecodeError)?.path == "u8"
+        }
+        #expect(throws: EncodeError.self) {
+            _ = try ObjectEncoder().encode(Scalars(u8: 0, u16: 0, u32: 0, u64: .max, u: 0, i8: 0, i16: 0, f: 0))
+        }
+    }
+
     @Test func replicaRequestsSumContainers() throws {
         let deployment = try Deployment(json: try YAMLCodec.decode(Self.deploymentYAML))
         #expect(deployment.replicaRequests["cpu"]?.canonical == "500m")

@@ -339,22 +339,22 @@ func decodeValue<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ node: Codin
         guard let d = value.doubleValue else { throw mismatch(Double.self) }
         return unsafeBitCast(d, to: T.self)
     }
-    switch type {
-    case is Float.Type:
+    // The other standard scalars by identity too (a protocol cast per composite value was a conformance lookup each).
+    if type == Float.self {
         guard let d = value.doubleValue else { throw mismatch(Float.self) }
-        return Float(d) as! T
-    case let other as any FixedWidthInteger.Type:
-        guard let i = value.int64Value else { throw mismatch(type) }
-        guard let converted = other.init(exactly: i) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(i) does not fit in \(type)"))
-        }
-        return converted as! T
-    default:
-        let decoder = ValueDecoder(value: value, node: key.map { node.child($0) } ?? node)
-        let result = try T(from: decoder)
-        decoder.recordDroppedMembers()
-        return result
+        return unsafeBitCast(Float(d), to: T.self)
     }
+    if type == UInt8.self { return unsafeBitCast(try integer(UInt8.self), to: T.self) }
+    if type == UInt16.self { return unsafeBitCast(try integer(UInt16.self), to: T.self) }
+    if type == UInt32.self { return unsafeBitCast(try integer(UInt32.self), to: T.self) }
+    if type == UInt64.self { return unsafeBitCast(try integer(UInt64.self), to: T.self) }
+    if type == UInt.self { return unsafeBitCast(try integer(UInt.self), to: T.self) }
+    if type == Int8.self { return unsafeBitCast(try integer(Int8.self), to: T.self) }
+    if type == Int16.self { return unsafeBitCast(try integer(Int16.self), to: T.self) }
+    let decoder = ValueDecoder(value: value, node: key.map { node.child($0) } ?? node)
+    let result = try T(from: decoder)
+    decoder.recordDroppedMembers()
+    return result
 }
 
 /// Paths of members that typed models read past without keeping (a model level without `UnknownFields`):

@@ -40,18 +40,24 @@ func encodeToValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws
         if d.rounded() == d, abs(d) < 9.0e15 { return .integer(Int64(d)) }
         return .double(d)
     }
-    switch value {
-    case let f as Float: return .double(Double(f))
-    case let i as any FixedWidthInteger:
-        guard let wide = Int64(exactly: i) else {
+    // The other standard scalars by identity too: a protocol cast (`as any FixedWidthInteger`) on every struct,
+    // array and dictionary encoded was a conformance lookup each.
+    if T.self == Float.self { return .double(Double(unsafeBitCast(value, to: Float.self))) }
+    if T.self == UInt8.self { return .integer(Int64(unsafeBitCast(value, to: UInt8.self))) }
+    if T.self == UInt16.self { return .integer(Int64(unsafeBitCast(value, to: UInt16.self))) }
+    if T.self == UInt32.self { return .integer(Int64(unsafeBitCast(value, to: UInt32.self))) }
+    if T.self == Int8.self { return .integer(Int64(unsafeBitCast(value, to: Int8.self))) }
+    if T.self == Int16.self { return .integer(Int64(unsafeBitCast(value, to: Int16.self))) }
+    if T.self == UInt64.self || T.self == UInt.self {
+        let wide = T.self == UInt64.self ? unsafeBitCast(value, to: UInt64.self) : UInt64(unsafeBitCast(value, to: UInt.self))
+        guard let exact = Int64(exactly: wide) else {
             throw EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: "integer out of range"))
         }
-        return .integer(wide)
-    default:
-        let encoder = ValueEncoder(codingPath: codingPath)
-        try value.encode(to: encoder)
-        return encoder.box.value
+        return .integer(exact)
     }
+    let encoder = ValueEncoder(codingPath: codingPath)
+    try value.encode(to: encoder)
+    return encoder.box.value
 }
 
 /// What an encoder has produced so far. Containers share the box, so nested writes land in their parent.
