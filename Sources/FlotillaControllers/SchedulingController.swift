@@ -15,7 +15,7 @@ public struct SchedulingController: Sendable {
     let events: EventWriter
     let logger: Logger
     let metrics: SchedulingMetrics?
-    let clusterState = ClusterFingerprint()
+    let clusterState = ClusterState()
     let queue = QueueState()
     /// Bindings decided and written at once within a pass.
     static let concurrency = 16
@@ -62,7 +62,7 @@ public struct SchedulingController: Sendable {
             return LatencyRequirement.profile(for: resource, labels: labels, in: profiles)
                 .map { LatencyRequirement(profile: $0, rtt: rtt) }
         }
-        let everything = await clusterState.update(clusters)
+        let (views, everything) = await clusterState.update(clusters)
         let objects = everything || changes.full ? snapshot.objects(ResourceBinding.descriptor)
             : changes.keys(ResourceBinding.descriptor).compactMap { snapshot.object(ResourceBinding.descriptor, key: $0) }
         // Read from the JSON before decoding: most changed bindings are this loop's own results, settled.
@@ -88,10 +88,9 @@ public struct SchedulingController: Sendable {
             SchedulingQueue.Candidate(key: key, priority: Self.priority(binding), changed: changed.contains(key))
         }, clustersChanged: everything || changes.touched(Cluster.descriptor) || latencyChanged)
         metrics?.recordQueueDepth(order.count + (await queue.waiting))
-        // One view of the clusters for the whole pass: every decision reads it, none copies it. Decisions read only
-        // the views (capacity comes from cluster status, not from this pass's results), so the bindings are decided
-        // and written several at once, in queue order.
-        let views = ClusterSnapshot(clusters)
+        // One view of the clusters for the whole pass (and the next ones, while no cluster changes): every decision
+        // reads it, none copies it. Decisions read only the views (capacity comes from cluster status, not from this
+        // pass's results), so the bindings are decided and written several at once, in queue order.
         let outcomes = await concurrently(order.compactMap { key in byKey[key].map { (key, $0) } }, limit: Self.concurrency) {
             (key: String, binding: ResourceBinding) -> Duration? in
             do throws(APIError) {
@@ -212,13 +211,21 @@ actor QueueState {
     var waiting: Int { queue.waiting }
 }
 
-/// What the scheduler's filters see of the clusters, to tell a change that can move placements from one that
-/// cannot (a new resource summary).
-actor ClusterFingerprint {
-    private var last: [String: JSONValue]?
+/// The clusters as the loop last saw them: their scheduler snapshot, kept while no cluster changes (so rankings made
+/// in one pass serve the next), and what the filters see of them, to tell a change that can move placements from
+/// one that cannot (a new resource summary).
+actor ClusterState {
+    private var versions: [String?] = []
+    private var snapshot: ClusterSnapshot?
+    private var fingerprint: [String: JSONValue]?
 
-    /// Records the clusters' filter-relevant view; true when it differs from the previous one.
-    func update(_ clusters: [Cluster]) -> Bool {
+    /// This pass's snapshot, and whether the filter-relevant view differs from the previous one.
+    func update(_ clusters: [Cluster]) -> (snapshot: ClusterSnapshot, filtersChanged: Bool) {
+        let current = clusters.map { cluster in cluster.metadata.uid.map { "\($0)/\(cluster.metadata.resourceVersion ?? "")" } }
+        if current == versions, let snapshot { return (snapshot, false) }
+        versions = current
+        let made = ClusterSnapshot(clusters)
+        snapshot = made
         var view: [String: JSONValue] = [:]
         for cluster in clusters {
             view[cluster.metadata.name ?? ""] = [
@@ -229,7 +236,7 @@ actor ClusterFingerprint {
                 "apis": (try? ObjectEncoder().encode(cluster.status?.apiEnablements ?? [])) ?? .null,
             ]
         }
-        defer { last = view }
-        return last != view
+        defer { fingerprint = view }
+        return (made, fingerprint != view)
     }
 }

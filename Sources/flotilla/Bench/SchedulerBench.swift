@@ -114,56 +114,66 @@ struct SchedulerBench: AsyncParsableCommand {
         for context in distinct { _ = scheduler.decide(context, snapshot: distinctSnapshot) }
         let distinctRate = Double(distinct.count) / seconds(ContinuousClock.now - distinctStart)
 
-        // The loop over SQLite: clusters and bindings in the store, the SchedulingController deciding them.
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-scheduler-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let store = try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path)
-        let client = StoreObjectClient(store: store)
-        _ = try? await client.create(Namespace.descriptor, Namespace(name: "default").json())
-        for cluster in clusterList { _ = try await client.create(Cluster.descriptor, cluster.json()) }
-        let attempts = Atomic<Int>(0)
-        let metrics = SchedulingMetrics(recordAttempt: { _ in attempts.add(1, ordering: .relaxed) }, recordAlgorithm: { _ in },
-                                        recordEndToEnd: { _ in })
-        let loop = SchedulingController(client: client, metrics: metrics).loop()
-        let running = Task { await loop.run() }
-        try await Task.sleep(for: .milliseconds(500))
-        // Decisions are counted off a watch (polling a list of thousands of bindings would load the machine measured).
-        let from = try await client.list(ResourceBinding.descriptor, namespace: "default", options: .everything).resourceVersion
-        let changes = try await client.watch(ResourceBinding.descriptor, namespace: "default", options: .everything, resourceVersion: from)
-        let expected = loopBindings
-        let decided = Task { () -> ContinuousClock.Instant? in
-            var names = Set<String>()
-            for try await event in changes where event.object["status"]?["schedulerObservedGeneration"] != nil {
-                names.insert(event.object.name ?? "")
-                if names.count == expected { return ContinuousClock.now }
-            }
-            return nil  // the watch ended (or the wait timed out) first
-        }
-        let loopStart = ContinuousClock.now
-        for i in 0..<loopBindings { _ = try await client.create(ResourceBinding.descriptor, Self.binding(i).json()) }
-        let timeout = Task {
-            try await Task.sleep(for: .seconds(600))
-            decided.cancel()
-        }
-        let finished = expected == 0 ? loopStart : try await decided.value
-        timeout.cancel()
-        guard let finished else { throw BenchFailure("timed out waiting for \(loopBindings) bindings decided") }
-        let loopTime = finished - loopStart
-        running.cancel()
-        await running.value
-        let loopRate = Double(loopBindings) / seconds(loopTime)
+        // The loop over SQLite, twice: bindings created while it runs (their admission and commits included), and a
+        // backlog created before it starts (the scheduler's own throughput).
+        let live = try await Self.timeLoop(clusterList, count: loopBindings, backlog: false)
+        let backlog = try await Self.timeLoop(clusterList, count: loopBindings, backlog: true)
         printResults("flotilla bench scheduler (\(clusters) clusters)", [
             BenchResult(name: "algorithm decisions/s (\(bindings) bindings, \(scheduled) scheduled; median of \(rounds.count) rounds)", value: format(decisionsPerSecond),
                 target: ">= 50,000", met: decisionsPerSecond >= 50_000),
             BenchResult(name: "  that is × Karmada's ~20 bindings/s", value: format(decisionsPerSecond / 20), target: "-", met: nil),
             BenchResult(name: "  every binding its own placement (\(distinct.count), nothing shared)", value: format(distinctRate), target: "-",
                         met: nil),
-            BenchResult(name: "loop bindings/s over SQLite (\(loopBindings) created → decided, incl. creating them)", value: format(loopRate),
-                target: ">= 5,000", met: loopRate >= 5_000),
-            BenchResult(name: "  decisions the loop made for them", value: format(Double(attempts.load(ordering: .relaxed)), 0), target: "-",
-                        met: nil),
+            BenchResult(name: "loop bindings/s over SQLite (\(loopBindings) created → decided, incl. creating them)", value: format(live.rate),
+                target: ">= 5,000", met: live.rate >= 5_000),
+            BenchResult(name: "  decisions the loop made for them", value: format(Double(live.decisions), 0), target: "-", met: nil),
+            BenchResult(name: "loop bindings/s over SQLite (\(loopBindings) already stored → decided)", value: format(backlog.rate),
+                target: ">= 5,000", met: backlog.rate >= 5_000),
             BenchResult(name: "RSS MB", value: format(residentMemoryMB(), 0), target: "<= 300", met: residentMemoryMB() <= 300),
         ])
+    }
+
+    /// Times the `SchedulingController` over a new SQLite store holding `clusters` until `count` new bindings are all
+    /// decided. `backlog`: the bindings are stored before the loop starts; otherwise created (one by one, as an API
+    /// client would) while it runs, the clock starting at the first create.
+    static func timeLoop(_ clusters: [Cluster], count: Int, backlog: Bool) async throws -> (rate: Double, decisions: Int) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-scheduler-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let store = try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path)
+        let client = StoreObjectClient(store: store)
+        _ = try? await client.create(Namespace.descriptor, Namespace(name: "default").json())
+        for cluster in clusters { _ = try await client.create(Cluster.descriptor, cluster.json()) }
+        // Decisions are counted off a watch (polling a list of thousands of bindings would load the machine measured).
+        let from = try await client.list(ResourceBinding.descriptor, namespace: "default", options: .everything).resourceVersion
+        let changes = try await client.watch(ResourceBinding.descriptor, namespace: "default", options: .everything, resourceVersion: from)
+        let decided = Task { () -> ContinuousClock.Instant? in
+            var names = Set<String>()
+            for try await event in changes where event.object["status"]?["schedulerObservedGeneration"] != nil {
+                names.insert(event.object.name ?? "")
+                if names.count == count { return ContinuousClock.now }
+            }
+            return nil  // the watch ended (or the wait timed out) first
+        }
+        let attempts = Atomic<Int>(0)
+        let metrics = SchedulingMetrics(recordAttempt: { _ in attempts.add(1, ordering: .relaxed) }, recordAlgorithm: { _ in },
+                                        recordEndToEnd: { _ in })
+        let loop = SchedulingController(client: client, metrics: metrics).loop()
+        func create() async throws { for i in 0..<count { _ = try await client.create(ResourceBinding.descriptor, binding(i).json()) } }
+        if backlog { try await create() }
+        let running = Task { await loop.run() }
+        if !backlog { try await Task.sleep(for: .milliseconds(500)) }  // the loop has listed and is watching
+        let start = ContinuousClock.now
+        if !backlog { try await create() }
+        let timeout = Task {
+            try await Task.sleep(for: .seconds(600))
+            decided.cancel()
+        }
+        let finished = count == 0 ? start : try await decided.value
+        timeout.cancel()
+        running.cancel()
+        await running.value
+        guard let finished else { throw BenchFailure("timed out waiting for \(count) bindings decided") }
+        return (Double(count) / seconds(finished - start), attempts.load(ordering: .relaxed))
     }
 }
