@@ -2,8 +2,13 @@ import FlotillaAPI
 import Synchronization
 
 /// A `StorageBackend` that serves every read from an in-memory index and makes writes durable through an optional
-/// `Persistence` (SQLite by default) before acknowledging them. Writes are serialized by one lock, which also orders
-/// the revision counter, the history and the fan-out to watchers, so a watcher sees every change once, in order.
+/// `Persistence` (SQLite by default) before acknowledging them. One lock orders validation, the revision counter,
+/// the history and the fan-out to watchers, so a watcher sees every change once, in order.
+///
+/// Group commit: with persistence, a write is validated and numbered under the lock (against the committed state
+/// plus the changes still waiting to commit) and queued; one drain commits everything queued in a single
+/// transaction, then applies it to the index and the watchers and acknowledges each writer. Readers only ever see
+/// committed changes. Concurrent writers share a commit instead of queueing for one each.
 public final class IndexedBackend: StorageBackend {
     struct Subscriber {
         var bucket: String
@@ -11,12 +16,49 @@ public final class IndexedBackend: StorageBackend {
         var continuation: AsyncStream<BackendEvent>.Continuation
     }
 
+    /// A change validated and numbered, waiting for its commit.
+    struct Pending {
+        var change: PersistedChange
+        var event: BackendEvent
+        var writer: UnsafeContinuation<BackendEvent, any Error>
+    }
+
     struct State {
+        /// The last committed revision: what reads and watches see.
         var revision: Int64
         var index = KeyIndex()
         var history: EventHistory
         var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
+        /// Changes waiting to commit, in revision order.
+        var pending: [Pending] = []
+        /// The newest waiting version of each key they touch (value nil: a delete), which later writes validate against.
+        var waiting: [StorageKey: (value: KeyValue?, revision: Int64)] = [:]
+        /// The revision the newest waiting change took (`revision` when none waits).
+        var assigned: Int64
+        /// Whether a drain is running.
+        var draining = false
+
+        /// A key as the next write must see it: its newest waiting version, else the committed one.
+        func current(_ key: StorageKey) -> KeyValue? {
+            if let newest = waiting[key] { return newest.value }
+            return index.get(key)
+        }
+
+        /// Makes a committed change visible: index, history, watchers.
+        mutating func apply(_ event: BackendEvent) {
+            revision = event.revision
+            switch event.kind {
+            case .put: index.put(event.current)
+            case .delete: index.remove(event.current.key)
+            }
+            history.append(event)
+            for subscriber in subscribers.values
+            where subscriber.bucket == event.current.key.bucket && event.current.key.key.hasPrefix(subscriber.prefix) {
+                subscriber.continuation.yield(event)
+            }
+            if waiting[event.current.key]?.revision == event.revision { waiting[event.current.key] = nil }
+        }
     }
 
     private let state: Mutex<State>
@@ -35,7 +77,7 @@ public final class IndexedBackend: StorageBackend {
             for item in loaded.items { index.put(item) }
         }
         state = Mutex(State(revision: revision, index: index,
-            history: EventHistory(capacity: historyLimit, startRevision: revision)))
+            history: EventHistory(capacity: historyLimit, startRevision: revision), assigned: revision))
     }
 
     public func currentRevision() async -> Int64 { state.withLock { $0.revision } }
@@ -53,53 +95,101 @@ public final class IndexedBackend: StorageBackend {
     }
 
     public func create(_ key: StorageKey, value: JSONValue) async throws(BackendError) -> KeyValue {
-        try write { state throws(BackendError) in
-            if state.index.get(key) != nil { throw .keyExists }
-            let revision = state.revision + 1
+        try await write(key) { current, revision throws(BackendError) in
+            if current != nil { throw .keyExists }
             let kv = KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
             return (.put(kv), BackendEvent(kind: .put, current: kv, previous: nil))
         }.current
     }
 
     public func update(_ key: StorageKey, value: JSONValue, expectedRevision: Int64) async throws(BackendError) -> KeyValue {
-        try write { state throws(BackendError) in
-            guard let existing = state.index.get(key) else { throw .keyNotFound }
+        try await write(key) { current, revision throws(BackendError) in
+            guard let existing = current else { throw .keyNotFound }
             guard existing.modRevision == expectedRevision else { throw .revisionMismatch(actual: existing.modRevision) }
-            let kv = KeyValue(key: key, value: value, createRevision: existing.createRevision, modRevision: state.revision + 1)
+            let kv = KeyValue(key: key, value: value, createRevision: existing.createRevision, modRevision: revision)
             return (.put(kv), BackendEvent(kind: .put, current: kv, previous: existing))
         }.current
     }
 
     public func delete(_ key: StorageKey, expectedRevision: Int64?) async throws(BackendError) -> KeyValue {
-        try write { state throws(BackendError) in
-            guard let existing = state.index.get(key) else { throw .keyNotFound }
+        try await write(key) { current, revision throws(BackendError) in
+            guard let existing = current else { throw .keyNotFound }
             if let expectedRevision, existing.modRevision != expectedRevision {
                 throw .revisionMismatch(actual: existing.modRevision)
             }
             var tombstone = existing
-            tombstone.modRevision = state.revision + 1
-            return (.delete(key, revision: tombstone.modRevision), BackendEvent(kind: .delete, current: tombstone, previous: existing))
+            tombstone.modRevision = revision
+            return (.delete(key, revision: revision), BackendEvent(kind: .delete, current: tombstone, previous: existing))
         }.current
     }
 
-    /// Validates under the lock, persists, then applies to the index, the history and the watchers.
+    /// Validates one change against `key`'s current version with the next revision, then — in memory — applies it
+    /// at once, or — with persistence — queues it for the next group commit and returns once it is durable.
     private func write(
-        _ prepare: (inout State) throws(BackendError) -> (PersistedChange, BackendEvent)
-    ) throws(BackendError) -> BackendEvent {
-        try state.withLock { (state) throws(BackendError) -> BackendEvent in
-            let (change, event) = try prepare(&state)
-            try persistence?.commit(change)
-            state.revision = event.revision
-            switch event.kind {
-            case .put: state.index.put(event.current)
-            case .delete: state.index.remove(event.current.key)
+        _ key: StorageKey, _ prepare: (KeyValue?, Int64) throws(BackendError) -> (PersistedChange, BackendEvent)
+    ) async throws(BackendError) -> BackendEvent {
+        guard persistence != nil else {
+            return try state.withLock { (state) throws(BackendError) -> BackendEvent in
+                let (_, event) = try prepare(state.index.get(key), state.revision + 1)
+                state.apply(event)
+                return event
             }
-            state.history.append(event)
-            for subscriber in state.subscribers.values
-            where subscriber.bucket == event.current.key.bucket && event.current.key.key.hasPrefix(subscriber.prefix) {
-                subscriber.continuation.yield(event)
+        }
+        do {
+            return try await withUnsafeThrowingContinuation { (writer: UnsafeContinuation<BackendEvent, any Error>) in
+                let leads: Bool
+                do {
+                    leads = try state.withLock { (state) throws(BackendError) -> Bool in
+                        let (change, event) = try prepare(state.current(key), state.assigned + 1)
+                        state.assigned = event.revision
+                        state.waiting[key] = (event.kind == .put ? event.current : nil, event.revision)
+                        state.pending.append(Pending(change: change, event: event, writer: writer))
+                        defer { state.draining = true }
+                        return !state.draining
+                    }
+                } catch {
+                    writer.resume(throwing: error)
+                    return
+                }
+                if leads { Task { self.drain() } }
             }
-            return event
+        } catch let error as BackendError {
+            throw error
+        } catch {
+            throw .storage(String(describing: error))
+        }
+    }
+
+    /// Commits what is queued, batch by batch, until nothing is: each batch in one transaction, then applied and
+    /// acknowledged in revision order. A failed commit fails its batch and everything queued behind it (validated
+    /// against it), and the next writes validate against the committed state again.
+    private func drain() {
+        guard let persistence else { return }
+        while true {
+            let batch = state.withLock { state in
+                let batch = state.pending
+                state.pending = []
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                try persistence.commit(batch.map(\.change))
+            } catch {
+                let behind = state.withLock { state in
+                    let behind = state.pending
+                    state.pending = []
+                    state.waiting = [:]
+                    state.assigned = state.revision
+                    return behind
+                }
+                for pending in batch + behind { pending.writer.resume(throwing: error) }
+                continue
+            }
+            state.withLock { state in
+                for pending in batch { state.apply(pending.event) }
+            }
+            for pending in batch { pending.writer.resume(returning: pending.event) }
         }
     }
 

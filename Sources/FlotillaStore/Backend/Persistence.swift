@@ -6,9 +6,10 @@ public enum PersistedChange: Sendable {
     case delete(StorageKey, revision: Int64)
 }
 
-/// The durable half of an `IndexedBackend`: it loads the state at start and makes each change durable before the
-/// backend acknowledges it. A failure leaves both the durable state and the index unchanged.
+/// The durable half of an `IndexedBackend`: it loads the state at start and makes changes durable before the
+/// backend acknowledges them. A failure leaves both the durable state and the index unchanged.
 public protocol Persistence: Sendable {
     func load() throws(BackendError) -> (revision: Int64, items: [KeyValue])
-    func commit(_ change: PersistedChange) throws(BackendError)
+    /// All of `changes` (in revision order) or none of them.
+    func commit(_ changes: [PersistedChange]) throws(BackendError)
 }

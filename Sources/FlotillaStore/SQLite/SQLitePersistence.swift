@@ -58,25 +58,26 @@ public final class SQLitePersistence: Persistence {
         }
     }
 
-    public func commit(_ change: PersistedChange) throws(BackendError) {
+    public func commit(_ changes: [PersistedChange]) throws(BackendError) {
+        guard let last = changes.last else { return }
         do {
             try queue.write { db in
-                switch change {
-                case .put(let kv):
-                    let statement = try db.cachedStatement(sql: """
-                        INSERT INTO objects (bucket, key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value, mod_revision = excluded.mod_revision
-                        """)
-                    try statement.execute(arguments: [kv.key.bucket, kv.key.key, Data(kv.value.serialized()),
-                        kv.createRevision, kv.modRevision])
-                    try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'")
-                        .execute(arguments: [kv.modRevision])
-                case .delete(let key, let revision):
-                    try db.cachedStatement(sql: "DELETE FROM objects WHERE bucket = ? AND key = ?")
-                        .execute(arguments: [key.bucket, key.key])
-                    try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'")
-                        .execute(arguments: [revision])
+                for change in changes {
+                    switch change {
+                    case .put(let kv):
+                        try db.cachedStatement(sql: """
+                            INSERT INTO objects (bucket, key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?, ?)
+                            ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value, mod_revision = excluded.mod_revision
+                            """).execute(arguments: [kv.key.bucket, kv.key.key, Data(kv.value.serialized()), kv.createRevision, kv.modRevision])
+                    case .delete(let key, _):
+                        try db.cachedStatement(sql: "DELETE FROM objects WHERE bucket = ? AND key = ?").execute(arguments: [key.bucket, key.key])
+                    }
                 }
+                let revision: Int64 = switch last {
+                case .put(let kv): kv.modRevision
+                case .delete(_, let revision): revision
+                }
+                try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'").execute(arguments: [revision])
             }
         } catch {
             throw .storage("write to \(path) failed: \(error)")
