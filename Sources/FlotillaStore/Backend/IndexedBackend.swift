@@ -1,3 +1,4 @@
+import Dispatch
 import FlotillaAPI
 import Synchronization
 
@@ -8,7 +9,8 @@ import Synchronization
 /// Group commit: with persistence, a write is validated and numbered under the lock (against the committed state
 /// plus the changes still waiting to commit) and queued; one drain commits everything queued in a single
 /// transaction, then applies it to the index and the watchers and acknowledges each writer. Readers only ever see
-/// committed changes. Concurrent writers share a commit instead of queueing for one each.
+/// committed changes. Concurrent writers share a commit instead of queueing for one each; a lone writer commits
+/// on its own thread, as without group commit.
 public final class IndexedBackend: StorageBackend {
     struct Subscriber {
         var bucket: String
@@ -63,6 +65,9 @@ public final class IndexedBackend: StorageBackend {
 
     private let state: Mutex<State>
     private let persistence: (any Persistence)?
+    /// Where commits continue after a leading writer's own: a thread of its own, so a commit waiting on the disk does
+    /// not hold one of the few threads Swift's concurrency pool has (two on a two-core machine) for long.
+    private let committer = DispatchQueue(label: "flotilla.store.group-commit")
 
     /// - Parameters:
     ///   - persistence: where writes become durable; `nil` keeps everything in memory (tests, benchmarks).
@@ -95,19 +100,21 @@ public final class IndexedBackend: StorageBackend {
     }
 
     public func create(_ key: StorageKey, value: JSONValue) async throws(BackendError) -> KeyValue {
-        try await write(key) { current, revision throws(BackendError) in
+        let serialized = persistence == nil ? [] : value.serialized()
+        return try await write(key) { current, revision throws(BackendError) in
             if current != nil { throw .keyExists }
             let kv = KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
-            return (.put(kv), BackendEvent(kind: .put, current: kv, previous: nil))
+            return (.put(kv, serialized: serialized), BackendEvent(kind: .put, current: kv, previous: nil))
         }.current
     }
 
     public func update(_ key: StorageKey, value: JSONValue, expectedRevision: Int64) async throws(BackendError) -> KeyValue {
-        try await write(key) { current, revision throws(BackendError) in
+        let serialized = persistence == nil ? [] : value.serialized()
+        return try await write(key) { current, revision throws(BackendError) in
             guard let existing = current else { throw .keyNotFound }
             guard existing.modRevision == expectedRevision else { throw .revisionMismatch(actual: existing.modRevision) }
             let kv = KeyValue(key: key, value: value, createRevision: existing.createRevision, modRevision: revision)
-            return (.put(kv), BackendEvent(kind: .put, current: kv, previous: existing))
+            return (.put(kv, serialized: serialized), BackendEvent(kind: .put, current: kv, previous: existing))
         }.current
     }
 
@@ -151,7 +158,9 @@ public final class IndexedBackend: StorageBackend {
                     writer.resume(throwing: error)
                     return
                 }
-                if leads { Task { self.drain() } }
+                // The writer that finds no commit running leads one itself, on its own thread: a lone writer pays no
+                // thread hop. Whoever queued meanwhile is committed next, on the committer.
+                if leads { drain(leading: true) }
             }
         } catch let error as BackendError {
             throw error
@@ -160,10 +169,11 @@ public final class IndexedBackend: StorageBackend {
         }
     }
 
-    /// Commits what is queued, batch by batch, until nothing is: each batch in one transaction, then applied and
-    /// acknowledged in revision order. A failed commit fails its batch and everything queued behind it (validated
-    /// against it), and the next writes validate against the committed state again.
-    private func drain() {
+    /// Commits what is queued, batch by batch: each batch in one transaction, then applied and acknowledged in
+    /// revision order. `leading`: a writer's own thread, which commits one batch (its own write is in it) and hands
+    /// what queued meanwhile to the committer. A failed commit fails its batch and everything queued behind it
+    /// (validated against it), and the next writes validate against the committed state again.
+    private func drain(leading: Bool) {
         guard let persistence else { return }
         while true {
             let batch = state.withLock { state in
@@ -175,6 +185,10 @@ public final class IndexedBackend: StorageBackend {
             if batch.isEmpty { return }
             do {
                 try persistence.commit(batch.map(\.change))
+                state.withLock { state in
+                    for pending in batch { state.apply(pending.event) }
+                }
+                for pending in batch { pending.writer.resume(returning: pending.event) }
             } catch {
                 let behind = state.withLock { state in
                     let behind = state.pending
@@ -184,12 +198,15 @@ public final class IndexedBackend: StorageBackend {
                     return behind
                 }
                 for pending in batch + behind { pending.writer.resume(throwing: error) }
-                continue
             }
-            state.withLock { state in
-                for pending in batch { state.apply(pending.event) }
+            if leading {
+                let more = state.withLock { state in
+                    if state.pending.isEmpty { state.draining = false }
+                    return state.draining
+                }
+                if more { committer.async { self.drain(leading: false) } }
+                return
             }
-            for pending in batch { pending.writer.resume(returning: pending.event) }
         }
     }
 

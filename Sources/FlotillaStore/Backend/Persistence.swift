@@ -2,7 +2,9 @@ import FlotillaAPI
 
 /// One committed write, as the durable layer records it.
 public enum PersistedChange: Sendable {
-    case put(KeyValue)
+    /// The value with its JSON bytes, serialized by the writer before the commit (so writers do that in parallel,
+    /// not one after another inside the commit).
+    case put(KeyValue, serialized: [UInt8])
     case delete(StorageKey, revision: Int64)
 }
 

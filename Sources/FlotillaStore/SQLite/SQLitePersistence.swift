@@ -64,17 +64,17 @@ public final class SQLitePersistence: Persistence {
             try queue.write { db in
                 for change in changes {
                     switch change {
-                    case .put(let kv):
+                    case .put(let kv, let serialized):
                         try db.cachedStatement(sql: """
                             INSERT INTO objects (bucket, key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?, ?)
                             ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value, mod_revision = excluded.mod_revision
-                            """).execute(arguments: [kv.key.bucket, kv.key.key, Data(kv.value.serialized()), kv.createRevision, kv.modRevision])
+                            """).execute(arguments: [kv.key.bucket, kv.key.key, Data(serialized), kv.createRevision, kv.modRevision])
                     case .delete(let key, _):
                         try db.cachedStatement(sql: "DELETE FROM objects WHERE bucket = ? AND key = ?").execute(arguments: [key.bucket, key.key])
                     }
                 }
                 let revision: Int64 = switch last {
-                case .put(let kv): kv.modRevision
+                case .put(let kv, _): kv.modRevision
                 case .delete(_, let revision): revision
                 }
                 try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'").execute(arguments: [revision])
