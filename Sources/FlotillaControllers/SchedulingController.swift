@@ -171,8 +171,14 @@ public struct SchedulingController: Sendable {
         status.schedulerObservedGeneration = written.metadata.generation
         guard status != binding.status || written.spec != binding.spec else { return scheduled }
         written.status = status
-        // spec.clusters, the observed generation and the Scheduled condition in one update.
-        _ = try await client.updateWithStatus(written)
+        if written.spec == binding.spec {
+            // Status alone (unschedulable, a Fresh pass that kept the result): through the status subresource, which
+            // cannot touch the spec or its generation.
+            _ = try await client.updateStatus(ResourceBinding.descriptor, written.json())
+        } else {
+            // spec.clusters, the observed generation and the Scheduled condition in one update.
+            _ = try await client.updateWithStatus(written)
+        }
         if let event { await events.record(binding, type: event.type, reason: event.reason, message: event.message) }
         metrics?.recordEndToEnd(ContinuousClock.now - started)
         return scheduled
