@@ -45,26 +45,27 @@ public final class ClusterSnapshot: Sendable {
     /// snapshot does not cache.
     func staticWeights(_ rules: [StaticClusterWeight]) -> [Int64]? {
         guard numbered else { return nil }
-        if let known = weightTables.withLock({ $0[rules] }) { return known }
-        let table = StaticWeights.table(views, rules: rules)
-        weightTables.withLock { tables in
-            if tables.count >= Self.classLimit, let any = tables.keys.first { tables.removeValue(forKey: any) }
-            tables[rules] = table
-        }
-        return table
+        return remembered(rules, in: weightTables) { StaticWeights.table(views, rules: rules) }
     }
 
-    /// The class's ranking, built by `build` the first time it is asked for. Two decisions of a new class may both
-    /// build it; the second answer is dropped, which is cheaper than holding the lock while ranking.
+    /// The class's ranking, built by `build` the first time it is asked for.
     func ranking(for key: RankingKey, build: () -> Ranking) -> Ranking {
-        if let known = rankings.withLock({ $0[key] }) { return known }
-        let built = build()
-        rankings.withLock { cache in
-            if cache.count >= Self.classLimit, let any = cache.keys.first { cache.removeValue(forKey: any) }
-            cache[key] = built
-        }
-        return built
+        remembered(key, in: rankings, make: build)
     }
+}
+
+/// The entry for `key` in a shared memo, made by `make` the first time, at most `limit` entries kept (an arbitrary
+/// one makes room). Two callers may both make a new entry; the later one wins, which is cheaper than holding the
+/// lock while making it.
+func remembered<Key: Hashable & Sendable, Entry: Sendable>(_ key: Key, in memo: borrowing Mutex<[Key: Entry]>,
+                                                           limit: Int = ClusterSnapshot.classLimit, make: () -> Entry) -> Entry {
+    if let known = memo.withLock({ $0[key] }) { return known }
+    let made = make()
+    memo.withLock { entries in
+        if entries.count >= limit, let any = entries.keys.first { entries.removeValue(forKey: any) }
+        entries[key] = made
+    }
+    return made
 }
 
 extension ClusterSnapshot {
@@ -72,9 +73,10 @@ extension ClusterSnapshot {
     /// nil when the snapshot does not cache.
     func grouping(_ constraint: SpreadConstraint) -> SpreadSelection.Grouping? {
         guard numbered else { return nil }
-        var key = constraint
-        (key.minGroups, key.maxGroups) = (nil, nil)  // only the field or label decides the groups
-        if let known = groupings.withLock({ $0[key] }) { return known }
+        return remembered(SpreadSelection.groupKey(constraint), in: groupings) { makeGrouping(constraint) }
+    }
+
+    private func makeGrouping(_ constraint: SpreadConstraint) -> SpreadSelection.Grouping {
         var ids: [String: Int32] = [:]
         var names: [String] = []
         var table = [Int32](repeating: -1, count: views.count)
@@ -88,11 +90,6 @@ extension ClusterSnapshot {
                 names.append(group)
             }
         }
-        let grouping = SpreadSelection.Grouping(ids: table, names: names)
-        groupings.withLock { cache in
-            if cache.count >= Self.classLimit, let any = cache.keys.first { cache.removeValue(forKey: any) }
-            cache[key] = grouping
-        }
-        return grouping
+        return SpreadSelection.Grouping(ids: table, names: names)
     }
 }

@@ -184,12 +184,7 @@ final class Ranking: Sendable {
 
     /// `byRank` grouped by the snapshot's grouping for `constraint`'s field or label.
     func groups(_ constraint: SpreadConstraint, grouping: SpreadSelection.Grouping) -> [SpreadSelection.Members] {
-        var key = constraint
-        (key.minGroups, key.maxGroups) = (nil, nil)
-        if let known = grouped.withLock({ $0[key] }) { return known }
-        let members = SpreadSelection.members(byRank, grouping: grouping)
-        grouped.withLock { $0[key] = members }
-        return members
+        remembered(SpreadSelection.groupKey(constraint), in: grouped) { SpreadSelection.members(byRank, grouping: grouping) }
     }
 }
 

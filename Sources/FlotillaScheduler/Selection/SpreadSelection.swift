@@ -31,6 +31,13 @@ public enum SpreadSelection {
     /// A group's name and its clusters as positions in the candidate list (so in rank order).
     typealias Members = (name: String, members: [Int])
 
+    /// What decides a constraint's groups — its field or label, not its group counts — as a memo key.
+    static func groupKey(_ constraint: SpreadConstraint) -> SpreadConstraint {
+        var key = constraint
+        (key.minGroups, key.maxGroups) = (nil, nil)
+        return key
+    }
+
     /// The candidates grouped by a snapshot's grouping.
     static func members(_ candidates: [RankedCluster], grouping: Grouping) -> [Members] {
         var byID = [[Int]](repeating: [], count: grouping.names.count)
