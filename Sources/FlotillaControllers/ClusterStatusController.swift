@@ -101,6 +101,8 @@ actor ClusterMonitor {
     private var watches: [Task<Void, Never>] = []
     private var nodes = WatchedSet()
     private var pods = WatchedSet()
+    /// Each pod's effective request by uid, with the resourceVersion it was worked out from.
+    private var podRequests: [String: (version: String?, requests: [String: Quantity])] = [:]
 
     init(name: String, controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration,
          clock: any TimeSource, logger: Logger) {
@@ -131,7 +133,14 @@ actor ClusterMonitor {
             status.kubernetesVersion = version ?? status.kubernetesVersion
             status.apiEnablements = enablements ?? status.apiEnablements
             if nodes.synced, pods.synced {
-                let (nodeSummary, resourceSummary) = ResourceAccounting.summary(nodes: nodes.objects, pods: pods.objects)
+                let current = pods.objects
+                let (nodeSummary, resourceSummary) = ResourceAccounting.summary(nodes: nodes.objects, pods: current) { pod in
+                    requests(of: pod)
+                }
+                if podRequests.count > current.count {
+                    let live = Set(current.compactMap(\.uid))
+                    podRequests = podRequests.filter { live.contains($0.key) }
+                }
                 status.nodeSummary = nodeSummary
                 status.resourceSummary = resourceSummary
             }
@@ -145,6 +154,15 @@ actor ClusterMonitor {
         }
         status.conditions = conditions
         await write(cluster, status: status)
+    }
+
+    /// A pod's effective request, decoded again only when the pod changed.
+    private func requests(of pod: JSONValue) -> [String: Quantity] {
+        guard let uid = pod.uid else { return ResourceAccounting.requests(of: pod) }
+        if let known = podRequests[uid], known.version == pod.resourceVersion { return known.requests }
+        let requests = ResourceAccounting.requests(of: pod)
+        podRequests[uid] = (pod.resourceVersion, requests)
+        return requests
     }
 
     /// Health from `/readyz` (falling back to `/healthz`), one attempt within the probe timeout; on success also

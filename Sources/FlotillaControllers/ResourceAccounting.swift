@@ -15,7 +15,11 @@ enum ResourceAccounting {
 
     /// Karmada's `ResourceSummary` from a member's nodes and pods: allocatable summed over nodes; allocated from
     /// bound, unfinished pods (plus their count as `pods`); allocating from unbound, unfinished pods.
-    static func summary(nodes: [JSONValue], pods: [JSONValue]) -> (NodeSummary, ResourceSummary) {
+    ///
+    /// `requests`: a pod's effective request (`requests(of:)`, or a cache of it: a pod's spec rarely changes, and
+    /// decoding every pod's spec on every status tick was most of a member's idle cost).
+    static func summary(nodes: [JSONValue], pods: [JSONValue],
+                        requests request: (JSONValue) -> [String: Quantity] = requests(of:)) -> (NodeSummary, ResourceSummary) {
         var allocatable: [String: Quantity] = [:]
         var ready: Int32 = 0
         for node in nodes {
@@ -31,7 +35,7 @@ enum ResourceAccounting {
         for pod in pods {
             let phase = pod["status"]?["phase"]?.stringValue ?? "Pending"
             guard phase != "Succeeded", phase != "Failed" else { continue }
-            let requests = requests(of: pod)
+            let requests = request(pod)
             if let node = pod["spec"]?["nodeName"]?.stringValue, !node.isEmpty {
                 boundCount += 1
                 for (name, quantity) in requests { allocated[name, default: .zero] += quantity }
