@@ -126,9 +126,9 @@ public struct SchedulingController: Sendable {
               binding["spec"]?["clusters"]?.arrayValue != nil,
               status?["conditions"]?.arrayValue?.first(where: { $0["type"]?.stringValue == "Scheduled" })?["status"]?.stringValue == "True"
         else { return true }
-        guard let triggered = binding["spec"]?["rescheduleTriggeredAt"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return false }
-        guard let last = status?["lastScheduledTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return true }
-        return triggered > last
+        return SchedulingContext.isFresh(
+            rescheduleTriggeredAt: binding["spec"]?["rescheduleTriggeredAt"]?.stringValue.flatMap(Timestamp.init(rfc3339:)),
+            lastScheduledTime: status?["lastScheduledTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:)))
     }
 
     /// Decides one binding and writes the result; true when it was scheduled, false when no cluster fits.

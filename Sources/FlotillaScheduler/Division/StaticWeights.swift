@@ -10,17 +10,11 @@ public enum StaticWeights {
 
     /// `table`: each cluster's weight by its `nameOrder`, when the snapshot has worked it out (`ClusterSnapshot`).
     static func parties(_ candidates: [RankedCluster], rules: [StaticClusterWeight], table: [Int64]? = nil) -> [Webster.Party] {
+        let weigh: (ClusterView) -> Int64 = table.map { table in { table[$0.nameOrder] } } ?? weigh(rules.map(Rule.init))
         var parties: [Webster.Party] = []
-        if let table {
-            for index in candidates.indices where table[candidates[index].view.nameOrder] > 0 {
-                parties.append(Webster.Party(name: candidates[index].name, votes: table[candidates[index].view.nameOrder]))
-            }
-        } else {
-            let weigh = weigh(rules.map(Rule.init))
-            for candidate in candidates {
-                let weight = weigh(candidate.view)
-                if weight > 0 { parties.append(Webster.Party(name: candidate.name, votes: weight)) }
-            }
+        for candidate in candidates {
+            let weight = weigh(candidate.view)
+            if weight > 0 { parties.append(Webster.Party(name: candidate.name, votes: weight)) }
         }
         return parties.isEmpty ? candidates.map { Webster.Party(name: $0.name, votes: 1) } : parties
     }

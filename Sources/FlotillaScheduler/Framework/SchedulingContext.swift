@@ -37,8 +37,15 @@ public struct SchedulingContext: Sendable {
         let last = binding.status?.lastScheduledTime
         self.init(bindingUID: binding.metadata.uid ?? "", resource: binding.spec.resource, replicas: Int(binding.spec.replicas ?? 0),
             replicaRequest: binding.spec.replicaRequirements?.resourceRequest ?? [:], placement: binding.spec.placement ?? Placement(),
-            previous: binding.spec.clusters ?? [], fresh: triggered != nil && (last == nil || triggered! > last!),
+            previous: binding.spec.clusters ?? [], fresh: Self.isFresh(rescheduleTriggeredAt: triggered, lastScheduledTime: last),
             observedAffinityName: binding.status?.schedulerObservingAffinityName, latency: latency)
+    }
+
+    /// Karmada's Fresh mode: a reschedule was triggered after the last schedule (or before any).
+    public static func isFresh(rescheduleTriggeredAt triggered: Timestamp?, lastScheduledTime last: Timestamp?) -> Bool {
+        guard let triggered else { return false }
+        guard let last else { return true }
+        return triggered > last
     }
 
     /// The placement's affinity, compiled once per decision (set by the scheduler before filtering).
