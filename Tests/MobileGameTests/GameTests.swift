@@ -69,6 +69,7 @@ import Testing
                 session: session, target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(b.port)"), reason: "Manual"))
             #expect(migration.status?.phase == "Completed")
             let before = fleet.report(7)?.acknowledged ?? 0
+            let roundTripsAtA = fleet.report(7)?.rtt.count ?? 0
             try await waitUntil("acknowledged inputs at b", seconds: 30, every: .milliseconds(20)) { (fleet.report(7)?.acknowledged ?? 0) >= before + 15 }
             let drained = await fleet.drain(timeout: .seconds(30))
             let state = try? await transport.send(.GET, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))")
@@ -80,7 +81,10 @@ import Testing
             #expect(report.acknowledged == report.sent)
             #expect(report.regressions == 0)
             #expect(report.redirects == 1)
-            #expect(report.rtt.count > 20)
+            // Round trips were measured at both servers. (One per acknowledging datagram; under load a datagram
+            // acknowledges several inputs, so the count is not tied to the inputs.)
+            #expect(roundTripsAtA > 0)
+            #expect(report.rtt.count > roundTripsAtA)
             #expect((migration.status?.stateBytes ?? 0) > 1000)
             try await waitUntil("b's tick applied every input", seconds: 30, every: .milliseconds(20)) {
                 let copy = try await transport.send(.POST, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))/export?freeze=false")
