@@ -116,4 +116,43 @@ import Testing
         #expect(try await reopened.get(Self.key("a"))?.value == ["v": 3])
         #expect(try await reopened.get(Self.key("c")) == nil)
     }
+
+    /// Watches cancelled while commits stream to them. A cancelled watch's stream ends inside Swift's cancellation
+    /// machinery, under the consumer task's status lock, while a commit yields to that stream under the store's lock;
+    /// ending a watch must not take the store's lock (it did, and a bench hung in that deadlock).
+    @Test func watchesCancelledDuringCommitsNeverDeadlock() async throws {
+        let (directory, path) = try Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backend = try IndexedBackend(persistence: try SQLitePersistence(path: path))
+        let writers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        var kv = try await backend.create(Self.key("w\(writer)"), value: ["n": 0])
+                        for step in 1...1500 {
+                            kv = try await backend.update(kv.key, value: ["n": .integer(Int64(step))], expectedRevision: kv.modRevision)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        var rounds = 0
+        while rounds < 300, !(await backend.currentRevision() >= 6004) {
+            let watchers = (0..<8).map { _ in
+                Task {
+                    var seen = 0
+                    for await _ in try await backend.watch(bucket: "/configmaps", prefix: "", after: await backend.currentRevision()) { seen += 1 }
+                    return seen
+                }
+            }
+            try await Task.sleep(for: .milliseconds(2))
+            for watcher in watchers { watcher.cancel() }
+            for watcher in watchers { _ = try await watcher.value }
+            rounds += 1
+        }
+        try await writers.value
+        #expect(await backend.currentRevision() == 6004)
+        #expect(backend.watcherCount == 0)
+    }
 }

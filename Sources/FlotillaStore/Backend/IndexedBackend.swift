@@ -12,10 +12,20 @@ import Synchronization
 /// committed changes. Concurrent writers share a commit instead of queueing for one each; a lone writer commits
 /// on its own thread, as without group commit.
 public final class IndexedBackend: StorageBackend {
-    struct Subscriber {
-        var bucket: String
-        var prefix: String
-        var continuation: AsyncStream<BackendEvent>.Continuation
+    /// One watch. Its end is only flagged (no lock): the stream ends from inside Swift's task-cancellation machinery,
+    /// which holds the consumer task's status lock, while `apply` yields to streams under the store lock and a yield
+    /// takes that task's status lock. Taking the store lock there deadlocked a cancelled watch against a commit.
+    final class Subscriber: Sendable {
+        let bucket: String
+        let prefix: String
+        let continuation: AsyncStream<BackendEvent>.Continuation
+        let ended = Atomic<Bool>(false)
+
+        init(bucket: String, prefix: String, continuation: AsyncStream<BackendEvent>.Continuation) {
+            self.bucket = bucket
+            self.prefix = prefix
+            self.continuation = continuation
+        }
     }
 
     /// A change validated and numbered, waiting for its commit.
@@ -47,6 +57,11 @@ public final class IndexedBackend: StorageBackend {
             return index.get(key)
         }
 
+        /// Forgets watches whose streams ended (`apply` also drops them as it meets them).
+        mutating func pruneEnded() {
+            subscribers = subscribers.filter { !$0.value.ended.load(ordering: .acquiring) }
+        }
+
         /// Makes a committed change visible: index, history, watchers.
         mutating func apply(_ event: BackendEvent) {
             revision = event.revision
@@ -55,10 +70,12 @@ public final class IndexedBackend: StorageBackend {
             case .delete: index.remove(event.current.key)
             }
             history.append(event)
-            for subscriber in subscribers.values
+            var ended: [Int] = []
+            for (id, subscriber) in subscribers
             where subscriber.bucket == event.current.key.bucket && event.current.key.key.hasPrefix(subscriber.prefix) {
-                subscriber.continuation.yield(event)
+                if subscriber.ended.load(ordering: .acquiring) { ended.append(id) } else { subscriber.continuation.yield(event) }
             }
+            for id in ended { subscribers[id] = nil }
             if waiting[event.current.key]?.revision == event.revision { waiting[event.current.key] = nil }
         }
     }
@@ -212,7 +229,8 @@ public final class IndexedBackend: StorageBackend {
 
     public func watch(bucket: String, prefix: String, after: Int64) async throws(BackendError) -> AsyncStream<BackendEvent> {
         let (stream, continuation) = AsyncStream<BackendEvent>.makeStream(bufferingPolicy: .unbounded)
-        let id = try state.withLock { (state) throws(BackendError) -> Int in
+        let subscriber = Subscriber(bucket: bucket, prefix: prefix, continuation: continuation)
+        try state.withLock { (state) throws(BackendError) in
             if after < state.history.compactedRevision {
                 throw .compacted(oldestAvailable: state.history.compactedRevision)
             }
@@ -221,14 +239,11 @@ public final class IndexedBackend: StorageBackend {
             where event.current.key.bucket == bucket && event.current.key.key.hasPrefix(prefix) {
                 continuation.yield(event)
             }
-            let id = state.nextSubscriber
+            state.pruneEnded()
             state.nextSubscriber += 1
-            state.subscribers[id] = Subscriber(bucket: bucket, prefix: prefix, continuation: continuation)
-            return id
+            state.subscribers[state.nextSubscriber] = subscriber
         }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
-        }
+        continuation.onTermination = { _ in subscriber.ended.store(true, ordering: .releasing) }
         return stream
     }
 
@@ -237,5 +252,10 @@ public final class IndexedBackend: StorageBackend {
     }
 
     /// Number of live watch subscriptions (for metrics and tests).
-    public var watcherCount: Int { state.withLock { $0.subscribers.count } }
+    public var watcherCount: Int {
+        state.withLock { state in
+            state.pruneEnded()
+            return state.subscribers.count
+        }
+    }
 }
