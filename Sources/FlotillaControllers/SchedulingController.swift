@@ -17,8 +17,10 @@ public struct SchedulingController: Sendable {
     let metrics: SchedulingMetrics?
     let clusterState = ClusterState()
     let queue = QueueState()
-    /// Bindings decided and written at once within a pass.
-    static let concurrency = 16
+    /// Bindings decided and written at once within a pass. Each waits for two commits (its result, then its event),
+    /// so more in flight fill more of each group commit: 64 decided 15–25 % more bindings per second than 16 in the
+    /// scheduler bench; 256 no more than 64.
+    static let concurrency = 64
 
     public init(client: any ObjectClient, scheduler: Scheduler = Scheduler(), clock: any TimeSource = SystemTimeSource(),
                 metrics: SchedulingMetrics? = nil, logger: Logger = Logger(label: "flotilla.scheduler")) {

@@ -143,7 +143,12 @@ struct SchedulerBench: AsyncParsableCommand {
         let store = try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path)
         let client = StoreObjectClient(store: store)
         _ = try? await client.create(Namespace.descriptor, Namespace(name: "default").json())
-        for cluster in clusters { _ = try await client.create(Cluster.descriptor, cluster.json()) }
+        // A create ignores status (the status subresource's rule); the summaries go in as the status controller writes them.
+        for cluster in clusters {
+            var created = try Cluster(json: try await client.create(Cluster.descriptor, cluster.json()))
+            created.status = cluster.status
+            _ = try await client.updateStatus(Cluster.descriptor, created.json())
+        }
         // Decisions are counted off a watch (polling a list of thousands of bindings would load the machine measured).
         let from = try await client.list(ResourceBinding.descriptor, namespace: "default", options: .everything).resourceVersion
         let changes = try await client.watch(ResourceBinding.descriptor, namespace: "default", options: .everything, resourceVersion: from)
