@@ -15,6 +15,7 @@ public final class IndexedBackend: StorageBackend {
     /// One watch. Its end is only flagged (no lock): the stream ends from inside Swift's task-cancellation machinery,
     /// which holds the consumer task's status lock, while `apply` yields to streams under the store lock and a yield
     /// takes that task's status lock. Taking the store lock there deadlocked a cancelled watch against a commit.
+    /// Ended subscribers are dropped by `State.pruneEnded`.
     final class Subscriber: Sendable {
         let bucket: String
         let prefix: String
@@ -57,7 +58,7 @@ public final class IndexedBackend: StorageBackend {
             return index.get(key)
         }
 
-        /// Forgets watches whose streams ended (`apply` also drops them as it meets them).
+        /// Forgets watches whose streams ended; run by each new watch and `watcherCount`, so ended ones never pile up.
         mutating func pruneEnded() {
             subscribers = subscribers.filter { !$0.value.ended.load(ordering: .acquiring) }
         }
@@ -70,12 +71,11 @@ public final class IndexedBackend: StorageBackend {
             case .delete: index.remove(event.current.key)
             }
             history.append(event)
-            var ended: [Int] = []
-            for (id, subscriber) in subscribers
+            // An ended stream ignores the yield; its subscriber goes at the next `pruneEnded`.
+            for subscriber in subscribers.values
             where subscriber.bucket == event.current.key.bucket && event.current.key.key.hasPrefix(subscriber.prefix) {
-                if subscriber.ended.load(ordering: .acquiring) { ended.append(id) } else { subscriber.continuation.yield(event) }
+                subscriber.continuation.yield(event)
             }
-            for id in ended { subscribers[id] = nil }
             if waiting[event.current.key]?.revision == event.revision { waiting[event.current.key] = nil }
         }
     }
