@@ -59,8 +59,10 @@ import Testing
             #expect(cluster.spec.region == "eu" && cluster.spec.secretRef?.namespace == "karmada-cluster")
 
             // Down: still Ready within the grace period, then NotReady with the taint; back up: Ready, untainted.
-            await site.down()
+            // Taken before `down()`: a probe can fail while the site is still shutting down, and under load
+            // `down()` may return well after that first failure.
             let downAt = ContinuousClock.now
+            await site.down()
             try await Self.waitFor("NotReady") {
                 cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
                 return cluster.status?.conditions?[type: "Ready"]?.status == .false
