@@ -161,7 +161,7 @@ public struct BindingController: Sendable {
         let targetNamespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
         for work in existing where !targetNamespaces.contains(work.metadata.namespace ?? "") { await delete(work) }
         for failure in overrideFailures {
-            await events.record(binding.json(), type: "Warning", reason: "ApplyOverridePolicyFailed", message: failure)
+            events.record(binding.json(), type: "Warning", reason: "ApplyOverridePolicyFailed", message: failure)
         }
         try await aggregate(binding, template: template, works: existing.filter { targetNamespaces.contains($0.metadata.namespace ?? "") },
             targets: targets)

@@ -251,7 +251,7 @@ actor ClusterMonitor {
             let after = status.conditions?[type: "Ready"]
             if let after, before?.status != after.status {
                 // Cluster events go to the default namespace, as Karmada's do for cluster-scoped objects.
-                await EventWriter(client: controlPlane, component: "cluster-status-controller", clock: clock).record(cluster.json(),
+                EventWriter(client: controlPlane, component: "cluster-status-controller", clock: clock).record(cluster.json(),
                     type: after.status == .true ? "Normal" : "Warning", reason: after.status == .true ? "ClusterReady" : "ClusterNotReady",
                     message: after.message ?? "")
             }
@@ -285,10 +285,13 @@ actor ClusterMonitor {
 struct WatchedSet {
     private(set) var synced = false
     private var byKey: [String: JSONValue] = [:]
+    /// Moves on with every event applied: equal revisions of one set hold the same objects.
+    private(set) var revision = 0
 
     var objects: [JSONValue] { Array(byKey.values) }
 
     mutating func apply(_ event: InformerEvent) {
+        revision += 1
         switch event {
         case .synced(let items):
             byKey = Dictionary(items.map { (Self.key($0), $0) }, uniquingKeysWith: { _, last in last })

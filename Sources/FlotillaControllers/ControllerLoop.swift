@@ -11,7 +11,15 @@ public struct ObjectSnapshot: Sendable {
 
     public func objects(_ resource: ResourceDescriptor) -> [JSONValue] { sets[resource.plural]?.objects ?? [] }
 
-    public func typed<T: APIObject>(_ type: T.Type) -> [T] { decoded.decode(objects(T.descriptor)) }
+    public func typed<T: APIObject>(_ type: T.Type) -> [T] {
+        let set = sets[T.descriptor.plural]
+        return decoded.decode(version(T.descriptor)) { set?.objects ?? [] }
+    }
+
+    /// Equal for two snapshots of one loop holding the same objects of `resource`.
+    public func version(_ resource: ResourceDescriptor) -> SetVersion {
+        SetVersion(loop: decoded.id, revision: sets[resource.plural]?.revision ?? -1)
+    }
 
     /// One object by `namespace/name` (`/name` for cluster-scoped kinds).
     public func object(_ resource: ResourceDescriptor, key: String) -> JSONValue? { sets[resource.plural]?.object(key: key) }
@@ -19,16 +27,33 @@ public struct ObjectSnapshot: Sendable {
     var synced: Bool { sets.values.allSatisfy(\.synced) }
 }
 
-/// One `DecodedObjects` per kind. A loop runs one pass at a time, so the lock is never contended; it makes the
-/// cache safe to share with the snapshot a pass holds.
-final class TypedObjects: Sendable {
-    private let kinds = Mutex<[ObjectIdentifier: any Sendable]>([:])
+/// Which state of one loop's set of objects a snapshot holds.
+public struct SetVersion: Hashable, Sendable {
+    let loop: Int
+    let revision: Int
+}
 
-    func decode<T: APIObject>(_ objects: [JSONValue]) -> [T] {
+/// One `DecodedObjects` per kind, and the last result with the set's version it was decoded from: a pass over a
+/// set that did not change (a thousand clusters, while bindings change) neither lists nor looks up its objects.
+/// A loop runs one pass at a time, so the lock is never contended; it makes the cache safe to share with the
+/// snapshot a pass holds.
+final class TypedObjects: Sendable {
+    private struct Kind<T: APIObject>: Sendable {
+        var cache = DecodedObjects<T>()
+        var last: (version: SetVersion, objects: [T])?
+    }
+    private let kinds = Mutex<[ObjectIdentifier: any Sendable]>([:])
+    /// Unique for the process's life (an `ObjectIdentifier` may be reused once its object is freed).
+    let id = TypedObjects.made.add(1, ordering: .relaxed).newValue
+    private static let made = Atomic<Int>(0)
+
+    func decode<T: APIObject>(_ version: SetVersion, _ objects: () -> [JSONValue]) -> [T] {
         kinds.withLock { kinds in
-            var cache = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? DecodedObjects<T> ?? DecodedObjects()
-            let decoded = cache.decode(objects)
-            kinds[ObjectIdentifier(T.self)] = cache
+            var kind = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? Kind<T> ?? Kind()
+            defer { kinds[ObjectIdentifier(T.self)] = kind }
+            if let last = kind.last, last.version == version { return last.objects }
+            let decoded = kind.cache.decode(objects())
+            kind.last = (version, decoded)
             return decoded
         }
     }

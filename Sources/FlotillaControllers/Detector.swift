@@ -107,7 +107,7 @@ public struct Detector: Sendable {
         for policy in policies {
             let key = "\(policy.namespace ?? "")/\(policy.name ?? "")"
             guard !claimed.contains(key), await unmatched.insert("\(key)@\(policy.generation ?? 0)") else { continue }
-            await events.record(policy, type: "Warning", reason: "NoResourceMatched",
+            events.record(policy, type: "Warning", reason: "NoResourceMatched",
                 message: "The policy's resourceSelectors match no resource template (yet)")
         }
     }
@@ -157,7 +157,7 @@ public struct Detector: Sendable {
         }
         do {
             _ = try await client.create(ResourceBinding.descriptor, binding.json())
-            await events.record(template, reason: "ApplyPolicySucceed",
+            events.record(template, reason: "ApplyPolicySucceed",
                 message: "Apply policy(\(claim.policyNamespace.map { "\($0)/" } ?? "")\(claim.policyName)) succeed")
         } catch {
             if error.reason != .alreadyExists { throw error }

@@ -308,7 +308,7 @@ actor MemberWorker {
                 written[key] = mine
                 let previous = current.status?.conditions?[type: "Applied"]
                 if previous?.status != (applied ? .true : .false) || (!applied && previous?.message != message) {
-                    await EventWriter(client: client, component: "execution-controller").record(work.json(),
+                    EventWriter(client: client, component: "execution-controller").record(work.json(),
                         type: applied ? "Normal" : "Warning", reason: applied ? "WorkApplied" : "WorkApplyFailed",
                         message: applied ? "Applied to cluster \(cluster)" : "Cluster \(cluster): \(message)")
                 }

@@ -12,7 +12,7 @@ public struct SchedulingController: Sendable {
     let client: any ObjectClient
     let scheduler: Scheduler
     let clock: any TimeSource
-    let events: EventWriter
+    public let events: EventWriter
     let logger: Logger
     let metrics: SchedulingMetrics?
     let clusterState = ClusterState()
@@ -64,7 +64,7 @@ public struct SchedulingController: Sendable {
             return LatencyRequirement.profile(for: resource, labels: labels, in: profiles)
                 .map { LatencyRequirement(profile: $0, rtt: rtt) }
         }
-        let (views, everything) = await clusterState.update(clusters)
+        let (views, everything) = await clusterState.update(clusters, version: snapshot.version(Cluster.descriptor))
         let objects = everything || changes.full ? snapshot.objects(ResourceBinding.descriptor)
             : changes.keys(ResourceBinding.descriptor).compactMap { snapshot.object(ResourceBinding.descriptor, key: $0) }
         // Read from the JSON before decoding: most changed bindings are this loop's own results, settled.
@@ -181,7 +181,7 @@ public struct SchedulingController: Sendable {
             // spec.clusters, the observed generation and the Scheduled condition in one update.
             _ = try await client.updateWithStatus(written)
         }
-        if let event { await events.record(binding, type: event.type, reason: event.reason, message: event.message) }
+        if let event { events.record(binding, type: event.type, reason: event.reason, message: event.message) }
         metrics?.recordEndToEnd(ContinuousClock.now - started)
         return scheduled
     }
@@ -223,15 +223,15 @@ actor QueueState {
 /// in one pass serve the next), and what the filters see of them, to tell a change that can move placements from
 /// one that cannot (a new resource summary).
 actor ClusterState {
-    private var versions: [String?] = []
+    private var version: SetVersion?
     private var snapshot: ClusterSnapshot?
     private var fingerprint: [String: JSONValue]?
 
-    /// This pass's snapshot, and whether the filter-relevant view differs from the previous one.
-    func update(_ clusters: [Cluster]) -> (snapshot: ClusterSnapshot, filtersChanged: Bool) {
-        let current = clusters.map { cluster in cluster.metadata.uid.map { "\($0)/\(cluster.metadata.resourceVersion ?? "")" } }
-        if current == versions, let snapshot { return (snapshot, false) }
-        versions = current
+    /// This pass's snapshot, and whether the filter-relevant view differs from the previous one. `version` is the
+    /// loop's version of `clusters`: while it stays, so does the snapshot.
+    func update(_ clusters: [Cluster], version current: SetVersion) -> (snapshot: ClusterSnapshot, filtersChanged: Bool) {
+        if current == version, let snapshot { return (snapshot, false) }
+        version = current
         let made = ClusterSnapshot(clusters)
         snapshot = made
         var view: [String: JSONValue] = [:]

@@ -114,7 +114,7 @@ public struct MigrationRunner: Sendable {
             metrics?.recordMigration(phase, nil)
             logger.info("migration did not complete", metadata: ["session": "\(name)", "phase": "\(phase)", "reason": "\(message)"])
             let final = try await write(record, status)
-            await events.record((try? current.json()) ?? .null, type: "Warning", reason: phase == "Failed" ? "MigrationFailed" : "MigrationRolledBack",
+            events.record((try? current.json()) ?? .null, type: "Warning", reason: phase == "Failed" ? "MigrationFailed" : "MigrationRolledBack",
                 message: "\(sourceSite) → \(request.target.site) (\(request.reason)): \(message)")
             return final
         }
@@ -137,7 +137,7 @@ public struct MigrationRunner: Sendable {
         status.completionTime = Self.microTime()
         metrics?.recordMigration("Completed", resumedAt - (frozenAt ?? resumedAt))
         let final = try await write(record, status)
-        await events.record((try? current.json()) ?? .null, reason: "SessionMigrated",
+        events.record((try? current.json()) ?? .null, reason: "SessionMigrated",
             message: "\(sourceSite) → \(request.target.site) (\(request.reason)): \(status.stateBytes ?? 0) bytes, downtime \(status.downtimeMs ?? 0) ms")
         return final
     }

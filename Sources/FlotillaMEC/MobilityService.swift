@@ -216,7 +216,7 @@ public actor MobilityService {
         let runner = self.runner
         migrationTasks[key] = Task {
             let outcome = try? await runner.migrate(request)
-            await self.finished(key, phase: outcome?.status?.phase)
+            self.finished(key, phase: outcome?.status?.phase)
         }
     }
 

@@ -39,7 +39,7 @@ public final class ResourceStore: Store {
             throw .badRequest("invalid name \"\(name)\": \(problem)")
         }
         let ns = namespace ?? ""
-        if ns.contains("/") { throw .badRequest("invalid namespace \"\(ns)\"") }
+        if ns.utf8.contains(UInt8(ascii: "/")) { throw .badRequest("invalid namespace \"\(ns)\"") }
         return StorageKey(bucket: bucket(resource), key: ns.isEmpty ? name : "\(ns)/\(name)")
     }
 

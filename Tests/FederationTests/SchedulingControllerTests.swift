@@ -1,5 +1,6 @@
 import FlotillaAPI
 import FlotillaStore
+import FlotillaTestSupport
 import KubeClient
 import Testing
 @testable import FlotillaControllers
@@ -106,6 +107,32 @@ import Testing
         #expect(binding.metadata.generation == 2)
         #expect(binding.status?.schedulerObservedGeneration == 2)
         #expect(binding.status?.conditions?[type: "Scheduled"]?.status == .true)
+    }
+
+    /// A decision that places says where in an event; one that cannot says why, in the condition and a warning event.
+    @Test func decisionsAreExplainedByEvents() async throws {
+        let (client, controller) = try await Self.start()
+        var nowhere = try ResourceBinding(json: try await client.get(ResourceBinding.descriptor, namespace: "default", name: "game-deployment"))
+        nowhere.metadata = ObjectMeta(name: "nowhere-deployment", namespace: "default")
+        nowhere.spec.resource.name = "nowhere"
+        nowhere.spec.placement?.clusterAffinity = ClusterAffinity(clusterNames: ["edge-9"])
+        _ = try await client.create(nowhere)
+        _ = await controller.reconcile(try await Self.snapshot(client), Changes(full: true))
+
+        let failed = try ResourceBinding(json: try await client.get(ResourceBinding.descriptor, namespace: "default", name: "nowhere-deployment"))
+        let condition = try #require(failed.status?.conditions?[type: "Scheduled"])
+        #expect(condition.status == .false && condition.reason == "NoClusterFit")
+        var events: [JSONValue] = []
+        try await waitUntil("both events") {
+            events = try await client.list(Event.descriptor, namespace: "default", options: .everything).items
+            return events.count >= 2
+        }
+        func event(about name: String) -> JSONValue? { events.first { $0["involvedObject"]?["name"]?.stringValue == name } }
+        #expect(event(about: "game-deployment")?["reason"] == "ScheduleBindingSucceed")
+        #expect(event(about: "game-deployment")?["message"] == "Binding has been scheduled to edge-1:4")
+        #expect(event(about: "nowhere-deployment")?["type"] == "Warning")
+        #expect(event(about: "nowhere-deployment")?["reason"] == "ScheduleBindingFailed")
+        #expect(event(about: "nowhere-deployment")?["message"]?.stringValue == condition.message)
     }
 
     /// A client that only has the API's calls (like `KubeClient`): the object, then its status subresource.

@@ -126,7 +126,12 @@ import Testing
             #expect(done.first?.status?.phase == "Completed")
             let session = try await rig.session()
             #expect(session.status?.site == "edge-b" && session.status?.migrations == 1)
-            // One event on the session says what happened.
+            // One event on the session says what happened (events are written in the background).
+            try await waitUntil("the SessionMigrated event") {
+                try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
+                    .contains { $0["reason"] == "SessionMigrated" && $0["involvedObject"]?["name"] == "s1" }
+            }
+            try await Task.sleep(for: .milliseconds(100))
             let events = try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
             #expect(events.filter { $0["reason"] == "SessionMigrated" && $0["involvedObject"]?["name"] == "s1" }.count == 1)
         }
@@ -145,8 +150,10 @@ import Testing
             #expect(probe.status == 404)
             let session = try await rig.session()
             #expect(session.status?.site == "edge-a" && session.status?.phase == "Active")
-            let events = try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
-            #expect(events.contains { $0["reason"] == "MigrationFailed" && $0["type"] == "Warning" })
+            try await waitUntil("the MigrationFailed warning") {
+                try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items
+                    .contains { $0["reason"] == "MigrationFailed" && $0["type"] == "Warning" }
+            }
         }
     }
 
