@@ -56,47 +56,50 @@ public struct SchedulingController: Sendable {
         let profiles = snapshot.typed(AppProfile.self)
         let rtt = profiles.isEmpty ? [:] : LatencyMatrix.merged(snapshot.typed(LatencyMatrix.self))
         let latencyChanged = changes.touched(AppProfile.descriptor) || changes.touched(LatencyMatrix.descriptor)
-        @Sendable func latency(for binding: ResourceBinding) -> LatencyRequirement? {
+        @Sendable func latency(for resource: ObjectReference, labels: [String: String]?) -> LatencyRequirement? {
             guard !profiles.isEmpty else { return nil }
-            let resource = binding.spec.resource
-            let labels = snapshot.object(Deployment.descriptor, key: "\(resource.namespace ?? "")/\(resource.name ?? "")")?.labels
-                ?? binding.metadata.labels ?? [:]
-            return LatencyRequirement.profile(for: resource, labels: labels, in: profiles)
+            let deployment = snapshot.object(Deployment.descriptor, key: "\(resource.namespace ?? "")/\(resource.name ?? "")")
+            return LatencyRequirement.profile(for: resource, labels: deployment?.labels ?? labels ?? [:], in: profiles)
                 .map { LatencyRequirement(profile: $0, rtt: rtt) }
         }
         let (views, everything) = await clusterState.update(clusters, version: snapshot.version(Cluster.descriptor))
-        let objects = everything || changes.full ? snapshot.objects(ResourceBinding.descriptor)
-            : changes.keys(ResourceBinding.descriptor).compactMap { snapshot.object(ResourceBinding.descriptor, key: $0) }
-        // Read from the JSON before decoding: most changed bindings are this loop's own results, settled.
-        var bindings = (everything ? objects : objects.filter(Self.needsDecision)).compactMap { try? ResourceBinding(json: $0) }
-        if !everything {
-            if changes.touched(Cluster.descriptor) {
-                let known = Set(bindings.compactMap(\.metadata.uid))
-                bindings += snapshot.typed(ResourceBinding.self).filter {
-                    $0.status?.conditions?[type: "Scheduled"]?.status == .false && !known.contains($0.metadata.uid ?? "")
-                }
+        // Bindings are chosen from their JSON and decoded in the concurrent part below: decoding thousands at the start
+        // of a pass (a backlog, a cluster change) ran on one core while the other waited.
+        let changed = changes.keys(ResourceBinding.descriptor)
+        var chosen: [String: JSONValue] = [:]
+        if everything || changes.full {
+            for object in snapshot.objects(ResourceBinding.descriptor) where everything || Self.needsDecision(object) {
+                chosen[WatchedSet.key(object)] = object
             }
-            if latencyChanged || changes.full {
-                let known = Set(bindings.compactMap(\.metadata.uid))
-                bindings += snapshot.typed(ResourceBinding.self).filter { !known.contains($0.metadata.uid ?? "") && latency(for: $0) != nil }
+        } else {
+            for key in changed {
+                if let object = snapshot.object(ResourceBinding.descriptor, key: key), Self.needsDecision(object) { chosen[key] = object }
+            }
+        }
+        if !everything {
+            let all = changes.touched(Cluster.descriptor) || latencyChanged || changes.full ? snapshot.objects(ResourceBinding.descriptor) : []
+            for object in all where chosen[WatchedSet.key(object)] == nil {
+                let unschedulable = changes.touched(Cluster.descriptor) && Self.isUnschedulable(object)
+                let latencyAware = (latencyChanged || changes.full) && !profiles.isEmpty
+                    && Self.resource(of: object).flatMap { latency(for: $0, labels: object.labels) } != nil
+                if unschedulable || latencyAware { chosen[WatchedSet.key(object)] = object }
             }
         }
         // The queue: priority order, and bindings backing off or waiting for room stay out of this pass.
-        let changed = changes.keys(ResourceBinding.descriptor)
         for key in changed where snapshot.object(ResourceBinding.descriptor, key: key) == nil { await queue.forget(key) }
-        let live = bindings.filter { $0.metadata.deletionTimestamp == nil && $0.spec.placement != nil }
-        let byKey = Dictionary(live.map { (Self.key($0), $0) }, uniquingKeysWith: { first, _ in first })
-        let (order, nextDue) = await queue.ready(byKey.map { key, binding in
-            SchedulingQueue.Candidate(key: key, priority: Self.priority(binding), changed: changed.contains(key))
+        let live = chosen.filter { $0.value["metadata"]?["deletionTimestamp"]?.stringValue == nil && $0.value["spec"]?["placement"]?.objectValue != nil }
+        let (order, nextDue) = await queue.ready(live.map { key, object in
+            SchedulingQueue.Candidate(key: key, priority: Self.priority(object), changed: changed.contains(key))
         }, clustersChanged: everything || changes.touched(Cluster.descriptor) || latencyChanged)
         metrics?.recordQueueDepth(order.count + (await queue.waiting))
         // One view of the clusters for the whole pass (and the next ones, while no cluster changes): every decision
         // reads it, none copies it. Decisions read only the views (capacity comes from cluster status, not from this
         // pass's results), so the bindings are decided and written several at once, in queue order.
-        let outcomes = await concurrently(order.compactMap { key in byKey[key].map { (key, $0) } }, limit: Self.concurrency) {
-            (key: String, binding: ResourceBinding) -> Duration? in
+        let outcomes = await concurrently(order.compactMap { key in live[key].map { (key, $0) } }, limit: Self.concurrency) {
+            (key: String, object: JSONValue) -> Duration? in
+            guard let binding = try? ResourceBinding(json: object) else { return nil }
             do throws(APIError) {
-                if try await schedule(binding, clusters: views, latency: latency(for: binding)) {
+                if try await schedule(binding, clusters: views, latency: latency(for: binding.spec.resource, labels: binding.metadata.labels)) {
                     await queue.succeeded(key)
                 } else {
                     await queue.markUnschedulable(key)
@@ -115,10 +118,18 @@ public struct SchedulingController: Sendable {
         return (outcomes.compactMap { $0 } + [nextDue].compactMap { $0 }).min()
     }
 
-    static func key(_ binding: ResourceBinding) -> String { "\(binding.metadata.namespace ?? "")/\(binding.metadata.name ?? "")" }
-
     /// `spec.schedulePriority.priority` (resolved from the policy's priority class), 0 when unset.
-    static func priority(_ binding: ResourceBinding) -> Int64 { binding.spec.schedulePriority?["priority"]?.int64Value ?? 0 }
+    static func priority(_ binding: JSONValue) -> Int64 { binding["spec"]?["schedulePriority"]?["priority"]?.int64Value ?? 0 }
+
+    /// `Scheduled=False`: freed capacity may let it fit.
+    static func isUnschedulable(_ binding: JSONValue) -> Bool {
+        binding["status"]?["conditions"]?.arrayValue?.first(where: { $0["type"]?.stringValue == "Scheduled" })?["status"]?.stringValue == "False"
+    }
+
+    /// `spec.resource`, the workload the binding places.
+    static func resource(of binding: JSONValue) -> ObjectReference? {
+        binding["spec"]?["resource"].flatMap { try? ObjectDecoder().decode(ObjectReference.self, from: $0) }
+    }
 
     /// A new generation, never scheduled, not `Scheduled=True`, or Fresh (`rescheduleTriggeredAt` after
     /// `lastScheduledTime`, as `SchedulingContext` reads it).

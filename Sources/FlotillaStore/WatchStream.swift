@@ -7,22 +7,30 @@ public struct WatchStream: AsyncSequence, Sendable {
     public typealias Element = WatchEvent
 
     let initial: [WatchEvent]
-    let base: AsyncStream<BackendEvent>
+    let base: AsyncStream<[BackendEvent]>
     let filter: ObjectFilter
     let materialize: @Sendable (KeyValue) -> JSONValue
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var initial: IndexingIterator<[WatchEvent]>
-        var base: AsyncStream<BackendEvent>.AsyncIterator
+        var base: AsyncStream<[BackendEvent]>.AsyncIterator
         let filter: ObjectFilter
         let materialize: @Sendable (KeyValue) -> JSONValue
+        /// The backend's current batch (one commit's changes) and the next change in it.
+        var batch: [BackendEvent] = []
+        var position = 0
 
         public mutating func next() async -> WatchEvent? {
             if let event = initial.next() { return event }
-            while let change = await base.next() {
-                if let event = translate(change) { return event }
+            while true {
+                while position < batch.count {
+                    let change = batch[position]
+                    position += 1
+                    if let event = translate(change) { return event }
+                }
+                guard let next = await base.next() else { return nil }
+                (batch, position) = (next, 0)
             }
-            return nil
         }
 
         func translate(_ change: BackendEvent) -> WatchEvent? {

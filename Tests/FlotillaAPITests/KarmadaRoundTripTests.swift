@@ -111,6 +111,16 @@ import Testing
         #expect(errors.map(\.field.description).contains(field), "\(errors)")
     }
 
+    /// `TargetCluster` encodes by hand (it is the bulk of a scheduling result): the same JSON the keyed path wrote.
+    @Test func targetClustersEncodeAsTheyDecode() throws {
+        let clusters = [TargetCluster(name: "edge-1", replicas: 3), TargetCluster(name: "edge-2", replicas: nil),
+                        TargetCluster(name: "edge-3", replicas: 0)]
+        let json = try ObjectEncoder().encode(clusters)
+        #expect(json == [["name": "edge-1", "replicas": 3], ["name": "edge-2"], ["name": "edge-3", "replicas": 0]])
+        #expect(try ObjectDecoder().decode([TargetCluster].self, from: json) == clusters)
+        #expect(String(decoding: try ObjectEncoder().encodeJSON(clusters[0]), as: UTF8.self) == #"{"name":"edge-1","replicas":3}"#)
+    }
+
     @Test func clusterNeedsAKnownSyncMode() throws {
         let document = try YAMLCodec.decode("apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: c}\nspec: {syncMode: Sideways}\n")
         guard case .failure(.invalid(let errors)) = Cluster.descriptor.admit(document) else {

@@ -55,9 +55,9 @@ import Testing
         #expect(final == Int64(1 + 40 + 200 + wins))
 
         var seen: [Int64] = []
-        for await event in events {
-            seen.append(event.revision)
-            if event.revision == final { break }
+        for await batch in events {
+            seen += batch.map(\.revision)
+            if batch.last?.revision == final { break }
         }
         #expect(seen == Array(1...final))
 
@@ -142,7 +142,7 @@ import Testing
             let watchers = (0..<8).map { _ in
                 Task {
                     var seen = 0
-                    for await _ in try await backend.watch(bucket: "/configmaps", prefix: "", after: await backend.currentRevision()) { seen += 1 }
+                    for await batch in try await backend.watch(bucket: "/configmaps", prefix: "", after: await backend.currentRevision()) { seen += batch.count }
                     return seen
                 }
             }

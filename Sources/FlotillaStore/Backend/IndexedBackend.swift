@@ -19,14 +19,16 @@ public final class IndexedBackend: StorageBackend {
     final class Subscriber: Sendable {
         let bucket: String
         let prefix: String
-        let continuation: AsyncStream<BackendEvent>.Continuation
+        let continuation: AsyncStream<[BackendEvent]>.Continuation
         let ended = Atomic<Bool>(false)
 
-        init(bucket: String, prefix: String, continuation: AsyncStream<BackendEvent>.Continuation) {
+        init(bucket: String, prefix: String, continuation: AsyncStream<[BackendEvent]>.Continuation) {
             self.bucket = bucket
             self.prefix = prefix
             self.continuation = continuation
         }
+
+        func watches(_ event: BackendEvent) -> Bool { event.current.key.bucket == bucket && event.current.key.key.hasPrefix(prefix) }
     }
 
     /// A change validated and numbered, waiting for its commit.
@@ -63,20 +65,25 @@ public final class IndexedBackend: StorageBackend {
             subscribers = subscribers.filter { !$0.value.ended.load(ordering: .acquiring) }
         }
 
-        /// Makes a committed change visible: index, history, watchers.
-        mutating func apply(_ event: BackendEvent) {
-            revision = event.revision
-            switch event.kind {
-            case .put: index.put(event.current)
-            case .delete: index.remove(event.current.key)
+        /// Makes committed changes visible: index, history, watchers. Each watcher gets the changes it watches in one
+        /// yield: a yield wakes the watcher's task (a futex wake under this lock), and one per change was ~13 % of
+        /// the scheduler bench's CPU.
+        mutating func apply(_ events: [BackendEvent]) {
+            guard let last = events.last else { return }
+            for event in events {
+                switch event.kind {
+                case .put: index.put(event.current)
+                case .delete: index.remove(event.current.key)
+                }
+                history.append(event)
+                if waiting[event.current.key]?.revision == event.revision { waiting[event.current.key] = nil }
             }
-            history.append(event)
+            revision = last.revision
             // An ended stream ignores the yield; its subscriber goes at the next `pruneEnded`.
-            for subscriber in subscribers.values
-            where subscriber.bucket == event.current.key.bucket && event.current.key.key.hasPrefix(subscriber.prefix) {
-                subscriber.continuation.yield(event)
+            for subscriber in subscribers.values {
+                let watched = events.filter(subscriber.watches)
+                if !watched.isEmpty { subscriber.continuation.yield(watched) }
             }
-            if waiting[event.current.key]?.revision == event.revision { waiting[event.current.key] = nil }
         }
     }
 
@@ -155,7 +162,7 @@ public final class IndexedBackend: StorageBackend {
         guard persistence != nil else {
             return try state.withLock { (state) throws(BackendError) -> BackendEvent in
                 let (_, event) = try prepare(state.index.get(key), state.revision + 1)
-                state.apply(event)
+                state.apply([event])
                 return event
             }
         }
@@ -202,9 +209,7 @@ public final class IndexedBackend: StorageBackend {
             if batch.isEmpty { return }
             do {
                 try persistence.commit(batch.map(\.change))
-                state.withLock { state in
-                    for pending in batch { state.apply(pending.event) }
-                }
+                state.withLock { state in state.apply(batch.map(\.event)) }
                 for pending in batch { pending.writer.resume(returning: pending.event) }
             } catch {
                 let behind = state.withLock { state in
@@ -227,18 +232,16 @@ public final class IndexedBackend: StorageBackend {
         }
     }
 
-    public func watch(bucket: String, prefix: String, after: Int64) async throws(BackendError) -> AsyncStream<BackendEvent> {
-        let (stream, continuation) = AsyncStream<BackendEvent>.makeStream(bufferingPolicy: .unbounded)
+    public func watch(bucket: String, prefix: String, after: Int64) async throws(BackendError) -> AsyncStream<[BackendEvent]> {
+        let (stream, continuation) = AsyncStream<[BackendEvent]>.makeStream(bufferingPolicy: .unbounded)
         let subscriber = Subscriber(bucket: bucket, prefix: prefix, continuation: continuation)
         try state.withLock { (state) throws(BackendError) in
             if after < state.history.compactedRevision {
                 throw .compacted(oldestAvailable: state.history.compactedRevision)
             }
             // Replay and registration happen under one lock: no event is missed or delivered twice.
-            for event in state.history.events(after: after)
-            where event.current.key.bucket == bucket && event.current.key.key.hasPrefix(prefix) {
-                continuation.yield(event)
-            }
+            let replay = state.history.events(after: after).filter(subscriber.watches)
+            if !replay.isEmpty { continuation.yield(replay) }
             state.pruneEnded()
             state.nextSubscriber += 1
             state.subscribers[state.nextSubscriber] = subscriber

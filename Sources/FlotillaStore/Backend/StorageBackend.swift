@@ -83,9 +83,10 @@ public protocol StorageBackend: Sendable {
     /// Returns the deleted value with its modRevision set to the deletion's revision.
     func delete(_ key: StorageKey, expectedRevision: Int64?) async throws(BackendError) -> KeyValue
 
-    /// Changes in `bucket` (keys starting with `prefix`) with revision > `after`, in revision order, then live ones.
+    /// Changes in `bucket` (keys starting with `prefix`) with revision > `after`, in revision order, then live ones,
+    /// in batches (the changes of one commit arrive together: a consumer is woken once per commit, not per change).
     /// Fails with `compacted` when `after` is older than the retained history.
-    func watch(bucket: String, prefix: String, after: Int64) async throws(BackendError) -> AsyncStream<BackendEvent>
+    func watch(bucket: String, prefix: String, after: Int64) async throws(BackendError) -> AsyncStream<[BackendEvent]>
 
     /// Drops history up to `revision`: watches from before it fail with `compacted`.
     func compact(through revision: Int64) async

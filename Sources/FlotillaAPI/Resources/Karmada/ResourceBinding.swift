@@ -102,6 +102,13 @@ public struct TargetCluster: Sendable, Hashable, Codable {
         self.name = name
         self.replicas = replicas
     }
+
+    /// Written as one JSON value (decoding stays synthesized): a Duplicated result lists hundreds of these, and the
+    /// generic keyed path, a container and an allocation per field, was ~6 % of the scheduling loop's CPU.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(JSONValue.object(replicas.map { ["name": .string(name), "replicas": .integer(Int64($0))] } ?? ["name": .string(name)]))
+    }
 }
 
 public struct ResourceBindingStatus: Sendable, Hashable, Codable {
