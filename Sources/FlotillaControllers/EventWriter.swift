@@ -11,15 +11,15 @@ public struct EventWriter: Sendable {
     let client: any ObjectClient
     let component: String
     let clock: any TimeSource
+    /// Events being written at once by this writer and its copies, before new ones are dropped.
+    let limit: Int
     let writes: EventWrites
 
-    /// Events being written at once, per writer, before new ones are dropped.
-    public static let limit = 1000
-
-    public init(client: any ObjectClient, component: String, clock: any TimeSource = SystemTimeSource()) {
+    public init(client: any ObjectClient, component: String, clock: any TimeSource = SystemTimeSource(), limit: Int = 1000) {
         self.client = client
         self.component = component
         self.clock = clock
+        self.limit = limit
         self.writes = EventWrites()
     }
 
@@ -38,7 +38,7 @@ public struct EventWriter: Sendable {
         var event = Event(metadata: ObjectMeta(namespace: reference.namespace ?? "default"), involvedObject: reference, type: type,
             reason: reason, message: message, source: component, at: Timestamp(clock.now()))
         event.metadata.generateName = "\(reference.name ?? "object")."
-        guard writes.begin(limit: Self.limit) else { return }
+        guard writes.begin(limit: limit) else { return }
         let client = client
         let writes = writes
         Task {
