@@ -65,20 +65,51 @@ class EncodedStorage {
     enum Kind {
         case empty
         case single(JSONValue)
-        case object([String: JSONValue])
+        /// A keyed container's members in the order written, made a dictionary once, at its final size: inserting
+        /// into a growing dictionary rehashed every key at each doubling, and hashing was the encoder's largest cost.
+        case members([(key: String, value: JSONValue)])
         case array([JSONValue])
         case unknownFields([String: JSONValue])
     }
     var kind: Kind = .empty
+    /// An `UnknownFields` property's members, added to the object where no declared field took the key.
+    var unknown: [String: JSONValue] = [:]
 
     var value: JSONValue {
         switch kind {
         case .empty: return .object([:])
         case .single(let v): return v
-        case .object(let o): return .object(o)
+        case .members(let members):
+            var object = Dictionary(members, uniquingKeysWith: { _, last in last })
+            for (name, field) in unknown where object[name] == nil { object[name] = field }
+            return .object(object)
         case .array(let a): return .array(a)
         case .unknownFields(let o): return .object(o)
         }
+    }
+
+    /// Sets `key` in a keyed container's members (the last write of a key wins, as in a dictionary).
+    func set(_ value: JSONValue, for key: String) {
+        guard case .members(var members) = kind else { return }
+        kind = .empty  // release the reference so the array is mutated in place
+        members.append((key, value))
+        kind = .members(members)
+    }
+
+    /// Sets `key` in place if present (a nested container rewriting itself into its parent on every change).
+    func replace(_ value: JSONValue, for key: String) {
+        guard case .members(var members) = kind else { return }
+        kind = .empty
+        if let index = members.firstIndex(where: { $0.key == key }) { members[index].value = value } else { members.append((key, value)) }
+        kind = .members(members)
+    }
+
+    /// Starts a keyed container's members unless it has some already.
+    func startMembers() {
+        if case .members = kind { return }
+        var members: [(key: String, value: JSONValue)] = []
+        members.reserveCapacity(8)
+        kind = .members(members)
     }
 }
 
@@ -95,7 +126,7 @@ final class ValueEncoder: Encoder {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        if case .object = box.kind {} else { box.kind = .object([:]) }
+        box.startMembers()
         return KeyedEncodingContainer(KeyedValueEncodingContainer<Key>(box: box, codingPath: codingPath))
     }
 
@@ -118,23 +149,14 @@ struct KeyedValueEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoc
     let box: EncodedStorage
     let codingPath: [any CodingKey]
 
-    func set(_ value: JSONValue, for key: String) {
-        guard case .object(var members) = box.kind else { return }
-        box.kind = .empty  // release the reference so the dictionary is mutated in place
-        members[key] = value
-        box.kind = .object(members)
-    }
+    func set(_ value: JSONValue, for key: String) { box.set(value, for: key) }
 
     func encodeNil(forKey key: Key) throws { set(.null, for: key.stringValue) }
 
     func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         if T.self == UnknownFields.self {
-            let unknown = unsafeBitCast(value, to: UnknownFields.self)
-            guard case .object(var members) = box.kind else { return }
-            box.kind = .empty
-            // Declared fields win: an unknown key never overrides what the model wrote.
-            for (name, field) in unknown.members where members[name] == nil { members[name] = field }
-            box.kind = .object(members)
+            // Declared fields win (`EncodedStorage.value`): an unknown key never overrides what the model wrote.
+            box.unknown.merge(unsafeBitCast(value, to: UnknownFields.self).members, uniquingKeysWith: { _, new in new })
             return
         }
         // The parent's path stands in for the field's: building a path per field would cost an allocation each.
@@ -146,7 +168,7 @@ struct KeyedValueEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoc
     {
         // Nested containers are rare in Flotilla's models; encode eagerly through a child encoder and link it.
         let child = LinkedChild(parent: box, key: key.stringValue)
-        child.box.kind = .object([:])
+        child.box.startMembers()
         return KeyedEncodingContainer(KeyedValueEncodingContainer<NestedKey>(box: child.box, codingPath: codingPath + [key]))
     }
 
@@ -174,11 +196,7 @@ final class LinkedStorage: EncodedStorage {
         self.key = key
     }
     override var kind: Kind {
-        didSet {
-            guard case .object(var members) = parent.kind else { return }
-            members[key] = value
-            parent.kind = .object(members)
-        }
+        didSet { parent.replace(value, for: key) }
     }
 }
 
@@ -208,7 +226,7 @@ struct UnkeyedValueEncodingContainer: UnkeyedEncodingContainer {
         let index = count
         append(.object([:]))
         let child = LinkedIndexStorage(parent: box, index: index)
-        child.kind = .object([:])
+        child.startMembers()
         return KeyedEncodingContainer(KeyedValueEncodingContainer<NestedKey>(box: child, codingPath: codingPath + [IndexKey(index)]))
     }
 
