@@ -14,44 +14,11 @@ import Testing
         func release() { open = true }
     }
 
-    /// The store behind a gate on creates.
-    struct GatedClient: ObjectClient {
-        let inner: StoreObjectClient
-        let gate: Gate
-        func get(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue {
-            try await inner.get(resource, namespace: namespace, name: name)
-        }
-        func list(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult {
-            try await inner.list(resource, namespace: namespace, options: options)
-        }
-        func create(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            await gate.pass()
-            return try await inner.create(resource, object)
-        }
-        func update(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await inner.update(resource, object)
-        }
-        func updateStatus(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await inner.updateStatus(resource, object)
-        }
-        func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue {
-            try await inner.mergePatch(resource, namespace: namespace, name: name, patch)
-        }
-        func delete(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) {
-            try await inner.delete(resource, namespace: namespace, name: name)
-        }
-        func watch(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
-            -> AsyncThrowingStream<ObjectEvent, any Error>
-        {
-            try await inner.watch(resource, namespace: namespace, options: options, resourceVersion: resourceVersion)
-        }
-    }
-
     @Test func recordingNeverWaitsAndPastTheLimitEventsAreDropped() async throws {
         let store = StoreObjectClient(store: ResourceStore.memory())
         _ = try await store.create(Namespace.descriptor, Namespace(name: "default").json())
         let gate = Gate()
-        let events = EventWriter(client: GatedClient(inner: store, gate: gate), component: "test", limit: 2)
+        let events = EventWriter(client: APIOnlyClient(inner: store, beforeCreate: { await gate.pass() }), component: "test", limit: 2)
         let subject = ObjectReference(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "settings", uid: "u1")
         // Every create is held at the gate, yet each `record` returns at once.
         for attempt in 1...5 { events.record(subject, reason: "Attempt\(attempt)", message: "attempt \(attempt)") }

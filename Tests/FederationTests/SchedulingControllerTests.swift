@@ -135,37 +135,6 @@ import Testing
         #expect(event(about: "nowhere-deployment")?["message"]?.stringValue == condition.message)
     }
 
-    /// A client that only has the API's calls (like `KubeClient`): the object, then its status subresource.
-    struct APIOnlyClient: ObjectClient {
-        let inner: StoreObjectClient
-        func get(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue {
-            try await inner.get(resource, namespace: namespace, name: name)
-        }
-        func list(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult {
-            try await inner.list(resource, namespace: namespace, options: options)
-        }
-        func create(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await inner.create(resource, object)
-        }
-        func update(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await inner.update(resource, object)
-        }
-        func updateStatus(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await inner.updateStatus(resource, object)
-        }
-        func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue {
-            try await inner.mergePatch(resource, namespace: namespace, name: name, patch)
-        }
-        func delete(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) {
-            try await inner.delete(resource, namespace: namespace, name: name)
-        }
-        func watch(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
-            -> AsyncThrowingStream<ObjectEvent, any Error>
-        {
-            try await inner.watch(resource, namespace: namespace, options: options, resourceVersion: resourceVersion)
-        }
-    }
-
     @Test func overTheAPITheResultTakesTwoWritesAndReadsTheSame() async throws {
         let (store, _) = try await Self.start()
         let controller = SchedulingController(client: APIOnlyClient(inner: store))
