@@ -99,7 +99,8 @@ public struct SchedulingController: Sendable {
             (key: String, object: JSONValue) -> Duration? in
             guard let binding = try? ResourceBinding(json: object) else { return nil }
             do throws(APIError) {
-                if try await schedule(binding, clusters: views, latency: latency(for: binding.spec.resource, labels: binding.metadata.labels)) {
+                if try await schedule(binding, json: object, clusters: views,
+                                      latency: latency(for: binding.spec.resource, labels: binding.metadata.labels)) {
                     await queue.succeeded(key)
                 } else {
                     await queue.markUnschedulable(key)
@@ -144,9 +145,12 @@ public struct SchedulingController: Sendable {
             lastScheduledTime: status?["lastScheduledTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:)))
     }
 
-    /// Decides one binding and writes the result; true when it was scheduled, false when no cluster fits.
+    /// Decides one binding and writes the result; true when it was scheduled, false when no cluster fits. `json` is
+    /// the binding as stored, which the write reuses except for the members the decision changed.
     @discardableResult
-    func schedule(_ binding: ResourceBinding, clusters: ClusterSnapshot, latency: LatencyRequirement? = nil) async throws(APIError) -> Bool {
+    func schedule(_ binding: ResourceBinding, json: JSONValue, clusters: ClusterSnapshot, latency: LatencyRequirement? = nil) async throws(APIError)
+        -> Bool
+    {
         let started = ContinuousClock.now
         let context = SchedulingContext(binding: binding, latency: latency)
         let decision = scheduler.decide(context, snapshot: clusters)
@@ -189,8 +193,17 @@ public struct SchedulingController: Sendable {
             // cannot touch the spec or its generation.
             _ = try await client.updateStatus(ResourceBinding.descriptor, written.json())
         } else {
-            // spec.clusters, the observed generation and the Scheduled condition in one update.
-            _ = try await client.updateWithStatus(written)
+            // spec.clusters, the observed generation and the Scheduled condition in one update. Only what the
+            // decision changed is encoded: the rest of the stored JSON is the binding already.
+            var changed = json
+            changed.setValue(written.spec.clusters.map { .array($0.map(\.jsonValue)) }, at: ["spec", "clusters"])
+            changed.setValue(written.metadata.generation.map { .integer($0) }, at: ["metadata", "generation"])
+            do throws(EncodeError) {
+                changed["status"] = try ObjectEncoder().encode(status)
+            } catch {
+                throw APIError.internalError("cannot encode the scheduling result: \(error)")
+            }
+            _ = try await client.updateWithStatus(written, json: changed)
         }
         if let event { events.record(binding, type: event.type, reason: event.reason, message: event.message) }
         metrics?.recordEndToEnd(ContinuousClock.now - started)

@@ -45,6 +45,11 @@ public struct StoreObjectClient: ObjectClient {
                                options: .none)
     }
 
+    public func updateWithStatus<Object: APIObject>(_ object: Object, json: JSONValue) async throws(APIError) -> JSONValue {
+        try await store.update(Object.descriptor.groupResource,
+                               try admitted(Object.admit(typed: object, json: json), Object.descriptor, name: object.metadata.name), options: .none)
+    }
+
     public func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError)
         -> JSONValue
     {

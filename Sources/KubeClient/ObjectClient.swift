@@ -16,6 +16,10 @@ public protocol ObjectClient: Sendable {
     /// a decode), two over the API (the object, then its status subresource at the new resourceVersion). Returns
     /// the stored object.
     func updateWithStatus<Object: APIObject>(_ object: Object) async throws(APIError) -> JSONValue
+    /// The same write where the caller holds the object's JSON form (`APIObject.admit(typed:json:)`): the JSON it
+    /// was decoded from, with only the changed members encoded again. The store admits the typed object and writes
+    /// `json` without encoding the whole object.
+    func updateWithStatus<Object: APIObject>(_ object: Object, json: JSONValue) async throws(APIError) -> JSONValue
     /// An RFC 7386 merge patch.
     func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue
     func delete(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError)
@@ -31,8 +35,12 @@ extension ObjectClient {
     }
 
     public func updateWithStatus<Object: APIObject>(_ typed: Object) async throws(APIError) -> JSONValue {
+        try await updateWithStatus(typed, json: typed.json())
+    }
+
+    /// Over the API the server admits what it receives, so the JSON form is sent as it is.
+    public func updateWithStatus<Object: APIObject>(_ typed: Object, json object: JSONValue) async throws(APIError) -> JSONValue {
         let resource = Object.descriptor
-        let object = typed.json()
         let updated = try await update(resource, object)
         guard resource.subresources.contains("status"), object["status"] != updated["status"] else { return updated }
         var status = updated

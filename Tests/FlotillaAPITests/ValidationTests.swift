@@ -105,6 +105,44 @@ import Testing
         #expect(admitted.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["ports"]?.arrayValue?.first?["protocol"] == "TCP")
     }
 
+    /// A writer that holds the JSON its object was decoded from re-encodes only what it changed: the JSON is stored as
+    /// given when the object is valid and complete, refused like any write when it is invalid, and encoded after all
+    /// when defaults would add something the JSON lacks.
+    @Test func admissionOfAHeldJSONFormStoresItOrFallsBack() throws {
+        var binding = ResourceBinding(metadata: ObjectMeta(name: "web-deployment", namespace: "default"),
+            spec: ResourceBindingSpec(resource: ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "web", uid: "u-1")))
+        var json = binding.json()
+        binding.spec.clusters = [TargetCluster(name: "edge-a", replicas: 2)]
+        json.setValue(JSONValue.array([TargetCluster(name: "edge-a", replicas: 2).jsonValue]), at: ["spec", "clusters"])
+        guard case .success(let admitted) = ResourceBinding.admit(typed: binding, json: json) else {
+            Issue.record("expected success")
+            return
+        }
+        #expect(admitted == binding.json())
+
+        var invalid = binding
+        invalid.metadata.name = "Not/Valid"
+        var invalidJSON = json
+        invalidJSON.setValue("Not/Valid", at: ["metadata", "name"])
+        guard case .failure(.invalid(let errors)) = ResourceBinding.admit(typed: invalid, json: invalidJSON) else {
+            Issue.record("expected invalid")
+            return
+        }
+        #expect(Set(errors.map { $0.field.description }) == ["metadata.name"])
+
+        // A Deployment without replicas: the default belongs in what is stored, so the object is encoded.
+        let deployment = try Deployment(json: [
+            "metadata": ["name": "web", "namespace": "default"],
+            "spec": ["selector": ["matchLabels": ["app": "web"]],
+                     "template": ["metadata": ["labels": ["app": "web"]], "spec": ["containers": [["name": "c", "image": "x:1"]]]]],
+        ])
+        guard case .success(let defaulted) = Deployment.admit(typed: deployment, json: deployment.json()) else {
+            Issue.record("expected success")
+            return
+        }
+        #expect(defaulted["spec"]?["replicas"] == 1)
+    }
+
     @Test func registryResolvesTheWaysPeopleNameKinds() {
         let registry = ResourceRegistry.controlPlane
         #expect(registry.resolve("pp")?.kind == "PropagationPolicy")

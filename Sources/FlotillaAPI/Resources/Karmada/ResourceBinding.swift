@@ -107,7 +107,12 @@ public struct TargetCluster: Sendable, Hashable, Codable {
     /// generic keyed path, a container and an allocation per field, was ~6 % of the scheduling loop's CPU.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(JSONValue.object(replicas.map { ["name": .string(name), "replicas": .integer(Int64($0))] } ?? ["name": .string(name)]))
+        try container.encode(jsonValue)
+    }
+
+    /// The encoded form, for writers that build a list of hundreds without an encoder (the scheduling loop).
+    public var jsonValue: JSONValue {
+        .object(replicas.map { ["name": .string(name), "replicas": .integer(Int64($0))] } ?? ["name": .string(name)])
     }
 }
 
