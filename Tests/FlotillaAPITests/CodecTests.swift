@@ -34,6 +34,23 @@ import Testing
         }
     }
 
+    /// Keys come out sorted whatever the object's size (small ones are sorted in stack memory), and integers of every
+    /// magnitude and sign are written exactly.
+    @Test(arguments: [0, 1, 2, 7, 40, 300])
+    func objectKeysAreSortedAtEverySize(count: Int) throws {
+        let keys = (0..<count).map { "k\(($0 * 7919) % 1000)-\($0)" }
+        let value = JSONValue.object(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.integer(Int64($0.count))) }))
+        let text = value.serializedString()
+        let expected = "{" + keys.sorted().map { "\"\($0)\":\($0.count)" }.joined(separator: ",") + "}"
+        #expect(text == expected)
+    }
+
+    @Test(arguments: [Int64.min, -1_000_000_007, -10, -9, 0, 9, 10, 4_294_967_296, Int64.max])
+    func integersAreWrittenExactly(value: Int64) throws {
+        #expect(JSONValue.integer(value).serializedString() == String(value))
+        #expect(try JSONValue.parse(JSONValue.integer(value).serialized()) == .integer(value))
+    }
+
     @Test func deepNestingIsRejectedNotCrashing() {
         let text = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(throws: JSONParseError.self) { _ = try JSONValue.parse(text) }

@@ -32,14 +32,31 @@ enum JSONSerializer {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            // Sorted keys make equal values serialize to equal bytes (stable etags, diffs and tests).
-            var first = true
-            for (key, value) in members.sorted(by: { $0.key < $1.key }) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(value, into: &out)
+            // Sorted keys make equal values serialize to equal bytes (stable etags, diffs and tests). The positions
+            // are sorted in temporary (stack) memory: most objects have a handful of members, and a sorted copy
+            // of the pairs was an allocation per object, a tenth of serializing a scheduled binding.
+            withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: members.count) { order in
+                var count = 0
+                var index = members.startIndex
+                while index != members.endIndex {
+                    // Insertion sort: few members, and a dictionary's order is already arbitrary.
+                    var slot = count
+                    let key = members[index].key
+                    while slot > 0, key < members[order[slot - 1]].key {
+                        order[slot] = order[slot - 1]
+                        slot -= 1
+                    }
+                    order[slot] = index
+                    count += 1
+                    index = members.index(after: index)
+                }
+                for position in 0..<count {
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    let member = members[order[position]]
+                    writeString(member.key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(member.value, into: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -50,14 +67,18 @@ enum JSONSerializer {
             out.append(UInt8(ascii: "0") + UInt8(value))
             return
         }
-        var digits: [UInt8] = []
-        var magnitude = value.magnitude
-        while magnitude > 0 {
-            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        }
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        out.append(contentsOf: digits.reversed())
+        // Digits backwards into stack memory (an Int64 has at most 19), then copied in order.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = value.magnitude
+            var start = digits.count
+            while magnitude > 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     static func writeDouble(_ d: Double, into out: inout [UInt8]) {
