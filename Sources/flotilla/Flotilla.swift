@@ -15,4 +15,19 @@ struct Flotilla: AsyncParsableCommand {
         version: version,
         subcommands: [ServeCommand.self, MemberCommand.self, SimCommand.self, JoinCommand.self, UnjoinCommand.self, DemoCommand.self, ScheduleCommand.self, ValidateCommand.self, BenchCommand.self]
     )
+
+    /// Argument parser's own entry, after tuning the allocator (before any thread starts).
+    static func main() async {
+        AllocatorTuning.apply()
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

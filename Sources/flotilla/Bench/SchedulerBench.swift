@@ -119,6 +119,9 @@ struct SchedulerBench: AsyncParsableCommand {
         let live = try await Self.timeLoop(clusterList, count: loopBindings, backlog: false)
         let liveMany = try await Self.timeLoop(clusterList, count: loopBindings, backlog: false, creators: 16)
         let backlog = try await Self.timeLoop(clusterList, count: loopBindings, backlog: true)
+        // The same backlog over the in-memory store: the loop's own cost, without the commits (which the SQLite
+        // rows are bounded by).
+        let inMemory = try await Self.timeLoop(clusterList, count: loopBindings, backlog: true, durable: false)
         printResults("flotilla bench scheduler (\(clusters) clusters)", [
             BenchResult(name: "algorithm decisions/s (\(bindings) bindings, \(scheduled) scheduled; median of \(rounds.count) rounds)", value: format(decisionsPerSecond),
                 target: ">= 50,000", met: decisionsPerSecond >= 50_000),
@@ -135,6 +138,8 @@ struct SchedulerBench: AsyncParsableCommand {
             BenchResult(name: "loop bindings/s over SQLite (\(loopBindings) already stored → decided)", value: format(backlog.rate),
                 target: ">= 5,000", met: backlog.rate >= 5_000),
             BenchResult(name: "  events it wrote about them", value: format(Double(backlog.events), 0), target: "-", met: nil),
+            BenchResult(name: "  the same over the in-memory store (the loop without commits; not the target)", value: format(inMemory.rate),
+                        target: "-", met: nil),
             BenchResult(name: "RSS MB", value: format(residentMemoryMB(), 0), target: "<= 300", met: residentMemoryMB() <= 300),
         ])
     }
@@ -143,13 +148,14 @@ struct SchedulerBench: AsyncParsableCommand {
     /// decided. `backlog`: the bindings are stored before the loop starts; otherwise created while it runs, the clock
     /// starting at the first create, by `creators` clients each creating one after another (one client's round trips
     /// cap the rate at what it can create, so more clients measure the loop with bindings arriving faster than that).
-    static func timeLoop(_ clusters: [Cluster], count: Int, backlog: Bool, creators: Int = 1) async throws
+    /// `durable: false` uses the in-memory store instead.
+    static func timeLoop(_ clusters: [Cluster], count: Int, backlog: Bool, creators: Int = 1, durable: Bool = true) async throws
         -> (rate: Double, decisions: Int, events: Int)
     {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-scheduler-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let store = try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path)
+        let store = durable ? try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path) : ResourceStore.memory()
         let client = StoreObjectClient(store: store)
         _ = try? await client.create(Namespace.descriptor, Namespace(name: "default").json())
         // A create ignores status (the status subresource's rule); the summaries go in as the status controller writes them.
