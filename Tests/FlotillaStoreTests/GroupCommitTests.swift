@@ -71,6 +71,34 @@ import Testing
         }
     }
 
+    /// The revision survives a reopen whether the last write was a put (its row holds it) or a delete (no row does,
+    /// so the commit records it), including a delete of the newest row and puts after a delete.
+    @Test func theRevisionSurvivesReopeningAfterPutsAndDeletes() async throws {
+        let (directory, path) = try Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func reopenedRevision() async throws -> Int64 {
+            await (try IndexedBackend(persistence: try SQLitePersistence(path: path))).currentRevision()
+        }
+        let backend = try IndexedBackend(persistence: try SQLitePersistence(path: path))
+        _ = try await backend.create(Self.key("a"), value: ["v": 1])
+        let b = try await backend.create(Self.key("b"), value: ["v": 1])
+        #expect(try await reopenedRevision() == 2)
+        let deleted = try await backend.delete(Self.key("b"), expectedRevision: b.modRevision)  // the newest row goes
+        #expect(deleted.modRevision == 3)
+        #expect(try await reopenedRevision() == 3)
+        _ = try await backend.create(Self.key("c"), value: ["v": 1])
+        _ = try await backend.update(Self.key("c"), value: ["v": 2], expectedRevision: 4)
+        #expect(try await reopenedRevision() == 5)
+        let c = try await backend.get(Self.key("c"))
+        _ = try await backend.delete(Self.key("c"), expectedRevision: c?.modRevision)
+        _ = try await backend.delete(Self.key("a"), expectedRevision: nil)  // nothing is left
+        #expect(await backend.currentRevision() == 7)
+        #expect(try await reopenedRevision() == 7)
+        // Writes after the reopen continue from there.
+        let reopened = try IndexedBackend(persistence: try SQLitePersistence(path: path))
+        #expect(try await reopened.create(Self.key("d"), value: ["v": 1]).modRevision == 8)
+    }
+
     /// Persistence that fails while told to.
     final class FlakyPersistence: Persistence {
         let inner: SQLitePersistence
