@@ -21,6 +21,12 @@ public final class SQLitePersistence: Persistence {
             // 32 MiB of page cache instead of SQLite's 2 MiB: updates find their B-tree pages in memory instead of
             // reading them back from the OS (pread was ~4 % of the scheduler bench; its backlog ran ~20 % faster).
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            // Checkpoint when the WAL holds 16,000 pages (~64 MiB) instead of SQLite's 1,000: each checkpoint ends in
+            // two fsyncs, and with 1,000 pages the scheduler's writes paid them every ~150 bindings. Reads never touch
+            // SQLite (the in-memory index serves them), so a longer WAL costs only disk and replay time at open. In a
+            // SQLite-only test of this table (4 bindings and their events per transaction) a row cost 94 → 56 µs; the
+            // scheduler bench's backlog of 12,000 ran 3,250 → 3,560–4,240 bindings/s.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16000")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
