@@ -51,6 +51,19 @@ import Testing
         #expect(try JSONValue.parse(JSONValue.integer(value).serialized()) == .integer(value))
     }
 
+    /// RFC 3339 in UTC as Kubernetes writes it, across the epoch, a leap day and the four-digit years' ends; a year
+    /// past 9999 still prints (with five digits) rather than being cut.
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00Z"), (1_800_000_000, "2027-01-15T08:00:00Z"), (-1, "1969-12-31T23:59:59Z"),
+        (951_782_400, "2000-02-29T00:00:00Z"), (1_000_000_000, "2001-09-09T01:46:40Z"),
+        (253_402_300_799, "9999-12-31T23:59:59Z"), (-62_135_596_800, "0001-01-01T00:00:00Z"),
+        (253_402_300_800, "10000-01-01T00:00:00Z"),
+    ])
+    func timestampsPrintAsRFC3339(seconds: Int64, text: String) {
+        #expect(Timestamp(seconds: seconds).rfc3339 == text)
+        if text.count == 20 { #expect(Timestamp(rfc3339: text)?.seconds == seconds) }
+    }
+
     @Test func deepNestingIsRejectedNotCrashing() {
         let text = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(throws: JSONParseError.self) { _ = try JSONValue.parse(text) }
