@@ -44,7 +44,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Base URL of the access network (MEC 013/012 + Flotilla RTT API, e.g. a `flotilla sim`); enables MEC discovery and mobility.")
     var accessNetwork: String?
 
+    @Option(help: "Seconds an Event is kept after it last happened (kube-apiserver's --event-ttl; 0 keeps them).")
+    var eventTTL: Double = 3600
+
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard eventTTL >= 0 else { throw ValidationError("--event-ttl must be 0 (keep events) or a positive number of seconds") }
+    }
 
     func run() async throws {
         let logger = global.logger("flotilla.apiserver")
@@ -82,6 +89,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let federation, let mec {
             services.append(.init(service: BackgroundService { await federation.run() }))
             services.append(.init(service: BackgroundService { await mec.run() }))
+        }
+        if eventTTL > 0 {
+            let collector = EventCollector(client: StoreObjectClient(store: store), ttl: .milliseconds(Int64(eventTTL * 1000)),
+                                           logger: global.logger("flotilla.event-ttl"))
+            services.append(.init(service: BackgroundService { await collector.run() }))
         }
         services.append(.init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
