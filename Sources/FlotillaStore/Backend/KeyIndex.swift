@@ -2,11 +2,17 @@ import FlotillaAPI
 
 /// The current value of every key, grouped by bucket, with each bucket's keys kept sorted for ranges.
 struct KeyIndex {
+    /// A bucket's keys are sorted lazily: a new key waits in `added` until the next range merges it in. Inserting each
+    /// into the sorted array moved half the array on every create, so a bucket that only grows (Events, thousands a
+    /// second from the scheduler) cost O(keys) per write; now a write is O(1) and a range after writes pays one merge.
     struct Bucket {
         var entries: [String: KeyValue] = [:]
-        var sortedKeys: [String] = []
+        /// Every key as of the last merge, in order; may still hold keys removed since (skipped, dropped by the merge).
+        private(set) var sortedKeys: [String] = []
+        private var added: [String] = []
+        private var removedSinceMerge = 0
 
-        /// First position whose key is not less than `key`.
+        /// First position in `sortedKeys` whose key is not less than `key`.
         func lowerBound(_ key: String) -> Int {
             var low = 0
             var high = sortedKeys.count
@@ -18,15 +24,45 @@ struct KeyIndex {
         }
 
         mutating func put(_ kv: KeyValue) {
-            if entries.updateValue(kv, forKey: kv.key.key) == nil {
-                sortedKeys.insert(kv.key.key, at: lowerBound(kv.key.key))
-            }
+            if entries.updateValue(kv, forKey: kv.key.key) == nil { added.append(kv.key.key) }
         }
 
         mutating func remove(_ key: String) {
-            guard entries.removeValue(forKey: key) != nil else { return }
-            let index = lowerBound(key)
-            if index < sortedKeys.count, sortedKeys[index] == key { sortedKeys.remove(at: index) }
+            if entries.removeValue(forKey: key) != nil { removedSinceMerge += 1 }
+        }
+
+        /// Brings `sortedKeys` up to date: the added keys sorted and merged in, removed ones dropped, each key once (a
+        /// key removed and added again may be in both lists).
+        mutating func merge() {
+            guard !added.isEmpty || removedSinceMerge > 0 else { return }
+            if removedSinceMerge == 0, added.count <= 8 {
+                // A few new keys: inserted in place, moving the array's tail (no retains) rather than copying it all.
+                for key in added where entries[key] != nil {
+                    let index = lowerBound(key)
+                    if index == sortedKeys.count || sortedKeys[index] != key { sortedKeys.insert(key, at: index) }
+                }
+                added = []
+                return
+            }
+            let fresh = added.sorted()
+            var merged: [String] = []
+            merged.reserveCapacity(entries.count)
+            var old = 0
+            var new = 0
+            while old < sortedKeys.count || new < fresh.count {
+                let key: String
+                if new == fresh.count || (old < sortedKeys.count && sortedKeys[old] <= fresh[new]) {
+                    key = sortedKeys[old]
+                    old += 1
+                } else {
+                    key = fresh[new]
+                    new += 1
+                }
+                if entries[key] != nil, merged.last != key { merged.append(key) }
+            }
+            sortedKeys = merged
+            added = []
+            removedSinceMerge = 0
         }
     }
 
@@ -38,7 +74,8 @@ struct KeyIndex {
 
     mutating func remove(_ key: StorageKey) { buckets[key.bucket]?.remove(key.key) }
 
-    func range(bucket name: String, prefix: String, after: String?, limit: Int?) -> (items: [KeyValue], more: Bool, remaining: Int) {
+    mutating func range(bucket name: String, prefix: String, after: String?, limit: Int?) -> (items: [KeyValue], more: Bool, remaining: Int) {
+        buckets[name]?.merge()
         guard let bucket = buckets[name] else { return ([], false, 0) }
         var start = bucket.lowerBound(prefix)
         if let after, after >= prefix {
