@@ -35,6 +35,8 @@ public actor ClusterStatusController {
     let configuration: ClusterStatusConfiguration
     let clock: any TimeSource
     let logger: Logger
+    /// One writer for every member's events, so its in-flight limit holds for the controller.
+    let events: EventWriter
     private var monitors: [String: ClusterMonitor] = [:]
 
     public init(controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration = .init(),
@@ -44,6 +46,7 @@ public actor ClusterStatusController {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.events = EventWriter(client: controlPlane, component: "cluster-status-controller", clock: clock)
     }
 
     /// Probes every member each interval until cancelled.
@@ -73,7 +76,7 @@ public actor ClusterStatusController {
         for cluster in clusters {
             guard let name = cluster.metadata.name, monitors[name] == nil else { continue }
             monitors[name] = ClusterMonitor(name: name, controlPlane: controlPlane, connections: connections,
-                configuration: configuration, clock: clock, logger: logger)
+                configuration: configuration, clock: clock, events: events, logger: logger)
         }
         let monitors = self.monitors
         await withTaskGroup(of: Void.self) { group in
@@ -104,9 +107,12 @@ actor ClusterMonitor {
     /// Each pod's effective request by uid, with the resourceVersion it was worked out from.
     private var podRequests: [String: (version: String?, requests: [String: Quantity])] = [:]
 
+    let events: EventWriter
+
     init(name: String, controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration,
-         clock: any TimeSource, logger: Logger) {
+         clock: any TimeSource, events: EventWriter, logger: Logger) {
         self.name = name
+        self.events = events
         self.controlPlane = controlPlane
         self.connections = connections
         self.configuration = configuration
@@ -251,7 +257,7 @@ actor ClusterMonitor {
             let after = status.conditions?[type: "Ready"]
             if let after, before?.status != after.status {
                 // Cluster events go to the default namespace, as Karmada's do for cluster-scoped objects.
-                EventWriter(client: controlPlane, component: "cluster-status-controller", clock: clock).record(cluster.json(),
+                events.record(cluster,
                     type: after.status == .true ? "Normal" : "Warning", reason: after.status == .true ? "ClusterReady" : "ClusterNotReady",
                     message: after.message ?? "")
             }

@@ -19,6 +19,8 @@ public actor ExecutionController {
     let connections: ClusterConnections
     let clock: any TimeSource
     let logger: Logger
+    /// One writer for every member worker's events, so its in-flight limit holds for the controller.
+    let events: EventWriter
     private var workers: [String: MemberWorker] = [:]
 
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
@@ -27,6 +29,7 @@ public actor ExecutionController {
         self.connections = connections
         self.clock = clock
         self.logger = logger
+        self.events = EventWriter(client: client, component: "execution-controller", clock: clock)
     }
 
     public func loop() -> ControllerLoop {
@@ -58,7 +61,7 @@ public actor ExecutionController {
                 for work in works where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) }
                 continue
             }
-            let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, logger: logger)
+            let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events, logger: logger)
             workers[name] = worker
             await worker.submit(works, cluster: cluster)
         }
@@ -119,8 +122,11 @@ actor MemberWorker {
     /// The Works as this worker last wrote them, by `namespace/name`.
     private var written: [String: Work] = [:]
 
-    init(cluster: String, client: any ObjectClient, connections: ClusterConnections, logger: Logger) {
+    let events: EventWriter
+
+    init(cluster: String, client: any ObjectClient, connections: ClusterConnections, events: EventWriter, logger: Logger) {
         self.cluster = cluster
+        self.events = events
         self.client = client
         self.connections = connections
         self.logger = logger
@@ -308,7 +314,7 @@ actor MemberWorker {
                 written[key] = mine
                 let previous = current.status?.conditions?[type: "Applied"]
                 if previous?.status != (applied ? .true : .false) || (!applied && previous?.message != message) {
-                    EventWriter(client: client, component: "execution-controller").record(work.json(),
+                    events.record(work,
                         type: applied ? "Normal" : "Warning", reason: applied ? "WorkApplied" : "WorkApplyFailed",
                         message: applied ? "Applied to cluster \(cluster)" : "Cluster \(cluster): \(message)")
                 }

@@ -78,6 +78,14 @@ import Testing
                 cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
                 return cluster.isReady && cluster.spec.taints == nil
             }
+            // Each change of readiness is an event on the cluster (in the default namespace, as Karmada writes them).
+            try await Self.waitFor("the readiness events") {
+                let events = try await client.list(Event.descriptor, namespace: "default", options: .everything).items
+                    .filter { $0["involvedObject"]?["name"] == "edge-1" && $0["source"]?["component"] == "cluster-status-controller" }
+                let reasons = events.compactMap { $0["reason"]?.stringValue }
+                return reasons.contains("ClusterNotReady") && reasons.filter { $0 == "ClusterReady" }.count >= 2
+                    && events.first { $0["reason"] == "ClusterNotReady" }?["type"] == "Warning"
+            }
         }, cleanup: {
             running.cancel()
             await running.value
