@@ -13,6 +13,8 @@ public struct Detector: Sendable {
     public static let policyLabel = "propagationpolicy.karmada.io/name"
     public static let policyNamespaceLabel = "propagationpolicy.karmada.io/namespace"
     public static let clusterPolicyLabel = "clusterpropagationpolicy.karmada.io/name"
+    /// Templates bound at once within a pass (the scheduling loop's figure; each waits for its writes' commits).
+    static let concurrency = 64
 
     let client: any ObjectClient
     let events: EventWriter
@@ -59,10 +61,11 @@ public struct Detector: Sendable {
             for kind in Self.templateKinds { candidates += changes.keys(kind).map { (kind, $0) } }
             candidates += changes.keys(ResourceBinding.descriptor).compactMap(Self.template(ofBindingKey:))
         }
-        var retry: Duration?
-        var claimedBy = Set<String>()
+        // Each template is bound on its own, several at once: one after another, a pass over thousands of new
+        // templates ran at one client's round trips (the scheduling loop's rate for them, too).
         var seen = Set<String>()
-        for (kind, key) in candidates where seen.insert("\(kind.plural)|\(key)").inserted {
+        let unique = candidates.filter { kind, key in seen.insert("\(kind.plural)|\(key)").inserted }
+        let outcomes = await concurrently(unique, limit: Self.concurrency) { (kind: ResourceDescriptor, key: String) -> (claim: String?, retry: Duration?) in
             let namespace = String(key.prefix { $0 != "/" })
             let name = String(key.drop { $0 != "/" }.dropFirst())
             let bindingKey = "\(namespace)/\(name)-\(kind.kind.lowercased())"
@@ -72,22 +75,25 @@ public struct Detector: Sendable {
                 guard !Self.isSystemNamespace(namespace), template.deletionTimestamp == nil else { return nil }
                 return PolicySelection.select(template: template, policies: policies, clusterPolicies: clusterPolicies)
             }
-            do {
+            let claimed = claim.map { "\($0.policyNamespace ?? "")/\($0.policyName)" }
+            do throws(APIError) {
                 if let template, let claim {
-                    claimedBy.insert("\(claim.policyNamespace ?? "")/\(claim.policyName)")
                     try await ensureBinding(for: template, claim: claim, existing: existing)
                     try await labelTemplate(template, kind: kind, claim: claim)
                 } else if let existing, isDetectorOwned(existing) {
                     try await client.delete(ResourceBinding.descriptor, namespace: existing.namespace, name: existing.name ?? "")
                 }
             } catch {
-                if error.reason == .notFound { continue }
-                retry = ControllerLoop.retryDelay(for: error, current: retry)
+                if error.reason == .notFound { return (claimed, nil) }
                 if error.reason != .conflict {
                     logger.warning("cannot bind template", metadata: ["template": "\(key)", "error": "\(error)"])
                 }
+                return (claimed, ControllerLoop.retryDelay(for: error, current: nil))
             }
+            return (claimed, nil)
         }
+        let claimedBy = Set(outcomes.compactMap { $0.claim })
+        let retry = outcomes.compactMap { $0.retry }.min()
         if everything { await reportUnmatched(policies.map { $0.json() } + clusterPolicies.map { $0.json() }, claimed: claimedBy) }
         return retry
     }
