@@ -95,6 +95,7 @@ actor ClusterMonitor {
     let connections: ClusterConnections
     let configuration: ClusterStatusConfiguration
     let clock: any TimeSource
+    let events: EventWriter
     let logger: Logger
     private var firstFailure: ContinuousClock.Instant?
     private var lastDiscovery: ContinuousClock.Instant?
@@ -106,8 +107,6 @@ actor ClusterMonitor {
     private var pods = WatchedSet()
     /// Each pod's effective request by uid, with the resourceVersion it was worked out from.
     private var podRequests: [String: (version: String?, requests: [String: Quantity])] = [:]
-
-    let events: EventWriter
 
     init(name: String, controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration,
          clock: any TimeSource, events: EventWriter, logger: Logger) {

@@ -107,6 +107,7 @@ actor MemberWorker {
     let cluster: String
     let client: any ObjectClient
     let connections: ClusterConnections
+    let events: EventWriter
     let logger: Logger
     private var pending: (works: [Work], cluster: Cluster)?
     /// The last submission, re-run when the member reports a change or a retry is due.
@@ -121,8 +122,6 @@ actor MemberWorker {
     private var memberDeployments = WatchedSet()
     /// The Works as this worker last wrote them, by `namespace/name`.
     private var written: [String: Work] = [:]
-
-    let events: EventWriter
 
     init(cluster: String, client: any ObjectClient, connections: ClusterConnections, events: EventWriter, logger: Logger) {
         self.cluster = cluster
