@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "FlotillaAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -223,7 +224,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlotillaStoreTests",
-            dependencies: ["FlotillaAPI", "FlotillaStore", "StoreCrashWriter"]
+            dependencies: ["FlotillaAPI", "FlotillaStore", "StoreCrashWriter", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "FlotillaServerTests",

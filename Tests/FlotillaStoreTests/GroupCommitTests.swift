@@ -19,47 +19,52 @@ import Testing
     @Test func concurrentWritersKeepCompareAndSwapRevisionsAndDurability() async throws {
         let (directory, path) = try Self.temporaryPath()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let backend = try IndexedBackend(persistence: try SQLitePersistence(path: path))
-        let events = try await backend.watch(bucket: "/configmaps", prefix: "", after: 0)
-        _ = try await backend.create(Self.key("shared"), value: ["n": 0])
+        // The store lives in this block: one store owns the file at a time, so it is reopened once this one is gone.
+        let acknowledged: [(String, Int64, Int)]
+        let final: Int64
+        do {
+            let backend = try IndexedBackend(persistence: try SQLitePersistence(path: path))
+            let events = try await backend.watch(bucket: "/configmaps", prefix: "", after: 0)
+            _ = try await backend.create(Self.key("shared"), value: ["n": 0])
 
-        // 40 writers each create their own key and update it five times; all of them also race on one shared key.
-        let acknowledged = try await withThrowingTaskGroup(of: (String, Int64, Int).self) { group in
-            for writer in 0..<40 {
-                group.addTask {
-                    var kv = try await backend.create(Self.key("w\(writer)"), value: ["n": 0])
-                    for step in 1...5 {
-                        kv = try await backend.update(Self.key("w\(writer)"), value: ["n": .integer(Int64(step))], expectedRevision: kv.modRevision)
-                    }
-                    var won = 0
-                    for _ in 0..<5 {
-                        guard let shared = try await backend.get(Self.key("shared")) else { continue }
-                        do throws(BackendError) {
-                            _ = try await backend.update(Self.key("shared"), value: ["by": .integer(Int64(writer))], expectedRevision: shared.modRevision)
-                            won += 1
-                        } catch {
-                            // Another writer's change (committed or still waiting) came first: the CAS must say so.
-                            guard case .revisionMismatch = error else { throw error }
+            // 40 writers each create their own key and update it five times; all of them also race on one shared key.
+            acknowledged = try await withThrowingTaskGroup(of: (String, Int64, Int).self) { group in
+                for writer in 0..<40 {
+                    group.addTask {
+                        var kv = try await backend.create(Self.key("w\(writer)"), value: ["n": 0])
+                        for step in 1...5 {
+                            kv = try await backend.update(Self.key("w\(writer)"), value: ["n": .integer(Int64(step))], expectedRevision: kv.modRevision)
                         }
+                        var won = 0
+                        for _ in 0..<5 {
+                            guard let shared = try await backend.get(Self.key("shared")) else { continue }
+                            do throws(BackendError) {
+                                _ = try await backend.update(Self.key("shared"), value: ["by": .integer(Int64(writer))], expectedRevision: shared.modRevision)
+                                won += 1
+                            } catch {
+                                // Another writer's change (committed or still waiting) came first: the CAS must say so.
+                                guard case .revisionMismatch = error else { throw error }
+                            }
+                        }
+                        return ("w\(writer)", kv.modRevision, won)
                     }
-                    return ("w\(writer)", kv.modRevision, won)
                 }
+                var results: [(String, Int64, Int)] = []
+                for try await result in group { results.append(result) }
+                return results
             }
-            var results: [(String, Int64, Int)] = []
-            for try await result in group { results.append(result) }
-            return results
-        }
-        let wins = acknowledged.reduce(0) { $0 + $1.2 }
-        let final = await backend.currentRevision()
-        // 1 shared create + 40 creates + 200 own updates + every successful shared update, nothing else.
-        #expect(final == Int64(1 + 40 + 200 + wins))
+            let wins = acknowledged.reduce(0) { $0 + $1.2 }
+            final = await backend.currentRevision()
+            // 1 shared create + 40 creates + 200 own updates + every successful shared update, nothing else.
+            #expect(final == Int64(1 + 40 + 200 + wins))
 
-        var seen: [Int64] = []
-        for await batch in events {
-            seen += batch.map(\.revision)
-            if batch.last?.revision == final { break }
+            var seen: [Int64] = []
+            for await batch in events {
+                seen += batch.map(\.revision)
+                if batch.last?.revision == final { break }
+            }
+            #expect(seen == Array(1...final))
         }
-        #expect(seen == Array(1...final))
 
         // Reopened from the file: every writer's last acknowledged version, and the revision.
         let reopened = try IndexedBackend(persistence: try SQLitePersistence(path: path))
@@ -76,27 +81,32 @@ import Testing
     @Test func theRevisionSurvivesReopeningAfterPutsAndDeletes() async throws {
         let (directory, path) = try Self.temporaryPath()
         defer { try? FileManager.default.removeItem(at: directory) }
-        func reopenedRevision() async throws -> Int64 {
-            await (try IndexedBackend(persistence: try SQLitePersistence(path: path))).currentRevision()
+        var backend: IndexedBackend! = try IndexedBackend(persistence: try SQLitePersistence(path: path))
+        /// Closes the store and opens its file again: one store owns the file at a time.
+        func reopen() throws {
+            backend = nil
+            backend = try IndexedBackend(persistence: try SQLitePersistence(path: path))
         }
-        let backend = try IndexedBackend(persistence: try SQLitePersistence(path: path))
         _ = try await backend.create(Self.key("a"), value: ["v": 1])
         let b = try await backend.create(Self.key("b"), value: ["v": 1])
-        #expect(try await reopenedRevision() == 2)
+        try reopen()
+        #expect(await backend.currentRevision() == 2)
         let deleted = try await backend.delete(Self.key("b"), expectedRevision: b.modRevision)  // the newest row goes
         #expect(deleted.modRevision == 3)
-        #expect(try await reopenedRevision() == 3)
+        try reopen()
+        #expect(await backend.currentRevision() == 3)
         _ = try await backend.create(Self.key("c"), value: ["v": 1])
         _ = try await backend.update(Self.key("c"), value: ["v": 2], expectedRevision: 4)
-        #expect(try await reopenedRevision() == 5)
+        try reopen()
+        #expect(await backend.currentRevision() == 5)
         let c = try await backend.get(Self.key("c"))
         _ = try await backend.delete(Self.key("c"), expectedRevision: c?.modRevision)
         _ = try await backend.delete(Self.key("a"), expectedRevision: nil)  // nothing is left
         #expect(await backend.currentRevision() == 7)
-        #expect(try await reopenedRevision() == 7)
+        try reopen()
+        #expect(await backend.currentRevision() == 7)
         // Writes after the reopen continue from there.
-        let reopened = try IndexedBackend(persistence: try SQLitePersistence(path: path))
-        #expect(try await reopened.create(Self.key("d"), value: ["v": 1]).modRevision == 8)
+        #expect(try await backend.create(Self.key("d"), value: ["v": 1]).modRevision == 8)
     }
 
     /// Persistence that fails while told to.
@@ -114,32 +124,34 @@ import Testing
     @Test func aFailedCommitLeavesNothingAndTheNextWriteStartsFromTheCommittedState() async throws {
         let (directory, path) = try Self.temporaryPath()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let persistence = FlakyPersistence(try SQLitePersistence(path: path))
-        let backend = try IndexedBackend(persistence: persistence)
-        let first = try await backend.create(Self.key("a"), value: ["v": 1])
+        do {  // the store is closed at the end of the block, then its file reopened
+            let persistence = FlakyPersistence(try SQLitePersistence(path: path))
+            let backend = try IndexedBackend(persistence: persistence)
+            let first = try await backend.create(Self.key("a"), value: ["v": 1])
 
-        persistence.failing.withLock { $0 = true }
-        await withTaskGroup(of: Void.self) { group in
-            for name in ["b", "c", "d"] {
+            persistence.failing.withLock { $0 = true }
+            await withTaskGroup(of: Void.self) { group in
+                for name in ["b", "c", "d"] {
+                    group.addTask {
+                        await #expect(throws: BackendError.self) { _ = try await backend.create(Self.key(name), value: ["v": 1]) }
+                    }
+                }
                 group.addTask {
-                    await #expect(throws: BackendError.self) { _ = try await backend.create(Self.key(name), value: ["v": 1]) }
+                    await #expect(throws: BackendError.self) {
+                        _ = try await backend.update(Self.key("a"), value: ["v": 2], expectedRevision: first.modRevision)
+                    }
                 }
             }
-            group.addTask {
-                await #expect(throws: BackendError.self) {
-                    _ = try await backend.update(Self.key("a"), value: ["v": 2], expectedRevision: first.modRevision)
-                }
-            }
-        }
-        #expect(await backend.currentRevision() == first.modRevision)
-        #expect(try await backend.get(Self.key("b")) == nil)
-        #expect(try await backend.get(Self.key("a"))?.value == ["v": 1])
+            #expect(await backend.currentRevision() == first.modRevision)
+            #expect(try await backend.get(Self.key("b")) == nil)
+            #expect(try await backend.get(Self.key("a"))?.value == ["v": 1])
 
-        persistence.failing.withLock { $0 = false }
-        let updated = try await backend.update(Self.key("a"), value: ["v": 3], expectedRevision: first.modRevision)
-        #expect(updated.modRevision == first.modRevision + 1)
-        let created = try await backend.create(Self.key("b"), value: ["v": 1])
-        #expect(created.modRevision == first.modRevision + 2)
+            persistence.failing.withLock { $0 = false }
+            let updated = try await backend.update(Self.key("a"), value: ["v": 3], expectedRevision: first.modRevision)
+            #expect(updated.modRevision == first.modRevision + 1)
+            let created = try await backend.create(Self.key("b"), value: ["v": 1])
+            #expect(created.modRevision == first.modRevision + 2)
+        }
         let reopened = try IndexedBackend(persistence: try SQLitePersistence(path: path))
         #expect(try await reopened.get(Self.key("a"))?.value == ["v": 3])
         #expect(try await reopened.get(Self.key("c")) == nil)
