@@ -162,7 +162,8 @@ public struct Detector: Sendable {
                 controller: true, blockOwnerDeletion: true)]
         }
         do {
-            _ = try await client.create(ResourceBinding.descriptor, binding.json())
+            // Typed: admitted without the decode, and encoded once (the JSON path encoded, decoded and encoded again).
+            _ = try await client.create(binding)
             events.record(template, reason: "ApplyPolicySucceed",
                 message: "Apply policy(\(claim.policyNamespace.map { "\($0)/" } ?? "")\(claim.policyName)) succeed")
         } catch {

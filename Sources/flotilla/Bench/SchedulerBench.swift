@@ -181,12 +181,13 @@ struct SchedulerBench: AsyncParsableCommand {
         let controller = SchedulingController(client: client, metrics: metrics)
         let loop = controller.loop()
         func create() async throws {
-            // `creators` clients, each creating one binding after another.
+            // `creators` clients, each creating one binding after another, typed and in process, as the resource
+            // detector creates bindings (its admission defaults, validates and encodes each once).
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for first in 0..<min(creators, count) {
                     group.addTask {
                         for i in stride(from: first, to: count, by: creators) {
-                            _ = try await client.create(ResourceBinding.descriptor, binding(i).json())
+                            _ = try await client.create(binding(i))
                         }
                     }
                 }
