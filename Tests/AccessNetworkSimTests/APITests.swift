@@ -181,11 +181,15 @@ import Testing
             #expect(change["srcEcgi"]?["plmn"]?["mcc"] == "208")
             #expect(change["_links"]?["subscription"]?["href"]?.stringValue == cellHref)
 
-            // Listing, reading with delivery status, deleting.
-            let (_, list) = try await sim.request(.GET, "/location/v2/subscriptions/zonalTraffic")
-            let listed = try #require(list["notificationSubscriptionList"]?["zonalTrafficSubscription"]?.arrayValue?.first)
+            // Listing, reading with delivery status, deleting. A delivery is counted once the receiver's response is
+            // back, which can be a moment after the receiver has the body: the count is polled, not read once.
+            var listed: JSONValue = .null
+            try await waitUntil("the zonal delivery is counted", seconds: 10) {
+                let (_, list) = try await sim.request(.GET, "/location/v2/subscriptions/zonalTraffic")
+                listed = list["notificationSubscriptionList"]?["zonalTrafficSubscription"]?.arrayValue?.first ?? .null
+                return (listed["deliveryStatus"]?["delivered"]?.int64Value ?? 0) >= 1
+            }
             #expect(listed["deliveryStatus"]?["state"] == "Active")
-            #expect((listed["deliveryStatus"]?["delivered"]?.int64Value ?? 0) >= 1)
             let path = String(cellHref.dropFirst(sim.base.count))
             #expect(try await sim.request(.DELETE, path).0 == 204)
             #expect(try await sim.request(.GET, path).0 == 404)
