@@ -63,6 +63,19 @@ public enum BackendError: Error, Sendable, Equatable {
     case storage(String)
 }
 
+extension BackendError: CustomStringConvertible {
+    /// What a person reads, e.g. when `flotilla serve` cannot open its store.
+    public var description: String {
+        switch self {
+        case .keyExists: "the key already exists"
+        case .keyNotFound: "the key does not exist"
+        case .revisionMismatch(let actual): "the key is at revision \(actual), not the one expected"
+        case .compacted(let oldest): "the revision is compacted; the oldest available is \(oldest)"
+        case .storage(let message): message
+        }
+    }
+}
+
 /// An etcd-shaped key-value store: one global revision that every write increments, compare-and-swap on a key's
 /// modRevision, ordered ranges, and watches from a revision with bounded history. Kubernetes semantics live above
 /// it, in `ResourceStore`, so any backend with these operations serves every caller unchanged.

@@ -44,6 +44,8 @@ public final class SQLitePersistence: Persistence {
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)
             try Self.migrator.migrate(queue)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            throw .storage("cannot open \(path): another store has it open (a flotilla server still running?): database is locked")
         } catch {
             throw .storage("cannot open \(path): \(error)")
         }
