@@ -126,8 +126,6 @@ public final class SQLitePersistence: Persistence {
                     INSERT INTO objects (bucket, key, value, create_revision, mod_revision) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (bucket, key) DO UPDATE SET value = excluded.value, mod_revision = excluded.mod_revision
                     """)
-                let delete = try db.cachedStatement(sql: "DELETE FROM objects WHERE bucket = ? AND key = ?")
-                let setRevision = try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'")
                 let commit = try db.cachedStatement(sql: "COMMIT TRANSACTION")
                 try Self.step(begin.sqliteStatement, db)
                 do {
@@ -145,6 +143,7 @@ public final class SQLitePersistence: Persistence {
                                 }
                             }
                         case .delete(let key, _):
+                            let delete = try db.cachedStatement(sql: "DELETE FROM objects WHERE bucket = ? AND key = ?")
                             try Self.bind(key, delete.sqliteStatement, db) { try Self.step(delete.sqliteStatement, db) }
                         }
                     }
@@ -156,6 +155,7 @@ public final class SQLitePersistence: Persistence {
                         case .put(let kv, _): kv.modRevision
                         case .delete(_, let revision): revision
                         }
+                        let setRevision = try db.cachedStatement(sql: "UPDATE meta SET value = ? WHERE name = 'revision'")
                         try Self.check(sqlite3_bind_int64(setRevision.sqliteStatement, 1, revision), db)
                         try Self.step(setRevision.sqliteStatement, db)
                     }
