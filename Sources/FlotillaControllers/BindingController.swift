@@ -128,7 +128,7 @@ public struct BindingController: Sendable {
             var annotations = [WorkRendering.templateGenerationAnnotation: String(template.generation ?? 0)]
             switch Overrides.apply(to: rendered, cluster: cluster, clusterPolicies: clusterOverrides, policies: overrides) {
             case .success(let result):
-                manifest = result.manifest
+                manifest = WorkRendering.preservingState(result.manifest, for: target.name, tasks: binding.spec.gracefulEvictionTasks ?? [])
                 if !result.applied.isEmpty { annotations[WorkRendering.appliedOverridesAnnotation] = result.applied.joined(separator: ",") }
             case .failure(let failure):
                 overrideFailures.append("\(target.name): \(failure)")
@@ -159,7 +159,11 @@ public struct BindingController: Sendable {
             }
         }
         let targetNamespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
-        for work in existing where !targetNamespaces.contains(work.metadata.namespace ?? "") { await delete(work) }
+        // A cluster being evicted keeps its Work as it is until the eviction task ends (graceful eviction).
+        let evicting = Set((binding.spec.gracefulEvictionTasks ?? []).map { WorkRendering.executionNamespace($0.fromCluster) })
+        for work in existing where !targetNamespaces.contains(work.metadata.namespace ?? "") && !evicting.contains(work.metadata.namespace ?? "") {
+            await delete(work)
+        }
         for failure in overrideFailures {
             events.record(binding.json(), type: "Warning", reason: "ApplyOverridePolicyFailed", message: failure)
         }

@@ -13,10 +13,14 @@ public struct ClusterStatusConfiguration: Sendable {
     public var probeTimeout: Duration
     /// How often discovery (API enablements) and the version are refreshed while the member is healthy.
     public var discoveryInterval: Duration
+    /// How long a NotReady member must keep answering before it is Ready again (Karmada's
+    /// `--cluster-success-threshold`): a flapping link stays NotReady instead of bouncing workloads back and forth.
+    public var successThreshold: Duration
 
     public init(interval: Duration = .seconds(10), failureThreshold: Duration = .seconds(30), probeTimeout: Duration = .seconds(3),
-                discoveryInterval: Duration = .seconds(60)) {
+                discoveryInterval: Duration = .seconds(60), successThreshold: Duration = .seconds(30)) {
         self.interval = interval
+        self.successThreshold = successThreshold
         self.failureThreshold = failureThreshold
         self.probeTimeout = probeTimeout
         self.discoveryInterval = discoveryInterval
@@ -98,6 +102,8 @@ actor ClusterMonitor {
     let events: EventWriter
     let logger: Logger
     private var firstFailure: ContinuousClock.Instant?
+    /// The first success in the current run of successes.
+    private var firstSuccess: ContinuousClock.Instant?
     private var lastDiscovery: ContinuousClock.Instant?
     private var version: String?
     private var enablements: [APIEnablement]?
@@ -133,8 +139,12 @@ actor ClusterMonitor {
         switch health {
         case .success:
             firstFailure = nil
-            conditions.set(Condition(type: "Ready", status: .true, reason: "ClusterReady",
-                message: "cluster is healthy and ready to accept workloads"), now: timestamp)
+            let since = firstSuccess ?? now
+            firstSuccess = since
+            if conditions[type: "Ready"]?.status != .false || now - since >= configuration.successThreshold {
+                conditions.set(Condition(type: "Ready", status: .true, reason: "ClusterReady",
+                    message: "cluster is healthy and ready to accept workloads"), now: timestamp)
+            }
             status.kubernetesVersion = version ?? status.kubernetesVersion
             status.apiEnablements = enablements ?? status.apiEnablements
             if nodes.synced, pods.synced {
@@ -150,6 +160,7 @@ actor ClusterMonitor {
                 status.resourceSummary = resourceSummary
             }
         case .failure(let error):
+            firstSuccess = nil
             let since = firstFailure ?? now
             firstFailure = since
             if now - since >= configuration.failureThreshold {

@@ -4,17 +4,21 @@ import KubeClient
 import Logging
 
 /// Everything that turns templates and policies into workloads on members, in one place: cluster status,
-/// detector, scheduling loop, binding (Works and status aggregation) and execution. `run()` runs them all until
+/// detector, scheduling loop, binding (Works and status aggregation), execution, cluster taint policies, failover
+/// (taint manager, application failover, graceful eviction) and workload rebalancing. `run()` runs them all until
 /// the task is cancelled. The controllers talk to the control plane only through `controlPlane` (an
 /// `ObjectClient`), so they run the same in the API server's process or beside it.
 public struct Federation: Sendable {
     public struct Configuration: Sendable {
         public var clusterStatus: ClusterStatusConfiguration
         public var memberPolicy: ClientPolicy
+        public var failover: FailoverConfiguration
 
-        public init(clusterStatus: ClusterStatusConfiguration = .init(), memberPolicy: ClientPolicy = ClientPolicy()) {
+        public init(clusterStatus: ClusterStatusConfiguration = .init(), memberPolicy: ClientPolicy = ClientPolicy(),
+                    failover: FailoverConfiguration = .init()) {
             self.clusterStatus = clusterStatus
             self.memberPolicy = memberPolicy
+            self.failover = failover
         }
     }
 
@@ -44,6 +48,9 @@ public struct Federation: Sendable {
             SchedulingController(client: controlPlane, clock: clock, metrics: metrics, logger: logger).loop(),
             BindingController(client: controlPlane, clock: clock, logger: logger).loop(),
             await execution.loop(),
+            ClusterTaintPolicyController(client: controlPlane, clock: clock, logger: logger).loop(),
+            FailoverController(client: controlPlane, configuration: configuration.failover, clock: clock, logger: logger).loop(),
+            WorkloadRebalancerController(client: controlPlane, clock: clock, logger: logger).loop(),
         ]
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await status.run() }

@@ -34,4 +34,20 @@ public enum WorkRendering {
         if template.kind == "Deployment", let replicas { manifest.setValue(.integer(Int64(replicas)), at: ["spec", "replicas"]) }
         return manifest
     }
+
+    /// The manifest with the state a failover preserved (`gracefulEvictionTasks[].preservedLabelState`) as labels,
+    /// on the clusters that were not serving before that failover (`clustersBeforeFailover`): Karmada's
+    /// StatefulFailoverInjection, so the new copy starts from where the old one was.
+    public static func preservingState(_ manifest: JSONValue, for cluster: String, tasks: [GracefulEvictionTask]) -> JSONValue {
+        var labels: [String: JSONValue] = [:]
+        for task in tasks where !(task.clustersBeforeFailover ?? []).contains(cluster) && task.fromCluster != cluster {
+            for (key, value) in task.preservedLabelState ?? [:] { labels[key] = .string(value) }
+        }
+        guard !labels.isEmpty else { return manifest }
+        var manifest = manifest
+        var existing = manifest["metadata"]?["labels"]?.objectValue ?? [:]
+        existing.merge(labels) { _, preserved in preserved }
+        manifest.setValue(.object(existing), at: ["metadata", "labels"])
+        return manifest
+    }
 }

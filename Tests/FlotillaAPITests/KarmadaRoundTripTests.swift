@@ -79,7 +79,7 @@ import Testing
         #expect(weights?.map(\.weight) == [2, 1])
         #expect(policy.spec.placement?.clusterAffinity?.exclude == ["edge-tokyo-2"])
         #expect(policy.spec.placement?.clusterTolerations?.first?.tolerationSeconds == 60)
-        #expect(policy.spec.failover?["application"]?["purgeMode"] == "Gracefully")
+        #expect(policy.spec.failover?.application?.purgeMode == "Gracefully")
         let fallback = try PropagationPolicy(json: try YAMLCodec.decodeDocuments(text)[1])
         #expect(fallback.spec.placement?.clusterAffinities?.map(\.affinityName) == ["edge-first", "cloud-backup"])
         #expect(fallback.spec.placement?.clusterAffinities?.first?.overflowAffinities?.first?.affinityName == "regional")

@@ -3,11 +3,12 @@ extension ResourceRegistry {
     public static let controlPlane = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
         Deployment.descriptor,
-        PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor,
+        PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ClusterTaintPolicy.descriptor,
         OverridePolicy.descriptor, ClusterOverridePolicy.descriptor,
         Cluster.descriptor,
         ResourceBinding.descriptor, ClusterResourceBinding.descriptor,
         Work.descriptor,
+        WorkloadRebalancer.descriptor,
         AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,
     ])
 }

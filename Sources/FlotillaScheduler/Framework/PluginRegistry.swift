@@ -1,10 +1,11 @@
 import FlotillaAPI
 
 /// Every plugin the scheduler has, by name, in the fixed order it runs them:
-/// filters APIEnablement → TaintToleration → ClusterAffinity → Latency; scores ClusterLocality, Latency.
+/// filters APIEnablement → TaintToleration → ClusterAffinity → ClusterEviction → Latency; scores ClusterLocality, Latency.
 /// A `SchedulerConfiguration` disables plugins by name and sets score weights (default 1).
 public enum PluginRegistry {
-    public static let filters: [any FilterPlugin] = [APIEnablementFilter(), TaintTolerationFilter(), ClusterAffinityFilter(), LatencyFilter()]
+    public static let filters: [any FilterPlugin] = [APIEnablementFilter(), TaintTolerationFilter(), ClusterAffinityFilter(), ClusterEvictionFilter(),
+                                                          LatencyFilter()]
     public static let scorers: [any ScorePlugin] = [ClusterLocalityScore(), LatencyScore()]
 }
 

@@ -12,7 +12,8 @@ extension Scheduler {
         var compiled = context
         compiled.affinityMatcher = context.placementAffinity.map(CompiledAffinity.init)
         let context = compiled  // immutable from here: the closures below borrow it instead of copying it per call
-        guard clusters.caching, context.latency == nil else {
+        // A class's shared ranking knows nothing of one binding's evictions: such a binding (rare) ranks on its own.
+        guard clusters.caching, context.latency == nil, context.evicting.isEmpty else {
             let filtered = filter(context, clusters.views)
             let ranked = score(context, clusters.views, positions: filtered.survivors).ranked
             return fit(ranked, failures: filtered.failures, total: clusters.views.count, ordered: ordered).map { Ranked(clusters: $0) }

@@ -3,7 +3,7 @@ import FlotillaAPI
 /// The scheduling pipeline: filter → score → select → assign, over a fixed, documented plugin order.
 ///
 /// Filters run in this order and the first failure rules a cluster out: APIEnablement, TaintToleration,
-/// ClusterAffinity, Latency (`PluginRegistry`). Scores are summed (each times its weight); candidates are ordered by score descending,
+/// ClusterAffinity, ClusterEviction, Latency (`PluginRegistry`). Scores are summed (each times its weight); candidates are ordered by score descending,
 /// available replicas (allocatable plus what the binding already has there) descending, then name ascending.
 /// Spread constraints then select among them (`SpreadSelection`; skipped for static weights), and the strategy
 /// divides the replicas. Placements with `clusterAffinities` run the pipeline once per group (`decide`).

@@ -16,10 +16,13 @@ public struct SchedulingContext: Sendable {
     public var observedAffinityName: String?
     /// The AppProfile's latency needs and the network's latency matrix, when a profile selects the workload.
     public var latency: LatencyRequirement?
+    /// Clusters the binding is being evicted from (`gracefulEvictionTasks`): never candidates.
+    public var evicting: Set<String>
 
     public init(bindingUID: String, resource: ObjectReference, replicas: Int, replicaRequest: [String: Quantity] = [:],
                 placement: Placement, previous: [TargetCluster] = [], fresh: Bool = false, observedAffinityName: String? = nil,
-                latency: LatencyRequirement? = nil) {
+                latency: LatencyRequirement? = nil, evicting: Set<String> = []) {
+        self.evicting = evicting
         self.observedAffinityName = observedAffinityName
         self.latency = latency
         self.bindingUID = bindingUID
@@ -38,7 +41,8 @@ public struct SchedulingContext: Sendable {
         self.init(bindingUID: binding.metadata.uid ?? "", resource: binding.spec.resource, replicas: Int(binding.spec.replicas ?? 0),
             replicaRequest: binding.spec.replicaRequirements?.resourceRequest ?? [:], placement: binding.spec.placement ?? Placement(),
             previous: binding.spec.clusters ?? [], fresh: Self.isFresh(rescheduleTriggeredAt: triggered, lastScheduledTime: last),
-            observedAffinityName: binding.status?.schedulerObservingAffinityName, latency: latency)
+            observedAffinityName: binding.status?.schedulerObservingAffinityName, latency: latency,
+            evicting: binding.spec.evictingClusters)
     }
 
     /// Karmada's Fresh mode: a reschedule was triggered after the last schedule (or before any).

@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Serve plain HTTP instead of HTTPS (kubectl sends no credentials over HTTP).")
     var insecureHTTP = false
 
-    @Flag(help: "Serve the API only, without the federation controllers (detector, scheduler, binding, execution, cluster status).")
+    @Flag(help: "Serve the API only, without the federation controllers (detector, scheduler, binding, execution, cluster status, failover).")
     var noControllers = false
 
     @Option(help: "Seconds between member health and resource probes.")
@@ -40,6 +40,18 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds a member must keep failing before it is marked NotReady.")
     var clusterFailureThreshold: Double = 30
+
+    @Option(help: "Seconds a NotReady member must keep answering before it is Ready again (a flapping link stays NotReady).")
+    var clusterSuccessThreshold: Double = 30
+
+    @Option(help: "Evictions per second from clusters with untolerated NoExecute taints (a token bucket across all workloads).")
+    var evictionRate: Double = 50
+
+    @Option(help: "Seconds a Gracefully evicted copy waits for its replacements to be ready before it is removed anyway.")
+    var gracefulEvictionTimeout: Double = 600
+
+    @Option(help: "Purge mode of a cluster eviction when the policy sets no failover.cluster.purgeMode: Directly, Gracefully or Never.")
+    var noExecuteTaintEvictionPurgeMode: String = PurgeMode.gracefully
 
     @Option(help: "Base URL of the access network (MEC 013/012 + Flotilla RTT API, e.g. a `flotilla sim`); enables MEC discovery and mobility.")
     var accessNetwork: String?
@@ -51,6 +63,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard eventTTL >= 0 else { throw ValidationError("--event-ttl must be 0 (keep events) or a positive number of seconds") }
+        guard evictionRate > 0 else { throw ValidationError("--eviction-rate must be a positive number of evictions per second") }
+        guard gracefulEvictionTimeout > 0 else { throw ValidationError("--graceful-eviction-timeout must be a positive number of seconds") }
+        guard clusterSuccessThreshold >= 0, clusterFailureThreshold >= 0, clusterStatusInterval > 0 else {
+            throw ValidationError("--cluster-status-interval must be positive; the failure and success thresholds must not be negative")
+        }
+        guard PurgeMode.all.contains(noExecuteTaintEvictionPurgeMode) else {
+            throw ValidationError("--no-execute-taint-eviction-purge-mode must be one of \(PurgeMode.all.joined(separator: ", "))")
+        }
     }
 
     func run() async throws {
@@ -66,7 +86,11 @@ struct ServeCommand: AsyncParsableCommand {
             let controlPlane = StoreObjectClient(store: store)
             let built = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
                 clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(Int64(clusterStatusInterval * 1000)),
-                    failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)))),
+                    failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)),
+                    successThreshold: .milliseconds(Int64(clusterSuccessThreshold * 1000))),
+                failover: FailoverConfiguration(evictionRate: evictionRate,
+                    gracefulEvictionTimeout: .milliseconds(Int64(gracefulEvictionTimeout * 1000)),
+                    defaultPurgeMode: noExecuteTaintEvictionPurgeMode)),
                 metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), logger: logger)
             let services = MECServices(controlPlane: controlPlane, connections: built.connections, accessNetworkURL: accessNetwork,
                                        metrics: MECPrometheus.metrics(registry: server.metrics.registry), logger: global.logger("flotilla.mec"))

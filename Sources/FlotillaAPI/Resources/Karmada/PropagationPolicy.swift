@@ -50,7 +50,7 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
     public var preemption: String?
     public var dependentOverrides: [String]?
     public var schedulerName: String?
-    public var failover: JSONValue?
+    public var failover: FailoverBehavior?
     public var conflictResolution: String?
     public var activationPreference: String?
     public var suspension: Suspension?
@@ -71,6 +71,7 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
         if conflictResolution == nil { conflictResolution = "Abort" }
         if schedulerName == nil { schedulerName = "default-scheduler" }
         placement?.setDefaults()
+        failover?.setDefaults()
     }
 
     func validate(path: FieldPath) -> [FieldError] {
@@ -95,6 +96,7 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
                 "dispatching and dispatchingOnClusters are mutually exclusive"))
         }
         errors += placement?.validate(path: path.child("placement")) ?? []
+        errors += failover?.validate(path: path.child("failover")) ?? []
         return errors
     }
 }

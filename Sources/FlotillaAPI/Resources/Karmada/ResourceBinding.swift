@@ -49,10 +49,10 @@ public struct ResourceBindingSpec: Sendable, Hashable, Codable {
     public var replicas: Int32?
     public var clusters: [TargetCluster]?
     public var placement: Placement?
-    public var gracefulEvictionTasks: [JSONValue]?
+    public var gracefulEvictionTasks: [GracefulEvictionTask]?
     public var requiredBy: [JSONValue]?
     public var schedulerName: String?
-    public var failover: JSONValue?
+    public var failover: FailoverBehavior?
     public var conflictResolution: String?
     public var rescheduleTriggeredAt: Timestamp?
     public var suspension: JSONValue?
@@ -65,6 +65,9 @@ public struct ResourceBindingSpec: Sendable, Hashable, Codable {
         self.replicas = replicas
         self.placement = placement
     }
+
+    /// Clusters the binding is being evicted from (`gracefulEvictionTasks`): the scheduler keeps them out.
+    public var evictingClusters: Set<String> { Set((gracefulEvictionTasks ?? []).map(\.fromCluster)) }
 
     func validate(path: FieldPath) -> [FieldError] {
         var errors: [FieldError] = []
@@ -81,6 +84,13 @@ public struct ResourceBindingSpec: Sendable, Hashable, Codable {
             if let r = target.replicas, r < 0 { errors.append(.invalid(at(offset).child("replicas"), String(r), "must be greater than or equal to 0")) }
         }
         errors += placement?.validate(path: path.child("placement")) ?? []
+        errors += failover?.validate(path: path.child("failover")) ?? []
+        var evicting = Set<String>()
+        for (offset, task) in (gracefulEvictionTasks ?? []).enumerated() {
+            let at = path.child("gracefulEvictionTasks").index(offset)
+            errors += task.validate(path: at)
+            if !evicting.insert(task.fromCluster).inserted { errors.append(.duplicate(at.child("fromCluster"), task.fromCluster)) }
+        }
         return errors
     }
 }
