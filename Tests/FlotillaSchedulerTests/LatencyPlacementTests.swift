@@ -140,7 +140,7 @@ import Testing
         let without = try Scheduler(configuration: SchedulerConfiguration(disabled: ["Latency"]))
         #expect(without.schedule(context, clusters: clusters)
             == .scheduled([TargetCluster(name: "cloud", replicas: 8), TargetCluster(name: "edge-1", replicas: 8)]))
-        #expect(without.filters.map(\.name) == ["APIEnablement", "TaintToleration", "ClusterAffinity"])
+        #expect(without.filters.map(\.name) == ["APIEnablement", "TaintToleration", "ClusterAffinity", "ClusterEviction"])
         let weighted = try Scheduler(configuration: SchedulerConfiguration(weights: ["Latency": 3, "ClusterLocality": 0]))
         #expect(weighted.scorers.map { "\($0.plugin.name)×\($0.weight)" } == ["Latency×3"])
         #expect(throws: SchedulerConfiguration.Invalid.self) { try Scheduler(configuration: SchedulerConfiguration(disabled: ["Gravity"])) }

@@ -33,6 +33,7 @@ public enum TaintEviction {
         for target in binding.spec.clusters ?? [] where !evicting.contains(target.name) {
             guard let cluster = clusters[target.name] else { continue }
             var due: Taint?
+            var soonest: TimeInterval?
             for taint in cluster.spec.taints ?? [] where taint.effect == "NoExecute" {
                 let matching = tolerations.filter { $0.tolerates(taint) }
                 guard !matching.isEmpty else { due = taint; break }
@@ -42,9 +43,13 @@ public enum TaintEviction {
                 let added = taint.timeAdded?.date ?? addedAt(target.name, taint)
                 let left = added.addingTimeInterval(TimeInterval(max(0, seconds))).timeIntervalSince(now)
                 if left <= 0 { due = taint; break }
-                plan.recheckAfter = min(plan.recheckAfter ?? left, left)
+                soonest = min(soonest ?? left, left)
             }
-            if let due { plan.evict.append((target.name, due)) }
+            if let due {
+                plan.evict.append((target.name, due))
+            } else if let soonest {
+                plan.recheckAfter = min(plan.recheckAfter ?? soonest, soonest)
+            }
         }
         return plan
     }
