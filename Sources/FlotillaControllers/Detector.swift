@@ -131,6 +131,7 @@ public struct Detector: Sendable {
         spec.conflictResolution = claim.spec.conflictResolution
         spec.schedulerName = claim.spec.schedulerName
         spec.preserveResourcesOnDeletion = claim.spec.preserveResourcesOnDeletion
+        spec.failover = claim.spec.failover
         if template.kind == "Deployment", let deployment = try? Deployment(json: template) {
             spec.replicas = deployment.spec.replicas ?? 1
             let requests = deployment.replicaRequests

@@ -56,7 +56,10 @@ public final class KubeClient: ObjectClient {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .nanoseconds(policy.connectTimeout.nanoseconds))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 8)
-        // Our own retry loop decides; AHC should not retry connection failures for the whole connect timeout.
+        // Our own retry loop decides; AHC should not retry connection failures for the whole connect timeout. Its
+        // retries also back off per pool (to a minute), so a member that was down for a while stayed unreachable
+        // for tens of seconds after it came back.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = .http1Only
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.limiter = policy.qps.map { RateLimiter(perSecond: $0, burst: policy.burst) }

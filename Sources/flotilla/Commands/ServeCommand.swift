@@ -87,6 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
             let built = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
                 clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(Int64(clusterStatusInterval * 1000)),
                     failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)),
+                    // A probe may take at most the interval (3 s at the most), so a hung member is noticed each tick.
+                    probeTimeout: .milliseconds(Int64(min(3, clusterStatusInterval) * 1000)),
                     successThreshold: .milliseconds(Int64(clusterSuccessThreshold * 1000))),
                 failover: FailoverConfiguration(evictionRate: evictionRate,
                     gracefulEvictionTimeout: .milliseconds(Int64(gracefulEvictionTimeout * 1000)),
