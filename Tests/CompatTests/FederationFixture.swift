@@ -42,7 +42,8 @@ struct FederationFixture {
         let controlPlane = try await RunningServer.start(extensions: { store in
             let client = StoreObjectClient(store: store)
             let federation = Federation(controlPlane: client, configuration: Federation.Configuration(
-                clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(300), failureThreshold: .seconds(5), probeTimeout: .seconds(1))))
+                clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(300), failureThreshold: .seconds(5), probeTimeout: .seconds(1),
+                                                          successThreshold: .seconds(1))))
             let mec = accessNetworkURL.map { MECServices(controlPlane: client, connections: federation.connections, accessNetworkURL: $0,
                                                          mobility: mobility) }
             built.withLock { $0 = (federation, mec) }

@@ -19,7 +19,7 @@ import Testing
         let client = StoreObjectClient(store: controlPlane.store)
         let federation = Federation(controlPlane: client, configuration: Federation.Configuration(
             clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(150), failureThreshold: .milliseconds(1200),
-                probeTimeout: .milliseconds(400), discoveryInterval: .seconds(60)),
+                probeTimeout: .milliseconds(400), discoveryInterval: .seconds(60), successThreshold: .milliseconds(900)),
             memberPolicy: ClientPolicy(connectTimeout: .milliseconds(400), requestTimeout: .seconds(2), retries: 1)))
         let running = Task { await federation.run() }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-cs-\(UUID().uuidString)")
@@ -74,10 +74,13 @@ import Testing
                 return cluster.spec.taints?.contains { $0.key == "cluster.karmada.io/not-ready" && $0.effect == "NoSchedule" } == true
             }
             try await site.up()
+            let upAt = ContinuousClock.now
             try await Self.waitFor("Ready again without the taint") {
                 cluster = try Cluster(json: try await client.get(Cluster.descriptor, namespace: nil, name: "edge-1"))
                 return cluster.isReady && cluster.spec.taints == nil
             }
+            // Not before it kept answering for the success threshold: a flapping link stays NotReady.
+            #expect(ContinuousClock.now - upAt >= .milliseconds(900))
             // Each change of readiness is an event on the cluster (in the default namespace, as Karmada writes them).
             try await Self.waitFor("the readiness events") {
                 let events = try await client.list(Event.descriptor, namespace: "default", options: .everything).items

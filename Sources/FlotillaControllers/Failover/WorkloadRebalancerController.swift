@@ -61,25 +61,23 @@ public struct WorkloadRebalancerController: Sendable {
         return rebalancer.spec.ttlSecondsAfterFinished.map(TimeInterval.init)
     }
 
-    /// Sets the workload's binding to reschedule afresh.
+    /// Sets the workload's binding to reschedule afresh: a merge patch of `spec.rescheduleTriggeredAt`, so the
+    /// status writes other controllers make meanwhile cannot make it lose a compare-and-swap.
     func trigger(_ workload: WorkloadReference, at now: Timestamp) async -> ObservedWorkload {
         let name = "\(workload.name)-\(workload.kind.lowercased())"
-        for _ in 0..<4 {
-            do {
-                var binding = try ResourceBinding(json: try await client.get(ResourceBinding.descriptor, namespace: workload.namespace, name: name))
-                // Whole seconds: a trigger in the same second as the last schedule would not read as after it.
-                binding.spec.rescheduleTriggeredAt = Timestamp(seconds: max(now.seconds, (binding.status?.lastScheduledTime?.seconds ?? 0) + 1))
-                _ = try await client.update(ResourceBinding.descriptor, binding.json())
-                return ObservedWorkload(workload: workload, result: "Successful")
-            } catch let error as APIError where error.reason == .conflict {
-                continue
-            } catch let error as APIError where error.reason == .notFound {
-                return ObservedWorkload(workload: workload, result: "Failed", reason: "ReferencedBindingNotFound")
-            } catch {
-                logger.warning("cannot trigger a reschedule", metadata: ["binding": "\(name)", "error": "\(error)"])
-                return ObservedWorkload(workload: workload, result: "Failed", reason: "\(error)")
-            }
+        do throws(APIError) {
+            let binding = try await client.get(ResourceBinding.descriptor, namespace: workload.namespace, name: name)
+            let last = binding["status"]?["lastScheduledTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
+            // Whole seconds: a trigger in the same second as the last schedule would not read as after it.
+            let triggered = Timestamp(seconds: max(now.seconds, (last?.seconds ?? 0) + 1))
+            _ = try await client.mergePatch(ResourceBinding.descriptor, namespace: workload.namespace, name: name,
+                                            ["spec": ["rescheduleTriggeredAt": .string(triggered.rfc3339)]])
+            return ObservedWorkload(workload: workload, result: "Successful")
+        } catch where error.reason == .notFound {
+            return ObservedWorkload(workload: workload, result: "Failed", reason: "ReferencedBindingNotFound")
+        } catch {
+            logger.warning("cannot trigger a reschedule", metadata: ["binding": "\(name)", "error": "\(error)"])
+            return ObservedWorkload(workload: workload, result: "Failed", reason: error.message)
         }
-        return ObservedWorkload(workload: workload, result: "Failed", reason: "the binding kept changing under the write")
     }
 }
