@@ -127,7 +127,9 @@ public struct Detector: Sendable {
         // No resourceVersion: the binding follows the template's spec, not every status write to it.
         spec.resource = ObjectReference(apiVersion: template.apiVersion, kind: template.kind, namespace: template.namespace,
             name: template.name, uid: template.uid)
-        spec.placement = claim.spec.placement ?? Placement()
+        var placement = claim.spec.placement ?? Placement()
+        placement.setDefaultTolerations()
+        spec.placement = placement
         spec.conflictResolution = claim.spec.conflictResolution
         spec.schedulerName = claim.spec.schedulerName
         spec.preserveResourcesOnDeletion = claim.spec.preserveResourcesOnDeletion

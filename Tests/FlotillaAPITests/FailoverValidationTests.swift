@@ -109,4 +109,19 @@ import Testing
     func malformedStatusPathsAreRefused(path: String) {
         #expect(StatusPath(path) == nil)
     }
+
+    /// Karmada's default NoExecute tolerations: 300 s for not-ready and unreachable, unless a toleration covers them.
+    @Test func defaultTolerationsFillOnlyWhatIsNotCovered() {
+        var bare = Placement()
+        bare.setDefaultTolerations()
+        #expect(bare.clusterTolerations?.map(\.key) == ["cluster.karmada.io/not-ready", "cluster.karmada.io/unreachable"])
+        #expect(bare.clusterTolerations?.allSatisfy { $0.tolerationSeconds == 300 && $0.effect == "NoExecute" } == true)
+        var own = Placement(clusterTolerations: [Toleration(key: "cluster.karmada.io/not-ready", operator: "Exists", effect: "NoExecute",
+                                                           tolerationSeconds: 3)])
+        own.setDefaultTolerations()
+        #expect(own.clusterTolerations?.map(\.tolerationSeconds) == [3, 300])
+        var everything = Placement(clusterTolerations: [Toleration(operator: "Exists")])
+        everything.setDefaultTolerations()
+        #expect(everything.clusterTolerations?.count == 1)
+    }
 }

@@ -17,6 +17,26 @@ public struct Placement: Sendable, Hashable, Codable {
         self.replicaScheduling = replicaScheduling
     }
 
+    /// The cluster taints Karmada gives a default NoExecute toleration, and for how long.
+    public static let defaultTolerationSeconds: Int64 = 300
+    public static let notReadyTaintKey = "cluster.karmada.io/not-ready"
+    public static let unreachableTaintKey = "cluster.karmada.io/unreachable"
+
+    /// Karmada's `SetDefaultClusterTolerations`: a NoExecute toleration of 300 s for each of the not-ready and
+    /// unreachable taints that no toleration already tolerates, so a ClusterTaintPolicy's NoExecute taint does not
+    /// evict a workload whose policy never mentions failover the moment a link blips. Karmada's webhook writes them
+    /// into the stored policy; Flotilla adds them where the binding is made, so the policy reads back as applied and
+    /// `kubectl apply` of the same file stays "unchanged".
+    public mutating func setDefaultTolerations() {
+        var tolerations = clusterTolerations ?? []
+        for key in [Self.notReadyTaintKey, Self.unreachableTaintKey] {
+            let taint = Taint(key: key, effect: "NoExecute")
+            guard !tolerations.contains(where: { $0.tolerates(taint) }) else { continue }
+            tolerations.append(Toleration(key: key, operator: "Exists", effect: "NoExecute", tolerationSeconds: Self.defaultTolerationSeconds))
+        }
+        clusterTolerations = tolerations
+    }
+
     mutating func setDefaults() {
         spreadConstraints = spreadConstraints?.map { constraint in
             var constraint = constraint

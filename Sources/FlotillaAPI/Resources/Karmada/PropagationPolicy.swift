@@ -64,7 +64,8 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
     }
 
     /// Karmada's CRD defaults: priority 0, preemption Never, conflictResolution Abort, the default scheduler,
-    /// and minGroups 1 on spread constraints.
+    /// and minGroups 1 on spread constraints. (Its webhook's default NoExecute tolerations go onto the binding's
+    /// placement instead: `Placement.setDefaultTolerations`.)
     mutating func setDefaults() {
         if priority == nil { priority = 0 }
         if preemption == nil { preemption = "Never" }
