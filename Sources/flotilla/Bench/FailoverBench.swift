@@ -102,9 +102,14 @@ struct FailoverBench: AsyncParsableCommand {
         let recorder = FailoverRecorder(affected: Set(affected), replicas: 4)
         var watches: [Task<Void, Never>] = []
         for site in host.sites where site.name != victim {
-            let events = try await site.store.watch(Deployment.descriptor.groupResource,
-                options: WatchOptions(resourceVersion: await site.store.currentRevision()))
+            // What each survivor runs already, then every change from that revision on.
+            let listed = try await site.store.list(Deployment.descriptor.groupResource, options: ListOptions())
             let name = site.name
+            for deployment in listed.items {
+                await recorder.observe(site: name, deployment: deployment.name ?? "", ready: deployment["status"]?["readyReplicas"]?.int64Value ?? 0)
+            }
+            let events = try await site.store.watch(Deployment.descriptor.groupResource,
+                options: WatchOptions(resourceVersion: Int64(listed.resourceVersion) ?? 0))
             watches.append(Task {
                 for await event in events {
                     await recorder.observe(site: name, deployment: event.object.name ?? "",
@@ -123,7 +128,19 @@ struct FailoverBench: AsyncParsableCommand {
         let cpuBefore = FederationBench().processCPUSeconds()
         let cut = ContinuousClock.now
         await host.site(named: victim)?.down()
-        try await waitUntil("every replica of \(victim) Ready elsewhere", seconds: 300) { await recorder.done }
+        do {
+            try await waitUntil("every replica of \(victim) Ready elsewhere", seconds: 120) { await recorder.done }
+        } catch {
+            // Say where the chain stopped.
+            let cluster = try? await controlPlane.get(Cluster.descriptor, namespace: nil, name: victim)
+            progress("\(victim): taints \(cluster?["spec"]?["taints"]?.serializedString() ?? "none"), conditions \(cluster?["status"]?["conditions"]?.serializedString() ?? "none")")
+            let waiting = await recorder.waiting
+            progress("\(waiting.count) Deployments not yet Ready elsewhere: \(waiting.prefix(5).sorted())")
+            if let first = waiting.first, let binding = try? await controlPlane.get(ResourceBinding.descriptor, namespace: "default", name: "\(first)-deployment") {
+                progress("binding \(first): spec \(binding["spec"]?.serializedString().prefix(1500) ?? ""), status \(binding["status"]?.serializedString().prefix(1500) ?? "")")
+            }
+            throw error
+        }
         let cpu = FederationBench().processCPUSeconds() - cpuBefore
         let tainted = await recorder.tainted ?? cut
         var afterDetection = LatencySamples(), total = LatencySamples()
@@ -166,6 +183,7 @@ actor FailoverRecorder {
     }
 
     var done: Bool { readyElsewhere.count == affected.count }
+    var waiting: [String] { affected.filter { readyElsewhere[$0] == nil } }
 
     func markTainted() { if tainted == nil { tainted = .now } }
 
