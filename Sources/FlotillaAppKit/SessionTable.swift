@@ -11,6 +11,15 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
         var state: State
         var phase: SessionPhase
         var version: Int
+        /// The fencing epoch this copy belongs to (raised by each promotion).
+        var epoch = 0
+        /// Where this primary sends its checkpoints, and how often.
+        var standby: StandbyAssignment?
+        /// The version last sent to the standby, and when.
+        var pushedVersion = -1
+        var pushedAt: ContinuousClock.Instant?
+        /// Promoted from a standby copy and not yet told to the app (`takePromotion`).
+        var promoted = false
     }
 
     struct Storage {
@@ -35,6 +44,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
         case unknown
     }
 
+    /// Frozen, imported and standby copies are not serving: their traffic is told to wait (`frozen`).
     public func access(_ id: String) -> Access {
         storage.withLock { storage in
             if let entry = storage.entries[id] { return entry.phase == .active ? .active(entry.state) : .frozen }
@@ -86,7 +96,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     public func export(_ id: String, freeze: Bool) throws(StateTransferError) -> (data: Data, version: Int) {
         let entry: Entry = try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
             guard var entry = storage.entries[id] else { throw .notFound(id) }
-            guard entry.phase != .imported else { throw .conflict("session \(id) is an import that was never resumed") }
+            guard entry.phase != .imported, entry.phase != .standby else { throw .conflict("session \(id) is \(entry.phase.rawValue) here, not serving") }
             if freeze {
                 entry.phase = .frozen
                 storage.entries[id] = entry
@@ -107,7 +117,9 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
         do { state = try JSONDecoder().decode(State.self, from: data) } catch { throw .refused("state does not decode: \(error)") }
         try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
             if storage.refusesImports { throw .refused("this instance does not accept sessions now") }
-            if let entry = storage.entries[id], entry.phase != .imported { throw .conflict("session \(id) is \(entry.phase.rawValue) here") }
+            if let entry = storage.entries[id], entry.phase != .imported, entry.phase != .standby {
+                throw .conflict("session \(id) is \(entry.phase.rawValue) here")
+            }
             guard storage.entries[id] != nil || Self.activeCount(storage) < capacity else {
                 throw StateTransferError(status: 503, "instance is full (\(capacity) sessions)")
             }
@@ -119,7 +131,8 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     /// Starts serving: an import at the target, or a frozen session at the source after a failed move.
     public func resume(_ id: String) throws(StateTransferError) {
         try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
-            guard storage.entries[id] != nil else { throw .notFound(id) }
+            guard let entry = storage.entries[id] else { throw .notFound(id) }
+            guard entry.phase != .standby else { throw .conflict("session \(id) is a standby copy here: promote it with an epoch") }
             storage.entries[id]?.phase = .active
         }
     }
@@ -127,6 +140,108 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     public func release(_ id: String) {
         storage.withLock { storage in
             if storage.entries.removeValue(forKey: id) != nil { storage.released.insert(id) }
+        }
+    }
+
+    // MARK: Standby copies (session protection)
+
+    /// Tells this instance, the primary, where to keep a standby copy of session `id`: from now on its
+    /// checkpoints go there every `intervalMs` (`CheckpointReplicator`). Raises the session's epoch to `epoch`.
+    public func assignStandby(_ id: String, _ assignment: StandbyAssignment) throws(StateTransferError) {
+        try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
+            guard var entry = storage.entries[id], entry.phase == .active || entry.phase == .frozen else { throw .notFound(id) }
+            guard assignment.epoch >= entry.epoch else {
+                throw .fenced("session \(id) is at epoch \(entry.epoch) here; the assignment is for epoch \(assignment.epoch)")
+            }
+            entry.epoch = assignment.epoch
+            if entry.standby?.endpoint != assignment.endpoint { entry.pushedVersion = -1 }
+            entry.standby = assignment
+            storage.entries[id] = entry
+        }
+    }
+
+    /// What a checkpoint did at the standby.
+    public enum CheckpointResult: String, Sendable, Codable {
+        /// Kept: the newest copy here.
+        case accepted
+        /// Older than the copy already here (a reordered or repeated checkpoint): nothing changed.
+        case stale
+        /// The sender is not the session's primary any more: a newer epoch holds it (here, or promoted here).
+        case fenced
+    }
+
+    /// Takes a checkpoint of session `id` from its primary. A checkpoint is newer when its epoch is higher, or equal
+    /// with a higher version. An instance that serves the session itself (it was promoted) answers `fenced`: the
+    /// sender is an old primary and must stop.
+    public func checkpoint(_ id: String, data: Data, version: Int, epoch: Int) throws(StateTransferError) -> CheckpointResult {
+        let state: State
+        do { state = try JSONDecoder().decode(State.self, from: data) } catch { throw .refused("state does not decode: \(error)") }
+        return storage.withLock { storage in
+            if let entry = storage.entries[id] {
+                guard entry.phase == .standby else { return .fenced }
+                if epoch < entry.epoch { return .fenced }
+                if epoch == entry.epoch, version <= entry.version { return .stale }
+            }
+            storage.released.remove(id)
+            storage.entries[id] = Entry(state: state, phase: .standby, version: version, epoch: epoch)
+            return .accepted
+        }
+    }
+
+    /// Promotes a standby copy (or resumes an import) at `epoch`: it serves from now on. Returns the version it
+    /// starts from.
+    @discardableResult
+    public func promote(_ id: String, epoch: Int) throws(StateTransferError) -> Int {
+        try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
+            guard var entry = storage.entries[id] else { throw .notFound(id) }
+            guard epoch > entry.epoch || entry.phase != .active else {
+                throw .fenced("session \(id) already serves here at epoch \(entry.epoch)")
+            }
+            entry.promoted = entry.phase == .standby
+            entry.phase = .active
+            entry.epoch = max(entry.epoch, epoch)
+            entry.standby = nil
+            storage.entries[id] = entry
+            return entry.version
+        }
+    }
+
+    /// True once after session `id` was promoted from a standby copy: the app may need to resynchronise with its
+    /// client (the copy is up to one checkpoint interval behind what the client last saw acknowledged).
+    public func takePromotion(_ id: String) -> Bool {
+        storage.withLock { storage in
+            guard storage.entries[id]?.promoted == true else { return false }
+            storage.entries[id]?.promoted = false
+            return true
+        }
+    }
+
+    /// An old primary learned it was fenced: it stops serving the session (later traffic gets 410).
+    public func fence(_ id: String) {
+        release(id)
+    }
+
+    /// Checkpoints due now (for `CheckpointReplicator`): active sessions with a standby whose state changed since
+    /// the last push and whose interval has passed.
+    public func dueCheckpoints(now: ContinuousClock.Instant) -> [(id: String, standby: StandbyAssignment, version: Int, data: Data)] {
+        let due: [(String, StandbyAssignment, Int, State)] = storage.withLock { storage in
+            var due: [(String, StandbyAssignment, Int, State)] = []
+            for (id, entry) in storage.entries {
+                guard entry.phase == .active, let standby = entry.standby, entry.version != entry.pushedVersion else { continue }
+                if let at = entry.pushedAt, now - at < .milliseconds(standby.intervalMs) { continue }
+                due.append((id, standby, entry.version, entry.state))
+            }
+            return due
+        }
+        // Encoded outside the lock: the game's tick and datagrams take it too.
+        return due.compactMap { id, standby, version, state in (try? JSONEncoder().encode(state)).map { (id, standby, version, $0) } }
+    }
+
+    func markPushed(_ id: String, version: Int, at now: ContinuousClock.Instant) {
+        storage.withLock { storage in
+            guard storage.entries[id] != nil else { return }
+            storage.entries[id]?.pushedVersion = version
+            storage.entries[id]?.pushedAt = now
         }
     }
 

@@ -38,6 +38,46 @@ public enum StateTransferRoutes {
             table.release(try context.parameters.require("id"))
             return Response(status: .noContent)
         }
+        router.put("\(base)/:id/standby") { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            guard let assignment = try? JSONDecoder().decode(StandbyAssignment.self, from: Data(buffer: body)),
+                  assignment.intervalMs >= 1, !assignment.endpoint.isEmpty else {
+                return answer { () throws(StateTransferError) -> Response in throw .refused("want {\"endpoint\", \"epoch\", \"intervalMs\" ≥ 1}") }
+            }
+            return answer { () throws(StateTransferError) -> Response in
+                try table.assignStandby(id, assignment)
+                return Response(status: .ok)
+            }
+        }
+        router.post("\(base)/:id/promote") { request, context in
+            let id = try context.parameters.require("id")
+            guard let epoch = request.uri.queryParameters.get("epoch").flatMap({ Int($0) }) else {
+                return answer { () throws(StateTransferError) -> Response in throw .refused("promote needs ?epoch=N") }
+            }
+            return answer { () throws(StateTransferError) -> Response in
+                let version = try table.promote(id, epoch: epoch)
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: #"{"version":\#(version),"epoch":\#(epoch)}"#)))
+            }
+        }
+        router.post(RouterPath(StateTransferProtocol.checkpointsPath)) { request, _ in
+            let body = try await request.body.collect(upTo: maxStateBytes)
+            guard let batch = try? JSONDecoder().decode(CheckpointBatch.self, from: Data(buffer: body)) else {
+                return answer { () throws(StateTransferError) -> Response in throw .refused("want {\"checkpoints\": [{session, epoch, version, state}]}") }
+            }
+            var results: [CheckpointBatch.Result] = []
+            for item in batch.checkpoints {
+                do throws(StateTransferError) {
+                    let result = try table.checkpoint(item.session, data: item.state, version: item.version, epoch: item.epoch)
+                    results.append(.init(session: item.session, result: result.rawValue))
+                } catch {
+                    results.append(.init(session: item.session, result: "refused", message: error.message))
+                }
+            }
+            let data = (try? JSONEncoder().encode(["results": results])) ?? Data()
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
         router.get("\(base)/:id") { _, context in
             let id = try context.parameters.require("id")
             guard let info = table.describe(id) else {

@@ -132,6 +132,11 @@ public struct MigrationRunner: Sendable {
         } catch {
             status.message = "completed; the source did not confirm the release: \(error.message)"
         }
+        // The standby copy belonged to the old primary; the new one gets its own (best effort: an orphan copy costs
+        // memory, not correctness, since it is never promoted without the AppSession naming it).
+        if let standby = session.status?.standbyEndpoint, standby != request.target.endpoint {
+            try? await transfer.release(at: standby, session: name)
+        }
         status.phase = "Completed"
         status.transferMs = Self.ms(ContinuousClock.now - transferStarted)
         status.completionTime = Self.microTime()
@@ -148,12 +153,10 @@ public struct MigrationRunner: Sendable {
         return try SessionMigration(jsonChecked: try await client.updateStatus(SessionMigration.descriptor, updated.json()))
     }
 
-    /// Writes the session's status, re-reading once if someone else wrote in between.
+    /// Writes the session's status; a move to another site also drops its standby (the new primary gets its own).
     func setSession(_ session: AppSession, phase: String, site: String? = nil, endpoint: String? = nil, rtt: Double? = nil,
                     migration: String? = nil) async throws(APIError) -> AppSession {
-        var current = session
-        for attempt in 0..<5 {
-            var status = current.status ?? AppSessionStatus()
+        try await updateSession(session, retries: site == nil ? 4 : 10) { status in
             status.phase = phase
             if let site, let endpoint {
                 status.site = site
@@ -161,16 +164,63 @@ public struct MigrationRunner: Sendable {
                 status.predictedRttMs = rtt
                 status.migrations = (status.migrations ?? 0) + 1
                 status.lastMigration = migration
+                status.standbySite = nil
+                status.standbyEndpoint = nil
             }
+        }
+    }
+
+    /// Applies `change` to the session's status and writes it: a lost compare-and-swap re-reads and applies it again,
+    /// and other failures (the API briefly unreachable) are retried with backoff, `retries` times in all. A session
+    /// whose state just moved must not be left pointing at where it was.
+    func updateSession(_ session: AppSession, retries: Int = 4, _ change: (inout AppSessionStatus) -> Void) async throws(APIError) -> AppSession {
+        var current = session
+        var wait = Duration.milliseconds(50)
+        for attempt in 0...retries {
+            var status = current.status ?? AppSessionStatus()
+            change(&status)
             current.status = status
             do {
                 return try AppSession(jsonChecked: try await client.updateStatus(AppSession.descriptor, current.json()))
-            } catch where error.reason == .conflict && attempt < 4 {
-                current = try AppSession(jsonChecked: try await client.get(AppSession.descriptor, namespace: session.metadata.namespace,
-                    name: session.metadata.name ?? ""))
+            } catch {
+                guard attempt < retries, error.reason != .notFound else { throw error }
+                if error.reason != .conflict {
+                    try? await Task.sleep(for: wait)
+                    wait = min(wait * 2, .seconds(2))
+                }
+                if let fresh = try? await client.get(AppSession.descriptor, namespace: session.metadata.namespace, name: session.metadata.name ?? ""),
+                   let decoded = try? AppSession(json: fresh) {
+                    current = decoded
+                }
             }
         }
         return current
+    }
+
+    /// The record of a promotion: a Completed SessionMigration with reason `Failover`, from the lost primary to the
+    /// promoted standby. `downtimeMs` runs from when the primary was seen gone to the standby's promotion.
+    func recordFailover(_ session: AppSession, to standby: EdgeInstance, epoch: Int, detectedAt: ContinuousClock.Instant,
+                        promotedAt: ContinuousClock.Instant, startedAt: ContinuousClock.Instant) async throws(APIError) -> SessionMigration {
+        let name = session.metadata.name ?? ""
+        var spec = SessionMigrationSpec(session: name, targetSite: standby.site, reason: "Failover")
+        spec.ue = session.spec.ue
+        spec.sourceSite = session.status?.site
+        spec.sourceEndpoint = session.status?.endpoint
+        spec.targetEndpoint = standby.endpoint
+        var record = SessionMigration(metadata: ObjectMeta(name: "\(name)-\(Self.suffix())", namespace: session.metadata.namespace ?? "default",
+            labels: ["mec.flotilla.io/session": name]), spec: spec)
+        record.metadata.ownerReferences = session.metadata.uid.map { [OwnerReference(apiVersion: AppSession.descriptor.apiVersion,
+            kind: "AppSession", name: name, uid: $0)] }
+        record = try SessionMigration(jsonChecked: try await client.create(SessionMigration.descriptor, record.json()))
+        var status = SessionMigrationStatus(phase: "Completed")
+        status.message = "primary at \(session.status?.site ?? "?") lost; standby promoted at epoch \(epoch)"
+        status.decisionMs = Self.ms(startedAt - detectedAt)
+        status.transferMs = Self.ms(promotedAt - startedAt)
+        status.downtimeMs = Self.ms(promotedAt - detectedAt)
+        status.startTime = Self.microTime()
+        status.completionTime = Self.microTime()
+        metrics?.recordMigration("Promoted", promotedAt - detectedAt)
+        return try await write(record, status)
     }
 
     static func ms(_ duration: Duration) -> Double {

@@ -35,6 +35,7 @@ public actor MobilityService {
     let configuration: Configuration
     let logger: Logger
     let subscriptions: LocationSubscriptions?
+    let protector: SessionProtector
 
     private var sessions: [String: AppSession] = [:]
     private var profiles: [String: AppProfile] = [:]
@@ -47,6 +48,12 @@ public actor MobilityService {
     private var migrationTasks: [String: Task<Void, Never>] = [:]
     /// The access area each session's UE was last seen in.
     private var zones: [String: String] = [:]
+    /// Protected sessions with a standby assignment or promotion in flight.
+    private var guarding: Set<String> = []
+    /// When each protected session's primary was first seen gone.
+    private var primaryLost: [String: ContinuousClock.Instant] = [:]
+    private var guardTasks: [String: Task<Void, Never>] = [:]
+    public private(set) var promotions = 0
     public private(set) var evaluations = 0
 
     public init(client: any ObjectClient, rtt: any SiteRTTSource, instances: any InstanceSource, runner: MigrationRunner,
@@ -58,6 +65,7 @@ public actor MobilityService {
         self.configuration = configuration
         self.logger = logger
         self.subscriptions = configuration.subscriptionsURL.map { LocationSubscriptions(baseURL: $0, transport: runner.transport) }
+        self.protector = SessionProtector(client: client, transport: runner.transport, runner: runner, logger: logger)
     }
 
     /// Runs until cancelled: informers on AppSessions and AppProfiles, the notification listener, the periodic pass.
@@ -84,6 +92,13 @@ public actor MobilityService {
                     await self?.evaluateAll()
                 }
             }
+            // Session protection: standbys assigned, and promoted when a primary is lost, looked at every 100 ms.
+            group.addTask { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    await self?.protectAll()
+                }
+            }
             group.addTask { [weak self, interval = configuration.demandInterval] in
                 while !Task.isCancelled {
                     try? await Task.sleep(for: interval)
@@ -94,6 +109,7 @@ public actor MobilityService {
             group.cancelAll()
         }
         for task in migrationTasks.values { await task.value }
+        for task in guardTasks.values { await task.value }
         if let subscriptions {
             for urls in subscribed.values { for url in urls { await subscriptions.unsubscribe(url) } }
         }
@@ -187,6 +203,10 @@ public actor MobilityService {
               session.status?.endpoint != nil else { return }
         let namespace = session.metadata.namespace ?? "default"
         guard let profile = profiles["\(namespace)/\(session.spec.app)"], profile.spec.serviceContinuity != false else { return }
+        // A session whose primary is gone cannot be moved (its state cannot be exported): promotion, if it is
+        // protected, is `protectAll`'s business.
+        let candidates = await loaded(namespace: namespace, app: session.spec.app)
+        guard candidates.contains(where: { $0.endpoint == session.status?.endpoint && $0.ready }), !guarding.contains(key) else { return }
         evaluations += 1
         let observed: UESiteRTT
         do {
@@ -195,7 +215,6 @@ public actor MobilityService {
             return
         }
         if let zone = observed.zone { zones[key] = zone }
-        let candidates = await loaded(namespace: namespace, app: session.spec.app)
         // Sites that could take the session (a ready instance with room), plus the current one.
         var rttMs: [String: Double] = [:]
         for instance in candidates where instance.ready && (!instance.full || instance.site == site) {
@@ -217,6 +236,61 @@ public actor MobilityService {
         migrationTasks[key] = Task {
             let outcome = try? await runner.migrate(request)
             self.finished(key, phase: outcome?.status?.phase)
+        }
+    }
+
+    /// Session protection's pass: every protected session gets a standby, and a session whose primary is gone is
+    /// promoted at its standby (`SessionGuard`, carried out by `SessionProtector`, one action per session at a time).
+    func protectAll() async {
+        for (key, session) in sessions where !migrating.contains(key) && !guarding.contains(key) {
+            let namespace = session.metadata.namespace ?? "default"
+            guard session.metadata.deletionTimestamp == nil, session.status?.endpoint != nil,
+                  let protection = profiles["\(namespace)/\(session.spec.app)"]?.spec.sessionProtection, protection.standby else { continue }
+            let instances = await loaded(namespace: namespace, app: session.spec.app)
+            if instances.contains(where: { $0.endpoint == session.status?.endpoint && $0.ready }) {
+                primaryLost[key] = nil
+            } else if primaryLost[key] == nil {
+                primaryLost[key] = .now
+            }
+            // The standby is the next-best site for the UE, as discovery ranks it: RTTs only when one is to be chosen.
+            var rttMs: [String: Double] = [:]
+            if SessionGuard.needsStandby(session, instances: instances) {
+                guard let observed = try? await rtt.rtt(ue: session.spec.ue) else { continue }
+                rttMs = observed.rttMs
+            }
+            let action = SessionGuard.decide(session, instances: instances, rttMs: rttMs)
+            let protector = self.protector, interval = protection.intervalMilliseconds ?? 100, lost = primaryLost[key] ?? .now
+            switch action {
+            case .none: continue
+            case .assignStandby(let standby):
+                guarding.insert(key)
+                guardTasks[key] = Task {
+                    let updated = try? await protector.assign(session, standby: standby, intervalMs: interval)
+                    self.guarded(key, updated, promoted: false)
+                }
+            case .promote(let standby):
+                guarding.insert(key)
+                guardTasks[key] = Task {
+                    do {
+                        let updated = try await protector.promote(session, standby: standby, detectedAt: lost)
+                        self.guarded(key, updated, promoted: true)
+                    } catch {
+                        self.logger.warning("promotion failed", metadata: ["session": "\(key)", "error": "\(error)"])
+                        self.guarded(key, nil, promoted: false)
+                    }
+                }
+            }
+        }
+    }
+
+    func guarded(_ key: String, _ updated: AppSession?, promoted: Bool) {
+        guarding.remove(key)
+        guardTasks[key] = nil
+        if let updated, sessions[key] != nil { sessions[key] = updated }
+        if promoted {
+            promotions += 1
+            primaryLost[key] = nil
+            trackers[key, default: MobilityPolicy.Tracker()].migrated(at: .now)
         }
     }
 

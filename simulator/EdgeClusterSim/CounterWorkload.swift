@@ -68,7 +68,11 @@ public enum CounterWorkload {
             return Response(status: .ok)
         }
         StateTransferRoutes.add(to: router, table: table)
-        return try await WorkloadServer.start(router: router, name: "flotilla-counter", image: context.image)
+        let served = try await WorkloadServer.start(router: router, name: "flotilla-counter", image: context.image)
+        // Protected sessions' checkpoints go to their standby copies (session protection).
+        let replicator = CheckpointReplicator(table: table)
+        replicator.start()
+        return ReplicatingWorkload(served: served, stopReplicator: { await replicator.stop() })
     }
 
     static func json(_ value: JSONValue) -> Response {
@@ -78,5 +82,18 @@ public enum CounterWorkload {
     static func moving(_ state: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: [HTTPField.Name(StateTransferProtocol.sessionHeader)!: state],
                  body: .init(byteBuffer: ByteBuffer(string: "session is \(state) here")))
+    }
+}
+
+/// A workload that also sends its sessions' checkpoints; stopping stops both.
+struct ReplicatingWorkload: RunningWorkload {
+    let served: any RunningWorkload
+    let stopReplicator: @Sendable () async -> Void
+
+    var port: Int { served.port }
+
+    func stop() async {
+        await stopReplicator()
+        await served.stop()
     }
 }

@@ -20,6 +20,8 @@ import Synchronization
 public final class GameServer: Sendable {
     public let port: Int
     public let sessions: SessionTable<PlayerState>
+    /// Checkpoints of protected sessions to their standby copies.
+    public let replicator: CheckpointReplicator<PlayerState>
     let counters: CountersBox
     let tasks: Mutex<[Task<Void, Never>]>
     let udp: Mutex<(any Channel)?> = Mutex(nil)
@@ -52,8 +54,17 @@ public final class GameServer: Sendable {
             }
         }
         StateTransferRoutes.add(to: router, table: sessions)
+        // A session as the game sees it, for the demo's accounting of promotions.
+        router.get("/sessions/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard case .active(let state) = sessions.access(id) else { return Response(status: .notFound) }
+            let text = #"{"received":\#(state.received),"applied":\#(state.applied),"lostInputs":\#(state.lostInputs)}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        let replicatorBox = ReplicatorBox()
         router.get("/metrics") { _, _ in
             let c = counters.read()
+            let checkpoints = replicatorBox.replicator?.sent ?? CheckpointReplicator<PlayerState>.Counters()
             let players = sessions.activeCount
             let text = """
                 # TYPE flotilla_game_players gauge
@@ -66,12 +77,21 @@ public final class GameServer: Sendable {
                 flotilla_game_ticks_total \(c.ticks)
                 # TYPE flotilla_game_malformed_datagrams_total counter
                 flotilla_game_malformed_datagrams_total \(c.malformed)
+                # TYPE flotilla_game_checkpoints_total counter
+                flotilla_game_checkpoints_total \(checkpoints.checkpoints)
+                # TYPE flotilla_game_checkpoint_bytes_total counter
+                flotilla_game_checkpoint_bytes_total \(checkpoints.bytes)
+                # TYPE flotilla_game_checkpoint_failures_total counter
+                flotilla_game_checkpoint_failures_total \(checkpoints.failures)
+                # TYPE flotilla_game_sessions_fenced_total counter
+                flotilla_game_sessions_fenced_total \(checkpoints.fenced)
 
                 """
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let http = try await AppServer.start(router: router, host: host, port: port, name: name)
         let server = GameServer(port: http.port, sessions: sessions, counters: counters, http: http)
+        replicatorBox.replicator = server.replicator
         do {
             try await server.startUDP(host: host)
         } catch {
@@ -79,12 +99,14 @@ public final class GameServer: Sendable {
             throw GameError.didNotStart("UDP port \(http.port): \(error)")
         }
         server.startTicking()
+        server.replicator.start()
         return server
     }
 
     init(port: Int, sessions: SessionTable<PlayerState>, counters: CountersBox, http: AppServer.Running) {
         self.port = port
         self.sessions = sessions
+        self.replicator = CheckpointReplicator(table: sessions)
         self.counters = counters
         self.tasks = Mutex([])
         self.http = http
@@ -123,11 +145,21 @@ public final class GameServer: Sendable {
     }
 
     public func stop() async {
+        await replicator.stop()
         if let channel = udp.withLock({ $0 }) { try? await channel.close() }
         let running = tasks.withLock { $0 }
         for task in running { task.cancel() }
         for task in running { await task.value }
         await http.stop()
+    }
+}
+
+/// The replicator, set once the server exists (the metrics route is made before it).
+final class ReplicatorBox: Sendable {
+    private let value = Mutex<CheckpointReplicator<PlayerState>?>(nil)
+    var replicator: CheckpointReplicator<PlayerState>? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }
 
@@ -166,7 +198,12 @@ final class GameDatagramHandler: ChannelInboundHandler, Sendable {
             return
         }
         let id = String(datagram.session)
+        // Promoted from a standby copy: the copy is up to one checkpoint behind what this player saw acknowledged,
+        // and the player no longer holds those inputs. Continue from what it sends (the inputs in between are the
+        // state lost, counted per session).
+        let promoted = sessions.takePromotion(id)
         let result: (received: UInt32, applied: UInt32, score: UInt32)? = sessions.update(id) { state in
+            if promoted { state.resynchronize(to: datagram.inputs) }
             state.receive(datagram.inputs)
             return (state.received, state.applied, state.score)
         }

@@ -12,6 +12,8 @@ public struct PlayerState: Codable, Sendable {
     public var applied: UInt32 = 0
     public var pending: [GameProtocol.Input] = []
     public var recent: [GameProtocol.Input] = []
+    /// Inputs the player sent and saw acknowledged that a promotion lost (the standby copy was older).
+    public var lostInputs: UInt32 = 0
 
     public static let recentLimit = 64
     public static let arena = 1000.0
@@ -31,6 +33,15 @@ public struct PlayerState: Codable, Sendable {
             taken += 1
         }
         return taken
+    }
+
+    /// After a promotion from a standby copy: the player resends only what it has not seen acknowledged, so the
+    /// sequence continues from its first input, and what lies between is lost (counted in `lostInputs`).
+    public mutating func resynchronize(to inputs: [GameProtocol.Input]) {
+        guard let first = inputs.map(\.seq).min(), first > received &+ 1 else { return }
+        lostInputs &+= first - 1 - received
+        received = first - 1
+        applied = max(applied, received)
     }
 
     /// The server tick: applies every pending input in order.

@@ -192,11 +192,18 @@ struct DemoCommand: AsyncParsableCommand {
         let (reports, lost) = await traffic.stop(transport: environment.callbacks)
         let migrations = try await environment.controlPlane.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
             .compactMap { try? SessionMigration(json: $0) }
-        let budget = await environment.mec.registry.app(namespace: "default", name: "mobile-game")?.profile.spec.latencyBudgetMs ?? 30
+        let app = await environment.mec.registry.app(namespace: "default", name: "mobile-game")
+        let budget = app?.profile.spec.latencyBudgetMs ?? 30
+        let protection: DemoProtection? = app?.profile.spec.sessionProtection?.standby == true
+            ? await DemoProtection.measure(migrations: migrations, instances: app?.instances ?? [],
+                                           sessions: traffic.sessions.filter { Strategy.of(session: $0).strategy == .flotilla }.count,
+                                           seconds: seconds(ContinuousClock.now - playStart), transport: environment.callbacks)
+            : nil
         let results = StrategyResult.summarize(reports, lost: lost, migrations: migrations, budgetMs: budget)
         print("")
         print(StrategyResult.table(results, budgetMs: budget))
         if let fault, fault.injected { print(fault.effect(lost: lost)) }
+        if let protection { print(protection.summary) }
         if let report {
             let map = await runner.withNetwork { network in
                 DemoReport.Map(width: network.topology.scenario.area.width, height: network.topology.scenario.area.height,

@@ -59,7 +59,8 @@ struct DemoEnvironment {
         let controlPlane = StoreObjectClient(store: store)
         var server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: true), data: data, store: store, logger: quiet)
         let federation = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
-            clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(500), failureThreshold: .seconds(5))), logger: quiet)
+            clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(500), failureThreshold: .seconds(2), probeTimeout: .milliseconds(500))),
+            logger: quiet)
         let mec = MECServices(controlPlane: controlPlane, connections: federation.connections, accessNetworkURL: simURL, logger: quiet)
         server.extensions = mec.extensions
         try await server.bootstrap()

@@ -34,7 +34,8 @@ struct StrategyResult: Sendable {
                 ticks += Int(report.sent)
                 within += min(Int(report.sent), report.rtt.filter { $0.ms <= budgetMs }.count)
             }
-            let moved = strategy == .flotilla ? migrations : []
+            // Moves the mobility service chose; promotions after a site's death are reported with the fault.
+            let moved = strategy == .flotilla ? migrations.filter { $0.spec.reason != "Failover" } : []
             let downtimes = moved.filter { $0.status?.phase == "Completed" }.compactMap { $0.status?.downtimeMs }.sorted()
             return StrategyResult(
                 strategy: strategy, players: mine.count, rtt: rtt,

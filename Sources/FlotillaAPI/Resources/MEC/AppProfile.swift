@@ -37,6 +37,7 @@ public struct AppProfile: APIObject {
         if let division = spec.placement?.replicaDivision, !AppPlacement.divisions.contains(division) {
             errors.append(.notSupported(FieldPath("spec.placement.replicaDivision"), division, supported: AppPlacement.divisions))
         }
+        errors += spec.sessionProtection?.validate(path: FieldPath("spec.sessionProtection")) ?? []
         for (i, entry) in (spec.demand ?? []).enumerated() where entry.ues < 0 || entry.area.isEmpty {
             errors.append(.invalid(FieldPath("spec.demand").index(i), "\(entry.ues)", "an area name and a UE count ≥ 0"))
         }
@@ -66,6 +67,8 @@ public struct AppProfileSpec: Sendable, Hashable, Codable {
     /// The Service whose endpoints are the app's instances on each site (default: the first workload's name, its
     /// first port). Discovery and mobility hand these endpoints to UEs.
     public var service: AppServiceReference?
+    /// A standby copy of each session at a second site (docs/failover.md).
+    public var sessionProtection: SessionProtection?
     public var unknownFields = UnknownFields()
 
     /// The Service name discovery reads on each member.

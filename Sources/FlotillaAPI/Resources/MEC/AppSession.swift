@@ -58,6 +58,13 @@ public struct AppSessionStatus: Sendable, Hashable, Codable {
     public var predictedRttMs: Double?
     public var migrations: Int?
     public var lastMigration: String?
+    /// The fencing epoch: raised by every promotion of a standby. An instance holding the session at an older epoch
+    /// is refused (its checkpoints are answered 409 "fenced") and stops serving, so a returning old primary never
+    /// serves alongside the new one.
+    public var epoch: Int?
+    /// Where the standby copy is kept (protected sessions, `AppProfile.spec.sessionProtection`).
+    public var standbySite: String?
+    public var standbyEndpoint: String?
     public var unknownFields = UnknownFields()
 
     public init(site: String? = nil, endpoint: String? = nil, phase: String? = nil) {

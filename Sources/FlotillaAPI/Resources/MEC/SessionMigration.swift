@@ -20,7 +20,7 @@ public struct SessionMigration: APIObject {
         categories: ["flotilla-mec"], namespaced: true, subresources: ["status"], admit: SessionMigration.admit,
         unknownFields: SessionMigration.unknownFieldPaths)
 
-    public static let reasons = ["BudgetExceeded", "BetterSite", "Predicted", "Manual"]
+    public static let reasons = ["BudgetExceeded", "BetterSite", "Predicted", "Manual", "Failover"]
 
     public func validate() -> [FieldError] {
         var errors: [FieldError] = []
@@ -41,7 +41,8 @@ public struct SessionMigrationSpec: Sendable, Hashable, Codable {
     public var targetSite: String
     public var targetEndpoint: String?
     /// BudgetExceeded (the current site breaks the app's budget), BetterSite (another is better by the margin for the
-    /// dwell time), Predicted (the RTT trend says the UE is leaving), Manual.
+    /// dwell time), Predicted (the RTT trend says the UE is leaving), Manual, Failover (the primary died and the
+    /// standby was promoted).
     public var reason: String
     /// The RTTs that decided it, for the record.
     public var sourceRttMs: Double?

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+
+/// Sends the checkpoints of an instance's protected sessions to their standby copies: every `tick`, each active
+/// session with a standby whose state changed and whose interval has passed goes out, batched per standby instance
+/// (`POST /mec/state/v1/checkpoints`). A session the standby answers `fenced` for was promoted elsewhere: this
+/// instance stops serving it (`SessionTable.fence`), so an old primary that comes back never serves beside the new
+/// one. A standby that does not answer is tried again at the next tick with the newest state.
+public final class CheckpointReplicator<State: Codable & Sendable>: Sendable {
+    public struct Counters: Sendable {
+        public var batches = 0
+        public var checkpoints = 0
+        public var bytes = 0
+        public var failures = 0
+        public var fenced = 0
+
+        public init() {}
+    }
+
+    let table: SessionTable<State>
+    let tick: Duration
+    let http: HTTPClient
+    let counters = Mutex(Counters())
+    let task = Mutex<Task<Void, Never>?>(nil)
+
+    public init(table: SessionTable<State>, tick: Duration = .milliseconds(20), http: HTTPClient = .shared) {
+        self.table = table
+        self.tick = tick
+        self.http = http
+    }
+
+    public var sent: Counters { counters.withLock { $0 } }
+
+    /// Starts the loop (idempotent).
+    public func start() {
+        task.withLock { task in
+            guard task == nil else { return }
+            task = Task { [self] in
+                let clock = ContinuousClock()
+                var next = clock.now
+                while !Task.isCancelled {
+                    next = next.advanced(by: tick)
+                    await pushDue()
+                    try? await clock.sleep(until: max(next, clock.now))
+                }
+            }
+        }
+    }
+
+    public func stop() async {
+        let running = task.withLock { task in defer { task = nil }; return task }
+        running?.cancel()
+        await running?.value
+    }
+
+    /// One round: every due checkpoint, one batch per standby instance, the batches concurrently.
+    func pushDue() async {
+        let now = ContinuousClock.now
+        let due = table.dueCheckpoints(now: now)
+        guard !due.isEmpty else { return }
+        let byStandby = Dictionary(grouping: due, by: \.standby.endpoint)
+        await withTaskGroup(of: Void.self) { group in
+            for (endpoint, items) in byStandby {
+                group.addTask { await self.send(items, to: endpoint, at: now) }
+            }
+        }
+    }
+
+    func send(_ items: [(id: String, standby: StandbyAssignment, version: Int, data: Data)], to endpoint: String, at now: ContinuousClock.Instant) async {
+        let batch = CheckpointBatch(checkpoints: items.map { .init(session: $0.id, epoch: $0.standby.epoch, version: $0.version, state: $0.data) })
+        guard let body = try? JSONEncoder().encode(batch) else { return }
+        var request = HTTPClientRequest(url: "http://\(endpoint)\(StateTransferProtocol.checkpointsPath)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await http.execute(request, timeout: .seconds(2))
+            let data = try await response.body.collect(upTo: 4 * 1024 * 1024)
+            guard response.status == .ok,
+                  let answer = try? JSONDecoder().decode([String: [CheckpointBatch.Result]].self, from: Data(buffer: data)) else {
+                counters.withLock { $0.failures += 1 }
+                return
+            }
+            let versions = Dictionary(items.map { ($0.id, $0.version) }, uniquingKeysWith: { a, _ in a })
+            var fenced = 0
+            for result in answer["results"] ?? [] {
+                switch result.result {
+                case CheckpointBatch.ResultKind.fenced:
+                    table.fence(result.session)
+                    fenced += 1
+                case CheckpointBatch.ResultKind.accepted, CheckpointBatch.ResultKind.stale:
+                    if let version = versions[result.session] { table.markPushed(result.session, version: version, at: now) }
+                default:
+                    break
+                }
+            }
+            counters.withLock {
+                $0.batches += 1
+                $0.checkpoints += items.count
+                $0.bytes += body.count
+                $0.fenced += fenced
+            }
+        } catch {
+            counters.withLock { $0.failures += 1 }
+        }
+    }
+}

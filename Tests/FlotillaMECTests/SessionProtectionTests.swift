@@ -1,0 +1,147 @@
+import AccessNetworkSim
+import EdgeClusterSim
+import FlotillaAPI
+import FlotillaAppKit
+import FlotillaControllers
+import FlotillaMEC
+import FlotillaStore
+import FlotillaTestSupport
+import Foundation
+import KubeClient
+import Testing
+
+/// Session protection against real `flotilla/counter` instances: a standby copy is kept at the next-best site,
+/// the primary's death promotes it (the session goes on, missing at most the last checkpoint interval), and an old
+/// primary that comes back is fenced.
+@Suite(.serialized) struct SessionProtectionTests {
+    /// Instances whose readiness the test changes, as the registry would when a cluster goes NotReady.
+    actor Instances: InstanceSource {
+        var app: EdgeApp
+        init(_ app: EdgeApp) { self.app = app }
+        func app(namespace: String, name: String) -> EdgeApp? { app }
+        func apps(namespace: String?) -> [EdgeApp] { [app] }
+        func setReady(_ endpoint: String, _ ready: Bool) {
+            for index in app.instances.indices where app.instances[index].endpoint == endpoint { app.instances[index].ready = ready }
+        }
+    }
+
+    /// The UE's RTT: edge-1 best, edge-2 next, edge-3 last.
+    struct FixedRTT: SiteRTTSource {
+        func rtt(ue: String) async throws(MECError) -> UESiteRTT {
+            UESiteRTT(ue: ue, rttMs: ["edge-1": 5, "edge-2": 9, "edge-3": 14])
+        }
+        func rtt(at location: DiscoveryLocation) async throws(MECError) -> UESiteRTT { try await rtt(ue: "") }
+    }
+
+    static let profile = """
+        apiVersion: mec.flotilla.io/v1alpha1
+        kind: AppProfile
+        metadata: {name: counter, namespace: default}
+        spec:
+          workloads: [{apiVersion: apps/v1, kind: Deployment, name: counter}]
+          latencyBudgetMs: 40
+          serviceContinuity: true
+          sessionProtection: {mode: Standby, checkpointInterval: 50ms}
+        """
+
+    @Test func theStandbyIsPromotedWhenThePrimaryDiesAndTheOldPrimaryIsFenced() async throws {
+        var workloads: [String: any RunningWorkload] = [:]
+        for site in ["edge-1", "edge-2", "edge-3"] {
+            workloads[site] = try await CounterWorkload.start(WorkloadContext(site: site, namespace: "default", pod: "counter-\(site)",
+                                                                              image: "flotilla/counter:1"))
+        }
+        func endpoint(_ site: String) -> String { "127.0.0.1:\(workloads[site]!.port)" }
+        let client = StoreObjectClient(store: ResourceStore.memory())
+        _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+        let profile = try AppProfile(json: try await client.create(AppProfile.descriptor, try YAMLCodec.decode(Self.profile)))
+        let instances = Instances(EdgeApp(profile: profile, instances: ["edge-1", "edge-2", "edge-3"].map {
+            EdgeInstance(site: $0, endpoint: endpoint($0), capacity: 10) }))
+        let transport = HTTPTransport()
+        let mobility = MobilityService(client: client, rtt: FixedRTT(), instances: instances, runner: MigrationRunner(client: client, transport: transport),
+            configuration: .init(policy: MobilityPolicy(dwell: .seconds(60), holdDown: .seconds(60)), interval: .milliseconds(50)))
+        let running = Task { await mobility.run() }
+        try await withCleanup({
+            // A session at edge-1, advanced by its player every 10 ms.
+            #expect(try await transport.send(.POST, "http://\(endpoint("edge-1"))/sessions/s1").status == 201)
+            var session = try AppSession(json: try await client.create(AppSession.descriptor,
+                AppSession(metadata: ObjectMeta(name: "s1", namespace: "default"), spec: AppSessionSpec(ue: "10.0.0.1", app: "counter")).json()))
+            session.status = AppSessionStatus(site: "edge-1", endpoint: endpoint("edge-1"), phase: "Active")
+            _ = try await client.updateStatus(AppSession.descriptor, session.json())
+            func current() async throws -> AppSession { try AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: "s1")) }
+
+            // The standby goes to the next-best site, and checkpoints reach it.
+            try await waitUntil("a standby at edge-2", seconds: 10) { try await current().status?.standbySite == "edge-2" }
+            #expect(try await current().status?.epoch == 1)
+            var counter = 0
+            for seq in 1...30 {
+                let reply = try await transport.send(.POST, "http://\(endpoint("edge-1"))/sessions/s1/tick?seq=\(seq)")
+                #expect(reply.status == 200)
+                counter = Int((try JSONValue.parse(Array(reply.body)))["counter"]?.int64Value ?? 0)
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await waitUntil("the standby holds the last checkpoint", seconds: 5) {
+                let described = try? JSONValue.parse(Array(try await transport.send(.GET, "http://\(endpoint("edge-2"))/mec/state/v1/sessions/s1").body))
+                return described?["phase"] == "Standby"
+            }
+            try await Task.sleep(for: .milliseconds(120))  // more than one interval: the last tick is in the standby
+
+            // edge-1 dies (its instance stops; the registry sees it not ready).
+            await workloads["edge-1"]!.stop()
+            await instances.setReady(endpoint("edge-1"), false)
+            try await waitUntil("the session promoted at edge-2", seconds: 10) { try await current().status?.site == "edge-2" }
+            let promoted = try await current()
+            #expect(promoted.status?.endpoint == endpoint("edge-2") && promoted.status?.epoch == 2)
+            // The session goes on at edge-2 from the checkpoint: nothing of it was lost here (the last tick was older
+            // than an interval).
+            let next = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=31")
+            #expect(next.status == 200)
+            #expect((try JSONValue.parse(Array(next.body)))["counter"]?.int64Value == Int64(counter + 1))
+            let records = try await client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
+                .compactMap { try? SessionMigration(json: $0) }.filter { $0.spec.reason == "Failover" }
+            #expect(records.count == 1 && records.first?.status?.phase == "Completed" && records.first?.spec.sourceSite == "edge-1")
+            // A new standby at the remaining site.
+            try await waitUntil("a new standby at edge-3", seconds: 10) { try await current().status?.standbySite == "edge-3" }
+
+            // An old primary that comes back (simulated: a checkpoint of the old epoch reaches the new primary) is fenced.
+            let stale = CheckpointBatch(checkpoints: [.init(session: "s1", epoch: 1, version: 999, state: Data(#"{"counter":0,"padding":""}"#.utf8))])
+            let answer = try await transport.send(.POST, "http://\(endpoint("edge-2"))\(StateTransferProtocol.checkpointsPath)",
+                body: try JSONEncoder().encode(stale), headers: [("Content-Type", "application/json")])
+            #expect(String(decoding: answer.body, as: UTF8.self).contains(#""result":"fenced""#))
+            let still = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=32")
+            #expect((try JSONValue.parse(Array(still.body)))["counter"]?.int64Value == Int64(counter + 2), "the fenced checkpoint changed nothing")
+        }, cleanup: {
+            running.cancel()
+            await running.value
+            for workload in workloads.values { await workload.stop() }
+            await transport.shutdown()
+        })
+    }
+
+    /// The SessionTable's rules for standby copies, without the network.
+    @Test func checkpointsAreOrderedByEpochAndVersionAndPromotionFences() throws {
+        struct State: Codable, Sendable, Equatable { var n: Int }
+        let primary = SessionTable<State>(), standby = SessionTable<State>()
+        try primary.open("a", state: State(n: 1))
+        try primary.assignStandby("a", StandbyAssignment(endpoint: "x", epoch: 1, intervalMs: 100))
+        let due = primary.dueCheckpoints(now: .now)
+        #expect(due.map(\.id) == ["a"])
+        let data = try #require(due.first?.data)
+        #expect(try standby.checkpoint("a", data: data, version: 1, epoch: 1) == .accepted)
+        #expect(try standby.checkpoint("a", data: data, version: 1, epoch: 1) == .stale)
+        #expect(try standby.checkpoint("a", data: data, version: 0, epoch: 1) == .stale)
+        guard case .frozen = standby.access("a") else { Issue.record("a standby copy must not serve"); return }
+        #expect(throws: StateTransferError.self) { try standby.resume("a") }
+        #expect(throws: StateTransferError.self) { _ = try standby.export("a", freeze: true) }
+        // Promoted at epoch 2: serves, and a checkpoint from epoch 1 (the old primary) is fenced.
+        #expect(try standby.promote("a", epoch: 2) == 1)
+        #expect(standby.takePromotion("a") && !standby.takePromotion("a"))
+        guard case .active(let state) = standby.access("a") else { Issue.record("a promoted copy serves"); return }
+        #expect(state == State(n: 1))
+        #expect(try standby.checkpoint("a", data: data, version: 9, epoch: 1) == .fenced)
+        #expect(throws: StateTransferError.self) { try standby.promote("a", epoch: 2) }
+        // An assignment for an older epoch is refused; the fenced old primary stops serving.
+        #expect(throws: StateTransferError.self) { try standby.assignStandby("a", StandbyAssignment(endpoint: "y", epoch: 1, intervalMs: 100)) }
+        primary.fence("a")
+        guard case .released = primary.access("a") else { Issue.record("a fenced primary answers released"); return }
+    }
+}
