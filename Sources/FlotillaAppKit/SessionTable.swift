@@ -20,6 +20,10 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
         var pushedAt: ContinuousClock.Instant?
         /// Promoted from a standby copy and not yet told to the app (`takePromotion`).
         var promoted = false
+        /// A freeze is a lease: unless released or resumed by then, the session decides for itself (`SessionKeeper`).
+        var leaseUntil: ContinuousClock.Instant?
+        /// Where the frozen session was being moved (`host:port`): asked at the lease's end.
+        var successor: String?
     }
 
     struct Storage {
@@ -93,12 +97,18 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
 
     // MARK: The protocol's steps
 
-    public func export(_ id: String, freeze: Bool) throws(StateTransferError) -> (data: Data, version: Int) {
+    /// `lease`: with `freeze`, how long the freeze holds before the session decides for itself (resume, or release
+    /// when `successor` serves it); nil holds until resumed or released.
+    public func export(_ id: String, freeze: Bool, lease: Duration? = nil, successor: String? = nil) throws(StateTransferError)
+        -> (data: Data, version: Int)
+    {
         let entry: Entry = try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
             guard var entry = storage.entries[id] else { throw .notFound(id) }
             guard entry.phase != .imported, entry.phase != .standby else { throw .conflict("session \(id) is \(entry.phase.rawValue) here, not serving") }
             if freeze {
                 entry.phase = .frozen
+                entry.leaseUntil = lease.map { ContinuousClock.now + $0 }
+                entry.successor = successor
                 storage.entries[id] = entry
             }
             return entry
@@ -134,6 +144,33 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
             guard let entry = storage.entries[id] else { throw .notFound(id) }
             guard entry.phase != .standby else { throw .conflict("session \(id) is a standby copy here: promote it with an epoch") }
             storage.entries[id]?.phase = .active
+            storage.entries[id]?.leaseUntil = nil
+            storage.entries[id]?.successor = nil
+        }
+    }
+
+    /// Releases session `id` unless it serves here: what a frozen source asks of the successor when its lease ends,
+    /// and the mobility service of a target whose resume it cannot confirm. True: nothing serves it here any more (a
+    /// later resume of it fails); false: it is active here, so the caller must not resume its own copy.
+    public func releaseUnlessActive(_ id: String) -> Bool {
+        storage.withLock { storage in
+            if storage.entries[id]?.phase == .active { return false }
+            storage.entries.removeValue(forKey: id)
+            storage.released.insert(id)
+            return true
+        }
+    }
+
+    /// Frozen sessions whose lease ended, with the successor to ask; each is reported once.
+    public func expiredLeases(now: ContinuousClock.Instant) -> [(id: String, successor: String?)] {
+        storage.withLock { storage in
+            var expired: [(String, String?)] = []
+            for (id, entry) in storage.entries where entry.phase == .frozen {
+                guard let until = entry.leaseUntil, until <= now else { continue }
+                storage.entries[id]?.leaseUntil = nil
+                expired.append((id, entry.successor))
+            }
+            return expired
         }
     }
 
@@ -146,7 +183,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     // MARK: Standby copies (session protection)
 
     /// Tells this instance, the primary, where to keep a standby copy of session `id`: from now on its
-    /// checkpoints go there every `intervalMs` (`CheckpointReplicator`). Raises the session's epoch to `epoch`.
+    /// checkpoints go there every `intervalMs` (`SessionKeeper`). Raises the session's epoch to `epoch`.
     public func assignStandby(_ id: String, _ assignment: StandbyAssignment) throws(StateTransferError) {
         try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
             guard var entry = storage.entries[id], entry.phase == .active || entry.phase == .frozen else { throw .notFound(id) }
@@ -221,7 +258,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
         release(id)
     }
 
-    /// Checkpoints due now (for `CheckpointReplicator`): active sessions with a standby whose state changed since
+    /// Checkpoints due now (for `SessionKeeper`): active sessions with a standby whose state changed since
     /// the last push and whose interval has passed.
     public func dueCheckpoints(now: ContinuousClock.Instant) -> [(id: String, standby: StandbyAssignment, version: Int, data: Data)] {
         let due: [(String, StandbyAssignment, Int, State)] = storage.withLock { storage in

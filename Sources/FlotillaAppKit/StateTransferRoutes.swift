@@ -11,8 +11,10 @@ public enum StateTransferRoutes {
         router.post("\(base)/:id/export") { request, context in
             let id = try context.parameters.require("id")
             let freeze = request.uri.queryParameters.get("freeze") != "false"
+            let lease = request.uri.queryParameters.get("leaseMs").flatMap { Int($0) }.map { Duration.milliseconds($0) }
+            let successor = request.uri.queryParameters.get("successor").map { String($0) }
             return answer { () throws(StateTransferError) -> Response in
-                let (data, version) = try table.export(id, freeze: freeze)
+                let (data, version) = try table.export(id, freeze: freeze, lease: lease, successor: successor)
                 return Response(status: .ok, headers: [.contentType: "application/octet-stream",
                                                         HTTPField.Name(StateTransferProtocol.versionHeader)!: String(version)],
                                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -34,8 +36,13 @@ public enum StateTransferRoutes {
                 return Response(status: .ok)
             }
         }
-        router.delete("\(base)/:id") { _, context in
-            table.release(try context.parameters.require("id"))
+        router.delete("\(base)/:id") { request, context in
+            let id = try context.parameters.require("id")
+            if request.uri.queryParameters.get("unlessActive") == "true" {
+                return table.releaseUnlessActive(id) ? Response(status: .noContent)
+                    : Response(status: .conflict, headers: [HTTPField.Name(StateTransferProtocol.sessionHeader)!: "active"])
+            }
+            table.release(id)
             return Response(status: .noContent)
         }
         router.put("\(base)/:id/standby") { request, context in

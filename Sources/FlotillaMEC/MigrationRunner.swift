@@ -16,13 +16,16 @@ public struct MigrationRunner: Sendable {
     let transfer: StateTransferClient
     let transport: HTTPTransport
     let precopy: Bool
+    /// How long a frozen source waits to be resumed or released before it decides for itself (`SessionKeeper`).
+    let freezeLease: Duration
     let metrics: MigrationMetrics?
     let events: EventWriter
     let logger: Logger
 
-    public init(client: any ObjectClient, transport: HTTPTransport, precopy: Bool = false,
+    public init(client: any ObjectClient, transport: HTTPTransport, precopy: Bool = false, freezeLease: Duration = .seconds(10),
                 metrics: MigrationMetrics? = nil, logger: Logger = Logger(label: "flotilla.mobility")) {
         self.client = client
+        self.freezeLease = freezeLease
         self.transport = transport
         self.transfer = StateTransferClient(transport: transport)
         self.precopy = precopy
@@ -84,16 +87,31 @@ public struct MigrationRunner: Sendable {
         record = try await write(record, status)
         let transferStarted = ContinuousClock.now
         var frozenAt: ContinuousClock.Instant?
+        var unconfirmed: MECError?
         do throws(MECError) {
             if precopy {
                 let copy = try await transfer.export(from: source, session: name, freeze: false)
                 try await transfer.importState(copy, to: request.target.endpoint, session: name, stage: "precopy")
             }
             frozenAt = ContinuousClock.now
-            let state = try await transfer.export(from: source, session: name, freeze: true)
+            // The freeze is a lease: if this runner dies, the source resumes by itself (or releases, if the target
+            // serves the session by then) instead of staying frozen forever.
+            let state = try await transfer.export(from: source, session: name, freeze: true, lease: freezeLease, successor: request.target.endpoint)
             status.stateBytes = state.data.count
             try await transfer.importState(state, to: request.target.endpoint, session: name, stage: "final")
-            try await transfer.resume(at: request.target.endpoint, session: name)
+            do throws(MECError) {
+                try await transfer.resume(at: request.target.endpoint, session: name)
+            } catch {
+                // The answer may be what was lost: ask the target, atomically, to drop its copy unless it serves.
+                switch try? await transfer.releaseUnlessActive(at: request.target.endpoint, session: name) {
+                case false?: break  // it serves: the move happened
+                case true?: throw error  // dropped there: roll back below
+                case nil:
+                    // No answer at all: it may serve or not. Resuming the source could make two live copies, so the
+                    // source stays frozen; its lease, or recovery once the target answers, decides.
+                    unconfirmed = error
+                }
+            }
         } catch {
             // Not serving at the target: drop any copy there and let the source go on.
             try? await transfer.release(at: request.target.endpoint, session: name)
@@ -117,6 +135,12 @@ public struct MigrationRunner: Sendable {
             events.record((try? current.json()) ?? .null, type: "Warning", reason: phase == "Failed" ? "MigrationFailed" : "MigrationRolledBack",
                 message: "\(sourceSite) → \(request.target.site) (\(request.reason)): \(message)")
             return final
+        }
+        if let unconfirmed {
+            status.message = "the target's resume was not confirmed and the target does not answer (\(unconfirmed.message)); "
+                + "the source's freeze lease or recovery decides"
+            metrics?.recordMigration("Unconfirmed", nil)
+            return try await write(record, status)
         }
         let resumedAt = ContinuousClock.now
         status.downtimeMs = frozenAt.map { Self.ms(resumedAt - $0) }
@@ -145,6 +169,71 @@ public struct MigrationRunner: Sendable {
         events.record((try? current.json()) ?? .null, reason: "SessionMigrated",
             message: "\(sourceSite) → \(request.target.site) (\(request.reason)): \(status.stateBytes ?? 0) bytes, downtime \(status.downtimeMs ?? 0) ms")
         return final
+    }
+
+    /// Finishes a migration whose runner is gone or whose last step went unanswered, from what the two instances
+    /// hold now (`MigrationRecovery`): completes it, rolls it back, or records why it cannot.
+    @discardableResult
+    public func recover(_ record: SessionMigration) async throws(APIError) -> SessionMigration {
+        let name = record.spec.session
+        let namespace = record.metadata.namespace ?? "default"
+        var status = record.status ?? SessionMigrationStatus()
+        guard let source = record.spec.sourceEndpoint, let target = record.spec.targetEndpoint else {
+            status.phase = "Failed"
+            status.message = "recovery: the record names no source or target endpoint"
+            return try await write(record, status)
+        }
+        let session: AppSession
+        do {
+            session = try AppSession(jsonChecked: try await client.get(AppSession.descriptor, namespace: namespace, name: name))
+        } catch where error.reason == .notFound {
+            status.phase = "Failed"
+            status.message = "recovery: the session no longer exists"
+            return try await write(record, status)
+        }
+        let sourceHeld = await transfer.held(at: source, session: name)
+        var action = MigrationRecovery.decide(source: sourceHeld, target: await transfer.held(at: target, session: name))
+        if action == .resumeTarget {
+            do throws(MECError) {
+                try await transfer.resume(at: target, session: name)
+                action = .complete
+            } catch {
+                action = .fail("recovery could not resume the target's copy: \(error.message)")
+            }
+        }
+        if action == .rollBack {
+            switch try? await transfer.releaseUnlessActive(at: target, session: name) {
+            case false?: action = .complete  // it started serving meanwhile
+            case true?: break
+            case nil:
+                // The target does not answer. A source that serves again (its lease decided) settles it; a frozen one
+                // waits for its lease or for the target.
+                guard sourceHeld == .phase("Active") else { return record }
+            }
+        }
+        switch action {
+        case .complete:
+            _ = try await setSession(session, phase: "Active", site: record.spec.targetSite, endpoint: target, rtt: record.spec.targetRttMs,
+                                     migration: record.metadata.name)
+            try? await transfer.release(at: source, session: name)
+            status.phase = "Completed"
+            status.message = "finished by recovery: the target serves the session"
+        case .rollBack:
+            try? await transfer.resume(at: source, session: name)
+            _ = try await setSession(session, phase: "Active")
+            status.phase = "RolledBack"
+            status.message = "rolled back by recovery: the session continues at \(record.spec.sourceSite ?? source)"
+        case .fail(let why):
+            status.phase = "Failed"
+            status.message = why
+        case .resumeTarget:
+            break
+        }
+        status.completionTime = Self.microTime()
+        metrics?.recordMigration(status.phase ?? "Failed", nil)
+        events.record((try? session.json()) ?? .null, type: status.phase == "Completed" ? "Normal" : "Warning", reason: "MigrationRecovered",
+            message: "\(record.metadata.name ?? ""): \(status.message ?? "")")
+        return try await write(record, status)
     }
 
     func write(_ record: SessionMigration, _ status: SessionMigrationStatus) async throws(APIError) -> SessionMigration {

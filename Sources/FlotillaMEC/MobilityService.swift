@@ -92,6 +92,13 @@ public actor MobilityService {
                     await self?.evaluateAll()
                 }
             }
+            // Migrations left unfinished (a restart, an unanswered step): at start, then every 2 s.
+            group.addTask { [weak self] in
+                while !Task.isCancelled {
+                    await self?.recoverUnfinished()
+                    try? await Task.sleep(for: .seconds(2))
+                }
+            }
             // Session protection: standbys assigned, and promoted when a primary is lost, looked at every 100 ms.
             group.addTask { [weak self] in
                 while !Task.isCancelled {
@@ -279,6 +286,24 @@ public actor MobilityService {
                         self.guarded(key, nil, promoted: false)
                     }
                 }
+            }
+        }
+    }
+
+    /// Every SessionMigration not in a final phase whose session this service is not moving now: its runner died
+    /// (the service restarted) or its last step went unanswered. `MigrationRunner.recover` finishes or rolls it back.
+    func recoverUnfinished() async {
+        guard let records = try? await client.list(SessionMigration.descriptor, namespace: nil, options: .everything).items else { return }
+        for object in records {
+            guard let record = try? SessionMigration(json: object), ["Triggered", "Transferring"].contains(record.status?.phase ?? "Triggered"),
+                  record.metadata.deletionTimestamp == nil else { continue }
+            let key = "\(record.metadata.namespace ?? "")/\(record.spec.session)"
+            guard !migrating.contains(key), !guarding.contains(key) else { continue }
+            migrating.insert(key)
+            let outcome = try? await runner.recover(record)
+            migrating.remove(key)
+            if let phase = outcome?.status?.phase, phase != record.status?.phase {
+                logger.notice("recovered a migration", metadata: ["migration": "\(record.metadata.name ?? "")", "phase": "\(phase)"])
             }
         }
     }

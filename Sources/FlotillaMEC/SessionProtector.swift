@@ -8,7 +8,7 @@ import Logging
 /// Carries out `SessionGuard`'s actions for protected sessions (`AppProfile.spec.sessionProtection`):
 ///
 /// - **assign**: tells the primary where its standby lives (`PUT …/{id}/standby` {endpoint, epoch, intervalMs}); the
-///   primary's `CheckpointReplicator` sends a full checkpoint at once and every interval after. The AppSession
+///   primary's `SessionKeeper` sends a full checkpoint at once and every interval after. The AppSession
 ///   records the standby and the epoch.
 /// - **promote**: `POST standby/…/{id}/promote?epoch=N+1`; the AppSession moves to the standby at the new epoch (the
 ///   UE's redirect, also POSTed to its callback), and a `SessionMigration` with reason `Failover` records it. The old

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// `flotilla/counter`: the smallest stateful edge app — each session is a counter the UE advances one tick at a time,
 /// plus optional padding to give the state a realistic size. It speaks the state-transfer protocol, so the mobility
@@ -67,12 +68,21 @@ public enum CounterWorkload {
             table.setRefusesImports(request.uri.queryParameters.get("accept") == "false")
             return Response(status: .ok)
         }
+        // Faults for the migration tests: a slow import (time to kill the instance mid-transfer), a resume whose
+        // reply comes too late (the resume itself happens).
+        let faults = StateTransferFaults()
+        router.post("/admin/faults") { request, _ in
+            faults.set(importDelayMs: request.uri.queryParameters.get("importDelayMs").flatMap { Int($0) } ?? 0,
+                       resumeReplyDelayMs: request.uri.queryParameters.get("resumeReplyDelayMs").flatMap { Int($0) } ?? 0)
+            return Response(status: .ok)
+        }
+        router.add(middleware: faults)
         StateTransferRoutes.add(to: router, table: table)
         let served = try await WorkloadServer.start(router: router, name: "flotilla-counter", image: context.image)
         // Protected sessions' checkpoints go to their standby copies (session protection).
-        let replicator = CheckpointReplicator(table: table)
-        replicator.start()
-        return ReplicatingWorkload(served: served, stopReplicator: { await replicator.stop() })
+        let keeper = SessionKeeper(table: table)
+        keeper.start()
+        return KeptWorkload(served: served, stopKeeper: { await keeper.stop() })
     }
 
     static func json(_ value: JSONValue) -> Response {
@@ -86,14 +96,32 @@ public enum CounterWorkload {
 }
 
 /// A workload that also sends its sessions' checkpoints; stopping stops both.
-struct ReplicatingWorkload: RunningWorkload {
+struct KeptWorkload: RunningWorkload {
     let served: any RunningWorkload
-    let stopReplicator: @Sendable () async -> Void
+    let stopKeeper: @Sendable () async -> Void
 
     var port: Int { served.port }
 
     func stop() async {
-        await stopReplicator()
+        await stopKeeper()
         await served.stop()
+    }
+}
+
+/// Delays on the state-transfer routes, set through `/admin/faults`.
+final class StateTransferFaults: RouterMiddleware, Sendable {
+    typealias Context = BasicRequestContext
+    private let delays = Mutex((importMs: 0, resumeReplyMs: 0))
+
+    func set(importDelayMs: Int, resumeReplyDelayMs: Int) { delays.withLock { $0 = (importDelayMs, resumeReplyDelayMs) } }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let (importMs, resumeReplyMs) = delays.withLock { $0 }
+        let path = request.uri.path
+        guard path.hasPrefix(StateTransferProtocol.basePath) else { return try await next(request, context) }
+        if request.method == .put, importMs > 0 { try? await Task.sleep(for: .milliseconds(importMs)) }
+        let response = try await next(request, context)
+        if request.method == .post, path.hasSuffix("/resume"), resumeReplyMs > 0 { try? await Task.sleep(for: .milliseconds(resumeReplyMs)) }
+        return response
     }
 }

@@ -20,8 +20,8 @@ import Synchronization
 public final class GameServer: Sendable {
     public let port: Int
     public let sessions: SessionTable<PlayerState>
-    /// Checkpoints of protected sessions to their standby copies.
-    public let replicator: CheckpointReplicator<PlayerState>
+    /// Checkpoints of protected sessions to their standby copies, and frozen sessions' leases.
+    public let keeper: SessionKeeper<PlayerState>
     let counters: CountersBox
     let tasks: Mutex<[Task<Void, Never>]>
     let udp: Mutex<(any Channel)?> = Mutex(nil)
@@ -61,10 +61,10 @@ public final class GameServer: Sendable {
             let text = #"{"received":\#(state.received),"applied":\#(state.applied),"lostInputs":\#(state.lostInputs)}"#
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
-        let replicatorBox = ReplicatorBox()
+        let keeperBox = KeeperBox()
         router.get("/metrics") { _, _ in
             let c = counters.read()
-            let checkpoints = replicatorBox.replicator?.sent ?? CheckpointReplicator<PlayerState>.Counters()
+            let checkpoints = keeperBox.keeper?.sent ?? SessionKeeper<PlayerState>.Counters()
             let players = sessions.activeCount
             let text = """
                 # TYPE flotilla_game_players gauge
@@ -91,7 +91,7 @@ public final class GameServer: Sendable {
         }
         let http = try await AppServer.start(router: router, host: host, port: port, name: name)
         let server = GameServer(port: http.port, sessions: sessions, counters: counters, http: http)
-        replicatorBox.replicator = server.replicator
+        keeperBox.keeper = server.keeper
         do {
             try await server.startUDP(host: host)
         } catch {
@@ -99,14 +99,14 @@ public final class GameServer: Sendable {
             throw GameError.didNotStart("UDP port \(http.port): \(error)")
         }
         server.startTicking()
-        server.replicator.start()
+        server.keeper.start()
         return server
     }
 
     init(port: Int, sessions: SessionTable<PlayerState>, counters: CountersBox, http: AppServer.Running) {
         self.port = port
         self.sessions = sessions
-        self.replicator = CheckpointReplicator(table: sessions)
+        self.keeper = SessionKeeper(table: sessions)
         self.counters = counters
         self.tasks = Mutex([])
         self.http = http
@@ -145,7 +145,7 @@ public final class GameServer: Sendable {
     }
 
     public func stop() async {
-        await replicator.stop()
+        await keeper.stop()
         if let channel = udp.withLock({ $0 }) { try? await channel.close() }
         let running = tasks.withLock { $0 }
         for task in running { task.cancel() }
@@ -155,9 +155,9 @@ public final class GameServer: Sendable {
 }
 
 /// The replicator, set once the server exists (the metrics route is made before it).
-final class ReplicatorBox: Sendable {
-    private let value = Mutex<CheckpointReplicator<PlayerState>?>(nil)
-    var replicator: CheckpointReplicator<PlayerState>? {
+final class KeeperBox: Sendable {
+    private let value = Mutex<SessionKeeper<PlayerState>?>(nil)
+    var keeper: SessionKeeper<PlayerState>? {
         get { value.withLock { $0 } }
         set { value.withLock { $0 = newValue } }
     }

@@ -17,7 +17,7 @@ struct DemoProtection {
     let checkpointsPerSessionSecond: Double
 
     /// Asks each promoted session's new server how many inputs the promotion lost, and every instance what its
-    /// replicator sent.
+    /// keeper sent.
     static func measure(migrations: [SessionMigration], instances: [EdgeInstance], sessions: Int, seconds: Double,
                         transport: HTTPTransport) async -> DemoProtection {
         let promoted = migrations.filter { $0.spec.reason == "Failover" && $0.status?.phase == "Completed" }

@@ -3,18 +3,27 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// Sends the checkpoints of an instance's protected sessions to their standby copies: every `tick`, each active
+/// Keeps an instance's sessions safe while nobody is looking, every `tick`:
+///
+/// - **Freeze leases.** A session frozen for a move whose lease ended (the mobility service died mid-migration, or
+///   its resume reply was lost) decides for itself: it asks its successor to release its copy unless that copy
+///   serves (`DELETE …/{id}?unlessActive=true`). 204, or no successor, or none reachable: the session resumes here;
+///   409 (the successor serves it): it is released here. The successor's answer is atomic, so the two never both
+///   serve: a resume that reaches the successor after it released its copy fails.
+/// - **Checkpoints.** It sends the checkpoints of an instance's protected sessions to their standby copies: each active
 /// session with a standby whose state changed and whose interval has passed goes out, batched per standby instance
 /// (`POST /mec/state/v1/checkpoints`). A session the standby answers `fenced` for was promoted elsewhere: this
 /// instance stops serving it (`SessionTable.fence`), so an old primary that comes back never serves beside the new
 /// one. A standby that does not answer is tried again at the next tick with the newest state.
-public final class CheckpointReplicator<State: Codable & Sendable>: Sendable {
+public final class SessionKeeper<State: Codable & Sendable>: Sendable {
     public struct Counters: Sendable {
         public var batches = 0
         public var checkpoints = 0
         public var bytes = 0
         public var failures = 0
         public var fenced = 0
+        /// Frozen sessions whose lease ended and that were resumed or released here.
+        public var leasesSettled = 0
 
         public init() {}
     }
@@ -55,8 +64,29 @@ public final class CheckpointReplicator<State: Codable & Sendable>: Sendable {
         await running?.value
     }
 
+    /// Frozen sessions whose lease ended: resumed here, or released when the successor serves them.
+    func settleLeases() async {
+        for (id, successor) in table.expiredLeases(now: .now) {
+            guard let successor else {
+                try? table.resume(id)
+                continue
+            }
+            var request = HTTPClientRequest(url: "http://\(successor)\(StateTransferProtocol.sessionPath(id))?unlessActive=true")
+            request.method = .DELETE
+            let status = try? await http.execute(request, timeout: .seconds(2)).status
+            if status == .conflict {
+                table.release(id)
+            } else {
+                // Released there, never there, or unreachable: the copy here is the one that serves.
+                try? table.resume(id)
+            }
+            counters.withLock { $0.leasesSettled += 1 }
+        }
+    }
+
     /// One round: every due checkpoint, one batch per standby instance, the batches concurrently.
     func pushDue() async {
+        await settleLeases()
         let now = ContinuousClock.now
         let due = table.dueCheckpoints(now: now)
         guard !due.isEmpty else { return }

@@ -1,0 +1,189 @@
+import EdgeClusterSim
+import FlotillaAPI
+import FlotillaAppKit
+import FlotillaControllers
+import FlotillaMEC
+import FlotillaStore
+import FlotillaTestSupport
+import Foundation
+import KubeClient
+import Testing
+
+/// Migration is crash-safe: a freeze is a lease, an unfinished migration is finished or rolled back from its record,
+/// and a lost answer never leaves two live copies. Against real `flotilla/counter` instances.
+@Suite(.serialized) struct MigrationCrashTests {
+    /// Two counter instances (edge-a, edge-b), an in-memory control plane, session s1 at edge-a ticked to 5.
+    struct Rig {
+        let a: any RunningWorkload
+        let b: any RunningWorkload
+        let client: StoreObjectClient
+        let transport: HTTPTransport
+
+        var source: String { "127.0.0.1:\(a.port)" }
+        var target: String { "127.0.0.1:\(b.port)" }
+
+        static func with(_ body: (Rig) async throws -> Void) async throws {
+            let a = try await CounterWorkload.start(WorkloadContext(site: "edge-a", namespace: "default", pod: "a", image: "flotilla/counter:1"))
+            let b = try await CounterWorkload.start(WorkloadContext(site: "edge-b", namespace: "default", pod: "b", image: "flotilla/counter:1"))
+            let rig = Rig(a: a, b: b, client: StoreObjectClient(store: ResourceStore.memory()), transport: HTTPTransport())
+            try await withCleanup({
+                _ = try await rig.client.create(Namespace.descriptor, Namespace(name: "default").json())
+                _ = try await rig.client.create(AppProfile.descriptor, MigrationFaultTests.profile.json())
+                #expect(try await rig.transport.send(.POST, "http://\(rig.source)/sessions/s1").status == 201)
+                for seq in 1...5 { _ = try await rig.tick(rig.source, seq) }
+                var session = try AppSession(json: try await rig.client.create(AppSession.descriptor,
+                    AppSession(metadata: ObjectMeta(name: "s1", namespace: "default"), spec: AppSessionSpec(ue: "10.0.0.9", app: "counter")).json()))
+                session.status = AppSessionStatus(site: "edge-a", endpoint: rig.source, phase: "Migrating")
+                _ = try await rig.client.updateStatus(AppSession.descriptor, session.json())
+                try await body(rig)
+            }, cleanup: {
+                await a.stop()
+                await b.stop()
+                await rig.transport.shutdown()
+            })
+        }
+
+        /// Advances the counter at `endpoint`; the reply's HTTP status, and the counter when applied.
+        func tick(_ endpoint: String, _ seq: Int) async throws -> (status: Int, counter: Int?) {
+            let reply = try await transport.send(.POST, "http://\(endpoint)/sessions/s1/tick?seq=\(seq)")
+            return (reply.status, reply.status == 200 ? (try JSONValue.parse(Array(reply.body)))["counter"]?.int64Value.map(Int.init) : nil)
+        }
+
+        func held(_ endpoint: String) async -> MigrationRecovery.Held {
+            await StateTransferClient(transport: transport).held(at: endpoint, session: "s1")
+        }
+
+        /// What a runner had done when it died: the record in Transferring, the source frozen with a lease, the state
+        /// imported at the target, and (when `resumed`) the target resumed.
+        func interruptedMigration(resumed: Bool, leaseMs: Int = 60_000) async throws -> SessionMigration {
+            var spec = SessionMigrationSpec(session: "s1", targetSite: "edge-b", reason: "BetterSite")
+            spec.sourceSite = "edge-a"
+            spec.sourceEndpoint = source
+            spec.targetEndpoint = target
+            var record = try SessionMigration(json: try await client.create(SessionMigration.descriptor,
+                SessionMigration(metadata: ObjectMeta(name: "s1-crash", namespace: "default"), spec: spec).json()))
+            record.status = SessionMigrationStatus(phase: "Transferring")
+            record = try SessionMigration(json: try await client.updateStatus(SessionMigration.descriptor, record.json()))
+            let transfer = StateTransferClient(transport: transport)
+            let state = try await transfer.export(from: source, session: "s1", freeze: true, lease: .milliseconds(leaseMs), successor: target)
+            try await transfer.importState(state, to: target, session: "s1", stage: "final")
+            if resumed { try await transfer.resume(at: target, session: "s1") }
+            return record
+        }
+
+        func record(_ name: String = "s1-crash") async throws -> SessionMigration {
+            try SessionMigration(json: try await client.get(SessionMigration.descriptor, namespace: "default", name: name))
+        }
+
+        func session() async throws -> AppSession { try AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: "s1")) }
+
+        /// A mobility service started as after a restart: its recovery pass runs at once.
+        func restartedMobility() -> (MobilityService, Task<Void, Never>) {
+            let instances = StaticInstances([EdgeApp(profile: MigrationFaultTests.profile, instances: [
+                EdgeInstance(site: "edge-a", endpoint: source), EdgeInstance(site: "edge-b", endpoint: target)])])
+            let mobility = MobilityService(client: client, rtt: MigrationFaultTests.TableRTT(), instances: instances,
+                runner: MigrationRunner(client: client, transport: transport),
+                configuration: .init(interval: .seconds(3600), demandInterval: .seconds(3600)))
+            return (mobility, Task { await mobility.run() })
+        }
+    }
+
+    /// The control plane died after the freeze and the import (before the resume); the restarted mobility service
+    /// rolls the migration back: the target's copy is dropped, the source resumes, and the counter goes on from 5.
+    @Test func aRestartedServiceRollsBackAMigrationCutBeforeTheResume() async throws {
+        try await Rig.with { rig in
+            _ = try await rig.interruptedMigration(resumed: false)
+            #expect(try await rig.tick(rig.source, 6).status == 409, "frozen while the migration is in flight")
+            let (_, task) = rig.restartedMobility()
+            defer { task.cancel() }
+            try await waitUntil("the migration recovered", seconds: 10) { try await rig.record().status?.phase == "RolledBack" }
+            #expect(await rig.held(rig.target) == .absent)
+            #expect(try await rig.tick(rig.source, 6).counter == 6)
+            let session = try await rig.session()
+            #expect(session.status?.phase == "Active" && session.status?.endpoint == rig.source)
+            task.cancel()
+            await task.value
+        }
+    }
+
+    /// The control plane died after the target resumed (the AppSession and the source's release never happened):
+    /// recovery completes the move; the source is released, the AppSession points at the target.
+    @Test func aRestartedServiceCompletesAMigrationCutAfterTheResume() async throws {
+        try await Rig.with { rig in
+            _ = try await rig.interruptedMigration(resumed: true)
+            let (_, task) = rig.restartedMobility()
+            try await waitUntil("the migration recovered", seconds: 10) { try await rig.record().status?.phase == "Completed" }
+            let session = try await rig.session()
+            #expect(session.status?.endpoint == rig.target && session.status?.site == "edge-b")
+            #expect(await rig.held(rig.source) == .absent)
+            #expect(try await rig.tick(rig.target, 6).counter == 6)
+            #expect(try await rig.tick(rig.source, 7).status == 410)
+            task.cancel()
+            await task.value
+        }
+    }
+
+    /// Nobody comes back at all: the source's lease ends, it asks the target to drop its unresumed copy, and resumes.
+    /// Had the target resumed, the source would have released itself instead: never two live copies.
+    @Test func aFrozenSourceResumesByItselfWhenItsLeaseEnds() async throws {
+        try await Rig.with { rig in
+            _ = try await rig.interruptedMigration(resumed: false, leaseMs: 300)
+            try await waitUntil("the source serving again", seconds: 10) { await rig.held(rig.source) == .phase("Active") }
+            #expect(await rig.held(rig.target) == .absent)
+            #expect(try await rig.tick(rig.source, 6).counter == 6)
+        }
+        try await Rig.with { rig in
+            _ = try await rig.interruptedMigration(resumed: true, leaseMs: 300)
+            try await waitUntil("the source released", seconds: 10) { await rig.held(rig.source) == .absent }
+            #expect(await rig.held(rig.target) == .phase("Active"))
+            #expect(try await rig.tick(rig.target, 6).counter == 6)
+        }
+    }
+
+    /// The target's resume happens but its reply comes after the runner gave up (the transport's 2 s): the runner asks
+    /// the target, finds it serving, and completes instead of resuming the source.
+    @Test func aLostResumeReplyEndsWithOneLiveCopy() async throws {
+        try await Rig.with { rig in
+            _ = try await rig.transport.send(.POST, "http://\(rig.target)/admin/faults?resumeReplyDelayMs=3000")
+            let runner = MigrationRunner(client: rig.client, transport: rig.transport)
+            let migrated = try await runner.migrate(MigrationRunner.Request(session: try rig.session(),
+                target: EdgeInstance(site: "edge-b", endpoint: rig.target), reason: "Manual"))
+            #expect(migrated.status?.phase == "Completed", "\(migrated.status?.message ?? "")")
+            #expect(try await rig.session().status?.endpoint == rig.target)
+            let source = await rig.held(rig.source), target = await rig.held(rig.target)
+            #expect(source == .absent && target == .phase("Active"))
+            #expect(try await rig.tick(rig.target, 6).counter == 6)
+        }
+    }
+
+    /// The target dies while the state is on its way (its import stalls and the instance is stopped): the migration
+    /// rolls back and the session goes on at the source.
+    @Test func aTargetKilledMidTransferRollsBack() async throws {
+        try await Rig.with { rig in
+            _ = try await rig.transport.send(.POST, "http://\(rig.target)/admin/faults?importDelayMs=1500")
+            let runner = MigrationRunner(client: rig.client, transport: rig.transport)
+            let session = try await rig.session()
+            async let outcome = runner.migrate(MigrationRunner.Request(session: session, target: EdgeInstance(site: "edge-b", endpoint: rig.target),
+                                                                      reason: "Manual"))
+            try await Task.sleep(for: .milliseconds(500))
+            await rig.b.stop()
+            let migrated = try await outcome
+            #expect(migrated.status?.phase == "RolledBack", "\(migrated.status?.message ?? "")")
+            #expect(try await rig.tick(rig.source, 6).counter == 6)
+            #expect(try await rig.session().status?.endpoint == rig.source)
+        }
+    }
+
+    @Test(arguments: [
+        (MigrationRecovery.Held.phase("Active"), MigrationRecovery.Held.phase("Active"), MigrationRecovery.Action.complete),
+        (.phase("Frozen"), .phase("Active"), .complete),
+        (.phase("Frozen"), .phase("Imported"), .rollBack),
+        (.phase("Active"), .unknown, .rollBack),
+        (.absent, .phase("Imported"), .resumeTarget),
+        (.unknown, .phase("Imported"), .resumeTarget),
+        (.absent, .absent, .fail("neither instance holds the session (source: not there, target: not there)")),
+    ] as [(MigrationRecovery.Held, MigrationRecovery.Held, MigrationRecovery.Action)])
+    func recoveryTable(source: MigrationRecovery.Held, target: MigrationRecovery.Held, expected: MigrationRecovery.Action) {
+        #expect(MigrationRecovery.decide(source: source, target: target) == expected)
+    }
+}
