@@ -10,8 +10,11 @@ public struct EdgeInstance: Sendable, Hashable {
     /// Sessions it may hold (AppProfile's sessionsPerReplica); nil is unbounded.
     public var capacity: Int?
     public var load: Int
+    /// Its cluster is being drained (cordoned, or tainted NoExecute): no new sessions, and the ones there move away.
+    public var draining: Bool
 
-    public init(site: String, endpoint: String, ready: Bool = true, capacity: Int? = nil, load: Int = 0) {
+    public init(site: String, endpoint: String, ready: Bool = true, capacity: Int? = nil, load: Int = 0, draining: Bool = false) {
+        self.draining = draining
         self.site = site
         self.endpoint = endpoint
         self.ready = ready
@@ -48,6 +51,8 @@ public enum EdgeRanking {
             let rtt = rttMs[instance.site]
             if !instance.ready {
                 skipped.append(RankedEndpoint(instance: instance, predictedRttMs: rtt, withinBudget: false, reason: "NotReady"))
+            } else if instance.draining {
+                skipped.append(RankedEndpoint(instance: instance, predictedRttMs: rtt, withinBudget: false, reason: "Draining"))
             } else if instance.full {
                 skipped.append(RankedEndpoint(instance: instance, predictedRttMs: rtt, withinBudget: false,
                     reason: "Full: \(instance.load) of \(instance.capacity ?? 0) sessions"))

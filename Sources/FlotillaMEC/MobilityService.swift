@@ -222,6 +222,16 @@ public actor MobilityService {
             return
         }
         if let zone = observed.zone { zones[key] = zone }
+        // A site being drained (cordon, or a NoExecute taint still tolerated) is left before its workloads are
+        // evicted: the best other site takes the session now, whatever the policy's dwell times say.
+        if candidates.contains(where: { $0.endpoint == session.status?.endpoint && $0.draining }) {
+            let others = candidates.filter { $0.site != site }
+            guard let target = EdgeRanking.rank(others, rttMs: observed.rttMs, budgetMs: profile.spec.latencyBudgetMs, limit: 1).ranked.first?.instance
+            else { return }
+            start(key, MigrationRunner.Request(session: sessions[key] ?? session, target: target, reason: "Drain",
+                                               sourceRttMs: observed.rttMs[site], targetRttMs: observed.rttMs[target.site], triggeredAt: triggeredAt))
+            return
+        }
         // Sites that could take the session (a ready instance with room), plus the current one.
         var rttMs: [String: Double] = [:]
         for instance in candidates where instance.ready && (!instance.full || instance.site == site) {
@@ -236,9 +246,13 @@ public actor MobilityService {
         let ranked = EdgeRanking.rank(candidates.filter { $0.site == decision.target }, rttMs: observed.rttMs,
                                       budgetMs: profile.spec.latencyBudgetMs, limit: 1).ranked
         guard let target = ranked.first?.instance else { return }
+        start(key, MigrationRunner.Request(session: sessions[key] ?? session, target: target, reason: decision.reason,
+            sourceRttMs: decision.sourceRttMs, targetRttMs: decision.targetRttMs, triggeredAt: triggeredAt))
+    }
+
+    /// Runs one migration of the session in the background; the session is not evaluated meanwhile.
+    func start(_ key: String, _ request: MigrationRunner.Request) {
         migrating.insert(key)
-        let request = MigrationRunner.Request(session: sessions[key] ?? session, target: target, reason: decision.reason,
-            sourceRttMs: decision.sourceRttMs, targetRttMs: decision.targetRttMs, triggeredAt: triggeredAt)
         let runner = self.runner
         migrationTasks[key] = Task {
             let outcome = try? await runner.migrate(request)

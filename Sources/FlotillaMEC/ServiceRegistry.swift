@@ -122,6 +122,12 @@ public actor ServiceRegistry: InstanceSource {
             .map { EdgeApp(profile: $0, instances: instances(of: $0)) }
     }
 
+    /// Cordoned (`cluster.karmada.io/unschedulable`) or tainted NoExecute: workloads are about to leave, so the
+    /// sessions there should leave first.
+    static func isDraining(_ cluster: Cluster) -> Bool {
+        (cluster.spec.taints ?? []).contains { $0.effect == "NoExecute" || $0.key == "cluster.karmada.io/unschedulable" }
+    }
+
     func instances(of profile: AppProfile) -> [EdgeInstance] {
         let namespace = profile.metadata.namespace ?? "", app = profile.metadata.name ?? ""
         guard let service = profile.spec.serviceName else { return [] }
@@ -130,6 +136,7 @@ public actor ServiceRegistry: InstanceSource {
         for (cluster, objects) in endpoints {
             guard let object = objects["\(namespace)/\(service)"] else { continue }
             let clusterReady = clusters["/\(cluster)"]?.isReady ?? false
+            let draining = clusters["/\(cluster)"].map(Self.isDraining) ?? false
             for subset in object.subsets ?? [] {
                 let port = subset.ports?.first { profile.spec.service?.port == nil || $0.name == profile.spec.service?.port }?.port
                 guard let port else { continue }
@@ -137,7 +144,7 @@ public actor ServiceRegistry: InstanceSource {
                     for address in addresses {
                         let endpoint = "\(address.ip):\(port)"
                         result.append(EdgeInstance(site: cluster, endpoint: endpoint, ready: ready && clusterReady,
-                            capacity: profile.spec.sessionsPerReplica, load: counts[endpoint] ?? 0))
+                            capacity: profile.spec.sessionsPerReplica, load: counts[endpoint] ?? 0, draining: draining))
                     }
                 }
             }

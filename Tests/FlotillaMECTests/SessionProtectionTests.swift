@@ -23,6 +23,9 @@ import Testing
         func setReady(_ endpoint: String, _ ready: Bool) {
             for index in app.instances.indices where app.instances[index].endpoint == endpoint { app.instances[index].ready = ready }
         }
+        func setDraining(site: String) {
+            for index in app.instances.indices where app.instances[index].site == site { app.instances[index].draining = true }
+        }
     }
 
     /// The UE's RTT: edge-1 best, edge-2 next, edge-3 last.
@@ -109,6 +112,51 @@ import Testing
             #expect(String(decoding: answer.body, as: UTF8.self).contains(#""result":"fenced""#))
             let still = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=32")
             #expect((try JSONValue.parse(Array(still.body)))["counter"]?.int64Value == Int64(counter + 2), "the fenced checkpoint changed nothing")
+        }, cleanup: {
+            running.cancel()
+            await running.value
+            for workload in workloads.values { await workload.stop() }
+            await transport.shutdown()
+        })
+    }
+
+    /// A cordoned site (or one tainted NoExecute) is left before the eviction: the session moves to the best other
+    /// site at once (reason Drain), and its counter goes on there.
+    @Test func sessionsLeaveASiteBeingDrained() async throws {
+        var workloads: [String: any RunningWorkload] = [:]
+        for site in ["edge-1", "edge-2", "edge-3"] {
+            workloads[site] = try await CounterWorkload.start(WorkloadContext(site: site, namespace: "default", pod: "counter-\(site)",
+                                                                              image: "flotilla/counter:1"))
+        }
+        func endpoint(_ site: String) -> String { "127.0.0.1:\(workloads[site]!.port)" }
+        let client = StoreObjectClient(store: ResourceStore.memory())
+        _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+        let profile = try AppProfile(json: try await client.create(AppProfile.descriptor, try YAMLCodec.decode(Self.profile)))
+        let instances = Instances(EdgeApp(profile: profile, instances: ["edge-1", "edge-2", "edge-3"].map {
+            EdgeInstance(site: $0, endpoint: endpoint($0), capacity: 10) }))
+        let transport = HTTPTransport()
+        let mobility = MobilityService(client: client, rtt: FixedRTT(), instances: instances, runner: MigrationRunner(client: client, transport: transport),
+            configuration: .init(policy: MobilityPolicy(dwell: .seconds(60), holdDown: .seconds(60)), interval: .milliseconds(50)))
+        let running = Task { await mobility.run() }
+        try await withCleanup({
+            #expect(try await transport.send(.POST, "http://\(endpoint("edge-1"))/sessions/s1").status == 201)
+            _ = try await transport.send(.POST, "http://\(endpoint("edge-1"))/sessions/s1/tick?seq=1")
+            var session = try AppSession(json: try await client.create(AppSession.descriptor,
+                AppSession(metadata: ObjectMeta(name: "s1", namespace: "default"), spec: AppSessionSpec(ue: "10.0.0.1", app: "counter")).json()))
+            session.status = AppSessionStatus(site: "edge-1", endpoint: endpoint("edge-1"), phase: "Active")
+            _ = try await client.updateStatus(AppSession.descriptor, session.json())
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items.isEmpty,
+                    "edge-1 is the best site: nothing moves before the drain")
+            await instances.setDraining(site: "edge-1")
+            try await waitUntil("the session off edge-1", seconds: 10) {
+                try AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: "s1")).status?.site == "edge-2"
+            }
+            let records = try await client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
+                .compactMap { try? SessionMigration(json: $0) }
+            #expect(records.map(\.spec.reason) == ["Drain"] && records.first?.status?.phase == "Completed")
+            let next = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=2")
+            #expect((try JSONValue.parse(Array(next.body)))["counter"]?.int64Value == 2)
         }, cleanup: {
             running.cancel()
             await running.value

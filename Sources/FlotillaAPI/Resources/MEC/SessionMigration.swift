@@ -20,7 +20,7 @@ public struct SessionMigration: APIObject {
         categories: ["flotilla-mec"], namespaced: true, subresources: ["status"], admit: SessionMigration.admit,
         unknownFields: SessionMigration.unknownFieldPaths)
 
-    public static let reasons = ["BudgetExceeded", "BetterSite", "Predicted", "Manual", "Failover"]
+    public static let reasons = ["BudgetExceeded", "BetterSite", "Predicted", "Manual", "Failover", "Drain"]
 
     public func validate() -> [FieldError] {
         var errors: [FieldError] = []
@@ -42,7 +42,7 @@ public struct SessionMigrationSpec: Sendable, Hashable, Codable {
     public var targetEndpoint: String?
     /// BudgetExceeded (the current site breaks the app's budget), BetterSite (another is better by the margin for the
     /// dwell time), Predicted (the RTT trend says the UE is leaving), Manual, Failover (the primary died and the
-    /// standby was promoted).
+    /// standby was promoted), Drain (its site is cordoned or tainted NoExecute: moved before the eviction).
     public var reason: String
     /// The RTTs that decided it, for the record.
     public var sourceRttMs: Double?
