@@ -179,6 +179,12 @@ let package = Package(
             dependencies: ["FlotillaAPI", "FlotillaStore"],
             path: "Tests/StoreCrashWriter"
         ),
+        // A child process for the migration crash test: runs one migration until the test SIGKILLs it.
+        .executableTarget(
+            name: "MigrationCrashRunner",
+            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaControllers", "FlotillaMEC"],
+            path: "Tests/MigrationCrashRunner"
+        ),
         // Starts real servers on loopback for the server and compatibility tests.
         .target(
             name: "FlotillaTestSupport",
@@ -219,7 +225,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlotillaMECTests",
-            dependencies: ["FlotillaMEC", "FlotillaAppKit", "FlotillaAPI", "EdgeClusterSim", "AccessNetworkSim", "FlotillaTestSupport",
+            dependencies: ["MigrationCrashRunner", "FlotillaMEC", "FlotillaAppKit", "FlotillaAPI", "EdgeClusterSim", "AccessNetworkSim", "FlotillaTestSupport",
                            "FlotillaStore", "FlotillaControllers", "KubeClient",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),

@@ -63,6 +63,11 @@ import Testing
         #expect(Self.rows(result.stdout).count == 3, "\(result.stdout)")
         #expect(result.stdout.contains("Fault: edge-3 failed 4.0 s into the game."), "\(result.stdout)")
         #expect(!result.stdout.contains("demo stopped"), "\(result.stdout)")
+        // Session protection: no Flotilla session is lost with the site (its standby copies are promoted).
+        #expect(Self.rows(result.stdout)["Flotilla (discovery + mobility)"]?.last == "0", "\(result.stdout)")
+        let faultLine = result.stdout.split(separator: "\n").first { $0.hasPrefix("  Flotilla (discovery + mobility):") }
+        #expect(faultLine.map { $0.contains(", 0 lost with it") } ?? true, "\(result.stdout)")
+        #expect(result.stdout.contains("Session protection (standby copies"), "\(result.stdout)")
     }
 
     @Test func badInputIsOneClearLine() async throws {

@@ -174,6 +174,66 @@ import Testing
         }
     }
 
+    /// The real thing: the process running the migration is killed with SIGKILL while the source is frozen and the
+    /// target's import is under way. A mobility service over the same SQLite store then rolls the migration back
+    /// from its record, and the session goes on at the source from where it was.
+    @Test func aControlPlaneKilledWithSIGKILLMidMigrationIsRecoveredFromItsStore() async throws {
+        let runnerURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("MigrationCrashRunner")
+        try #require(FileManager.default.isExecutableFile(atPath: runnerURL.path), "build MigrationCrashRunner first")
+        let a = try await CounterWorkload.start(WorkloadContext(site: "edge-a", namespace: "default", pod: "a", image: "flotilla/counter:1"))
+        let b = try await CounterWorkload.start(WorkloadContext(site: "edge-b", namespace: "default", pod: "b", image: "flotilla/counter:1"))
+        let transport = HTTPTransport()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-migration-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let source = "127.0.0.1:\(a.port)", target = "127.0.0.1:\(b.port)"
+        let child = Process()
+        try await withCleanup({
+            #expect(try await transport.send(.POST, "http://\(source)/sessions/s1").status == 201)
+            for seq in 1...5 { _ = try await transport.send(.POST, "http://\(source)/sessions/s1/tick?seq=\(seq)") }
+            _ = try await transport.send(.POST, "http://\(target)/admin/faults?importDelayMs=4000")
+            let path = directory.appendingPathComponent("flotilla.sqlite").path
+            child.executableURL = runnerURL
+            child.arguments = [path, source, target]
+            child.standardOutput = FileHandle.nullDevice
+            try child.run()
+            let transfer = StateTransferClient(transport: transport)
+            try await waitUntil("the source frozen by the child's migration", seconds: 20, every: .milliseconds(20)) {
+                await transfer.held(at: source, session: "s1") == .phase("Frozen")
+            }
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            #expect(child.terminationReason == .uncaughtSignal)
+
+            let client = StoreObjectClient(store: try ResourceStore.sqlite(path: path))
+            let records = try await client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
+                .compactMap { try? SessionMigration(json: $0) }
+            #expect(records.count == 1 && records.first?.status?.phase == "Transferring", "the record the killed runner left")
+            _ = try await client.create(AppProfile.descriptor, MigrationFaultTests.profile.json())
+            let mobility = MobilityService(client: client, rtt: MigrationFaultTests.TableRTT(), instances: StaticInstances([EdgeApp(
+                profile: MigrationFaultTests.profile, instances: [EdgeInstance(site: "edge-a", endpoint: source), EdgeInstance(site: "edge-b", endpoint: target)])]),
+                runner: MigrationRunner(client: client, transport: transport), configuration: .init(interval: .seconds(3600), demandInterval: .seconds(3600)))
+            let running = Task { await mobility.run() }
+            defer { running.cancel() }
+            let name = try #require(records.first?.metadata.name)
+            try await waitUntil("the migration rolled back", seconds: 20) {
+                try SessionMigration(json: try await client.get(SessionMigration.descriptor, namespace: "default", name: name)).status?.phase == "RolledBack"
+            }
+            let tick = try await transport.send(.POST, "http://\(source)/sessions/s1/tick?seq=6")
+            #expect((try JSONValue.parse(Array(tick.body)))["counter"]?.int64Value == 6, "the session goes on at the source from where it was")
+            #expect(await transfer.held(at: target, session: "s1") != .phase("Active"))
+            let session = try AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: "s1"))
+            #expect(session.status?.endpoint == source && session.status?.phase == "Active")
+            running.cancel()
+            await running.value
+        }, cleanup: {
+            if child.isRunning { child.terminate() }
+            await a.stop()
+            await b.stop()
+            await transport.shutdown()
+            try? FileManager.default.removeItem(at: directory)
+        })
+    }
+
     @Test(arguments: [
         (MigrationRecovery.Held.phase("Active"), MigrationRecovery.Held.phase("Active"), MigrationRecovery.Action.complete),
         (.phase("Frozen"), .phase("Active"), .complete),
