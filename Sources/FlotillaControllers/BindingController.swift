@@ -159,8 +159,10 @@ public struct BindingController: Sendable {
             }
         }
         let targetNamespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
-        // A cluster being evicted keeps its Work as it is until the eviction task ends (graceful eviction).
-        let evicting = Set((binding.spec.gracefulEvictionTasks ?? []).map { WorkRendering.executionNamespace($0.fromCluster) })
+        // A cluster being evicted keeps its Work as it is until the eviction task ends (graceful eviction), unless
+        // its purge mode is Directly.
+        let evicting = Set((binding.spec.gracefulEvictionTasks ?? []).filter { $0.purgeMode != PurgeMode.directly }
+            .map { WorkRendering.executionNamespace($0.fromCluster) })
         for work in existing where !targetNamespaces.contains(work.metadata.namespace ?? "") && !evicting.contains(work.metadata.namespace ?? "") {
             await delete(work)
         }

@@ -1,6 +1,8 @@
+import EdgeClusterSim
 import FlotillaAPI
 import FlotillaTestSupport
 import Foundation
+import KubeClient
 import Testing
 
 /// Cluster failover as a user drives it, through the real commands: `flotilla member` (three sites and the fault
@@ -185,5 +187,66 @@ import Testing
         #expect(bad.status != 0 && bad.stderr.contains("key[=value]:Effect"), "\(bad.combined)")
         let missing = try await ProcessRunner.run(flotilla, ["taint", "nowhere", "a=b:NoSchedule"] + cp)
         #expect(missing.status != 0 && missing.stderr.contains("nowhere"), "\(missing.combined)")
+    }
+}
+
+/// Application failover: a workload that stays unhealthy on a cluster (its only node drained, so its pod cannot run)
+/// moves to the other cluster after the policy's tolerationSeconds; the cluster itself stays healthy.
+@Suite(.serialized) struct ApplicationFailoverEndToEndTests {
+    static let manifests = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: shaky, namespace: default}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: shaky}}
+          template:
+            metadata: {labels: {app: shaky}}
+            spec: {containers: [{name: server, image: "flotilla/echo:1", resources: {requests: {cpu: 100m}}}]}
+        ---
+        apiVersion: policy.karmada.io/v1alpha1
+        kind: PropagationPolicy
+        metadata: {name: shaky, namespace: default}
+        spec:
+          resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: shaky}]
+          placement:
+            replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted}
+          failover:
+            application:
+              decisionConditions: {tolerationSeconds: 2}
+              purgeMode: Directly
+        """
+
+    @Test func aWorkloadUnhealthyLongerThanItsTolerationMoves() async throws {
+        try await FederationFixture.with(sites: [FederationFixture.site("edge-a", region: "eu", nodes: 1),
+                                                 FederationFixture.site("edge-b", region: "eu", nodes: 1)],
+                                         kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50))) { fixture in
+            try await fixture.waitForReadyClusters()
+            let kubectl = fixture.kubectl
+            let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifests)
+            #expect(applied.status == 0, "\(applied.combined)")
+            let rollout = try await kubectl.run(["rollout", "status", "deployment/shaky", "--timeout=60s"])
+            #expect(rollout.status == 0, "\(rollout.combined)")
+            // edge-a's only node is drained: its replica cannot run there, the Deployment there stays unavailable.
+            let site = try #require(fixture.sites.site(named: "edge-a"))
+            _ = try await site.drainNode("edge-a-node-1")
+            try await waitUntil("shaky moved off edge-a", seconds: 40, every: .milliseconds(200)) {
+                let clusters = try await kubectl.run(["get", "rb", "shaky-deployment", "-o", "jsonpath={.spec.clusters[*].name}"]).stdout
+                let ready = try await fixture.members["edge-b"]!.get(Deployment.descriptor, namespace: "default", name: "shaky")["status"]?["readyReplicas"]
+                return clusters == "edge-b" && ready?.int64Value == 2
+            }
+            let task = try await kubectl.run(["get", "rb", "shaky-deployment", "-o",
+                                              "jsonpath={.spec.gracefulEvictionTasks[0].fromCluster}/{.spec.gracefulEvictionTasks[0].reason}"])
+            #expect(task.stdout == "edge-a/ApplicationFailure", "\(task.combined)")
+            // Directly: the old copy is gone from edge-a at once, and the task keeps edge-a out while it lasts.
+            try await waitUntil("shaky gone from edge-a", seconds: 20, every: .milliseconds(200)) {
+                do throws(APIError) {
+                    _ = try await fixture.members["edge-a"]!.get(Deployment.descriptor, namespace: "default", name: "shaky")
+                    return false
+                } catch {
+                    return error.reason == .notFound
+                }
+            }
+        }
     }
 }

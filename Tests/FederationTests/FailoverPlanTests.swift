@@ -129,6 +129,10 @@ import Testing
     static let down = cluster("edge-3", ready: false, taints: [noExecute()])
     static let graceCases: [GraceCase] = [
         GraceCase(description: "Directly ends at once", task: task("Directly"), ready: 0, edge3: down, at: 0, ends: "purge mode Directly", recheck: nil),
+        GraceCase(description: "an application's Directly task stays as a back-off", task: task("Directly", grace: 60,
+                  producer: GracefulEvictionTask.applicationFailover), ready: 3, edge3: cluster("edge-3"), at: 20, ends: nil, recheck: 40),
+        GraceCase(description: "…until its grace period passes", task: task("Directly", grace: 60, producer: GracefulEvictionTask.applicationFailover),
+                  ready: 3, edge3: cluster("edge-3"), at: 60, ends: "the back-off of 60 s passed", recheck: nil),
         GraceCase(description: "Gracefully waits for the replacements", task: task("Gracefully"), ready: 2, edge3: down, at: 10, ends: nil, recheck: 590),
         GraceCase(description: "Gracefully ends when they are ready", task: task("Gracefully"), ready: 3, edge3: down, at: 10,
                   ends: "the replacements are ready", recheck: nil),

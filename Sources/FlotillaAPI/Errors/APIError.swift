@@ -43,7 +43,7 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
             : "\(qualified) \"\(name)\" is invalid: [\(summary)]"
         return APIError(.invalid, message, details: StatusDetails(
             name: name, group: group, kind: kind,
-            causes: errors.map { StatusCause(reason: $0.type.rawValue, message: $0.description, field: $0.field.description) }))
+            causes: errors.map { StatusCause(reason: $0.type.rawValue, message: $0.body, field: $0.field.description) }))
     }
 
     public static func badRequest(_ message: String) -> APIError { APIError(.badRequest, message) }

@@ -44,8 +44,12 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible, Error {
         FieldError(.forbidden, field, detail)
     }
 
-    public var description: String {
-        var text = "\(field): "
+    public var description: String { "\(field): \(body)" }
+
+    /// The error without its field path, as Kubernetes puts it in a `StatusCause.message` (kubectl prints the cause's
+    /// field before it).
+    public var body: String {
+        var text = ""
         switch type {
         case .required: text += "Required value"
         case .invalid: text += "Invalid value: \(quoted(value))"

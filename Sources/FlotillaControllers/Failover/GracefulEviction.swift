@@ -8,7 +8,8 @@ import Foundation
 /// 1. `suppressDeletion: true` → never, until a person or tool clears it;
 /// 2. the cluster is gone, or it recovered (a TaintManager task whose cluster is Ready with no NoExecute taint the
 ///    binding does not tolerate): the copy there is stale (karmada #5803: tasks must not outlive the failure);
-/// 3. `purgeMode: Directly` → at once;
+/// 3. `purgeMode: Directly` → at once for a taint eviction; an application eviction's task stays for its grace
+///    period as a back-off (its old copy is already gone), since nothing else keeps the healthy cluster out;
 /// 4. `purgeMode: Never` → not before the cluster recovers;
 /// 5. `Gracefully` (the default) → when the binding is scheduled for its current generation and every target cluster
 ///    reports its replicas ready (health Healthy for kinds without replicas), or when `gracePeriodSeconds`
@@ -39,7 +40,21 @@ public enum GracefulEviction {
                 continue
             }
             switch task.purgeMode ?? PurgeMode.gracefully {
-            case PurgeMode.directly: plan.ended.append((task.fromCluster, "purge mode Directly"))
+            case PurgeMode.directly where task.producer == GracefulEvictionTask.taintManager:
+                // The taint keeps the cluster out of new placements; the task has nothing left to do.
+                plan.ended.append((task.fromCluster, "purge mode Directly"))
+            case PurgeMode.directly:
+                // The old copy went at once (the binding controller keeps no Work for a Directly task); the task stays
+                // for the graceful-eviction timeout as a back-off, so the cluster the app was unhealthy on is not
+                // chosen again straight away (nothing else keeps it out: its cluster is healthy).
+                let grace = task.gracePeriodSeconds.map(TimeInterval.init) ?? timeout
+                let left = (task.creationTimestamp?.date ?? now).addingTimeInterval(grace).timeIntervalSince(now)
+                if left <= 0 {
+                    plan.ended.append((task.fromCluster, "the back-off of \(Int(grace)) s passed"))
+                } else {
+                    plan.keep.append(task)
+                    plan.recheckAfter = min(plan.recheckAfter ?? left, left)
+                }
             case PurgeMode.never: plan.keep.append(task)
             default:
                 if ready { plan.ended.append((task.fromCluster, "the replacements are ready")); continue }
