@@ -152,9 +152,14 @@ import Testing
             try await waitUntil("the session off edge-1", seconds: 10) {
                 try AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: "s1")).status?.site == "edge-2"
             }
-            let records = try await client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
-                .compactMap { try? SessionMigration(json: $0) }
-            #expect(records.map(\.spec.reason) == ["Drain"] && records.first?.status?.phase == "Completed")
+            // The AppSession moves when the target resumes; the record is completed a moment later (after the release).
+            var records: [SessionMigration] = []
+            try await waitUntil("the drain recorded", seconds: 10) {
+                records = try await client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
+                    .compactMap { try? SessionMigration(json: $0) }
+                return records.first?.status?.phase == "Completed"
+            }
+            #expect(records.map(\.spec.reason) == ["Drain"])
             let next = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=2")
             #expect((try JSONValue.parse(Array(next.body)))["counter"]?.int64Value == 2)
         }, cleanup: {
