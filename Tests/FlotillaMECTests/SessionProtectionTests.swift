@@ -47,29 +47,58 @@ import Testing
           sessionProtection: {mode: Standby, checkpointInterval: 50ms}
         """
 
-    @Test func theStandbyIsPromotedWhenThePrimaryDiesAndTheOldPrimaryIsFenced() async throws {
-        var workloads: [String: any RunningWorkload] = [:]
-        for site in ["edge-1", "edge-2", "edge-3"] {
-            workloads[site] = try await CounterWorkload.start(WorkloadContext(site: site, namespace: "default", pod: "counter-\(site)",
-                                                                              image: "flotilla/counter:1"))
-        }
+    /// Counter instances at edge-1, edge-2 and edge-3, an in-memory control plane with the protected profile, and a
+    /// mobility service that never moves a session for RTT reasons (dwell and hold-down of a minute).
+    struct Rig {
+        let workloads: [String: any RunningWorkload]
+        let client: StoreObjectClient
+        let instances: Instances
+        let transport: HTTPTransport
+
         func endpoint(_ site: String) -> String { "127.0.0.1:\(workloads[site]!.port)" }
-        let client = StoreObjectClient(store: ResourceStore.memory())
-        _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
-        let profile = try AppProfile(json: try await client.create(AppProfile.descriptor, try YAMLCodec.decode(Self.profile)))
-        let instances = Instances(EdgeApp(profile: profile, instances: ["edge-1", "edge-2", "edge-3"].map {
-            EdgeInstance(site: $0, endpoint: endpoint($0), capacity: 10) }))
-        let transport = HTTPTransport()
-        let mobility = MobilityService(client: client, rtt: FixedRTT(), instances: instances, runner: MigrationRunner(client: client, transport: transport),
-            configuration: .init(policy: MobilityPolicy(dwell: .seconds(60), holdDown: .seconds(60)), interval: .milliseconds(50)))
-        let running = Task { await mobility.run() }
-        try await withCleanup({
-            // A session at edge-1, advanced by its player every 10 ms.
+
+        static func with(_ body: (Rig) async throws -> Void) async throws {
+            var workloads: [String: any RunningWorkload] = [:]
+            for site in ["edge-1", "edge-2", "edge-3"] {
+                workloads[site] = try await CounterWorkload.start(WorkloadContext(site: site, namespace: "default", pod: "counter-\(site)",
+                                                                                  image: "flotilla/counter:1"))
+            }
+            let client = StoreObjectClient(store: ResourceStore.memory())
+            _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+            let profile = try AppProfile(json: try await client.create(AppProfile.descriptor, try YAMLCodec.decode(SessionProtectionTests.profile)))
+            let ports = workloads.mapValues(\.port)
+            let instances = Instances(EdgeApp(profile: profile, instances: ["edge-1", "edge-2", "edge-3"].map {
+                EdgeInstance(site: $0, endpoint: "127.0.0.1:\(ports[$0]!)", capacity: 10) }))
+            let rig = Rig(workloads: workloads, client: client, instances: instances, transport: HTTPTransport())
+            let mobility = MobilityService(client: client, rtt: FixedRTT(), instances: instances,
+                runner: MigrationRunner(client: client, transport: rig.transport),
+                configuration: .init(policy: MobilityPolicy(dwell: .seconds(60), holdDown: .seconds(60)), interval: .milliseconds(50)))
+            let running = Task { await mobility.run() }
+            try await withCleanup({ try await body(rig) }, cleanup: {
+                running.cancel()
+                await running.value
+                for workload in workloads.values { await workload.stop() }
+                await rig.transport.shutdown()
+            })
+        }
+
+        /// Session s1 opened at edge-1 and recorded there, as discovery does.
+        func openSession() async throws {
             #expect(try await transport.send(.POST, "http://\(endpoint("edge-1"))/sessions/s1").status == 201)
             var session = try AppSession(json: try await client.create(AppSession.descriptor,
                 AppSession(metadata: ObjectMeta(name: "s1", namespace: "default"), spec: AppSessionSpec(ue: "10.0.0.1", app: "counter")).json()))
             session.status = AppSessionStatus(site: "edge-1", endpoint: endpoint("edge-1"), phase: "Active")
             _ = try await client.updateStatus(AppSession.descriptor, session.json())
+        }
+    }
+
+    @Test func theStandbyIsPromotedWhenThePrimaryDiesAndTheOldPrimaryIsFenced() async throws {
+        try await Rig.with { rig in
+            let (client, transport, instances) = (rig.client, rig.transport, rig.instances)
+            func endpoint(_ site: String) -> String { rig.endpoint(site) }
+
+            // A session at edge-1, advanced by its player every 10 ms.
+            try await rig.openSession()
             func current() async throws -> AppSession { try AppSession(json: try await client.get(AppSession.descriptor, namespace: "default", name: "s1")) }
 
             // The standby goes to the next-best site, and checkpoints reach it.
@@ -89,7 +118,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(120))  // more than one interval: the last tick is in the standby
 
             // edge-1 dies (its instance stops; the registry sees it not ready).
-            await workloads["edge-1"]!.stop()
+            await rig.workloads["edge-1"]!.stop()
             await instances.setReady(endpoint("edge-1"), false)
             try await waitUntil("the session promoted at edge-2", seconds: 10) { try await current().status?.site == "edge-2" }
             let promoted = try await current()
@@ -112,39 +141,18 @@ import Testing
             #expect(String(decoding: answer.body, as: UTF8.self).contains(#""result":"fenced""#))
             let still = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=32")
             #expect((try JSONValue.parse(Array(still.body)))["counter"]?.int64Value == Int64(counter + 2), "the fenced checkpoint changed nothing")
-        }, cleanup: {
-            running.cancel()
-            await running.value
-            for workload in workloads.values { await workload.stop() }
-            await transport.shutdown()
-        })
+        }
     }
 
     /// A cordoned site (or one tainted NoExecute) is left before the eviction: the session moves to the best other
     /// site at once (reason Drain), and its counter goes on there.
     @Test func sessionsLeaveASiteBeingDrained() async throws {
-        var workloads: [String: any RunningWorkload] = [:]
-        for site in ["edge-1", "edge-2", "edge-3"] {
-            workloads[site] = try await CounterWorkload.start(WorkloadContext(site: site, namespace: "default", pod: "counter-\(site)",
-                                                                              image: "flotilla/counter:1"))
-        }
-        func endpoint(_ site: String) -> String { "127.0.0.1:\(workloads[site]!.port)" }
-        let client = StoreObjectClient(store: ResourceStore.memory())
-        _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
-        let profile = try AppProfile(json: try await client.create(AppProfile.descriptor, try YAMLCodec.decode(Self.profile)))
-        let instances = Instances(EdgeApp(profile: profile, instances: ["edge-1", "edge-2", "edge-3"].map {
-            EdgeInstance(site: $0, endpoint: endpoint($0), capacity: 10) }))
-        let transport = HTTPTransport()
-        let mobility = MobilityService(client: client, rtt: FixedRTT(), instances: instances, runner: MigrationRunner(client: client, transport: transport),
-            configuration: .init(policy: MobilityPolicy(dwell: .seconds(60), holdDown: .seconds(60)), interval: .milliseconds(50)))
-        let running = Task { await mobility.run() }
-        try await withCleanup({
-            #expect(try await transport.send(.POST, "http://\(endpoint("edge-1"))/sessions/s1").status == 201)
+        try await Rig.with { rig in
+            let (client, transport, instances) = (rig.client, rig.transport, rig.instances)
+            func endpoint(_ site: String) -> String { rig.endpoint(site) }
+
+            try await rig.openSession()
             _ = try await transport.send(.POST, "http://\(endpoint("edge-1"))/sessions/s1/tick?seq=1")
-            var session = try AppSession(json: try await client.create(AppSession.descriptor,
-                AppSession(metadata: ObjectMeta(name: "s1", namespace: "default"), spec: AppSessionSpec(ue: "10.0.0.1", app: "counter")).json()))
-            session.status = AppSessionStatus(site: "edge-1", endpoint: endpoint("edge-1"), phase: "Active")
-            _ = try await client.updateStatus(AppSession.descriptor, session.json())
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items.isEmpty,
                     "edge-1 is the best site: nothing moves before the drain")
@@ -162,12 +170,7 @@ import Testing
             #expect(records.map(\.spec.reason) == ["Drain"])
             let next = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=2")
             #expect((try JSONValue.parse(Array(next.body)))["counter"]?.int64Value == 2)
-        }, cleanup: {
-            running.cancel()
-            await running.value
-            for workload in workloads.values { await workload.stop() }
-            await transport.shutdown()
-        })
+        }
     }
 
     /// The SessionTable's rules for standby copies, without the network.

@@ -39,6 +39,17 @@ public enum GracefulEviction {
                 plan.ended.append((task.fromCluster, "the cluster recovered"))
                 continue
             }
+            /// Keeps the task until its grace period (or the timeout) has passed since it was made, then ends it.
+            func expire(_ what: String) {
+                let grace = task.gracePeriodSeconds.map(TimeInterval.init) ?? timeout
+                let left = (task.creationTimestamp?.date ?? now).addingTimeInterval(grace).timeIntervalSince(now)
+                if left <= 0 {
+                    plan.ended.append((task.fromCluster, "the \(what) of \(Int(grace)) s passed"))
+                } else {
+                    plan.keep.append(task)
+                    plan.recheckAfter = min(plan.recheckAfter ?? left, left)
+                }
+            }
             switch task.purgeMode ?? PurgeMode.gracefully {
             case PurgeMode.directly where task.producer == GracefulEvictionTask.taintManager:
                 // The taint keeps the cluster out of new placements; the task has nothing left to do.
@@ -47,25 +58,10 @@ public enum GracefulEviction {
                 // The old copy went at once (the binding controller keeps no Work for a Directly task); the task stays
                 // for the graceful-eviction timeout as a back-off, so the cluster the app was unhealthy on is not
                 // chosen again straight away (nothing else keeps it out: its cluster is healthy).
-                let grace = task.gracePeriodSeconds.map(TimeInterval.init) ?? timeout
-                let left = (task.creationTimestamp?.date ?? now).addingTimeInterval(grace).timeIntervalSince(now)
-                if left <= 0 {
-                    plan.ended.append((task.fromCluster, "the back-off of \(Int(grace)) s passed"))
-                } else {
-                    plan.keep.append(task)
-                    plan.recheckAfter = min(plan.recheckAfter ?? left, left)
-                }
+                expire("back-off")
             case PurgeMode.never: plan.keep.append(task)
             default:
-                if ready { plan.ended.append((task.fromCluster, "the replacements are ready")); continue }
-                let grace = task.gracePeriodSeconds.map(TimeInterval.init) ?? timeout
-                let left = (task.creationTimestamp?.date ?? now).addingTimeInterval(grace).timeIntervalSince(now)
-                if left <= 0 {
-                    plan.ended.append((task.fromCluster, "the grace period of \(Int(grace)) s passed"))
-                } else {
-                    plan.keep.append(task)
-                    plan.recheckAfter = min(plan.recheckAfter ?? left, left)
-                }
+                if ready { plan.ended.append((task.fromCluster, "the replacements are ready")) } else { expire("grace period") }
             }
         }
         return plan
