@@ -263,11 +263,20 @@ public actor MobilityService {
     /// Session protection's pass: every protected session gets a standby, and a session whose primary is gone is
     /// promoted at its standby (`SessionGuard`, carried out by `SessionProtector`, one action per session at a time).
     func protectAll() async {
+        // Each app's instances once per pass (with load counted from every session), not once per session.
+        var instancesOf: [String: [EdgeInstance]] = [:]
         for (key, session) in sessions where !migrating.contains(key) && !guarding.contains(key) {
             let namespace = session.metadata.namespace ?? "default"
+            let app = "\(namespace)/\(session.spec.app)"
             guard session.metadata.deletionTimestamp == nil, session.status?.endpoint != nil,
-                  let protection = profiles["\(namespace)/\(session.spec.app)"]?.spec.sessionProtection, protection.standby else { continue }
-            let instances = await loaded(namespace: namespace, app: session.spec.app)
+                  let protection = profiles[app]?.spec.sessionProtection, protection.standby else { continue }
+            let instances: [EdgeInstance]
+            if let known = instancesOf[app] {
+                instances = known
+            } else {
+                instances = await loaded(namespace: namespace, app: session.spec.app)
+                instancesOf[app] = instances
+            }
             if instances.contains(where: { $0.endpoint == session.status?.endpoint && $0.ready }) {
                 primaryLost[key] = nil
             } else if primaryLost[key] == nil {

@@ -71,7 +71,14 @@ public actor FailoverController {
         let clusters = Dictionary(clusterList.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let everything = changes.full || changes.touched(Cluster.descriptor) || !changes.statusOnlyKeys(Cluster.descriptor).isEmpty
         let keys = everything ? nil : changes.keys(ResourceBinding.descriptor).union(changes.statusOnlyKeys(ResourceBinding.descriptor))
-        let views = ClusterSnapshot(clusterList)
+        // The scheduler's view of the clusters, made only when a binding has something to evict (rare).
+        var views: ClusterSnapshot?
+        let snapshotOfClusters = { () -> ClusterSnapshot in
+            if let views { return views }
+            let made = ClusterSnapshot(clusterList)
+            views = made
+            return made
+        }
         let now = clock.now()
         var recheck: TimeInterval?
         var live = Set<String>()
@@ -82,7 +89,7 @@ public actor FailoverController {
             guard keys?.contains(key) ?? true, binding.metadata.deletionTimestamp == nil,
                   !(binding.spec.clusters ?? []).isEmpty || !(binding.spec.gracefulEvictionTasks ?? []).isEmpty else { continue }
             do throws(APIError) {
-                if let after = try await reconcile(binding, key: key, clusters: clusters, views: views, now: now) {
+                if let after = try await reconcile(binding, key: key, clusters: clusters, views: snapshotOfClusters, now: now) {
                     recheck = min(recheck ?? after, after)
                 }
             } catch {
@@ -98,7 +105,7 @@ public actor FailoverController {
 
     /// One binding: end finished eviction tasks, then evict what the taints and the application's health call for.
     /// Returns when to look again.
-    func reconcile(_ binding: ResourceBinding, key: String, clusters: [String: Cluster], views: ClusterSnapshot, now: Date)
+    func reconcile(_ binding: ResourceBinding, key: String, clusters: [String: Cluster], views: () -> ClusterSnapshot, now: Date)
         async throws(APIError) -> TimeInterval?
     {
         var recheck: TimeInterval?
@@ -160,7 +167,7 @@ public actor FailoverController {
         var context = SchedulingContext(binding: binding)
         context.evicting.formUnion(leaving)
         context.previous.removeAll { leaving.contains($0.name) }
-        let outcome = scheduler.decide(context, snapshot: views).outcome
+        let outcome = scheduler.decide(context, snapshot: views()).outcome
         let placeable: Bool
         var reason = ""
         switch outcome {

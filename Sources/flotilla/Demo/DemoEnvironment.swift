@@ -59,7 +59,7 @@ struct DemoEnvironment {
         let controlPlane = StoreObjectClient(store: store)
         var server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: true), data: data, store: store, logger: quiet)
         let federation = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
-            clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(500), failureThreshold: .seconds(2), probeTimeout: .milliseconds(500))),
+            clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(500), failureThreshold: .seconds(3), probeTimeout: .seconds(1))),
             logger: quiet)
         let mec = MECServices(controlPlane: controlPlane, connections: federation.connections, accessNetworkURL: simURL, logger: quiet)
         server.extensions = mec.extensions
