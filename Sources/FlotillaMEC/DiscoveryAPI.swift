@@ -8,19 +8,31 @@ import KubeClient
 ///     GET  /mec/discovery/v1/namespaces/{ns}/apps/{app}/endpoints?ue=ADDRESS[&limit=N]
 ///     GET  /mec/discovery/v1/namespaces/{ns}/apps/{app}/endpoints?latitude=…&longitude=… | ?cell=NAME
 ///     POST /mec/discovery/v1/namespaces/{ns}/apps/{app}/sessions   {"ue": ADDRESS, "name"?, "callbackUri"?} → AppSession
+///     POST /mec/discovery/v1/namespaces/{ns}/apps/{app}/sessions/{name}/report   the client lost its server
 ///     GET  /mec/discovery/v1/services[?ser_name=APP][&namespace=NS]   MEC 011-shaped ServiceInfo list
 public struct DiscoveryAPI: APIExtension {
     public let pathPrefix = "/mec/discovery/v1/"
     public let metricName = "mec-discovery"
     let discovery: Discovery
+    /// Where a client's report of a lost server goes (the mobility service); nil answers 503.
+    let reportLost: (@Sendable (_ namespace: String, _ session: String) async -> String)?
 
-    public init(discovery: Discovery) { self.discovery = discovery }
+    public init(discovery: Discovery, reportLost: (@Sendable (_ namespace: String, _ session: String) async -> String)? = nil) {
+        self.discovery = discovery
+        self.reportLost = reportLost
+    }
 
     public func respond(to request: Request, body: [UInt8], user: UserInfo) async throws(APIError) -> ExtensionResponse {
         let parts = request.uri.path.dropFirst(pathPrefix.count).split(separator: "/").map(String.init)
         let query = request.uri.queryParameters
         if parts == ["services"], request.method == .get {
             return ExtensionResponse(body: await services(name: query.get("ser_name"), namespace: query.get("namespace")))
+        }
+        if parts.count == 7, parts[0] == "namespaces", parts[2] == "apps", parts[4] == "sessions", parts[6] == "report" {
+            guard request.method == .post else { throw APIError(.methodNotAllowed, "\(request.method) is not supported on report") }
+            guard let reportLost else { throw APIError(.serviceUnavailable, "no mobility service runs on this control plane") }
+            let result = await reportLost(parts[1], parts[5])
+            return ExtensionResponse(status: .accepted, body: ["session": .string(parts[5]), "result": .string(result)])
         }
         guard parts.count == 5, parts[0] == "namespaces", parts[2] == "apps" else {
             throw APIError(.notFound, "the server could not find the requested resource")

@@ -27,11 +27,13 @@ public struct MECServices: Sendable {
         configuration.subscriptionsURL = accessNetworkURL
         self.transport = transport
         self.registry = registry
-        self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt))
-        self.dashboardAPI = DashboardAPI(source: DashboardSource(client: controlPlane, network: network))
-        self.mobility = MobilityService(client: controlPlane, rtt: rtt, instances: registry,
+        let mobility = MobilityService(client: controlPlane, rtt: rtt, instances: registry,
             runner: MigrationRunner(client: controlPlane, transport: transport, metrics: metrics, logger: logger),
             configuration: configuration, logger: logger)
+        self.mobility = mobility
+        self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt),
+                                         reportLost: { namespace, name in await mobility.report(namespace: namespace, name: name) })
+        self.dashboardAPI = DashboardAPI(source: DashboardSource(client: controlPlane, network: network))
     }
 
     /// The API extensions to mount on the control plane's server.

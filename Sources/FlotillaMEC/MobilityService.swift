@@ -53,6 +53,8 @@ public actor MobilityService {
     /// When each protected session's primary was first seen gone.
     private var primaryLost: [String: ContinuousClock.Instant] = [:]
     private var guardTasks: [String: Task<Void, Never>] = [:]
+    /// Protected sessions whose client reported the primary gone and whose primary did not answer a probe.
+    private var reportedLost: Set<String> = []
     public private(set) var promotions = 0
     public private(set) var evaluations = 0
 
@@ -270,12 +272,16 @@ public actor MobilityService {
             let app = "\(namespace)/\(session.spec.app)"
             guard session.metadata.deletionTimestamp == nil, session.status?.endpoint != nil,
                   let protection = profiles[app]?.spec.sessionProtection, protection.standby else { continue }
-            let instances: [EdgeInstance]
+            var instances: [EdgeInstance]
             if let known = instancesOf[app] {
                 instances = known
             } else {
                 instances = await loaded(namespace: namespace, app: session.spec.app)
                 instancesOf[app] = instances
+            }
+            if reportedLost.contains(key) {
+                // The client said so and a probe agreed: this session's primary counts as lost.
+                for index in instances.indices where instances[index].endpoint == session.status?.endpoint { instances[index].ready = false }
             }
             if instances.contains(where: { $0.endpoint == session.status?.endpoint && $0.ready }) {
                 primaryLost[key] = nil
@@ -313,6 +319,27 @@ public actor MobilityService {
         }
     }
 
+    /// A client reports that its session's server stopped answering. A UE's radio can fail while the server is
+    /// fine, so the report alone decides nothing: the primary is probed (`GET …/{id}` over the state-transfer
+    /// protocol), and only a primary that does not answer, or no longer holds the session, makes a protected session
+    /// promoted at its standby. Returns what was decided, for the reporting client.
+    public func report(namespace: String, name: String) async -> String {
+        let key = "\(namespace)/\(name)"
+        guard let session = sessions[key], let endpoint = session.status?.endpoint else { return "unknown session \(key)" }
+        guard profiles["\(namespace)/\(session.spec.app)"]?.spec.sessionProtection?.standby == true else {
+            return "session \(key) is not protected (its AppProfile has no sessionProtection Standby)"
+        }
+        switch await StateTransferClient(transport: runner.transport).held(at: endpoint, session: name) {
+        case .phase("Active"), .phase("Frozen"):
+            return "the primary at \(endpoint) answers and holds the session: nothing to do"
+        case .phase, .absent, .unknown:
+            reportedLost.insert(key)
+            if primaryLost[key] == nil { primaryLost[key] = .now }
+            return session.status?.standbyEndpoint == nil ? "the primary is lost and there is no standby yet"
+                : "the primary at \(endpoint) is lost: promoting the standby at \(session.status?.standbySite ?? "?")"
+        }
+    }
+
     /// Every SessionMigration not in a final phase whose session this service is not moving now: its runner died
     /// (the service restarted) or its last step went unanswered. `MigrationRunner.recover` finishes or rolls it back.
     func recoverUnfinished() async {
@@ -338,6 +365,7 @@ public actor MobilityService {
         if promoted {
             promotions += 1
             primaryLost[key] = nil
+            reportedLost.remove(key)
             trackers[key, default: MobilityPolicy.Tracker()].migrated(at: .now)
         }
     }

@@ -54,6 +54,7 @@ import Testing
         let client: StoreObjectClient
         let instances: Instances
         let transport: HTTPTransport
+        let mobility: MobilityService
 
         func endpoint(_ site: String) -> String { "127.0.0.1:\(workloads[site]!.port)" }
 
@@ -69,10 +70,11 @@ import Testing
             let ports = workloads.mapValues(\.port)
             let instances = Instances(EdgeApp(profile: profile, instances: ["edge-1", "edge-2", "edge-3"].map {
                 EdgeInstance(site: $0, endpoint: "127.0.0.1:\(ports[$0]!)", capacity: 10) }))
-            let rig = Rig(workloads: workloads, client: client, instances: instances, transport: HTTPTransport())
+            let transport = HTTPTransport()
             let mobility = MobilityService(client: client, rtt: FixedRTT(), instances: instances,
-                runner: MigrationRunner(client: client, transport: rig.transport),
+                runner: MigrationRunner(client: client, transport: transport),
                 configuration: .init(policy: MobilityPolicy(dwell: .seconds(60), holdDown: .seconds(60)), interval: .milliseconds(50)))
+            let rig = Rig(workloads: workloads, client: client, instances: instances, transport: transport, mobility: mobility)
             let running = Task { await mobility.run() }
             try await withCleanup({ try await body(rig) }, cleanup: {
                 running.cancel()
@@ -141,6 +143,28 @@ import Testing
             #expect(String(decoding: answer.body, as: UTF8.self).contains(#""result":"fenced""#))
             let still = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=32")
             #expect((try JSONValue.parse(Array(still.body)))["counter"]?.int64Value == Int64(counter + 2), "the fenced checkpoint changed nothing")
+        }
+    }
+
+    /// The client says its server stopped answering while the registry still lists it ready: the primary is
+    /// probed, and only when the probe agrees is the standby promoted.
+    @Test func aClientReportPromotesOnlyWhenTheProbeAgrees() async throws {
+        try await Rig.with { rig in
+            try await rig.openSession()
+            func current() async throws -> AppSession {
+                try AppSession(json: try await rig.client.get(AppSession.descriptor, namespace: "default", name: "s1"))
+            }
+            try await waitUntil("a standby at edge-2", seconds: 10) { try await current().status?.standbySite == "edge-2" }
+            let fine = await rig.mobility.report(namespace: "default", name: "s1")
+            #expect(fine.contains("nothing to do"), "\(fine)")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await current().status?.site == "edge-1", "a healthy primary is not replaced on a client's word")
+            await rig.workloads["edge-1"]!.stop()  // the registry is not told: only the client notices
+            try await Task.sleep(for: .milliseconds(200))  // the last checkpoints land
+            let lost = await rig.mobility.report(namespace: "default", name: "s1")
+            #expect(lost.contains("promoting the standby at edge-2"), "\(lost)")
+            try await waitUntil("promoted at edge-2", seconds: 10) { try await current().status?.site == "edge-2" }
+            #expect(try await current().status?.epoch == 2)
         }
     }
 
