@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Runs an app's router on a loopback port (0: a free one) until the returned task is cancelled: how the simulated
 /// sites' workloads and the demo's game servers listen.
@@ -7,11 +8,19 @@ public enum AppServer {
     public struct Running: Sendable {
         public let port: Int
         public let task: Task<Void, any Error>
+        let group: ServiceGroup
 
-        /// Cancels the server and waits for the listener to close.
+        /// Stops accepting (a graceful shutdown: cancelling a server with an accepted connection not yet served traps
+        /// in NIO, swift-nio #3481), cuts what is still open after a moment, and waits for the listener to close.
         public func stop() async {
-            task.cancel()
+            await group.triggerGracefulShutdown()
+            let task = self.task
+            let cut = Task {
+                try? await Task.sleep(for: .milliseconds(100))
+                if !Task.isCancelled { task.cancel() }
+            }
             _ = await task.result
+            cut.cancel()
         }
     }
 
@@ -27,15 +36,17 @@ public enum AppServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: name),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [],
+                                                                          logger: logger))
         let task = Task {
             defer { continuation.finish() }
-            try await app.run()
+            try await group.run()
         }
         var iterator = ports.makeAsyncIterator()
         guard let bound = await iterator.next(), bound > 0 else {
             task.cancel()
             throw DidNotStart(name: name)
         }
-        return Running(port: bound, task: task)
+        return Running(port: bound, task: task, group: group)
     }
 }

@@ -3,6 +3,7 @@ import FlotillaServer
 import FlotillaStore
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 
 /// An API server started for a test on an ephemeral loopback port, with its own data directory.
 public final class RunningServer: Sendable {
@@ -11,6 +12,7 @@ public final class RunningServer: Sendable {
     public let store: any Store
     public let baseURL: String
     let task: Task<Void, any Error>
+    let group: ServiceGroup
 
     /// Starts a server. With `dataDirectory` set, the SQLite store there is used (for restart tests);
     /// otherwise a fresh temporary directory with an in-memory store. `extensions` builds non-resource APIs over the store.
@@ -28,13 +30,17 @@ public final class RunningServer: Sendable {
         try await server.bootstrap()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication { port in continuation.yield(port) }
-        let task = Task { try await app.run() }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [],
+                                                                          logger: .init(label: "flotilla.test-server")))
+        let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestServerError.didNotStart }
-        return RunningServer(port: port, data: data, store: store, baseURL: "\(tls ? "https" : "http")://127.0.0.1:\(port)", task: task)
+        return RunningServer(port: port, data: data, store: store, baseURL: "\(tls ? "https" : "http")://127.0.0.1:\(port)", task: task,
+                             group: group)
     }
 
-    init(port: Int, data: DataDirectory, store: any Store, baseURL: String, task: Task<Void, any Error>) {
+    init(port: Int, data: DataDirectory, store: any Store, baseURL: String, task: Task<Void, any Error>, group: ServiceGroup) {
+        self.group = group
         self.port = port
         self.data = data
         self.store = store
@@ -43,9 +49,17 @@ public final class RunningServer: Sendable {
     }
 
     /// Stops the server and waits until it has shut down.
+    /// Stops accepting first (cancelling a server with an accepted connection not yet served traps in NIO, swift-nio
+    /// #3481), then cuts what is still open after a moment (open watches would otherwise hold a graceful stop).
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
+        let task = self.task
+        let cut = Task {
+            try? await Task.sleep(for: .milliseconds(200))
+            if !Task.isCancelled { task.cancel() }
+        }
         _ = await task.result
+        cut.cancel()
     }
 }
 

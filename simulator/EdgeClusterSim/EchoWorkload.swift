@@ -35,27 +35,20 @@ public enum WorkloadServer {
     public static func start(router: Router<BasicRequestContext>, name: String, image: String) async throws -> any RunningWorkload {
         do {
             let running = try await AppServer.start(router: router, name: name)
-            return TaskWorkload(port: running.port, task: running.task)
+            return ServedWorkload(running: running)
         } catch {
             throw WorkloadError.didNotStart(image)
         }
     }
 }
 
-/// A workload whose server runs in a task; stopping cancels it and waits for the listener to close.
-public struct TaskWorkload: RunningWorkload {
-    public let port: Int
-    let task: Task<Void, any Error>
+/// A workload whose server `AppServer` runs; stopping stops it (gracefully first) and waits for the listener to close.
+public struct ServedWorkload: RunningWorkload {
+    let running: AppServer.Running
 
-    public init(port: Int, task: Task<Void, any Error>) {
-        self.port = port
-        self.task = task
-    }
+    public var port: Int { running.port }
 
-    public func stop() async {
-        task.cancel()
-        _ = await task.result
-    }
+    public func stop() async { await running.stop() }
 }
 
 public enum WorkloadError: Error, CustomStringConvertible {

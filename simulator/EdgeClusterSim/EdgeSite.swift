@@ -27,6 +27,8 @@ public actor EdgeSite {
     /// The bound port; kept across down/up so clients find the site where it was.
     public private(set) var port = 0
     private var listener: Task<Void, any Error>?
+    /// The listener's service group, for a graceful stop of its accepting socket.
+    private var listenerGroup: ServiceGroup?
     private var reconcilerTask: Task<Void, Never>?
 
     /// Prepares the site's data directory (`directory/<name>/`: CA, tokens) without listening yet.
@@ -91,12 +93,20 @@ public actor EdgeSite {
     private func closeListener() async {
         guard let listener else { return }
         faults.heal()
-        // Like a site that lost power: open connections are cut, not drained (a graceful drain would wait for
-        // clients' idle keep-alive connections to time out).
         server.watches.closeAll()
-        listener.cancel()
+        // First stop accepting: cancelling a server while a connection it accepted is not yet being served traps in
+        // NIO ("Deinited NIOAsyncWriter without calling finish()", swift-nio #3481), and a busy site's clients reconnect
+        // all the time. Then, like a site that lost power, what is still open a moment later is cut, not drained (a
+        // graceful drain would wait for clients' idle keep-alive connections to time out).
+        await listenerGroup?.triggerGracefulShutdown()
+        let cut = Task {
+            try? await Task.sleep(for: .milliseconds(100))
+            if !Task.isCancelled { listener.cancel() }
+        }
         _ = await listener.result
+        cut.cancel()
         self.listener = nil
+        self.listenerGroup = nil
     }
 
     /// Listens again on the same port, with everything the site held.
@@ -148,6 +158,7 @@ public actor EdgeSite {
         }
         port = bound
         listener = task
+        listenerGroup = group
         state = .running
     }
 
