@@ -132,8 +132,10 @@ import Testing
         }
         #expect(try await Self.readyOn(setup, "edge-3", "arena") > 0)
 
-        #expect(try await Self.post(setup, "/sites/edge-3/down").contains("\"state\":\"down\""))
         let cut = ContinuousClock.now
+        #expect(try await Self.post(setup, "/sites/edge-3/down").contains("\"state\":\"down\""))
+        #expect(try await kubectl.run(["get", "rb", "arena-deployment", "-o", "jsonpath={.spec.clusters[*].name}"]).stdout.contains("edge-3"),
+                "edge-3 still serves arena right after the cut (failover takes detection and toleration)")
         // One kubectl call per look (the binding's targets and what each reports ready), so the measured time is
         // the federation's, not the polling's.
         try await waitUntil("arena's 6 replicas Ready on edge-1 and edge-2", seconds: 30, every: .milliseconds(100)) {

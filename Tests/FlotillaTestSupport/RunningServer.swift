@@ -30,8 +30,10 @@ public final class RunningServer: Sendable {
         try await server.bootstrap()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication { port in continuation.yield(port) }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [],
-                                                                          logger: .init(label: "flotilla.test-server")))
+        var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [],
+                                                      logger: .init(label: "flotilla.test-server"))
+        configuration.maximumGracefulShutdownDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestServerError.didNotStart }
@@ -49,17 +51,12 @@ public final class RunningServer: Sendable {
     }
 
     /// Stops the server and waits until it has shut down.
-    /// Stops accepting first (cancelling a server with an accepted connection not yet served traps in NIO, swift-nio
-    /// #3481), then cuts what is still open after a moment (open watches would otherwise hold a graceful stop).
+    /// Stops gracefully: cancelling a server with an accepted connection not yet served traps in NIO (swift-nio
+    /// #3481), which a test's clients reconnecting as it ends can hit.
     public func stop() async {
-        await group.triggerGracefulShutdown()
-        let task = self.task
-        let cut = Task {
-            try? await Task.sleep(for: .milliseconds(200))
-            if !Task.isCancelled { task.cancel() }
-        }
+        let group = self.group
+        Task { await group.triggerGracefulShutdown() }
         _ = await task.result
-        cut.cancel()
     }
 }
 

@@ -85,26 +85,26 @@ public actor EdgeSite {
     /// its clients would.
     public func down() async {
         guard state == .running else { return }
-        await closeListener()
+        await closeListener(gracefully: false)
         state = .down
         logger.notice("site down")
     }
 
-    private func closeListener() async {
+    /// `gracefully`: stop accepting first, then end (slower: open client connections hold it for a few seconds).
+    /// Cancelling a server while a connection it accepted is not yet being served traps in NIO ("Deinited
+    /// NIOAsyncWriter without calling finish()", swift-nio #3481), so `stop()` goes gracefully. `down()` does not:
+    /// like a site that lost power, its connections are cut at once (a graceful drain would wait for clients'
+    /// keep-alive connections), and that rare trap is the price of an instant power cut.
+    private func closeListener(gracefully: Bool) async {
         guard let listener else { return }
         faults.heal()
         server.watches.closeAll()
-        // First stop accepting: cancelling a server while a connection it accepted is not yet being served traps in
-        // NIO ("Deinited NIOAsyncWriter without calling finish()", swift-nio #3481), and a busy site's clients reconnect
-        // all the time. Then, like a site that lost power, what is still open a moment later is cut, not drained (a
-        // graceful drain would wait for clients' idle keep-alive connections to time out).
-        await listenerGroup?.triggerGracefulShutdown()
-        let cut = Task {
-            try? await Task.sleep(for: .milliseconds(100))
-            if !Task.isCancelled { listener.cancel() }
+        if gracefully, let group = listenerGroup {
+            Task { await group.triggerGracefulShutdown() }
+        } else {
+            listener.cancel()
         }
         _ = await listener.result
-        cut.cancel()
         self.listener = nil
         self.listenerGroup = nil
     }
@@ -119,7 +119,7 @@ public actor EdgeSite {
 
     /// Stops listening, the controllers and every workload.
     public func stop() async {
-        await closeListener()
+        await closeListener(gracefully: true)
         reconciler.finish()
         reconcilerTask?.cancel()
         await reconcilerTask?.value
@@ -144,9 +144,11 @@ public actor EdgeSite {
             }
             continuation.yield(port)
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+        var configuration = ServiceGroupConfiguration(
             services: [.init(service: app), .init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [], logger: logger))
+            gracefulShutdownSignals: [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(5)
+        let group = ServiceGroup(configuration: configuration)
         let task = Task {
             defer { continuation.finish() }
             try await group.run()

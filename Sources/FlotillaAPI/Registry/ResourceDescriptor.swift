@@ -23,6 +23,9 @@ public struct ResourceDescriptor: Sendable {
     public var admit: @Sendable (JSONValue) -> Result<JSONValue, AdmissionFailure>
     /// Members of the object that the typed model would drop: unknown fields, for `fieldValidation=Strict`.
     public var unknownFields: @Sendable (JSONValue) -> [String]
+    /// Fields the object sets that are accepted but do not take effect yet: each becomes a `Warning` response
+    /// header (kubectl prints it), so nothing is accepted and silently ignored.
+    public var warnings: @Sendable (JSONValue) -> [String]
     /// A review kind (like SubjectAccessReview): only `create`, answered by an `APIExtension` with the result in
     /// status, never stored.
     public var createOnly = false
@@ -32,7 +35,9 @@ public struct ResourceDescriptor: Sendable {
                 nameRule: NameRule = .dns1123Subdomain, builtin: Bool = false, selectableFields: [String] = [],
                 fieldLabels: @escaping @Sendable (JSONValue) -> [String: String] = { _ in [:] },
                 admit: @escaping @Sendable (JSONValue) -> Result<JSONValue, AdmissionFailure> = { .success($0) },
-                unknownFields: @escaping @Sendable (JSONValue) -> [String] = { _ in [] }) {
+                unknownFields: @escaping @Sendable (JSONValue) -> [String] = { _ in [] },
+                warnings: @escaping @Sendable (JSONValue) -> [String] = { _ in [] }) {
+        self.warnings = warnings
         self.group = group
         self.version = version
         self.kind = kind

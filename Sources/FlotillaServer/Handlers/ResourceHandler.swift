@@ -137,7 +137,7 @@ struct ResourceHandler {
             }
         }
         switch descriptor.admit(object) {
-        case .success(let admitted): return (admitted, warnings)
+        case .success(let admitted): return (admitted, warnings + descriptor.warnings(admitted))
         case .failure(let failure): throw failure.apiError(descriptor, name: object.name ?? "")
         }
     }

@@ -52,7 +52,7 @@ struct FailoverBench: AsyncParsableCommand {
                                 kubelet: .immediate)
         try await host.start()
         let status = ClusterStatusConfiguration(interval: .milliseconds(Int64(statusInterval * 1000)),
-            failureThreshold: .milliseconds(Int64(failureThreshold * 1000)), probeTimeout: .milliseconds(Int64(min(3, statusInterval) * 1000)))
+            failureThreshold: .milliseconds(Int64(failureThreshold * 1000)), probeTimeout: .milliseconds(Int64(min(3, max(statusInterval, failureThreshold)) * 1000)))
         let failover = FailoverConfiguration()
         let federation = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(clusterStatus: status, failover: failover))
         let running = Task { await federation.run() }

@@ -87,8 +87,9 @@ struct ServeCommand: AsyncParsableCommand {
             let built = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
                 clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(Int64(clusterStatusInterval * 1000)),
                     failureThreshold: .milliseconds(Int64(clusterFailureThreshold * 1000)),
-                    // A probe may take at most the interval (3 s at the most), so a hung member is noticed each tick.
-                    probeTimeout: .milliseconds(Int64(min(3, clusterStatusInterval) * 1000)),
+                    // A probe may take as long as the interval or the failure threshold, whichever is longer (3 s at
+                    // the most): shorter, a busy control plane's own slowness marks healthy members NotReady.
+                    probeTimeout: .milliseconds(Int64(min(3, max(clusterStatusInterval, clusterFailureThreshold)) * 1000)),
                     successThreshold: .milliseconds(Int64(clusterSuccessThreshold * 1000))),
                 failover: FailoverConfiguration(evictionRate: evictionRate,
                     gracefulEvictionTimeout: .milliseconds(Int64(gracefulEvictionTimeout * 1000)),

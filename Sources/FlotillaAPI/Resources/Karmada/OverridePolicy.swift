@@ -13,7 +13,8 @@ public struct OverridePolicy: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "OverridePolicy", plural: "overridepolicies",
-        shortNames: ["op"], categories: ["karmada-io"], namespaced: true, admit: OverridePolicy.admit, unknownFields: OverridePolicy.unknownFieldPaths)
+        shortNames: ["op"], categories: ["karmada-io"], namespaced: true, admit: OverridePolicy.admit, unknownFields: OverridePolicy.unknownFieldPaths,
+        warnings: Overriders.notYetApplied)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
@@ -33,7 +34,8 @@ public struct ClusterOverridePolicy: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "ClusterOverridePolicy", plural: "clusteroverridepolicies",
-        shortNames: ["cop"], categories: ["karmada-io"], namespaced: false, admit: ClusterOverridePolicy.admit, unknownFields: ClusterOverridePolicy.unknownFieldPaths)
+        shortNames: ["cop"], categories: ["karmada-io"], namespaced: false, admit: ClusterOverridePolicy.admit, unknownFields: ClusterOverridePolicy.unknownFieldPaths,
+        warnings: Overriders.notYetApplied)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
@@ -83,6 +85,19 @@ public struct RuleWithCluster: Sendable, Hashable, Codable {
     public init(targetCluster: ClusterAffinity?, overriders: Overriders) {
         self.targetCluster = targetCluster
         self.overriders = overriders
+    }
+}
+
+extension Overriders {
+    /// `fieldOverrider` is accepted but not applied yet: a `Warning` for each rule that sets it.
+    public static func notYetApplied(_ policy: JSONValue) -> [String] {
+        let spec = policy["spec"]
+        var rules = (spec?["overrideRules"]?.arrayValue ?? []).enumerated().map { ("spec.overrideRules[\($0.offset)].overriders", $0.element["overriders"]) }
+        rules.append(("spec.overriders", spec?["overriders"]))
+        return rules.compactMap { path, overriders in
+            (overriders?["fieldOverrider"]?.arrayValue ?? []).isEmpty ? nil
+                : "\(path).fieldOverrider is accepted but not applied yet by Flotilla: the fields it names are not changed"
+        }
     }
 }
 

@@ -1,0 +1,36 @@
+import FlotillaAPI
+import FlotillaTestSupport
+import Testing
+
+/// Karmada fields Flotilla accepts but does not apply yet are never silently ignored: the write succeeds with a
+/// `Warning` header per field (kubectl prints them), and a policy without them gets none.
+@Suite struct NotYetAppliedWarningTests {
+    @Test func policiesThatSetFieldsNotYetAppliedAreWarned() async throws {
+        try await withServer { _, client in
+            var policy = policyJSON
+            policy.setValue(["dispatching": false], at: ["spec", "suspension"])
+            policy.setValue(true, at: ["spec", "propagateDeps"])
+            policy.setValue("Lazy", at: ["spec", "activationPreference"])
+            let created = try await client.request(.POST, policies, json: policy)
+            #expect(created.status == 201)
+            let warnings = created.headers.filter { $0.0.lowercased() == "warning" }.map(\.1)
+            #expect(warnings.count == 3, "\(warnings)")
+            #expect(warnings.allSatisfy { $0.hasPrefix("299 - \"spec.") && $0.contains("not applied yet") }, "\(warnings)")
+
+            var plain = policyJSON
+            plain.setMetadata("name", "plain")
+            let quiet = try await client.request(.POST, policies, json: plain)
+            #expect(quiet.status == 201 && quiet.header("Warning") == nil)
+
+            let override: JSONValue = [
+                "apiVersion": "policy.karmada.io/v1alpha1", "kind": "OverridePolicy",
+                "metadata": ["name": "fields", "namespace": "default"],
+                "spec": ["resourceSelectors": [["apiVersion": "apps/v1", "kind": "Deployment", "name": "game"]],
+                         "overrideRules": [["overriders": ["fieldOverrider": [["fieldPath": "/data/config", "yaml": [["subPath": "/a", "operator": "replace", "value": "b"]]]]]]]],
+            ]
+            let written = try await client.request(.POST, "/apis/policy.karmada.io/v1alpha1/namespaces/default/overridepolicies", json: override)
+            #expect(written.status == 201)
+            #expect(written.header("Warning")?.contains("spec.overrideRules[0].overriders.fieldOverrider") == true, "\(written.headers)")
+        }
+    }
+}
