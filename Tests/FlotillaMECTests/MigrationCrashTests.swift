@@ -133,7 +133,9 @@ import Testing
             #expect(try await rig.tick(rig.source, 6).counter == 6)
         }
         try await Rig.with { rig in
-            _ = try await rig.interruptedMigration(resumed: true, leaseMs: 300)
+            // A lease long enough for the test to resume the target first, even on a loaded machine (a shorter one
+            // ends before the resume, and the source rightly takes the session back).
+            _ = try await rig.interruptedMigration(resumed: true, leaseMs: 2000)
             try await waitUntil("the source released", seconds: 10) { await rig.held(rig.source) == .absent }
             #expect(await rig.held(rig.target) == .phase("Active"))
             #expect(try await rig.tick(rig.target, 6).counter == 6)
