@@ -113,11 +113,14 @@ import Testing
                 counter = Int((try JSONValue.parse(Array(reply.body)))["counter"]?.int64Value ?? 0)
                 try await Task.sleep(for: .milliseconds(10))
             }
-            try await waitUntil("the standby holds the last checkpoint", seconds: 5) {
-                let described = try? JSONValue.parse(Array(try await transport.send(.GET, "http://\(endpoint("edge-2"))/mec/state/v1/sessions/s1").body))
-                return described?["phase"] == "Standby"
+            // The standby holds the primary's current version: the last tick is in it.
+            try await waitUntil("the standby holds the last checkpoint", seconds: 10) {
+                func described(_ site: String) async throws -> JSONValue? {
+                    try? JSONValue.parse(Array(try await transport.send(.GET, "http://\(endpoint(site))/mec/state/v1/sessions/s1").body))
+                }
+                let (primary, standby) = (try await described("edge-1"), try await described("edge-2"))
+                return standby?["phase"] == "Standby" && standby?["version"] != nil && standby?["version"] == primary?["version"]
             }
-            try await Task.sleep(for: .milliseconds(120))  // more than one interval: the last tick is in the standby
 
             // edge-1 dies (its instance stops; the registry sees it not ready).
             await rig.workloads["edge-1"]!.stop()
