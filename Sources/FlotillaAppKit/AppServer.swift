@@ -10,10 +10,13 @@ public enum AppServer {
         public let task: Task<Void, any Error>
         let group: ServiceGroup
 
-        /// Cancels the server and waits for the listener to close: an instance that stops, as a crashed or
-        /// powered-off one does, cuts its connections at once (the demo's site failure relies on that).
+        /// Stops accepting first, then waits for the listener to close: cancelling a server while a connection it
+        /// accepted is not yet being served traps in NIO ("Deinited NIOAsyncWriter without calling finish()",
+        /// swift-nio #3481), and instances are stopped while their peers still talk to them (checkpoints, lease
+        /// checks, migrations). Requests still in flight after a second are cut.
         public func stop() async {
-            task.cancel()
+            let group = self.group
+            Task { await group.triggerGracefulShutdown() }
             _ = await task.result
         }
     }
@@ -30,8 +33,9 @@ public enum AppServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: name),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [],
-                                                                          logger: logger))
+        var configuration = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(1)
+        let group = ServiceGroup(configuration: configuration)
         let task = Task {
             defer { continuation.finish() }
             try await group.run()
