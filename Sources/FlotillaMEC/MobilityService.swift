@@ -50,6 +50,9 @@ public actor MobilityService {
     private var zones: [String: String] = [:]
     /// Protected sessions with a standby assignment or promotion in flight.
     private var guarding: Set<String> = []
+    /// Unfinished SessionMigrations seen by the recovery pass: the resourceVersion seen and since when.
+    private var unfinishedSeen: [String: (version: String, since: ContinuousClock.Instant)] = [:]
+    private var recoveryPasses = 0
     /// When each protected session's primary was first seen gone.
     private var primaryLost: [String: ContinuousClock.Instant] = [:]
     private var guardTasks: [String: Task<Void, Never>] = [:]
@@ -94,7 +97,7 @@ public actor MobilityService {
                     await self?.evaluateAll()
                 }
             }
-            // Migrations left unfinished (a restart, an unanswered step): at start, then every 2 s.
+            // Migrations left unfinished (a restart, an unanswered step): at start, then every 2 s (see recoverUnfinished).
             group.addTask { [weak self] in
                 while !Task.isCancelled {
                     await self?.recoverUnfinished()
@@ -340,13 +343,23 @@ public actor MobilityService {
         }
     }
 
-    /// Every SessionMigration not in a final phase whose session this service is not moving now: its runner died
-    /// (the service restarted) or its last step went unanswered. `MigrationRunner.recover` finishes or rolls it back.
+    /// Every SessionMigration not in a final phase whose session this service is not moving now and whose runner is
+    /// gone: at start (the service restarted), every such record; after that, only records unchanged for longer than
+    /// the runner's freeze lease. A live runner (a manual one, or this service's own) writes each step well within
+    /// that time, so recovery never races it. `MigrationRunner.recover` finishes or rolls the record back.
     func recoverUnfinished() async {
         guard let records = try? await client.list(SessionMigration.descriptor, namespace: nil, options: .everything).items else { return }
+        let atStart = recoveryPasses == 0
+        recoveryPasses += 1
+        var seen: [String: (version: String, since: ContinuousClock.Instant)] = [:]
         for object in records {
             guard let record = try? SessionMigration(json: object), ["Triggered", "Transferring"].contains(record.status?.phase ?? "Triggered"),
                   record.metadata.deletionTimestamp == nil else { continue }
+            let id = "\(record.metadata.namespace ?? "")/\(record.metadata.name ?? "")"
+            let version = record.metadata.resourceVersion ?? ""
+            let since = unfinishedSeen[id].flatMap { $0.version == version ? $0.since : nil } ?? .now
+            seen[id] = (version, since)
+            guard atStart || ContinuousClock.now - since >= runner.freezeLease else { continue }
             let key = "\(record.metadata.namespace ?? "")/\(record.spec.session)"
             guard !migrating.contains(key), !guarding.contains(key) else { continue }
             migrating.insert(key)
@@ -356,6 +369,7 @@ public actor MobilityService {
                 logger.notice("recovered a migration", metadata: ["migration": "\(record.metadata.name ?? "")", "phase": "\(phase)"])
             }
         }
+        unfinishedSeen = seen
     }
 
     func guarded(_ key: String, _ updated: AppSession?, promoted: Bool) {
