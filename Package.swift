@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", exact: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", exact: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", exact: "2.9.2"),
     ],
     targets: [
         .target(
@@ -41,6 +45,25 @@ let package = Package(
                 "FlotillaAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // etcd's v3 gRPC API, generated once from etcd's .proto files by scripts/generate-etcd-api (committed).
+        .target(
+            name: "EtcdAPI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The etcd storage backend: `StorageBackend` over etcd's KV and Watch APIs, with a per-process watch cache.
+        .target(
+            name: "FlotillaEtcd",
+            dependencies: [
+                "FlotillaAPI", "FlotillaStore", "EtcdAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -157,6 +180,7 @@ let package = Package(
             dependencies: [
                 "FlotillaAPI",
                 "FlotillaStore",
+                "FlotillaEtcd",
                 "FlotillaServer",
                 "FlotillaScheduler",
                 "FlotillaControllers",
@@ -233,7 +257,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlotillaStoreTests",
-            dependencies: ["FlotillaAPI", "FlotillaStore", "StoreCrashWriter", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaEtcd", "FlotillaTestSupport", "StoreCrashWriter", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "FlotillaServerTests",

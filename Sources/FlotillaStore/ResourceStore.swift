@@ -60,6 +60,7 @@ public final class ResourceStore: Store {
             return .conflict(resource, name: name, "the object has been modified; please apply your changes to the latest version and try again")
         case .compacted(let oldest): return .expired("too old resource version (oldest available is \(oldest))")
         case .storage(let message): return .internalError("storage error: \(message)")
+        case .unavailable(let message): return APIError(.serviceUnavailable, "storage unavailable: \(message)")
         }
     }
 

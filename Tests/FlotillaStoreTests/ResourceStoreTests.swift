@@ -7,7 +7,9 @@ import Testing
     @Test(arguments: BackendKind.allCases)
     func createSetsServerFieldsInOnePlace(kind: BackendKind) async throws {
         let clock = ManualTimeSource(Date(timeIntervalSince1970: 1_700_000_000))
-        let store = try kind.makeStore(clock: clock)
+        let store = try await kind.makeStore(clock: clock)
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         var input = configMap("a")
         input.setMetadata("uid", "client-chosen")
         input.setMetadata("resourceVersion", "999")
@@ -17,17 +19,19 @@ import Testing
         let uid = try #require(created.uid)
         #expect(uid.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil, "\(uid)")
         #expect(created.uid?.count == 36)
-        #expect(created.resourceVersion == "1")
+        #expect(created.resourceVersion == String(base + 1))
         #expect(created.generation == 1)
         #expect(created["metadata"]?["creationTimestamp"] == "2023-11-14T22:13:20Z")
         let fetched = try await store.get(configMaps, namespace: "default", name: "a")
         #expect(fetched == created)
-        #expect(await store.currentRevision() == 1)
+        #expect(await store.currentRevision() == base + 1)
     }
 
     @Test(arguments: BackendKind.allCases)
     func createFailsIfExistsAndKeepsTheOriginal(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         _ = try await store.create(configMaps, configMap("a", data: "first"), options: .none)
         await #expect(throws: APIError.self) {
             _ = try await store.create(configMaps, configMap("a", data: "second"), options: .none)
@@ -40,12 +44,14 @@ import Testing
             #expect(error.message == #"configmaps "a" already exists"#)
         }
         #expect(try await store.get(configMaps, namespace: "default", name: "a")["data"]?["k"] == "first")
-        #expect(await store.currentRevision() == 1)
+        #expect(await store.currentRevision() == base + 1)
     }
 
     @Test(arguments: BackendKind.allCases)
     func generateNameAppendsFiveCharacters(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         var input = configMap("")
         input.setMetadata("name", nil)
         input.setMetadata("generateName", "game-")
@@ -57,7 +63,9 @@ import Testing
 
     @Test(arguments: BackendKind.allCases)
     func getOfMissingObjectIsNotFound(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         do {
             _ = try await store.get(deployments, namespace: "default", name: "nope")
             Issue.record("expected NotFound")
@@ -69,12 +77,14 @@ import Testing
 
     @Test(arguments: BackendKind.allCases)
     func updateIsCompareAndSwapOnResourceVersion(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         let created = try await store.create(configMaps, configMap("a"), options: .none)
         var first = created
         first["data"] = ["k": "one"]
         let updated = try await store.update(configMaps, first, options: .none)
-        #expect(updated.resourceVersion == "2")
+        #expect(updated.resourceVersion == String(base + 2))
         var stale = created
         stale["data"] = ["k": "two"]
         do {
@@ -93,7 +103,9 @@ import Testing
 
     @Test(arguments: BackendKind.allCases)
     func serverOwnedMetadataSurvivesUpdates(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         let created = try await store.create(configMaps, configMap("a"), options: .none)
         var tampered = created
         tampered.setMetadata("creationTimestamp", "2001-01-01T00:00:00Z")
@@ -106,7 +118,9 @@ import Testing
 
     @Test(arguments: BackendKind.allCases)
     func generationCountsSpecChangesOnly(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         let created = try await store.create(deployments, deployment("web"), options: .none)
         #expect(created.generation == 1)
         var labelled = created
@@ -125,16 +139,20 @@ import Testing
 
     @Test(arguments: BackendKind.allCases)
     func unchangedUpdateDoesNotWrite(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         let created = try await store.create(configMaps, configMap("a"), options: .none)
         let again = try await store.update(configMaps, created, options: .none)
         #expect(again.resourceVersion == created.resourceVersion)
-        #expect(await store.currentRevision() == 1)
+        #expect(await store.currentRevision() == base + 1)
     }
 
     @Test(arguments: BackendKind.allCases)
     func finalizersHoldTheObjectUntilRemoved(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         _ = try await store.create(deployments, deployment("web", finalizers: ["flotilla.io/cleanup", "b.io/x"]), options: .none)
         let result = try await store.delete(deployments, namespace: "default", name: "web", options: .none)
         guard case .pending(let marked) = result else {
@@ -166,7 +184,9 @@ import Testing
 
     @Test(arguments: BackendKind.allCases)
     func deletePreconditions(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         let created = try await store.create(configMaps, configMap("a"), options: .none)
         do {
             _ = try await store.delete(configMaps, namespace: "default", name: "a", options: DeleteOptions(uid: "other"))
@@ -186,21 +206,25 @@ import Testing
             Issue.record("expected the object to be deleted")
             return
         }
-        #expect(last.resourceVersion == "2")
+        #expect(last.resourceVersion == String(base + 2))
     }
 
     @Test(arguments: BackendKind.allCases)
     func dryRunStoresNothing(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         let preview = try await store.create(configMaps, configMap("a"), options: WriteOptions(dryRun: true))
         #expect(preview.uid != nil)
-        #expect(await store.currentRevision() == 0)
+        #expect(await store.currentRevision() == base)
         await #expect(throws: APIError.self) { _ = try await store.get(configMaps, namespace: "default", name: "a") }
     }
 
     @Test(arguments: BackendKind.allCases)
     func listFiltersByNamespaceAndSelectors(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         _ = try await store.create(configMaps, configMap("a", namespace: "games", labels: ["tier": "edge"]), options: .none)
         _ = try await store.create(configMaps, configMap("b", namespace: "games", labels: ["tier": "cloud"]), options: .none)
         _ = try await store.create(configMaps, configMap("c", namespace: "other", labels: ["tier": "edge"]), options: .none)
@@ -210,12 +234,14 @@ import Testing
         #expect(edge.items.compactMap(\.name) == ["a", "c"])
         let byField = try await store.list(configMaps, options: ListOptions(filter: ObjectFilter(fieldSelector: try FieldSelector(parsing: "metadata.name!=a"))))
         #expect(byField.items.compactMap(\.name) == ["b", "c"])
-        #expect(edge.resourceVersion == "3")
+        #expect(edge.resourceVersion == String(base + 3))
     }
 
     @Test(arguments: BackendKind.allCases)
     func paginationWalksEveryObjectOnce(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         for i in 0..<25 { _ = try await store.create(configMaps, configMap(String(format: "cm-%02d", i)), options: .none) }
         var names: [String] = []
         var token: String?
@@ -233,7 +259,9 @@ import Testing
 
     @Test(arguments: BackendKind.allCases)
     func paginationWithASelectorFillsPages(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         for i in 0..<40 {
             _ = try await store.create(configMaps, configMap(String(format: "cm-%02d", i), labels: ["even": i % 2 == 0 ? "yes" : "no"]), options: .none)
         }

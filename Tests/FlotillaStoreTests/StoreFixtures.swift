@@ -1,6 +1,9 @@
 import FlotillaAPI
+import FlotillaEtcd
 import FlotillaStore
+import FlotillaTestSupport
 import Foundation
+import Synchronization
 
 let configMaps = GroupResource(group: "", resource: "configmaps")
 let deployments = GroupResource(group: "apps", resource: "deployments")
@@ -22,13 +25,16 @@ func deployment(_ name: String, replicas: Int64 = 1, finalizers: [String] = []) 
     ]
 }
 
-/// Both backends must behave identically; every semantic test runs against each.
+/// Every backend must behave identically; every semantic test runs against each. The etcd case starts a member of
+/// its own (a real `etcd` on loopback), so revisions count from etcd's first (1) and nothing else writes to it;
+/// tests compare revisions to the store's revision at their start.
 enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
     case memory
     case sqlite
+    case etcd
     var description: String { rawValue }
 
-    func makeStore(clock: any TimeSource = ManualTimeSource(), historyLimit: Int = 50_000) throws -> ResourceStore {
+    func makeStore(clock: any TimeSource = ManualTimeSource(), historyLimit: Int = 50_000) async throws -> ResourceStore {
         switch self {
         case .memory:
             return .memory(clock: clock, historyLimit: historyLimit)
@@ -36,7 +42,28 @@ enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-store-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             return try .sqlite(path: dir.appendingPathComponent("store.sqlite").path, clock: clock, historyLimit: historyLimit)
+        case .etcd:
+            let cluster = try await EtcdCluster.start()
+            do {
+                let backend = try await EtcdBackend.connect(try EtcdEndpoints(servers: cluster.servers), cacheCapacity: historyLimit)
+                let store = ResourceStore(backend: backend, clock: clock)
+                Self.etcdFixtures.withLock { $0[ObjectIdentifier(store)] = (backend, cluster) }
+                return store
+            } catch {
+                cluster.stop()
+                throw error
+            }
         }
+    }
+
+    private static let etcdFixtures = Mutex<[ObjectIdentifier: (EtcdBackend, EtcdCluster)]>([:])
+
+    /// Stops what `makeStore` started for `store` (its etcd member); nothing for the other backends.
+    static func release(_ store: ResourceStore) {
+        guard let (backend, cluster) = etcdFixtures.withLock({ $0.removeValue(forKey: ObjectIdentifier(store)) }) else { return }
+        // The member goes now, before the test process can exit; the client winds down on its own.
+        cluster.stop()
+        Task { await backend.close() }
     }
 }
 

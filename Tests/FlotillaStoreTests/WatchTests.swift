@@ -6,8 +6,10 @@ import Testing
 @Suite struct WatchTests {
     @Test(arguments: BackendKind.allCases)
     func deliversEveryChangeInRevisionOrder(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
-        let stream = try await store.watch(configMaps, options: WatchOptions(resourceVersion: 0))
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
+        let stream = try await store.watch(configMaps, options: WatchOptions(resourceVersion: base))
         let created = try await store.create(configMaps, configMap("a"), options: .none)
         var changed = created
         changed["data"] = ["k": "2"]
@@ -16,23 +18,27 @@ import Testing
         _ = try await store.delete(configMaps, namespace: "default", name: "a", options: .none)
         let events = try await collect(stream, count: 4)
         #expect(events.map(\.type) == [.added, .modified, .added, .deleted])
-        #expect(events.map(\.revision) == [1, 2, 3, 4])
+        #expect(events.map(\.revision) == [base + 1, base + 2, base + 3, base + 4])
         #expect(events.map { $0.object.name } == ["a", "a", "b", "a"])
-        #expect(events[3].object.resourceVersion == "4")
+        #expect(events[3].object.resourceVersion == String(base + 4))
     }
 
     @Test(arguments: BackendKind.allCases)
     func watchFromARevisionReplaysWhatCameAfter(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         for name in ["a", "b", "c"] { _ = try await store.create(configMaps, configMap(name), options: .none) }
-        let stream = try await store.watch(configMaps, options: WatchOptions(resourceVersion: 1))
+        let stream = try await store.watch(configMaps, options: WatchOptions(resourceVersion: base + 1))
         let events = try await collect(stream, count: 2)
         #expect(events.map { $0.object.name } == ["b", "c"])
     }
 
     @Test(arguments: BackendKind.allCases)
     func watchWithoutRevisionStartsWithCurrentObjects(kind: BackendKind) async throws {
-        let store = try kind.makeStore()
+        let store = try await kind.makeStore()
+        defer { BackendKind.release(store) }
+        let base = await store.currentRevision()
         for name in ["a", "b"] { _ = try await store.create(configMaps, configMap(name), options: .none) }
         let stream = try await store.watch(configMaps, options: WatchOptions())
         _ = try await store.create(configMaps, configMap("c"), options: .none)

@@ -1,17 +1,17 @@
 /// The most recent committed events, oldest first, so that a watch can start from a past revision.
-struct EventHistory {
+package struct EventHistory {
     private var events: [BackendEvent] = []
     private var head = 0
-    let capacity: Int
+    package let capacity: Int
     /// Watches must start after this revision; anything older has been dropped.
-    private(set) var compactedRevision: Int64
+    package private(set) var compactedRevision: Int64
 
-    init(capacity: Int, startRevision: Int64) {
+    package init(capacity: Int, startRevision: Int64) {
         self.capacity = max(1, capacity)
         self.compactedRevision = startRevision
     }
 
-    mutating func append(_ event: BackendEvent) {
+    package mutating func append(_ event: BackendEvent) {
         events.append(event)
         if events.count - head > capacity { dropOldest() }
         // Reclaim the dropped prefix now and then rather than shifting on every append.
@@ -23,13 +23,13 @@ struct EventHistory {
         head += 1
     }
 
-    mutating func compact(through revision: Int64) {
+    package mutating func compact(through revision: Int64) {
         while head < events.count, events[head].revision <= revision { dropOldest() }
         compactedRevision = max(compactedRevision, revision)
     }
 
     /// Events with revision > `after`, in order.
-    func events(after revision: Int64) -> ArraySlice<BackendEvent> {
+    package func events(after revision: Int64) -> ArraySlice<BackendEvent> {
         var low = head
         var high = events.count
         while low < high {

@@ -24,6 +24,13 @@ public struct KeyValue: Sendable, Hashable {
     public var createRevision: Int64
     /// Revision of the last write to the key (the object's resourceVersion).
     public var modRevision: Int64
+
+    public init(key: StorageKey, value: JSONValue, createRevision: Int64, modRevision: Int64) {
+        self.key = key
+        self.value = value
+        self.createRevision = createRevision
+        self.modRevision = modRevision
+    }
 }
 
 /// One committed change, as a watch delivers it.
@@ -39,6 +46,12 @@ public struct BackendEvent: Sendable, Hashable {
     /// The value before this change (nil for a create).
     public var previous: KeyValue?
     public var revision: Int64 { current.modRevision }
+
+    public init(kind: Kind, current: KeyValue, previous: KeyValue?) {
+        self.kind = kind
+        self.current = current
+        self.previous = previous
+    }
 }
 
 public struct RangeResult: Sendable {
@@ -49,6 +62,13 @@ public struct RangeResult: Sendable {
     public var more: Bool
     /// How many keys of the range were not returned.
     public var remaining: Int
+
+    public init(items: [KeyValue], revision: Int64, more: Bool, remaining: Int) {
+        self.items = items
+        self.revision = revision
+        self.more = more
+        self.remaining = remaining
+    }
 }
 
 /// Why a backend operation failed. The compare-and-swap failures map to Kubernetes 404 / 409 / 410 above it.
@@ -61,6 +81,9 @@ public enum BackendError: Error, Sendable, Equatable {
     case compacted(oldestAvailable: Int64)
     /// The persistent layer failed; nothing was applied.
     case storage(String)
+    /// The backend did not answer in time or could not be reached (an etcd quorum lost, a member partitioned). A
+    /// write that failed this way may or may not have been applied; nothing acknowledged is lost.
+    case unavailable(String)
 }
 
 extension BackendError: CustomStringConvertible {
@@ -72,6 +95,7 @@ extension BackendError: CustomStringConvertible {
         case .revisionMismatch(let actual): "the key is at revision \(actual), not the one expected"
         case .compacted(let oldest): "the revision is compacted; the oldest available is \(oldest)"
         case .storage(let message): message
+        case .unavailable(let message): message
         }
     }
 }

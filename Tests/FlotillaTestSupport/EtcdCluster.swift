@@ -1,0 +1,200 @@
+import Foundation
+import Synchronization
+
+/// Real etcd members (Debian's `etcd-server`) on loopback ports chosen at start, for the tests that need etcd. Each
+/// member has its own data directory under the temporary folder; `stop()` kills the members and removes it.
+public final class EtcdCluster: Sendable {
+    public struct Member: Sendable {
+        public let name: String
+        public let clientPort: Int
+        public let peerPort: Int
+        public var clientURL: String { "http://127.0.0.1:\(clientPort)" }
+    }
+
+    public let members: [Member]
+    let directory: URL
+    let processes: Mutex<[Int: Process]>
+
+    /// `--etcd-servers` for every member.
+    public var servers: String { members.map(\.clientURL).joined(separator: ",") }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case notInstalled
+        case notReady(String)
+        public var description: String {
+            switch self {
+            case .notInstalled: "etcd is not installed (scripts/test installs Debian's etcd-server)"
+            case .notReady(let why): "etcd did not become ready: \(why)"
+            }
+        }
+    }
+
+    /// Whether etcd can be started here.
+    public static var installed: Bool { executable != nil }
+
+    static var executable: String? {
+        ["/usr/bin/etcd", "/usr/local/bin/etcd"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    private init(members: [Member], directory: URL) {
+        self.members = members
+        self.directory = directory
+        processes = Mutex([:])
+    }
+
+    /// Starts `count` members as one new cluster and returns once every member answers `/health`.
+    public static func start(members count: Int = 1) async throws -> EtcdCluster {
+        guard executable != nil else { throw Failure.notInstalled }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let ports = try freePorts(count * 2)
+        let members = (0..<count).map { Member(name: "m\($0)", clientPort: ports[2 * $0], peerPort: ports[2 * $0 + 1]) }
+        let cluster = EtcdCluster(members: members, directory: directory)
+        do {
+            for index in members.indices { try cluster.launch(index) }
+            for index in members.indices { try await cluster.waitHealthy(index) }
+        } catch {
+            cluster.stop()
+            throw error
+        }
+        return cluster
+    }
+
+    func launch(_ index: Int) throws {
+        let member = members[index]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable!)
+        let initial = members.map { "\($0.name)=http://127.0.0.1:\($0.peerPort)" }.joined(separator: ",")
+        process.arguments = [
+            "--name", member.name, "--data-dir", directory.appendingPathComponent(member.name).path,
+            "--listen-client-urls", member.clientURL, "--advertise-client-urls", member.clientURL,
+            "--listen-peer-urls", "http://127.0.0.1:\(member.peerPort)",
+            "--initial-advertise-peer-urls", "http://127.0.0.1:\(member.peerPort)",
+            "--initial-cluster", initial, "--initial-cluster-state", "new",
+            "--initial-cluster-token", directory.lastPathComponent,
+            // Quick elections on loopback, quiet logs.
+            "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-level", "error",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        let log = FileManager.default.createFile(atPath: directory.appendingPathComponent("\(member.name).log").path, contents: nil)
+            ? try? FileHandle(forWritingTo: directory.appendingPathComponent("\(member.name).log")) : nil
+        process.standardError = log ?? FileHandle.nullDevice
+        try process.run()
+        processes.withLock { $0[index] = process }
+    }
+
+    func waitHealthy(_ index: Int, seconds: Double = 20) async throws {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if Self.answers(port: members[index].clientPort) { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure.notReady("member \(members[index].name) on port \(members[index].clientPort) did not answer within \(seconds) s")
+    }
+
+    /// SIGKILLs one member (a crash); the others keep quorum when there are three.
+    public func kill(_ index: Int) {
+        guard let process = processes.withLock({ $0.removeValue(forKey: index) }) else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Freezes a member (SIGSTOP): its connections stay open but nothing answers, as in a network partition.
+    public func pause(_ index: Int) {
+        if let pid = processes.withLock({ $0[index]?.processIdentifier }) { Foundation.kill(pid, SIGSTOP) }
+    }
+
+    public func resume(_ index: Int) {
+        if let pid = processes.withLock({ $0[index]?.processIdentifier }) { Foundation.kill(pid, SIGCONT) }
+    }
+
+    /// Kills every member and removes the data directories.
+    public func stop() {
+        let all = processes.withLock { processes in
+            defer { processes = [:] }
+            return Array(processes.values)
+        }
+        for process in all {
+            Foundation.kill(process.processIdentifier, SIGCONT)
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Whether etcd's client port accepts a connection and answers `/health` with a healthy member.
+    static func answers(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return false }
+        let request = Array("GET /health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        guard send(fd, request, request.count, 0) == request.count else { return false }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            reply += buffer[0..<n]
+        }
+        return String(decoding: reply, as: UTF8.self).contains("\"health\":\"true\"")
+    }
+
+    /// Ports the kernel hands out now (bound, read, closed): free for the members to take a moment later.
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        return try (0..<count).map { _ in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            sockets.append(fd)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = 0
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+                    bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+                }
+            }
+            guard bound else { throw Failure.notReady("no free port") }
+            return Int(UInt16(bigEndian: address.sin_port))
+        }
+    }
+}
+
+/// One single-member etcd shared by every test of the process that needs a plain store on etcd (each such store
+/// takes its own key prefix). Killed when the test process exits.
+public enum SharedEtcd {
+    private static let cluster = Mutex<Task<EtcdCluster, any Error>?>(nil)
+    nonisolated(unsafe) private static var pid: Int32 = 0
+    nonisolated(unsafe) private static var path = ""
+
+    public static func servers() async throws -> String {
+        let task = cluster.withLock { existing in
+            if let existing { return existing }
+            let started = Task { () throws -> EtcdCluster in
+                let cluster = try await EtcdCluster.start()
+                pid = cluster.processes.withLock { $0[0]?.processIdentifier ?? 0 }
+                path = cluster.directory.path
+                atexit {
+                    if SharedEtcd.pid > 0 { kill(SharedEtcd.pid, SIGKILL) }
+                    try? FileManager.default.removeItem(atPath: SharedEtcd.path)
+                }
+                return cluster
+            }
+            existing = started
+            return started
+        }
+        return try await task.value.servers
+    }
+}
