@@ -65,6 +65,7 @@ let package = Package(
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Pure: no I/O, no clock, no randomness beyond what the input carries.
@@ -98,6 +99,15 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What every controller and MEC service stands on: leader election (more of the shared runtime to come).
+        .target(
+            name: "FlotillaRuntime",
+            dependencies: [
+                "FlotillaAPI", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Federation: cluster status, detector, scheduling loop, binding, execution, status sync.
@@ -181,6 +191,7 @@ let package = Package(
                 "FlotillaAPI",
                 "FlotillaStore",
                 "FlotillaEtcd",
+                "FlotillaRuntime",
                 "FlotillaServer",
                 "FlotillaScheduler",
                 "FlotillaControllers",

@@ -39,7 +39,15 @@ public struct Federation: Sendable {
         self.logger = logger
     }
 
+    /// Runs the controllers until cancelled, then closes the member connections.
     public func run() async {
+        await runControllers()
+        await connections.shutdown()
+    }
+
+    /// Runs the controllers until cancelled; the member connections stay open (others share them, and a replica
+    /// that leads again runs the controllers again). `shutdown()` closes them.
+    public func runControllers() async {
         let status = ClusterStatusController(controlPlane: controlPlane, connections: connections,
             configuration: configuration.clusterStatus, clock: clock, logger: logger)
         let execution = ExecutionController(client: controlPlane, connections: connections, clock: clock, logger: logger)
@@ -58,6 +66,8 @@ public struct Federation: Sendable {
             await group.waitForAll()
         }
         await execution.stop()
-        await connections.shutdown()
     }
+
+    /// Closes the member connections (after the last `runControllers`).
+    public func shutdown() async { await connections.shutdown() }
 }

@@ -47,6 +47,15 @@ public struct MECServices: Sendable {
         }
         await transport.shutdown()
     }
+
+    /// What every replica runs, leader or not, until cancelled: the registry discovery answers from.
+    public func runServing() async {
+        await registry.run()
+        await transport.shutdown()
+    }
+
+    /// What only the leader runs: the mobility service (it moves sessions; two would move one session twice).
+    public func runMobility() async { await mobility.run() }
 }
 
 /// The RTT source when no access network is configured.

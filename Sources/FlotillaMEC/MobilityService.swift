@@ -75,6 +75,9 @@ public actor MobilityService {
 
     /// Runs until cancelled: informers on AppSessions and AppProfiles, the notification listener, the periodic pass.
     public func run() async {
+        // A replica that leads again starts as after a restart: migrations left by the last leader are its to finish.
+        recoveryPasses = 0
+        unfinishedSeen = [:]
         await withTaskGroup(of: Void.self) { group in
             let sessionInformer = Informer(client: client, resource: AppSession.descriptor, logger: logger)
             group.addTask { await sessionInformer.run { [weak self] event in await self?.apply(event) } }

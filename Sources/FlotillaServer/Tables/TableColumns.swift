@@ -29,6 +29,8 @@ enum TableColumns {
                         return .string(selector.isEmpty ? "<none>" : selector.sorted { $0.key < $1.key }
                             .map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ","))
                     }]
+        case ("coordination.k8s.io", "leases"):
+            return [.name, .path("Holder", ["spec", "holderIdentity"], description: "The holder of the lease.", fallback: "<none>"), .age]
         case ("", "events"):
             return [
                 TableColumn(name: "Last Seen", description: "Time since last seen.") { object, now in

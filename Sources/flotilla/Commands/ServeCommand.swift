@@ -4,11 +4,14 @@ import FlotillaServer
 import FlotillaStore
 import Foundation
 import FlotillaControllers
+import FlotillaEtcd
 import FlotillaMEC
+import FlotillaRuntime
 import Hummingbird
 import ServiceLifecycle
 
-/// `flotilla serve`: the Kubernetes-compatible control-plane API on an embedded SQLite store.
+/// `flotilla serve`: the Kubernetes-compatible control-plane API, on an embedded SQLite store or on etcd (then any
+/// number of replicas share it; the controllers run in the one holding the leader-election Lease).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -17,6 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
             On first start it creates a CA, a serving certificate, tokens and DIR/admin.kubeconfig; later starts reuse \
             them and the stored objects. Stop it with Ctrl-C (SIGINT) or SIGTERM.
               kubectl --kubeconfig DIR/admin.kubeconfig get clusters
+            With --etcd-servers the objects live in etcd, and a second replica started with a copy of DIR serves the \
+            same API with the same CA and tokens. The controllers run only in the replica holding the Lease \
+            kube-system/flotilla-controller-manager (kubectl get lease -n kube-system).
             """
     )
 
@@ -59,6 +65,39 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds an Event is kept after it last happened (kube-apiserver's --event-ttl; 0 keeps them).")
     var eventTTL: Double = 3600
 
+    @Option(help: "etcd members to store in (http://IP:PORT or https://IP:PORT, comma-separated). Without it, SQLite in --data-dir.")
+    var etcdServers: String?
+
+    @Option(help: "Prefix of every key in etcd.")
+    var etcdPrefix: String = "/registry"
+
+    @Option(help: "CA file that verifies the etcd members' certificates (https:// members).")
+    var etcdCafile: String?
+
+    @Option(help: "Client certificate to present to etcd (https:// members).")
+    var etcdCertfile: String?
+
+    @Option(help: "Key of --etcd-certfile.")
+    var etcdKeyfile: String?
+
+    @Option(help: "How often etcd's history is compacted (Go duration, 0 never); a watch older than that gets 410.")
+    var etcdCompactionInterval = GoDuration(.seconds(300), text: "5m")
+
+    @Option(help: "This replica's name in the leader election (default: HOSTNAME_PORT).")
+    var identity: String?
+
+    @Flag(inversion: .prefixedNo, help: "Run the controllers only while holding the leader-election Lease.")
+    var leaderElect = true
+
+    @Option(help: "How long a Lease holder that stopped renewing keeps it before another replica may take it.")
+    var leaderElectLeaseDuration = GoDuration(.seconds(15), text: "15s")
+
+    @Option(help: "How long the leader keeps trying to renew before it stops its controllers.")
+    var leaderElectRenewDeadline = GoDuration(.seconds(10), text: "10s")
+
+    @Option(help: "How often replicas try to take or renew the Lease.")
+    var leaderElectRetryPeriod = GoDuration(.seconds(2), text: "2s")
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -71,12 +110,44 @@ struct ServeCommand: AsyncParsableCommand {
         guard PurgeMode.all.contains(noExecuteTaintEvictionPurgeMode) else {
             throw ValidationError("--no-execute-taint-eviction-purge-mode must be one of \(PurgeMode.all.joined(separator: ", "))")
         }
+        if etcdServers == nil, etcdCafile != nil || etcdCertfile != nil || etcdKeyfile != nil || etcdPrefix != "/registry" {
+            throw ValidationError("--etcd-prefix, --etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers")
+        }
+        if let etcdServers {
+            do { _ = try endpoints(etcdServers) } catch { throw ValidationError(error.description) }
+        }
+        let problems = election(identity: "x").problems()
+        if !problems.isEmpty { throw ValidationError("leader election: " + problems.joined(separator: "; ")) }
+    }
+
+    func endpoints(_ servers: String) throws(EtcdEndpoints.ParseError) -> EtcdEndpoints {
+        try EtcdEndpoints(servers: servers, prefix: etcdPrefix,
+                          tls: EtcdEndpoints.TLSFiles(caFile: etcdCafile, certFile: etcdCertfile, keyFile: etcdKeyfile))
+    }
+
+    func election(identity: String) -> LeaderElection.Configuration {
+        LeaderElection.Configuration(identity: identity, leaseDuration: leaderElectLeaseDuration.duration,
+                                     renewDeadline: leaderElectRenewDeadline.duration, retryPeriod: leaderElectRetryPeriod.duration)
+    }
+
+    /// client-go's default: the host name and, so that replicas on one machine differ, the port (a UUID for port 0).
+    var defaultIdentity: String {
+        let host = ProcessInfo.processInfo.hostName
+        return port == 0 ? "\(host)_\(UUID().uuidString.lowercased())" : "\(host)_\(port)"
     }
 
     func run() async throws {
         let logger = global.logger("flotilla.apiserver")
         let data = try DataDirectory.prepare(URL(fileURLWithPath: dataDir))
-        let store = try ResourceStore.sqlite(path: data.storePath)
+        var etcd: EtcdBackend?
+        let store: ResourceStore
+        if let etcdServers {
+            let backend = try await EtcdBackend.connect(try endpoints(etcdServers), logger: global.logger("flotilla.etcd"))
+            etcd = backend
+            store = ResourceStore(backend: backend)
+        } else {
+            store = try ResourceStore.sqlite(path: data.storePath)
+        }
         var server = APIServer(configuration: ServerConfiguration(host: bind, port: port, tls: !insecureHTTP),
             data: data, store: store, logger: logger)
         try await server.bootstrap()
@@ -113,20 +184,39 @@ struct ServeCommand: AsyncParsableCommand {
         // The drainer comes after the app: on SIGINT/SIGTERM it is told first and ends open watches, then the
         // server drains its connections and stops.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if let etcd, etcdCompactionInterval.duration > .zero {
+            services.append(.init(service: EtcdCompactor(backend: etcd, interval: etcdCompactionInterval.duration, logger: global.logger("flotilla.etcd"))))
+        }
+        // Every replica serves discovery (the registry); the controllers, mobility and the event TTL run in the leader.
+        var controllers: [@Sendable () async -> Void] = []
         if let federation, let mec {
-            services.append(.init(service: BackgroundService { await federation.run() }))
-            services.append(.init(service: BackgroundService { await mec.run() }))
+            services.append(.init(service: BackgroundService { await mec.runServing() }))
+            controllers.append { await federation.runControllers() }
+            controllers.append { await mec.runMobility() }
         }
         if eventTTL > 0 {
             let collector = EventCollector(client: StoreObjectClient(store: store), ttl: .milliseconds(Int64(eventTTL * 1000)),
                                            logger: global.logger("flotilla.event-ttl"))
-            services.append(.init(service: BackgroundService { await collector.run() }))
+            controllers.append { await collector.run() }
+        }
+        let runControllers: @Sendable () async -> Void = { [controllers] in
+            await withTaskGroup(of: Void.self) { group in
+                for controller in controllers { group.addTask { await controller() } }
+            }
+        }
+        if leaderElect, !controllers.isEmpty {
+            services.append(.init(service: LeaderElector(client: StoreObjectClient(store: store), configuration: election(identity: identity ?? defaultIdentity),
+                                                         logger: global.logger("flotilla.leader-election"), lead: runControllers)))
+        } else if !controllers.isEmpty {
+            services.append(.init(service: BackgroundService(body: runControllers)))
         }
         services.append(.init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        await federation?.shutdown()
+        await etcd?.close()
         logger.notice("stopped")
     }
 }
