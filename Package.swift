@@ -242,7 +242,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FederationTests",
-            dependencies: ["FlotillaControllers", "KubeClient", "EdgeClusterSim", "FlotillaAPI", "FlotillaStore", "FlotillaServer",
+            dependencies: ["FlotillaControllers", "FlotillaRuntime", "KubeClient", "EdgeClusterSim", "FlotillaAPI", "FlotillaStore", "FlotillaServer",
                            "FlotillaTestSupport"]
         ),
         .testTarget(

@@ -1,0 +1,216 @@
+import FlotillaAPI
+import FlotillaControllers
+import FlotillaRuntime
+import FlotillaStore
+import FlotillaTestSupport
+import Foundation
+import KubeClient
+import Synchronization
+import Testing
+
+/// The pure election: client-go's rules, one row per situation.
+@Suite struct LeaderElectionTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    static let config = LeaderElection.Configuration(identity: "a")
+
+    static func held(by holder: String?, renewed: Date = t0, transitions: Int32 = 3) -> LeaseSpec {
+        LeaseSpec(holderIdentity: holder, leaseDurationSeconds: 15, acquireTime: Lease.microTime(t0), renewTime: Lease.microTime(renewed),
+                  leaseTransitions: transitions)
+    }
+
+    @Test func noLeaseIsCreatedHeldByMe() {
+        var election = LeaderElection(Self.config)
+        guard case .create(let spec) = election.decide(nil, now: Self.t0) else { Issue.record("expected create"); return }
+        #expect(spec.holderIdentity == "a" && spec.leaseDurationSeconds == 15 && spec.leaseTransitions == 0)
+        #expect(spec.acquireTime == spec.renewTime)
+        #expect(!election.isLeading(at: Self.t0), "leading starts only when the write succeeded")
+        election.wrote(spec, at: Self.t0)
+        #expect(election.isLeading(at: Self.t0 + 9.9))
+        #expect(!election.isLeading(at: Self.t0 + 10), "the renew deadline (10 s) passed without a renewal")
+    }
+
+    /// Another holder's Lease is taken only after it has not changed for the lease duration on *this* clock; the
+    /// holder's renewTime (another machine's clock) is never compared with it.
+    @Test(arguments: [
+        (seen: 0.0, now: 14.9, takes: false),
+        (seen: 0.0, now: 15.0, takes: true),
+        (seen: 10.0, now: 20.0, takes: false),  // first seen at 10 s: expires at 25 s whatever renewTime says
+        (seen: 10.0, now: 25.0, takes: true),
+    ])
+    func anotherHoldersLeaseExpiresByMyClock(seen: Double, now: Double, takes: Bool) {
+        var election = LeaderElection(Self.config)
+        let lease = Self.held(by: "b", renewed: Self.t0 - 3600)
+        #expect(election.decide(lease, now: Self.t0 + seen) == .wait(holder: "b"))
+        let action = election.decide(lease, now: Self.t0 + now)
+        if takes {
+            guard case .update(let spec) = action else { Issue.record("expected update, got \(action)"); return }
+            #expect(spec.holderIdentity == "a" && spec.leaseTransitions == 4 && spec.acquireTime == Lease.microTime(Self.t0 + now))
+        } else {
+            #expect(action == .wait(holder: "b"))
+        }
+    }
+
+    @Test func aRenewedLeaseStartsTheWaitAgain() {
+        var election = LeaderElection(Self.config)
+        _ = election.decide(Self.held(by: "b"), now: Self.t0)
+        #expect(election.decide(Self.held(by: "b", renewed: Self.t0 + 2), now: Self.t0 + 14) == .wait(holder: "b"))
+        #expect(election.decide(Self.held(by: "b", renewed: Self.t0 + 2), now: Self.t0 + 28) == .wait(holder: "b"))
+        guard case .update = election.decide(Self.held(by: "b", renewed: Self.t0 + 2), now: Self.t0 + 29) else {
+            Issue.record("expected the lease taken 15 s after its last change was seen")
+            return
+        }
+    }
+
+    @Test func renewingKeepsAcquireTimeAndTransitions() {
+        var election = LeaderElection(Self.config)
+        let mine = Self.held(by: "a")
+        guard case .update(let spec) = election.decide(mine, now: Self.t0 + 2) else { Issue.record("expected update"); return }
+        #expect(spec.acquireTime == mine.acquireTime && spec.leaseTransitions == 3 && spec.renewTime == Lease.microTime(Self.t0 + 2))
+    }
+
+    @Test func aReleasedLeaseIsTakenAtOnceAndReleaseNeedsTheLease() {
+        var election = LeaderElection(Self.config)
+        #expect(election.release(at: Self.t0) == nil)
+        guard case .update(let spec) = election.decide(Self.held(by: nil), now: Self.t0) else { Issue.record("expected update"); return }
+        election.wrote(spec, at: Self.t0)
+        let released = election.release(at: Self.t0 + 1)
+        #expect(released?.holderIdentity == nil && released?.leaseDurationSeconds == 1)
+    }
+
+    @Test func configurationsThatLetTwoLeadersOverlapAreRefused() {
+        #expect(LeaderElection.Configuration(identity: "a").problems().isEmpty)
+        #expect(!LeaderElection.Configuration(identity: "a", leaseDuration: .seconds(10), renewDeadline: .seconds(10)).problems().isEmpty)
+        #expect(!LeaderElection.Configuration(identity: "a", renewDeadline: .seconds(2), retryPeriod: .seconds(2)).problems().isEmpty)
+        #expect(!LeaderElection.Configuration(identity: "").problems().isEmpty)
+    }
+
+    @Test func microTimeRoundTrips() throws {
+        let date = Date(timeIntervalSince1970: 1_800_000_000.123456)
+        let text = Lease.microTime(date)
+        #expect(text == "2027-01-15T08:00:00.123456Z")
+        let back = try #require(Lease.time(text))
+        #expect(abs(back.timeIntervalSince(date)) < 0.000_002)
+        #expect(Lease.time("2027-01-15T08:00:00Z") != nil)
+        #expect(Lease.time("yesterday") == nil)
+    }
+}
+
+/// Two electors on one store, as two replicas: one leads at a time, a replica cut off from the store stops its
+/// controllers before the other starts them, and a replica that stops hands over at once.
+@Suite struct LeaderElectorTests {
+    /// Fast timings, with room for a loaded machine: lease 3 s, deadline 2 s, retry 0.3 s.
+    static func configuration(_ identity: String) -> LeaderElection.Configuration {
+        LeaderElection.Configuration(identity: identity, leaseDuration: .seconds(3), renewDeadline: .seconds(2),
+                                     retryPeriod: .milliseconds(300))
+    }
+
+    /// When each replica's controllers ran, from inside the controllers.
+    final class Timeline: Sendable {
+        let terms = Mutex<[(identity: String, start: ContinuousClock.Instant, end: ContinuousClock.Instant?)]>([])
+
+        func lead(_ identity: String) -> @Sendable () async -> Void {
+            { [self] in
+                let index = terms.withLock { terms in
+                    terms.append((identity, .now, nil))
+                    return terms.count - 1
+                }
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+                terms.withLock { $0[index].end = .now }
+            }
+        }
+
+        var leaders: [String] { terms.withLock { $0.map(\.identity) } }
+        var running: [String] { terms.withLock { $0.filter { $0.end == nil }.map(\.identity) } }
+
+        /// No two terms overlap.
+        var exclusive: Bool {
+            terms.withLock { terms in
+                let sorted = terms.sorted { $0.start < $1.start }
+                return zip(sorted, sorted.dropFirst()).allSatisfy { earlier, later in (earlier.end.map { $0 <= later.start }) ?? false }
+            }
+        }
+    }
+
+    /// A client whose store can be cut off: every call then fails after hanging a while (a partition).
+    final class Partitionable: ObjectClient {
+        let base: any ObjectClient
+        let cut = Atomic<Bool>(false)
+        init(_ base: any ObjectClient) { self.base = base }
+
+        func gate() async throws(APIError) {
+            if cut.load(ordering: .acquiring) {
+                try? await Task.sleep(for: .milliseconds(300))
+                throw APIError(.serviceUnavailable, "partitioned")
+            }
+        }
+        func get(_ r: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue {
+            try await gate(); return try await base.get(r, namespace: namespace, name: name)
+        }
+        func list(_ r: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult {
+            try await gate(); return try await base.list(r, namespace: namespace, options: options)
+        }
+        func create(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await gate(); return try await base.create(r, object)
+        }
+        func update(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await gate(); return try await base.update(r, object)
+        }
+        func updateStatus(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await gate(); return try await base.updateStatus(r, object)
+        }
+        func mergePatch(_ r: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue {
+            try await gate(); return try await base.mergePatch(r, namespace: namespace, name: name, patch)
+        }
+        func delete(_ r: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) {
+            try await gate(); try await base.delete(r, namespace: namespace, name: name)
+        }
+        func watch(_ r: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
+            -> AsyncThrowingStream<ObjectEvent, any Error>
+        {
+            try await gate(); return try await base.watch(r, namespace: namespace, options: options, resourceVersion: resourceVersion)
+        }
+    }
+
+    func holder(_ client: any ObjectClient) async -> String? {
+        guard let json = try? await client.get(Lease.descriptor, namespace: "kube-system", name: "flotilla-controller-manager") else { return nil }
+        return (try? Lease(json: json))?.spec?.holderIdentity
+    }
+
+    @Test func oneLeadsACutOffLeaderStepsDownFirstAndAStoppedOneHandsOver() async throws {
+        let store = StoreObjectClient(store: ResourceStore.memory())
+        let timeline = Timeline()
+        let a = Partitionable(store), b = Partitionable(store)
+        let electorA = LeaderElector(client: a, configuration: Self.configuration("a"), lead: timeline.lead("a"))
+        let electorB = LeaderElector(client: b, configuration: Self.configuration("b"), lead: timeline.lead("b"))
+        let runA = Task { try await electorA.run() }
+        try await waitUntil("a leads", seconds: 5) { timeline.running == ["a"] }
+        let runB = Task { try await electorB.run() }
+        try await Task.sleep(for: .seconds(2))
+        #expect(timeline.running == ["a"], "b waits while a renews")
+        #expect(await holder(store) == "a")
+
+        // a is cut off from the store: it stops its controllers (deadline 2 s), then b takes the lease (3 s after it
+        // last saw it change).
+        a.cut.store(true, ordering: .releasing)
+        try await waitUntil("b leads", seconds: 10) { timeline.running == ["b"] }
+        #expect(timeline.exclusive, "a's controllers stopped before b's started")
+        #expect(await holder(store) == "b")
+
+        // a comes back and follows; b stops (graceful shutdown cancels the run): it releases, a takes over at once.
+        a.cut.store(false, ordering: .releasing)
+        try await Task.sleep(for: .milliseconds(900))
+        #expect(timeline.running == ["b"])
+        let handover = ContinuousClock.now
+        runB.cancel()
+        _ = try? await runB.value
+        try await waitUntil("a leads again", seconds: 5) { timeline.running == ["a"] }
+        #expect(ContinuousClock.now - handover < .milliseconds(2500), "released, not waited out (the lease is 3 s)")
+        #expect(timeline.leaders == ["a", "b", "a"])
+        #expect(timeline.exclusive)
+        runA.cancel()
+        _ = try? await runA.value
+        #expect(timeline.running.isEmpty)
+        let lease = try Lease(json: try await store.get(Lease.descriptor, namespace: "kube-system", name: "flotilla-controller-manager"))
+        #expect(lease.spec?.leaseTransitions == 2 && lease.spec?.holderIdentity == nil)
+    }
+}
