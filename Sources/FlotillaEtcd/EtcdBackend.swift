@@ -11,6 +11,8 @@ import Synchronization
 ///   (create: the key's create_revision is 0; update and delete: its mod_revision is the one read).
 /// - Reads are etcd's linearizable reads: a write acknowledged by any replica is seen by the next read through any
 ///   other. Ranges without a limit are read in pages at one revision, so a big list is one consistent snapshot.
+/// - An update starts from the watch cache's copy of the key (`cached`), as kube-apiserver's GuaranteedUpdate does:
+///   the transaction compares mod_revision, so a stale copy only costs a retry on a fresh read.
 /// - Watches come from the process's `EtcdWatchCache` (one etcd watch for all of them); a watch from before the
 ///   cache's window is an etcd watch of its own, which answers `compacted` (410) when etcd no longer has the revision.
 public final class EtcdBackend: StorageBackend {
@@ -91,6 +93,8 @@ public final class EtcdBackend: StorageBackend {
     }
 
     // MARK: Reads
+
+    public func cached(_ key: StorageKey) async -> KeyValue? { cache.value(key) }
 
     public func get(_ key: StorageKey) async throws(BackendError) -> KeyValue? {
         var request = Etcdserverpb_RangeRequest()
@@ -187,6 +191,21 @@ public final class EtcdBackend: StorageBackend {
 
     /// A watch older than the cache's window: its own etcd watch, which etcd refuses when the revision is compacted.
     func directWatch(bucket: String, prefix: String, after: Int64) async throws(BackendError) -> AsyncStream<[BackendEvent]> {
+        // etcd accepts a watch from a compacted revision and cancels it a moment later; a read at the revision says
+        // so up front (a revision in the future fails too, and is fine: the watch waits for it).
+        var check = Etcdserverpb_RangeRequest()
+        check.key = Data(keys.start(bucket: bucket, prefix: prefix))
+        check.countOnly = true
+        check.revision = after + 1
+        do {
+            _ = try await connection.range(check)
+        } catch .compacted {
+            let oldest = (try? await connection.range(.currentRevision(keys: keys)).header.revision) ?? after + 1
+            noteCompacted(after + 1)
+            throw .compacted(oldestAvailable: oldest)
+        } catch {
+            // A future revision, or an unreachable etcd (the watch below says which).
+        }
         let (stream, continuation) = AsyncStream<[BackendEvent]>.makeStream(bufferingPolicy: .unbounded)
         let (created, signal) = AsyncStream<BackendError?>.makeStream()
         let start = keys.start(bucket: bucket, prefix: prefix)

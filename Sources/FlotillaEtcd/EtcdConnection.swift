@@ -1,24 +1,39 @@
 import EtcdAPI
+import Foundation
 import FlotillaStore
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import Synchronization
 
-/// One gRPC client for an etcd cluster: HTTP/2 connections to every member, balanced round-robin, a member that
+/// The gRPC clients of one etcd cluster: HTTP/2 connections to every member, balanced round-robin, a member that
 /// fails skipped until it answers again. Unary calls time out after `requestTimeout` and are retried (three attempts)
 /// when a member is unavailable; keepalive pings find a member that stopped answering on a busy connection.
+///
+/// **Why unary calls move to fresh connections every `callsPerConnection` calls.** etcd's gRPC server (grpc-go)
+/// estimates bandwidth-delay with a PING after data arrives, so a small request costs one inbound PING. swift-nio-
+/// http2, under grpc-swift, allows a peer 200 PING/SETTINGS frames per 30 s and then closes the connection with
+/// ENHANCE_YOUR_CALM, failing the calls in flight (measured: the 197th create of a run). The limit is not
+/// configurable through grpc-swift-nio-transport 2.9, so unary calls go to a connection set that is replaced, after
+/// its calls finish, well before that count. Watches stay on a set of their own that is never replaced: a watch
+/// sends (and so draws PINGs) only when it starts.
 public final class EtcdConnection: Sendable {
+    public typealias Client = GRPCClient<HTTP2ClientTransport.Posix>
+    /// Calls a unary connection set carries before a fresh one takes over (each member's connection sees at most this).
+    static let callsPerConnection = 150
+
     public let endpoints: EtcdEndpoints
-    let client: GRPCClient<HTTP2ClientTransport.Posix>
-    let kv: Etcdserverpb_KV.Client<HTTP2ClientTransport.Posix>
-    let watchService: Etcdserverpb_Watch.Client<HTTP2ClientTransport.Posix>
-    let maintenance: Etcdserverpb_Maintenance.Client<HTTP2ClientTransport.Posix>
-    private let running: Task<Void, Never>
+    let logger: Logger
+    private let makeTransport: @Sendable () throws -> HTTP2ClientTransport.Posix
+    private let unary: Mutex<(client: Client, calls: Int)>
+    private let watchClient: Client
+    private let running = Mutex<[Task<Void, Never>]>([])
 
     public init(_ endpoints: EtcdEndpoints, requestTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "flotilla.etcd"))
         throws(BackendError)
     {
         self.endpoints = endpoints
+        self.logger = logger
         let retry = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(100), maxBackoff: .seconds(1), backoffMultiplier: 2,
                                 retryableStatusCodes: [.unavailable])
         // Watch is a stream that lives as long as the process: no timeout, and the watch cache restarts it itself.
@@ -30,25 +45,55 @@ public final class EtcdConnection: Sendable {
         // etcd refuses pings more often than every 5 s (--grpc-keepalive-min-time) and without calls in flight.
         config.connection.keepalive = .init(time: .seconds(5), timeout: .seconds(3), allowWithoutCalls: false)
         config.backoff = .init(initial: .milliseconds(100), max: .seconds(2), multiplier: 1.6, jitter: 0.2)
+        let security: HTTP2ClientTransport.Posix.TransportSecurity
+        do { security = try Self.security(endpoints) } catch { throw .storage("etcd: cannot set up TLS: \(error)") }
+        makeTransport = { [config] in
+            try HTTP2ClientTransport.Posix(target: Self.target(endpoints), transportSecurity: security, config: config, serviceConfig: service)
+        }
         do {
-            let transport = try HTTP2ClientTransport.Posix(target: Self.target(endpoints), transportSecurity: try Self.security(endpoints),
-                                                           config: config, serviceConfig: service)
-            client = GRPCClient(transport: transport)
+            unary = Mutex((Client(transport: try makeTransport()), 0))
+            watchClient = Client(transport: try makeTransport())
         } catch {
             throw .storage("etcd: cannot set up the client: \(error)")
         }
-        kv = Etcdserverpb_KV.Client(wrapping: client)
-        watchService = Etcdserverpb_Watch.Client(wrapping: client)
-        maintenance = Etcdserverpb_Maintenance.Client(wrapping: client)
-        running = Task { [client] in
+        start(unary.withLock { $0.client })
+        start(watchClient)
+    }
+
+    private func start(_ client: Client) {
+        let logger = logger
+        let task = Task {
             do { try await client.runConnections() } catch { logger.error("etcd client stopped", metadata: ["error": "\(error)"]) }
         }
+        running.withLock { $0.append(task) }
     }
+
+    /// The client for the next unary call; every `callsPerConnection` calls a fresh one, the old one closing once
+    /// its calls end.
+    func nextClient() -> Client {
+        let (client, retired) = unary.withLock { state -> (Client, Client?) in
+            state.calls += 1
+            guard state.calls > Self.callsPerConnection, let fresh = try? Client(transport: makeTransport()) else { return (state.client, nil) }
+            let old = state.client
+            state = (fresh, 1)
+            return (fresh, old)
+        }
+        if let retired {
+            start(client)
+            retired.beginGracefulShutdown()
+        }
+        return client
+    }
+
+    var kv: Etcdserverpb_KV.Client<HTTP2ClientTransport.Posix> { Etcdserverpb_KV.Client(wrapping: nextClient()) }
+    var watchService: Etcdserverpb_Watch.Client<HTTP2ClientTransport.Posix> { Etcdserverpb_Watch.Client(wrapping: watchClient) }
+    var maintenance: Etcdserverpb_Maintenance.Client<HTTP2ClientTransport.Posix> { Etcdserverpb_Maintenance.Client(wrapping: nextClient()) }
 
     /// Closes every connection once the calls in flight end (watches are cancelled by their owners first).
     public func close() async {
-        client.beginGracefulShutdown()
-        await running.value
+        unary.withLock { $0.client }.beginGracefulShutdown()
+        watchClient.beginGracefulShutdown()
+        for task in running.withLock({ $0 }) { await task.value }
     }
 
     static func target(_ endpoints: EtcdEndpoints) -> any ResolvableTarget {
@@ -107,6 +152,14 @@ public final class EtcdConnection: Sendable {
 
     func compact(_ request: Etcdserverpb_CompactionRequest) async throws(BackendError) -> Etcdserverpb_CompactionResponse {
         do { return try await kv.compact(request) } catch { throw Self.translate(error) }
+    }
+
+    /// A plain put, no compare: the baseline `flotilla bench store --backend etcd` measures the store against.
+    public func put(key: String, value: [UInt8]) async throws(BackendError) {
+        var request = Etcdserverpb_PutRequest()
+        request.key = Data(key.utf8)
+        request.value = Data(value)
+        _ = try await put(request)
     }
 
     /// One member's status (version, raft leader, revision) through the balancer's next member.

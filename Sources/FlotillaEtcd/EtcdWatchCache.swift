@@ -36,12 +36,21 @@ final class EtcdWatchCache: Sendable {
         /// The newest revision whose changes the cache holds.
         var revision: Int64
         var history: EventHistory
+        /// The newest value of every key changed since the cache started (what `ResourceStore` starts a
+        /// compare-and-swap from); a key unchanged since then is read from etcd.
+        var values: [StorageKey: KeyValue] = [:]
         var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
 
         mutating func apply(_ events: [BackendEvent]) {
             guard let last = events.last else { return }
-            for event in events { history.append(event) }
+            for event in events {
+                history.append(event)
+                switch event.kind {
+                case .put: values[event.current.key] = event.current
+                case .delete: values[event.current.key] = nil
+                }
+            }
             revision = max(revision, last.revision)
             subscribers = subscribers.filter { !$0.value.ended.load(ordering: .acquiring) }
             for subscriber in subscribers.values {
@@ -54,6 +63,7 @@ final class EtcdWatchCache: Sendable {
         mutating func restart(at revision: Int64, capacity: Int) {
             for subscriber in subscribers.values { subscriber.continuation.finish() }
             subscribers = [:]
+            values = [:]
             history = EventHistory(capacity: capacity, startRevision: revision)
             self.revision = revision
         }
@@ -111,6 +121,8 @@ final class EtcdWatchCache: Sendable {
     }
 
     var revision: Int64 { state.withLock { $0.revision } }
+
+    func value(_ key: StorageKey) -> KeyValue? { state.withLock { $0.values[key] } }
 
     /// How many watches the cache feeds now.
     var subscriberCount: Int {

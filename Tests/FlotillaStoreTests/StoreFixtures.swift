@@ -43,7 +43,12 @@ enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             return try .sqlite(path: dir.appendingPathComponent("store.sqlite").path, clock: clock, historyLimit: historyLimit)
         case .etcd:
-            let cluster = try await EtcdCluster.start()
+            await EtcdCluster.slots.acquire()
+            let cluster: EtcdCluster
+            do { cluster = try await EtcdCluster.start() } catch {
+                await EtcdCluster.slots.release()
+                throw error
+            }
             do {
                 let backend = try await EtcdBackend.connect(try EtcdEndpoints(servers: cluster.servers), cacheCapacity: historyLimit)
                 let store = ResourceStore(backend: backend, clock: clock)
@@ -51,6 +56,7 @@ enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
                 return store
             } catch {
                 cluster.stop()
+                await EtcdCluster.slots.release()
                 throw error
             }
         }
@@ -63,7 +69,10 @@ enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
         guard let (backend, cluster) = etcdFixtures.withLock({ $0.removeValue(forKey: ObjectIdentifier(store)) }) else { return }
         // The member goes now, before the test process can exit; the client winds down on its own.
         cluster.stop()
-        Task { await backend.close() }
+        Task {
+            await EtcdCluster.slots.release()
+            await backend.close()
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -86,7 +87,12 @@ public final class EtcdCluster: Sendable {
     func waitHealthy(_ index: Int, seconds: Double = 20) async throws {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
-            if Self.answers(port: members[index].clientPort) { return }
+            // Blocking socket I/O, so off the cooperative pool (two threads on the CI machine).
+            let port = members[index].clientPort
+            let healthy = await withCheckedContinuation { done in
+                DispatchQueue.global().async { done.resume(returning: Self.answers(port: port)) }
+            }
+            if healthy { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw Failure.notReady("member \(members[index].name) on port \(members[index].clientPort) did not answer within \(seconds) s")
@@ -172,29 +178,28 @@ public final class EtcdCluster: Sendable {
     }
 }
 
-/// One single-member etcd shared by every test of the process that needs a plain store on etcd (each such store
-/// takes its own key prefix). Killed when the test process exits.
-public enum SharedEtcd {
-    private static let cluster = Mutex<Task<EtcdCluster, any Error>?>(nil)
-    nonisolated(unsafe) private static var pid: Int32 = 0
-    nonisolated(unsafe) private static var path = ""
+extension EtcdCluster {
+    /// At most this many test clusters at once in one test process: the suite runs tests in parallel, and twenty
+    /// etcd members starting together on two cores time out each other's first requests.
+    public static let slots = TestSlots(3)
+}
 
-    public static func servers() async throws -> String {
-        let task = cluster.withLock { existing in
-            if let existing { return existing }
-            let started = Task { () throws -> EtcdCluster in
-                let cluster = try await EtcdCluster.start()
-                pid = cluster.processes.withLock { $0[0]?.processIdentifier ?? 0 }
-                path = cluster.directory.path
-                atexit {
-                    if SharedEtcd.pid > 0 { kill(SharedEtcd.pid, SIGKILL) }
-                    try? FileManager.default.removeItem(atPath: SharedEtcd.path)
-                }
-                return cluster
-            }
-            existing = started
-            return started
+/// A counting semaphore for tests: `acquire` waits for a free slot.
+public actor TestSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    public init(_ count: Int) { free = count }
+
+    public func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
         }
-        return try await task.value.servers
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    public func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }

@@ -66,6 +66,13 @@ public struct LeaderElection: Sendable {
         return now.timeIntervalSince(renewedAt) < Self.seconds(configuration.renewDeadline)
     }
 
+    /// How long until the renew deadline passes without a renewal (zero when it has, or this replica never led).
+    public func renewalDue(at now: Date) -> Duration {
+        guard let renewedAt else { return .zero }
+        let left = Self.seconds(configuration.renewDeadline) - now.timeIntervalSince(renewedAt)
+        return left > 0 ? .milliseconds(Int64(left * 1000)) : .zero
+    }
+
     /// Decides from the Lease as read (nil: it does not exist).
     public mutating func decide(_ current: LeaseSpec?, now: Date) -> Action {
         let stamp = Lease.microTime(now)

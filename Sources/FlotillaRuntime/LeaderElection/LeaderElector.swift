@@ -5,8 +5,9 @@ import Logging
 import ServiceLifecycle
 
 /// Runs `lead` only while this replica holds the Lease (`LeaderElection` decides; this is its I/O). Every
-/// `retryPeriod` it reads the Lease and writes it when the election says so, each attempt bounded by `retryPeriod`
-/// so that a store that stopped answering cannot hold the deadline check up. When leadership is lost, `lead` is
+/// `retryPeriod` it reads the Lease and writes it when the election says so. An attempt may take until the renew
+/// deadline (a slow store is not a lost lease), and no longer, so a store that stopped answering cannot hold the
+/// deadline check up. When leadership is lost, `lead` is
 /// cancelled and awaited before the elector tries again; on graceful shutdown it is cancelled and awaited, then the
 /// Lease is released so that another replica takes over at once.
 public actor LeaderElector: ServiceLifecycle.Service {
@@ -42,7 +43,7 @@ public actor LeaderElector: ServiceLifecycle.Service {
         while !Task.isCancelled {
             // Follower: try every retryPeriod (jittered, as client-go) until the Lease is ours.
             while !Task.isCancelled {
-                await attempt()
+                await attempt(within: configuration.renewDeadline)
                 if election.isLeading(at: clock.now()) { break }
                 try? await Task.sleep(for: configuration.retryPeriod * Double.random(in: 1.0...1.2))
             }
@@ -54,7 +55,7 @@ public actor LeaderElector: ServiceLifecycle.Service {
             while !Task.isCancelled {
                 try? await Task.sleep(for: configuration.retryPeriod)
                 if Task.isCancelled { break }
-                await attempt()
+                await attempt(within: election.renewalDue(at: clock.now()))
                 if !election.isLeading(at: clock.now()) { break }
             }
             work.cancel()
@@ -70,11 +71,11 @@ public actor LeaderElector: ServiceLifecycle.Service {
         }
     }
 
-    /// One read and, if the election says so, one write; abandoned after `retryPeriod`.
-    func attempt() async {
+    /// One read and, if the election says so, one write; abandoned after `limit`.
+    func attempt(within limit: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.tryAcquireOrRenew() }
-            group.addTask { [period = configuration.retryPeriod] in try? await Task.sleep(for: period) }
+            group.addTask { try? await Task.sleep(for: max(limit, .milliseconds(1))) }
             await group.next()
             group.cancelAll()
         }

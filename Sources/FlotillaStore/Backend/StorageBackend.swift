@@ -127,4 +127,13 @@ public protocol StorageBackend: Sendable {
 
     /// Drops history up to `revision`: watches from before it fail with `compacted`.
     func compact(through revision: Int64) async
+
+    /// The key's value as a local cache last saw it, possibly stale; nil when the backend keeps no such copy or has
+    /// none for the key. `ResourceStore` starts a compare-and-swap from it (one round trip instead of two when it is
+    /// current) and reads the key afresh when that attempt fails.
+    func cached(_ key: StorageKey) async -> KeyValue?
+}
+
+extension StorageBackend {
+    public func cached(_ key: StorageKey) async -> KeyValue? { nil }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlotillaAPI
+import FlotillaEtcd
 import FlotillaControllers
 import FlotillaScheduler
 import FlotillaStore
@@ -26,8 +27,33 @@ struct SchedulerBench: AsyncParsableCommand {
     @Option(help: "Only this placement kind (0 Duplicated to a label, 1 static weights, 2 DynamicWeight, 3 region spread).")
     var only: Int?
 
+    @Option(help: "Also time the loop over this store beside SQLite: etcd (with --etcd-servers).")
+    var store: String?
+
+    @Option(help: "etcd members for --store etcd (http://IP:PORT, comma-separated); each run takes a key prefix of its own.")
+    var etcdServers: String?
+
     func validate() throws {
         guard clusters > 0, bindings > 0, loopBindings >= 0 else { throw ValidationError("counts must be positive") }
+        guard store == nil || store == "etcd" else { throw ValidationError("--store takes etcd (SQLite is always measured)") }
+        guard (store == "etcd") == (etcdServers != nil) else { throw ValidationError("--store etcd and --etcd-servers go together") }
+    }
+
+    /// Where a loop run keeps its objects.
+    enum LoopStore: Sendable {
+        case sqlite
+        case memory
+        case etcd(String)
+
+        func make(root: URL) async throws -> (ResourceStore, EtcdBackend?) {
+            switch self {
+            case .sqlite: return (try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path), nil)
+            case .memory: return (ResourceStore.memory(), nil)
+            case .etcd(let servers):
+                let etcd = try await EtcdBackend.connect(try EtcdEndpoints(servers: servers, prefix: "/flotilla-bench-\(UUID().uuidString.prefix(8))"))
+                return (ResourceStore(backend: etcd), etcd)
+            }
+        }
     }
 
     /// Clusters `edge-0…` in regions `region-0…9`, 8–64 CPUs free, a few tainted.
@@ -121,7 +147,21 @@ struct SchedulerBench: AsyncParsableCommand {
         let backlog = try await Self.timeLoop(clusterList, count: loopBindings, backlog: true)
         // The same backlog over the in-memory store: the loop's own cost, without the commits (which the SQLite
         // rows are bounded by).
-        let inMemory = try await Self.timeLoop(clusterList, count: loopBindings, backlog: true, durable: false)
+        let inMemory = try await Self.timeLoop(clusterList, count: loopBindings, backlog: true, on: .memory)
+        var overEtcd: [BenchResult] = []
+        if let etcdServers {
+            let live = try await Self.timeLoop(clusterList, count: loopBindings, backlog: false, on: .etcd(etcdServers))
+            let liveMany = try await Self.timeLoop(clusterList, count: loopBindings, backlog: false, creators: 16, on: .etcd(etcdServers))
+            let backlog = try await Self.timeLoop(clusterList, count: loopBindings, backlog: true, on: .etcd(etcdServers))
+            overEtcd = [
+                BenchResult(name: "loop bindings/s over etcd (\(loopBindings) created → decided, incl. creating them)", value: format(live.rate),
+                            target: "-", met: nil),
+                BenchResult(name: "loop bindings/s over etcd (\(loopBindings) created by 16 clients at once → decided)", value: format(liveMany.rate),
+                            target: "-", met: nil),
+                BenchResult(name: "loop bindings/s over etcd (\(loopBindings) already stored → decided)", value: format(backlog.rate),
+                            target: "-", met: nil),
+            ]
+        }
         printResults("flotilla bench scheduler (\(clusters) clusters)", [
             BenchResult(name: "algorithm decisions/s (\(bindings) bindings, \(scheduled) scheduled; median of \(rounds.count) rounds)", value: format(decisionsPerSecond),
                 target: ">= 50,000", met: decisionsPerSecond >= 50_000),
@@ -140,6 +180,7 @@ struct SchedulerBench: AsyncParsableCommand {
             BenchResult(name: "  events it wrote about them", value: format(Double(backlog.events), 0), target: "-", met: nil),
             BenchResult(name: "  the same over the in-memory store (the loop without commits; not the target)", value: format(inMemory.rate),
                         target: "-", met: nil),
+        ] + overEtcd + [
             BenchResult(name: "RSS MB", value: format(residentMemoryMB(), 0), target: "<= 300", met: residentMemoryMB() <= 300),
         ])
     }
@@ -148,14 +189,14 @@ struct SchedulerBench: AsyncParsableCommand {
     /// decided. `backlog`: the bindings are stored before the loop starts; otherwise created while it runs, the clock
     /// starting at the first create, by `creators` clients each creating one after another (one client's round trips
     /// cap the rate at what it can create, so more clients measure the loop with bindings arriving faster than that).
-    /// `durable: false` uses the in-memory store instead.
-    static func timeLoop(_ clusters: [Cluster], count: Int, backlog: Bool, creators: Int = 1, durable: Bool = true) async throws
+    /// `on` picks the store (SQLite by default).
+    static func timeLoop(_ clusters: [Cluster], count: Int, backlog: Bool, creators: Int = 1, on where: LoopStore = .sqlite) async throws
         -> (rate: Double, decisions: Int, events: Int)
     {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-scheduler-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let store = durable ? try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path) : ResourceStore.memory()
+        let (store, etcd) = try await `where`.make(root: root)
         let client = StoreObjectClient(store: store)
         _ = try? await client.create(Namespace.descriptor, Namespace(name: "default").json())
         // A create ignores status (the status subresource's rule); the summaries go in as the status controller writes them.
@@ -211,6 +252,7 @@ struct SchedulerBench: AsyncParsableCommand {
         // Events are written in the background: the bench counts them once written, so none was lost to the clock.
         await controller.events.settle()
         let events = try await client.list(Event.descriptor, namespace: "default", options: .everything).items.count
+        await etcd?.close()
         return (Double(count) / seconds(finished - start), attempts.load(ordering: .relaxed), events)
     }
 }
