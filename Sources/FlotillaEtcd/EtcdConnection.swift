@@ -25,9 +25,35 @@ public final class EtcdConnection: Sendable {
     public let endpoints: EtcdEndpoints
     let logger: Logger
     private let makeTransport: @Sendable () throws -> HTTP2ClientTransport.Posix
-    private let unary: Mutex<(client: Client, calls: Int)>
+    private let unary: Mutex<(current: Pooled, calls: Int)>
     private let watchClient: Client
     private let running = Mutex<[Task<Void, Never>]>([])
+
+    /// A unary connection set and the calls using it: a retired set shuts down when its last call ends.
+    final class Pooled: Sendable {
+        let client: Client
+        private let state = Mutex<(inFlight: Int, retired: Bool)>((0, false))
+
+        init(_ client: Client) { self.client = client }
+
+        func enter() { state.withLock { $0.inFlight += 1 } }
+
+        func leave() {
+            let last = state.withLock { state -> Bool in
+                state.inFlight -= 1
+                return state.retired && state.inFlight == 0
+            }
+            if last { client.beginGracefulShutdown() }
+        }
+
+        func retire() {
+            let idle = state.withLock { state -> Bool in
+                state.retired = true
+                return state.inFlight == 0
+            }
+            if idle { client.beginGracefulShutdown() }
+        }
+    }
 
     public init(_ endpoints: EtcdEndpoints, requestTimeout: Duration = .seconds(5), logger: Logger = Logger(label: "flotilla.etcd"))
         throws(BackendError)
@@ -51,12 +77,12 @@ public final class EtcdConnection: Sendable {
             try HTTP2ClientTransport.Posix(target: Self.target(endpoints), transportSecurity: security, config: config, serviceConfig: service)
         }
         do {
-            unary = Mutex((Client(transport: try makeTransport()), 0))
+            unary = Mutex((Pooled(Client(transport: try makeTransport())), 0))
             watchClient = Client(transport: try makeTransport())
         } catch {
             throw .storage("etcd: cannot set up the client: \(error)")
         }
-        start(unary.withLock { $0.client })
+        start(unary.withLock { $0.current.client })
         start(watchClient)
     }
 
@@ -68,30 +94,31 @@ public final class EtcdConnection: Sendable {
         running.withLock { $0.append(task) }
     }
 
-    /// The client for the next unary call; every `callsPerConnection` calls a fresh one, the old one closing once
-    /// its calls end.
-    func nextClient() -> Client {
-        let (client, retired) = unary.withLock { state -> (Client, Client?) in
+    /// Runs one unary call on the current connection set; every `callsPerConnection` calls a fresh set takes over
+    /// and the old one closes once its calls have ended.
+    func unaryCall<T: Sendable>(_ body: (Client) async throws -> T) async throws -> T {
+        let (pooled, fresh, retired) = unary.withLock { state -> (Pooled, Pooled?, Pooled?) in
             state.calls += 1
-            guard state.calls > Self.callsPerConnection, let fresh = try? Client(transport: makeTransport()) else { return (state.client, nil) }
-            let old = state.client
-            state = (fresh, 1)
-            return (fresh, old)
+            if state.calls > Self.callsPerConnection, let client = try? Client(transport: makeTransport()) {
+                let old = state.current
+                state = (Pooled(client), 1)
+                state.current.enter()
+                return (state.current, state.current, old)
+            }
+            state.current.enter()
+            return (state.current, nil, nil)
         }
-        if let retired {
-            start(client)
-            retired.beginGracefulShutdown()
-        }
-        return client
+        if let fresh { start(fresh.client) }
+        retired?.retire()
+        defer { pooled.leave() }
+        return try await body(pooled.client)
     }
 
-    var kv: Etcdserverpb_KV.Client<HTTP2ClientTransport.Posix> { Etcdserverpb_KV.Client(wrapping: nextClient()) }
     var watchService: Etcdserverpb_Watch.Client<HTTP2ClientTransport.Posix> { Etcdserverpb_Watch.Client(wrapping: watchClient) }
-    var maintenance: Etcdserverpb_Maintenance.Client<HTTP2ClientTransport.Posix> { Etcdserverpb_Maintenance.Client(wrapping: nextClient()) }
 
     /// Closes every connection once the calls in flight end (watches are cancelled by their owners first).
     public func close() async {
-        unary.withLock { $0.client }.beginGracefulShutdown()
+        unary.withLock { $0.current }.retire()
         watchClient.beginGracefulShutdown()
         for task in running.withLock({ $0 }) { await task.value }
     }
@@ -135,23 +162,19 @@ public final class EtcdConnection: Sendable {
     // MARK: Calls
 
     func range(_ request: Etcdserverpb_RangeRequest) async throws(BackendError) -> Etcdserverpb_RangeResponse {
-        do { return try await kv.range(request) } catch { throw Self.translate(error) }
+        do { return try await unaryCall { try await Etcdserverpb_KV.Client(wrapping: $0).range(request) } } catch { throw Self.translate(error) }
     }
 
     func txn(_ request: Etcdserverpb_TxnRequest) async throws(BackendError) -> Etcdserverpb_TxnResponse {
-        do { return try await kv.txn(request) } catch { throw Self.translate(error) }
-    }
-
-    func deleteRange(_ request: Etcdserverpb_DeleteRangeRequest) async throws(BackendError) -> Etcdserverpb_DeleteRangeResponse {
-        do { return try await kv.deleteRange(request) } catch { throw Self.translate(error) }
+        do { return try await unaryCall { try await Etcdserverpb_KV.Client(wrapping: $0).txn(request) } } catch { throw Self.translate(error) }
     }
 
     func put(_ request: Etcdserverpb_PutRequest) async throws(BackendError) -> Etcdserverpb_PutResponse {
-        do { return try await kv.put(request) } catch { throw Self.translate(error) }
+        do { return try await unaryCall { try await Etcdserverpb_KV.Client(wrapping: $0).put(request) } } catch { throw Self.translate(error) }
     }
 
     func compact(_ request: Etcdserverpb_CompactionRequest) async throws(BackendError) -> Etcdserverpb_CompactionResponse {
-        do { return try await kv.compact(request) } catch { throw Self.translate(error) }
+        do { return try await unaryCall { try await Etcdserverpb_KV.Client(wrapping: $0).compact(request) } } catch { throw Self.translate(error) }
     }
 
     /// A plain put, no compare: the baseline `flotilla bench store --backend etcd` measures the store against.
@@ -164,6 +187,10 @@ public final class EtcdConnection: Sendable {
 
     /// One member's status (version, raft leader, revision) through the balancer's next member.
     public func status() async throws(BackendError) -> Etcdserverpb_StatusResponse {
-        do { return try await maintenance.status(Etcdserverpb_StatusRequest()) } catch { throw Self.translate(error) }
+        do {
+            return try await unaryCall { try await Etcdserverpb_Maintenance.Client(wrapping: $0).status(Etcdserverpb_StatusRequest()) }
+        } catch {
+            throw Self.translate(error)
+        }
     }
 }

@@ -136,11 +136,23 @@ import Testing
                     #expect(error.code == 503 || error.code == 409, "\(error)")
                 }
             }
+            print("etcd: \(acknowledged.count) of 60 sequential writes acknowledged with a member of three killed after the 20th")
             #expect(acknowledged.count >= 55, "writes go on through the other members: \(acknowledged.count) of 60")
             let listed = Set(try await b.list(configMaps, options: ListOptions()).items.compactMap(\.name))
             #expect(Set(acknowledged).isSubset(of: listed), "lost: \(Set(acknowledged).subtracting(listed).sorted())")
             let seen = Set(try await collect(watch, count: listed.count, timeout: .seconds(20)).compactMap(\.object.name))
             #expect(seen == listed)
+
+            // A second member gone: no quorum. Writes answer 503 (the request timeout), none is acknowledged.
+            cluster.kill(1)
+            let started = ContinuousClock.now
+            do throws(APIError) {
+                _ = try await a.create(configMaps, configMap("no-quorum"), options: .none)
+                Issue.record("a write without quorum was acknowledged")
+            } catch {
+                #expect(error.code == 503, "\(error)")
+            }
+            #expect(ContinuousClock.now - started < .seconds(30))
         }
     }
 
