@@ -101,7 +101,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // What every controller and MEC service stands on: leader election (more of the shared runtime to come).
+        // What every controller and MEC service stands on: shared informers, the controller loop, member connections,
+        // event and status writers, leader election.
         .target(
             name: "FlotillaRuntime",
             dependencies: [
@@ -114,7 +115,7 @@ let package = Package(
         .target(
             name: "FlotillaControllers",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaScheduler", "KubeClient",
+                "FlotillaAPI", "FlotillaStore", "FlotillaScheduler", "KubeClient", "FlotillaRuntime",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -147,7 +148,7 @@ let package = Package(
         .target(
             name: "FlotillaMEC",
             dependencies: [
-                "FlotillaAPI", "KubeClient", "FlotillaAppKit", "FlotillaControllers", "FlotillaServer",
+                "FlotillaAPI", "KubeClient", "FlotillaAppKit", "FlotillaRuntime", "FlotillaServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import KubeClient
 import Logging
 
@@ -24,8 +25,8 @@ public struct BindingController: Sendable {
         self.logger = logger
     }
 
-    public func loop() -> ControllerLoop {
-        ControllerLoop(name: "binding", client: client,
+    public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
+        ControllerLoop(name: "binding", client: client, informers: informers,
             resources: [ResourceBinding.descriptor, Work.descriptor, Cluster.descriptor, OverridePolicy.descriptor,
                         ClusterOverridePolicy.descriptor] + Detector.templateKinds,
             statusBlind: [ResourceBinding.descriptor, Cluster.descriptor] + Detector.templateKinds, logger: logger) { snapshot, changes in

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import Foundation
 import KubeClient
 import Logging
@@ -295,32 +296,4 @@ actor ClusterMonitor {
             logger.debug("cluster taint write lost a race", metadata: ["cluster": "\(name)", "error": "\(error)"])
         }
     }
-}
-
-/// Objects kept current by an informer, by namespace/name.
-struct WatchedSet {
-    private(set) var synced = false
-    private var byKey: [String: JSONValue] = [:]
-    /// Moves on with every event applied: equal revisions of one set hold the same objects.
-    private(set) var revision = 0
-
-    var objects: [JSONValue] { Array(byKey.values) }
-
-    mutating func apply(_ event: InformerEvent) {
-        revision += 1
-        switch event {
-        case .synced(let items):
-            byKey = Dictionary(items.map { (Self.key($0), $0) }, uniquingKeysWith: { _, last in last })
-            synced = true
-        case .added(let object), .modified(let object): byKey[Self.key(object)] = object
-        case .deleted(let object): byKey[Self.key(object)] = nil
-        }
-    }
-
-    static func key(_ object: JSONValue) -> String { "\(object.namespace ?? "")/\(object.name ?? "")" }
-
-    /// The object with the manifest's namespace and name.
-    func object(for manifest: JSONValue) -> JSONValue? { byKey[Self.key(manifest)] }
-
-    func object(key: String) -> JSONValue? { byKey[key] }
 }

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import FlotillaScheduler
 import KubeClient
 import Logging
@@ -28,8 +29,8 @@ public struct Detector: Sendable {
         self.logger = logger
     }
 
-    public func loop() -> ControllerLoop {
-        ControllerLoop(name: "detector", client: client,
+    public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
+        ControllerLoop(name: "detector", client: client, informers: informers,
             resources: Self.templateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor],
             statusBlind: Self.templateKinds + [ResourceBinding.descriptor], logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)

@@ -1,5 +1,6 @@
 import Foundation
 import FlotillaAPI
+import FlotillaRuntime
 import KubeClient
 import Logging
 
@@ -32,8 +33,8 @@ public actor ExecutionController {
         self.events = EventWriter(client: client, component: "execution-controller", clock: clock)
     }
 
-    public func loop() -> ControllerLoop {
-        let loop = ControllerLoop(name: "execution", client: client, resources: [Work.descriptor, Cluster.descriptor],
+    public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
+        let loop = ControllerLoop(name: "execution", client: client, informers: informers, resources: [Work.descriptor, Cluster.descriptor],
                                   statusBlind: [Work.descriptor, Cluster.descriptor], logger: logger) {
             [weak self] snapshot, changes in
             await self?.reconcile(snapshot, changes)

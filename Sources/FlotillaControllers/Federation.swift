@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import FlotillaScheduler
 import KubeClient
 import Logging
@@ -25,15 +26,22 @@ public struct Federation: Sendable {
     public let controlPlane: any ObjectClient
     public let configuration: Configuration
     public let connections: ClusterConnections
+    public let informers: SharedInformers
+    let ownsInformers: Bool
     let clock: any TimeSource
     let logger: Logger
     let metrics: SchedulingMetrics?
 
+    /// `informers`: the process's shared informers (one watch per kind, shared with the MEC services); without them
+    /// the federation makes its own.
     public init(controlPlane: any ObjectClient, configuration: Configuration = Configuration(), clock: any TimeSource = SystemTimeSource(),
-                metrics: SchedulingMetrics? = nil, logger: Logger = Logger(label: "flotilla.federation")) {
+                metrics: SchedulingMetrics? = nil, informers: SharedInformers? = nil, logger: Logger = Logger(label: "flotilla.federation")) {
         self.controlPlane = controlPlane
         self.configuration = configuration
-        self.connections = ClusterConnections(controlPlane: controlPlane, policy: configuration.memberPolicy)
+        self.ownsInformers = informers == nil
+        let informers = informers ?? SharedInformers(client: controlPlane, logger: logger)
+        self.informers = informers
+        self.connections = ClusterConnections(controlPlane: controlPlane, informers: informers, policy: configuration.memberPolicy)
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
@@ -42,7 +50,7 @@ public struct Federation: Sendable {
     /// Runs the controllers until cancelled, then closes the member connections.
     public func run() async {
         await runControllers()
-        await connections.shutdown()
+        await shutdown()
     }
 
     /// Runs the controllers until cancelled; the member connections stay open (others share them, and a replica
@@ -52,13 +60,13 @@ public struct Federation: Sendable {
             configuration: configuration.clusterStatus, clock: clock, logger: logger)
         let execution = ExecutionController(client: controlPlane, connections: connections, clock: clock, logger: logger)
         let loops = [
-            Detector(client: controlPlane, clock: clock, logger: logger).loop(),
-            SchedulingController(client: controlPlane, clock: clock, metrics: metrics, logger: logger).loop(),
-            BindingController(client: controlPlane, clock: clock, logger: logger).loop(),
-            await execution.loop(),
-            ClusterTaintPolicyController(client: controlPlane, clock: clock, logger: logger).loop(),
-            FailoverController(client: controlPlane, configuration: configuration.failover, clock: clock, logger: logger).loop(),
-            WorkloadRebalancerController(client: controlPlane, clock: clock, logger: logger).loop(),
+            Detector(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
+            SchedulingController(client: controlPlane, clock: clock, metrics: metrics, logger: logger).loop(informers: informers),
+            BindingController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
+            await execution.loop(informers: informers),
+            ClusterTaintPolicyController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
+            FailoverController(client: controlPlane, configuration: configuration.failover, clock: clock, logger: logger).loop(informers: informers),
+            WorkloadRebalancerController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
         ]
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await status.run() }
@@ -68,6 +76,10 @@ public struct Federation: Sendable {
         await execution.stop()
     }
 
-    /// Closes the member connections (after the last `runControllers`).
-    public func shutdown() async { await connections.shutdown() }
+    /// Closes the member connections, and stops the informers when they are the federation's own (after the last
+    /// `runControllers`).
+    public func shutdown() async {
+        await connections.shutdown()
+        if ownsInformers { await informers.stop() }
+    }
 }

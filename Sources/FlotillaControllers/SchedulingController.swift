@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import FlotillaScheduler
 import KubeClient
 import Logging
@@ -32,8 +33,8 @@ public struct SchedulingController: Sendable {
         self.logger = logger
     }
 
-    public func loop() -> ControllerLoop {
-        ControllerLoop(name: "scheduler", client: client,
+    public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
+        ControllerLoop(name: "scheduler", client: client, informers: informers,
                        resources: [ResourceBinding.descriptor, Cluster.descriptor, AppProfile.descriptor, LatencyMatrix.descriptor,
                                    Deployment.descriptor],
                        statusBlind: [ResourceBinding.descriptor, Deployment.descriptor], logger: logger) { snapshot, changes in

@@ -1,5 +1,5 @@
 import FlotillaAPI
-import FlotillaControllers
+import FlotillaRuntime
 import FlotillaServer
 import KubeClient
 import Logging
@@ -21,6 +21,7 @@ public struct MECServices: Sendable {
                 logger: Logger = Logger(label: "flotilla.mec")) {
         let transport = HTTPTransport()
         let registry = ServiceRegistry(controlPlane: controlPlane, connections: connections, logger: logger)
+        let informers = registry.informers
         let network = accessNetworkURL.map { AccessNetworkClient(baseURL: $0, transport: transport) }
         let rtt: any SiteRTTSource = network ?? NoAccessNetwork()
         var configuration = configuration
@@ -29,7 +30,7 @@ public struct MECServices: Sendable {
         self.registry = registry
         let mobility = MobilityService(client: controlPlane, rtt: rtt, instances: registry,
             runner: MigrationRunner(client: controlPlane, transport: transport, metrics: metrics, logger: logger),
-            configuration: configuration, logger: logger)
+            configuration: configuration, informers: informers, logger: logger)
         self.mobility = mobility
         self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt),
                                          reportLost: { namespace, name in await mobility.report(namespace: namespace, name: name) })

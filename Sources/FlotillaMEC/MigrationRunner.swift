@@ -1,5 +1,5 @@
 import FlotillaAPI
-import FlotillaControllers
+import FlotillaRuntime
 import Foundation
 import KubeClient
 import Logging

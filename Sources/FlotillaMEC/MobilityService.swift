@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import KubeClient
 import Logging
 
@@ -29,6 +30,7 @@ public actor MobilityService {
     }
 
     let client: any ObjectClient
+    let informers: SharedInformers?
     let rtt: any SiteRTTSource
     let instances: any InstanceSource
     let runner: MigrationRunner
@@ -61,9 +63,12 @@ public actor MobilityService {
     public private(set) var promotions = 0
     public private(set) var evaluations = 0
 
+    /// `informers`: the process's shared informers; without them the service watches through `client` on its own.
     public init(client: any ObjectClient, rtt: any SiteRTTSource, instances: any InstanceSource, runner: MigrationRunner,
-                configuration: Configuration = Configuration(), logger: Logger = Logger(label: "flotilla.mobility")) {
+                configuration: Configuration = Configuration(), informers: SharedInformers? = nil,
+                logger: Logger = Logger(label: "flotilla.mobility")) {
         self.client = client
+        self.informers = informers
         self.rtt = rtt
         self.instances = instances
         self.runner = runner
@@ -78,11 +83,10 @@ public actor MobilityService {
         // A replica that leads again starts as after a restart: migrations left by the last leader are its to finish.
         recoveryPasses = 0
         unfinishedSeen = [:]
+        let informers = self.informers ?? SharedInformers(client: client, logger: logger)
         await withTaskGroup(of: Void.self) { group in
-            let sessionInformer = Informer(client: client, resource: AppSession.descriptor, logger: logger)
-            group.addTask { await sessionInformer.run { [weak self] event in await self?.apply(event) } }
-            let profileInformer = Informer(client: client, resource: AppProfile.descriptor, logger: logger)
-            group.addTask { await profileInformer.run { [weak self] event in await self?.applyProfile(event) } }
+            group.addTask { await informers.run(AppSession.descriptor) { [weak self] event in await self?.apply(event) } }
+            group.addTask { await informers.run(AppProfile.descriptor) { [weak self] event in await self?.applyProfile(event) } }
             if subscriptions != nil {
                 let logger = self.logger
                 group.addTask { [weak self] in
@@ -123,6 +127,7 @@ public actor MobilityService {
             await group.next()
             group.cancelAll()
         }
+        if self.informers == nil { await informers.stop() }
         for task in migrationTasks.values { await task.value }
         for task in guardTasks.values { await task.value }
         if let subscriptions {

@@ -1,5 +1,5 @@
 import FlotillaAPI
-import FlotillaControllers
+import FlotillaRuntime
 import KubeClient
 import Logging
 
@@ -10,6 +10,7 @@ import Logging
 public actor ServiceRegistry: InstanceSource {
     let controlPlane: any ObjectClient
     let connections: ClusterConnections
+    let informers: SharedInformers
     let logger: Logger
 
     private var profiles: [String: AppProfile] = [:]
@@ -21,17 +22,19 @@ public actor ServiceRegistry: InstanceSource {
     private var sessions: [String: AppSession] = [:]
     private var load: [String: [String: Int]] = [:]
 
-    public init(controlPlane: any ObjectClient, connections: ClusterConnections, logger: Logger = Logger(label: "flotilla.mec.registry")) {
+    /// `informers`: the process's shared informers; by default the member connections' (the federation's), else its own.
+    public init(controlPlane: any ObjectClient, connections: ClusterConnections, informers: SharedInformers? = nil,
+                logger: Logger = Logger(label: "flotilla.mec.registry")) {
         self.controlPlane = controlPlane
         self.connections = connections
+        self.informers = informers ?? connections.informers ?? SharedInformers(client: controlPlane, logger: logger)
         self.logger = logger
     }
 
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             for resource in [AppProfile.descriptor, Cluster.descriptor, AppSession.descriptor] {
-                let informer = Informer(client: controlPlane, resource: resource, logger: logger)
-                group.addTask { [weak self] in await informer.run { [weak self] event in await self?.apply(event, resource) } }
+                group.addTask { [weak self, informers] in await informers.run(resource) { [weak self] event in await self?.apply(event, resource) } }
             }
             await group.next()
             group.cancelAll()

@@ -1,6 +1,6 @@
 import FlotillaAPI
 import FlotillaAppKit
-import FlotillaControllers
+import FlotillaRuntime
 import Foundation
 import KubeClient
 import Logging

@@ -1,5 +1,6 @@
 import FlotillaAPI
 import FlotillaControllers
+import FlotillaRuntime
 import FlotillaStore
 import FlotillaTestSupport
 import KubeClient

@@ -4,6 +4,7 @@ import FlotillaTestSupport
 import KubeClient
 import Testing
 @testable import FlotillaControllers
+@testable import FlotillaRuntime
 
 /// The scheduling loop's choice of which bindings a pass decides, driven pass by pass against an in-memory store.
 @Suite struct SchedulingControllerTests {

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import KubeClient
 import Logging
 
@@ -18,8 +19,8 @@ public struct ClusterTaintPolicyController: Sendable {
         self.logger = logger
     }
 
-    public func loop() -> ControllerLoop {
-        ControllerLoop(name: "cluster-taint-policy", client: client, resources: [Cluster.descriptor, ClusterTaintPolicy.descriptor],
+    public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
+        ControllerLoop(name: "cluster-taint-policy", client: client, informers: informers, resources: [Cluster.descriptor, ClusterTaintPolicy.descriptor],
                        logger: logger) { snapshot, changes in
             await self.reconcile(snapshot, changes)
         }

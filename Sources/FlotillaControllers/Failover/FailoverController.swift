@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import FlotillaScheduler
 import Foundation
 import KubeClient
@@ -58,8 +59,8 @@ public actor FailoverController {
         self.limiter = EvictionRateLimiter(rate: configuration.evictionRate)
     }
 
-    public nonisolated func loop() -> ControllerLoop {
-        ControllerLoop(name: "failover", client: client, resources: [ResourceBinding.descriptor, Cluster.descriptor], logger: logger) {
+    public nonisolated func loop(informers: SharedInformers? = nil) -> ControllerLoop {
+        ControllerLoop(name: "failover", client: client, informers: informers, resources: [ResourceBinding.descriptor, Cluster.descriptor], logger: logger) {
             snapshot, changes in
             await self.reconcile(snapshot, changes)
         }

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaRuntime
 import Foundation
 import KubeClient
 import Logging
@@ -18,8 +19,8 @@ public struct WorkloadRebalancerController: Sendable {
         self.logger = logger
     }
 
-    public func loop() -> ControllerLoop {
-        ControllerLoop(name: "workload-rebalancer", client: client, resources: [WorkloadRebalancer.descriptor],
+    public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
+        ControllerLoop(name: "workload-rebalancer", client: client, informers: informers, resources: [WorkloadRebalancer.descriptor],
                        statusBlind: [WorkloadRebalancer.descriptor], logger: logger) { snapshot, _ in
             await self.reconcile(snapshot)
         }

@@ -153,6 +153,8 @@ struct ServeCommand: AsyncParsableCommand {
         try await server.bootstrap()
         var federation: Federation?
         var mec: MECServices?
+        // One informer per kind for the whole process: the federation's controllers and the MEC services share them.
+        let informers = SharedInformers(client: StoreObjectClient(store: store), logger: global.logger("flotilla.informers"))
         if !noControllers {
             let controlPlane = StoreObjectClient(store: store)
             let built = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(
@@ -165,7 +167,7 @@ struct ServeCommand: AsyncParsableCommand {
                 failover: FailoverConfiguration(evictionRate: evictionRate,
                     gracefulEvictionTimeout: .milliseconds(Int64(gracefulEvictionTimeout * 1000)),
                     defaultPurgeMode: noExecuteTaintEvictionPurgeMode)),
-                metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), logger: logger)
+                metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), informers: informers, logger: logger)
             let services = MECServices(controlPlane: controlPlane, connections: built.connections, accessNetworkURL: accessNetwork,
                                        metrics: MECPrometheus.metrics(registry: server.metrics.registry), logger: global.logger("flotilla.mec"))
             server.extensions = services.extensions
@@ -216,6 +218,7 @@ struct ServeCommand: AsyncParsableCommand {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await federation?.shutdown()
+        await informers.stop()
         await etcd?.close()
         logger.notice("stopped")
     }

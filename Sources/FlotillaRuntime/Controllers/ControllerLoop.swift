@@ -76,7 +76,7 @@ public struct Changes: Sendable {
     var isEmpty: Bool { !full && keys.values.allSatisfy(\.isEmpty) && statusKeys.values.allSatisfy(\.isEmpty) }
 }
 
-/// A level-triggered controller: informers on the resources it reads feed one cache; any change schedules a pass,
+/// A level-triggered controller: the process's shared informers on the resources it reads feed one cache; any change schedules a pass,
 /// and changes during a pass coalesce into the next. The pass gets the cache and the keys that changed, so it can
 /// work on just those (or on everything when `full`). A pass may ask to run again after a delay (to retry
 /// failures); that run is full. A pass must only write what differs from what it reads.
@@ -88,7 +88,9 @@ public actor ControllerLoop {
     static let resyncInterval: Duration = .seconds(300)
 
     let name: String
-    let client: any ObjectClient
+    let informers: SharedInformers
+    /// Whether `informers` is this loop's own (made from a client), to stop when the loop ends.
+    let ownsInformers: Bool
     let resources: [ResourceDescriptor]
     /// Resources whose status-only changes do not concern this controller (often its own status writes).
     let statusBlind: Set<String>
@@ -107,10 +109,12 @@ public actor ControllerLoop {
     private var passing = false
     public private(set) var passes = 0
 
-    public init(name: String, client: any ObjectClient, resources: [ResourceDescriptor], statusBlind: [ResourceDescriptor] = [],
-                logger: Logger, pass: @escaping Pass) {
+    /// `informers`: the process's shared informers; without them the loop watches through `client` on its own.
+    public init(name: String, client: any ObjectClient, informers: SharedInformers? = nil, resources: [ResourceDescriptor],
+                statusBlind: [ResourceDescriptor] = [], logger: Logger, pass: @escaping Pass) {
         self.name = name
-        self.client = client
+        self.informers = informers ?? SharedInformers(client: client, logger: logger)
+        self.ownsInformers = informers == nil
         self.resources = resources
         self.statusBlind = Set(statusBlind.map(\.plural))
         self.pass = pass
@@ -122,9 +126,11 @@ public actor ControllerLoop {
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             for resource in resources {
-                let informer = Informer(client: client, resource: resource, logger: logger)
-                group.addTask { [weak self] in
-                    await informer.run { [weak self] event in await self?.apply(event, to: resource.plural) }
+                group.addTask { [weak self, informers] in
+                    for await event in await informers.events(resource) {
+                        guard let self else { return }
+                        await self.apply(event, to: resource.plural)
+                    }
                 }
             }
             // A periodic full pass catches anything an incremental pass could not attribute (a Work deleted by hand).
@@ -162,6 +168,7 @@ public actor ControllerLoop {
             group.cancelAll()
         }
         retry?.cancel()
+        if ownsInformers { await informers.stop() }
     }
 
     /// When to try again after `error`: at once (50 ms) after losing a compare-and-swap race — the event that

@@ -3,10 +3,10 @@ import KubeClient
 
 /// Writes one controller's part of an object's status without clobbering the parts other controllers own: the
 /// change is a function of the stored status, re-applied to a fresh read when a concurrent write wins the race.
-enum StatusWriter {
+package enum StatusWriter {
     /// Returns whether anything was written.
     @discardableResult
-    static func update(_ client: any ObjectClient, _ resource: ResourceDescriptor, _ object: JSONValue,
+    package static func update(_ client: any ObjectClient, _ resource: ResourceDescriptor, _ object: JSONValue,
                        _ change: (JSONValue?) -> JSONValue?) async throws(APIError) -> Bool {
         var current = object
         for attempt in 0..<4 {

@@ -1,7 +1,7 @@
 /// Runs `body` over `items` with at most `limit` at once; results in completion order. A pass whose items are
 /// independent (one binding each) overlaps their store round trips: on a busy process every hop of a strictly
 /// serial pass waits its turn on the executor, and a few hundred of them add up to seconds.
-func concurrently<Item: Sendable, Result: Sendable>(_ items: some Sequence<Item>, limit: Int,
+package func concurrently<Item: Sendable, Result: Sendable>(_ items: some Sequence<Item>, limit: Int,
                                                   _ body: @escaping @Sendable (Item) async -> Result) async -> [Result] {
     await withTaskGroup(of: Result.self) { group in
         var results: [Result] = []

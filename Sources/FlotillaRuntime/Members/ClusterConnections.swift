@@ -4,17 +4,34 @@ import KubeClient
 
 /// One `KubeClient` per member cluster, built from the Cluster's `apiEndpoint` and the Secret its `secretRef`
 /// names (Karmada's layout: `token` and `caBundle`; Flotilla also reads `tls.crt`/`tls.key` for a client
-/// certificate). Rebuilt when either changes.
+/// certificate). Rebuilt when either changes. With shared informers the Secrets are read from their cache (one watch,
+/// not a GET per call); a Secret the cache does not have yet, or any without informers, is read from the API.
 public actor ClusterConnections {
     let controlPlane: any ObjectClient
+    public nonisolated let informers: SharedInformers?
     let policy: ClientPolicy
+    /// Keeps the Secrets informer read while the connections live.
+    private var secrets: Task<Void, Never>?
     private var clients: [String: (key: String, client: KubeClient)] = [:]
     /// Set by `shutdown()`: a client made afterwards would never be shut down.
     private var closed = false
 
-    public init(controlPlane: any ObjectClient, policy: ClientPolicy = ClientPolicy()) {
+    public init(controlPlane: any ObjectClient, informers: SharedInformers? = nil, policy: ClientPolicy = ClientPolicy()) {
         self.controlPlane = controlPlane
+        self.informers = informers
         self.policy = policy
+    }
+
+    /// The Secret, from the informers' cache when they have it.
+    func secret(namespace: String, name: String) async throws(APIError) -> JSONValue {
+        if let informers {
+            if secrets == nil {
+                secrets = Task { for await _ in await informers.events(Secret.descriptor) {} }
+            }
+            // A Secret not in the cache may be one written a moment ago: the API says.
+            if let cached = await informers.object(Secret.descriptor, namespace: namespace, name: name) { return cached }
+        }
+        return try await controlPlane.get(Secret.descriptor, namespace: namespace, name: name)
     }
 
     /// The client for `cluster`, or why there is none (no endpoint, missing or unusable secret).
@@ -28,7 +45,7 @@ public actor ClusterConnections {
             insecureSkipTLSVerify: cluster.spec.insecureSkipTLSVerification ?? false)
         var secretVersion = ""
         if let reference = cluster.spec.secretRef {
-            let object = try await controlPlane.get(Secret.descriptor, namespace: reference.namespace, name: reference.name)
+            let object = try await secret(namespace: reference.namespace, name: reference.name)
             secretVersion = object.resourceVersion ?? ""
             let data = object["data"]?.objectValue ?? [:]
             func decoded(_ key: String) -> String? {
@@ -62,6 +79,8 @@ public actor ClusterConnections {
     /// Shuts every client down; `client(for:)` fails from now on.
     public func shutdown() async {
         closed = true
+        secrets?.cancel()
+        secrets = nil
         let entries = clients.values
         clients.removeAll()
         for entry in entries { await entry.client.shutdown() }

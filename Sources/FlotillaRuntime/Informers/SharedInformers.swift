@@ -1,0 +1,108 @@
+import FlotillaAPI
+import KubeClient
+import Logging
+
+/// One informer per kind per process, shared by every controller and MEC service that reads the kind, as client-go's
+/// SharedInformerFactory: the control plane serves as many watches as kinds are read, not as readers read them.
+///
+/// A reader's stream starts with `.synced(all)` as soon as the kind has listed (at once when it already has), then
+/// carries every change in order; a relist after 410 Expired arrives as `.synced` again. Informers start with their
+/// first reader and run until `stop()`; a reader that goes away (its task cancelled) only ends its own stream.
+public actor SharedInformers {
+    let client: any ObjectClient
+    let logger: Logger
+
+    private struct Kind {
+        var objects: [String: JSONValue] = [:]
+        var synced = false
+        var readers: [Int: AsyncStream<InformerEvent>.Continuation] = [:]
+        var task: Task<Void, Never>?
+    }
+
+    private var kinds: [String: Kind] = [:]
+    private var nextReader = 0
+    private var stopped = false
+    /// Watches this factory has started, by kind (`deployments.apps`): one each, however many read them.
+    public private(set) var started: [String] = []
+
+    public init(client: any ObjectClient, logger: Logger = Logger(label: "flotilla.informers")) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The kind's objects as events: `.synced` with all of them first, then each change.
+    public func events(_ resource: ResourceDescriptor) -> AsyncStream<InformerEvent> {
+        let (stream, continuation) = AsyncStream<InformerEvent>.makeStream(bufferingPolicy: .unbounded)
+        guard !stopped else {
+            continuation.finish()
+            return stream
+        }
+        let key = Self.key(resource)
+        nextReader += 1
+        let id = nextReader
+        var kind = kinds[key] ?? Kind()
+        if kind.synced { continuation.yield(.synced(Array(kind.objects.values))) }
+        kind.readers[id] = continuation
+        if kind.task == nil {
+            started.append(key)
+            let informer = Informer(client: client, resource: resource, logger: logger)
+            kind.task = Task { [weak self] in
+                await informer.run { [weak self] event in await self?.apply(event, to: key) }
+            }
+        }
+        kinds[key] = kind
+        continuation.onTermination = { [weak self] _ in Task { await self?.remove(reader: id, of: key) } }
+        return stream
+    }
+
+    /// Hands `resource`'s events to `handler`, one at a time, until the task is cancelled or the informers stop (the
+    /// shared counterpart of `Informer.run`).
+    public nonisolated func run(_ resource: ResourceDescriptor, _ handler: @escaping @Sendable (InformerEvent) async -> Void) async {
+        for await event in await events(resource) {
+            if Task.isCancelled { return }
+            await handler(event)
+        }
+    }
+
+    /// Stops every informer and ends every reader's stream.
+    public func stop() async {
+        stopped = true
+        let tasks = kinds.values.compactMap(\.task)
+        for kind in kinds.values { kind.readers.values.forEach { $0.finish() } }
+        kinds = [:]
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+    }
+
+    func apply(_ event: InformerEvent, to key: String) {
+        guard var kind = kinds[key] else { return }
+        switch event {
+        case .synced(let items):
+            kind.objects = Dictionary(items.map { (Self.objectKey($0), $0) }, uniquingKeysWith: { _, last in last })
+            kind.synced = true
+        case .added(let object), .modified(let object): kind.objects[Self.objectKey(object)] = object
+        case .deleted(let object): kind.objects[Self.objectKey(object)] = nil
+        }
+        for reader in kind.readers.values { reader.yield(event) }
+        kinds[key] = kind
+    }
+
+    func remove(reader: Int, of key: String) {
+        kinds[key]?.readers[reader] = nil
+    }
+
+    /// The current object, when the kind is read and has listed (nil otherwise: ask the API).
+    public func object(_ resource: ResourceDescriptor, namespace: String?, name: String) -> JSONValue? {
+        guard let kind = kinds[Self.key(resource)], kind.synced else { return nil }
+        return kind.objects["\(namespace ?? "")/\(name)"]
+    }
+
+    /// Whether the kind is read and has listed.
+    public func isSynced(_ resource: ResourceDescriptor) -> Bool { kinds[Self.key(resource)]?.synced ?? false }
+
+    static func key(_ resource: ResourceDescriptor) -> String {
+        resource.group.isEmpty ? resource.plural : "\(resource.plural).\(resource.group)"
+    }
+
+    static func objectKey(_ object: JSONValue) -> String { "\(object.namespace ?? "")/\(object.name ?? "")" }
+}

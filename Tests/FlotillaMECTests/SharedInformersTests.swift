@@ -1,0 +1,110 @@
+import FlotillaAPI
+import FlotillaControllers
+import FlotillaMEC
+import FlotillaRuntime
+import FlotillaStore
+import FlotillaTestSupport
+import KubeClient
+import Synchronization
+import Testing
+
+/// One watch per kind per process: the federation's seven controller loops and the MEC services read through one
+/// `SharedInformers`, and every reader still sees every object.
+@Suite struct SharedInformersTests {
+    /// Counts the watches opened through it, by resource.
+    final class CountingClient: ObjectClient {
+        let base: any ObjectClient
+        let watches = Mutex<[String: Int]>([:])
+        init(_ base: any ObjectClient) { self.base = base }
+
+        func get(_ r: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue {
+            try await base.get(r, namespace: namespace, name: name)
+        }
+        func list(_ r: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult {
+            try await base.list(r, namespace: namespace, options: options)
+        }
+        func create(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue { try await base.create(r, object) }
+        func update(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue { try await base.update(r, object) }
+        func updateStatus(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await base.updateStatus(r, object)
+        }
+        func mergePatch(_ r: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue {
+            try await base.mergePatch(r, namespace: namespace, name: name, patch)
+        }
+        func delete(_ r: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) {
+            try await base.delete(r, namespace: namespace, name: name)
+        }
+        func watch(_ r: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
+            -> AsyncThrowingStream<ObjectEvent, any Error>
+        {
+            watches.withLock { $0[r.plural, default: 0] += 1 }
+            return try await base.watch(r, namespace: namespace, options: options, resourceVersion: resourceVersion)
+        }
+        var counts: [String: Int] { watches.withLock { $0 } }
+    }
+
+    /// The same readers, each with informers of its own (as before the runtime shared them): what sharing saves.
+    @Test func withoutSharingEachReaderWatchesOnItsOwn() async throws {
+        let client = CountingClient(StoreObjectClient(store: ResourceStore.memory()))
+        let loops = [
+            Detector(client: client).loop(), SchedulingController(client: client).loop(), BindingController(client: client).loop(),
+            ClusterTaintPolicyController(client: client).loop(), FailoverController(client: client).loop(),
+            WorkloadRebalancerController(client: client).loop(),
+        ]
+        let running = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for loop in loops { group.addTask { await loop.run() } }
+            }
+        }
+        try await waitUntil("every loop watching", seconds: 20) { client.counts.values.reduce(0, +) >= 20 }
+        try await Task.sleep(for: .milliseconds(300))
+        let counts = client.counts
+        print("own informers: \(counts.count) kinds, \(counts.values.reduce(0, +)) watches: \(counts.filter { $0.value > 1 }.sorted { $0.key < $1.key })")
+        #expect(counts["resourcebindings"] ?? 0 >= 3 && counts["clusters"] ?? 0 >= 3)
+        running.cancel()
+        await running.value
+    }
+
+    @Test func theFederationAndTheMECServicesWatchEachKindOnce() async throws {
+        let client = CountingClient(StoreObjectClient(store: ResourceStore.memory()))
+        let informers = SharedInformers(client: client)
+        let federation = Federation(controlPlane: client, informers: informers)
+        let mec = MECServices(controlPlane: client, connections: federation.connections, accessNetworkURL: nil)
+        let running = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await federation.runControllers() }
+                group.addTask { await mec.runServing() }
+                group.addTask { await mec.runMobility() }
+            }
+        }
+        try await waitUntil("the readers' kinds watched", seconds: 20) { client.counts.count >= 12 }
+        try await Task.sleep(for: .milliseconds(300))
+        let counts = client.counts
+        print("shared informers: \(counts.count) kinds, \(counts.values.reduce(0, +)) watches: \(counts.sorted { $0.key < $1.key })")
+        #expect(counts.values.allSatisfy { $0 == 1 }, "\(counts)")
+        for kind in ["resourcebindings", "deployments", "clusters", "appsessions", "appprofiles", "works"] {
+            #expect(counts[kind] == 1, "\(kind): \(counts[kind] ?? 0)")
+        }
+        // Every reader still sees every object: a Deployment and its policy become a binding (detector), which the
+        // scheduler reads from the same informer.
+        _ = try await client.create(Namespace.descriptor, Namespace(name: "default").json())
+        _ = try await client.create(Deployment.descriptor, try JSONValue.parse("""
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default"},
+             "spec":{"replicas":1,"selector":{"matchLabels":{"app":"web"}},
+                     "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}}
+            """))
+        _ = try await client.create(PropagationPolicy.descriptor, try JSONValue.parse("""
+            {"apiVersion":"policy.karmada.io/v1alpha1","kind":"PropagationPolicy","metadata":{"name":"web","namespace":"default"},
+             "spec":{"resourceSelectors":[{"apiVersion":"apps/v1","kind":"Deployment","name":"web"}]}}
+            """))
+        try await waitUntil("the binding made and looked at by the scheduler") {
+            guard let binding = try? await client.get(ResourceBinding.descriptor, namespace: "default", name: "web-deployment") else { return false }
+            return binding["status"]?["conditions"] != nil
+        }
+        #expect(client.counts.values.allSatisfy { $0 == 1 })
+        running.cancel()
+        await running.value
+        await federation.shutdown()
+        await informers.stop()
+    }
+}
