@@ -117,6 +117,7 @@ let package = Package(
             dependencies: [
                 "FlotillaAPI", "FlotillaStore", "FlotillaScheduler", "KubeClient", "FlotillaRuntime",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // KWOK-like simulated edge clusters: the Kubernetes API subset a federation needs, fake kubelets and
@@ -244,7 +245,8 @@ let package = Package(
         .testTarget(
             name: "FederationTests",
             dependencies: ["FlotillaControllers", "FlotillaRuntime", "KubeClient", "EdgeClusterSim", "FlotillaAPI", "FlotillaStore", "FlotillaServer",
-                           "FlotillaTestSupport"]
+                           "FlotillaTestSupport", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AccessNetworkSimTests",

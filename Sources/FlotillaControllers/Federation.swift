@@ -3,6 +3,7 @@ import FlotillaRuntime
 import FlotillaScheduler
 import KubeClient
 import Logging
+import ServiceLifecycle
 
 /// Everything that turns templates and policies into workloads on members, in one place: cluster status,
 /// detector, scheduling loop, binding (Works and status aggregation), execution, cluster taint policies, failover
@@ -69,7 +70,8 @@ public struct Federation: Sendable {
             WorkloadRebalancerController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
         ]
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await status.run() }
+            // The loops stop gracefully (the pass under way finishes); cluster status has no pass to finish.
+            group.addTask { await cancelWhenGracefulShutdown { await status.run() } }
             for loop in loops { group.addTask { await loop.run() } }
             await group.waitForAll()
         }

@@ -1,6 +1,7 @@
 import FlotillaAPI
 import KubeClient
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The objects of several resources, kept current by informers, by resource plural.
@@ -123,7 +124,17 @@ public actor ControllerLoop {
         (signals, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Runs until cancelled, or until graceful shutdown (swift-service-lifecycle): then the pass under way finishes
+    /// and no other starts.
     public func run() async {
+        await withGracefulShutdownHandler {
+            await runPasses()
+        } onGracefulShutdown: { [signal] in
+            signal.finish()
+        }
+    }
+
+    private func runPasses() async {
         await withTaskGroup(of: Void.self) { group in
             for resource in resources {
                 group.addTask { [weak self, informers] in
@@ -224,3 +235,6 @@ public actor ControllerLoop {
         return strip(a) == strip(b)
     }
 }
+
+/// A loop is a swift-service-lifecycle `Service`: run it in a `ServiceGroup` and it stops gracefully.
+extension ControllerLoop: ServiceLifecycle.Service {}

@@ -19,10 +19,13 @@ public actor LeaderElector: ServiceLifecycle.Service {
     let lead: @Sendable () async -> Void
     let observer: Observer?
     let logger: Logger
+    /// How long the controllers get to stop on their own at shutdown before they are cancelled.
+    let shutdownGrace: Duration
 
     public init(client: any ObjectClient, configuration: LeaderElection.Configuration, clock: any TimeSource = SystemTimeSource(),
-                logger: Logger = Logger(label: "flotilla.leader-election"), observer: Observer? = nil,
+                logger: Logger = Logger(label: "flotilla.leader-election"), observer: Observer? = nil, shutdownGrace: Duration = .seconds(5),
                 lead: @escaping @Sendable () async -> Void) {
+        self.shutdownGrace = shutdownGrace
         self.client = client
         election = LeaderElection(configuration)
         self.clock = clock
@@ -58,8 +61,14 @@ public actor LeaderElector: ServiceLifecycle.Service {
                 await attempt(within: election.renewalDue(at: clock.now()))
                 if !election.isLeading(at: clock.now()) { break }
             }
-            work.cancel()
-            await work.value
+            if Task.isCancelled {
+                // Shutting down: the controllers stop gracefully (a loop finishes its pass), but before the renew
+                // deadline, after which another replica may start them.
+                await LongRunner.finish(work, within: min(shutdownGrace, election.renewalDue(at: clock.now())))
+            } else {
+                work.cancel()
+                await work.value
+            }
             election.stepDown()
             observer?(false, identity)
             if Task.isCancelled {

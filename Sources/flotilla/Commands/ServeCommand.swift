@@ -192,14 +192,14 @@ struct ServeCommand: AsyncParsableCommand {
         // Every replica serves discovery (the registry); the controllers, mobility and the event TTL run in the leader.
         var controllers: [@Sendable () async -> Void] = []
         if let federation, let mec {
-            services.append(.init(service: BackgroundService { await mec.runServing() }))
+            services.append(.init(service: LongRunner { await cancelWhenGracefulShutdown { await mec.runServing() } }))
             controllers.append { await federation.runControllers() }
-            controllers.append { await mec.runMobility() }
+            controllers.append { await cancelWhenGracefulShutdown { await mec.runMobility() } }
         }
         if eventTTL > 0 {
             let collector = EventCollector(client: StoreObjectClient(store: store), ttl: .milliseconds(Int64(eventTTL * 1000)),
                                            logger: global.logger("flotilla.event-ttl"))
-            controllers.append { await collector.run() }
+            controllers.append { await cancelWhenGracefulShutdown { await collector.run() } }
         }
         let runControllers: @Sendable () async -> Void = { [controllers] in
             await withTaskGroup(of: Void.self) { group in
@@ -210,7 +210,7 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(.init(service: LeaderElector(client: StoreObjectClient(store: store), configuration: election(identity: identity ?? defaultIdentity),
                                                          logger: global.logger("flotilla.leader-election"), lead: runControllers)))
         } else if !controllers.isEmpty {
-            services.append(.init(service: BackgroundService(body: runControllers)))
+            services.append(.init(service: LongRunner(body: runControllers)))
         }
         services.append(.init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -221,18 +221,5 @@ struct ServeCommand: AsyncParsableCommand {
         await informers.stop()
         await etcd?.close()
         logger.notice("stopped")
-    }
-}
-
-/// Runs a long-lived task (the federation controllers, the MEC services) until graceful shutdown, then cancels it
-/// and waits for it to finish.
-struct BackgroundService: ServiceLifecycle.Service {
-    let body: @Sendable () async -> Void
-
-    func run() async throws {
-        let task = Task { await body() }
-        try? await gracefulShutdown()
-        task.cancel()
-        await task.value
     }
 }
