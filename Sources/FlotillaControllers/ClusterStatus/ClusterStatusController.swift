@@ -33,7 +33,7 @@ public struct ClusterStatusConfiguration: Sendable {
 /// relist per tick), the Ready condition with a grace period before NotReady, and Karmada's
 /// `cluster.karmada.io/not-ready:NoSchedule` taint while NotReady.
 public actor ClusterStatusController {
-    public static let notReadyTaint = "cluster.karmada.io/not-ready"
+    public static let notReadyTaint = ClusterStatusPlan.notReadyTaint
 
     let controlPlane: any ObjectClient
     let connections: ClusterConnections
@@ -93,7 +93,8 @@ public actor ClusterStatusController {
     }
 }
 
-/// One member: its probe history and the caches its node and pod watches keep.
+/// One member: the I/O around the pure parts — it probes the member (`/readyz`, discovery), keeps its node and pod
+/// watches, asks `ClusterReadiness` for the Ready condition and `ClusterStatusPlan` what to write, and writes it.
 actor ClusterMonitor {
     let name: String
     let controlPlane: any ObjectClient
@@ -102,9 +103,7 @@ actor ClusterMonitor {
     let clock: any TimeSource
     let events: EventWriter
     let logger: Logger
-    private var firstFailure: ContinuousClock.Instant?
-    /// The first success in the current run of successes.
-    private var firstSuccess: ContinuousClock.Instant?
+    private var readiness: ClusterReadiness
     private var lastDiscovery: ContinuousClock.Instant?
     private var version: String?
     private var enablements: [APIEnablement]?
@@ -124,6 +123,7 @@ actor ClusterMonitor {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.readiness = ClusterReadiness(failureThreshold: configuration.failureThreshold, successThreshold: configuration.successThreshold)
     }
 
     func stop() {
@@ -133,19 +133,15 @@ actor ClusterMonitor {
 
     func tick(_ cluster: Cluster) async {
         let health = await probe(cluster)
-        let now = ContinuousClock.now
         var status = cluster.status ?? ClusterStatus()
-        var conditions = status.conditions ?? []
         let timestamp = Timestamp(clock.now())
+        let outcome: ClusterReadiness.Outcome
         switch health {
-        case .success:
-            firstFailure = nil
-            let since = firstSuccess ?? now
-            firstSuccess = since
-            if conditions[type: "Ready"]?.status != .false || now - since >= configuration.successThreshold {
-                conditions.set(Condition(type: "Ready", status: .true, reason: "ClusterReady",
-                    message: "cluster is healthy and ready to accept workloads"), now: timestamp)
-            }
+        case .success: outcome = .success
+        case .failure(let error): outcome = .failure(error.message)
+        }
+        status.conditions = readiness.observe(outcome, at: ContinuousClock.now, conditions: status.conditions ?? [], timestamp: timestamp)
+        if case .success = health {
             status.kubernetesVersion = version ?? status.kubernetesVersion
             status.apiEnablements = enablements ?? status.apiEnablements
             if nodes.synced, pods.synced {
@@ -160,17 +156,8 @@ actor ClusterMonitor {
                 status.nodeSummary = nodeSummary
                 status.resourceSummary = resourceSummary
             }
-        case .failure(let error):
-            firstSuccess = nil
-            let since = firstFailure ?? now
-            firstFailure = since
-            if now - since >= configuration.failureThreshold {
-                conditions.set(Condition(type: "Ready", status: .false, reason: "ClusterNotReachable",
-                    message: "cluster is not reachable: \(error.message)"), now: timestamp)
-            }
         }
-        status.conditions = conditions
-        await write(cluster, status: status)
+        await execute(ClusterStatusPlan.plan(cluster, status: status), on: cluster)
     }
 
     /// A pod's effective request, decoded again only when the pod changed.
@@ -259,19 +246,15 @@ actor ClusterMonitor {
         return APIEnablement(groupVersion: groupVersion, resources: resources)
     }
 
-    /// Writes status when it changed, and keeps the not-ready taint in step with the Ready condition.
-    func write(_ cluster: Cluster, status: ClusterStatus) async {
+    /// Carries a plan out: the event, the status, then the taints on the Cluster the status write returned.
+    func execute(_ plan: ClusterStatusPlan, on cluster: Cluster) async {
         var updated = cluster
-        if status != cluster.status {
-            updated.status = status
-            let before = cluster.status?.conditions?[type: "Ready"]
-            let after = status.conditions?[type: "Ready"]
-            if let after, before?.status != after.status {
+        if let status = plan.status {
+            if let event = plan.event {
                 // Cluster events go to the default namespace, as Karmada's do for cluster-scoped objects.
-                events.record(cluster,
-                    type: after.status == .true ? "Normal" : "Warning", reason: after.status == .true ? "ClusterReady" : "ClusterNotReady",
-                    message: after.message ?? "")
+                events.record(cluster, type: event.type, reason: event.reason, message: event.message)
             }
+            updated.status = status
             do {
                 let written = try await controlPlane.updateStatus(Cluster.descriptor, updated.json())
                 updated = (try? Cluster(json: written)) ?? updated
@@ -280,16 +263,9 @@ actor ClusterMonitor {
                 return
             }
         }
-        let notReady = status.conditions?[type: "Ready"]?.status == .false
-        var taints = updated.spec.taints ?? []
-        let tainted = taints.contains { $0.key == ClusterStatusController.notReadyTaint && $0.effect == "NoSchedule" }
-        guard notReady != tainted else { return }
-        if notReady {
-            taints.append(Taint(key: ClusterStatusController.notReadyTaint, effect: "NoSchedule", timeAdded: Timestamp(clock.now())))
-        } else {
-            taints.removeAll { $0.key == ClusterStatusController.notReadyTaint }
-        }
-        updated.spec.taints = taints.isEmpty ? nil : taints
+        guard case .some(let taints) = ClusterStatusPlan.taints(updated.spec.taints ?? [], notReady: plan.notReady, now: Timestamp(clock.now()))
+        else { return }
+        updated.spec.taints = taints
         do {
             _ = try await controlPlane.update(Cluster.descriptor, updated.json())
         } catch {

@@ -1,0 +1,70 @@
+import FlotillaAPI
+import FlotillaControllers
+import Foundation
+import Testing
+
+/// The cluster-status controller's decisions, without a member or a clock: Ready from the run of probe outcomes, and
+/// what to write.
+@Suite struct ClusterStatusPlanTests {
+    static let t0 = ContinuousClock.now
+    static let stamp = Timestamp(Date(timeIntervalSince1970: 1_800_000_000))
+
+    /// Outcomes at seconds from t0, starting Ready or NotReady, with thresholds of 30 s (failure) and 20 s (success).
+    @Test(arguments: [
+        (start: true, outcomes: [(0.0, false), (29.0, false)], ready: true),
+        (start: true, outcomes: [(0.0, false), (30.0, false)], ready: false),
+        (start: true, outcomes: [(0.0, false), (20.0, true), (40.0, false)], ready: true),  // the success restarted the run
+        (start: false, outcomes: [(0.0, true), (19.0, true)], ready: false),
+        (start: false, outcomes: [(0.0, true), (20.0, true)], ready: true),
+        (start: false, outcomes: [(0.0, true), (15.0, false), (16.0, true), (35.0, true)], ready: false),  // flapping stays NotReady
+    ])
+    func readyFollowsTheThresholds(start: Bool, outcomes: [(Double, Bool)], ready: Bool) {
+        var readiness = ClusterReadiness(failureThreshold: .seconds(30), successThreshold: .seconds(20))
+        var conditions = [Condition(type: "Ready", status: start ? .true : .false, reason: "Seeded")]
+        for (at, ok) in outcomes {
+            conditions = readiness.observe(ok ? .success : .failure("refused"), at: Self.t0 + .milliseconds(Int64(at * 1000)),
+                                           conditions: conditions, timestamp: Self.stamp)
+        }
+        #expect(conditions[type: "Ready"]?.status == (ready ? .true : .false), "\(conditions)")
+    }
+
+    @Test func aNewMemberIsReadyAtItsFirstSuccessAndSaysWhyWhenNot() {
+        var readiness = ClusterReadiness(failureThreshold: .zero, successThreshold: .seconds(30))
+        let ready = readiness.observe(.success, at: Self.t0, conditions: [], timestamp: Self.stamp)
+        #expect(ready[type: "Ready"]?.status == .true && ready[type: "Ready"]?.reason == "ClusterReady")
+        let down = readiness.observe(.failure("connection refused"), at: Self.t0 + .seconds(1), conditions: ready, timestamp: Self.stamp)
+        #expect(down[type: "Ready"]?.reason == "ClusterNotReachable" && down[type: "Ready"]?.message?.contains("connection refused") == true)
+    }
+
+    static func cluster(ready: ConditionStatus?, taints: [Taint]? = nil) -> Cluster {
+        var cluster = Cluster(metadata: ObjectMeta(name: "edge-1"), spec: ClusterSpec())
+        cluster.spec.taints = taints
+        if let ready { cluster.status = ClusterStatus(); cluster.status?.conditions = [Condition(type: "Ready", status: ready, message: "m")] }
+        return cluster
+    }
+
+    static func status(ready: ConditionStatus) -> ClusterStatus {
+        var status = ClusterStatus()
+        status.conditions = [Condition(type: "Ready", status: ready, message: "m")]
+        return status
+    }
+
+    @Test func aFlipIsWrittenWithAnEventAndTheTaintFollows() {
+        let down = ClusterStatusPlan.plan(Self.cluster(ready: .true), status: Self.status(ready: .false))
+        #expect(down.status != nil && down.event?.reason == "ClusterNotReady" && down.event?.type == "Warning" && down.notReady)
+        let up = ClusterStatusPlan.plan(Self.cluster(ready: .false), status: Self.status(ready: .true))
+        #expect(up.event?.reason == "ClusterReady" && !up.notReady)
+        let same = ClusterStatusPlan.plan(Self.cluster(ready: .true), status: Self.status(ready: .true))
+        #expect(same.status == nil && same.event == nil)
+    }
+
+    @Test func theNotReadyTaintIsAddedOnceRemovedOnceAndOthersKept() {
+        let other = Taint(key: "cluster.karmada.io/not-ready", effect: "NoExecute")
+        let added = ClusterStatusPlan.taints([other], notReady: true, now: Self.stamp)
+        #expect(added == .some([other, Taint(key: "cluster.karmada.io/not-ready", effect: "NoSchedule", timeAdded: Self.stamp)]))
+        #expect(ClusterStatusPlan.taints(added!!, notReady: true, now: Self.stamp) == nil, "already there: nothing to write")
+        // Removing takes every not-ready taint off, the NoExecute one the taint policy added included (as before).
+        #expect(ClusterStatusPlan.taints(added!!, notReady: false, now: Self.stamp) == .some(nil))
+        #expect(ClusterStatusPlan.taints([], notReady: false, now: Self.stamp) == nil)
+    }
+}
