@@ -227,7 +227,7 @@ let package = Package(
         .target(
             name: "FlotillaTestSupport",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaServer",
+                "FlotillaAPI", "FlotillaStore", "FlotillaServer", "KubeClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),

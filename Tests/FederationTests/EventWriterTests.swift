@@ -19,7 +19,8 @@ import Testing
         let store = StoreObjectClient(store: ResourceStore.memory())
         _ = try await store.create(Namespace.descriptor, Namespace(name: "default").json())
         let gate = Gate()
-        let events = EventWriter(client: APIOnlyClient(inner: store, beforeCreate: { await gate.pass() }), component: "test", limit: 2)
+        let events = EventWriter(client: InterceptingClient(inner: store) { call, _ in if call == .create { await gate.pass() } },
+                                 component: "test", limit: 2)
         let subject = ObjectReference(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "settings", uid: "u1")
         // Every create is held at the gate, yet each `record` returns at once.
         for attempt in 1...5 { events.record(subject, reason: "Attempt\(attempt)", message: "attempt \(attempt)") }

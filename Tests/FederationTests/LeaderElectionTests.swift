@@ -132,42 +132,16 @@ import Testing
     }
 
     /// A client whose store can be cut off: every call then fails after hanging a while (a partition).
-    final class Partitionable: ObjectClient {
-        let base: any ObjectClient
-        let cut = Atomic<Bool>(false)
-        init(_ base: any ObjectClient) { self.base = base }
+    final class Cut: Sendable {
+        let on = Atomic<Bool>(false)
+    }
 
-        func gate() async throws(APIError) {
-            if cut.load(ordering: .acquiring) {
+    static func partitionable(_ store: any ObjectClient, _ cut: Cut) -> InterceptingClient {
+        InterceptingClient(inner: store) { _, _ throws(APIError) in
+            if cut.on.load(ordering: .acquiring) {
                 try? await Task.sleep(for: .milliseconds(300))
                 throw APIError(.serviceUnavailable, "partitioned")
             }
-        }
-        func get(_ r: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue {
-            try await gate(); return try await base.get(r, namespace: namespace, name: name)
-        }
-        func list(_ r: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult {
-            try await gate(); return try await base.list(r, namespace: namespace, options: options)
-        }
-        func create(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await gate(); return try await base.create(r, object)
-        }
-        func update(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await gate(); return try await base.update(r, object)
-        }
-        func updateStatus(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await gate(); return try await base.updateStatus(r, object)
-        }
-        func mergePatch(_ r: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue {
-            try await gate(); return try await base.mergePatch(r, namespace: namespace, name: name, patch)
-        }
-        func delete(_ r: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) {
-            try await gate(); try await base.delete(r, namespace: namespace, name: name)
-        }
-        func watch(_ r: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
-            -> AsyncThrowingStream<ObjectEvent, any Error>
-        {
-            try await gate(); return try await base.watch(r, namespace: namespace, options: options, resourceVersion: resourceVersion)
         }
     }
 
@@ -179,7 +153,8 @@ import Testing
     @Test func oneLeadsACutOffLeaderStepsDownFirstAndAStoppedOneHandsOver() async throws {
         let store = StoreObjectClient(store: ResourceStore.memory())
         let timeline = Timeline()
-        let a = Partitionable(store), b = Partitionable(store)
+        let cutA = Cut()
+        let a = Self.partitionable(store, cutA), b = Self.partitionable(store, Cut())
         let electorA = LeaderElector(client: a, configuration: Self.configuration("a"), lead: timeline.lead("a"))
         let electorB = LeaderElector(client: b, configuration: Self.configuration("b"), lead: timeline.lead("b"))
         let runA = Task { try await electorA.run() }
@@ -191,13 +166,13 @@ import Testing
 
         // a is cut off from the store: it stops its controllers (deadline 3 s), then b takes the lease (4 s after it
         // last saw it change).
-        a.cut.store(true, ordering: .releasing)
+        cutA.on.store(true, ordering: .releasing)
         try await waitUntil("b leads", seconds: 30) { timeline.running == ["b"] }
         #expect(timeline.exclusive, "a's controllers stopped before b's started")
         #expect(await holder(store) == "b")
 
         // a comes back and follows; b stops (graceful shutdown cancels the run): it releases, a takes over at once.
-        a.cut.store(false, ordering: .releasing)
+        cutA.on.store(false, ordering: .releasing)
         try await Task.sleep(for: .milliseconds(900))
         #expect(timeline.running == ["b"])
         runB.cancel()

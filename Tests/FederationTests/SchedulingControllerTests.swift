@@ -138,7 +138,7 @@ import Testing
 
     @Test func overTheAPITheResultTakesTwoWritesAndReadsTheSame() async throws {
         let (store, _) = try await Self.start()
-        let controller = SchedulingController(client: APIOnlyClient(inner: store))
+        let controller = SchedulingController(client: InterceptingClient(inner: store))
         _ = await controller.reconcile(try await Self.snapshot(store), Changes(full: true))
         let binding = try ResourceBinding(json: try await store.get(ResourceBinding.descriptor, namespace: "default", name: "game-deployment"))
         #expect(binding.spec.clusters == [TargetCluster(name: "edge-1", replicas: 4)])

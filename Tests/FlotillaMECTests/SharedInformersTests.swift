@@ -11,41 +11,22 @@ import Testing
 /// One watch per kind per process: the federation's seven controller loops and the MEC services read through one
 /// `SharedInformers`, and every reader still sees every object.
 @Suite struct SharedInformersTests {
-    /// Counts the watches opened through it, by resource.
-    final class CountingClient: ObjectClient {
-        let base: any ObjectClient
+    /// Counts the watches opened through a client, by resource.
+    final class WatchCounts: Sendable {
         let watches = Mutex<[String: Int]>([:])
-        init(_ base: any ObjectClient) { self.base = base }
-
-        func get(_ r: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue {
-            try await base.get(r, namespace: namespace, name: name)
-        }
-        func list(_ r: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult {
-            try await base.list(r, namespace: namespace, options: options)
-        }
-        func create(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue { try await base.create(r, object) }
-        func update(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue { try await base.update(r, object) }
-        func updateStatus(_ r: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
-            try await base.updateStatus(r, object)
-        }
-        func mergePatch(_ r: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue {
-            try await base.mergePatch(r, namespace: namespace, name: name, patch)
-        }
-        func delete(_ r: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) {
-            try await base.delete(r, namespace: namespace, name: name)
-        }
-        func watch(_ r: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
-            -> AsyncThrowingStream<ObjectEvent, any Error>
-        {
-            watches.withLock { $0[r.plural, default: 0] += 1 }
-            return try await base.watch(r, namespace: namespace, options: options, resourceVersion: resourceVersion)
-        }
         var counts: [String: Int] { watches.withLock { $0 } }
+
+        func client(_ store: any ObjectClient) -> InterceptingClient {
+            InterceptingClient(inner: store) { [self] call, resource in
+                if call == .watch { watches.withLock { $0[resource.plural, default: 0] += 1 } }
+            }
+        }
     }
 
     /// The same readers, each with informers of its own (as before the runtime shared them): what sharing saves.
     @Test func withoutSharingEachReaderWatchesOnItsOwn() async throws {
-        let client = CountingClient(StoreObjectClient(store: ResourceStore.memory()))
+        let counter = WatchCounts()
+        let client = counter.client(StoreObjectClient(store: ResourceStore.memory()))
         let loops = [
             Detector(client: client).loop(), SchedulingController(client: client).loop(), BindingController(client: client).loop(),
             ClusterTaintPolicyController(client: client).loop(), FailoverController(client: client).loop(),
@@ -56,9 +37,9 @@ import Testing
                 for loop in loops { group.addTask { await loop.run() } }
             }
         }
-        try await waitUntil("every loop watching", seconds: 20) { client.counts.values.reduce(0, +) >= 20 }
+        try await waitUntil("every loop watching", seconds: 20) { counter.counts.values.reduce(0, +) >= 20 }
         try await Task.sleep(for: .milliseconds(300))
-        let counts = client.counts
+        let counts = counter.counts
         print("own informers: \(counts.count) kinds, \(counts.values.reduce(0, +)) watches: \(counts.filter { $0.value > 1 }.sorted { $0.key < $1.key })")
         #expect(counts["resourcebindings"] ?? 0 >= 3 && counts["clusters"] ?? 0 >= 3)
         running.cancel()
@@ -66,7 +47,8 @@ import Testing
     }
 
     @Test func theFederationAndTheMECServicesWatchEachKindOnce() async throws {
-        let client = CountingClient(StoreObjectClient(store: ResourceStore.memory()))
+        let counter = WatchCounts()
+        let client = counter.client(StoreObjectClient(store: ResourceStore.memory()))
         let informers = SharedInformers(client: client)
         let federation = Federation(controlPlane: client, informers: informers)
         let mec = MECServices(controlPlane: client, connections: federation.connections, accessNetworkURL: nil)
@@ -77,9 +59,9 @@ import Testing
                 group.addTask { await mec.runMobility() }
             }
         }
-        try await waitUntil("the readers' kinds watched", seconds: 20) { client.counts.count >= 12 }
+        try await waitUntil("the readers' kinds watched", seconds: 20) { counter.counts.count >= 12 }
         try await Task.sleep(for: .milliseconds(300))
-        let counts = client.counts
+        let counts = counter.counts
         print("shared informers: \(counts.count) kinds, \(counts.values.reduce(0, +)) watches: \(counts.sorted { $0.key < $1.key })")
         #expect(counts.values.allSatisfy { $0 == 1 }, "\(counts)")
         for kind in ["resourcebindings", "deployments", "clusters", "appsessions", "appprofiles", "works"] {
@@ -101,7 +83,7 @@ import Testing
             guard let binding = try? await client.get(ResourceBinding.descriptor, namespace: "default", name: "web-deployment") else { return false }
             return binding["status"]?["conditions"] != nil
         }
-        #expect(client.counts.values.allSatisfy { $0 == 1 })
+        #expect(counter.counts.values.allSatisfy { $0 == 1 })
         running.cancel()
         await running.value
         await federation.shutdown()
