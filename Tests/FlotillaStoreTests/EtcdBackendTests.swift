@@ -176,6 +176,31 @@ import Testing
         }
     }
 
+    /// `--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile` against members that serve TLS and require a client
+    /// certificate: with them the store works; without the client certificate etcd refuses, and the error says so.
+    @Test func tlsMembersWithAClientCertificate() async throws {
+        await EtcdCluster.slots.acquire()
+        defer { Task { await EtcdCluster.slots.release() } }
+        let cluster = try await EtcdCluster.start(tls: true)
+        defer { cluster.stop() }
+        let files = try #require(cluster.tls)
+        #expect(cluster.servers.hasPrefix("https://"))
+        let backend = try await EtcdBackend.connect(try EtcdEndpoints(servers: cluster.servers,
+            tls: .init(caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile)))
+        let store = ResourceStore(backend: backend)
+        let created = try await store.create(configMaps, configMap("secure"), options: .none)
+        let watch = try await store.watch(configMaps, options: WatchOptions(resourceVersion: Int64(created.resourceVersion ?? "0")))
+        _ = try await store.create(configMaps, configMap("watched"), options: .none)
+        #expect(try await collect(watch, count: 1).first?.object.name == "watched")
+        await backend.close()
+        do {
+            _ = try await EtcdBackend.connect(try EtcdEndpoints(servers: cluster.servers, tls: .init(caFile: files.caFile)), requestTimeout: .seconds(2))
+            Issue.record("etcd requires a client certificate")
+        } catch {
+            #expect("\(error)".contains("cannot reach etcd"), "\(error)")
+        }
+    }
+
     @Test func noMemberAnsweringIsAClearError() async throws {
         let ports = try await EtcdCluster.start(members: 1)
         let servers = ports.servers

@@ -1,4 +1,5 @@
 import Dispatch
+import FlotillaServer
 import Foundation
 import Synchronization
 
@@ -9,10 +10,20 @@ public final class EtcdCluster: Sendable {
         public let name: String
         public let clientPort: Int
         public let peerPort: Int
-        public var clientURL: String { "http://127.0.0.1:\(clientPort)" }
+        public let tls: Bool
+        public var clientURL: String { "\(tls ? "https" : "http")://127.0.0.1:\(clientPort)" }
+    }
+
+    /// With `start(tls: true)`: the PEM files of the CA the members' serving certificates come from, and of a client
+    /// certificate the members accept (they require one).
+    public struct TLSFiles: Sendable {
+        public let caFile: String
+        public let certFile: String
+        public let keyFile: String
     }
 
     public let members: [Member]
+    public let tls: TLSFiles?
     let directory: URL
     let processes: Mutex<[Int: Process]>
 
@@ -37,20 +48,23 @@ public final class EtcdCluster: Sendable {
         ["/usr/bin/etcd", "/usr/local/bin/etcd"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    private init(members: [Member], directory: URL) {
+    private init(members: [Member], directory: URL, tls: TLSFiles?) {
         self.members = members
         self.directory = directory
+        self.tls = tls
         processes = Mutex([:])
     }
 
-    /// Starts `count` members as one new cluster and returns once every member answers `/health`.
-    public static func start(members count: Int = 1) async throws -> EtcdCluster {
+    /// Starts `count` members as one new cluster and returns once every member answers `/health`. With `tls`, the
+    /// members serve clients over HTTPS with a certificate from a CA of the cluster's own and require a client
+    /// certificate from it (`--client-cert-auth`); `tls` names the files.
+    public static func start(members count: Int = 1, tls: Bool = false) async throws -> EtcdCluster {
         guard executable != nil else { throw Failure.notInstalled }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-etcd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let ports = try freePorts(count * 2)
-        let members = (0..<count).map { Member(name: "m\($0)", clientPort: ports[2 * $0], peerPort: ports[2 * $0 + 1]) }
-        let cluster = EtcdCluster(members: members, directory: directory)
+        let members = (0..<count).map { Member(name: "m\($0)", clientPort: ports[2 * $0], peerPort: ports[2 * $0 + 1], tls: tls) }
+        let cluster = EtcdCluster(members: members, directory: directory, tls: tls ? try Self.issueCertificates(in: directory) : nil)
         do {
             for index in members.indices { try cluster.launch(index) }
             for index in members.indices { try await cluster.waitHealthy(index) }
@@ -76,6 +90,11 @@ public final class EtcdCluster: Sendable {
             // Quick elections on loopback, quiet logs.
             "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-level", "error",
         ]
+        if tls != nil {
+            let pki = directory.appendingPathComponent("pki").path
+            process.arguments! += ["--cert-file", "\(pki)/server.crt", "--key-file", "\(pki)/server.key",
+                                   "--trusted-ca-file", "\(pki)/ca.crt", "--client-cert-auth"]
+        }
         process.standardOutput = FileHandle.nullDevice
         let log = FileManager.default.createFile(atPath: directory.appendingPathComponent("\(member.name).log").path, contents: nil)
             ? try? FileHandle(forWritingTo: directory.appendingPathComponent("\(member.name).log")) : nil
@@ -89,8 +108,9 @@ public final class EtcdCluster: Sendable {
         while ContinuousClock.now < deadline {
             // Blocking socket I/O, so off the cooperative pool (two threads on the CI machine).
             let port = members[index].clientPort
+            let tls = self.tls
             let healthy = await withCheckedContinuation { done in
-                DispatchQueue.global().async { done.resume(returning: Self.answers(port: port)) }
+                DispatchQueue.global().async { done.resume(returning: tls.map { Self.answersOverTLS(port: port, $0) } ?? Self.answers(port: port)) }
             }
             if healthy { return }
             try await Task.sleep(for: .milliseconds(50))
@@ -153,6 +173,39 @@ public final class EtcdCluster: Sendable {
             reply += buffer[0..<n]
         }
         return String(decoding: reply, as: UTF8.self).contains("\"health\":\"true\"")
+    }
+
+    /// Whether a member serving over TLS answers `etcdctl endpoint health` (Debian's etcd-client) with the client
+    /// certificate.
+    static func answersOverTLS(port: Int, _ files: TLSFiles) -> Bool {
+        guard let etcdctl = ["/usr/bin/etcdctl", "/usr/local/bin/etcdctl"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else { return false }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: etcdctl)
+        process.arguments = ["--endpoints", "https://127.0.0.1:\(port)", "--cacert", files.caFile, "--cert", files.certFile,
+                             "--key", files.keyFile, "--command-timeout", "1s", "endpoint", "health"]
+        process.environment = ["ETCDCTL_API": "3"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    /// A CA, a serving certificate for 127.0.0.1 and a client certificate, under `directory/pki`.
+    static func issueCertificates(in directory: URL) throws -> TLSFiles {
+        let pki = directory.appendingPathComponent("pki")
+        try FileManager.default.createDirectory(at: pki, withIntermediateDirectories: true)
+        let authority = try CertificateAuthority.loadOrCreate(in: pki, name: "etcd-test-ca")
+        let serving = try authority.issueServing(dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
+        let client = try authority.issueClient(user: "flotilla", groups: [])
+        try serving.certificatePEM.write(to: pki.appendingPathComponent("server.crt"), atomically: true, encoding: .utf8)
+        try writeSecret(serving.keyPEM, to: pki.appendingPathComponent("server.key"))
+        try client.certificatePEM.write(to: pki.appendingPathComponent("client.crt"), atomically: true, encoding: .utf8)
+        try writeSecret(client.keyPEM, to: pki.appendingPathComponent("client.key"))
+        // loadOrCreate wrote the CA's certificate as ca.crt: etcd's --trusted-ca-file and the client's CA.
+        let path = pki.path
+        return TLSFiles(caFile: "\(path)/ca.crt", certFile: "\(path)/client.crt", keyFile: "\(path)/client.key")
     }
 
     /// Ports the kernel hands out now (bound, read, closed): free for the members to take a moment later.
