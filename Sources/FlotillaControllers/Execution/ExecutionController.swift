@@ -239,30 +239,21 @@ actor MemberWorker {
             guard let resource = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else {
                 return .failure(APIError(.badRequest, "kind \(manifest.kind ?? "?") is not distributed"))
             }
-            var desired = manifest
-            var labels = manifest.labels
-            labels[ExecutionController.managedLabel] = "true"
-            labels[ExecutionController.workNameLabel] = work.metadata.name ?? ""
-            labels[ExecutionController.workNamespaceLabel] = work.metadata.namespace ?? ""
-            desired.setMetadata("labels", .object(labels.mapValues { .string($0) }))
+            let desired = ManifestApply.desired(manifest, work: work)
             do {
                 try await ensureNamespace(manifest.namespace, on: member)
-                let current: JSONValue
+                var current: JSONValue?
                 do {
                     current = try await member.get(resource, namespace: manifest.namespace, name: manifest.name ?? "")
                 } catch {
                     guard error.reason == .notFound else { throw error }
-                    _ = try await member.create(resource, desired)
-                    continue
                 }
-                guard current.labels[ExecutionController.managedLabel] == "true" || overwrite else {
-                    return .failure(APIError(.conflict, "ConflictWithExisting: \(resource.plural) \(manifest.namespace ?? "")/\(manifest.name ?? "") exists in \(cluster) and was not created by Flotilla"))
+                switch ManifestApply.decide(desired: desired, current: current, overwrite: overwrite, cluster: cluster, resource: resource.plural) {
+                case .create(let object): _ = try await member.create(resource, object)
+                case .update(let object): _ = try await member.update(resource, object)
+                case .nothing: break
+                case .conflict(let message): return .failure(APIError(.conflict, message))
                 }
-                var updated = current
-                for (key, value) in desired.objectValue ?? [:] where key != "metadata" && key != "status" { updated[key] = value }
-                updated.setMetadata("labels", desired["metadata"]?["labels"])
-                updated.setMetadata("annotations", desired["metadata"]?["annotations"])
-                if updated != current { _ = try await member.update(resource, updated) }
             } catch {
                 return .failure(error as? APIError ?? APIError(.internalError, "\(error)"))
             }
