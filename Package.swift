@@ -68,12 +68,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The seam for APIs mounted beside the Kubernetes one (MEC discovery, the dashboard): `APIExtension`, what it
+        // answers, and who asks. Small, so that the MEC services need not import the server.
+        .target(
+            name: "FlotillaAPIExtension",
+            dependencies: [
+                "FlotillaAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         // Pure: no I/O, no clock, no randomness beyond what the input carries.
         .target(name: "FlotillaScheduler", dependencies: ["FlotillaAPI"]),
         .target(
             name: "FlotillaServer",
             dependencies: [
                 "FlotillaAPI",
+                "FlotillaAPIExtension",
                 "FlotillaStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -149,7 +160,7 @@ let package = Package(
         .target(
             name: "FlotillaMEC",
             dependencies: [
-                "FlotillaAPI", "KubeClient", "FlotillaAppKit", "FlotillaRuntime", "FlotillaServer",
+                "FlotillaAPI", "KubeClient", "FlotillaAppKit", "FlotillaRuntime", "FlotillaAPIExtension",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -227,7 +238,7 @@ let package = Package(
         .target(
             name: "FlotillaTestSupport",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaServer", "KubeClient",
+                "FlotillaAPI", "FlotillaAPIExtension", "FlotillaStore", "FlotillaServer", "KubeClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -276,7 +287,7 @@ let package = Package(
         .testTarget(
             name: "FlotillaServerTests",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport",
+                "FlotillaAPI", "FlotillaAPIExtension", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -32,15 +32,27 @@ public final class EtcdBackend: StorageBackend {
         self.logger = logger
     }
 
-    /// Connects, reads etcd's current revision and starts the watch cache from it. Fails (clearly, naming the
-    /// members) when no member answers within `requestTimeout`.
+    /// Connects, reads etcd's current revision and starts the watch cache from it. A cluster still starting (or a
+    /// slow one) is asked again until `connectTimeout`; then this fails, clearly, naming the members.
     public static func connect(_ endpoints: EtcdEndpoints, cacheCapacity: Int = 10_000, requestTimeout: Duration = .seconds(5),
+                               connectTimeout: Duration = .seconds(30),
                                logger: Logger = Logger(label: "flotilla.etcd")) async throws(BackendError) -> EtcdBackend
     {
         let connection = try EtcdConnection(endpoints, requestTimeout: requestTimeout, logger: logger)
         let keys = EtcdKeys(prefix: endpoints.prefix)
+        let deadline = ContinuousClock.now + connectTimeout
         do {
-            let revision = try await connection.range(.currentRevision(keys: keys)).header.revision
+            var revision: Int64 = 0
+            while true {
+                do {
+                    revision = try await connection.range(.currentRevision(keys: keys)).header.revision
+                    break
+                } catch {
+                    guard ContinuousClock.now + .milliseconds(500) < deadline else { throw error }
+                    logger.notice("etcd does not answer yet; trying again", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+            }
             let cache = EtcdWatchCache(watch: EtcdWatch(connection: connection, keys: keys, logger: logger), capacity: cacheCapacity,
                                        startRevision: revision)
             try await cache.start()

@@ -1,5 +1,5 @@
 import FlotillaAPI
-import FlotillaServer
+import FlotillaAPIExtension
 import Hummingbird
 import KubeClient
 

@@ -1,6 +1,6 @@
 import FlotillaAPI
+import FlotillaAPIExtension
 import FlotillaRuntime
-import FlotillaServer
 import KubeClient
 import Logging
 

@@ -1,5 +1,6 @@
 import HummingbirdCore
 import FlotillaAPI
+import FlotillaAPIExtension
 import FlotillaStore
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaAPIExtension
 import Foundation
 
 /// Everything a server keeps in its data directory: the CA, a serving certificate, the token file, the store,

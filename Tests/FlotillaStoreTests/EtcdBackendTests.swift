@@ -194,7 +194,8 @@ import Testing
         #expect(try await collect(watch, count: 1).first?.object.name == "watched")
         await backend.close()
         do {
-            _ = try await EtcdBackend.connect(try EtcdEndpoints(servers: cluster.servers, tls: .init(caFile: files.caFile)), requestTimeout: .seconds(2))
+            _ = try await EtcdBackend.connect(try EtcdEndpoints(servers: cluster.servers, tls: .init(caFile: files.caFile)),
+                                              requestTimeout: .seconds(2), connectTimeout: .seconds(3))
             Issue.record("etcd requires a client certificate")
         } catch {
             #expect("\(error)".contains("cannot reach etcd"), "\(error)")
@@ -207,7 +208,7 @@ import Testing
         ports.stop()
         let started = ContinuousClock.now
         do {
-            _ = try await EtcdBackend.connect(try EtcdEndpoints(servers: servers), requestTimeout: .seconds(1))
+            _ = try await EtcdBackend.connect(try EtcdEndpoints(servers: servers), requestTimeout: .seconds(1), connectTimeout: .seconds(2))
             Issue.record("expected a failure")
         } catch {
             #expect("\(error)".contains("cannot reach etcd at 127.0.0.1:"), "\(error)")

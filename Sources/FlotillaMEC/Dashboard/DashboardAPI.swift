@@ -1,5 +1,5 @@
 import FlotillaAPI
-import FlotillaServer
+import FlotillaAPIExtension
 import Hummingbird
 
 /// The live dashboard the control plane serves (docs/demo.md):

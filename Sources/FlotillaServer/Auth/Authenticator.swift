@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaAPIExtension
 import Foundation
 import Hummingbird
 import NIOCore

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaAPIExtension
 
 /// The two built-in roles: admins may do everything; viewers may get, list and watch everything except Secrets
 /// (as Kubernetes' `view` role: member-cluster credentials live in Secrets). Group membership decides:

@@ -1,3 +1,4 @@
+import FlotillaAPIExtension
 import Foundation
 
 /// Static bearer tokens, in kube-apiserver's `--token-auth-file` format: `token,user,uid,"group1,group2"`.

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaAPIExtension
 import FlotillaStore
 import Foundation
 import Hummingbird
