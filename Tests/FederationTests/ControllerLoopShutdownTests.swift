@@ -9,8 +9,8 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-/// Controllers as swift-service-lifecycle services: a graceful shutdown lets the pass under way finish and starts no
-/// other; a plain cancellation stops at once.
+/// Controllers as swift-service-lifecycle services (a graceful shutdown lets the pass under way finish and starts no
+/// other), and on an injected clock (a retry waits on it, not on the machine's).
 @Suite struct ControllerLoopShutdownTests {
     final class Passes: Sendable {
         let log = Mutex<[String]>([])
@@ -55,5 +55,29 @@ import Testing
         try await running.value
         #expect(ended.entries == ["cancelled"])
         #expect(ContinuousClock.now - asked >= .milliseconds(300))
+    }
+
+    @Test func aRetryWaitsOnTheInjectedClock() async throws {
+        let client = StoreObjectClient(store: ResourceStore.memory())
+        let clock = ManualRuntimeClock()
+        let passes = Passes()
+        let loop = ControllerLoop(name: "retrying", client: client, resources: [ConfigMap.descriptor], clock: clock,
+                                  logger: Logger(label: "test")) { snapshot, _ in
+            guard snapshot.objects(ConfigMap.descriptor).contains(where: { $0.name == "work" }) else { return nil }
+            passes.add("pass")
+            return .seconds(30)  // failed: try again in 30 s
+        }
+        let running = Task { await loop.run() }
+        _ = try await client.create(ConfigMap.descriptor, ConfigMap(metadata: ObjectMeta(name: "work", namespace: "default")).json())
+        try await waitUntil("the first pass") { passes.entries.count == 1 }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(passes.entries.count == 1, "no retry before the clock moves")
+        clock.advance(by: .seconds(29))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(passes.entries.count == 1)
+        clock.advance(by: .seconds(1))
+        try await waitUntil("the retry, 30 s later on the clock") { passes.entries.count == 2 }
+        running.cancel()
+        await running.value
     }
 }

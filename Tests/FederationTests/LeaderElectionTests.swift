@@ -189,4 +189,59 @@ import Testing
         let lease = try Lease(json: try await store.get(Lease.descriptor, namespace: "kube-system", name: "flotilla-controller-manager"))
         #expect(lease.spec?.leaseTransitions == 2 && lease.spec?.holderIdentity == nil)
     }
+
+    /// client-go's own timings (15 s / 10 s / 2 s) on a manual clock: minutes of election in about a second of real
+    /// time. The leader cut off from the store stops its controllers within renew deadline + retry of its last
+    /// renewal, and the other starts them a lease duration after it last saw the Lease change, never before.
+    @Test func defaultTimingsOnAManualClock() async throws {
+        let clock = ManualRuntimeClock()
+        let store = StoreObjectClient(store: ResourceStore.memory())
+        let terms = Mutex<[(identity: String, start: Duration, end: Duration?)]>([])
+        func lead(_ identity: String) -> @Sendable () async -> Void {
+            {
+                let index = terms.withLock { terms in
+                    terms.append((identity, clock.elapsed, nil))
+                    return terms.count - 1
+                }
+                while !Task.isCancelled { try? await clock.sleep(for: .milliseconds(100)) }
+                terms.withLock { $0[index].end = clock.elapsed }
+            }
+        }
+        let cut = Cut()
+        let partitioned = InterceptingClient(inner: store) { _, _ throws(APIError) in
+            if cut.on.load(ordering: .acquiring) {
+                try? await Task.sleep(for: .seconds(60))  // hangs until the elector gives the attempt up
+                throw APIError(.serviceUnavailable, "partitioned")
+            }
+        }
+        let a = LeaderElector(client: partitioned, configuration: LeaderElection.Configuration(identity: "a"), clock: clock, lead: lead("a"))
+        let b = LeaderElector(client: store, configuration: LeaderElection.Configuration(identity: "b"), clock: clock, lead: lead("b"))
+        let runA = Task { try await a.run() }
+        /// Moves the clock in 100 ms steps, letting the electors run between them, until `condition` or `limit`.
+        func advance(until condition: () -> Bool, limit: Duration) async throws {
+            let end = clock.elapsed + limit
+            while !condition(), clock.elapsed < end {
+                clock.advance(by: .milliseconds(100))
+                try await Task.sleep(for: .milliseconds(3))
+            }
+        }
+        try await advance(until: { terms.withLock { $0.first?.identity == "a" } }, limit: .seconds(5))
+        #expect(terms.withLock { $0.first?.identity } == "a")
+        let runB = Task { try await b.run() }
+        try await advance(until: { false }, limit: .seconds(20))
+        #expect(terms.withLock { $0.count } == 1, "a keeps renewing for 20 s; b waits")
+        let cutAt = clock.elapsed
+        cut.on.store(true, ordering: .releasing)
+        try await advance(until: { terms.withLock { $0.contains { $0.identity == "b" } } }, limit: .seconds(40))
+        let (aTerm, bTerm) = terms.withLock { ($0[0], $0.first { $0.identity == "b" }) }
+        let aEnd = try #require(aTerm.end), bStart = try #require(bTerm?.start)
+        print("manual clock: a cut off at \(cutAt); a's controllers stopped at \(aEnd), b's started at \(bStart)")
+        #expect(aEnd <= bStart, "no overlap")
+        #expect(aEnd - cutAt <= .seconds(12), "a stops within renew deadline + retry of its last renewal")
+        #expect(bStart - cutAt >= .seconds(13) && bStart - cutAt <= .seconds(20), "b waits out the 15 s lease from its last view of a renewal")
+        runA.cancel(); runB.cancel()
+        cut.on.store(false, ordering: .releasing)
+        for _ in 0..<50 { clock.advance(by: .milliseconds(100)); try await Task.sleep(for: .milliseconds(2)) }
+        _ = try? await runA.value; _ = try? await runB.value
+    }
 }

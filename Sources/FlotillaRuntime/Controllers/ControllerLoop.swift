@@ -93,6 +93,8 @@ public actor ControllerLoop {
     /// Whether `informers` is this loop's own (made from a client), to stop when the loop ends.
     let ownsInformers: Bool
     let resources: [ResourceDescriptor]
+    /// What retries and the periodic full pass wait on (a manual clock in tests).
+    let clock: any RuntimeClock
     /// Resources whose status-only changes do not concern this controller (often its own status writes).
     let statusBlind: Set<String>
     let pass: Pass
@@ -102,7 +104,7 @@ public actor ControllerLoop {
     private let signal: AsyncStream<Void>.Continuation
     private var retry: Task<Void, Never>?
     /// When `retry` fires; a pass asking for a later retry leaves an earlier one in place.
-    private var retryAt: ContinuousClock.Instant?
+    private var retryAt: Duration?
     private var pending = Changes(full: true)
     /// Events that arrived while a pass held the snapshot: applied after it, so the pass's copy is never
     /// duplicated by a write (copy-on-write of thousands of objects per event).
@@ -112,8 +114,9 @@ public actor ControllerLoop {
 
     /// `informers`: the process's shared informers; without them the loop watches through `client` on its own.
     public init(name: String, client: any ObjectClient, informers: SharedInformers? = nil, resources: [ResourceDescriptor],
-                statusBlind: [ResourceDescriptor] = [], logger: Logger, pass: @escaping Pass) {
+                statusBlind: [ResourceDescriptor] = [], clock: any RuntimeClock = SystemRuntimeClock(), logger: Logger, pass: @escaping Pass) {
         self.name = name
+        self.clock = clock
         self.informers = informers ?? SharedInformers(client: client, logger: logger)
         self.ownsInformers = informers == nil
         self.resources = resources
@@ -145,9 +148,9 @@ public actor ControllerLoop {
                 }
             }
             // A periodic full pass catches anything an incremental pass could not attribute (a Work deleted by hand).
-            group.addTask { [weak self] in
+            group.addTask { [weak self, clock] in
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: Self.resyncInterval)
+                    try? await clock.sleep(for: Self.resyncInterval)
                     if !Task.isCancelled { await self?.requestFull() }
                 }
             }
@@ -166,12 +169,12 @@ public actor ControllerLoop {
                 // A later pass that succeeds must not cancel an earlier pass's retry: it may not have looked at
                 // what failed. Nor may a pass asking for a later retry (a binding backing off) push back an earlier one.
                 if let delay {
-                    let at = ContinuousClock.now + delay
-                    if let scheduled = retryAt, scheduled <= at, scheduled > ContinuousClock.now { continue }
+                    let at = clock.elapsed + delay
+                    if let scheduled = retryAt, scheduled <= at, scheduled > clock.elapsed { continue }
                     retry?.cancel()
                     retryAt = at
-                    retry = Task { [weak self] in
-                        try? await Task.sleep(for: delay)
+                    retry = Task { [weak self, clock] in
+                        try? await clock.sleep(for: delay)
                         if !Task.isCancelled { await self?.retryDue() }
                     }
                 }

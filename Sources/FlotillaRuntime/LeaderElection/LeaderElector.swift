@@ -15,14 +15,14 @@ public actor LeaderElector: ServiceLifecycle.Service {
 
     let client: any ObjectClient
     var election: LeaderElection
-    let clock: any TimeSource
+    let clock: any RuntimeClock
     let lead: @Sendable () async -> Void
     let observer: Observer?
     let logger: Logger
     /// How long the controllers get to stop on their own at shutdown before they are cancelled.
     let shutdownGrace: Duration
 
-    public init(client: any ObjectClient, configuration: LeaderElection.Configuration, clock: any TimeSource = SystemTimeSource(),
+    public init(client: any ObjectClient, configuration: LeaderElection.Configuration, clock: any RuntimeClock = SystemRuntimeClock(),
                 logger: Logger = Logger(label: "flotilla.leader-election"), observer: Observer? = nil, shutdownGrace: Duration = .seconds(5),
                 lead: @escaping @Sendable () async -> Void) {
         self.shutdownGrace = shutdownGrace
@@ -48,7 +48,7 @@ public actor LeaderElector: ServiceLifecycle.Service {
             while !Task.isCancelled {
                 await attempt(within: configuration.renewDeadline)
                 if election.isLeading(at: clock.now()) { break }
-                try? await Task.sleep(for: configuration.retryPeriod * Double.random(in: 1.0...1.2))
+                try? await clock.sleep(for: configuration.retryPeriod * Double.random(in: 1.0...1.2))
             }
             if Task.isCancelled { break }
             logger.notice("became leader; starting the controllers", metadata: metadata)
@@ -56,7 +56,7 @@ public actor LeaderElector: ServiceLifecycle.Service {
             let work = Task { await lead() }
             // Leader: renew every retryPeriod until a renewal is overdue or the service stops.
             while !Task.isCancelled {
-                try? await Task.sleep(for: configuration.retryPeriod)
+                try? await clock.sleep(for: configuration.retryPeriod)
                 if Task.isCancelled { break }
                 await attempt(within: election.renewalDue(at: clock.now()))
                 if !election.isLeading(at: clock.now()) { break }
@@ -84,7 +84,7 @@ public actor LeaderElector: ServiceLifecycle.Service {
     func attempt(within limit: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.tryAcquireOrRenew() }
-            group.addTask { try? await Task.sleep(for: max(limit, .milliseconds(1))) }
+            group.addTask { [clock] in try? await clock.sleep(for: max(limit, .milliseconds(1))) }
             await group.next()
             group.cancelAll()
         }
