@@ -115,6 +115,10 @@ import Testing
         #expect(try await Self.create(b, "from-b"))
         #expect(try await a.run(["get", "configmap", "from-b", "-o", "name"]).stdout.contains("from-b"))
 
+        // With --etcd-servers nothing of the store is in the data directory: the CA, tokens and kubeconfigs only.
+        let files = try FileManager.default.contentsOfDirectory(atPath: "\(setup.dir)/replica-a").sorted()
+        #expect(files == ["admin.kubeconfig", "ca.crt", "ca.key", "tokens.csv", "viewer.kubeconfig"], "\(files)")
+
         let first = try await Self.holder(a)
         #expect(["replica-a", "replica-b"].contains(first), "holder: \(first)")
         let table = try await b.run(["get", "lease", "-n", "kube-system"]).stdout
