@@ -67,7 +67,7 @@ public struct MobilityPolicy: Sendable {
         guard history.count >= 4, let first = history.first, let last = history.last else { return false }
         for index in history.indices.dropFirst() where history[index].rtt <= history[index - 1].rtt { return false }
         let span = last.at - first.at
-        let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        let seconds = span.inSeconds
         return seconds > 0 && (last.rtt - first.rtt) / seconds >= rate
     }
 

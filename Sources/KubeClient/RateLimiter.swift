@@ -16,7 +16,7 @@ actor RateLimiter {
             let now = ContinuousClock.now
             let elapsed = now - last
             last = now
-            tokens = min(burst, tokens + perSecond * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            tokens = min(burst, tokens + perSecond * elapsed.inSeconds)
             if tokens >= 1 {
                 tokens -= 1
                 return

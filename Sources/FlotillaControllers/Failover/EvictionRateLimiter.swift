@@ -31,7 +31,7 @@ public struct EvictionRateLimiter: Sendable {
 
     private mutating func refill(_ now: ContinuousClock.Instant) {
         if let last {
-            let elapsed = Double((now - last).components.seconds) + Double((now - last).components.attoseconds) / 1e18
+            let elapsed = (now - last).inSeconds
             tokens = min(burst, tokens + max(0, elapsed) * rate)
         }
         last = now

@@ -188,7 +188,7 @@ public actor FailoverController {
         for item in wanted {
             guard limiter.take(now: .now) else {
                 let wait = limiter.wait(now: .now)
-                let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+                let seconds = wait.inSeconds
                 recheck = min(recheck ?? seconds, seconds)
                 break
             }

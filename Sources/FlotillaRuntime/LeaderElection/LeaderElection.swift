@@ -63,20 +63,20 @@ public struct LeaderElection: Sendable {
     /// Whether this replica may run its controllers at `now`: it holds the Lease and renewed it within the deadline.
     public func isLeading(at now: Date) -> Bool {
         guard let renewedAt, observed?.holderIdentity == configuration.identity else { return false }
-        return now.timeIntervalSince(renewedAt) < Self.seconds(configuration.renewDeadline)
+        return now.timeIntervalSince(renewedAt) < configuration.renewDeadline.inSeconds
     }
 
     /// How long until the renew deadline passes without a renewal (zero when it has, or this replica never led).
     public func renewalDue(at now: Date) -> Duration {
         guard let renewedAt else { return .zero }
-        let left = Self.seconds(configuration.renewDeadline) - now.timeIntervalSince(renewedAt)
+        let left = configuration.renewDeadline.inSeconds - now.timeIntervalSince(renewedAt)
         return left > 0 ? .milliseconds(Int64(left * 1000)) : .zero
     }
 
     /// Decides from the Lease as read (nil: it does not exist).
     public mutating func decide(_ current: LeaseSpec?, now: Date) -> Action {
         let stamp = Lease.microTime(now)
-        let seconds = Int32(max(1, Self.seconds(configuration.leaseDuration).rounded()))
+        let seconds = Int32(max(1, configuration.leaseDuration.inSeconds.rounded()))
         guard let current else {
             return .create(LeaseSpec(holderIdentity: configuration.identity, leaseDurationSeconds: seconds, acquireTime: stamp,
                                      renewTime: stamp, leaseTransitions: 0))
@@ -87,7 +87,7 @@ public struct LeaderElection: Sendable {
         }
         let holder = current.holderIdentity ?? ""
         let mine = holder == configuration.identity
-        let expired = holder.isEmpty || now.timeIntervalSince(observedAt ?? now) >= Self.seconds(configuration.leaseDuration)
+        let expired = holder.isEmpty || now.timeIntervalSince(observedAt ?? now) >= configuration.leaseDuration.inSeconds
         if !mine, !expired { return .wait(holder: holder) }
         var next = current
         next.holderIdentity = configuration.identity
@@ -119,8 +119,4 @@ public struct LeaderElection: Sendable {
 
     /// Forgets this replica's renewals (it stopped leading).
     public mutating func stepDown() { renewedAt = nil }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

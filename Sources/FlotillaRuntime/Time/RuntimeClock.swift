@@ -40,7 +40,7 @@ public final class ManualRuntimeClock: RuntimeClock {
 
     public init(start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { self.start = start }
 
-    public func now() -> Date { start.addingTimeInterval(Self.seconds(elapsed)) }
+    public func now() -> Date { start.addingTimeInterval(elapsed.inSeconds) }
     public var elapsed: Duration { state.withLock { $0.elapsed } }
 
     /// Tasks sleeping on the clock now.
@@ -86,9 +86,5 @@ public final class ManualRuntimeClock: RuntimeClock {
             return due
         }
         for sleeper in due { sleeper.continuation.resume() }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

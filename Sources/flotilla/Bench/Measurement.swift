@@ -17,7 +17,7 @@ struct LatencySamples {
 }
 
 func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    duration.inSeconds
 }
 
 /// Resident set size of this process (Linux).
