@@ -29,7 +29,7 @@ public struct BindingController: Sendable {
         ControllerLoop(name: "binding", client: client, informers: informers,
             resources: [ResourceBinding.descriptor, Work.descriptor, Cluster.descriptor, OverridePolicy.descriptor,
                         ClusterOverridePolicy.descriptor] + Detector.templateKinds,
-            statusBlind: [ResourceBinding.descriptor, Cluster.descriptor] + Detector.templateKinds, logger: logger) { snapshot, changes in
+            statusBlind: [ResourceBinding.descriptor, Cluster.descriptor] + Detector.templateKinds, clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
     }

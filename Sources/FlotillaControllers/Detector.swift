@@ -18,6 +18,7 @@ public struct Detector: Sendable {
     static let concurrency = 64
 
     let client: any ObjectClient
+    let clock: any TimeSource
     let events: EventWriter
     let logger: Logger
     /// Policies already reported as matching nothing (one event per policy version).
@@ -25,6 +26,7 @@ public struct Detector: Sendable {
 
     public init(client: any ObjectClient, clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.detector")) {
         self.client = client
+        self.clock = clock
         self.events = EventWriter(client: client, component: "resource-detector", clock: clock)
         self.logger = logger
     }
@@ -32,7 +34,7 @@ public struct Detector: Sendable {
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "detector", client: client, informers: informers,
             resources: Self.templateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor],
-            statusBlind: Self.templateKinds + [ResourceBinding.descriptor], logger: logger) { snapshot, changes in
+            statusBlind: Self.templateKinds + [ResourceBinding.descriptor], clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
     }

@@ -37,7 +37,7 @@ public struct SchedulingController: Sendable {
         ControllerLoop(name: "scheduler", client: client, informers: informers,
                        resources: [ResourceBinding.descriptor, Cluster.descriptor, AppProfile.descriptor, LatencyMatrix.descriptor,
                                    Deployment.descriptor],
-                       statusBlind: [ResourceBinding.descriptor, Deployment.descriptor], logger: logger) { snapshot, changes in
+                       statusBlind: [ResourceBinding.descriptor, Deployment.descriptor], clock: runtimeClock(clock), logger: logger) { snapshot, changes in
             await self.reconcile(snapshot, changes)
         }
     }

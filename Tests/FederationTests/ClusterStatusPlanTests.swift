@@ -6,7 +6,7 @@ import Testing
 /// The cluster-status controller's decisions, without a member or a clock: Ready from the run of probe outcomes, and
 /// what to write.
 @Suite struct ClusterStatusPlanTests {
-    static let t0 = ContinuousClock.now
+    static let t0 = Duration.seconds(1000)
     static let stamp = Timestamp(Date(timeIntervalSince1970: 1_800_000_000))
 
     /// Outcomes at seconds from t0, starting Ready or NotReady, with thresholds of 30 s (failure) and 20 s (success).

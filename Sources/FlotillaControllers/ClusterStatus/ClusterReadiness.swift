@@ -21,16 +21,17 @@ public struct ClusterReadiness: Sendable {
     public let failureThreshold: Duration
     public let successThreshold: Duration
     /// The first outcome of the current run of failures, or of successes.
-    private(set) var firstFailure: ContinuousClock.Instant?
-    private(set) var firstSuccess: ContinuousClock.Instant?
+    private(set) var firstFailure: Duration?
+    private(set) var firstSuccess: Duration?
 
     public init(failureThreshold: Duration, successThreshold: Duration) {
         self.failureThreshold = failureThreshold
         self.successThreshold = successThreshold
     }
 
-    /// The conditions after `outcome` at `now` (`timestamp`: the same instant as the API writes it).
-    public mutating func observe(_ outcome: Outcome, at now: ContinuousClock.Instant, conditions current: [Condition],
+    /// The conditions after `outcome` at `now` (a monotonic clock's elapsed time; `timestamp`: the same instant as the
+    /// API writes it).
+    public mutating func observe(_ outcome: Outcome, at now: Duration, conditions current: [Condition],
                                  timestamp: Timestamp) -> [Condition] {
         var conditions = current
         switch outcome {

@@ -54,11 +54,12 @@ public actor ClusterStatusController {
         self.events = EventWriter(client: controlPlane, component: "cluster-status-controller", clock: clock)
     }
 
-    /// Probes every member each interval until cancelled.
+    /// Probes every member each interval (of the injected clock, when it is a `RuntimeClock`) until cancelled.
     public func run() async {
+        let ticks = runtimeClock(clock)
         while !Task.isCancelled {
             await tick()
-            try? await Task.sleep(for: configuration.interval)
+            try? await ticks.sleep(for: configuration.interval)
         }
         for monitor in monitors.values { await monitor.stop() }
     }
@@ -103,6 +104,8 @@ actor ClusterMonitor {
     let clock: any TimeSource
     let events: EventWriter
     let logger: Logger
+    /// What the readiness thresholds are timed on.
+    let elapsed: any RuntimeClock
     private var readiness: ClusterReadiness
     private var lastDiscovery: ContinuousClock.Instant?
     private var version: String?
@@ -124,6 +127,7 @@ actor ClusterMonitor {
         self.clock = clock
         self.logger = logger
         self.readiness = ClusterReadiness(failureThreshold: configuration.failureThreshold, successThreshold: configuration.successThreshold)
+        self.elapsed = runtimeClock(clock)
     }
 
     func stop() {
@@ -140,7 +144,7 @@ actor ClusterMonitor {
         case .success: outcome = .success
         case .failure(let error): outcome = .failure(error.message)
         }
-        status.conditions = readiness.observe(outcome, at: ContinuousClock.now, conditions: status.conditions ?? [], timestamp: timestamp)
+        status.conditions = readiness.observe(outcome, at: elapsed.elapsed, conditions: status.conditions ?? [], timestamp: timestamp)
         if case .success = health {
             status.kubernetesVersion = version ?? status.kubernetesVersion
             status.apiEnablements = enablements ?? status.apiEnablements

@@ -35,7 +35,7 @@ public actor ExecutionController {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         let loop = ControllerLoop(name: "execution", client: client, informers: informers, resources: [Work.descriptor, Cluster.descriptor],
-                                  statusBlind: [Work.descriptor, Cluster.descriptor], logger: logger) {
+                                  statusBlind: [Work.descriptor, Cluster.descriptor], clock: runtimeClock(clock), logger: logger) {
             [weak self] snapshot, changes in
             await self?.reconcile(snapshot, changes)
             return nil

@@ -21,7 +21,7 @@ public struct ClusterTaintPolicyController: Sendable {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "cluster-taint-policy", client: client, informers: informers, resources: [Cluster.descriptor, ClusterTaintPolicy.descriptor],
-                       logger: logger) { snapshot, changes in
+                       clock: runtimeClock(clock), logger: logger) { snapshot, changes in
             await self.reconcile(snapshot, changes)
         }
     }

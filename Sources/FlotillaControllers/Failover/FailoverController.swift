@@ -60,7 +60,7 @@ public actor FailoverController {
     }
 
     public nonisolated func loop(informers: SharedInformers? = nil) -> ControllerLoop {
-        ControllerLoop(name: "failover", client: client, informers: informers, resources: [ResourceBinding.descriptor, Cluster.descriptor], logger: logger) {
+        ControllerLoop(name: "failover", client: client, informers: informers, resources: [ResourceBinding.descriptor, Cluster.descriptor], clock: runtimeClock(clock), logger: logger) {
             snapshot, changes in
             await self.reconcile(snapshot, changes)
         }

@@ -21,7 +21,7 @@ public struct WorkloadRebalancerController: Sendable {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "workload-rebalancer", client: client, informers: informers, resources: [WorkloadRebalancer.descriptor],
-                       statusBlind: [WorkloadRebalancer.descriptor], logger: logger) { snapshot, _ in
+                       statusBlind: [WorkloadRebalancer.descriptor], clock: runtimeClock(clock), logger: logger) { snapshot, _ in
             await self.reconcile(snapshot)
         }
     }

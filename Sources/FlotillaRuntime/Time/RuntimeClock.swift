@@ -11,6 +11,10 @@ public protocol RuntimeClock: TimeSource {
     func sleep(for duration: Duration) async throws
 }
 
+/// The clock to sleep on for a controller given `time`: `time` itself when it is a `RuntimeClock` (a test's manual
+/// clock), else the system's.
+public func runtimeClock(_ time: any TimeSource) -> any RuntimeClock { (time as? any RuntimeClock) ?? SystemRuntimeClock() }
+
 public struct SystemRuntimeClock: RuntimeClock {
     private let start = ContinuousClock.now
 
