@@ -5,7 +5,7 @@ import Testing
 /// The live dashboard of a running `flotilla demo --keep-running`, as a browser shows it: headless Chromium (which
 /// scripts/test installs) renders /dashboard, the test reads the rendered DOM and keeps a screenshot. Part of the
 /// demo's suite, whose demos run one at a time (each takes the machine's cores for its players).
-extension DemoEndToEndTests {
+extension ProcessHeavyEndToEndTests.DemoEndToEndTests {
     static var chromium: String? {
         ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap { ProcessRunner.which($0) }.first
     }

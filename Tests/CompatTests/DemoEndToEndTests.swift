@@ -4,6 +4,7 @@ import Testing
 /// `flotilla demo` as a newcomer runs it, shortened: every part of the chain, three strategies on the same players,
 /// the summary table and the report. Serialized: each demo's players need the machine's cores to measure what the
 /// model gives, so two at once would measure the machine instead.
+extension ProcessHeavyEndToEndTests {
 @Suite(.serialized) struct DemoEndToEndTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -85,4 +86,5 @@ import Testing
                                                                               "--fail-after", "20"])
         #expect(late.status != 0 && late.stderr.contains("--fail-after must be within the --duration"), "\(late.combined)")
     }
+}
 }

@@ -6,6 +6,7 @@ import Testing
 /// The control plane beyond one machine, through the real commands: three etcd members on loopback, two
 /// `flotilla serve` replicas sharing them (the second from a copy of the first's data directory), kubectl through
 /// either, `flotilla member` sites for the scheduler to place on.
+extension ProcessHeavyEndToEndTests {
 @Suite(.serialized) struct EtcdReplicasEndToEndTests {
     struct Replica {
         let name: String
@@ -180,4 +181,5 @@ import Testing
         #expect(try await Self.holder(a.kubectl) == "replica-b", "the healed replica follows")
         #expect(a.process.text.components(separatedBy: "became leader").count == 2, "replica-a led once: \(a.process.text)")
     }
+}
 }
