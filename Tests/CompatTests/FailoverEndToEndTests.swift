@@ -7,6 +7,7 @@ import Testing
 
 /// Cluster failover as a user drives it, through the real commands: `flotilla member` (three sites and the fault
 /// endpoint), `flotilla serve` with fast health checks, `flotilla join`, kubectl, and curl to cut a site's power.
+extension ProcessHeavyEndToEndTests {
 @Suite(.serialized) struct FailoverEndToEndTests {
     static let manifests = """
         apiVersion: policy.karmada.io/v1alpha1
@@ -257,4 +258,5 @@ import Testing
             }
         }
     }
+}
 }
