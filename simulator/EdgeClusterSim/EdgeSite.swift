@@ -26,6 +26,9 @@ public actor EdgeSite {
     public private(set) var state = State.stopped
     /// The bound port; kept across down/up so clients find the site where it was.
     public private(set) var port = 0
+    /// While down, the port stays reserved so that no other server on the machine takes it (a site's address is
+    /// its own): clients are refused, and `up` listens there again.
+    private var portHold: PortHold?
     private var listener: Task<Void, any Error>?
     /// The listener's service group, for a graceful stop of its accepting socket.
     private var listenerGroup: ServiceGroup?
@@ -86,6 +89,7 @@ public actor EdgeSite {
     public func down() async {
         guard state == .running else { return }
         await closeListener(gracefully: false)
+        portHold = PortHold(port: port)
         state = .down
         logger.notice("site down")
     }
@@ -112,6 +116,7 @@ public actor EdgeSite {
     /// Listens again on the same port, with everything the site held.
     public func up() async throws {
         guard state == .down else { return }
+        portHold = nil
         server.watches.reopen()
         try await listen()
         logger.notice("site up")
@@ -119,6 +124,7 @@ public actor EdgeSite {
 
     /// Stops listening, the controllers and every workload.
     public func stop() async {
+        portHold = nil
         await closeListener(gracefully: true)
         reconciler.finish()
         reconcilerTask?.cancel()
@@ -189,4 +195,29 @@ public enum SiteError: Error, CustomStringConvertible {
         case .cannotListen(let site, let port, let reason): return "site \(site) cannot listen on port \(port): \(reason)"
         }
     }
+}
+
+/// A TCP socket bound to 127.0.0.1:`port` that never listens: connections to it are refused, and, without
+/// SO_REUSEADDR, no other socket can bind the port (the kernel's port-0 picks skip it too). Released on deinit.
+final class PortHold: Sendable {
+    let descriptor: Int32
+
+    init?(port: Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            return nil
+        }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
 }
