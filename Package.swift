@@ -138,6 +138,7 @@ let package = Package(
             dependencies: [
                 "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaAppKit", "MobileGame",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -10,7 +10,7 @@ import Logging
 /// replicas, per-replica requests and the placement), labels the template with the policy that claimed it, and
 /// deletes the binding when no policy claims the template any more or the template is gone.
 public struct Detector: Sendable {
-    public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor]
+    public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor]
     public static let policyLabel = "propagationpolicy.karmada.io/name"
     public static let policyNamespaceLabel = "propagationpolicy.karmada.io/namespace"
     public static let clusterPolicyLabel = "clusterpropagationpolicy.karmada.io/name"

@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// Everything that turns templates and policies into workloads on members, in one place: cluster status,
 /// detector, scheduling loop, binding (Works and status aggregation), execution, cluster taint policies, failover
-/// (taint manager, application failover, graceful eviction) and workload rebalancing. `run()` runs them all until
+/// (taint manager, application failover, graceful eviction), workload rebalancing and service routing. `run()` runs them all until
 /// the task is cancelled. The controllers talk to the control plane only through `controlPlane` (an
 /// `ObjectClient`), so they run the same in the API server's process or beside it.
 public struct Federation: Sendable {
@@ -60,6 +60,7 @@ public struct Federation: Sendable {
         let status = ClusterStatusController(controlPlane: controlPlane, connections: connections,
             configuration: configuration.clusterStatus, clock: clock, logger: logger)
         let execution = ExecutionController(client: controlPlane, connections: connections, clock: clock, logger: logger)
+        let routing = ServiceRoutingController(client: controlPlane, connections: connections, clock: clock, logger: logger)
         let loops = [
             Detector(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             SchedulingController(client: controlPlane, clock: clock, metrics: metrics, logger: logger).loop(informers: informers),
@@ -68,6 +69,7 @@ public struct Federation: Sendable {
             ClusterTaintPolicyController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             FailoverController(client: controlPlane, configuration: configuration.failover, clock: clock, logger: logger).loop(informers: informers),
             WorkloadRebalancerController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
+            await routing.loop(informers: informers),
         ]
         await withTaskGroup(of: Void.self) { group in
             // The loops stop gracefully (the pass under way finishes); cluster status has no pass to finish.
@@ -76,6 +78,7 @@ public struct Federation: Sendable {
             await group.waitForAll()
         }
         await execution.stop()
+        await routing.stop()
     }
 
     /// Closes the member connections, and stops the informers when they are the federation's own (after the last

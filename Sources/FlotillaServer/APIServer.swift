@@ -52,6 +52,8 @@ public struct APIServer: Sendable {
     public let watches = WatchRegistry()
     /// Non-resource APIs served beside the Kubernetes one (MEC discovery).
     public var extensions: [any APIExtension] = []
+    /// Answers `services/{name}/proxy` (simulated sites); nil answers 404.
+    public var serviceProxy: (any ServiceProxy)?
 
     /// Run beside the application in a `ServiceGroup`, listed after it (see `WatchDrainer`).
     public var watchDrainer: WatchDrainer { WatchDrainer(registry: watches) }
@@ -117,6 +119,7 @@ public struct APIServer: Sendable {
             serverAddress: "\(configuration.host):\(configuration.port)", logger: logger,
             inflight: InflightLimiter(limit: configuration.maxRequestsInflight), watches: watches, gate: gate)
         handler.extensions = extensions
+        handler.serviceProxy = serviceProxy
         let server: HTTPServerBuilder = configuration.tls ? try .tls(.http1(), tlsConfiguration: tlsConfiguration()) : .http1()
         let data = self.data
         let host = configuration.host

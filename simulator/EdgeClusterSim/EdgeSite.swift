@@ -19,7 +19,7 @@ public actor EdgeSite {
     public nonisolated let faults = SiteFaults()
     /// `DIR/<site>.kubeconfig`, written once the site listens.
     public nonisolated let kubeconfig: URL
-    let server: APIServer
+    var server: APIServer
     let reconciler: SiteReconciler
     let clock: any TimeSource
     let logger: Logger
@@ -55,6 +55,7 @@ public actor EdgeSite {
         self.server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: true),
             data: data, store: store, registry: .memberCluster, clock: clock, logger: serverLogger,
             namespaces: ["default", "kube-system", "kube-public", "kube-node-lease"], gate: faults)
+        server.serviceProxy = SiteServiceProxy(store: store, zone: spec.zone)
         self.reconciler = SiteReconciler(site: spec.name, store: store, clock: clock, kubelet: kubelet, workloads: workloads,
             logger: logger)
     }
@@ -85,9 +86,10 @@ public actor EdgeSite {
     }
 
     /// Stops listening: clients get "connection refused". Controllers keep running, as a cluster cut off from
-    /// its clients would.
-    public func down() async {
+    /// its clients would. A power cut also stops the controllers and every workload (their ports close), until `up`.
+    public func down(powerCut: Bool = false) async {
         guard state == .running else { return }
+        if powerCut { await reconciler.powerOff() }
         await closeListener(gracefully: false)
         portHold = PortHold(port: port)
         state = .down
@@ -119,6 +121,7 @@ public actor EdgeSite {
         portHold = nil
         server.watches.reopen()
         try await listen()
+        await reconciler.powerOn()
         logger.notice("site up")
     }
 

@@ -8,6 +8,7 @@ import NIOCore
 ///
 ///     GET  /sites                                      every site, its port, state and faults
 ///     POST /sites/{site}/down | up                     stop listening (connection refused) / listen again
+///     POST /sites/{site}/power-cut                     down, and every workload of the site stops too (up restarts them)
 ///     POST /sites/{site}/latency?ms=N                  add N ms to every API request (0 removes it)
 ///     POST /sites/{site}/partition | heal              hold every request until healed / release them
 ///     POST /sites/{site}/pods/{namespace}/{pod}/crash  crash the pod's containers (the kubelet restarts them)
@@ -30,6 +31,7 @@ public struct MemberAdminServer: Sendable {
             let action = context.parameters.get("action") ?? ""
             switch action {
             case "down": await site.down()
+            case "power-cut": await site.down(powerCut: true)
             case "up":
                 do { try await site.up() } catch { return Self.error(.conflict, "\(error)") }
             case "partition": site.faults.partition()
@@ -40,7 +42,7 @@ public struct MemberAdminServer: Sendable {
                 }
                 site.faults.setLatency(.milliseconds(ms))
             default:
-                return Self.error(.notFound, "unknown action \"\(action)\"; use down, up, latency, partition or heal")
+                return Self.error(.notFound, "unknown action \"\(action)\"; use down, power-cut, up, latency, partition or heal")
             }
             return await Self.summary(of: site, in: host)
         }

@@ -9,6 +9,7 @@ extension ResourceRegistry {
         ResourceBinding.descriptor, ClusterResourceBinding.descriptor,
         Work.descriptor,
         WorkloadRebalancer.descriptor,
+        MultiClusterService.descriptor, ServiceExport.descriptor, ServiceImport.descriptor,
         AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,
     ])
 }
@@ -17,6 +18,7 @@ extension ResourceRegistry {
     /// What a (simulated) member cluster serves: the core and apps kinds a federation distributes and reads back.
     public static let memberCluster = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
-        Node.descriptor, Pod.descriptor, Endpoints.descriptor, Deployment.descriptor,
+        Node.descriptor, Pod.descriptor, Endpoints.descriptor, EndpointSlice.descriptor, Deployment.descriptor,
+        ServiceExport.descriptor,
     ])
 }

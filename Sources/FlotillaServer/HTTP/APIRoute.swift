@@ -23,6 +23,8 @@ struct ResourcePath: Equatable {
     var namespace: String?
     var name: String?
     var subresource: String?
+    /// What follows `…/{name}/proxy` (`/` when nothing does), for the `proxy` subresource.
+    var proxyPath: String?
 }
 
 extension APIRoute {
@@ -59,6 +61,11 @@ extension APIRoute {
     static func resource(group: String, version: String, rest: [String], isNamespaced: (String, String, String) -> Bool) -> APIRoute {
         // namespaces/<ns>/<plural>[/<name>[/<subresource>]] when <plural> is namespaced in this group version.
         if rest.count >= 3, rest[0] == "namespaces", isNamespaced(group, version, rest[2]) {
+            // namespaces/<ns>/<plural>/<name>/proxy/<anything>: the proxy subresource takes the rest of the path.
+            if rest.count >= 5, rest[4] == "proxy" {
+                return .resource(ResourcePath(group: group, version: version, plural: rest[2], namespace: rest[1], name: rest[3],
+                    subresource: "proxy", proxyPath: "/" + rest.dropFirst(5).joined(separator: "/")))
+            }
             guard rest.count <= 5 else { return .notFound }
             return .resource(ResourcePath(group: group, version: version, plural: rest[2], namespace: rest[1],
                 name: rest.count > 3 ? rest[3] : nil, subresource: rest.count > 4 ? rest[4] : nil))

@@ -32,6 +32,8 @@ public struct APIHandler: HTTPResponder {
     let watches: WatchRegistry
     let gate: (any RequestGate)?
     var extensions: [any APIExtension] = []
+    /// Answers the Service proxy subresource; without it that path is 404.
+    var serviceProxy: (any ServiceProxy)?
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         await gate?.pass()
@@ -134,6 +136,8 @@ public struct APIHandler: HTTPResponder {
                 throw APIError(.notFound, "the server could not find the requested resource")
             }
             return Responses.json(list)
+        case .resource(let path) where path.subresource == "proxy":
+            return try await proxy(path, request: request)
         case .resource(let path):
             guard MediaTypes.acceptsJSON(accept) else {
                 throw APIError(.notAcceptable, "only application/json and application/yaml responses are supported")
@@ -150,6 +154,22 @@ public struct APIHandler: HTTPResponder {
         case .version, .health:
             throw APIError(.notFound, "the server could not find the requested resource")
         }
+    }
+
+    /// The Service proxy subresource: the call goes to the service through `serviceProxy`, its answer comes back as it is.
+    func proxy(_ path: ResourcePath, request: Request) async throws -> Response {
+        guard path.group == "", path.plural == "services", let namespace = path.namespace, let name = path.name,
+            let serviceProxy else {
+            throw APIError(.notFound, "the server could not find the requested resource")
+        }
+        let (service, port) = try ProxiedCall.split(name)
+        let body = request.method == .get || request.method == .head ? [] : try await RequestBody.bytes(of: request)
+        let call = ProxiedCall(namespace: namespace, service: service, port: port, path: path.proxyPath ?? "/",
+            query: request.uri.query, method: request.method.rawValue, contentType: request.headers[.contentType], body: body)
+        let answer = try await serviceProxy.forward(call)
+        var headers = HTTPFields()
+        if let type = answer.contentType { headers[.contentType] = type }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     /// A create-only review (EndpointReview): admitted like any object, answered by the extension that reviews the kind,
@@ -177,6 +197,8 @@ public struct APIHandler: HTTPResponder {
 
     static func verb(method: HTTPRequest.Method, route: APIRoute, watch: Bool) -> String {
         guard case .resource(let path) = route else { return method == .get ? "get" : method.rawValue.lowercased() }
+        // Reaching into a service is more than reading the API: viewers may not (as Kubernetes' view role may not).
+        if path.subresource == "proxy" { return "proxy" }
         switch method {
         case .get, .head:
             if watch { return "watch" }

@@ -29,6 +29,38 @@ enum TableColumns {
                         return .string(selector.isEmpty ? "<none>" : selector.sorted { $0.key < $1.key }
                             .map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ","))
                     }]
+        case ("networking.karmada.io", "multiclusterservices"):
+            return [.name,
+                    TableColumn(name: "Types", description: "How the service is exposed.") { object, _ in
+                        .string((object["spec"]?["types"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ","))
+                    },
+                    TableColumn(name: "Applied", description: "Whether the Service, clusters and ports resolved (ServiceApplied).") { object, _ in
+                        condition(object, "ServiceApplied")
+                    },
+                    TableColumn(name: "Providers", description: "Ready endpoints each provider cluster offers.") { object, _ in
+                        clusterCounts(object, "providedEndpoints")
+                    },
+                    TableColumn(name: "Consumers", description: "Ready endpoints imported into each consumer cluster.") { object, _ in
+                        clusterCounts(object, "importedEndpoints")
+                    }, .age]
+        case ("multicluster.x-k8s.io", "serviceexports"):
+            return [.name, TableColumn(name: "Valid", description: "Whether the export is valid.") { object, _ in condition(object, "Valid") }, .age]
+        case ("multicluster.x-k8s.io", "serviceimports"):
+            return [.name, .path("Type", ["spec", "type"], description: "ClusterSetIP or Headless."),
+                    TableColumn(name: "Clusters", description: "Clusters that provide endpoints.") { object, _ in
+                        let clusters = (object["status"]?["clusters"]?.arrayValue ?? []).compactMap { $0["cluster"]?.stringValue }
+                        return .string(clusters.isEmpty ? "<none>" : clusters.joined(separator: ","))
+                    }, .age]
+        case ("discovery.k8s.io", "endpointslices"):
+            return [.name, .path("AddressType", ["addressType"], description: "The type of address."),
+                    TableColumn(name: "Ports", description: "Ports of the slice.") { object, _ in
+                        let ports = (object["ports"]?.arrayValue ?? []).compactMap { $0["port"]?.int64Value }.map(String.init)
+                        return .string(ports.isEmpty ? "<unset>" : ports.joined(separator: ","))
+                    },
+                    TableColumn(name: "Endpoints", description: "Addresses of the endpoints.") { object, _ in
+                        let addresses = (object["endpoints"]?.arrayValue ?? []).compactMap { $0["addresses"]?.arrayValue?.first?.stringValue }
+                        return .string(addresses.isEmpty ? "<unset>" : addresses.joined(separator: ","))
+                    }, .age]
         case ("coordination.k8s.io", "leases"):
             return [.name, .path("Holder", ["spec", "holderIdentity"], description: "The holder of the lease.", fallback: "<none>"), .age]
         case ("", "events"):
@@ -168,5 +200,19 @@ enum TableColumns {
 
     static func containers(_ object: JSONValue) -> [JSONValue] {
         object.value(at: ["spec", "template", "spec", "containers"])?.arrayValue ?? []
+    }
+
+    /// A condition's status, `Unknown` when absent.
+    static func condition(_ object: JSONValue, _ type: String) -> JSONValue {
+        let conditions = object["status"]?["conditions"]?.arrayValue ?? []
+        return conditions.first { $0["type"]?.stringValue == type }?["status"] ?? "Unknown"
+    }
+
+    /// `cluster=N,…` from a MultiClusterService's `status.clusters` member `field`.
+    static func clusterCounts(_ object: JSONValue, _ field: String) -> JSONValue {
+        let entries = (object["status"]?["clusters"]?.arrayValue ?? []).compactMap { entry -> String? in
+            entry[field]?.int64Value.map { "\(entry["name"]?.stringValue ?? "")=\($0)" }
+        }
+        return .string(entries.isEmpty ? "<none>" : entries.joined(separator: ","))
     }
 }

@@ -15,10 +15,7 @@ struct EndpointsController: Sendable {
             guard let selector = service.spec?.selector, !selector.isEmpty, let name = service.metadata.name,
                 let namespace = service.metadata.namespace else { continue }
             wanted.insert("\(namespace)/\(name)")
-            let pods = snapshot.pods.filter { pod in
-                pod.metadata.namespace == namespace && pod.spec.nodeName != nil && !pod.isTerminal
-                    && pod.status?.podIP != nil && selector.allSatisfy { pod.metadata.labels?[$0.key] == $0.value }
-            }
+            let pods = Self.backends(of: service, in: snapshot)
             let subsets = Self.subsets(for: service, pods: pods)
             let existing = snapshot.endpoints.first { $0.metadata.namespace == namespace && $0.metadata.name == name }
             if var existing {
@@ -37,6 +34,15 @@ struct EndpointsController: Sendable {
             actions.append(.delete(Endpoints.descriptor.groupResource, namespace: namespace, name: name, uid: endpoints.metadata.uid))
         }
         return actions
+    }
+
+    /// The pods behind a Service with a selector: in its namespace, bound, not finished, with an address.
+    static func backends(of service: Service, in snapshot: SiteSnapshot) -> [Pod] {
+        guard let selector = service.spec?.selector, !selector.isEmpty else { return [] }
+        return snapshot.pods.filter { pod in
+            pod.metadata.namespace == service.metadata.namespace && pod.spec.nodeName != nil && !pod.isTerminal
+                && pod.status?.podIP != nil && selector.allSatisfy { pod.metadata.labels?[$0.key] == $0.value }
+        }
     }
 
     /// One subset per distinct port list, addresses sorted by IP then pod name.

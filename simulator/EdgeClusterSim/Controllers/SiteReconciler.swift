@@ -3,7 +3,7 @@ import FlotillaStore
 import Foundation
 import Logging
 
-/// Runs the site's controllers — deployment, scheduler, kubelet, endpoints — level-triggered: any change to
+/// Runs the site's controllers — deployment, scheduler, kubelet, endpoints and endpoint slices — level-triggered: any change to
 /// pods, deployments, nodes, services or endpoints (or a due pod start) schedules one pass over a fresh
 /// snapshot; changes that arrive during a pass coalesce into the next one. A pass whose writes conflict with a
 /// concurrent change simply leaves the decision to the next pass.
@@ -16,6 +16,7 @@ actor SiteReconciler {
     private let deployments = DeploymentController()
     private let binder = PodBinder()
     private let endpoints = EndpointsController()
+    private let slices = EndpointSliceController()
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private var timer: Task<Void, Never>?
@@ -23,6 +24,8 @@ actor SiteReconciler {
     /// Kinds whose watch reported a change since the last pass read them (all of them before the first pass).
     private var changed = Set(SiteDecoder.kinds.map(\.plural))
     private(set) var passes = 0
+    /// Off during a power cut: no pass runs and no workload serves.
+    private var powered = true
 
     init(site: String, store: any Store, clock: any TimeSource, kubelet: KubeletConfiguration, workloads: WorkloadRegistry,
          logger: Logger) {
@@ -75,6 +78,7 @@ actor SiteReconciler {
 
     /// One reconciliation over a fresh snapshot: the kinds that changed are read again, the others kept.
     func pass() async {
+        guard powered else { return }
         passes += 1
         let kinds = changed
         changed = []
@@ -92,6 +96,7 @@ actor SiteReconciler {
         let (kubeletActions, nextDue) = await kubelet.reconcile(snapshot, now: now, instant: .now)
         actions += kubeletActions
         actions += endpoints.reconcile(snapshot)
+        actions += slices.reconcile(snapshot)
         await apply(actions)
         schedule(nextDue)
     }
@@ -126,6 +131,21 @@ actor SiteReconciler {
     }
 
     // MARK: Faults
+
+    /// A power cut: every workload stops and no pass runs until `powerOn`.
+    func powerOff() async {
+        powered = false
+        timer?.cancel()
+        await kubelet.stopAll()
+    }
+
+    /// Power is back: a full pass, in which the kubelet restarts the workloads of the pods that were running.
+    func powerOn() {
+        guard !powered else { return }
+        powered = true
+        changed = Set(SiteDecoder.kinds.map(\.plural))
+        signal.yield()
+    }
 
     /// The pod's containers crash; the kubelet restarts them after the startup delay.
     func crash(namespace: String, name: String) async throws(APIError) {

@@ -8,6 +8,7 @@ struct SiteSnapshot: Sendable {
     var deployments: [Deployment] = []
     var services: [Service] = []
     var endpoints: [Endpoints] = []
+    var endpointSlices: [EndpointSlice] = []
     /// `pod-template-hash` by Deployment uid (encoding a template for its hash costs more than the rest of a pass).
     var templateHashes: [String: String] = [:]
 
@@ -31,13 +32,15 @@ struct SiteSnapshot: Sendable {
 /// Reads a site's objects, listing only the kinds that changed and decoding only the objects that changed since
 /// its previous read.
 struct SiteDecoder: Sendable {
-    static let kinds = [Node.descriptor, Pod.descriptor, Deployment.descriptor, Service.descriptor, Endpoints.descriptor]
+    static let kinds = [Node.descriptor, Pod.descriptor, Deployment.descriptor, Service.descriptor, Endpoints.descriptor,
+                        EndpointSlice.descriptor]
 
     private var nodes = DecodedObjects<Node>()
     private var pods = DecodedObjects<Pod>()
     private var deployments = DecodedObjects<Deployment>()
     private var services = DecodedObjects<Service>()
     private var endpoints = DecodedObjects<Endpoints>()
+    private var endpointSlices = DecodedObjects<EndpointSlice>()
     /// Template hashes by Deployment uid, with the generation they were computed for.
     private var hashes: [String: (generation: Int64, hash: String)] = [:]
     /// The previous read: what kinds that did not change are taken from.
@@ -59,6 +62,7 @@ struct SiteDecoder: Sendable {
         if let items = lists[Deployment.descriptor.plural] { snapshot.deployments = deployments.decode(items) }
         if let items = lists[Service.descriptor.plural] { snapshot.services = services.decode(items) }
         if let items = lists[Endpoints.descriptor.plural] { snapshot.endpoints = endpoints.decode(items) }
+        if let items = lists[EndpointSlice.descriptor.plural] { snapshot.endpointSlices = endpointSlices.decode(items) }
         if lists[Deployment.descriptor.plural] != nil {
             var next: [String: (generation: Int64, hash: String)] = [:]
             for deployment in snapshot.deployments {
