@@ -127,6 +127,27 @@ import Testing
             }
             let pods = try await client.request(.GET, "/api/v1/namespaces/default/pods?labelSelector=app%3Decho")
             #expect(answered == Set((pods.json?["items"]?.arrayValue ?? []).compactMap(\.name)))
+
+            // The same pods through the Service proxy: the EndpointSlices' ports, calls taking turns, bodies and queries passed on.
+            _ = try await Self.waitFor(client, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices") { list in
+                let slices: [JSONValue] = list["items"]?.arrayValue ?? []
+                let endpoints: [JSONValue] = slices.flatMap { $0["endpoints"]?.arrayValue ?? [] }
+                return endpoints.filter { $0["conditions"]?["ready"]?.boolValue == true }.count == 2
+            }
+            var proxied = Set<String>()
+            for _ in 0..<4 {
+                let who = try await client.request(.GET, "/api/v1/namespaces/default/services/echo/proxy/")
+                #expect(who.status == 200)
+                proxied.insert(who.json?["pod"]?.stringValue ?? "")
+            }
+            #expect(proxied == answered)
+            let echoed = try await client.request(.POST, "/api/v1/namespaces/default/services/echo:80/proxy/echo?x=1", body: Array("pong".utf8),
+                contentType: "text/plain")
+            #expect(echoed.status == 200 && echoed.text == "pong")
+            let badName = try await client.request(.GET, "/api/v1/namespaces/default/services/https:echo:80/proxy/")
+            #expect(badName.status == 400 && badName.json?["kind"] == "Status")
+            #expect(try await client.request(.GET, "/api/v1/namespaces/default/services/echo:grpc/proxy/").status == 404)
+            #expect(try await client.request(.GET, "/api/v1/namespaces/default/services/nope/proxy/").status == 404)
         }
     }
 

@@ -164,3 +164,63 @@ import Testing
         #expect(error.message.contains("Nope"))
     }
 }
+
+/// The service-routing kinds: what is refused, what warns.
+@Suite struct ServiceRoutingValidationTests {
+    static func admit(_ yaml: String, _ descriptor: ResourceDescriptor) throws -> Result<JSONValue, AdmissionFailure> {
+        descriptor.admit(try YAMLCodec.decode(yaml))
+    }
+
+    static func errors(_ result: Result<JSONValue, AdmissionFailure>) -> [String] {
+        guard case .failure(.invalid(let errors)) = result else { return [] }
+        return errors.map { "\($0.field)" }
+    }
+
+    @Test func multiClusterServiceRefusesLoadBalancerAndMixedFieldsAndWarnsOnDeprecatedOnes() throws {
+        let refused = try Self.admit("""
+            apiVersion: networking.karmada.io/v1alpha1
+            kind: MultiClusterService
+            metadata: {name: web, namespace: default}
+            spec:
+              types: [LoadBalancer, Sideways]
+              ports: [{port: 80}, {port: 80}, {port: 0}]
+              providerClusters: [{name: a}]
+              serviceProvisionClusters: [a]
+              consumerClusters: [{name: ""}]
+            """, MultiClusterService.descriptor)
+        #expect(Self.errors(refused) == ["spec.types[0]", "spec.types[1]", "spec.ports[1].port", "spec.ports[2].port",
+                                         "spec.consumerClusters[0].name", "spec.serviceProvisionClusters"])
+        let old = try YAMLCodec.decode("""
+            apiVersion: networking.karmada.io/v1alpha1
+            kind: MultiClusterService
+            metadata: {name: web, namespace: default}
+            spec: {types: [CrossCluster], range: {clusterNames: [a]}, serviceConsumptionClusters: [b]}
+            """)
+        #expect(MultiClusterService.descriptor.warnings(old).count == 2)
+        let typed = try MultiClusterService(json: old)
+        #expect(typed.providers == ["a"] && typed.consumers == ["b", "a"])
+    }
+
+    @Test func endpointSliceLimits() throws {
+        let refused = try Self.admit("""
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: web-1, namespace: default}
+            addressType: IPv5
+            endpoints: [{addresses: []}]
+            ports: [{name: http, port: 70000, protocol: HTTP}]
+            """, EndpointSlice.descriptor)
+        #expect(Self.errors(refused) == ["addressType", "endpoints[0].addresses", "ports[0].port", "ports[0].protocol"])
+    }
+
+    @Test func aServiceImportWrittenByHandWarnsThatTheControllerOwnsIt() throws {
+        let object = try YAMLCodec.decode("""
+            apiVersion: multicluster.x-k8s.io/v1alpha1
+            kind: ServiceImport
+            metadata: {name: web, namespace: default}
+            spec: {type: ClusterSetIP, ports: [{port: 80, protocol: TCP}]}
+            """)
+        #expect(ServiceImport.descriptor.warnings(object).first?.contains("overwritten") == true)
+        guard case .success = ServiceImport.descriptor.admit(object) else { Issue.record("a valid ServiceImport is admitted"); return }
+    }
+}

@@ -97,6 +97,8 @@ actor SiteReconciler {
         actions += kubeletActions
         actions += endpoints.reconcile(snapshot)
         actions += slices.reconcile(snapshot)
+        // Power went off while this pass waited: what it started stops, and nothing is written.
+        guard powered else { return await kubelet.stopAll() }
         await apply(actions)
         schedule(nextDue)
     }

@@ -8,7 +8,8 @@ import FlotillaAPI
 /// 2. ready imported endpoints in the site's zone;
 /// 3. ready imported endpoints by the round trip to their site, lowest first (one tier per round trip).
 /// `service.cilium.io/affinity` on the Service changes the order: `local` is the default above, `remote` puts the
-/// imported tiers before the local one, `none` makes one tier of every ready endpoint. Ties inside a tier keep the
+/// imported tiers before the local one, `none` makes one tier of every ready endpoint (in the order above), so calls
+/// take turns over all of them. Inside a tier endpoints keep the
 /// slices' order (slice name, then endpoint address).
 struct ProxyTargets: Sendable {
     struct Target: Sendable, Hashable {
