@@ -56,11 +56,20 @@ final class SiteServiceProxy: ServiceProxy {
         request.method = .init(rawValue: call.method)
         if let type = call.contentType { request.headers.add(name: "Content-Type", value: type) }
         if !call.body.isEmpty { request.body = .bytes(ByteBuffer(bytes: call.body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
+        let response = try await Self.client.execute(request, timeout: Self.timeout)
         let body = try await response.body.collect(upTo: Self.maxResponseBytes)
         return ProxiedAnswer(status: Int(response.status.code), contentType: response.headers.first(name: "Content-Type"),
             body: Array(body.readableBytesView))
     }
 
     typealias Target = ProxyTargets.Target
+
+    /// One client for every site's proxy in the process, like kube-proxy's one per node. A refused connection fails
+    /// at once (AsyncHTTPClient would otherwise retry it until the call's deadline) so the next endpoint is tried.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(1)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 }
