@@ -172,6 +172,19 @@ extension ProcessHeavyEndToEndTests {
             #expect(ContinuousClock.now - cut < .seconds(15))
             let status = try await kubectl.run(["get", "mcs", "web", "-o", "jsonpath={.status.conditions[?(@.type==\"EndpointsDispatched\")].message}"])
             #expect(status.stdout.contains("withdrawn from not-ready edge-1"), "\(status.combined)")
+
+            // Power comes back: edge-1's pod restarts on a new port, and edge-2 imports that address again.
+            try await fixture.sites.site(named: "edge-1")!.up()
+            try await Self.waitFor("edge-1's restarted endpoint imported into edge-2", seconds: 30) {
+                let local = try await members["edge-1"]!.list(EndpointSlice.descriptor, namespace: "default",
+                    options: ListQuery(labelSelector: "kubernetes.io/service-name=web,endpointslice.kubernetes.io/managed-by=endpointslice-controller.k8s.io")).items
+                let ports = Set(local.compactMap { $0["ports"]?.arrayValue?.first?["port"]?.int64Value })
+                let imported = try await Self.importedSlices(members["edge-2"]!)
+                return !ports.isEmpty && imported.contains { slice in
+                    (slice["ports"]?.arrayValue?.first?["port"]?.int64Value).map(ports.contains) == true
+                        && (slice["endpoints"]?.arrayValue ?? []).contains { $0["conditions"]?["ready"]?.boolValue == true }
+                }
+            }
         } catch {
             Issue.record("\(error)")
         }

@@ -123,3 +123,17 @@ import Testing
         #expect(ProxyTargets(service: service, port: other, slices: Self.slices, zone: nil).tiers.isEmpty)
     }
 }
+
+/// A site's ServiceExports report whether their Service is here.
+@Suite struct SiteServiceExportTests {
+    @Test func anExportIsValidOnlyWithItsServiceAndIsWrittenOnlyOnChange() throws {
+        var snapshot = ServiceRoutingSiteTests.snapshot(pods: [])
+        snapshot.serviceExports = [ServiceExport(metadata: ObjectMeta(name: "web", namespace: "default")),
+                                   ServiceExport(metadata: ObjectMeta(name: "ghost", namespace: "default"))]
+        let updates = ControllerTests.updates(ServiceExportController().reconcile(snapshot, now: ControllerTests.now),
+            ServiceExport.descriptor.groupResource).compactMap { try? ServiceExport(json: $0) }
+        #expect(updates.map { $0.status?.conditions?.first?.reason } == ["Exported", "NoService"])
+        snapshot.serviceExports = updates
+        #expect(ServiceExportController().reconcile(snapshot, now: ControllerTests.now).isEmpty)
+    }
+}

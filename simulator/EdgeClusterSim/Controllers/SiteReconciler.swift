@@ -3,7 +3,7 @@ import FlotillaStore
 import Foundation
 import Logging
 
-/// Runs the site's controllers — deployment, scheduler, kubelet, endpoints and endpoint slices — level-triggered: any change to
+/// Runs the site's controllers — deployment, scheduler, kubelet, endpoints, endpoint slices and service exports — level-triggered: any change to
 /// pods, deployments, nodes, services or endpoints (or a due pod start) schedules one pass over a fresh
 /// snapshot; changes that arrive during a pass coalesce into the next one. A pass whose writes conflict with a
 /// concurrent change simply leaves the decision to the next pass.
@@ -17,6 +17,7 @@ actor SiteReconciler {
     private let binder = PodBinder()
     private let endpoints = EndpointsController()
     private let slices = EndpointSliceController()
+    private let exports = ServiceExportController()
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private var timer: Task<Void, Never>?
@@ -97,6 +98,7 @@ actor SiteReconciler {
         actions += kubeletActions
         actions += endpoints.reconcile(snapshot)
         actions += slices.reconcile(snapshot)
+        actions += exports.reconcile(snapshot, now: now)
         // Power went off while this pass waited: what it started stops, and nothing is written.
         guard powered else { return await kubelet.stopAll() }
         await apply(actions)

@@ -9,6 +9,7 @@ struct SiteSnapshot: Sendable {
     var services: [Service] = []
     var endpoints: [Endpoints] = []
     var endpointSlices: [EndpointSlice] = []
+    var serviceExports: [ServiceExport] = []
     /// `pod-template-hash` by Deployment uid (encoding a template for its hash costs more than the rest of a pass).
     var templateHashes: [String: String] = [:]
 
@@ -33,7 +34,7 @@ struct SiteSnapshot: Sendable {
 /// its previous read.
 struct SiteDecoder: Sendable {
     static let kinds = [Node.descriptor, Pod.descriptor, Deployment.descriptor, Service.descriptor, Endpoints.descriptor,
-                        EndpointSlice.descriptor]
+                        EndpointSlice.descriptor, ServiceExport.descriptor]
 
     private var nodes = DecodedObjects<Node>()
     private var pods = DecodedObjects<Pod>()
@@ -41,6 +42,7 @@ struct SiteDecoder: Sendable {
     private var services = DecodedObjects<Service>()
     private var endpoints = DecodedObjects<Endpoints>()
     private var endpointSlices = DecodedObjects<EndpointSlice>()
+    private var serviceExports = DecodedObjects<ServiceExport>()
     /// Template hashes by Deployment uid, with the generation they were computed for.
     private var hashes: [String: (generation: Int64, hash: String)] = [:]
     /// The previous read: what kinds that did not change are taken from.
@@ -63,6 +65,7 @@ struct SiteDecoder: Sendable {
         if let items = lists[Service.descriptor.plural] { snapshot.services = services.decode(items) }
         if let items = lists[Endpoints.descriptor.plural] { snapshot.endpoints = endpoints.decode(items) }
         if let items = lists[EndpointSlice.descriptor.plural] { snapshot.endpointSlices = endpointSlices.decode(items) }
+        if let items = lists[ServiceExport.descriptor.plural] { snapshot.serviceExports = serviceExports.decode(items) }
         if lists[Deployment.descriptor.plural] != nil {
             var next: [String: (generation: Int64, hash: String)] = [:]
             for deployment in snapshot.deployments {
