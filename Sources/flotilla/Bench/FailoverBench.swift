@@ -40,30 +40,13 @@ struct FailoverBench: AsyncParsableCommand {
 
     func run() async throws {
         func progress(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-failover-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let store = try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path)
-        let controlPlane = StoreObjectClient(store: store)
-        for name in ["default", "karmada-system", "karmada-cluster"] {
-            _ = try? await controlPlane.create(Namespace.descriptor, Namespace(name: name).json())
-        }
-        let host = try SiteHost(directory: root.appendingPathComponent("sites"), specs: SiteProfile.generated(count: sites).resolvedSites,
-                                kubelet: .immediate)
-        try await host.start()
         let status = ClusterStatusConfiguration(interval: .milliseconds(Int64(statusInterval * 1000)),
             failureThreshold: .milliseconds(Int64(failureThreshold * 1000)), probeTimeout: .milliseconds(Int64(min(3, max(statusInterval, failureThreshold)) * 1000)))
         let failover = FailoverConfiguration()
-        let federation = Federation(controlPlane: controlPlane, configuration: Federation.Configuration(clusterStatus: status, failover: failover))
-        let running = Task { await federation.run() }
+        let bench = try await BenchFederation.start("failover", sites: sites, kubelet: .immediate,
+            configuration: Federation.Configuration(clusterStatus: status, failover: failover))
+        let controlPlane = bench.controlPlane, host = bench.host, store = bench.store
         let names = host.sites.map(\.name)
-        for site in host.sites {
-            try await ClusterJoin.join(name: site.name, member: try KubeconfigFile.load(path: site.kubeconfig.path), controlPlane: controlPlane)
-        }
-        try await waitUntil("\(sites) clusters Ready", seconds: 120) {
-            try await controlPlane.list(Cluster.descriptor, namespace: nil, options: .everything).items
-                .compactMap { try? Cluster(json: $0) }.filter(\.isReady).count == sites
-        }
         _ = try await controlPlane.create(ClusterTaintPolicy(metadata: ObjectMeta(name: "not-ready-evicts"), spec: ClusterTaintPolicySpec(
             addOnConditions: [MatchCondition(conditionType: "Ready", operator: "NotIn", statusValues: ["True"])],
             removeOnConditions: [MatchCondition(conditionType: "Ready", operator: "In", statusValues: ["True"])],
@@ -149,9 +132,7 @@ struct FailoverBench: AsyncParsableCommand {
             total.add(instant - cut)
         }
         for watch in watches { watch.cancel() }
-        running.cancel()
-        await running.value
-        await host.stop()
+        await bench.stop()
 
         let detection = seconds(tainted - cut) * 1000
         printResults("flotilla bench failover --sites \(sites) --deployments \(deployments) (in-process sites over HTTPS, SQLite store)", [

@@ -35,26 +35,9 @@ struct FederationBench: AsyncParsableCommand {
 
     func run() async throws {
         func progress(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-federation-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let store = try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path)
-        let controlPlane = StoreObjectClient(store: store)
-        for name in ["default", "karmada-system", "karmada-cluster"] {
-            _ = try? await controlPlane.create(Namespace.descriptor, Namespace(name: name).json())
-        }
-        let host = try SiteHost(directory: root.appendingPathComponent("sites"), specs: SiteProfile.generated(count: sites).resolvedSites,
+        let bench = try await BenchFederation.start("federation", sites: sites,
             kubelet: startupDelay > 0 ? KubeletConfiguration(startupDelay: .milliseconds(Int64(startupDelay * 1000)), jitter: .seconds(2)) : .immediate)
-        try await host.start()
-        let federation = Federation(controlPlane: controlPlane)
-        let running = Task { await federation.run() }
-        for site in host.sites {
-            try await ClusterJoin.join(name: site.name, member: try KubeconfigFile.load(path: site.kubeconfig.path), controlPlane: controlPlane)
-        }
-        try await waitUntil("\(sites) clusters Ready", seconds: 120) {
-            let clusters = try await controlPlane.list(Cluster.descriptor, namespace: nil, options: .everything).items
-            return clusters.compactMap { try? Cluster(json: $0) }.filter(\.isReady).count == sites
-        }
+        let controlPlane = bench.controlPlane, host = bench.host, store = bench.store
         progress("\(sites) clusters joined and Ready")
 
         let recorder = Recorder()
@@ -134,9 +117,7 @@ struct FederationBench: AsyncParsableCommand {
         let idleCPU = (processCPUSeconds() - cpuBefore) / seconds(ContinuousClock.now - idleStart) * 100
         let rss = residentMemoryMB()
         for watcher in watchers { watcher.cancel() }
-        running.cancel()
-        await running.value
-        await host.stop()
+        await bench.stop()
 
         printResults("flotilla bench federation --sites \(sites) --deployments \(deployments)", [
             BenchResult(name: "scheduled → Deployment exists in the member, one at a time, p50 / p99 (\(samples))",

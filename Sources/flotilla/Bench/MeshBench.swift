@@ -32,28 +32,9 @@ struct MeshBench: AsyncParsableCommand {
 
     func run() async throws {
         func progress(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-mesh-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: root) }
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let store = try ResourceStore.sqlite(path: root.appendingPathComponent("flotilla.sqlite").path)
-        let controlPlane = StoreObjectClient(store: store)
-        for name in ["default", "karmada-system", "karmada-cluster"] {
-            _ = try? await controlPlane.create(Namespace.descriptor, Namespace(name: name).json())
-        }
-        let specs = SiteProfile.generated(count: sites).resolvedSites
-        let host = try SiteHost(directory: root.appendingPathComponent("sites"), specs: specs, kubelet: .immediate)
-        try await host.start()
         let statusConfiguration = ClusterStatusConfiguration()
-        let federation = Federation(controlPlane: controlPlane)
-        let running = Task { await federation.run() }
-        for site in host.sites {
-            try await ClusterJoin.join(name: site.name, member: try KubeconfigFile.load(path: site.kubeconfig.path),
-                options: ClusterJoin.Options(region: site.spec.region, zone: site.spec.zone, provider: site.spec.provider), controlPlane: controlPlane)
-        }
-        try await waitUntil("\(sites) clusters Ready", seconds: 180) {
-            try await controlPlane.list(Cluster.descriptor, namespace: nil, options: .everything).items
-                .compactMap { try? Cluster(json: $0) }.filter(\.isReady).count == sites
-        }
+        let bench = try await BenchFederation.start("mesh", sites: sites, kubelet: .immediate, readyWithin: 180)
+        let controlPlane = bench.controlPlane, host = bench.host
         progress("\(sites) clusters joined and Ready")
 
         let recorder = MeshRecorder()
@@ -155,9 +136,7 @@ struct MeshBench: AsyncParsableCommand {
         try await client.shutdown()
         let rss = residentMemoryMB()
         for watcher in watchers { watcher.cancel() }
-        running.cancel()
-        await running.value
-        await host.stop()
+        await bench.stop()
 
         let withdrawal = withdrawn.map { format(seconds($0), 1) + " s" } ?? "not within \(format(seconds(statusConfiguration.failureThreshold * 3), 0)) s"
         let limit = seconds(statusConfiguration.failureThreshold) + 2 * seconds(statusConfiguration.interval)
