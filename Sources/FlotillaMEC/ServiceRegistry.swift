@@ -17,7 +17,8 @@ public actor ServiceRegistry: InstanceSource {
     private var clusters: [String: Cluster] = [:]
     /// Per cluster: Endpoints by `namespace/name`.
     private var endpoints: [String: [String: Endpoints]] = [:]
-    private var memberWatches: [String: (key: String, task: Task<Void, Never>)] = [:]
+    /// One Endpoints informer per member.
+    private var members: MemberInformers?
     /// Sessions per endpoint, by `namespace/app`.
     private var sessions: [String: AppSession] = [:]
     private var load: [String: [String: Int]] = [:]
@@ -39,9 +40,7 @@ public actor ServiceRegistry: InstanceSource {
             await group.next()
             group.cancelAll()
         }
-        for (_, watch) in memberWatches { watch.task.cancel() }
-        for (_, watch) in memberWatches { await watch.task.value }
-        memberWatches.removeAll()
+        await members?.stop()
     }
 
     func apply(_ event: InformerEvent, _ resource: ResourceDescriptor) async {
@@ -80,31 +79,15 @@ public actor ServiceRegistry: InstanceSource {
 
     /// One Endpoints informer per member with an API endpoint; restarted when its connection details change.
     func reconcileMemberWatches() async {
-        let wanted = Dictionary(uniqueKeysWithValues: clusters.values.compactMap { cluster -> (String, Cluster)? in
-            guard let name = cluster.metadata.name, cluster.spec.apiEndpoint != nil, cluster.metadata.deletionTimestamp == nil else { return nil }
-            return (name, cluster)
-        })
-        for (name, watch) in memberWatches where wanted[name] == nil {
-            watch.task.cancel()
-            memberWatches[name] = nil
-            endpoints[name] = nil
-        }
-        for (name, cluster) in wanted {
-            let key = "\(cluster.spec.apiEndpoint ?? "")|\(cluster.spec.secretRef?.name ?? "")"
-            if memberWatches[name]?.key == key { continue }
-            memberWatches[name]?.task.cancel()
-            let member: KubeClient
-            do {
-                member = try await connections.client(for: cluster)
-            } catch {
-                logger.warning("cannot watch the member's endpoints", metadata: ["cluster": "\(name)", "error": "\(error)"])
-                continue
+        if members == nil {
+            members = MemberInformers(connections: connections, resource: Endpoints.descriptor, logger: logger) { [weak self] cluster, event in
+                await self?.applyMember(event, cluster: cluster)
             }
-            let informer = Informer(client: member, resource: Endpoints.descriptor, logger: logger)
-            memberWatches[name] = (key, Task { [weak self] in
-                await informer.run { [weak self] event in await self?.applyMember(event, cluster: name) }
-            })
         }
+        guard let members else { return }
+        await members.reconcile(Array(clusters.values))
+        let watched = await members.clusters
+        for cluster in endpoints.keys where !watched.contains(cluster) { endpoints[cluster] = nil }
     }
 
     func applyMember(_ event: InformerEvent, cluster: String) {

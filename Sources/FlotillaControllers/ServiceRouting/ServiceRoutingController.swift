@@ -38,7 +38,7 @@ public actor ServiceRoutingController {
         }
         running = loop
         members = MemberInformers(connections: connections, resource: EndpointSlice.descriptor,
-            query: ListQuery(labelSelector: "\(EndpointSlice.managedByLabel)=\(EndpointSlice.siteController)"), logger: logger) { [weak loop] _ in
+            query: ListQuery(labelSelector: "\(EndpointSlice.managedByLabel)=\(EndpointSlice.siteController)"), logger: logger) { [weak loop] _, _ in
             loop?.poke()
         }
         return loop

@@ -3,24 +3,25 @@ import KubeClient
 import Logging
 
 /// One informer per member cluster on one resource (the members' own EndpointSlices, say), started for each
-/// cluster with an API endpoint and restarted when its connection details change. Every change calls `onChange`
-/// with the cluster's name; `objects(in:)` is the cluster's current set (empty until its first list).
+/// cluster with an API endpoint and restarted when its connection details change. Every event is handed to `onEvent`
+/// with the cluster's name, after it is applied: `objects(in:)` is the cluster's current set (empty until its first
+/// list). The service-routing controller reads the sets; the MEC registry folds the events into its own index.
 public actor MemberInformers {
     let connections: ClusterConnections
     let resource: ResourceDescriptor
     let query: ListQuery
     let logger: Logger
-    let onChange: @Sendable (String) -> Void
+    let onEvent: @Sendable (String, InformerEvent) async -> Void
     private var watches: [String: (key: String, task: Task<Void, Never>)] = [:]
     private var sets: [String: WatchedSet] = [:]
 
     public init(connections: ClusterConnections, resource: ResourceDescriptor, query: ListQuery = .everything, logger: Logger,
-                onChange: @escaping @Sendable (String) -> Void) {
+                onEvent: @escaping @Sendable (String, InformerEvent) async -> Void) {
         self.connections = connections
         self.resource = resource
         self.query = query
         self.logger = logger
-        self.onChange = onChange
+        self.onEvent = onEvent
     }
 
     /// Watches exactly these clusters (those with an API endpoint and not being deleted).
@@ -52,11 +53,14 @@ public actor MemberInformers {
         }
     }
 
-    func apply(_ event: InformerEvent, cluster: String) {
+    func apply(_ event: InformerEvent, cluster: String) async {
         guard watches[cluster] != nil else { return }
         sets[cluster, default: WatchedSet()].apply(event)
-        onChange(cluster)
+        await onEvent(cluster, event)
     }
+
+    /// The clusters being watched.
+    public var clusters: Set<String> { Set(watches.keys) }
 
     /// The cluster's objects as last seen.
     public func objects(in cluster: String) -> [JSONValue] { sets[cluster]?.objects ?? [] }
@@ -64,9 +68,12 @@ public actor MemberInformers {
     /// Every watched cluster's objects, by cluster.
     public func all() -> [String: [JSONValue]] { sets.mapValues(\.objects) }
 
-    public func stop() {
-        for watch in watches.values { watch.task.cancel() }
+    /// Ends every informer and waits for them.
+    public func stop() async {
+        let running = watches.values.map(\.task)
         watches.removeAll()
         sets.removeAll()
+        for task in running { task.cancel() }
+        for task in running { await task.value }
     }
 }
