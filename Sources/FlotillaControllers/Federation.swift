@@ -7,7 +7,7 @@ import ServiceLifecycle
 
 /// Everything that turns templates and policies into workloads on members, in one place: cluster status,
 /// detector, scheduling loop, binding (Works and status aggregation), execution, cluster taint policies, failover
-/// (taint manager, application failover, graceful eviction), workload rebalancing and service routing. `run()` runs them all until
+/// (taint manager, application failover, graceful eviction), workload rebalancing, service routing and the catalog. `run()` runs them all until
 /// the task is cancelled. The controllers talk to the control plane only through `controlPlane` (an
 /// `ObjectClient`), so they run the same in the API server's process or beside it.
 public struct Federation: Sendable {
@@ -15,12 +15,16 @@ public struct Federation: Sendable {
         public var clusterStatus: ClusterStatusConfiguration
         public var memberPolicy: ClientPolicy
         public var failover: FailoverConfiguration
+        /// The control plane's address as apps reach it (`https://HOST:PORT`), for the discovery URLs in catalog
+        /// binding Secrets; without it they hold the path alone.
+        public var publicURL: String?
 
         public init(clusterStatus: ClusterStatusConfiguration = .init(), memberPolicy: ClientPolicy = ClientPolicy(),
-                    failover: FailoverConfiguration = .init()) {
+                    failover: FailoverConfiguration = .init(), publicURL: String? = nil) {
             self.clusterStatus = clusterStatus
             self.memberPolicy = memberPolicy
             self.failover = failover
+            self.publicURL = publicURL
         }
     }
 
@@ -70,6 +74,7 @@ public struct Federation: Sendable {
             FailoverController(client: controlPlane, configuration: configuration.failover, clock: clock, logger: logger).loop(informers: informers),
             WorkloadRebalancerController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             await routing.loop(informers: informers),
+            CatalogController(client: controlPlane, publicURL: configuration.publicURL, clock: clock, logger: logger).loop(informers: informers),
         ]
         await withTaskGroup(of: Void.self) { group in
             // The loops stop gracefully (the pass under way finishes); cluster status has no pass to finish.

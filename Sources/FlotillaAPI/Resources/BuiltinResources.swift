@@ -10,6 +10,7 @@ extension ResourceRegistry {
         Work.descriptor,
         WorkloadRebalancer.descriptor,
         MultiClusterService.descriptor, ServiceExport.descriptor, ServiceImport.descriptor,
+        ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor,
         AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,
     ])
 }

@@ -43,6 +43,23 @@ enum TableColumns {
                     TableColumn(name: "Consumers", description: "Ready endpoints imported into each consumer cluster.") { object, _ in
                         clusterCounts(object, "importedEndpoints")
                     }, .age]
+        case ("catalog.flotilla.io", "serviceofferings"):
+            return [.name, TableColumn(name: "Plans", description: "The offering's plans.") { object, _ in
+                        .string((object["spec"]?["plans"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }.joined(separator: ","))
+                    },
+                    .path("Bindable", ["spec", "bindable"], description: "Whether bindings may be made."),
+                    .path("Description", ["spec", "description"], description: "What it is.", priority: 1), .age]
+        case ("catalog.flotilla.io", "serviceinstances"):
+            return [.name, .path("Offering", ["spec", "offeringName"], description: "The offering."),
+                    .path("Plan", ["spec", "planName"], description: "The plan."),
+                    TableColumn(name: "Ready", description: "Whether every Deployment is Ready.") { object, _ in condition(object, "Ready") },
+                    TableColumn(name: "Reason", description: "Why (the Ready condition's reason).") { object, _ in
+                        (object["status"]?["conditions"]?.arrayValue ?? []).first { $0["type"]?.stringValue == "Ready" }?["reason"] ?? "<none>"
+                    }, .age]
+        case ("catalog.flotilla.io", "servicebindings"):
+            return [.name, .path("Instance", ["spec", "instanceRef", "name"], description: "The instance."),
+                    .path("Secret", ["status", "secretName"], description: "The Secret with the credentials.", fallback: "<none>"),
+                    TableColumn(name: "Ready", description: "Whether the credentials are written.") { object, _ in condition(object, "Ready") }, .age]
         case ("multicluster.x-k8s.io", "serviceexports"):
             return [.name, TableColumn(name: "Valid", description: "Whether the export is valid.") { object, _ in condition(object, "Valid") }, .age]
         case ("multicluster.x-k8s.io", "serviceimports"):

@@ -1,3 +1,4 @@
+import Logging
 import ArgumentParser
 import FlotillaAPI
 import FlotillaServer
@@ -98,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How often replicas try to take or renew the Lease.")
     var leaderElectRetryPeriod = GoDuration(.seconds(2), text: "2s")
 
+    @Option(help: "A directory (or file) of ServiceOfferings to load at start, created or updated (e.g. manifests/catalog).")
+    var catalog: String?
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -151,6 +155,7 @@ struct ServeCommand: AsyncParsableCommand {
         var server = APIServer(configuration: ServerConfiguration(host: bind, port: port, tls: !insecureHTTP),
             data: data, store: store, logger: logger)
         try await server.bootstrap()
+        if let catalog { try await Self.loadCatalog(catalog, into: StoreObjectClient(store: store), logger: logger) }
         var federation: Federation?
         var mec: MECServices?
         // One informer per kind for the whole process: the federation's controllers and the MEC services share them.
@@ -166,7 +171,8 @@ struct ServeCommand: AsyncParsableCommand {
                     successThreshold: .milliseconds(Int64(clusterSuccessThreshold * 1000))),
                 failover: FailoverConfiguration(evictionRate: evictionRate,
                     gracefulEvictionTimeout: .milliseconds(Int64(gracefulEvictionTimeout * 1000)),
-                    defaultPurgeMode: noExecuteTaintEvictionPurgeMode)),
+                    defaultPurgeMode: noExecuteTaintEvictionPurgeMode),
+                publicURL: port == 0 ? nil : "\(insecureHTTP ? "http" : "https")://\(bind == "0.0.0.0" || bind == "::" ? "127.0.0.1" : bind):\(port)"),
                 metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), informers: informers, logger: logger)
             let services = MECServices(controlPlane: controlPlane, connections: built.connections, accessNetworkURL: accessNetwork,
                                        metrics: MECPrometheus.metrics(registry: server.metrics.registry), logger: global.logger("flotilla.mec"))
@@ -221,5 +227,28 @@ struct ServeCommand: AsyncParsableCommand {
         await informers.stop()
         await etcd?.close()
         logger.notice("stopped")
+    }
+}
+
+extension ServeCommand {
+    /// Creates or updates every ServiceOffering in `path`; anything else in it is refused before anything is written.
+    static func loadCatalog(_ path: String, into client: StoreObjectClient, logger: Logger) async throws {
+        let documents = try ManifestLoader.load([path])
+        for document in documents where document.value.kind != ServiceOffering.descriptor.kind {
+            throw ValidationError("\(document.source): --catalog takes ServiceOfferings, not \(document.value.kind ?? "?")")
+        }
+        for document in documents {
+            let offering = document.value
+            do {
+                _ = try await client.create(ServiceOffering.descriptor, offering)
+            } catch where error.reason == .alreadyExists {
+                var current = try await client.get(ServiceOffering.descriptor, namespace: nil, name: offering.name ?? "")
+                current["spec"] = offering["spec"]
+                _ = try await client.update(ServiceOffering.descriptor, current)
+            } catch {
+                throw ValidationError("\(document.source): \(error)")
+            }
+        }
+        logger.notice("catalog loaded", metadata: ["offerings": "\(documents.compactMap(\.value.name).joined(separator: ","))"])
     }
 }
