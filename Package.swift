@@ -126,7 +126,9 @@ let package = Package(
         .target(
             name: "FlotillaControllers",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaScheduler", "KubeClient", "FlotillaRuntime",
+                "FlotillaAPI", "FlotillaStore", "FlotillaScheduler", "KubeClient", "FlotillaRuntime", "FlotillaAPIExtension",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

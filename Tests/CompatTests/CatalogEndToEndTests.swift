@@ -85,4 +85,68 @@ import Testing
         }
         await fixture.stop()
     }
+
+    /// The issue's interface: an OSB platform with the admin token provisions, binds, unbinds and deprovisions.
+    @Test func anOpenServiceBrokerPlatformProvisionsAndBinds() async throws {
+        let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1)],
+            kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+        let member = fixture.members["edge-1"]!
+        do {
+            try await fixture.waitForReadyClusters()
+            #expect(try await fixture.kubectl.run(["apply", "-f", Self.catalogDirectory]).status == 0)
+            try await TestClient(server: fixture.controlPlane, token: fixture.controlPlane.data.adminToken).using { client in
+                let osb = ["X-Broker-API-Version": "2.17"]
+                func call(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, headers: [String: String] = osb) async throws -> TestClient.Reply {
+                    try await client.request(method, path, body: body.map { $0.serialized() }, headers: headers)
+                }
+                let catalog = try await call(.GET, "/osb/v2/catalog")
+                #expect(catalog.status == 200)
+                let services = catalog.json?["services"]?.arrayValue ?? []
+                let echo = try #require(services.first { $0["name"] == "echo" })
+                #expect((echo["plans"]?.arrayValue ?? []).isEmpty == false)
+                let planID = try #require(echo["plans"]?.arrayValue?.first?["id"]?.stringValue)
+                #expect(try await call(.GET, "/osb/v2/catalog", headers: [:]).status == 412)
+
+                let request: JSONValue = ["service_id": "echo", "plan_id": .string(planID),
+                                          "context": ["platform": "kubernetes", "namespace": "default"], "parameters": [:]]
+                let provisioned = try await call(.PUT, "/osb/v2/service_instances/i-1?accepts_incomplete=true", request)
+                #expect([201, 202].contains(provisioned.status), "\(provisioned.text)")
+                var state = ""
+                try await Self.waitFor("last_operation succeeded", seconds: 60) {
+                    state = try await call(.GET, "/osb/v2/service_instances/i-1/last_operation").json?["state"]?.stringValue ?? ""
+                    return state == "succeeded" || state == "failed"
+                }
+                #expect(state == "succeeded")
+                #expect(try await member.get(Deployment.descriptor, namespace: "default", name: "i-1")["status"]?["readyReplicas"]?.int64Value == 1)
+                // The same object through kubectl.
+                #expect(try await fixture.kubectl.run(["get", "serviceinstance", "i-1", "-o", "jsonpath={.spec.offeringName}"]).stdout == "echo")
+
+                let bound = try await call(.PUT, "/osb/v2/service_instances/i-1/service_bindings/b-1", ["service_id": "echo", "plan_id": .string(planID)])
+                #expect(bound.status == 201, "\(bound.text)")
+                let credentials = bound.json?["credentials"]?.objectValue ?? [:]
+                #expect(!credentials.isEmpty && credentials["token"] != nil && credentials["endpoints"]?.arrayValue?.isEmpty == false, "\(bound.text)")
+
+                let unknown = try await call(.PUT, "/osb/v2/service_instances/i-2?accepts_incomplete=true",
+                    ["service_id": "nope", "plan_id": "x", "context": ["platform": "kubernetes", "namespace": "default"]])
+                #expect(unknown.status == 400 && unknown.json?["description"] != nil, "\(unknown.text)")
+                let badParameters = try await call(.PUT, "/osb/v2/service_instances/i-3?accepts_incomplete=true",
+                    ["service_id": "echo", "plan_id": .string(planID), "parameters": ["replicas": 0]])
+                #expect(badParameters.status == 400 && badParameters.text.contains("spec.parameters.replicas"), "\(badParameters.text)")
+
+                let unbound = try await call(.DELETE, "/osb/v2/service_instances/i-1/service_bindings/b-1?service_id=echo&plan_id=\(planID)")
+                #expect([200, 202].contains(unbound.status))
+                let deprovisioned = try await call(.DELETE, "/osb/v2/service_instances/i-1?service_id=echo&plan_id=\(planID)&accepts_incomplete=true")
+                #expect([200, 202].contains(deprovisioned.status), "\(deprovisioned.text)")
+                try await Self.waitFor("the workload gone from the member", seconds: 40) {
+                    (try? await member.get(Deployment.descriptor, namespace: "default", name: "i-1")) == nil
+                }
+                try await Self.waitFor("last_operation gone") {
+                    try await call(.GET, "/osb/v2/service_instances/i-1/last_operation").status == 410
+                }
+            }
+        } catch {
+            Issue.record("\(error)")
+        }
+        await fixture.stop()
+    }
 }

@@ -180,6 +180,8 @@ struct ServeCommand: AsyncParsableCommand {
             federation = built
             mec = services
         }
+        // The Open Service Broker API answers on every replica: it only reads and writes catalog objects.
+        server.extensions.append(OpenServiceBroker(client: StoreObjectClient(store: store)))
         let app = try server.makeApplication { port in
             logger.notice("serving", metadata: ["port": "\(port)", "kubeconfig": "\(data.adminKubeconfig.path)"])
             // Written unbuffered: scripts and `flotilla bench apiserver` read the port from this line.
