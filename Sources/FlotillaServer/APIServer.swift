@@ -54,6 +54,8 @@ public struct APIServer: Sendable {
     public var extensions: [any APIExtension] = []
     /// Answers `services/{name}/proxy` (simulated sites); nil answers 404.
     public var serviceProxy: (any ServiceProxy)?
+    /// Bearer tokens beyond the token file's (catalog bindings).
+    public var tokenAuthority: (any TokenAuthority)?
 
     /// Run beside the application in a `ServiceGroup`, listed after it (see `WatchDrainer`).
     public var watchDrainer: WatchDrainer { WatchDrainer(registry: watches) }
@@ -113,7 +115,7 @@ public struct APIServer: Sendable {
         let ready = self.ready
         let scheme = configuration.tls ? "https" : "http"
         var handler = APIHandler(
-            store: store, registry: registry, authenticator: Authenticator(tokens: data.tokens), authorizer: Authorizer(),
+            store: store, registry: registry, authenticator: Authenticator(tokens: data.tokens, authority: tokenAuthority), authorizer: Authorizer(),
             metrics: metrics, clock: clock, version: VersionInfo(flotillaVersion: FlotillaVersion.current),
             isReady: { ready.isSet }, bookmarkInterval: configuration.bookmarkInterval,
             serverAddress: "\(configuration.host):\(configuration.port)", logger: logger,

@@ -54,7 +54,20 @@ import Testing
             let secret = try await kubectl.run(["get", "secret", "hello-app", "-o", "jsonpath={.data.endpoints}"])
             let endpoints = String(decoding: Data(base64Encoded: secret.stdout) ?? Data(), as: UTF8.self)
             #expect(endpoints.contains(#""cluster":"edge-1""#) && endpoints.contains("hello.default"), "\(endpoints)")
-            #expect(try await kubectl.run(["get", "secret", "hello-app", "-o", "jsonpath={.data.token}"]).stdout.count > 40)
+            let encoded = try await kubectl.run(["get", "secret", "hello-app", "-o", "jsonpath={.data.token}"]).stdout
+            let token = String(decoding: Data(base64Encoded: encoded) ?? Data(), as: UTF8.self)
+            #expect(token.count == 64)
+            // The binding's token reaches its instance and nothing else.
+            try await TestClient(server: fixture.controlPlane, token: token).using { (app: TestClient) async throws in
+                #expect(try await app.request(.GET, "/apis/catalog.flotilla.io/v1alpha1/namespaces/default/serviceinstances/hello").status == 200)
+                #expect(try await app.request(.GET, "/mec/discovery/v1/namespaces/default/apps/hello/endpoints?cell=c1").status != 403)
+                #expect(try await app.request(.GET, "/mec/discovery/v1/namespaces/default/apps/other/endpoints?cell=c1").status == 403)
+                #expect(try await app.request(.GET, "/api/v1/namespaces/default/secrets").status == 403)
+                #expect(try await app.request(.DELETE, "/apis/catalog.flotilla.io/v1alpha1/namespaces/default/serviceinstances/hello").status == 403)
+            }
+            try await TestClient(server: fixture.controlPlane, token: "not-a-token").using { (stranger: TestClient) async throws in
+                #expect(try await stranger.request(.GET, "/apis/catalog.flotilla.io/v1alpha1/namespaces/default/serviceinstances/hello").status == 401)
+            }
 
             // Parameters that break the plan's schema: the condition names each field.
             #expect(try await kubectl.run(["apply", "-f", "-"], stdin: """

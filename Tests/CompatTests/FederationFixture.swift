@@ -48,7 +48,7 @@ struct FederationFixture {
                                                          mobility: mobility) }
             built.withLock { $0 = (federation, mec) }
             return (mec?.extensions ?? []) + [OpenServiceBroker(client: client)]
-        })
+        }, tokenAuthority: { store in CatalogBindingTokens(client: StoreObjectClient(store: store)) })
         let (federation, mec) = built.withLock { $0! }
         let running = Task { await federation.run() }
         let mecTask = mec.map { services in Task { await services.run() } }

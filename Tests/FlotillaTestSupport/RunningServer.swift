@@ -18,7 +18,8 @@ public final class RunningServer: Sendable {
     /// Starts a server. With `dataDirectory` set, the SQLite store there is used (for restart tests);
     /// otherwise a fresh temporary directory with an in-memory store. `extensions` builds non-resource APIs over the store.
     public static func start(dataDirectory: URL? = nil, tls: Bool = true, bookmarkInterval: Duration = .milliseconds(200),
-                             maxRequestsInflight: Int = 400, extensions: (any Store) -> [any APIExtension] = { _ in [] }) async throws
+                             maxRequestsInflight: Int = 400, extensions: (any Store) -> [any APIExtension] = { _ in [] },
+                             tokenAuthority: (any Store) -> (any TokenAuthority)? = { _ in nil }) async throws
         -> RunningServer
     {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString)")
@@ -28,6 +29,7 @@ public final class RunningServer: Sendable {
             bookmarkInterval: bookmarkInterval, maxRequestsInflight: maxRequestsInflight),
             data: data, store: store)
         server.extensions = extensions(store)
+        server.tokenAuthority = tokenAuthority(store)
         try await server.bootstrap()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication { port in continuation.yield(port) }

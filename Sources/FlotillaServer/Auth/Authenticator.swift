@@ -10,17 +10,24 @@ import X509
 /// cluster CA (CN = user, O = groups). TLS already verified the certificate chain when one was presented.
 struct Authenticator: Sendable {
     let tokens: TokenFile
+    /// Tokens beyond the file's (catalog bindings).
+    var authority: (any TokenAuthority)?
+
+    func user(forToken token: String) async -> UserInfo? {
+        if let user = tokens.user(forToken: token) { return user }
+        return await authority?.user(forToken: token)
+    }
 
     /// `queryToken`: a bearer token from the URL, for the few paths that serve browsers (see
     /// `APIExtension.acceptsQueryToken`); the Authorization header wins when both are present.
     func authenticate(_ request: Request, channel: (any Channel)?, queryToken: String? = nil) async -> UserInfo? {
         if request.headers[.authorization] == nil, let queryToken, !queryToken.isEmpty {
-            return tokens.user(forToken: queryToken)
+            return await user(forToken: queryToken)
         }
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                return tokens.user(forToken: String(parts[1]).trimmingCharacters(in: .whitespaces))
+                return await user(forToken: String(parts[1]).trimmingCharacters(in: .whitespaces))
             }
             return nil
         }

@@ -91,7 +91,7 @@ public struct APIHandler: HTTPResponder {
         label.verb = verb
         if case .resource(let path) = route { label.resource = path.subresource.map { "\(path.plural)/\($0)" } ?? path.plural }
         let resource: GroupResource? = if case .resource(let path) = route { GroupResource(group: path.group, resource: path.plural) } else { nil }
-        guard authorizer.allows(user, verb: verb, resource: resource) else {
+        guard authorizer.allows(user, verb: verb, resource: resource, path: request.uri.path) else {
             let target: String
             if case .resource(let path) = route {
                 target = "resource \"\(label.resource)\" in API group \"\(path.group)\"" + (path.namespace.map { " in the namespace \"\($0)\"" } ?? "")
