@@ -146,6 +146,24 @@ import Testing
                     ["service_id": "echo", "plan_id": .string(planID), "parameters": ["replicas": 0]])
                 #expect(badParameters.status == 400 && badParameters.text.contains("spec.parameters.replicas"), "\(badParameters.text)")
 
+                // A service an app registered through MEC 011 is an offering too: bound as it is, its endpoint in the credentials.
+                let registered = try await client.request(.POST, "/mec_service_mgmt/v1/applications/app-1/services", json: [
+                    "serName": "leaderboard", "version": "1", "state": "ACTIVE", "serializer": "JSON",
+                    "transportInfo": ["id": "t", "name": "REST", "type": "REST_HTTP", "protocol": "HTTP", "endpoint": ["uris": ["http://127.0.0.1:9/top"]]]])
+                #expect(registered.status == 201, "\(registered.text)")
+                let listed = try await client.request(.GET, "/mec_service_mgmt/v1/services?ser_name=leaderboard")
+                #expect(listed.json?.arrayValue?.count == 1)
+                let serviceID = "mec-" + (registered.json?["serInstanceId"]?.stringValue ?? "")
+                #expect([201, 202].contains(try await call(.PUT, "/osb/v2/service_instances/m-1?accepts_incomplete=true",
+                    ["service_id": .string(serviceID), "plan_id": .string("\(serviceID)-default"), "context": ["platform": "kubernetes", "namespace": "default"]]).status))
+                try await Self.waitFor("the registered service's instance succeeded") {
+                    try await call(.GET, "/osb/v2/service_instances/m-1/last_operation").json?["state"]?.stringValue == "succeeded"
+                }
+                let boundRegistered = try await call(.PUT, "/osb/v2/service_instances/m-1/service_bindings/mb-1", [:])
+                #expect(boundRegistered.status == 201)
+                #expect(boundRegistered.json?["credentials"]?["endpoints"]?.arrayValue?.first?["endpoint"]?["uris"] == ["http://127.0.0.1:9/top"],
+                    "\(boundRegistered.text)")
+
                 let unbound = try await call(.DELETE, "/osb/v2/service_instances/i-1/service_bindings/b-1?service_id=echo&plan_id=\(planID)")
                 #expect([200, 202].contains(unbound.status))
                 let deprovisioned = try await call(.DELETE, "/osb/v2/service_instances/i-1?service_id=echo&plan_id=\(planID)&accepts_incomplete=true")

@@ -47,7 +47,7 @@ struct FederationFixture {
             let mec = accessNetworkURL.map { MECServices(controlPlane: client, connections: federation.connections, accessNetworkURL: $0,
                                                          mobility: mobility) }
             built.withLock { $0 = (federation, mec) }
-            return (mec?.extensions ?? []) + [OpenServiceBroker(client: client)]
+            return (mec?.extensions ?? []) + [OpenServiceBroker(client: client), ServiceManagementAPI(client: client)]
         }, tokenAuthority: { store in CatalogBindingTokens(client: StoreObjectClient(store: store)) })
         let (federation, mec) = built.withLock { $0! }
         let running = Task { await federation.run() }

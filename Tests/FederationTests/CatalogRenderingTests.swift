@@ -101,7 +101,7 @@ import Testing
         guard case .failure(.invalid(let errors)) = render("small", ["replicas": "many"]) else { Issue.record("a bad parameter fails"); return }
         #expect(errors.map(\.field.description) == ["spec.parameters.replicas"])
         var broken = offering
-        broken.spec.template.manifests[1]["metadata"] = ["name": "{{parameters.missing}}"]
+        broken.spec.template!.manifests[1]["metadata"] = ["name": "{{parameters.missing}}"]
         guard case .failure(.invalid(let unknown)) = CatalogRendering.render(offering: broken, instance: ServiceInstance(
             metadata: ObjectMeta(name: "g1", namespace: "team"), spec: ServiceInstanceSpec(offeringName: "game", planName: "small"))) else {
             Issue.record("an unknown placeholder fails"); return

@@ -12,6 +12,7 @@ extension ResourceRegistry {
         MultiClusterService.descriptor, ServiceExport.descriptor, ServiceImport.descriptor,
         ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor,
         AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,
+        MECService.descriptor, ServiceAvailabilitySubscription.descriptor,
     ])
 }
 

@@ -33,7 +33,7 @@ public struct CatalogController: Sendable {
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "catalog", client: client, informers: informers,
             resources: [ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor, Deployment.descriptor,
-                        ResourceBinding.descriptor],
+                        ResourceBinding.descriptor, MECService.descriptor],
             statusBlind: [ServiceBinding.descriptor],
             clock: runtimeClock(clock), logger: logger) { snapshot, _ in
             await reconcile(snapshot)
@@ -230,7 +230,7 @@ public struct CatalogController: Sendable {
     func credentials(instance: ServiceInstance, offering: ServiceOffering?, snapshot: ObjectSnapshot, token: String) -> [String: String] {
         let namespace = instance.metadata.namespace ?? "default", name = instance.metadata.name ?? ""
         var data = ["token": token, "instance": name, "namespace": namespace]
-        if offering?.spec.template.appProfile != nil {
+        if offering?.spec.template?.appProfile != nil {
             data["discoveryURL"] = "\(publicURL ?? "")/mec/discovery/v1/namespaces/\(namespace)/apps/\(name)/endpoints"
         }
         var endpoints: [JSONValue] = []
@@ -240,6 +240,12 @@ public struct CatalogController: Sendable {
             for cluster in clusters {
                 endpoints.append(["cluster": .string(cluster), "service": .string("\(object.name).\(namespace)")])
             }
+        }
+        // A registered MEC service: its transport's endpoint, as the provider registered it.
+        if let id = offering?.spec.registeredService, let service = snapshot.object(MECService.descriptor, key: "/\(id)"),
+            let transport = service["spec"]?["serviceInfo"]?["transportInfo"] {
+            endpoints.append(["serInstanceId": .string(id), "serName": service["spec"]?["serviceInfo"]?["serName"] ?? "",
+                              "transport": transport["type"] ?? "", "endpoint": transport["endpoint"] ?? [:]])
         }
         data["endpoints"] = String(decoding: JSONValue.array(endpoints).serialized(), as: UTF8.self)
         return data

@@ -33,12 +33,14 @@ struct CatalogRendering: Sendable {
         } else if !(parameters.objectValue ?? [:]).isEmpty {
             return .failure(.invalid([.forbidden(path, "plan \(plan.name) takes no parameters")]))
         }
+        // A registered MEC service is bound as it is: nothing to create.
+        guard let template = offering.spec.template else { return .success(CatalogRendering()) }
         let name = instance.metadata.name ?? "", namespace = instance.metadata.namespace ?? "default"
         let offeringName = offering.metadata.name ?? ""
         var context = Substitution(values: ["instance.name": .string(name), "instance.namespace": .string(namespace)], parameters: parameters)
         var rendering = CatalogRendering()
         var kinds: [(apiVersion: String, kind: String)] = []
-        for manifest in offering.spec.template.manifests {
+        for manifest in template.manifests {
             var object = context.apply(manifest)
             object.setMetadata("namespace", .string(namespace))
             var labels = object.labels
@@ -51,12 +53,12 @@ struct CatalogRendering: Sendable {
         }
         let selector: JSONValue = ["matchLabels": [ServiceInstance.instanceLabel: .string(name)]]
         var policySpec: JSONValue = ["resourceSelectors": .array(kinds.map { ["apiVersion": .string($0.apiVersion), "kind": .string($0.kind), "labelSelector": selector] })]
-        if let placement = offering.spec.template.placement { policySpec["placement"] = context.apply(placement) }
+        if let placement = template.placement { policySpec["placement"] = context.apply(placement) }
         rendering.objects.append(["apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy",
             "metadata": ["name": .string("catalog-\(name)"), "namespace": .string(namespace),
                          "labels": [ServiceInstance.instanceLabel: .string(name), ServiceInstance.offeringLabel: .string(offeringName)]],
             "spec": policySpec])
-        if let profile = offering.spec.template.appProfile {
+        if let profile = template.appProfile {
             var spec = context.apply(profile)
             spec["workloads"] = .array(kinds.filter { $0.kind == "Deployment" }.map { ["apiVersion": .string($0.apiVersion), "kind": .string($0.kind), "labelSelector": selector] })
             rendering.objects.append(["apiVersion": "mec.flotilla.io/v1alpha1", "kind": "AppProfile",

@@ -182,6 +182,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         // The Open Service Broker API answers on every replica: it only reads and writes catalog objects.
         server.extensions.append(OpenServiceBroker(client: StoreObjectClient(store: store)))
+        server.extensions.append(ServiceManagementAPI(client: StoreObjectClient(store: store), logger: global.logger("flotilla.mec")))
         server.tokenAuthority = CatalogBindingTokens(client: StoreObjectClient(store: store))
         let app = try server.makeApplication { port in
             logger.notice("serving", metadata: ["port": "\(port)", "kubeconfig": "\(data.adminKubeconfig.path)"])

@@ -2,7 +2,9 @@
 /// without knowing how it is built. Its plans carry a JSON Schema for their parameters (`JSONSchema`'s subset); its
 /// template holds the manifests (namespaced kinds the control plane serves) with `{{parameters.NAME}}`,
 /// `{{instance.name}}` and `{{instance.namespace}}` placeholders, the placement (a PropagationPolicy's `placement`)
-/// and, optionally, an AppProfile spec for latency-aware placement and discovery. docs/catalog.md.
+/// and, optionally, an AppProfile spec for latency-aware placement and discovery. An offering may instead name a
+/// service registered through MEC 011 (`registeredService`): its instances provision nothing and bind to that
+/// service's transport endpoints. docs/catalog.md.
 public struct ServiceOffering: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -48,8 +50,11 @@ public struct ServiceOffering: APIObject {
                 }
             }
         }
-        let manifests = spec.template.manifests
-        if manifests.isEmpty { errors.append(.required(path.child("template.manifests"), "at least one manifest")) }
+        if (spec.template == nil) == (spec.registeredService == nil) {
+            errors.append(.required(path.child("template"), "exactly one of template (what to provision) and registeredService (a MEC 011 service)"))
+        }
+        let manifests = spec.template?.manifests ?? []
+        if spec.template != nil, manifests.isEmpty { errors.append(.required(path.child("template.manifests"), "at least one manifest")) }
         for (offset, manifest) in manifests.enumerated() {
             let at = path.child("template.manifests").index(offset)
             guard let apiVersion = manifest["apiVersion"]?.stringValue, let kind = manifest["kind"]?.stringValue else {
@@ -82,13 +87,17 @@ public struct ServiceOfferingSpec: Sendable, Hashable, Codable {
     /// Whether ServiceBindings may be made (default true).
     public var bindable: Bool?
     public var plans: [ServicePlan]
-    public var template: OfferingTemplate
+    /// What an instance provisions.
+    public var template: OfferingTemplate?
+    /// Or: the `serInstanceId` of a service registered through MEC 011, which instances bind to as it is.
+    public var registeredService: String?
     public var unknownFields = UnknownFields()
 
-    public init(description: String, plans: [ServicePlan], template: OfferingTemplate) {
+    public init(description: String, plans: [ServicePlan], template: OfferingTemplate?, registeredService: String? = nil) {
         self.description = description
         self.plans = plans
         self.template = template
+        self.registeredService = registeredService
     }
 }
 
