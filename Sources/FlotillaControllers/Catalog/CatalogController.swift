@@ -7,8 +7,8 @@ import Logging
 /// Provisions and binds catalog services (docs/catalog.md). For each ServiceInstance: a finalizer, the offering's
 /// template rendered by the pure `CatalogRendering`, the rendered objects created or brought back in step, objects a
 /// former plan made and this one does not deleted, and status (`objects`, `Provisioned`, `Ready` once every rendered
-/// Deployment is Ready on its members). A deleted instance deletes everything it made (the federation removes it
-/// from every member) and the Secrets of its bindings. For each ServiceBinding of a Ready instance: its Secret.
+/// Deployment is Ready on its members). A deleted instance deletes everything it made and the Secrets of its
+/// bindings, and stays (its finalizer) until the federation has removed the copies from every member. For each ServiceBinding of a Ready instance: its Secret.
 /// Problems — no such offering or plan, parameters that break the plan's schema (every field named) — are the
 /// instance's `Ready=False` condition and a Warning event.
 public struct CatalogController: Sendable {
@@ -33,8 +33,8 @@ public struct CatalogController: Sendable {
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "catalog", client: client, informers: informers,
             resources: [ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor, Deployment.descriptor,
-                        ResourceBinding.descriptor, MECService.descriptor],
-            statusBlind: [ServiceBinding.descriptor],
+                        ResourceBinding.descriptor, MECService.descriptor, Work.descriptor],
+            statusBlind: [ServiceBinding.descriptor, Work.descriptor],
             clock: runtimeClock(clock), logger: logger) { snapshot, _ in
             await reconcile(snapshot)
         }
@@ -70,7 +70,10 @@ public struct CatalogController: Sendable {
     func sync(_ instance: ServiceInstance, offering: ServiceOffering?, bindings: [ServiceBinding], snapshot: ObjectSnapshot) async throws(APIError) {
         let namespace = instance.metadata.namespace ?? "default"
         if instance.metadata.deletionTimestamp != nil {
-            return try await tearDown(instance, bindings: bindings.filter { $0.metadata.namespace == namespace && $0.spec.instanceRef.name == instance.metadata.name })
+            // The finalizer stays until the members' copies are gone; their Works' deletion brings the next pass.
+            _ = try await tearDown(instance, bindings: bindings.filter { $0.metadata.namespace == namespace && $0.spec.instanceRef.name == instance.metadata.name },
+                works: snapshot.objects(Work.descriptor))
+            return
         }
         var instance = instance
         if !(instance.metadata.finalizers ?? []).contains(ServiceInstance.finalizer) {
@@ -163,17 +166,25 @@ public struct CatalogController: Sendable {
         } catch where error.reason == .notFound {}
     }
 
-    func tearDown(_ instance: ServiceInstance, bindings: [ServiceBinding]) async throws(APIError) {
+    /// Deletes what the instance made and its bindings' Secrets; releases the finalizer once no Work of those objects
+    /// is left (each Work goes only after its member copy is deleted). Returns whether the instance is released.
+    func tearDown(_ instance: ServiceInstance, bindings: [ServiceBinding], works: [JSONValue]) async throws(APIError) -> Bool {
         let namespace = instance.metadata.namespace ?? "default"
         for binding in bindings {
             do { try await client.delete(ServiceBinding.descriptor, namespace: namespace, name: binding.metadata.name ?? "") } catch where error.reason == .notFound {}
             do { try await client.delete(Secret.descriptor, namespace: namespace, name: binding.secret) } catch where error.reason == .notFound {}
         }
         for object in instance.status?.objects ?? [] { try await delete(object, namespace: namespace) }
-        guard (instance.metadata.finalizers ?? []).contains(ServiceInstance.finalizer) else { return }
+        let bindingNames = Set((instance.status?.objects ?? []).map { "\($0.name)-\($0.kind.lowercased())" })
+        let remaining = works.contains { work in
+            work.labels[WorkRendering.bindingNamespaceLabel] == namespace && bindingNames.contains(work.labels[WorkRendering.bindingNameLabel] ?? "")
+        }
+        if remaining { return false }
+        guard (instance.metadata.finalizers ?? []).contains(ServiceInstance.finalizer) else { return true }
         var released = instance
         released.metadata.finalizers = (instance.metadata.finalizers ?? []).filter { $0 != ServiceInstance.finalizer }
         _ = try await client.update(ServiceInstance.descriptor, released.json())
+        return true
     }
 
     static func isReady(_ deployment: JSONValue) -> Bool {
