@@ -35,35 +35,61 @@ public struct CatalogController: Sendable {
             resources: [ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor, Deployment.descriptor,
                         ResourceBinding.descriptor, MECService.descriptor, Work.descriptor],
             statusBlind: [ServiceBinding.descriptor, Work.descriptor],
-            clock: runtimeClock(clock), logger: logger) { snapshot, _ in
-            await reconcile(snapshot)
+            clock: runtimeClock(clock), logger: logger) { snapshot, changes in
+            await reconcile(snapshot, changes)
         }
     }
 
-    func reconcile(_ snapshot: ObjectSnapshot) async -> Duration? {
+    /// Instances are independent: a pass syncs the ones it concerns (all on a full pass or an offering change; else
+    /// those changed, whose Deployments or Works changed, or whose bindings did) several at once.
+    func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let offerings = Dictionary(snapshot.typed(ServiceOffering.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let instances = snapshot.typed(ServiceInstance.self)
         let bindings = snapshot.typed(ServiceBinding.self)
-        var retry: Duration?
-        for instance in instances {
-            do throws(APIError) {
-                try await sync(instance, offering: offerings[instance.spec.offeringName], bindings: bindings, snapshot: snapshot)
-            } catch {
-                if error.reason != .conflict { logger.warning("cannot sync instance", metadata: ["instance": "\(instance.metadata.name ?? "")", "error": "\(error)"]) }
-                retry = ControllerLoop.retryDelay(for: error, current: retry)
+        let byKey = Dictionary(instances.map { ("\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
+        let everything = changes.full || changes.touched(ServiceOffering.descriptor) || changes.touched(MECService.descriptor)
+        var affected = Set<String>()
+        if !everything {
+            affected = changes.keys(ServiceInstance.descriptor).union(changes.statusOnlyKeys(ServiceInstance.descriptor))
+            for key in changes.keys(Deployment.descriptor).union(changes.statusOnlyKeys(Deployment.descriptor)) {
+                if let object = snapshot.object(Deployment.descriptor, key: key), let instance = object.labels[ServiceInstance.instanceLabel] {
+                    affected.insert("\(object.namespace ?? "")/\(instance)")
+                }
+            }
+            if changes.touched(Work.descriptor) || changes.touched(ResourceBinding.descriptor) {
+                affected.formUnion(instances.filter { $0.metadata.deletionTimestamp != nil || $0.status?.conditions?[type: "Ready"]?.status != .true }
+                    .map { "\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")" })
+            }
+            for key in changes.keys(ServiceBinding.descriptor) {
+                if let object = snapshot.object(ServiceBinding.descriptor, key: key), let binding = try? ServiceBinding(json: object) {
+                    affected.insert("\(binding.metadata.namespace ?? "")/\(binding.spec.instanceRef.name)")
+                }
             }
         }
-        let byKey = Dictionary(instances.map { ("\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
-        for binding in bindings {
+        let chosen = everything ? instances : instances.filter { affected.contains("\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")") }
+        let synced = await concurrently(chosen, limit: Self.concurrency) { instance -> Duration? in
+            do throws(APIError) {
+                try await sync(instance, offering: offerings[instance.spec.offeringName], bindings: bindings, snapshot: snapshot)
+                return nil
+            } catch {
+                if error.reason != .conflict { logger.warning("cannot sync instance", metadata: ["instance": "\(instance.metadata.name ?? "")", "error": "\(error)"]) }
+                return ControllerLoop.retryDelay(for: error, current: nil)
+            }
+        }
+        let chosenBindings = everything ? bindings : bindings.filter { affected.contains("\($0.metadata.namespace ?? "")/\($0.spec.instanceRef.name)") }
+        let bound = await concurrently(chosenBindings, limit: Self.concurrency) { binding -> Duration? in
             let instance = byKey["\(binding.metadata.namespace ?? "")/\(binding.spec.instanceRef.name)"]
             do throws(APIError) {
                 try await sync(binding, instance: instance, offering: instance.flatMap { offerings[$0.spec.offeringName] }, snapshot: snapshot)
+                return nil
             } catch {
-                retry = ControllerLoop.retryDelay(for: error, current: retry)
+                return ControllerLoop.retryDelay(for: error, current: nil)
             }
         }
-        return retry
+        return (synced + bound).compactMap { $0 }.min()
     }
+
+    static let concurrency = 32
 
     // MARK: Instances
 
