@@ -69,6 +69,36 @@ import Testing
                 #expect(try await stranger.request(.GET, "/apis/catalog.flotilla.io/v1alpha1/namespaces/default/serviceinstances/hello").status == 401)
             }
 
+            // Deleting the binding ends its Secret and its token.
+            #expect(try await kubectl.run(["apply", "-f", "-"], stdin: """
+                apiVersion: catalog.flotilla.io/v1alpha1
+                kind: ServiceBinding
+                metadata: {name: short-lived, namespace: default}
+                spec: {instanceRef: {name: hello}}
+                """).status == 0)
+            try await Self.waitFor("the short-lived binding's Secret") { try await kubectl.run(["get", "secret", "short-lived"]).status == 0 }
+            #expect(try await kubectl.run(["delete", "servicebinding", "short-lived"]).status == 0)
+            try await Self.waitFor("its Secret gone") { try await kubectl.run(["get", "secret", "short-lived"]).status != 0 }
+
+            // The member is cut off while an instance provisions: it waits, then becomes Ready when the member is back.
+            let site = fixture.sites.site(named: "edge-1")!
+            await site.down()
+            #expect(try await kubectl.run(["apply", "-f", "-"], stdin: """
+                apiVersion: catalog.flotilla.io/v1alpha1
+                kind: ServiceInstance
+                metadata: {name: late, namespace: default}
+                spec: {offeringName: echo, planName: standard}
+                """).status == 0)
+            try await Self.waitFor("the late instance provisioning") {
+                try await kubectl.run(["get", "serviceinstance", "late", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].reason}"]).stdout == "Provisioning"
+            }
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await kubectl.run(["get", "serviceinstance", "late", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]).stdout == "False")
+            try await site.up()
+            try await Self.waitFor("the late instance Ready once the member is back", seconds: 60) {
+                try await kubectl.run(["get", "serviceinstance", "late", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]).stdout == "True"
+            }
+
             // Parameters that break the plan's schema: the condition names each field.
             #expect(try await kubectl.run(["apply", "-f", "-"], stdin: """
                 apiVersion: catalog.flotilla.io/v1alpha1
@@ -84,9 +114,11 @@ import Testing
             #expect((try? await member.get(Deployment.descriptor, namespace: "default", name: "wrong")) == nil)
 
             // Deleting the instance removes what it made, on the member too, and the binding's Secret.
-            #expect(try await kubectl.run(["delete", "serviceinstance", "hello", "wrong"]).status == 0)
-            try await Self.waitFor("the workload gone from the member", seconds: 40) {
-                (try? await member.get(Deployment.descriptor, namespace: "default", name: "hello")) == nil
+            #expect(try await kubectl.run(["delete", "serviceinstance", "hello", "wrong", "late"]).status == 0)
+            try await Self.waitFor("the workloads gone from the member", seconds: 40) {
+                let hello = try? await member.get(Deployment.descriptor, namespace: "default", name: "hello")
+                let late = try? await member.get(Deployment.descriptor, namespace: "default", name: "late")
+                return hello == nil && late == nil
             }
             try await Self.waitFor("the instance, binding and secret gone") {
                 let left = try await kubectl.run(["get", "serviceinstances,servicebindings", "-o", "name"]).stdout

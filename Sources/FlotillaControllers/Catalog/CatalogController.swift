@@ -33,8 +33,8 @@ public struct CatalogController: Sendable {
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "catalog", client: client, informers: informers,
             resources: [ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor, Deployment.descriptor,
-                        ResourceBinding.descriptor, MECService.descriptor, Work.descriptor],
-            statusBlind: [ServiceBinding.descriptor, Work.descriptor],
+                        ResourceBinding.descriptor, MECService.descriptor, Work.descriptor, Secret.descriptor],
+            statusBlind: [ServiceBinding.descriptor, Work.descriptor, Secret.descriptor],
             clock: runtimeClock(clock), logger: logger) { snapshot, changes in
             await reconcile(snapshot, changes)
         }
@@ -86,7 +86,20 @@ public struct CatalogController: Sendable {
                 return ControllerLoop.retryDelay(for: error, current: nil)
             }
         }
-        return (synced + bound).compactMap { $0 }.min()
+        // A binding deleted through kubectl takes its Secret, and so its token, with it.
+        var collected: [Duration?] = []
+        if everything || changes.touched(ServiceBinding.descriptor) || changes.touched(Secret.descriptor) {
+            let live = Set(bindings.filter { $0.metadata.deletionTimestamp == nil }.map { "\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")" })
+            for secret in snapshot.objects(Secret.descriptor) {
+                guard let binding = secret.labels[Self.bindingLabel], !live.contains("\(secret.namespace ?? "")/\(binding)") else { continue }
+                do throws(APIError) {
+                    try await client.delete(Secret.descriptor, namespace: secret.namespace, name: secret.name ?? "")
+                } catch {
+                    if error.reason != .notFound { collected.append(ControllerLoop.retryDelay(for: error, current: nil)) }
+                }
+            }
+        }
+        return (synced + bound + collected).compactMap { $0 }.min()
     }
 
     static let concurrency = 32
