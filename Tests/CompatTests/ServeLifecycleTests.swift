@@ -8,10 +8,10 @@ import Testing
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("flotilla").path
     }
 
-    func startServer(dataDir: String) async throws -> (Process, Int) {
+    func startServer(dataDir: String, extra: [String] = []) async throws -> (Process, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.flotilla)
-        process.arguments = ["serve", "--data-dir", dataDir, "--port", "0", "--log-level", "warning"]
+        process.arguments = ["serve", "--data-dir", dataDir, "--port", "0", "--log-level", "warning"] + extra
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -33,6 +33,24 @@ import Testing
     }
 
     struct ServeDidNotStart: Error { var output: String }
+
+    /// `--catalog DIR` loads the offerings at start; a directory with anything else is refused before serving.
+    @Test func serveLoadsACatalogDirectory() async throws {
+        let kubectl = try #require(KubectlBinaries.binary(for: "1.33"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-catalog-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (server, _) = try await startServer(dataDir: dir, extra: ["--catalog", CatalogEndToEndTests.catalogDirectory])
+        let listed = try await ProcessRunner.run(kubectl, ["--kubeconfig", "\(dir)/admin.kubeconfig", "--cache-dir", "\(dir)/cache",
+                                                           "get", "serviceofferings", "-o", "name"])
+        #expect(listed.stdout.split(separator: "\n").sorted() == ["serviceoffering.catalog.flotilla.io/counter",
+            "serviceoffering.catalog.flotilla.io/echo", "serviceoffering.catalog.flotilla.io/mobile-game"], "\(listed.combined)")
+        server.terminate()
+        server.waitUntilExit()
+
+        let refused = try await ProcessRunner.run(Self.flotilla, ["serve", "--data-dir", dir, "--port", "0",
+            "--catalog", examplesDirectory, "--log-level", "warning"])
+        #expect(refused.status != 0 && refused.combined.contains("--catalog takes ServiceOfferings"), "\(refused.combined)")
+    }
 
     @Test(arguments: [SIGTERM, SIGINT])
     func stopsCleanlyWithAWatchOpen(signal: Int32) async throws {
