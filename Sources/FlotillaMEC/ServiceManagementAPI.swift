@@ -209,14 +209,7 @@ public struct ServiceManagementAPI: APIExtension {
             spec: ServiceOfferingSpec(description: "\(info.serName) \(info.version), registered by \(service.spec.appInstanceId) (MEC 011)",
                 plans: [ServicePlan(name: "default", description: "Bind to the registered service as it is.")], template: nil, registeredService: id))
         offering.spec.tags = tags
-        do {
-            _ = try await client.create(offering)
-        } catch {
-            guard error.reason == .alreadyExists else { throw error }
-            var current = try ServiceOffering(json: try await client.get(ServiceOffering.descriptor, namespace: nil, name: Self.offeringName(id)))
-            current.spec = offering.spec
-            _ = try await client.update(ServiceOffering.descriptor, current.json())
-        }
+        try await client.createOrUpdate(ServiceOffering.descriptor, offering.json())
     }
 
     // MARK: Subscriptions

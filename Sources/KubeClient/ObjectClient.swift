@@ -38,6 +38,26 @@ extension ObjectClient {
         try await updateWithStatus(typed, json: typed.json())
     }
 
+    /// `kubectl apply` without the bookkeeping: creates the object, or brings a stored one in step — every top-level
+    /// field of `object` but metadata and status, and its labels merged over the stored ones. Writes nothing when
+    /// nothing differs. Returns the stored object.
+    @discardableResult
+    public func createOrUpdate(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+        let current: JSONValue
+        do {
+            return try await create(resource, object)
+        } catch {
+            guard error.reason == .alreadyExists else { throw error }
+            current = try await get(resource, namespace: object.namespace, name: object.name ?? "")
+        }
+        var updated = current
+        for (key, value) in object.objectValue ?? [:] where key != "metadata" && key != "status" { updated[key] = value }
+        let labels = current.labels.merging(object.labels) { _, new in new }
+        if !labels.isEmpty { updated.setMetadata("labels", .object(labels.mapValues(JSONValue.string))) }
+        guard updated != current else { return current }
+        return try await update(resource, updated)
+    }
+
     /// Over the API the server admits what it receives, so the JSON form is sent as it is.
     public func updateWithStatus<Object: APIObject>(_ typed: Object, json object: JSONValue) async throws(APIError) -> JSONValue {
         let resource = Object.descriptor

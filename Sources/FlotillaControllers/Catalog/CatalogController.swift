@@ -177,25 +177,13 @@ public struct CatalogController: Sendable {
         if before?.reason != reason || before?.message != message { events.record(instance, type: "Warning", reason: reason, message: message) }
     }
 
-    /// Creates the object, or brings a stored one in step (its top-level fields but metadata and status, its labels).
+    /// Creates the object or brings the stored one in step (`createOrUpdate`).
     func apply(_ object: JSONValue) async throws(APIError) {
         guard let descriptor = ResourceRegistry.controlPlane.descriptor(apiVersion: object["apiVersion"]?.stringValue ?? "",
             kind: object["kind"]?.stringValue ?? "") else {
             throw APIError(.invalid, "\(object["kind"]?.stringValue ?? "") is not served")
         }
-        let current: JSONValue
-        do {
-            current = try await client.get(descriptor, namespace: object.namespace, name: object.name ?? "")
-        } catch where error.reason == .notFound {
-            _ = try await client.create(descriptor, object)
-            return
-        }
-        var updated = current
-        for (key, value) in object.objectValue ?? [:] where key != "metadata" && key != "status" { updated[key] = value }
-        let labels = current.labels.merging(object.labels) { _, new in new }
-        updated.setMetadata("labels", .object(labels.mapValues(JSONValue.string)))
-        guard updated != current else { return }
-        _ = try await client.update(descriptor, updated)
+        try await client.createOrUpdate(descriptor, object)
     }
 
     func delete(_ reference: RenderedObject, namespace: String) async throws(APIError) {

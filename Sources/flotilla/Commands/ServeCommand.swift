@@ -244,11 +244,7 @@ extension ServeCommand {
         for document in documents {
             let offering = document.value
             do {
-                _ = try await client.create(ServiceOffering.descriptor, offering)
-            } catch where error.reason == .alreadyExists {
-                var current = try await client.get(ServiceOffering.descriptor, namespace: nil, name: offering.name ?? "")
-                current["spec"] = offering["spec"]
-                _ = try await client.update(ServiceOffering.descriptor, current)
+                try await client.createOrUpdate(ServiceOffering.descriptor, offering)
             } catch {
                 throw ValidationError("\(document.source): \(error)")
             }

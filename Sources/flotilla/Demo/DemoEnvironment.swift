@@ -103,25 +103,10 @@ struct DemoEnvironment {
             guard let descriptor = ResourceRegistry.controlPlane.descriptor(apiVersion: object.apiVersion ?? "", kind: object.kind ?? "") else {
                 throw DemoError("\(document.source): \(object.kind ?? "?") is not a kind this control plane serves")
             }
-            try await createOrUpdate(descriptor, object)
+            try await api.createOrUpdate(descriptor, object)
             applied.append("\(descriptor.kind.lowercased())/\(object.name ?? "")")
         }
         return applied
-    }
-
-    func createOrUpdate(_ descriptor: ResourceDescriptor, _ object: JSONValue) async throws(APIError) {
-        let created: APIError?
-        do {
-            _ = try await api.create(descriptor, object)
-            created = nil
-        } catch {
-            created = error
-        }
-        guard let created else { return }
-        guard created.reason == .alreadyExists else { throw created }
-        var current = try await api.get(descriptor, namespace: object.namespace, name: object.name ?? "")
-        current["spec"] = object["spec"]
-        _ = try await api.update(descriptor, current)
     }
 
     func stop() async {
