@@ -3,7 +3,8 @@ import FlotillaAPI
 /// Applies ClusterOverridePolicies and OverridePolicies to a manifest for one cluster, as Karmada's override
 /// manager does: cluster-scoped policies first, then namespaced ones, each group by name; within a policy its
 /// rules in order, a rule only when its `targetCluster` matches (no target: every cluster); within a rule the
-/// overriders in Karmada's order — image, command, args, labels, annotations, plaintext (JSON patch).
+/// overriders in Karmada's order — image, command, args, labels, annotations, field (JSON or YAML embedded in a
+/// string), plaintext (JSON patch).
 /// Pure; an overrider that cannot apply is reported, not half-applied.
 public enum Overrides {
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -45,6 +46,7 @@ public enum Overrides {
         for args in overriders.argsOverrider ?? [] { result = try overrideList("args", args, in: result) }
         for labels in overriders.labelsOverrider ?? [] { result = try overrideMap("labels", labels, in: result) }
         for annotations in overriders.annotationsOverrider ?? [] { result = try overrideMap("annotations", annotations, in: result) }
+        for field in overriders.fieldOverrider ?? [] { result = try overrideEmbedded(field, in: result) }
         if let plaintext = overriders.plaintext, !plaintext.isEmpty {
             let operations = JSONValue.array(plaintext.map { item in
                 var op: [String: JSONValue] = ["op": .string(item.operator), "path": .string(item.path)]
@@ -135,6 +137,35 @@ public enum Overrides {
         var result = manifest
         result.setMetadata(field, map.isEmpty ? nil : .object(map))
         return result
+    }
+
+    /// Karmada's fieldOverrider: the string at `fieldPath` is parsed as JSON or YAML, patched with the operations
+    /// (JSON patch, `subPath` as the path) and written back in the same format.
+    static func overrideEmbedded(_ overrider: FieldOverrider, in manifest: JSONValue) throws(OverrideError) -> JSONValue {
+        let pointer: JSONPointer
+        do { pointer = try JSONPointer(parsing: overrider.fieldPath) } catch { throw OverrideError(description: "fieldOverrider: \(error)") }
+        guard let text = pointer.get(in: manifest)?.stringValue else {
+            throw OverrideError(description: "fieldOverrider: \(overrider.fieldPath) is not a string field of the manifest")
+        }
+        let isYAML = !(overrider.yaml ?? []).isEmpty
+        var document: JSONValue
+        do {
+            document = isYAML ? try YAMLCodec.decode(text) : try JSONValue.parse(Array(text.utf8))
+        } catch {
+            throw OverrideError(description: "fieldOverrider: \(overrider.fieldPath) does not hold \(isYAML ? "YAML" : "JSON"): \(error)")
+        }
+        let operations = JSONValue.array((isYAML ? overrider.yaml : overrider.json)?.map { item in
+            var op: [String: JSONValue] = ["op": .string(item.operator), "path": .string(item.subPath)]
+            if let value = item.value { op["value"] = value }
+            return .object(op)
+        } ?? [])
+        do { document = try JSONPatch.apply(operations, to: document) } catch { throw OverrideError(description: "fieldOverrider \(overrider.fieldPath): \(error)") }
+        let written = isYAML ? YAMLCodec.encode(document) : String(decoding: document.serialized(), as: UTF8.self)
+        do {
+            return try JSONPatch.apply([["op": "replace", "path": .string(overrider.fieldPath), "value": .string(written)]], to: manifest)
+        } catch {
+            throw OverrideError(description: "fieldOverrider \(overrider.fieldPath): \(error)")
+        }
     }
 }
 

@@ -101,4 +101,38 @@ import Testing
         #expect(manifest.annotations == ["team": "games"])
         #expect(manifest.value(at: ["spec", "replicas"]) == 5)
     }
+
+    static let configMap: JSONValue = [
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "game-config", "namespace": "games"],
+        "data": ["settings.json": #"{"tick":30,"mode":"casual"}"#, "db.yaml": "host: db.local\nport: 5432\nreplicas: [a]\n"],
+    ]
+
+    /// Karmada's fieldOverrider patches documents embedded in strings and writes them back in their own format.
+    @Test func fieldOverriderPatchesEmbeddedJSONAndYAML() throws {
+        let overriders = Overriders(fieldOverrider: [
+            FieldOverrider(fieldPath: "/data/settings.json", json: [EmbeddedOperation(subPath: "/tick", operator: "replace", value: 60),
+                                                                     EmbeddedOperation(subPath: "/mode", operator: "remove")]),
+            FieldOverrider(fieldPath: "/data/db.yaml", yaml: [EmbeddedOperation(subPath: "/host", operator: "replace", value: "db.edge"),
+                                                               EmbeddedOperation(subPath: "/replicas/-", operator: "add", value: "b")]),
+        ])
+        let result = try Overrides.apply(overriders, to: Self.configMap)
+        let settings = try JSONValue.parse(Array((result["data"]?["settings.json"]?.stringValue ?? "").utf8))
+        #expect(settings == ["tick": 60])
+        let db = try YAMLCodec.decode(result["data"]?["db.yaml"]?.stringValue ?? "")
+        #expect(db == ["host": "db.edge", "port": 5432, "replicas": ["a", "b"]])
+    }
+
+    @Test(arguments: [
+        (FieldOverrider(fieldPath: "/data/missing", json: [EmbeddedOperation(subPath: "/a", operator: "remove")]), "not a string field"),
+        (FieldOverrider(fieldPath: "/data/db.yaml", json: [EmbeddedOperation(subPath: "/a", operator: "remove")]), "does not hold JSON"),
+        (FieldOverrider(fieldPath: "/data/settings.json", json: [EmbeddedOperation(subPath: "/nope/x", operator: "replace", value: 1)]), "settings.json"),
+    ])
+    func aFieldOverriderThatCannotApplySaysWhy(overrider: FieldOverrider, message: String) {
+        #expect(throws: Overrides.OverrideError.self) { try Overrides.apply(Overriders(fieldOverrider: [overrider]), to: Self.configMap) }
+        do {
+            _ = try Overrides.apply(Overriders(fieldOverrider: [overrider]), to: Self.configMap)
+        } catch {
+            #expect(error.description.contains(message), "\(error)")
+        }
+    }
 }

@@ -133,7 +133,6 @@ public actor ServiceRoutingController {
             }
         }
         for (key, current) in existing where plan.imports[key] == nil {
-            _ = key
             do throws(APIError) {
                 try await client.delete(ServiceImport.descriptor, namespace: current.metadata.namespace, name: current.metadata.name ?? "")
             } catch where error.reason == .notFound {}

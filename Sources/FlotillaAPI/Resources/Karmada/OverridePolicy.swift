@@ -13,8 +13,7 @@ public struct OverridePolicy: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "OverridePolicy", plural: "overridepolicies",
-        shortNames: ["op"], categories: ["karmada-io"], namespaced: true, admit: OverridePolicy.admit, unknownFields: OverridePolicy.unknownFieldPaths,
-        warnings: Overriders.notYetApplied)
+        shortNames: ["op"], categories: ["karmada-io"], namespaced: true, admit: OverridePolicy.admit, unknownFields: OverridePolicy.unknownFieldPaths)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
@@ -34,8 +33,7 @@ public struct ClusterOverridePolicy: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "ClusterOverridePolicy", plural: "clusteroverridepolicies",
-        shortNames: ["cop"], categories: ["karmada-io"], namespaced: false, admit: ClusterOverridePolicy.admit, unknownFields: ClusterOverridePolicy.unknownFieldPaths,
-        warnings: Overriders.notYetApplied)
+        shortNames: ["cop"], categories: ["karmada-io"], namespaced: false, admit: ClusterOverridePolicy.admit, unknownFields: ClusterOverridePolicy.unknownFieldPaths)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
@@ -88,19 +86,6 @@ public struct RuleWithCluster: Sendable, Hashable, Codable {
     }
 }
 
-extension Overriders {
-    /// `fieldOverrider` is accepted but not applied yet: a `Warning` for each rule that sets it.
-    public static func notYetApplied(_ policy: JSONValue) -> [String] {
-        let spec = policy["spec"]
-        var rules = (spec?["overrideRules"]?.arrayValue ?? []).enumerated().map { ("spec.overrideRules[\($0.offset)].overriders", $0.element["overriders"]) }
-        rules.append(("spec.overriders", spec?["overriders"]))
-        return rules.compactMap { path, overriders in
-            (overriders?["fieldOverrider"]?.arrayValue ?? []).isEmpty ? nil
-                : "\(path).fieldOverrider is accepted but not applied yet by Flotilla: the fields it names are not changed"
-        }
-    }
-}
-
 public struct Overriders: Sendable, Hashable, Codable {
     public var plaintext: [PlaintextOverrider]?
     public var imageOverrider: [ImageOverrider]?
@@ -108,12 +93,14 @@ public struct Overriders: Sendable, Hashable, Codable {
     public var argsOverrider: [CommandArgsOverrider]?
     public var labelsOverrider: [LabelAnnotationOverrider]?
     public var annotationsOverrider: [LabelAnnotationOverrider]?
-    public var fieldOverrider: [JSONValue]?
+    public var fieldOverrider: [FieldOverrider]?
     public var unknownFields = UnknownFields()
 
     public init(plaintext: [PlaintextOverrider]? = nil, imageOverrider: [ImageOverrider]? = nil,
                 commandOverrider: [CommandArgsOverrider]? = nil, argsOverrider: [CommandArgsOverrider]? = nil,
-                labelsOverrider: [LabelAnnotationOverrider]? = nil, annotationsOverrider: [LabelAnnotationOverrider]? = nil) {
+                labelsOverrider: [LabelAnnotationOverrider]? = nil, annotationsOverrider: [LabelAnnotationOverrider]? = nil,
+                fieldOverrider: [FieldOverrider]? = nil) {
+        self.fieldOverrider = fieldOverrider
         self.plaintext = plaintext
         self.imageOverrider = imageOverrider
         self.commandOverrider = commandOverrider
@@ -146,6 +133,21 @@ public struct Overriders: Sendable, Hashable, Codable {
                 if !["add", "remove"].contains(item.operator) { errors.append(.notSupported(at.child("operator"), item.operator, supported: ["add", "remove"])) }
             }
         }
+        for (offset, item) in (fieldOverrider ?? []).enumerated() {
+            let at = path.child("fieldOverrider").index(offset)
+            if !item.fieldPath.hasPrefix("/") { errors.append(.invalid(at.child("fieldPath"), item.fieldPath, "must be a JSON pointer starting with '/'")) }
+            if (item.json ?? []).isEmpty == (item.yaml ?? []).isEmpty {
+                errors.append(.required(at, "exactly one of json and yaml"))
+            }
+            for (format, operations) in [("json", item.json), ("yaml", item.yaml)] {
+                for (index, operation) in (operations ?? []).enumerated() {
+                    let op = at.child(format).index(index)
+                    if !operation.subPath.hasPrefix("/") { errors.append(.invalid(op.child("subPath"), operation.subPath, "must be a JSON pointer starting with '/'")) }
+                    if !Self.operators.contains(operation.operator) { errors.append(.notSupported(op.child("operator"), operation.operator, supported: Self.operators)) }
+                    if operation.operator != "remove", operation.value == nil { errors.append(.required(op.child("value"), "value is required for add and replace")) }
+                }
+            }
+        }
         for (name, list) in [("labelsOverrider", labelsOverrider), ("annotationsOverrider", annotationsOverrider)] {
             for (offset, item) in (list ?? []).enumerated() {
                 let at = path.child(name).index(offset)
@@ -156,6 +158,34 @@ public struct Overriders: Sendable, Hashable, Codable {
             }
         }
         return errors
+    }
+}
+
+/// Karmada's FieldOverrider: patches a JSON or YAML document embedded in a string field (a ConfigMap's
+/// `data/config.yaml`, say) — `fieldPath` points at the string, each operation's `subPath` into the document.
+public struct FieldOverrider: Sendable, Hashable, Codable {
+    public var fieldPath: String
+    public var json: [EmbeddedOperation]?
+    public var yaml: [EmbeddedOperation]?
+    public var unknownFields = UnknownFields()
+
+    public init(fieldPath: String, json: [EmbeddedOperation]? = nil, yaml: [EmbeddedOperation]? = nil) {
+        self.fieldPath = fieldPath
+        self.json = json
+        self.yaml = yaml
+    }
+}
+
+public struct EmbeddedOperation: Sendable, Hashable, Codable {
+    public var subPath: String
+    public var `operator`: String
+    public var value: JSONValue?
+    public var unknownFields = UnknownFields()
+
+    public init(subPath: String, operator: String, value: JSONValue? = nil) {
+        self.subPath = subPath
+        self.operator = `operator`
+        self.value = value
     }
 }
 
