@@ -84,4 +84,29 @@ import Testing
         await server.stop()
         await subscriber.stop()
     }
+
+    /// A subscriber that is down costs it its notifications, nothing else: registration answers at once.
+    @Test func aDeadSubscriberDoesNotHoldUpRegistration() async throws {
+        let server = try await RunningServer.start(extensions: { store in [ServiceManagementAPI(client: StoreObjectClient(store: store))] })
+        do {
+            try await TestClient(server: server, token: server.data.adminToken).using { (client: TestClient) async throws in
+                let base = "/mec_service_mgmt/v1"
+                // Port 9 (discard) on loopback: nothing listens, connections are refused.
+                #expect(try await client.request(.POST, "\(base)/applications/app-2/subscriptions", json: [
+                    "subscriptionType": "SerAvailabilityNotificationSubscription", "callbackReference": "http://127.0.0.1:9/notify"]).status == 201)
+                let started = ContinuousClock.now
+                let registered = try await client.request(.POST, "\(base)/applications/app-1/services", json: Self.info)
+                #expect(registered.status == 201)
+                #expect(ContinuousClock.now - started < .seconds(5), "registration waited for the dead subscriber (one delivery try alone takes 5 s)")
+                #expect(try await client.request(.GET, "\(base)/services?ser_name=matchmaker").json?.arrayValue?.count == 1)
+                let refused = try await client.request(.POST, "\(base)/applications/app-2/subscriptions", json: [
+                    "subscriptionType": "SerAvailabilityNotificationSubscription", "callbackReference": "ftp://x",
+                    "filteringCriteria": ["serNames": ["a"], "serInstanceIds": ["b"]]])
+                #expect(refused.status == 400 && refused.header("Content-Type") == "application/problem+json", "\(refused.text)")
+            }
+        } catch {
+            Issue.record("\(error)")
+        }
+        await server.stop()
+    }
 }
