@@ -117,6 +117,14 @@ public struct BindingController: Sendable {
         return "\(namespace)/\(name)"
     }
 
+    /// Karmada's suspension: `dispatching: true` holds every cluster's Work, `dispatchingOnClusters` the named ones.
+    static func suspended(_ binding: ResourceBinding, cluster: String) -> Bool {
+        guard let suspension = binding.spec.suspension else { return false }
+        if suspension["dispatching"]?.boolValue == true { return true }
+        let names = suspension["dispatchingOnClusters"]?["clusterNames"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        return names.contains(cluster)
+    }
+
     func sync(_ binding: ResourceBinding, template: JSONValue, existing: [Work], clusters: [String: Cluster],
               overrides: [OverridePolicy], clusterOverrides: [ClusterOverridePolicy]) async throws(APIError) {
         let targets = (binding.spec.clusters ?? []).filter { clusters[$0.name] != nil }
@@ -141,6 +149,7 @@ public struct BindingController: Sendable {
                 labels: [WorkRendering.bindingNameLabel: binding.metadata.name ?? "", WorkRendering.bindingNamespaceLabel: binding.metadata.namespace ?? ""],
                 annotations: annotations), spec: WorkSpec(manifests: [manifest]))
             work.spec.preserveResourcesOnDeletion = binding.spec.preserveResourcesOnDeletion
+            work.spec.suspendDispatching = Self.suspended(binding, cluster: target.name) ? true : nil
             if let current = existing.first(where: { $0.metadata.namespace == namespace }) {
                 guard current.spec != work.spec || current.metadata.annotations != work.metadata.annotations
                     || current.metadata.labels != work.metadata.labels else { continue }

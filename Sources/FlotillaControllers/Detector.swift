@@ -137,6 +137,7 @@ public struct Detector: Sendable {
         spec.schedulerName = claim.spec.schedulerName
         spec.preserveResourcesOnDeletion = claim.spec.preserveResourcesOnDeletion
         spec.failover = claim.spec.failover
+        spec.suspension = claim.spec.suspension.flatMap { try? ObjectEncoder().encode($0) }
         if template.kind == "Deployment", let deployment = try? Deployment(json: template) {
             spec.replicas = deployment.spec.replicas ?? 1
             let requests = deployment.replicaRequests

@@ -4,7 +4,8 @@ import FlotillaRuntime
 import KubeClient
 import Logging
 
-/// Applies Works to their member clusters through `KubeClient` (push mode) and reports back. Each cluster has its
+/// Applies Works to their member clusters through `KubeClient` (push mode) and reports back. A Work with
+/// `suspendDispatching` is left alone on its member (`Dispatching=False`, reason `SuspendDispatching`) until resumed. Each cluster has its
 /// own worker, so an unreachable or slow member delays only its own Works. Objects Flotilla creates carry
 /// `karmada.io/managed=true` and the Work's name; an existing object without them is left alone (Applied=False,
 /// reason `ConflictWithExisting`) unless the policy says `conflictResolution: Overwrite`. Deleting a Work deletes
@@ -195,6 +196,11 @@ actor MemberWorker {
                 }
                 continue
             }
+            // Suspended (the policy's `suspension`): nothing is applied or changed on the member until resumed.
+            if work.spec.suspendDispatching == true {
+                await reportSuspended(work)
+                continue
+            }
             let manifests = work.spec.workload?.manifests ?? []
             let missing = manifests.contains { $0.kind == "Deployment" && memberDeployments.synced && memberDeployments.object(for: $0) == nil }
             let version = "\(work.metadata.generation ?? 0)|\(work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] ?? "")"
@@ -322,6 +328,26 @@ actor MemberWorker {
         }
     }
 
+    /// Karmada's `Dispatching=False` (reason `SuspendDispatching`) on a suspended Work.
+    private func reportSuspended(_ work: Work) async {
+        let key = "\(work.metadata.namespace ?? "")/\(work.metadata.name ?? "")"
+        var current = work
+        if let mine = written[key], Self.revision(mine) > Self.revision(work) { current = mine }
+        var status = current.status ?? WorkStatus()
+        var conditions = status.conditions ?? []
+        conditions.set(Condition(type: Self.dispatchingCondition, status: .false, reason: "SuspendDispatching",
+            message: "Work dispatching is in a suspended state."), now: Timestamp(Date()))
+        status.conditions = conditions
+        guard status != current.status else { return }
+        current.status = status
+        if let stored = try? await client.updateStatus(Work.descriptor, current.json()) {
+            current.metadata.resourceVersion = stored.resourceVersion
+            written[key] = current
+        }
+    }
+
+    static let dispatchingCondition = "Dispatching"
+
     static func revision(_ work: Work) -> Int64 { work.metadata.resourceVersion.flatMap { Int64($0) } ?? 0 }
 
     /// The Work with its new status, or nil when nothing changed.
@@ -331,6 +357,10 @@ actor MemberWorker {
         let previous = conditions[type: "Applied"]
         let now = (previous?.status == (applied ? .true : .false) ? previous?.lastTransitionTime : nil) ?? Timestamp(Date())
         conditions.set(Condition(type: "Applied", status: applied ? .true : .false, reason: reason, message: message), now: now)
+        if conditions[type: Self.dispatchingCondition] != nil {
+            conditions.set(Condition(type: Self.dispatchingCondition, status: .true, reason: "DispatchingResumed",
+                message: "Work dispatching is no longer suspended."), now: Timestamp(Date()))
+        }
         status.conditions = conditions
         status.manifestStatuses = (work.spec.workload?.manifests ?? []).enumerated().map { ordinal, manifest in
             let gv = GroupVersion(apiVersion: manifest.apiVersion ?? "")

@@ -84,7 +84,6 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
         func warn(_ field: String, _ effect: String) {
             warnings.append("spec.\(field) is accepted but not applied yet by Flotilla: \(effect)")
         }
-        if spec?["suspension"] != nil { warn("suspension", "Works are dispatched as if it were unset") }
         if spec?["activationPreference"]?.stringValue == "Lazy" { warn("activationPreference", "policy changes apply at once") }
         if !(spec?["dependentOverrides"]?.arrayValue ?? []).isEmpty {
             warn("dependentOverrides", "the policy takes effect without waiting for the named OverridePolicies")

@@ -1,0 +1,76 @@
+import EdgeClusterSim
+import FlotillaAPI
+import FlotillaTestSupport
+import Foundation
+import KubeClient
+import Testing
+
+/// Karmada's `suspension` on a PropagationPolicy: Works are made but not dispatched until it is lifted.
+@Suite(.serialized) struct SuspensionEndToEndTests {
+    static func manifest(image: String, suspension: String?) -> String {
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: held, namespace: default}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: held}}
+          template:
+            metadata: {labels: {app: held}}
+            spec: {containers: [{name: c, image: "\(image)", resources: {requests: {cpu: 10m}}}]}
+        ---
+        apiVersion: policy.karmada.io/v1alpha1
+        kind: PropagationPolicy
+        metadata: {name: held, namespace: default}
+        spec:
+          resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: held}]
+          placement: {clusterAffinity: {clusterNames: [edge-1]}}
+        \(suspension.map { "  suspension: \($0)" } ?? "")
+        """
+    }
+
+    @Test func suspendedDispatchingHoldsTheWorkUntilLifted() async throws {
+        let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1)],
+            kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+        let kubectl = fixture.kubectl, member = fixture.members["edge-1"]!
+        do {
+            try await fixture.waitForReadyClusters()
+            let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifest(image: "nginx:1", suspension: "{dispatching: true}"))
+            #expect(applied.status == 0 && !applied.stderr.contains("suspension"), "\(applied.combined)")
+            try await waitUntil("the Work held", seconds: 30, every: .milliseconds(100)) {
+                try await kubectl.run(["get", "works", "-n", "karmada-es-edge-1", "-l", "resourcebinding.karmada.io/name=held-deployment", "-o",
+                    "jsonpath={.items[0].status.conditions[?(@.type==\"Dispatching\")].reason}"]).stdout == "SuspendDispatching"
+            }
+            #expect(try await kubectl.run(["get", "works", "-n", "karmada-es-edge-1", "-l", "resourcebinding.karmada.io/name=held-deployment",
+                "-o", "jsonpath={.items[0].spec.suspendDispatching}"]).stdout == "true")
+            #expect((try? await member.get(Deployment.descriptor, namespace: "default", name: "held")) == nil)
+
+            // Lifted: the Deployment reaches the member.
+            #expect(try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifest(image: "nginx:1", suspension: nil)).status == 0)
+            try await waitUntil("the Deployment on the member", seconds: 30, every: .milliseconds(100)) {
+                (try? await member.get(Deployment.descriptor, namespace: "default", name: "held")) != nil
+            }
+
+            // Suspended on edge-1 by name: a later template change does not reach it.
+            #expect(try await kubectl.run(["apply", "-f", "-"],
+                stdin: Self.manifest(image: "nginx:1", suspension: "{dispatchingOnClusters: {clusterNames: [edge-1]}}")).status == 0)
+            try await waitUntil("the Work held again", seconds: 30, every: .milliseconds(100)) {
+                try await kubectl.run(["get", "works", "-n", "karmada-es-edge-1", "-l", "resourcebinding.karmada.io/name=held-deployment", "-o",
+                    "jsonpath={.items[0].status.conditions[?(@.type==\"Dispatching\")].status}"]).stdout == "False"
+            }
+            #expect(try await kubectl.run(["apply", "-f", "-"],
+                stdin: Self.manifest(image: "nginx:2", suspension: "{dispatchingOnClusters: {clusterNames: [edge-1]}}")).status == 0)
+            try await waitUntil("the held Work rendered with the new image", seconds: 30, every: .milliseconds(100)) {
+                try await kubectl.run(["get", "works", "-n", "karmada-es-edge-1", "-l", "resourcebinding.karmada.io/name=held-deployment",
+                    "-o", "jsonpath={.items[0].spec.workload.manifests[0].spec.template.spec.containers[0].image}"]).stdout == "nginx:2"
+            }
+            try await Task.sleep(for: .seconds(1))
+            let image = try await member.get(Deployment.descriptor, namespace: "default", name: "held")
+                .value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]?.stringValue
+            #expect(image == "nginx:1")
+        } catch {
+            Issue.record("\(error)")
+        }
+        await fixture.stop()
+    }
+}
