@@ -33,8 +33,10 @@ public struct Detector: Sendable {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "detector", client: client, informers: informers,
-            resources: Self.templateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor],
-            statusBlind: Self.templateKinds + [ResourceBinding.descriptor], clock: runtimeClock(clock), logger: logger) { snapshot, changes in
+            resources: Self.templateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor,
+                                             OverridePolicy.descriptor, ClusterOverridePolicy.descriptor],
+            statusBlind: Self.templateKinds + [ResourceBinding.descriptor, OverridePolicy.descriptor, ClusterOverridePolicy.descriptor],
+            clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
     }
@@ -52,7 +54,11 @@ public struct Detector: Sendable {
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let policies = snapshot.typed(PropagationPolicy.self).filter { $0.metadata.deletionTimestamp == nil }
         let clusterPolicies = snapshot.typed(ClusterPropagationPolicy.self).filter { $0.metadata.deletionTimestamp == nil }
+        // A policy waiting for its dependentOverrides takes effect when they arrive: override changes count then.
+        let waiting = policies.contains { !($0.spec.dependentOverrides ?? []).isEmpty }
+            || clusterPolicies.contains { !($0.spec.dependentOverrides ?? []).isEmpty }
         let everything = changes.full || changes.touched(PropagationPolicy.descriptor) || changes.touched(ClusterPropagationPolicy.descriptor)
+            || (waiting && (changes.touched(OverridePolicy.descriptor) || changes.touched(ClusterOverridePolicy.descriptor)))
         // (kind, template key) pairs to look at.
         var candidates: [(ResourceDescriptor, String)] = []
         if everything {
@@ -79,6 +85,11 @@ public struct Detector: Sendable {
                 return PolicySelection.select(template: template, policies: policies, clusterPolicies: clusterPolicies)
             }
             let claimed = claim.map { "\($0.policyNamespace ?? "")/\($0.policyName)" }
+            if let claim, let missing = Self.missingOverrides(claim, namespace: namespace, snapshot: snapshot) {
+                // Karmada's dependentOverrides: the policy takes effect only once the named overrides exist.
+                await reportWaiting(claim, missing: missing)
+                return (claimed, nil)
+            }
             do throws(APIError) {
                 if let template, let claim {
                     try await ensureBinding(for: template, claim: claim, existing: existing)
@@ -119,6 +130,30 @@ public struct Detector: Sendable {
             events.record(policy, type: "Warning", reason: "NoResourceMatched",
                 message: "The policy's resourceSelectors match no resource template (yet)")
         }
+    }
+
+    /// The `dependentOverrides` of the claiming policy that do not exist yet (OverridePolicies in the template's
+    /// namespace for a PropagationPolicy, ClusterOverridePolicies for a ClusterPropagationPolicy); nil when none is missing.
+    static func missingOverrides(_ claim: PolicySelection.Claim, namespace: String, snapshot: ObjectSnapshot) -> [String]? {
+        let wanted = claim.spec.dependentOverrides ?? []
+        guard !wanted.isEmpty else { return nil }
+        let missing = wanted.filter { name in
+            claim.policyNamespace == nil
+                ? snapshot.object(ClusterOverridePolicy.descriptor, key: "/\(name)") == nil
+                : snapshot.object(OverridePolicy.descriptor, key: "\(namespace)/\(name)") == nil
+        }
+        return missing.isEmpty ? nil : missing.sorted()
+    }
+
+    /// One Warning event on the policy per set of missing overrides.
+    func reportWaiting(_ claim: PolicySelection.Claim, missing: [String]) async {
+        let key = "\(claim.policyNamespace ?? "")/\(claim.policyName)"
+        guard await unmatched.insert("\(key)@waiting:\(missing.joined(separator: ","))") else { return }
+        let descriptor = claim.policyNamespace == nil ? ClusterPropagationPolicy.descriptor : PropagationPolicy.descriptor
+        let reference = ObjectReference(apiVersion: descriptor.apiVersion, kind: descriptor.kind, namespace: claim.policyNamespace,
+            name: claim.policyName, uid: nil)
+        events.record(reference, type: "Warning", reason: "DependentOverridesMissing",
+            message: "The policy takes effect once these overrides exist: \(missing.joined(separator: ", "))")
     }
 
     func isDetectorOwned(_ binding: JSONValue) -> Bool {

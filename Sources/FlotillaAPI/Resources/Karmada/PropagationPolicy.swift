@@ -85,9 +85,6 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
             warnings.append("spec.\(field) is accepted but not applied yet by Flotilla: \(effect)")
         }
         if spec?["activationPreference"]?.stringValue == "Lazy" { warn("activationPreference", "policy changes apply at once") }
-        if !(spec?["dependentOverrides"]?.arrayValue ?? []).isEmpty {
-            warn("dependentOverrides", "the policy takes effect without waiting for the named OverridePolicies")
-        }
         if spec?["propagateDeps"]?.boolValue == true {
             warn("propagateDeps", "ConfigMaps, Secrets, ServiceAccounts and PVCs the workload references are not propagated with it")
         }

@@ -5,8 +5,9 @@ import Foundation
 import KubeClient
 import Testing
 
-/// Karmada's `suspension` on a PropagationPolicy: Works are made but not dispatched until it is lifted.
-@Suite(.serialized) struct SuspensionEndToEndTests {
+/// Karmada's PropagationPolicy fields beyond placement, as a user drives them: `suspension` (Works made but not
+/// dispatched until lifted) and `dependentOverrides` (the policy waits for the named overrides).
+@Suite(.serialized) struct PolicyFieldsEndToEndTests {
     static func manifest(image: String, suspension: String?) -> String {
         """
         apiVersion: apps/v1
@@ -68,6 +69,40 @@ import Testing
             let image = try await member.get(Deployment.descriptor, namespace: "default", name: "held")
                 .value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]?.stringValue
             #expect(image == "nginx:1")
+        } catch {
+            Issue.record("\(error)")
+        }
+        await fixture.stop()
+    }
+
+    @Test func aPolicyWaitsForItsDependentOverrides() async throws {
+        let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1)],
+            kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+        let kubectl = fixture.kubectl, member = fixture.members["edge-1"]!
+        do {
+            try await fixture.waitForReadyClusters()
+            let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifest(image: "nginx:1", suspension: nil)
+                .replacingOccurrences(of: "  placement: {clusterAffinity: {clusterNames: [edge-1]}}",
+                                      with: "  placement: {clusterAffinity: {clusterNames: [edge-1]}}\n  dependentOverrides: [held-image]"))
+            #expect(applied.status == 0 && !applied.stderr.contains("dependentOverrides"), "\(applied.combined)")
+            try await waitUntil("the policy's waiting event", seconds: 30, every: .milliseconds(100)) {
+                try await kubectl.run(["get", "events", "--field-selector", "involvedObject.name=held"]).stdout.contains("DependentOverridesMissing")
+            }
+            #expect(try await kubectl.run(["get", "rb", "held-deployment"]).status != 0)
+            #expect((try? await member.get(Deployment.descriptor, namespace: "default", name: "held")) == nil)
+
+            #expect(try await kubectl.run(["apply", "-f", "-"], stdin: """
+                apiVersion: policy.karmada.io/v1alpha1
+                kind: OverridePolicy
+                metadata: {name: held-image, namespace: default}
+                spec:
+                  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: held}]
+                  overrideRules: [{overriders: {imageOverrider: [{component: Tag, operator: replace, value: "3"}]}}]
+                """).status == 0)
+            try await waitUntil("the Deployment on the member, overridden", seconds: 30, every: .milliseconds(100)) {
+                let deployment = try? await member.get(Deployment.descriptor, namespace: "default", name: "held")
+                return deployment?.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]?.stringValue == "nginx:3"
+            }
         } catch {
             Issue.record("\(error)")
         }
