@@ -11,6 +11,8 @@ import Logging
 /// deletes the binding when no policy claims the template any more or the template is gone.
 public struct Detector: Sendable {
     public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor]
+    /// The template generation a binding was last written for (what `activationPreference: Lazy` waits on).
+    public static let templateGenerationAnnotation = "policy.flotilla.io/template-generation"
     public static let policyLabel = "propagationpolicy.karmada.io/name"
     public static let policyNamespaceLabel = "propagationpolicy.karmada.io/namespace"
     public static let clusterPolicyLabel = "clusterpropagationpolicy.karmada.io/name"
@@ -187,18 +189,27 @@ public struct Detector: Sendable {
     func ensureBinding(for template: JSONValue, claim: PolicySelection.Claim, existing: JSONValue?) async throws(APIError) {
         var labels = [claim.policyNamespace == nil ? Self.clusterPolicyLabel : Self.policyLabel: claim.policyName]
         if let namespace = claim.policyNamespace { labels[Self.policyNamespaceLabel] = namespace }
+        let generation = String(template.generation ?? 0)
         if let existing, var binding = try? ResourceBinding(json: existing) {
-            let spec = desiredSpec(for: template, claim: claim, current: binding.spec)
             let mergedLabels = (binding.metadata.labels ?? [:]).filter { ![Self.policyLabel, Self.policyNamespaceLabel, Self.clusterPolicyLabel].contains($0.key) }
                 .merging(labels) { _, new in new }
-            guard spec != binding.spec || mergedLabels != (binding.metadata.labels ?? [:]) else { return }
+            // activationPreference Lazy: a change of the same policy waits for the template's next change.
+            if claim.spec.activationPreference == "Lazy", mergedLabels == (binding.metadata.labels ?? [:]),
+                binding.metadata.annotations?[Self.templateGenerationAnnotation] == generation {
+                return
+            }
+            let spec = desiredSpec(for: template, claim: claim, current: binding.spec)
+            var annotations = binding.metadata.annotations ?? [:]
+            annotations[Self.templateGenerationAnnotation] = generation
+            guard spec != binding.spec || mergedLabels != (binding.metadata.labels ?? [:]) || annotations != (binding.metadata.annotations ?? [:]) else { return }
             binding.spec = spec
             binding.metadata.labels = mergedLabels
+            binding.metadata.annotations = annotations
             _ = try await client.update(ResourceBinding.descriptor, binding.json())
             return
         }
-        var binding = ResourceBinding(metadata: ObjectMeta(name: Self.bindingName(template), namespace: template.namespace, labels: labels),
-            spec: desiredSpec(for: template, claim: claim, current: nil))
+        var binding = ResourceBinding(metadata: ObjectMeta(name: Self.bindingName(template), namespace: template.namespace, labels: labels,
+            annotations: [Self.templateGenerationAnnotation: generation]), spec: desiredSpec(for: template, claim: claim, current: nil))
         if let uid = template.uid, let kind = template.kind, let apiVersion = template.apiVersion {
             binding.metadata.ownerReferences = [OwnerReference(apiVersion: apiVersion, kind: kind, name: template.name ?? "", uid: uid,
                 controller: true, blockOwnerDeletion: true)]

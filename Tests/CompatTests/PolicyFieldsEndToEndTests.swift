@@ -6,7 +6,8 @@ import KubeClient
 import Testing
 
 /// Karmada's PropagationPolicy fields beyond placement, as a user drives them: `suspension` (Works made but not
-/// dispatched until lifted) and `dependentOverrides` (the policy waits for the named overrides).
+/// dispatched until lifted), `dependentOverrides` (the policy waits for the named overrides) and
+/// `activationPreference: Lazy` (a policy change waits for the template's next change).
 @Suite(.serialized) struct PolicyFieldsEndToEndTests {
     static func manifest(image: String, suspension: String?) -> String {
         """
@@ -103,6 +104,38 @@ import Testing
                 let deployment = try? await member.get(Deployment.descriptor, namespace: "default", name: "held")
                 return deployment?.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]?.stringValue == "nginx:3"
             }
+        } catch {
+            Issue.record("\(error)")
+        }
+        await fixture.stop()
+    }
+
+    @Test func aLazyPolicyChangeWaitsForTheTemplatesNextChange() async throws {
+        let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
+                                                                FederationFixture.site("edge-2", region: "eu", nodes: 1)],
+            kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+        let kubectl = fixture.kubectl
+        func manifest(image: String, cluster: String) -> String {
+            Self.manifest(image: image, suspension: nil)
+                .replacingOccurrences(of: "clusterNames: [edge-1]}}", with: "clusterNames: [\(cluster)]}}\n  activationPreference: Lazy")
+        }
+        func placedOn() async throws -> String {
+            try await kubectl.run(["get", "rb", "held-deployment", "-o", "jsonpath={.spec.clusters[*].name}"]).stdout
+        }
+        do {
+            try await fixture.waitForReadyClusters()
+            let applied = try await kubectl.run(["apply", "-f", "-"], stdin: manifest(image: "nginx:1", cluster: "edge-1"))
+            #expect(applied.status == 0 && !applied.stderr.contains("activationPreference"), "\(applied.combined)")
+            try await waitUntil("placed on edge-1", seconds: 30, every: .milliseconds(100)) { try await placedOn() == "edge-1" }
+
+            // The policy alone changes: nothing moves.
+            #expect(try await kubectl.run(["apply", "-f", "-"], stdin: manifest(image: "nginx:1", cluster: "edge-2")).status == 0)
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await placedOn() == "edge-1")
+
+            // The template changes: the policy's current rules apply.
+            #expect(try await kubectl.run(["apply", "-f", "-"], stdin: manifest(image: "nginx:2", cluster: "edge-2")).status == 0)
+            try await waitUntil("placed on edge-2", seconds: 30, every: .milliseconds(100)) { try await placedOn() == "edge-2" }
         } catch {
             Issue.record("\(error)")
         }

@@ -84,7 +84,6 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
         func warn(_ field: String, _ effect: String) {
             warnings.append("spec.\(field) is accepted but not applied yet by Flotilla: \(effect)")
         }
-        if spec?["activationPreference"]?.stringValue == "Lazy" { warn("activationPreference", "policy changes apply at once") }
         if spec?["propagateDeps"]?.boolValue == true {
             warn("propagateDeps", "ConfigMaps, Secrets, ServiceAccounts and PVCs the workload references are not propagated with it")
         }
