@@ -36,7 +36,7 @@ public struct Detector: Sendable {
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "detector", client: client, informers: informers,
             resources: Self.templateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor,
-                                             OverridePolicy.descriptor, ClusterOverridePolicy.descriptor],
+                                             OverridePolicy.descriptor, ClusterOverridePolicy.descriptor, PriorityClass.descriptor],
             statusBlind: Self.templateKinds + [ResourceBinding.descriptor, OverridePolicy.descriptor, ClusterOverridePolicy.descriptor],
             clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
@@ -59,8 +59,10 @@ public struct Detector: Sendable {
         // A policy waiting for its dependentOverrides takes effect when they arrive: override changes count then.
         let waiting = policies.contains { !($0.spec.dependentOverrides ?? []).isEmpty }
             || clusterPolicies.contains { !($0.spec.dependentOverrides ?? []).isEmpty }
+        let prioritized = policies.contains { $0.spec.schedulePriority != nil } || clusterPolicies.contains { $0.spec.schedulePriority != nil }
         let everything = changes.full || changes.touched(PropagationPolicy.descriptor) || changes.touched(ClusterPropagationPolicy.descriptor)
             || (waiting && (changes.touched(OverridePolicy.descriptor) || changes.touched(ClusterOverridePolicy.descriptor)))
+            || (prioritized && changes.touched(PriorityClass.descriptor))
         // (kind, template key) pairs to look at.
         var candidates: [(ResourceDescriptor, String)] = []
         if everything {
@@ -94,7 +96,8 @@ public struct Detector: Sendable {
             }
             do throws(APIError) {
                 if let template, let claim {
-                    try await ensureBinding(for: template, claim: claim, existing: existing)
+                    try await ensureBinding(for: template, claim: claim, existing: existing,
+                        priority: await priority(of: claim, snapshot: snapshot))
                     try await labelTemplate(template, kind: kind, claim: claim)
                 } else if let existing, isDetectorOwned(existing) {
                     try await client.delete(ResourceBinding.descriptor, namespace: existing.namespace, name: existing.name ?? "")
@@ -162,7 +165,7 @@ public struct Detector: Sendable {
         binding.labels[Self.policyLabel] != nil || binding.labels[Self.clusterPolicyLabel] != nil
     }
 
-    func desiredSpec(for template: JSONValue, claim: PolicySelection.Claim, current: ResourceBindingSpec?) -> ResourceBindingSpec {
+    func desiredSpec(for template: JSONValue, claim: PolicySelection.Claim, current: ResourceBindingSpec?, priority: Int32? = nil) -> ResourceBindingSpec {
         var spec = current ?? ResourceBindingSpec(resource: ObjectReference(apiVersion: nil, kind: nil, namespace: nil, name: nil, uid: nil))
         // No resourceVersion: the binding follows the template's spec, not every status write to it.
         spec.resource = ObjectReference(apiVersion: template.apiVersion, kind: template.kind, namespace: template.namespace,
@@ -175,6 +178,7 @@ public struct Detector: Sendable {
         spec.preserveResourcesOnDeletion = claim.spec.preserveResourcesOnDeletion
         spec.failover = claim.spec.failover
         spec.suspension = claim.spec.suspension.flatMap { try? ObjectEncoder().encode($0) }
+        spec.schedulePriority = priority.map { ["priority": .integer(Int64($0))] }
         if template.kind == "Deployment", let deployment = try? Deployment(json: template) {
             spec.replicas = deployment.spec.replicas ?? 1
             let requests = deployment.replicaRequests
@@ -186,7 +190,22 @@ public struct Detector: Sendable {
         return spec
     }
 
-    func ensureBinding(for template: JSONValue, claim: PolicySelection.Claim, existing: JSONValue?) async throws(APIError) {
+    /// The value of the PriorityClass the claiming policy's `schedulePriority` names; 0 (and a Warning event once)
+    /// when the class does not exist.
+    func priority(of claim: PolicySelection.Claim, snapshot: ObjectSnapshot) async -> Int32? {
+        guard let name = claim.spec.schedulePriority?.priorityClassName else { return nil }
+        if let value = snapshot.object(PriorityClass.descriptor, key: "/\(name)")?["value"]?.int64Value { return Int32(clamping: value) }
+        let key = "\(claim.policyNamespace ?? "")/\(claim.policyName)"
+        if await unmatched.insert("\(key)@priorityclass:\(name)") {
+            let descriptor = claim.policyNamespace == nil ? ClusterPropagationPolicy.descriptor : PropagationPolicy.descriptor
+            events.record(ObjectReference(apiVersion: descriptor.apiVersion, kind: descriptor.kind, namespace: claim.policyNamespace,
+                name: claim.policyName, uid: nil), type: "Warning", reason: "PriorityClassNotFound",
+                message: "priorityclass \(name) does not exist: the policy's bindings are scheduled at priority 0")
+        }
+        return 0
+    }
+
+    func ensureBinding(for template: JSONValue, claim: PolicySelection.Claim, existing: JSONValue?, priority: Int32? = nil) async throws(APIError) {
         var labels = [claim.policyNamespace == nil ? Self.clusterPolicyLabel : Self.policyLabel: claim.policyName]
         if let namespace = claim.policyNamespace { labels[Self.policyNamespaceLabel] = namespace }
         let generation = String(template.generation ?? 0)
@@ -198,7 +217,7 @@ public struct Detector: Sendable {
                 binding.metadata.annotations?[Self.templateGenerationAnnotation] == generation {
                 return
             }
-            let spec = desiredSpec(for: template, claim: claim, current: binding.spec)
+            let spec = desiredSpec(for: template, claim: claim, current: binding.spec, priority: priority)
             var annotations = binding.metadata.annotations ?? [:]
             annotations[Self.templateGenerationAnnotation] = generation
             guard spec != binding.spec || mergedLabels != (binding.metadata.labels ?? [:]) || annotations != (binding.metadata.annotations ?? [:]) else { return }
@@ -209,7 +228,7 @@ public struct Detector: Sendable {
             return
         }
         var binding = ResourceBinding(metadata: ObjectMeta(name: Self.bindingName(template), namespace: template.namespace, labels: labels,
-            annotations: [Self.templateGenerationAnnotation: generation]), spec: desiredSpec(for: template, claim: claim, current: nil))
+            annotations: [Self.templateGenerationAnnotation: generation]), spec: desiredSpec(for: template, claim: claim, current: nil, priority: priority))
         if let uid = template.uid, let kind = template.kind, let apiVersion = template.apiVersion {
             binding.metadata.ownerReferences = [OwnerReference(apiVersion: apiVersion, kind: kind, name: template.name ?? "", uid: uid,
                 controller: true, blockOwnerDeletion: true)]

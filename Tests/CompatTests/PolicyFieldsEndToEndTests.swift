@@ -104,6 +104,20 @@ import Testing
                 let deployment = try? await member.get(Deployment.descriptor, namespace: "default", name: "held")
                 return deployment?.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]?.stringValue == "nginx:3"
             }
+
+            // schedulePriority: the binding carries the named PriorityClass's value (0 and an event while it is missing).
+            let prioritized = Self.manifest(image: "nginx:1", suspension: nil).replacingOccurrences(of: "  placement: {clusterAffinity: {clusterNames: [edge-1]}}",
+                with: "  placement: {clusterAffinity: {clusterNames: [edge-1]}}\n  dependentOverrides: [held-image]\n  schedulePriority: {priorityClassSource: KubePriorityClass, priorityClassName: urgent}")
+            #expect(try await kubectl.run(["apply", "-f", "-"], stdin: prioritized).status == 0)
+            try await waitUntil("the missing class reported", seconds: 30, every: .milliseconds(100)) {
+                try await kubectl.run(["get", "events", "--field-selector", "involvedObject.name=held"]).stdout.contains("PriorityClassNotFound")
+            }
+            #expect(try await kubectl.run(["apply", "-f", "-"], stdin: "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: urgent}\nvalue: 1000\n").status == 0)
+            try await waitUntil("the binding's priority", seconds: 30, every: .milliseconds(100)) {
+                try await kubectl.run(["get", "rb", "held-deployment", "-o", "jsonpath={.spec.schedulePriority.priority}"]).stdout == "1000"
+            }
+            let refused = try await kubectl.run(["apply", "-f", "-"], stdin: prioritized.replacingOccurrences(of: "KubePriorityClass", with: "FederatedPriorityClass"))
+            #expect(refused.status != 0 && refused.stderr.contains("priorityClassSource"), "\(refused.combined)")
         } catch {
             Issue.record("\(error)")
         }

@@ -2,7 +2,7 @@ extension ResourceRegistry {
     /// Every kind the control plane serves in this release: core, apps, Karmada's groups unchanged, and Flotilla's MEC group.
     public static let controlPlane = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
-        Deployment.descriptor, Lease.descriptor,
+        Deployment.descriptor, Lease.descriptor, PriorityClass.descriptor,
         PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ClusterTaintPolicy.descriptor,
         OverridePolicy.descriptor, ClusterOverridePolicy.descriptor,
         Cluster.descriptor,

@@ -78,6 +78,9 @@ enum TableColumns {
                         let addresses = (object["endpoints"]?.arrayValue ?? []).compactMap { $0["addresses"]?.arrayValue?.first?.stringValue }
                         return .string(addresses.isEmpty ? "<unset>" : addresses.joined(separator: ","))
                     }, .age]
+        case ("scheduling.k8s.io", "priorityclasses"):
+            return [.name, .path("Value", ["value"], description: "The priority value."),
+                    .path("Global-Default", ["globalDefault"], description: "Whether it is the default.", fallback: "false"), .age]
         case ("coordination.k8s.io", "leases"):
             return [.name, .path("Holder", ["spec", "holderIdentity"], description: "The holder of the lease.", fallback: "<none>"), .age]
         case ("", "events"):

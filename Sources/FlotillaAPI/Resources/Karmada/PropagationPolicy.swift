@@ -57,7 +57,7 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
     public var activationPreference: String?
     public var suspension: Suspension?
     public var preserveResourcesOnDeletion: Bool?
-    public var schedulePriority: JSONValue?
+    public var schedulePriority: SchedulePriority?
     public var unknownFields = UnknownFields()
 
     public init(resourceSelectors: [ResourceSelector], placement: Placement? = nil) {
@@ -87,7 +87,6 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
         if spec?["propagateDeps"]?.boolValue == true {
             warn("propagateDeps", "ConfigMaps, Secrets, ServiceAccounts and PVCs the workload references are not propagated with it")
         }
-        if spec?["schedulePriority"] != nil { warn("schedulePriority", "its bindings are queued at priority 0") }
         return warnings
     }
 
@@ -112,9 +111,30 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
             errors.append(.invalid(path.child("suspension"), "dispatching, dispatchingOnClusters",
                 "dispatching and dispatchingOnClusters are mutually exclusive"))
         }
+        if let schedulePriority {
+            // Karmada resolves only KubePriorityClass today; the other sources are refused rather than ignored.
+            if schedulePriority.priorityClassSource != "KubePriorityClass" {
+                errors.append(.notSupported(path.child("schedulePriority.priorityClassSource"), schedulePriority.priorityClassSource,
+                    supported: ["KubePriorityClass"]))
+            }
+            if schedulePriority.priorityClassName.isEmpty { errors.append(.required(path.child("schedulePriority.priorityClassName"))) }
+        }
         errors += placement?.validate(path: path.child("placement")) ?? []
         errors += failover?.validate(path: path.child("failover")) ?? []
         return errors
+    }
+}
+
+/// Where a policy's bindings stand in the scheduling queue: the value of the named PriorityClass.
+public struct SchedulePriority: Sendable, Hashable, Codable {
+    /// `KubePriorityClass` (a scheduling.k8s.io/v1 PriorityClass on the control plane).
+    public var priorityClassSource: String
+    public var priorityClassName: String
+    public var unknownFields = UnknownFields()
+
+    public init(priorityClassSource: String = "KubePriorityClass", priorityClassName: String) {
+        self.priorityClassSource = priorityClassSource
+        self.priorityClassName = priorityClassName
     }
 }
 
