@@ -73,6 +73,21 @@ import Testing
         #expect(dispatched.status == .false && dispatched.reason == "ProvidersNotReady")
     }
 
+    /// Just after a (re)start the members' watches have not listed yet: their Works stay as they are, not withdrawn.
+    @Test func aProviderWhoseSlicesAreNotKnownYetKeepsItsWorks() throws {
+        let plan = ServiceRoutes(Self.inputs(mcs: [Self.mcs()], slices: [:]))
+        #expect(plan.works.isEmpty)
+        #expect(plan.held == [.init(consumer: "cloud", name: "endpointslices-default-web-from-edge-1"),
+                              .init(consumer: "edge-2", name: "endpointslices-default-web-from-edge-1"),
+                              .init(consumer: "cloud", name: "endpointslices-default-web-from-edge-2"),
+                              .init(consumer: "edge-1", name: "endpointslices-default-web-from-edge-2"),
+                              .init(consumer: "edge-1", name: "endpointslices-default-web-from-cloud"),
+                              .init(consumer: "edge-2", name: "endpointslices-default-web-from-cloud")])
+        // Known to have none is different: nothing to hold.
+        let known = ServiceRoutes(Self.inputs(mcs: [Self.mcs()], slices: ["edge-1": [], "edge-2": [], "cloud": []]))
+        #expect(known.held.isEmpty && known.works.isEmpty)
+    }
+
     @Test func unknownClustersAndPortsAreNamedAndTheKnownPartStillRoutes() throws {
         let plan = ServiceRoutes(Self.inputs(mcs: [Self.mcs(providers: ["edge-1", "edge-9"], consumers: ["edge-2"],
             ports: [ExposurePort(name: "http", port: 80), ExposurePort(port: 81)])]))

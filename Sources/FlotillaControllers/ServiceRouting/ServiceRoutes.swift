@@ -23,7 +23,8 @@ struct ServiceRoute: Sendable, Hashable {
 ///   when the Service does not exist, `InvalidServiceType` for an ExternalName Service.
 /// - Each consumer gets, per provider other than itself that is Ready, one Work (`karmada-es-<consumer>`) holding the
 ///   provider's slices as `imported-<provider>-<slice>`, with Karmada's labels and the round trip between the two.
-///   A provider that is not Ready or left contributes nothing, so its slices are withdrawn.
+///   A provider that is not Ready or left contributes nothing, so its slices are withdrawn. A Ready provider whose
+///   slices are not known yet (its watch has not listed) keeps its Works as they are (`held`).
 struct ServiceRoutes: Sendable {
     struct Inputs: Sendable {
         var services: [String: Service]
@@ -33,7 +34,8 @@ struct ServiceRoutes: Sendable {
         var clusters: [String: Cluster]
         /// The target clusters of each ResourceBinding, by `namespace/name`.
         var bindingClusters: [String: [String]]
-        /// The members' own slices (written by their endpoint controllers), by cluster.
+        /// The members' own slices (written by their endpoint controllers), by cluster; a cluster missing here is not
+        /// known yet (its watch has not listed), which is not the same as having none.
         var memberSlices: [String: [EndpointSlice]]
         var latency = InterSiteLatency()
     }
@@ -46,6 +48,9 @@ struct ServiceRoutes: Sendable {
 
     /// The imported slices each consumer's Work should hold.
     var works: [WorkKey: [EndpointSlice]] = [:]
+    /// Works to leave as they are: their provider is Ready but its slices are not known yet (the controller just
+    /// started), so they are neither rewritten nor withdrawn.
+    var held: Set<WorkKey> = []
     /// Status of each MultiClusterService, by `namespace/name`: conditions (without times) and per-cluster counts.
     var serviceStatus: [String: (conditions: [Condition], clusters: [RoutedCluster])] = [:]
     /// The `Valid` condition of each ServiceExport, by `namespace/name`.
@@ -126,9 +131,14 @@ struct ServiceRoutes: Sendable {
         let key = "\(route.namespace)/\(route.name)"
         var provided: [String: Int] = [:]
         var sourceSlices: [String: [EndpointSlice]] = [:]
+        var unknown: [String] = []
         for provider in route.providers {
             guard let cluster = inputs.clusters[provider], Self.isReady(cluster) else { continue }
-            let slices = (inputs.memberSlices[provider] ?? []).filter {
+            guard let known = inputs.memberSlices[provider] else {
+                unknown.append(provider)
+                continue
+            }
+            let slices = known.filter {
                 $0.metadata.namespace == route.namespace && $0.serviceName == route.name
                     && $0.metadata.labels?[ServiceRoutingLabels.provisionCluster] == nil
             }.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
@@ -139,6 +149,9 @@ struct ServiceRoutes: Sendable {
         for consumer in route.consumers {
             guard let target = inputs.clusters[consumer] else { continue }
             imported[consumer] = 0
+            for provider in unknown where provider != consumer {
+                held.insert(WorkKey(consumer: consumer, name: Self.workName(namespace: route.namespace, service: route.name, provider: provider)))
+            }
             for provider in route.providers where provider != consumer {
                 guard let slices = sourceSlices[provider], !slices.isEmpty, let source = inputs.clusters[provider] else { continue }
                 let roundTrip = inputs.latency.roundTripMs(target, source)

@@ -48,14 +48,17 @@ public actor ServiceRoutingController {
 
     func reconcile(_ snapshot: ObjectSnapshot) async -> Duration? {
         let clusters = snapshot.typed(Cluster.self)
-        await members?.reconcile(clusters)
+        let multiClusterServices = snapshot.typed(MultiClusterService.self)
+        let exports = snapshot.typed(ServiceExport.self)
+        // Members are watched only while something is routed: a fleet without MultiClusterServices or exports keeps
+        // no slice watch open.
+        let routing = !multiClusterServices.isEmpty || !exports.isEmpty
+        await members?.reconcile(routing ? clusters : [])
+        guard routing || !snapshot.objects(ServiceImport.descriptor).isEmpty
+            || snapshot.objects(Work.descriptor).contains(where: { $0.labels[ServiceRoutes.routeLabel] != nil }) else { return nil }
         let memberSlices = await members?.all() ?? [:]
         let services = Dictionary(snapshot.typed(Service.self).map { ("\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")", $0) },
             uniquingKeysWith: { a, _ in a })
-        let multiClusterServices = snapshot.typed(MultiClusterService.self)
-        let exports = snapshot.typed(ServiceExport.self)
-        guard !multiClusterServices.isEmpty || !exports.isEmpty || !snapshot.objects(ServiceImport.descriptor).isEmpty
-            || snapshot.objects(Work.descriptor).contains(where: { $0.labels[ServiceRoutes.routeLabel] != nil }) else { return nil }
         var bindingClusters: [String: [String]] = [:]
         for binding in snapshot.objects(ResourceBinding.descriptor) {
             let kind = binding["spec"]?["resource"]?["kind"]?.stringValue
@@ -77,7 +80,7 @@ public actor ServiceRoutingController {
     func writeWorks(_ plan: ServiceRoutes, _ snapshot: ObjectSnapshot) async throws(APIError) {
         let existing = Dictionary(snapshot.typed(Work.self).filter { $0.metadata.labels?[ServiceRoutes.routeLabel] != nil }
             .map { ("\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
-        var wanted = Set<String>()
+        var wanted = Set(plan.held.map { "\(WorkRendering.executionNamespace($0.consumer))/\($0.name)" })
         var firstError: APIError?
         for (key, slices) in plan.works.sorted(by: { $0.key < $1.key }) {
             let namespace = WorkRendering.executionNamespace(key.consumer)

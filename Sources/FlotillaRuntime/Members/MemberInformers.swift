@@ -65,8 +65,9 @@ public actor MemberInformers {
     /// The cluster's objects as last seen.
     public func objects(in cluster: String) -> [JSONValue] { sets[cluster]?.objects ?? [] }
 
-    /// Every watched cluster's objects, by cluster.
-    public func all() -> [String: [JSONValue]] { sets.mapValues(\.objects) }
+    /// Every watched cluster's objects, by cluster: only clusters whose first list has arrived (an unsynced
+    /// cluster's set says nothing yet, not "none").
+    public func all() -> [String: [JSONValue]] { sets.filter(\.value.synced).mapValues(\.objects) }
 
     /// Ends every informer and waits for them.
     public func stop() async {
