@@ -7,6 +7,7 @@ import Testing
 
 /// The service catalog through kubectl: an offering from manifests/catalog, an instance provisioned onto a joined
 /// site, a binding's Secret, bad parameters named by field, and a deletion that reaches the member.
+extension ProcessHeavyEndToEndTests {
 @Suite(.serialized) struct CatalogEndToEndTests {
     static let catalogDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("manifests/catalog").path
@@ -212,4 +213,5 @@ import Testing
         }
         await fixture.stop()
     }
+}
 }

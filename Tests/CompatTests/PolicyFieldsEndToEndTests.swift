@@ -8,6 +8,7 @@ import Testing
 /// Karmada's PropagationPolicy fields beyond placement, as a user drives them: `suspension` (Works made but not
 /// dispatched until lifted), `dependentOverrides` (the policy waits for the named overrides) and
 /// `activationPreference: Lazy` (a policy change waits for the template's next change).
+extension ProcessHeavyEndToEndTests {
 @Suite(.serialized) struct PolicyFieldsEndToEndTests {
     static func manifest(image: String, suspension: String?) -> String {
         """
@@ -155,4 +156,5 @@ import Testing
         }
         await fixture.stop()
     }
+}
 }

@@ -39,7 +39,7 @@ import Testing
         let kubectl = try #require(KubectlBinaries.binary(for: "1.33"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-catalog-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (server, _) = try await startServer(dataDir: dir, extra: ["--catalog", CatalogEndToEndTests.catalogDirectory])
+        let (server, _) = try await startServer(dataDir: dir, extra: ["--catalog", ProcessHeavyEndToEndTests.CatalogEndToEndTests.catalogDirectory])
         let listed = try await ProcessRunner.run(kubectl, ["--kubeconfig", "\(dir)/admin.kubeconfig", "--cache-dir", "\(dir)/cache",
                                                            "get", "serviceofferings", "-o", "name"])
         #expect(listed.stdout.split(separator: "\n").sorted() == ["serviceoffering.catalog.flotilla.io/counter",
