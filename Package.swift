@@ -35,10 +35,15 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", exact: "2.9.2"),
     ],
     targets: [
+        // Lua 5.1 from Debian (liblua5.1-0-dev, installed by scripts/test), for Karmada's interpreter scripts.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
         .target(
             name: "FlotillaAPI",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["CLua", .product(name: "Yams", package: "Yams")]
         ),
+        // The resource interpreter: built-in interpreters per kind and ResourceInterpreterCustomization Lua scripts
+        // run in a sandboxed, time- and memory-limited Lua 5.1 state with Karmada's `kube` library.
+        .target(name: "FlotillaInterpreter", dependencies: ["FlotillaAPI", "CLua"]),
         .target(
             name: "FlotillaStore",
             dependencies: [
@@ -215,6 +220,7 @@ let package = Package(
                 "EdgeClusterSim",
                 "AccessNetworkSim",
                 "FlotillaMEC",
+                "FlotillaInterpreter",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -252,6 +258,7 @@ let package = Package(
             path: "Tests/FlotillaTestSupport"
         ),
         .testTarget(name: "FlotillaAPITests", dependencies: ["FlotillaAPI"]),
+        .testTarget(name: "FlotillaInterpreterTests", dependencies: ["FlotillaInterpreter", "FlotillaAPI"]),
         .testTarget(
             name: "EdgeClusterSimTests",
             dependencies: ["EdgeClusterSim", "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport"]

@@ -1,0 +1,107 @@
+import CLua
+import FlotillaAPI
+
+/// Values in and out of a Lua state's stack, as JSON. Lua has one table type for both JSON arrays and objects:
+/// arrays pushed from JSON carry a marker metatable, so an empty one comes back as `[]`; a table a script built comes
+/// back as an array when its keys are exactly 1…n, otherwise as an object.
+struct LuaStack {
+    let state: OpaquePointer
+    static let arrayMarker = "flotilla.array"
+
+    func string(at index: Int32) -> String {
+        var length = 0
+        guard let pointer = flotilla_lua_tostring(state, index, &length) else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+    }
+
+
+    /// Pushes a JSON value: objects become tables with string keys, arrays tables 1…n marked as arrays (so that an
+    /// empty one comes back as `[]`), null nil.
+    func push(_ value: JSONValue) {
+        switch value {
+        case .null: lua_pushnil(state)
+        case .bool(let bool): lua_pushboolean(state, bool ? 1 : 0)
+        case .integer(let integer): lua_pushnumber(state, Double(integer))
+        case .double(let double): lua_pushnumber(state, double)
+        case .string(let string): pushString(string)
+        case .array(let items):
+            lua_createtable(state, Int32(clamping: items.count), 0)
+            for (offset, item) in items.enumerated() {
+                push(item)
+                lua_rawseti(state, -2, Int32(clamping: offset + 1))
+            }
+            flotilla_lua_getregistry(state, Self.arrayMarker)
+            _ = lua_setmetatable(state, -2)
+        case .object(let members):
+            lua_createtable(state, 0, Int32(clamping: members.count))
+            for (key, member) in members {
+                if case .null = member { continue }
+                pushString(key)
+                push(member)
+                lua_rawset(state, -3)
+            }
+        }
+    }
+
+    func pushString(_ string: String) {
+        var copy = string
+        copy.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { lua_pushlstring(state, $0.baseAddress, $0.count) }
+        }
+    }
+
+    /// The Lua value at `index` as JSON: a number that is whole becomes an integer; a table with keys 1…n (or marked as
+    /// an array) an array, any other table an object with its keys as strings; nil is absent.
+    func value(at index: Int32, path: String, depth: Int = 0) throws(ScriptError) -> JSONValue? {
+        let index = index < 0 ? lua_gettop(state) + index + 1 : index
+        switch lua_type(state, index) {
+        case LUA_TNIL: return nil
+        case LUA_TBOOLEAN: return .bool(lua_toboolean(state, index) != 0)
+        case LUA_TNUMBER:
+            let number = lua_tonumber(state, index)
+            if number.rounded() == number, abs(number) < 9.007_199_254_740_992e15 { return .integer(Int64(number)) }
+            guard number.isFinite else { throw ScriptError("\(path): \(number) is not a JSON number") }
+            return .double(number)
+        case LUA_TSTRING: return .string(string(at: index))
+        case LUA_TTABLE:
+            guard depth < 100 else { throw ScriptError("\(path): tables nest deeper than 100 levels (a cycle?)") }
+            return try table(at: index, path: path, depth: depth)
+        default:
+            let name = String(cString: lua_typename(state, lua_type(state, index)))
+            throw ScriptError("\(path): a \(name) cannot be converted to JSON")
+        }
+    }
+
+    private func table(at index: Int32, path: String, depth: Int) throws(ScriptError) -> JSONValue {
+        var marked = false
+        if lua_getmetatable(state, index) != 0 {
+            flotilla_lua_getregistry(state, Self.arrayMarker)
+            marked = lua_rawequal(state, -1, -2) != 0
+            flotilla_lua_pop(state, 2)
+        }
+        var numbered: [Int: JSONValue] = [:]
+        var named: [String: JSONValue] = [:]
+        lua_pushnil(state)
+        while lua_next(state, index) != 0 {
+            // Key at -2, value at -1. Never convert a number key in place: lua_next needs it unchanged.
+            let keyType = lua_type(state, -2)
+            if keyType == LUA_TNUMBER, case let number = lua_tonumber(state, -2), number >= 1, number.rounded() == number, number < 1e9 {
+                numbered[Int(number)] = try value(at: -1, path: "\(path)[\(Int(number))]", depth: depth + 1)
+            } else if keyType == LUA_TSTRING {
+                let key = string(at: -2)
+                named[key] = try value(at: -1, path: "\(path).\(key)", depth: depth + 1)
+            } else if keyType == LUA_TNUMBER {
+                named[String(describing: lua_tonumber(state, -2))] = try value(at: -1, path: path, depth: depth + 1)
+            } else {
+                flotilla_lua_pop(state, 2)
+                throw ScriptError("\(path): a table key must be a string or a number")
+            }
+            flotilla_lua_pop(state, 1)
+        }
+        let isArray = named.isEmpty && (marked || !numbered.isEmpty) && numbered.keys.allSatisfy { $0 <= numbered.count }
+        if isArray { return .array((0..<numbered.count).compactMap { numbered[$0 + 1] ?? nil }) }
+        for (key, value) in numbered { named[String(key)] = value }
+        return .object(named.compactMapValues { $0 })
+    }
+
+}
