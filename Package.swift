@@ -132,6 +132,7 @@ let package = Package(
             name: "FlotillaControllers",
             dependencies: [
                 "FlotillaAPI", "FlotillaStore", "FlotillaScheduler", "KubeClient", "FlotillaRuntime", "FlotillaAPIExtension",
+                "FlotillaInterpreter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaInterpreter
 import FlotillaRuntime
 import KubeClient
 import Logging
@@ -6,15 +7,18 @@ import Logging
 /// Turns scheduled bindings into Works and brings status back: one Work per target cluster in
 /// `karmada-es-<cluster>` holding the rendered template with that cluster's replicas and the matching overrides;
 /// Works for clusters that left the binding, and for bindings that are gone, are deleted; Work statuses are
-/// aggregated into the binding (`aggregatedStatus`, `FullyApplied`) and, for Deployments, summed into the
-/// template's status so `kubectl get deploy` and `kubectl rollout status` on the control plane tell the
-/// federation-wide truth.
+/// aggregated into the binding (`aggregatedStatus`, `FullyApplied`) and folded into the template's status by the
+/// resource interpreter (a customization's `AggregateStatus`, else the built-in: Deployments' counts are summed), so
+/// `kubectl get deploy` and `kubectl rollout status` on the control plane tell the federation-wide truth.
 public struct BindingController: Sendable {
     let client: any ObjectClient
     let clock: any TimeSource
     let events: EventWriter
     let logger: Logger
     let namespaces = KnownNamespaces()
+    let interpreters = InterpreterCache()
+    /// Script failures already reported (one event per binding, template generation and message).
+    let reported = ReportedSet()
     /// Bindings worked on at once within a pass.
     static let concurrency = 16
 
@@ -28,7 +32,7 @@ public struct BindingController: Sendable {
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "binding", client: client, informers: informers,
             resources: [ResourceBinding.descriptor, Work.descriptor, Cluster.descriptor, OverridePolicy.descriptor,
-                        ClusterOverridePolicy.descriptor] + Detector.templateKinds,
+                        ClusterOverridePolicy.descriptor, ResourceInterpreterCustomization.descriptor] + Detector.templateKinds,
             statusBlind: [ResourceBinding.descriptor, Cluster.descriptor] + Detector.templateKinds, clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
@@ -41,7 +45,8 @@ public struct BindingController: Sendable {
         let overrides = snapshot.typed(OverridePolicy.self)
         let clusterOverrides = snapshot.typed(ClusterOverridePolicy.self)
         let everything = changes.full || changes.touched(Cluster.descriptor) || changes.touched(OverridePolicy.descriptor)
-            || changes.touched(ClusterOverridePolicy.descriptor)
+            || changes.touched(ClusterOverridePolicy.descriptor) || changes.touched(ResourceInterpreterCustomization.descriptor)
+        let interpreter = interpreters.interpreter(snapshot)
         let works = Dictionary(grouping: snapshot.objects(Work.descriptor).compactMap { work in Self.bindingKey(ofWork: work).map { ($0, work) } },
             by: \.0).mapValues { $0.map(\.1) }
         var keys: Set<String>
@@ -75,7 +80,7 @@ public struct BindingController: Sendable {
             do throws(APIError) {
                 try await aggregate(binding, template: template,
                     works: (works[key] ?? []).compactMap { try? Work(json: $0) }.filter { namespaces.contains($0.metadata.namespace ?? "") },
-                    targets: targets)
+                    targets: targets, interpreter: interpreter)
                 return nil
             } catch {
                 return ControllerLoop.retryDelay(for: error, current: nil)
@@ -93,7 +98,7 @@ public struct BindingController: Sendable {
                 .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
             do throws(APIError) {
                 try await sync(binding, template: template, existing: (works[key] ?? []).compactMap { try? Work(json: $0) }, clusters: clusters,
-                    overrides: overrides, clusterOverrides: clusterOverrides)
+                    overrides: overrides, clusterOverrides: clusterOverrides, interpreter: interpreter)
                 return nil
             } catch {
                 if error.reason != .conflict && error.reason != .notFound {
@@ -126,13 +131,20 @@ public struct BindingController: Sendable {
     }
 
     func sync(_ binding: ResourceBinding, template: JSONValue, existing: [Work], clusters: [String: Cluster],
-              overrides: [OverridePolicy], clusterOverrides: [ClusterOverridePolicy]) async throws(APIError) {
+              overrides: [OverridePolicy], clusterOverrides: [ClusterOverridePolicy], interpreter: ResourceInterpreter) async throws(APIError) {
         let targets = (binding.spec.clusters ?? []).filter { clusters[$0.name] != nil }
         let workName = WorkRendering.workName(for: template)
         var overrideFailures: [String] = []
         for target in targets {
             let cluster = clusters[target.name]!
-            let rendered = WorkRendering.manifest(from: template, replicas: target.replicas)
+            let rendered: JSONValue
+            do {
+                rendered = try WorkRendering.manifest(from: template, replicas: binding.spec.replicas == nil ? nil : target.replicas,
+                                                      interpreter: interpreter)
+            } catch {
+                await reportScriptFailure(binding, template: template, reason: "ReviseReplicaFailed", error)
+                continue
+            }
             let manifest: JSONValue
             var annotations = [WorkRendering.templateGenerationAnnotation: String(template.generation ?? 0)]
             switch Overrides.apply(to: rendered, cluster: cluster, clusterPolicies: clusterOverrides, policies: overrides) {
@@ -180,14 +192,14 @@ public struct BindingController: Sendable {
             events.record(binding.json(), type: "Warning", reason: "ApplyOverridePolicyFailed", message: failure)
         }
         try await aggregate(binding, template: template, works: existing.filter { targetNamespaces.contains($0.metadata.namespace ?? "") },
-            targets: targets)
+            targets: targets, interpreter: interpreter)
     }
 
-    /// Binding `aggregatedStatus` and `FullyApplied`; for Deployments, the summed status on the template.
-    func aggregate(_ binding: ResourceBinding, template: JSONValue, works: [Work], targets: [TargetCluster]) async throws(APIError) {
+    /// Binding `aggregatedStatus` and `FullyApplied`; the template's status from the interpreter's AggregateStatus.
+    func aggregate(_ binding: ResourceBinding, template: JSONValue, works: [Work], targets: [TargetCluster],
+                   interpreter: ResourceInterpreter) async throws(APIError) {
         var items: [AggregatedStatusItem] = []
         var allApplied = !targets.isEmpty
-        var currentEverywhere = !targets.isEmpty
         for target in targets {
             let work = works.first { $0.metadata.namespace == WorkRendering.executionNamespace(target.name) }
             let applied = work?.status?.conditions?[type: "Applied"]
@@ -195,8 +207,6 @@ public struct BindingController: Sendable {
             items.append(AggregatedStatusItem(clusterName: target.name, status: manifestStatus?.status, applied: applied?.status == .true,
                 appliedMessage: applied?.status == .true ? nil : applied?.message, health: manifestStatus?.health ?? "Unknown"))
             if applied?.status != .true { allApplied = false }
-            if work?.metadata.annotations?[WorkRendering.templateGenerationAnnotation] != String(template.generation ?? 0)
-                || manifestStatus?.status?["observedGeneration"] == nil { currentEverywhere = false }
         }
         items.sort { $0.clusterName < $1.clusterName }
         let now = Timestamp(clock.now())
@@ -210,20 +220,32 @@ public struct BindingController: Sendable {
             status.conditions = conditions
             return (try? ObjectEncoder().encode(status)) ?? stored
         }
-        guard template.kind == "Deployment" else { return }
-        var sums: [String: Int64] = [:]
-        for item in items {
-            for key in ["replicas", "readyReplicas", "availableReplicas", "updatedReplicas", "unavailableReplicas"] {
-                sums[key, default: 0] += item.status?[key]?.int64Value ?? 0
-            }
+        guard let descriptor = Detector.templateKinds.first(where: { $0.kind == template.kind && $0.apiVersion == template.apiVersion }),
+              descriptor.subresources.contains("status") else { return }
+        // A cluster whose Work was rendered from an older template generation has not observed this one yet.
+        let generation = String(template.generation ?? 0)
+        let current = items.map { item -> AggregatedStatusItem in
+            let work = works.first { $0.metadata.namespace == WorkRendering.executionNamespace(item.clusterName) }
+            guard work?.metadata.annotations?[WorkRendering.templateGenerationAnnotation] != generation else { return item }
+            var stale = item
+            stale.status?["observedGeneration"] = nil
+            return stale
         }
-        let generation = template.generation
-        try await StatusWriter.update(client, Deployment.descriptor, template) { stored in
-            var status = stored?.objectValue ?? [:]
-            for (key, value) in sums { status[key] = value == 0 && key != "replicas" ? nil : .integer(value) }
-            if currentEverywhere, let generation { status["observedGeneration"] = .integer(generation) }
-            return .object(status)
+        let aggregated: JSONValue?
+        do {
+            aggregated = try interpreter.aggregateStatus(template, items: current)
+        } catch {
+            await reportScriptFailure(binding, template: template, reason: "AggregateStatusFailed", error)
+            return
         }
+        guard let status = aggregated?["status"] else { return }
+        try await StatusWriter.update(client, descriptor, template) { _ in status }
+    }
+
+    /// A script that failed: one Warning event on the binding per template generation and message.
+    func reportScriptFailure(_ binding: ResourceBinding, template: JSONValue, reason: String, _ error: ScriptError) async {
+        guard await reported.insert("\(binding.metadata.uid ?? "")@\(template.generation ?? 0):\(reason):\(error.message)") else { return }
+        events.record(binding.json(), type: "Warning", reason: reason, message: error.message)
     }
 
     func ensureNamespace(_ name: String) async throws(APIError) {

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaInterpreter
 import FlotillaRuntime
 import FlotillaScheduler
 import KubeClient
@@ -25,6 +26,7 @@ public struct Detector: Sendable {
     let logger: Logger
     /// Policies already reported as matching nothing (one event per policy version).
     let unmatched = ReportedSet()
+    let interpreters = InterpreterCache()
 
     public init(client: any ObjectClient, clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.detector")) {
         self.client = client
@@ -36,7 +38,8 @@ public struct Detector: Sendable {
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "detector", client: client, informers: informers,
             resources: Self.templateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor,
-                                             OverridePolicy.descriptor, ClusterOverridePolicy.descriptor, PriorityClass.descriptor],
+                                             OverridePolicy.descriptor, ClusterOverridePolicy.descriptor, PriorityClass.descriptor,
+                                             ResourceInterpreterCustomization.descriptor],
             statusBlind: Self.templateKinds + [ResourceBinding.descriptor, OverridePolicy.descriptor, ClusterOverridePolicy.descriptor],
             clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
@@ -63,6 +66,8 @@ public struct Detector: Sendable {
         let everything = changes.full || changes.touched(PropagationPolicy.descriptor) || changes.touched(ClusterPropagationPolicy.descriptor)
             || (waiting && (changes.touched(OverridePolicy.descriptor) || changes.touched(ClusterOverridePolicy.descriptor)))
             || (prioritized && changes.touched(PriorityClass.descriptor))
+            || changes.touched(ResourceInterpreterCustomization.descriptor)
+        let interpreter = interpreters.interpreter(snapshot)
         // (kind, template key) pairs to look at.
         var candidates: [(ResourceDescriptor, String)] = []
         if everything {
@@ -97,7 +102,7 @@ public struct Detector: Sendable {
             do throws(APIError) {
                 if let template, let claim {
                     try await ensureBinding(for: template, claim: claim, existing: existing,
-                        priority: await priority(of: claim, snapshot: snapshot))
+                        priority: await priority(of: claim, snapshot: snapshot), replicas: try await replicas(of: template, interpreter))
                     try await labelTemplate(template, kind: kind, claim: claim)
                 } else if let existing, isDetectorOwned(existing) {
                     try await client.delete(ResourceBinding.descriptor, namespace: existing.namespace, name: existing.name ?? "")
@@ -165,7 +170,22 @@ public struct Detector: Sendable {
         binding.labels[Self.policyLabel] != nil || binding.labels[Self.clusterPolicyLabel] != nil
     }
 
-    func desiredSpec(for template: JSONValue, claim: PolicySelection.Claim, current: ResourceBindingSpec?, priority: Int32? = nil) -> ResourceBindingSpec {
+    /// The template's replicas and per-replica requests from the resource interpreter (a customization's
+    /// `GetReplicas`, else the built-in); a script that fails is a Warning event on the template (once per template
+    /// generation and message) and the binding waits.
+    func replicas(of template: JSONValue, _ interpreter: ResourceInterpreter) async throws(APIError) -> ReplicaInterpretation? {
+        do {
+            return try interpreter.replicas(of: template)
+        } catch {
+            if await unmatched.insert("\(template.uid ?? "")@\(template.generation ?? 0):\(error.message)") {
+                events.record(template, type: "Warning", reason: "InterpretReplicaFailed", message: error.message)
+            }
+            throw APIError(.badRequest, "InterpretReplica: \(error.message)")
+        }
+    }
+
+    func desiredSpec(for template: JSONValue, claim: PolicySelection.Claim, current: ResourceBindingSpec?, priority: Int32? = nil,
+                     replicas: ReplicaInterpretation? = nil) -> ResourceBindingSpec {
         var spec = current ?? ResourceBindingSpec(resource: ObjectReference(apiVersion: nil, kind: nil, namespace: nil, name: nil, uid: nil))
         // No resourceVersion: the binding follows the template's spec, not every status write to it.
         spec.resource = ObjectReference(apiVersion: template.apiVersion, kind: template.kind, namespace: template.namespace,
@@ -179,14 +199,11 @@ public struct Detector: Sendable {
         spec.failover = claim.spec.failover
         spec.suspension = claim.spec.suspension.flatMap { try? ObjectEncoder().encode($0) }
         spec.schedulePriority = priority.map { ["priority": .integer(Int64($0))] }
-        if template.kind == "Deployment", let deployment = try? Deployment(json: template) {
-            spec.replicas = deployment.spec.replicas ?? 1
-            let requests = deployment.replicaRequests
-            spec.replicaRequirements = requests.isEmpty ? nil : ReplicaRequirements(resourceRequest: requests)
-        } else {
-            spec.replicas = nil
-            spec.replicaRequirements = nil
-        }
+        // The estimator divides by resource requests; the node claim stays with the template.
+        spec.replicas = replicas?.replicas
+        let requests = (replicas?.requirements?["resourceRequest"]?.objectValue ?? [:])
+            .compactMapValues { $0.stringValue.flatMap { try? Quantity(parsing: $0) } }
+        spec.replicaRequirements = requests.isEmpty ? nil : ReplicaRequirements(resourceRequest: requests)
         return spec
     }
 
@@ -205,7 +222,8 @@ public struct Detector: Sendable {
         return 0
     }
 
-    func ensureBinding(for template: JSONValue, claim: PolicySelection.Claim, existing: JSONValue?, priority: Int32? = nil) async throws(APIError) {
+    func ensureBinding(for template: JSONValue, claim: PolicySelection.Claim, existing: JSONValue?, priority: Int32? = nil,
+                       replicas: ReplicaInterpretation? = nil) async throws(APIError) {
         var labels = [claim.policyNamespace == nil ? Self.clusterPolicyLabel : Self.policyLabel: claim.policyName]
         if let namespace = claim.policyNamespace { labels[Self.policyNamespaceLabel] = namespace }
         let generation = String(template.generation ?? 0)
@@ -217,7 +235,7 @@ public struct Detector: Sendable {
                 binding.metadata.annotations?[Self.templateGenerationAnnotation] == generation {
                 return
             }
-            let spec = desiredSpec(for: template, claim: claim, current: binding.spec, priority: priority)
+            let spec = desiredSpec(for: template, claim: claim, current: binding.spec, priority: priority, replicas: replicas)
             var annotations = binding.metadata.annotations ?? [:]
             annotations[Self.templateGenerationAnnotation] = generation
             guard spec != binding.spec || mergedLabels != (binding.metadata.labels ?? [:]) || annotations != (binding.metadata.annotations ?? [:]) else { return }
@@ -228,7 +246,8 @@ public struct Detector: Sendable {
             return
         }
         var binding = ResourceBinding(metadata: ObjectMeta(name: Self.bindingName(template), namespace: template.namespace, labels: labels,
-            annotations: [Self.templateGenerationAnnotation: generation]), spec: desiredSpec(for: template, claim: claim, current: nil, priority: priority))
+            annotations: [Self.templateGenerationAnnotation: generation]), spec: desiredSpec(for: template, claim: claim, current: nil, priority: priority,
+                                                                                   replicas: replicas))
         if let uid = template.uid, let kind = template.kind, let apiVersion = template.apiVersion {
             binding.metadata.ownerReferences = [OwnerReference(apiVersion: apiVersion, kind: kind, name: template.name ?? "", uid: uid,
                 controller: true, blockOwnerDeletion: true)]

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaInterpreter
 
 /// How a resource template becomes the manifest a member receives. Pure.
 public enum WorkRendering {
@@ -20,8 +21,9 @@ public enum WorkRendering {
 
     /// The template as a member should see it: identity, labels and annotations, and its content, without the
     /// control plane's bookkeeping (uid, resourceVersion, generation, timestamps, owners, finalizers, status);
-    /// a Deployment gets this cluster's replica count.
-    public static func manifest(from template: JSONValue, replicas: Int32?) -> JSONValue {
+    /// a kind with replicas gets this cluster's count through the interpreter's ReviseReplica.
+    public static func manifest(from template: JSONValue, replicas: Int32?,
+                                interpreter: ResourceInterpreter = ResourceInterpreter()) throws(ScriptError) -> JSONValue {
         var manifest = template
         manifest["status"] = nil
         var metadata: [String: JSONValue] = [:]
@@ -31,8 +33,8 @@ public enum WorkRendering {
             metadata["annotations"] = annotations.isEmpty ? nil : .object(annotations)
         }
         manifest["metadata"] = .object(metadata)
-        if template.kind == "Deployment", let replicas { manifest.setValue(.integer(Int64(replicas)), at: ["spec", "replicas"]) }
-        return manifest
+        guard let replicas else { return manifest }
+        return try interpreter.revise(manifest, replicas: Int64(replicas))
     }
 
     /// The manifest with the state a failover preserved (`gracefulEvictionTasks[].preservedLabelState`) as labels,

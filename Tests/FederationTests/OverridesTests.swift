@@ -89,13 +89,13 @@ import Testing
         #expect(failure.policy == "games/broken")
     }
 
-    @Test func workManifestDropsControlPlaneBookkeeping() {
+    @Test func workManifestDropsControlPlaneBookkeeping() throws {
         var template = Self.manifest
         template.setMetadata("uid", "u-1")
         template.setMetadata("resourceVersion", "42")
         template.setMetadata("annotations", ["kubectl.kubernetes.io/last-applied-configuration": "{}", "team": "games"])
         template["status"] = ["readyReplicas": 2]
-        let manifest = WorkRendering.manifest(from: template, replicas: 5)
+        let manifest = try WorkRendering.manifest(from: template, replicas: 5)
         #expect(manifest["status"] == nil)
         #expect(manifest.uid == nil && manifest.resourceVersion == nil)
         #expect(manifest.annotations == ["team": "games"])

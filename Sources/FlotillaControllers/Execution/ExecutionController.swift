@@ -1,5 +1,6 @@
 import Foundation
 import FlotillaAPI
+import FlotillaInterpreter
 import FlotillaRuntime
 import KubeClient
 import Logging
@@ -9,8 +10,10 @@ import Logging
 /// own worker, so an unreachable or slow member delays only its own Works. Objects Flotilla creates carry
 /// `karmada.io/managed=true` and the Work's name; an existing object without them is left alone (Applied=False,
 /// reason `ConflictWithExisting`) unless the policy says `conflictResolution: Overwrite`. Deleting a Work deletes
-/// what it applied (unless `preserveResourcesOnDeletion`), then releases the Work's finalizer. Member Deployment
-/// status is watched and copied into `Work.status.manifestStatuses`.
+/// what it applied (unless `preserveResourcesOnDeletion`), then releases the Work's finalizer. The resource
+/// interpreter decides what a member keeps of its own (Retain, before an update), what status it reports
+/// (InterpretStatus) and whether it is healthy (InterpretHealth): member Deployments, and the member objects of any
+/// kind a ResourceInterpreterCustomization targets, are watched and reported in `Work.status.manifestStatuses`.
 public actor ExecutionController {
     public static let finalizer = "karmada.io/execution-controller"
     public static let managedLabel = "karmada.io/managed"
@@ -24,6 +27,7 @@ public actor ExecutionController {
     /// One writer for every member worker's events, so its in-flight limit holds for the controller.
     let events: EventWriter
     private var workers: [String: MemberWorker] = [:]
+    private let interpreters = InterpreterCache()
 
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
                 logger: Logger = Logger(label: "flotilla.execution")) {
@@ -35,7 +39,8 @@ public actor ExecutionController {
     }
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
-        let loop = ControllerLoop(name: "execution", client: client, informers: informers, resources: [Work.descriptor, Cluster.descriptor],
+        let loop = ControllerLoop(name: "execution", client: client, informers: informers, resources: [Work.descriptor, Cluster.descriptor,
+                                  ResourceInterpreterCustomization.descriptor],
                                   statusBlind: [Work.descriptor, Cluster.descriptor], clock: runtimeClock(clock), logger: logger) {
             [weak self] snapshot, changes in
             await self?.reconcile(snapshot, changes)
@@ -49,7 +54,8 @@ public actor ExecutionController {
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async {
         let clusters = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let prefix = "karmada-es-"
-        let affected: Set<String>? = changes.full ? nil : Set(
+        let interpreter = interpreters.interpreter(snapshot)
+        let affected: Set<String>? = changes.full || changes.touched(ResourceInterpreterCustomization.descriptor) ? nil : Set(
             changes.keys(Work.descriptor).compactMap { key in key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count).prefix { $0 != "/" }) : nil }
             + changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
         var byCluster: [String: [Work]] = [:]
@@ -65,7 +71,7 @@ public actor ExecutionController {
             }
             let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events, logger: logger)
             workers[name] = worker
-            await worker.submit(works, cluster: cluster)
+            await worker.submit(works, cluster: cluster, interpreter: interpreter)
         }
         for (name, worker) in workers where clusters[name] == nil || byCluster[name] == nil {
             if clusters[name] == nil {
@@ -114,14 +120,16 @@ actor MemberWorker {
     private var pending: (works: [Work], cluster: Cluster)?
     /// The last submission, re-run when the member reports a change or a retry is due.
     private var latest: (works: [Work], cluster: Cluster)?
+    private var interpreter = ResourceInterpreter()
     private var running: Task<Void, Never>?
     private var retry: Task<Void, Never>?
     private var backoff = Duration.milliseconds(200)
     /// Work generation (spec version) last applied successfully, by work name.
     private var applied: [String: String] = [:]
-    private var watch: Task<Void, Never>?
+    /// Watches of member objects by kind (`plural`), on the member client `watchedClient`.
+    private var watches: [String: Task<Void, Never>] = [:]
     private var watchedClient: ObjectIdentifier?
-    private var memberDeployments = WatchedSet()
+    private var memberObjects: [String: WatchedSet] = [:]
     /// The Works as this worker last wrote them, by `namespace/name`.
     private var written: [String: Work] = [:]
 
@@ -133,7 +141,12 @@ actor MemberWorker {
         self.logger = logger
     }
 
-    func submit(_ works: [Work], cluster: Cluster) {
+    func submit(_ works: [Work], cluster: Cluster, interpreter: ResourceInterpreter) {
+        self.interpreter = interpreter
+        submit(works, cluster: cluster)
+    }
+
+    private func submit(_ works: [Work], cluster: Cluster) {
         pending = (works, cluster)
         latest = (works, cluster)
         guard running == nil else { return }
@@ -143,7 +156,7 @@ actor MemberWorker {
     func stop() {
         running?.cancel()
         retry?.cancel()
-        watch?.cancel()
+        for watch in watches.values { watch.cancel() }
     }
 
     /// Runs the latest Works again (member status changed, or a retry is due).
@@ -182,7 +195,7 @@ actor MemberWorker {
             }
             return false
         }
-        ensureWatch(member)
+        ensureWatches(member, works: works)
         var ok = true
         for work in works {
             let name = work.metadata.name ?? ""
@@ -202,7 +215,9 @@ actor MemberWorker {
                 continue
             }
             let manifests = work.spec.workload?.manifests ?? []
-            let missing = manifests.contains { $0.kind == "Deployment" && memberDeployments.synced && memberDeployments.object(for: $0) == nil }
+            let missing = manifests.contains { manifest in
+                memberSet(for: manifest).map { $0.synced && $0.object(for: manifest) == nil } ?? false
+            }
             let version = "\(work.metadata.generation ?? 0)|\(work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] ?? "")"
             if applied[name] != version || missing {
                 switch await apply(work, manifests: manifests, to: member) {
@@ -220,22 +235,45 @@ actor MemberWorker {
         return ok
     }
 
-    private func ensureWatch(_ member: KubeClient) {
+    /// The kinds whose member objects are watched: Deployments, and the kinds the works carry that a
+    /// customization interprets the status or health of.
+    private func watchedKinds(_ works: [Work]) -> [ResourceDescriptor] {
+        var kinds = [Deployment.descriptor]
+        for manifest in works.flatMap({ $0.spec.workload?.manifests ?? [] })
+        where interpreter.isCustomized(.interpretStatus, for: manifest) || interpreter.isCustomized(.interpretHealth, for: manifest) {
+            if let kind = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? ""),
+               !kinds.contains(where: { $0.groupResource == kind.groupResource }) { kinds.append(kind) }
+        }
+        return kinds
+    }
+
+    private func memberSet(for manifest: JSONValue) -> WatchedSet? {
+        guard let kind = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else { return nil }
+        return memberObjects[kind.plural]
+    }
+
+    private func ensureWatches(_ member: KubeClient, works: [Work]) {
         let identity = ObjectIdentifier(member)
-        guard watchedClient != identity else { return }
-        watch?.cancel()
-        watchedClient = identity
-        memberDeployments = WatchedSet()
-        var informer = Informer(client: member, resource: Deployment.descriptor,
-            options: ListQuery(labelSelector: "\(ExecutionController.managedLabel)=true"), logger: logger)
-        informer.maxBackoff = .seconds(5)
-        watch = Task { [weak self] in
-            await informer.run { [weak self] event in await self?.observe(event) }
+        if watchedClient != identity {
+            for watch in watches.values { watch.cancel() }
+            watches = [:]
+            memberObjects = [:]
+            watchedClient = identity
+        }
+        for kind in watchedKinds(works) where watches[kind.plural] == nil {
+            memberObjects[kind.plural] = WatchedSet()
+            var informer = Informer(client: member, resource: kind,
+                options: ListQuery(labelSelector: "\(ExecutionController.managedLabel)=true"), logger: logger)
+            informer.maxBackoff = .seconds(5)
+            let plural = kind.plural
+            watches[plural] = Task { [weak self] in
+                await informer.run { [weak self] event in await self?.observe(event, plural: plural) }
+            }
         }
     }
 
-    private func observe(_ event: InformerEvent) {
-        memberDeployments.apply(event)
+    private func observe(_ event: InformerEvent, plural: String) {
+        memberObjects[plural]?.apply(event)
         resubmit()
     }
 
@@ -245,7 +283,7 @@ actor MemberWorker {
             guard let resource = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else {
                 return .failure(APIError(.badRequest, "kind \(manifest.kind ?? "?") is not distributed"))
             }
-            let desired = ManifestApply.desired(manifest, work: work)
+            var desired = ManifestApply.desired(manifest, work: work)
             do {
                 try await ensureNamespace(manifest.namespace, on: member)
                 var current: JSONValue?
@@ -253,6 +291,14 @@ actor MemberWorker {
                     current = try await member.get(resource, namespace: manifest.namespace, name: manifest.name ?? "")
                 } catch {
                     guard error.reason == .notFound else { throw error }
+                }
+                // What the member owns of its copy (a Service's clusterIP, a customization's retained fields) stays.
+                if let current, current.labels[ExecutionController.managedLabel] == "true" || overwrite {
+                    do {
+                        desired = try interpreter.retain(desired: desired, observed: current)
+                    } catch {
+                        return .failure(APIError(.badRequest, "Retain: \(error.message)"))
+                    }
                 }
                 switch ManifestApply.decide(desired: desired, current: current, overwrite: overwrite, cluster: cluster, resource: resource.plural) {
                 case .create(let object): _ = try await member.create(resource, object)
@@ -364,11 +410,11 @@ actor MemberWorker {
         status.conditions = conditions
         status.manifestStatuses = (work.spec.workload?.manifests ?? []).enumerated().map { ordinal, manifest in
             let gv = GroupVersion(apiVersion: manifest.apiVersion ?? "")
-            let member = manifest.kind == "Deployment" ? memberDeployments.object(for: manifest) : nil
+            let member = memberSet(for: manifest)?.object(for: manifest)
             return ManifestStatus(identifier: ResourceIdentifier(ordinal: Int32(ordinal), group: gv?.group ?? "", version: gv?.version ?? "",
                 kind: manifest.kind ?? "", resource: ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "")?.plural ?? "",
                 namespace: manifest.namespace, name: manifest.name ?? ""),
-                status: member?["status"], health: member.map(Self.health) ?? (applied ? "Healthy" : "Unknown"))
+                status: member.flatMap { try? interpreter.reflectStatus($0) }, health: health(member, applied: applied))
         }
         guard status != work.status else { return nil }
         var updated = work
@@ -376,9 +422,15 @@ actor MemberWorker {
         return updated
     }
 
-    static func health(_ deployment: JSONValue) -> String {
-        let desired = deployment["spec"]?["replicas"]?.int64Value ?? 1
-        let available = deployment["status"]?["availableReplicas"]?.int64Value ?? 0
-        return available >= desired ? "Healthy" : "Unhealthy"
+    /// Karmada's health: the interpreter's verdict on the member's object; a kind nothing interprets is Healthy once
+    /// applied; a script that fails leaves it Unknown.
+    private func health(_ member: JSONValue?, applied: Bool) -> String {
+        guard let member else { return applied ? "Healthy" : "Unknown" }
+        do {
+            guard let healthy = try interpreter.health(member) else { return "Healthy" }
+            return healthy ? "Healthy" : "Unhealthy"
+        } catch {
+            return "Unknown"
+        }
     }
 }
