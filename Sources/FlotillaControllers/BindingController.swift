@@ -75,7 +75,7 @@ public struct BindingController: Sendable {
             let resource = binding.spec.resource
             guard let template = Detector.templateKinds.first(where: { $0.kind == resource.kind })
                 .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
-            let targets = (binding.spec.clusters ?? []).filter { clusters[$0.name] != nil }
+            let targets = DependencyPlan.targets(binding).filter { clusters[$0.name] != nil }
             let namespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
             do throws(APIError) {
                 try await aggregate(binding, template: template,
@@ -132,7 +132,7 @@ public struct BindingController: Sendable {
 
     func sync(_ binding: ResourceBinding, template: JSONValue, existing: [Work], clusters: [String: Cluster],
               overrides: [OverridePolicy], clusterOverrides: [ClusterOverridePolicy], interpreter: ResourceInterpreter) async throws(APIError) {
-        let targets = (binding.spec.clusters ?? []).filter { clusters[$0.name] != nil }
+        let targets = DependencyPlan.targets(binding).filter { clusters[$0.name] != nil }
         let workName = WorkRendering.workName(for: template)
         var overrideFailures: [String] = []
         for target in targets {

@@ -196,6 +196,7 @@ public struct Detector: Sendable {
         spec.conflictResolution = claim.spec.conflictResolution
         spec.schedulerName = claim.spec.schedulerName
         spec.preserveResourcesOnDeletion = claim.spec.preserveResourcesOnDeletion
+        spec.propagateDeps = claim.spec.propagateDeps == true ? true : nil
         spec.failover = claim.spec.failover
         spec.suspension = claim.spec.suspension.flatMap { try? ObjectEncoder().encode($0) }
         spec.schedulePriority = priority.map { ["priority": .integer(Int64($0))] }
@@ -262,11 +263,20 @@ public struct Detector: Sendable {
         }
     }
 
+    /// Labels the template with its claiming policy (and drops the other kind's claim label, after a preemption);
+    /// a preemption is a Normal event on the template, as Karmada records it.
     func labelTemplate(_ template: JSONValue, kind: ResourceDescriptor, claim: PolicySelection.Claim) async throws(APIError) {
         let key = claim.policyNamespace == nil ? Self.clusterPolicyLabel : Self.policyLabel
-        guard template.labels[key] != claim.policyName else { return }
-        _ = try await client.mergePatch(kind, namespace: template.namespace, name: template.name ?? "",
-            ["metadata": ["labels": .object([key: .string(claim.policyName)])]])
+        let other = claim.policyNamespace == nil ? Self.policyLabel : Self.clusterPolicyLabel
+        guard template.labels[key] != claim.policyName || template.labels[other] != nil else { return }
+        var labels: [String: JSONValue] = [key: .string(claim.policyName)]
+        if template.labels[other] != nil { labels[other] = .null }
+        _ = try await client.mergePatch(kind, namespace: template.namespace, name: template.name ?? "", ["metadata": ["labels": .object(labels)]])
+        if let preempted = claim.preempted {
+            let kindName = claim.policyNamespace == nil ? "ClusterPropagationPolicy" : "PropagationPolicy"
+            events.record(template, reason: "PreemptPolicySucceed",
+                message: "\(kindName) \(claim.policyNamespace.map { "\($0)/" } ?? "")\(claim.policyName) preempted \(preempted) (preemption: Always, higher priority)")
+        }
     }
 }
 

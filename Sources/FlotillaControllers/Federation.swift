@@ -69,6 +69,7 @@ public struct Federation: Sendable {
             Detector(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             SchedulingController(client: controlPlane, clock: clock, metrics: metrics, logger: logger).loop(informers: informers),
             BindingController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
+            DependenciesDistributor(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             await execution.loop(informers: informers),
             ClusterTaintPolicyController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             FailoverController(client: controlPlane, configuration: configuration.failover, clock: clock, logger: logger).loop(informers: informers),

@@ -2,22 +2,26 @@ import FlotillaAPI
 import FlotillaTestSupport
 import Testing
 
-/// Karmada fields Flotilla accepts but does not apply yet are never silently ignored: the write succeeds with a
-/// `Warning` header per field (kubectl prints them), and a policy without them gets none.
+/// Every PropagationPolicy field works now (suspension, activationPreference, propagateDeps, preemption and the
+/// rest: PolicyFieldsEndToEndTests, DependenciesEndToEndTests): a policy that sets them is accepted without a
+/// `Warning`. A field that cannot work is refused instead.
 @Suite struct NotYetAppliedWarningTests {
-    @Test func policiesThatSetFieldsNotYetAppliedAreWarned() async throws {
+    @Test func policyFieldsThatWorkAreAcceptedWithoutWarnings() async throws {
         try await withServer { _, client in
             var policy = policyJSON
-            // suspension and activationPreference work (PolicyFieldsEndToEndTests): no warning for them.
             policy.setValue(["dispatching": false], at: ["spec", "suspension"])
             policy.setValue(true, at: ["spec", "propagateDeps"])
             policy.setValue("Lazy", at: ["spec", "activationPreference"])
+            policy.setValue("Always", at: ["spec", "preemption"])
+            policy.setValue(5, at: ["spec", "priority"])
             let created = try await client.request(.POST, policies, json: policy)
             #expect(created.status == 201)
             let warnings = created.headers.filter { $0.0.lowercased() == "warning" }.map(\.1)
-            #expect(warnings.count == 1, "\(warnings)")
-            #expect(warnings.first?.contains("propagateDeps") == true, "\(warnings)")
-            #expect(warnings.allSatisfy { $0.hasPrefix("299 - \"spec.") && $0.contains("not applied yet") }, "\(warnings)")
+            #expect(warnings.isEmpty, "\(warnings)")
+            var wrong = policyJSON
+            wrong.setMetadata("name", "wrong")
+            wrong.setValue("Sometimes", at: ["spec", "preemption"])
+            #expect(try await client.request(.POST, policies, json: wrong).status == 422)
 
             var plain = policyJSON
             plain.setMetadata("name", "plain")

@@ -13,8 +13,7 @@ public struct PropagationPolicy: APIObject {
 
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "PropagationPolicy", plural: "propagationpolicies",
-        shortNames: ["pp"], categories: ["karmada-io"], namespaced: true, admit: PropagationPolicy.admit, unknownFields: PropagationPolicy.unknownFieldPaths,
-        warnings: PropagationSpec.notYetApplied)
+        shortNames: ["pp"], categories: ["karmada-io"], namespaced: true, admit: PropagationPolicy.admit, unknownFields: PropagationPolicy.unknownFieldPaths)
 
     public mutating func setDefaults() { spec.setDefaults() }
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
@@ -36,8 +35,7 @@ public struct ClusterPropagationPolicy: APIObject {
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "ClusterPropagationPolicy",
         plural: "clusterpropagationpolicies", shortNames: ["cpp"], categories: ["karmada-io"], namespaced: false,
-        admit: ClusterPropagationPolicy.admit, unknownFields: ClusterPropagationPolicy.unknownFieldPaths,
-        warnings: PropagationSpec.notYetApplied)
+        admit: ClusterPropagationPolicy.admit, unknownFields: ClusterPropagationPolicy.unknownFieldPaths)
 
     public mutating func setDefaults() { spec.setDefaults() }
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
@@ -75,19 +73,6 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
         if schedulerName == nil { schedulerName = "default-scheduler" }
         placement?.setDefaults()
         failover?.setDefaults()
-    }
-
-    /// The Karmada fields this release accepts but does not apply yet, when a policy sets them (a `Warning` each).
-    public static func notYetApplied(_ policy: JSONValue) -> [String] {
-        let spec = policy["spec"]
-        var warnings: [String] = []
-        func warn(_ field: String, _ effect: String) {
-            warnings.append("spec.\(field) is accepted but not applied yet by Flotilla: \(effect)")
-        }
-        if spec?["propagateDeps"]?.boolValue == true {
-            warn("propagateDeps", "ConfigMaps, Secrets, ServiceAccounts and PVCs the workload references are not propagated with it")
-        }
-        return warnings
     }
 
     func validate(path: FieldPath) -> [FieldError] {
