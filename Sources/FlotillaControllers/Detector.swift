@@ -11,7 +11,7 @@ import Logging
 /// replicas, per-replica requests and the placement), labels the template with the policy that claimed it, and
 /// deletes the binding when no policy claims the template any more or the template is gone.
 public struct Detector: Sendable {
-    public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor]
+    public static let templateKinds = ResourceRegistry.templateKinds
     /// The template generation a binding was last written for (what `activationPreference: Lazy` waits on).
     public static let templateGenerationAnnotation = "policy.flotilla.io/template-generation"
     public static let policyLabel = "propagationpolicy.karmada.io/name"

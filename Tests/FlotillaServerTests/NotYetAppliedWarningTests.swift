@@ -22,6 +22,13 @@ import Testing
             wrong.setMetadata("name", "wrong")
             wrong.setValue("Sometimes", at: ["spec", "preemption"])
             #expect(try await client.request(.POST, policies, json: wrong).status == 422)
+            // A kind that does not propagate is said so.
+            var statefulSets = policyJSON
+            statefulSets.setMetadata("name", "statefulsets")
+            statefulSets.setValue([["apiVersion": "apps/v1", "kind": "StatefulSet"]], at: ["spec", "resourceSelectors"])
+            let warned = try await client.request(.POST, policies, json: statefulSets)
+            #expect(warned.status == 201)
+            #expect(warned.header("Warning")?.contains("does not propagate apps/v1 StatefulSet") == true, "\(warned.headers)")
 
             var plain = policyJSON
             plain.setMetadata("name", "plain")

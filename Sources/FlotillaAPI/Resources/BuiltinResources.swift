@@ -24,3 +24,8 @@ extension ResourceRegistry {
         ServiceExport.descriptor,
     ])
 }
+
+extension ResourceRegistry {
+    /// The kinds a (Cluster)PropagationPolicy propagates: the detector binds templates of these kinds only.
+    public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor]
+}

@@ -51,57 +51,102 @@ struct LuaStack {
     }
 
     /// The Lua value at `index` as JSON: a number that is whole becomes an integer; a table with keys 1…n (or marked as
-    /// an array) an array, any other table an object with its keys as strings; nil is absent.
-    func value(at index: Int32, path: String, depth: Int = 0) throws(ScriptError) -> JSONValue? {
-        let index = index < 0 ? lua_gettop(state) + index + 1 : index
+    /// an array) an array, any other table an object with its keys as strings; nil is absent. `path` names the value
+    /// in an error; the path inside it is added as the error unwinds, so a value that converts costs no strings.
+    func value(at index: Int32, path: String) throws(ScriptError) -> JSONValue? {
+        do {
+            return try convert(at: index < 0 ? lua_gettop(state) + index + 1 : index, depth: 0)
+        } catch {
+            throw ScriptError("\(path)\(error.path): \(error.message)")
+        }
+    }
+
+    private struct Failure: Error {
+        var path: String
+        var message: String
+    }
+
+    /// `index` is absolute.
+    private func convert(at index: Int32, depth: Int) throws(Failure) -> JSONValue? {
         switch lua_type(state, index) {
         case LUA_TNIL: return nil
         case LUA_TBOOLEAN: return .bool(lua_toboolean(state, index) != 0)
         case LUA_TNUMBER:
             let number = lua_tonumber(state, index)
             if number.rounded() == number, abs(number) < 9.007_199_254_740_992e15 { return .integer(Int64(number)) }
-            guard number.isFinite else { throw ScriptError("\(path): \(number) is not a JSON number") }
+            guard number.isFinite else { throw Failure(path: "", message: "\(number) is not a JSON number") }
             return .double(number)
         case LUA_TSTRING: return .string(string(at: index))
         case LUA_TTABLE:
-            guard depth < 100 else { throw ScriptError("\(path): tables nest deeper than 100 levels (a cycle?)") }
-            return try table(at: index, path: path, depth: depth)
+            guard depth < 100 else { throw Failure(path: "", message: "tables nest deeper than 100 levels (a cycle?)") }
+            return try table(at: index, depth: depth)
         default:
             let name = String(cString: lua_typename(state, lua_type(state, index)))
-            throw ScriptError("\(path): a \(name) cannot be converted to JSON")
+            throw Failure(path: "", message: "a \(name) cannot be converted to JSON")
         }
     }
 
-    private func table(at index: Int32, path: String, depth: Int) throws(ScriptError) -> JSONValue {
+    private func table(at index: Int32, depth: Int) throws(Failure) -> JSONValue {
         var marked = false
         if lua_getmetatable(state, index) != 0 {
             flotilla_lua_getregistry(state, Self.arrayMarker)
             marked = lua_rawequal(state, -1, -2) != 0
             flotilla_lua_pop(state, 2)
         }
+        let length = Int(lua_objlen(state, index))
+        // A table marked as an array (pushed from JSON) is read by position.
+        if marked {
+            var items: [JSONValue] = []
+            items.reserveCapacity(length)
+            for position in 0..<length {
+                lua_rawgeti(state, index, Int32(position + 1))
+                defer { flotilla_lua_pop(state, 1) }
+                do {
+                    if let item = try convert(at: lua_gettop(state), depth: depth + 1) { items.append(item) }
+                } catch {
+                    throw Failure(path: "[\(position + 1)]\(error.path)", message: error.message)
+                }
+            }
+            return .array(items)
+        }
         var numbered: [Int: JSONValue] = [:]
         var named: [String: JSONValue] = [:]
+        named.reserveCapacity(4)
         lua_pushnil(state)
         while lua_next(state, index) != 0 {
             // Key at -2, value at -1. Never convert a number key in place: lua_next needs it unchanged.
-            let keyType = lua_type(state, -2)
-            if keyType == LUA_TNUMBER, case let number = lua_tonumber(state, -2), number >= 1, number.rounded() == number, number < 1e9 {
-                numbered[Int(number)] = try value(at: -1, path: "\(path)[\(Int(number))]", depth: depth + 1)
-            } else if keyType == LUA_TSTRING {
-                let key = string(at: -2)
-                named[key] = try value(at: -1, path: "\(path).\(key)", depth: depth + 1)
+            let top = lua_gettop(state)
+            let keyType = lua_type(state, top - 1)
+            if keyType == LUA_TSTRING {
+                let key = string(at: top - 1)
+                do {
+                    named[key] = try convert(at: top, depth: depth + 1)
+                } catch {
+                    flotilla_lua_pop(state, 2)
+                    throw Failure(path: ".\(key)\(error.path)", message: error.message)
+                }
             } else if keyType == LUA_TNUMBER {
-                named[String(describing: lua_tonumber(state, -2))] = try value(at: -1, path: path, depth: depth + 1)
+                let number = lua_tonumber(state, top - 1)
+                do {
+                    if number >= 1, number.rounded() == number, number < 1e9 {
+                        numbered[Int(number)] = try convert(at: top, depth: depth + 1)
+                    } else {
+                        named[String(describing: number)] = try convert(at: top, depth: depth + 1)
+                    }
+                } catch {
+                    flotilla_lua_pop(state, 2)
+                    throw Failure(path: "[\(number)]\(error.path)", message: error.message)
+                }
             } else {
                 flotilla_lua_pop(state, 2)
-                throw ScriptError("\(path): a table key must be a string or a number")
+                throw Failure(path: "", message: "a table key must be a string or a number")
             }
             flotilla_lua_pop(state, 1)
         }
-        let isArray = named.isEmpty && (marked || !numbered.isEmpty) && numbered.keys.allSatisfy { $0 <= numbered.count }
-        if isArray { return .array((0..<numbered.count).compactMap { numbered[$0 + 1] ?? nil }) }
+        if named.isEmpty, !numbered.isEmpty, numbered.count == length, numbered.keys.allSatisfy({ $0 <= length }) {
+            return .array((1...length).compactMap { numbered[$0] })
+        }
         for (key, value) in numbered { named[String(key)] = value }
-        return .object(named.compactMapValues { $0 })
+        return .object(named)
     }
-
 }

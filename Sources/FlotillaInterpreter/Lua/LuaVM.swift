@@ -23,6 +23,10 @@ public struct ScriptError: Error, Sendable, Equatable, CustomStringConvertible {
 final class LuaVM {
     private let state: OpaquePointer
     private let budget: UnsafeMutablePointer<flotilla_lua_budget>
+    /// Compiled chunks by chunk name and script text (registry references): a script is compiled once per state and run in a fresh
+    /// environment each call, so its globals start afresh as Karmada's do, without paying the compiler every time.
+    private var compiled: [String: Int32] = [:]
+    private static let compiledLimit = 256
     private static let sandbox = "flotilla.sandbox"
 
     init(memoryLimit: Int) throws(ScriptError) {
@@ -61,11 +65,7 @@ final class LuaVM {
         lua_setfield(state, -2, "__index")
         _ = lua_setmetatable(state, environment)
 
-        var bytes = Array(script.utf8)
-        let loaded = bytes.withUnsafeMutableBytes { raw in
-            raw.withMemoryRebound(to: CChar.self) { flotilla_lua_loadbuffer(state, $0.baseAddress, $0.count, chunkName) }
-        }
-        if loaded != 0 { throw ScriptError("\(chunkName) does not load: \(popMessage())") }
+        try pushChunk(script, chunkName: chunkName)
         lua_pushvalue(state, environment)
         _ = lua_setfenv(state, -2)
         try protectedCall(arguments: 0, results: 0, what: chunkName)
@@ -85,6 +85,28 @@ final class LuaVM {
             values.append(try stack.value(at: first + index, path: "\(function) result \(index + 1)"))
         }
         return values
+    }
+
+    /// Pushes the compiled chunk of `script`, compiling it on first use.
+    private func pushChunk(_ script: String, chunkName: String) throws(ScriptError) {
+        let key = "\(chunkName)\u{0}\(script)"
+        if let reference = compiled[key] {
+            lua_rawgeti(state, LUA_REGISTRYINDEX, reference)
+            return
+        }
+        var bytes = Array(script.utf8)
+        budget.pointee.unlimited = 1
+        defer { budget.pointee.unlimited = 0 }
+        let loaded = bytes.withUnsafeMutableBytes { raw in
+            raw.withMemoryRebound(to: CChar.self) { flotilla_lua_loadbuffer(state, $0.baseAddress, $0.count, chunkName) }
+        }
+        if loaded != 0 { throw ScriptError("\(chunkName) does not load: \(popMessage())") }
+        if compiled.count >= Self.compiledLimit {
+            for reference in compiled.values { luaL_unref(state, LUA_REGISTRYINDEX, reference) }
+            compiled.removeAll()
+        }
+        lua_pushvalue(state, -1)
+        compiled[key] = luaL_ref(state, LUA_REGISTRYINDEX)
     }
 
     private func protectedCall(arguments: Int32, results: Int32, what: String) throws(ScriptError) {
