@@ -67,10 +67,25 @@ enum KubeLibrary {
             guard lua_gettop(stack.state) == 1, lua_type(stack.state, 1) == LUA_TTABLE else {
                 throw ScriptError("accuratePodRequirements only accepts one argument, a pod template")
             }
-            let template = try stack.value(at: 1, path: "podTemplate")
-            stack.push(PodTemplates.replicaRequirements(template) ?? .null)
+            stack.push(PodTemplates.replicaRequirements(try requirementFields(stack, template: 1)) ?? .null)
             return 1
         }
+    }
+
+    /// The part of a pod template `PodTemplates.replicaRequirements` reads, converted without the rest (a workload's
+    /// env, probes and volumes are most of its size).
+    private static func requirementFields(_ stack: LuaStack, template: Int32) throws(ScriptError) -> JSONValue {
+        var spec: [String: JSONValue] = [:]
+        for list in ["containers", "initContainers"] {
+            spec[list] = try stack.items(at: template, arrayPath: ["spec", list], keeping: ["resources"])
+        }
+        for field in ["overhead", "nodeSelector", "tolerations", "priorityClassName"] {
+            spec[field] = try stack.value(at: template, path: ["spec", field])
+        }
+        if let required = try stack.value(at: template, path: ["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"]) {
+            spec["affinity"] = ["nodeAffinity": ["requiredDuringSchedulingIgnoredDuringExecution": required]]
+        }
+        return ["spec": .object(spec)]
     }
 
     private static let getPodDependencies: flotilla_swift_function = { state in

@@ -149,4 +149,40 @@ struct LuaStack {
         for (key, value) in numbered { named[String(key)] = value }
         return .object(named)
     }
+
+    /// The value at `path` under the table at `index` (absolute), converted alone: nil when a step is missing or not
+    /// a table. Reading a few fields of a large object this way skips converting the rest.
+    func value(at index: Int32, path: [String]) throws(ScriptError) -> JSONValue? {
+        let base = lua_gettop(state)
+        defer { lua_settop(state, base) }
+        lua_pushvalue(state, index)
+        for step in path {
+            guard lua_type(state, -1) == LUA_TTABLE else { return nil }
+            lua_getfield(state, -1, step)
+        }
+        return try value(at: lua_gettop(state), path: path.joined(separator: "."))
+    }
+
+    /// Each item's value at `path` for the array at `arrayPath` under the table at `index`, as objects holding only
+    /// that path (`[{resources: …}, …]`).
+    func items(at index: Int32, arrayPath: [String], keeping path: [String]) throws(ScriptError) -> JSONValue? {
+        let base = lua_gettop(state)
+        defer { lua_settop(state, base) }
+        lua_pushvalue(state, index)
+        for step in arrayPath {
+            guard lua_type(state, -1) == LUA_TTABLE else { return nil }
+            lua_getfield(state, -1, step)
+        }
+        guard lua_type(state, -1) == LUA_TTABLE else { return nil }
+        let array = lua_gettop(state)
+        var items: [JSONValue] = []
+        for position in 0..<Int(lua_objlen(state, array)) {
+            lua_rawgeti(state, array, Int32(position + 1))
+            var item = JSONValue.object([:])
+            if let kept = try value(at: lua_gettop(state), path: path) { item.setValue(kept, at: path) }
+            items.append(item)
+            flotilla_lua_pop(state, 1)
+        }
+        return .array(items)
+    }
 }

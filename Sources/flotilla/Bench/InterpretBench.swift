@@ -85,9 +85,9 @@ struct InterpretBench: AsyncParsableCommand {
         let getReplicas = try Self.time(calls / 4) { _ = try deployments.replicas(of: deployment) }
         let builtinReplicas = try Self.time(calls / 4) { _ = try interpreter.replicas(of: deployment) }
 
-        // The detector, in turns: plain, customized, plain, customized; the better of each pair.
+        // The detector, in turns: plain, customized, three times each; the best of each.
         var plain: [Double] = [], customized: [Double] = []
-        for round in 0..<4 {
+        for round in 0..<6 {
             let rate = try await Self.detectorRate(templates: templates, customized: round % 2 == 1)
             if round % 2 == 1 { customized.append(rate) } else { plain.append(rate) }
         }
