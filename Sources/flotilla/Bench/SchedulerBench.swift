@@ -165,11 +165,13 @@ struct SchedulerBench: AsyncParsableCommand {
         printResults("flotilla bench scheduler (\(clusters) clusters)", [
             BenchResult(name: "algorithm decisions/s (\(bindings) bindings, \(scheduled) scheduled; median of \(rounds.count) rounds)", value: format(decisionsPerSecond),
                 target: ">= 50,000", met: decisionsPerSecond >= 50_000),
-            BenchResult(name: "  that is × Karmada's ~20 bindings/s", value: format(decisionsPerSecond / 20), target: "-", met: nil),
             BenchResult(name: "  every binding its own placement (\(distinct.count), nothing shared)", value: format(distinctRate), target: "-",
                         met: nil),
             BenchResult(name: "loop bindings/s over SQLite (\(loopBindings) created → decided, incl. creating them)", value: format(live.rate),
                 target: ">= 5,000", met: live.rate >= 5_000),
+            // Like for like: Karmada's ~20 bindings/s (#6943) is its scheduler loop end to end, as this row is.
+            BenchResult(name: "  that loop ÷ Karmada's scheduler loop (~20 bindings/s end to end, karmada #6943)", value: format(live.rate / 20, 0) + "×",
+                        target: "-", met: nil),
             BenchResult(name: "  decisions the loop made for them", value: format(Double(live.decisions), 0), target: "-", met: nil),
             BenchResult(name: "  events it wrote about them (written in the background)", value: format(Double(live.events), 0), target: "-",
                         met: nil),
