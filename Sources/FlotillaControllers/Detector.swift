@@ -101,8 +101,10 @@ public struct Detector: Sendable {
             }
             do throws(APIError) {
                 if let template, let claim {
+                    // A script that fails waits for its template or customization to change (either brings it back).
+                    guard case .success(let replicas) = await replicas(of: template, interpreter) else { return (claimed, nil) }
                     try await ensureBinding(for: template, claim: claim, existing: existing,
-                        priority: await priority(of: claim, snapshot: snapshot), replicas: try await replicas(of: template, interpreter))
+                        priority: await priority(of: claim, snapshot: snapshot), replicas: replicas)
                     try await labelTemplate(template, kind: kind, claim: claim)
                 } else if let existing, isDetectorOwned(existing) {
                     try await client.delete(ResourceBinding.descriptor, namespace: existing.namespace, name: existing.name ?? "")
@@ -172,15 +174,15 @@ public struct Detector: Sendable {
 
     /// The template's replicas and per-replica requests from the resource interpreter (a customization's
     /// `GetReplicas`, else the built-in); a script that fails is a Warning event on the template (once per template
-    /// generation and message) and the binding waits.
-    func replicas(of template: JSONValue, _ interpreter: ResourceInterpreter) async throws(APIError) -> ReplicaInterpretation? {
+    /// generation and message).
+    func replicas(of template: JSONValue, _ interpreter: ResourceInterpreter) async -> Result<ReplicaInterpretation?, ScriptError> {
         do {
-            return try interpreter.replicas(of: template)
+            return .success(try interpreter.replicas(of: template))
         } catch {
             if await unmatched.insert("\(template.uid ?? "")@\(template.generation ?? 0):\(error.message)") {
                 events.record(template, type: "Warning", reason: "InterpretReplicaFailed", message: error.message)
             }
-            throw APIError(.badRequest, "InterpretReplica: \(error.message)")
+            return .failure(error)
         }
     }
 

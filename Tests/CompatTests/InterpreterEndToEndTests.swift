@@ -21,6 +21,9 @@ extension ProcessHeavyEndToEndTests {
               luaScript: |
                 local kube = require("kube")
                 function GetReplicas(obj)
+                  if obj.metadata.annotations ~= nil and obj.metadata.annotations["games.flotilla.io/hang"] == "true" then
+                    while true do end
+                  end
                   local extra = 0
                   if obj.metadata.annotations ~= nil and obj.metadata.annotations["games.flotilla.io/spare"] ~= nil then
                     extra = tonumber(obj.metadata.annotations["games.flotilla.io/spare"])
@@ -58,14 +61,14 @@ extension ProcessHeavyEndToEndTests {
                 end
         """
 
-        static func workload(image: String) -> String {
+        static func workload(image: String, name: String = "arena", hang: Bool = false) -> String {
             """
             apiVersion: apps/v1
             kind: Deployment
             metadata:
-              name: arena
+              name: \(name)
               namespace: default
-              annotations: {games.flotilla.io/spare: "1"}
+              annotations: {games.flotilla.io/spare: "1", games.flotilla.io/hang: "\(hang)"}
             spec:
               replicas: 2
               selector: {matchLabels: {app: arena}}
@@ -75,9 +78,9 @@ extension ProcessHeavyEndToEndTests {
             ---
             apiVersion: policy.karmada.io/v1alpha1
             kind: PropagationPolicy
-            metadata: {name: arena, namespace: default}
+            metadata: {name: \(name), namespace: default}
             spec:
-              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: arena}]
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: \(name)}]
               placement:
                 clusterAffinity: {clusterNames: [edge-1, edge-2]}
                 replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}
@@ -133,6 +136,24 @@ extension ProcessHeavyEndToEndTests {
                 let object = try await member.get(Deployment.descriptor, namespace: "default", name: "arena")
                 #expect(object.labels["member-owned"] == "ops")
                 #expect(object.labels["maintenance"] == nil)
+
+                // A script that never returns stops at its time limit: that template waits with a Warning event and
+                // the others go on; fixed, it binds.
+                #expect(try await kubectl.run(["apply", "-f", "-"], stdin: Self.workload(image: "nginx:1", name: "stuck", hang: true)).status == 0)
+                try await waitUntil("the InterpretReplicaFailed event", seconds: 30, every: .milliseconds(200)) {
+                    try await kubectl.run(["get", "events", "--field-selector", "reason=InterpretReplicaFailed,involvedObject.name=stuck",
+                                           "-o", "jsonpath={.items[0].message}"]).stdout.contains("time limit")
+                }
+                #expect(try await kubectl.run(["get", "resourcebinding", "stuck-deployment", "--ignore-not-found", "-o", "name"]).stdout.isEmpty)
+                #expect(try await kubectl.run(["apply", "-f", "-"], stdin: Self.workload(image: "nginx:3")).status == 0)
+                try await waitUntil("the other workload still follows its template", seconds: 30, every: .milliseconds(200)) {
+                    let object = try await member.get(Deployment.descriptor, namespace: "default", name: "arena")
+                    return object.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?["image"]?.stringValue == "nginx:3"
+                }
+                #expect(try await kubectl.run(["apply", "-f", "-"], stdin: Self.workload(image: "nginx:1", name: "stuck", hang: false)).status == 0)
+                try await waitUntil("the fixed template bound", seconds: 30, every: .milliseconds(200)) {
+                    try await kubectl.run(["get", "resourcebinding", "stuck-deployment", "-o", "jsonpath={.spec.replicas}"]).stdout == "3"
+                }
                 try await fixture.stop()
             } catch {
                 try await fixture.stop()
