@@ -22,6 +22,15 @@ extension ProcessHeavyEndToEndTests {
             metadata: {name: keys, namespace: default}
             stringData: {token: s3cr3t}
             ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: runner, namespace: default}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: data, namespace: default}
+            spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+            ---
             apiVersion: apps/v1
             kind: Deployment
             metadata: {name: app, namespace: default}
@@ -31,6 +40,8 @@ extension ProcessHeavyEndToEndTests {
               template:
                 metadata: {labels: {app: app}}
                 spec:
+                  serviceAccountName: runner
+                  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
                   containers:
                   - name: c
                     image: nginx:1
@@ -71,6 +82,16 @@ extension ProcessHeavyEndToEndTests {
                     return configMap && secret
                 }
                 #expect(await Self.exists(edge2, ConfigMap.descriptor, "settings") == false)
+                // The ServiceAccount and the claim follow too; the site binds the claim and the control plane's copy
+                // shows it bound (the built-in status aggregation).
+                try await waitUntil("the ServiceAccount and the bound claim on edge-1", seconds: 30, every: .milliseconds(100)) {
+                    let account = await Self.exists(edge1, ServiceAccount.descriptor, "runner")
+                    let claim = try? await edge1.get(PersistentVolumeClaim.descriptor, namespace: "default", name: "data")
+                    return account && claim?["status"]?["phase"]?.stringValue == "Bound"
+                }
+                try await waitUntil("the control plane's claim Bound", seconds: 30, every: .milliseconds(200)) {
+                    try await kubectl.run(["get", "pvc", "data", "-o", "jsonpath={.status.phase}"]).stdout == "Bound"
+                }
                 let requiredBy = try await kubectl.run(["get", "resourcebinding", "settings-configmap", "-o",
                     "jsonpath={.spec.requiredBy[0].name}:{.spec.requiredBy[0].clusters[0].name}"]).stdout
                 #expect(requiredBy == "app-deployment:edge-1")

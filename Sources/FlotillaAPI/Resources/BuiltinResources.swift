@@ -2,6 +2,7 @@ extension ResourceRegistry {
     /// Every kind the control plane serves in this release: core, apps, Karmada's groups unchanged, and Flotilla's MEC group.
     public static let controlPlane = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
+        ServiceAccount.descriptor, PersistentVolumeClaim.descriptor,
         Deployment.descriptor, Lease.descriptor, PriorityClass.descriptor,
         PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ClusterTaintPolicy.descriptor,
         OverridePolicy.descriptor, ClusterOverridePolicy.descriptor,
@@ -21,11 +22,12 @@ extension ResourceRegistry {
     public static let memberCluster = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
         Node.descriptor, Pod.descriptor, Endpoints.descriptor, EndpointSlice.descriptor, Deployment.descriptor,
-        ServiceExport.descriptor,
+        ServiceExport.descriptor, ServiceAccount.descriptor, PersistentVolumeClaim.descriptor,
     ])
 }
 
 extension ResourceRegistry {
     /// The kinds a (Cluster)PropagationPolicy propagates: the detector binds templates of these kinds only.
-    public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor]
+    public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor,
+                                       ServiceAccount.descriptor, PersistentVolumeClaim.descriptor]
 }

@@ -235,12 +235,16 @@ actor MemberWorker {
         return ok
     }
 
-    /// The kinds whose member objects are watched: Deployments, and the kinds the works carry that a
-    /// customization interprets the status or health of.
+    /// Kinds whose members' objects have a status the control plane reads back (the built-in interpreter's).
+    static let statusKinds = [Deployment.descriptor, PersistentVolumeClaim.descriptor]
+
+    /// The kinds whose member objects are watched: Deployments always, and the kinds the works carry that have a
+    /// built-in status (PersistentVolumeClaims) or that a customization interprets the status or health of.
     private func watchedKinds(_ works: [Work]) -> [ResourceDescriptor] {
         var kinds = [Deployment.descriptor]
         for manifest in works.flatMap({ $0.spec.workload?.manifests ?? [] })
-        where interpreter.isCustomized(.interpretStatus, for: manifest) || interpreter.isCustomized(.interpretHealth, for: manifest) {
+        where Self.statusKinds.contains(where: { $0.kind == manifest.kind && $0.apiVersion == manifest.apiVersion })
+            || interpreter.isCustomized(.interpretStatus, for: manifest) || interpreter.isCustomized(.interpretHealth, for: manifest) {
             if let kind = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? ""),
                !kinds.contains(where: { $0.groupResource == kind.groupResource }) { kinds.append(kind) }
         }

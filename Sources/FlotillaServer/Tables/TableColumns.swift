@@ -15,6 +15,22 @@ enum TableColumns {
                     TableColumn(name: "Data", type: "integer", description: "Number of data entries.") { object, _ in
                         .integer(Int64(object["data"]?.objectValue?.count ?? 0))
                     }, .age]
+        case ("", "serviceaccounts"):
+            return [.name, TableColumn(name: "Secrets", type: "integer", description: "Number of secrets.") { object, _ in
+                        .integer(Int64(object["secrets"]?.arrayValue?.count ?? 0))
+                    }, .age]
+        case ("", "persistentvolumeclaims"):
+            return [.name, .path("Status", ["status", "phase"], description: "The claim's phase.", fallback: "Pending"),
+                    .path("Volume", ["spec", "volumeName"], description: "The volume bound to the claim.", fallback: ""),
+                    .path("Capacity", ["status", "capacity", "storage"], description: "The bound volume's size.", fallback: ""),
+                    TableColumn(name: "Access Modes", description: "How the volume may be mounted.") { object, _ in
+                        let short = ["ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"]
+                        return .string((object["status"]?["accessModes"]?.arrayValue ?? []).compactMap { $0.stringValue.map { short[$0] ?? $0 } }
+                            .joined(separator: ","))
+                    },
+                    .path("StorageClass", ["spec", "storageClassName"], description: "The storage class.", fallback: "<unset>"),
+                    .age,
+                    .path("VolumeMode", ["spec", "volumeMode"], description: "Filesystem or Block.", priority: 1)]
         case ("", "services"):
             return [.name, .path("Type", ["spec", "type"], description: "The type of the service."),
                     .path("Cluster-IP", ["spec", "clusterIP"], description: "The cluster IP.", fallback: "<none>"),

@@ -3,8 +3,8 @@ import FlotillaStore
 import Foundation
 import Logging
 
-/// Runs the site's controllers — deployment, scheduler, kubelet, endpoints, endpoint slices and service exports — level-triggered: any change to
-/// pods, deployments, nodes, services or endpoints (or a due pod start) schedules one pass over a fresh
+/// Runs the site's controllers — deployment, scheduler, kubelet, endpoints, endpoint slices, service exports and the
+/// volume binder — level-triggered: any change to pods, deployments, nodes, services, endpoints or claims (or a due pod start) schedules one pass over a fresh
 /// snapshot; changes that arrive during a pass coalesce into the next one. A pass whose writes conflict with a
 /// concurrent change simply leaves the decision to the next pass.
 actor SiteReconciler {
@@ -18,6 +18,7 @@ actor SiteReconciler {
     private let endpoints = EndpointsController()
     private let slices = EndpointSliceController()
     private let exports = ServiceExportController()
+    private let volumes = VolumeBinder()
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private var timer: Task<Void, Never>?
@@ -99,6 +100,7 @@ actor SiteReconciler {
         actions += endpoints.reconcile(snapshot)
         actions += slices.reconcile(snapshot)
         actions += exports.reconcile(snapshot, now: now)
+        actions += volumes.reconcile(snapshot)
         // Power went off while this pass waited: what it started stops, and nothing is written.
         guard powered else { return await kubelet.stopAll() }
         await apply(actions)

@@ -10,6 +10,7 @@ struct SiteSnapshot: Sendable {
     var endpoints: [Endpoints] = []
     var endpointSlices: [EndpointSlice] = []
     var serviceExports: [ServiceExport] = []
+    var claims: [PersistentVolumeClaim] = []
     /// `pod-template-hash` by Deployment uid (encoding a template for its hash costs more than the rest of a pass).
     var templateHashes: [String: String] = [:]
 
@@ -34,7 +35,7 @@ struct SiteSnapshot: Sendable {
 /// its previous read.
 struct SiteDecoder: Sendable {
     static let kinds = [Node.descriptor, Pod.descriptor, Deployment.descriptor, Service.descriptor, Endpoints.descriptor,
-                        EndpointSlice.descriptor, ServiceExport.descriptor]
+                        EndpointSlice.descriptor, ServiceExport.descriptor, PersistentVolumeClaim.descriptor]
 
     private var nodes = DecodedObjects<Node>()
     private var pods = DecodedObjects<Pod>()
@@ -43,6 +44,7 @@ struct SiteDecoder: Sendable {
     private var endpoints = DecodedObjects<Endpoints>()
     private var endpointSlices = DecodedObjects<EndpointSlice>()
     private var serviceExports = DecodedObjects<ServiceExport>()
+    private var claims = DecodedObjects<PersistentVolumeClaim>()
     /// Template hashes by Deployment uid, with the generation they were computed for.
     private var hashes: [String: (generation: Int64, hash: String)] = [:]
     /// The previous read: what kinds that did not change are taken from.
@@ -66,6 +68,7 @@ struct SiteDecoder: Sendable {
         if let items = lists[Endpoints.descriptor.plural] { snapshot.endpoints = endpoints.decode(items) }
         if let items = lists[EndpointSlice.descriptor.plural] { snapshot.endpointSlices = endpointSlices.decode(items) }
         if let items = lists[ServiceExport.descriptor.plural] { snapshot.serviceExports = serviceExports.decode(items) }
+        if let items = lists[PersistentVolumeClaim.descriptor.plural] { snapshot.claims = claims.decode(items) }
         if lists[Deployment.descriptor.plural] != nil {
             var next: [String: (generation: Int64, hash: String)] = [:]
             for deployment in snapshot.deployments {
