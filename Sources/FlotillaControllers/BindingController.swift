@@ -31,9 +31,9 @@ public struct BindingController: Sendable {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "binding", client: client, informers: informers,
-            resources: [ResourceBinding.descriptor, Work.descriptor, Cluster.descriptor, OverridePolicy.descriptor,
-                        ClusterOverridePolicy.descriptor, ResourceInterpreterCustomization.descriptor] + Detector.templateKinds,
-            statusBlind: [ResourceBinding.descriptor, Cluster.descriptor] + Detector.templateKinds, clock: runtimeClock(clock), logger: logger) { snapshot, changes in
+            resources: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Work.descriptor, Cluster.descriptor, OverridePolicy.descriptor,
+                        ClusterOverridePolicy.descriptor, ResourceInterpreterCustomization.descriptor] + Detector.allTemplateKinds,
+            statusBlind: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Cluster.descriptor] + Detector.allTemplateKinds, clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
     }
@@ -53,13 +53,13 @@ public struct BindingController: Sendable {
         // Bindings whose Works only reported status: aggregate, no need to render their Works again.
         var statusOnly = Set<String>()
         if everything {
-            keys = Set(snapshot.objects(ResourceBinding.descriptor).map(WatchedSet.key))
+            keys = Set(ResourceBinding.kinds.flatMap { snapshot.objects($0) }.map(WatchedSet.key))
         } else {
-            keys = changes.keys(ResourceBinding.descriptor)
+            keys = changes.keys(ResourceBinding.descriptor).union(changes.keys(ClusterResourceBinding.descriptor))
             for key in changes.keys(Work.descriptor) {
                 if let work = snapshot.object(Work.descriptor, key: key), let binding = Self.bindingKey(ofWork: work) { keys.insert(binding) }
             }
-            for kind in Detector.templateKinds {
+            for kind in Detector.allTemplateKinds {
                 for key in changes.keys(kind) { keys.insert("\(key)-\(kind.kind.lowercased())") }
             }
             for key in changes.statusOnlyKeys(Work.descriptor) {
@@ -70,10 +70,10 @@ public struct BindingController: Sendable {
         }
         // Bindings are independent of each other: aggregate and sync several at once.
         let aggregated = await concurrently(statusOnly, limit: Self.concurrency) { key -> Duration? in
-            guard let object = snapshot.object(ResourceBinding.descriptor, key: key), let binding = try? ResourceBinding(json: object),
+            guard let object = snapshot.object(ResourceBinding.descriptor(ofKey: key), key: key), let binding = try? ResourceBinding(json: object),
                 binding.metadata.deletionTimestamp == nil else { return nil }
             let resource = binding.spec.resource
-            guard let template = Detector.templateKinds.first(where: { $0.kind == resource.kind })
+            guard let template = Detector.allTemplateKinds.first(where: { $0.kind == resource.kind })
                 .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
             let targets = DependencyPlan.targets(binding).filter { clusters[$0.name] != nil }
             let namespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
@@ -87,14 +87,14 @@ public struct BindingController: Sendable {
             }
         }
         let synced = await concurrently(keys, limit: Self.concurrency) { key -> Duration? in
-            guard let object = snapshot.object(ResourceBinding.descriptor, key: key) else {
+            guard let object = snapshot.object(ResourceBinding.descriptor(ofKey: key), key: key) else {
                 // The binding is gone: so are its Works.
                 for work in works[key] ?? [] { if let work = try? Work(json: work) { await delete(work) } }
                 return nil
             }
             guard let binding = try? ResourceBinding(json: object), binding.metadata.deletionTimestamp == nil else { return nil }
             let resource = binding.spec.resource
-            guard let template = Detector.templateKinds.first(where: { $0.kind == resource.kind })
+            guard let template = Detector.allTemplateKinds.first(where: { $0.kind == resource.kind })
                 .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
             do throws(APIError) {
                 try await sync(binding, template: template, existing: (works[key] ?? []).compactMap { try? Work(json: $0) }, clusters: clusters,
@@ -109,7 +109,7 @@ public struct BindingController: Sendable {
         }
         let retry = (aggregated + synced).compactMap { $0 }.min()
         if everything {
-            for (key, orphans) in works where snapshot.object(ResourceBinding.descriptor, key: key) == nil {
+            for (key, orphans) in works where snapshot.object(ResourceBinding.descriptor(ofKey: key), key: key) == nil {
                 for work in orphans { if let work = try? Work(json: work) { await delete(work) } }
             }
         }
@@ -118,6 +118,7 @@ public struct BindingController: Sendable {
 
     static func bindingKey(ofWork work: JSONValue) -> String? {
         let labels = work.labels
+        if let name = labels[WorkRendering.clusterBindingNameLabel] { return "/\(name)" }
         guard let name = labels[WorkRendering.bindingNameLabel], let namespace = labels[WorkRendering.bindingNamespaceLabel] else { return nil }
         return "\(namespace)/\(name)"
     }
@@ -158,7 +159,7 @@ public struct BindingController: Sendable {
             if binding.spec.conflictResolution == "Overwrite" { annotations[WorkRendering.conflictResolutionAnnotation] = "overwrite" }
             let namespace = WorkRendering.executionNamespace(target.name)
             var work = Work(metadata: ObjectMeta(name: workName, namespace: namespace,
-                labels: [WorkRendering.bindingNameLabel: binding.metadata.name ?? "", WorkRendering.bindingNamespaceLabel: binding.metadata.namespace ?? ""],
+                labels: WorkRendering.bindingLabels(binding),
                 annotations: annotations), spec: WorkSpec(manifests: [manifest]))
             work.spec.preserveResourcesOnDeletion = binding.spec.preserveResourcesOnDeletion
             work.spec.suspendDispatching = Self.suspended(binding, cluster: target.name) ? true : nil
@@ -210,7 +211,8 @@ public struct BindingController: Sendable {
         }
         items.sort { $0.clusterName < $1.clusterName }
         let now = Timestamp(clock.now())
-        try await StatusWriter.update(client, ResourceBinding.descriptor, binding.json()) { stored in
+        try await StatusWriter.update(client, binding.isClusterScoped ? ClusterResourceBinding.descriptor : ResourceBinding.descriptor,
+                                      binding.json()) { stored in
             var status = stored.flatMap { try? ObjectDecoder().decode(ResourceBindingStatus.self, from: $0) } ?? ResourceBindingStatus()
             status.aggregatedStatus = items.isEmpty ? nil : items
             var conditions = status.conditions ?? []
@@ -220,7 +222,7 @@ public struct BindingController: Sendable {
             status.conditions = conditions
             return (try? ObjectEncoder().encode(status)) ?? stored
         }
-        guard let descriptor = Detector.templateKinds.first(where: { $0.kind == template.kind && $0.apiVersion == template.apiVersion }),
+        guard let descriptor = Detector.allTemplateKinds.first(where: { $0.kind == template.kind && $0.apiVersion == template.apiVersion }),
               descriptor.subresources.contains("status") else { return }
         // A cluster whose Work was rendered from an older template generation has not observed this one yet.
         let generation = String(template.generation ?? 0)

@@ -12,6 +12,10 @@ import Logging
 /// deletes the binding when no policy claims the template any more or the template is gone.
 public struct Detector: Sendable {
     public static let templateKinds = ResourceRegistry.templateKinds
+    /// Cluster-scoped templates (Namespaces): claimed by ClusterPropagationPolicies only, bound by
+    /// ClusterResourceBindings named `<name>-<kind>`.
+    public static let clusterTemplateKinds = ResourceRegistry.clusterTemplateKinds
+    public static let allTemplateKinds = templateKinds + clusterTemplateKinds
     /// The template generation a binding was last written for (what `activationPreference: Lazy` waits on).
     public static let templateGenerationAnnotation = "policy.flotilla.io/template-generation"
     public static let policyLabel = "propagationpolicy.karmada.io/name"
@@ -37,10 +41,12 @@ public struct Detector: Sendable {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "detector", client: client, informers: informers,
-            resources: Self.templateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor,
+            resources: Self.allTemplateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor,
+                                             ClusterResourceBinding.descriptor,
                                              OverridePolicy.descriptor, ClusterOverridePolicy.descriptor, PriorityClass.descriptor,
                                              ResourceInterpreterCustomization.descriptor],
-            statusBlind: Self.templateKinds + [ResourceBinding.descriptor, OverridePolicy.descriptor, ClusterOverridePolicy.descriptor],
+            statusBlind: Self.allTemplateKinds + [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, OverridePolicy.descriptor,
+                                                  ClusterOverridePolicy.descriptor],
             clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
@@ -71,13 +77,15 @@ public struct Detector: Sendable {
         // (kind, template key) pairs to look at.
         var candidates: [(ResourceDescriptor, String)] = []
         if everything {
-            for kind in Self.templateKinds { candidates += snapshot.objects(kind).map { (kind, WatchedSet.key($0)) } }
-            for binding in snapshot.objects(ResourceBinding.descriptor) where isDetectorOwned(binding) {
-                if let pair = Self.template(ofBindingKey: WatchedSet.key(binding)) { candidates.append(pair) }
+            for kind in Self.allTemplateKinds { candidates += snapshot.objects(kind).map { (kind, WatchedSet.key($0)) } }
+            for bindingKind in ResourceBinding.kinds {
+                for binding in snapshot.objects(bindingKind) where isDetectorOwned(binding) {
+                    if let pair = Self.template(ofBindingKey: WatchedSet.key(binding)) { candidates.append(pair) }
+                }
             }
         } else {
-            for kind in Self.templateKinds { candidates += changes.keys(kind).map { (kind, $0) } }
-            candidates += changes.keys(ResourceBinding.descriptor).compactMap(Self.template(ofBindingKey:))
+            for kind in Self.allTemplateKinds { candidates += changes.keys(kind).map { (kind, $0) } }
+            for bindingKind in ResourceBinding.kinds { candidates += changes.keys(bindingKind).compactMap(Self.template(ofBindingKey:)) }
         }
         // Each template is bound on its own, several at once: one after another, a pass over thousands of new
         // templates ran at one client's round trips (the scheduling loop's rate for them, too).
@@ -87,10 +95,13 @@ public struct Detector: Sendable {
             let namespace = String(key.prefix { $0 != "/" })
             let name = String(key.drop { $0 != "/" }.dropFirst())
             let bindingKey = "\(namespace)/\(name)-\(kind.kind.lowercased())"
-            let existing = snapshot.object(ResourceBinding.descriptor, key: bindingKey)
+            let bindingKind = kind.namespaced ? ResourceBinding.descriptor : ClusterResourceBinding.descriptor
+            let existing = snapshot.object(bindingKind, key: bindingKey)
             let template = snapshot.object(kind, key: key)
             let claim = template.flatMap { template -> PolicySelection.Claim? in
-                guard !Self.isSystemNamespace(namespace), template.deletionTimestamp == nil else { return nil }
+                // Flotilla's own namespaces are never templates, nor what is in them.
+                let scope = kind.namespaced ? namespace : (kind.kind == Namespace.descriptor.kind ? name : "")
+                guard !Self.isSystemNamespace(scope), template.deletionTimestamp == nil else { return nil }
                 return PolicySelection.select(template: template, policies: policies, clusterPolicies: clusterPolicies)
             }
             let claimed = claim.map { "\($0.policyNamespace ?? "")/\($0.policyName)" }
@@ -107,7 +118,7 @@ public struct Detector: Sendable {
                         priority: await priority(of: claim, snapshot: snapshot), replicas: replicas)
                     try await labelTemplate(template, kind: kind, claim: claim)
                 } else if let existing, isDetectorOwned(existing) {
-                    try await client.delete(ResourceBinding.descriptor, namespace: existing.namespace, name: existing.name ?? "")
+                    try await client.delete(bindingKind, namespace: existing.namespace, name: existing.name ?? "")
                 }
             } catch {
                 if error.reason == .notFound { return (claimed, nil) }
@@ -126,7 +137,7 @@ public struct Detector: Sendable {
 
     /// The template a binding named `<name>-<kind>` stands for.
     static func template(ofBindingKey key: String) -> (ResourceDescriptor, String)? {
-        for kind in templateKinds {
+        for kind in (key.hasPrefix("/") ? clusterTemplateKinds : templateKinds) {
             let suffix = "-\(kind.kind.lowercased())"
             if key.hasSuffix(suffix) { return (kind, String(key.dropLast(suffix.count))) }
         }
@@ -245,7 +256,7 @@ public struct Detector: Sendable {
             binding.spec = spec
             binding.metadata.labels = mergedLabels
             binding.metadata.annotations = annotations
-            _ = try await client.update(ResourceBinding.descriptor, binding.json())
+            _ = try await client.update(ResourceBinding.descriptor(of: existing), binding.json())
             return
         }
         var binding = ResourceBinding(metadata: ObjectMeta(name: Self.bindingName(template), namespace: template.namespace, labels: labels,
@@ -257,7 +268,11 @@ public struct Detector: Sendable {
         }
         do {
             // Typed: admitted without the decode, and encoded once (the JSON path encoded, decoded and encoded again).
-            _ = try await client.create(binding)
+            if template.namespace == nil {
+                _ = try await client.create(ClusterResourceBinding(binding))
+            } else {
+                _ = try await client.create(binding)
+            }
             events.record(template, reason: "ApplyPolicySucceed",
                 message: "Apply policy(\(claim.policyNamespace.map { "\($0)/" } ?? "")\(claim.policyName)) succeed")
         } catch {

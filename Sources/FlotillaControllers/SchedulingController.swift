@@ -4,7 +4,7 @@ import FlotillaScheduler
 import KubeClient
 import Logging
 
-/// The scheduling loop: for every ResourceBinding with a placement, runs the pure `Scheduler` against the current
+/// The scheduling loop: for every ResourceBinding (and ClusterResourceBinding) with a placement, runs the pure `Scheduler` against the current
 /// clusters and writes the result when it differs — `spec.clusters` and status (`Scheduled` condition with reason,
 /// `schedulerObservedGeneration`, `schedulerObservingAffinityName`, `lastScheduledTime`) in one update. Re-evaluated on
 /// every change to bindings or clusters; Steady mode keeps a result whose inputs did not change, so a pass with
@@ -35,9 +35,9 @@ public struct SchedulingController: Sendable {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "scheduler", client: client, informers: informers,
-                       resources: [ResourceBinding.descriptor, Cluster.descriptor, AppProfile.descriptor, LatencyMatrix.descriptor,
-                                   Deployment.descriptor],
-                       statusBlind: [ResourceBinding.descriptor, Deployment.descriptor], clock: runtimeClock(clock), logger: logger) { snapshot, changes in
+                       resources: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Cluster.descriptor, AppProfile.descriptor,
+                                   LatencyMatrix.descriptor, Deployment.descriptor],
+                       statusBlind: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Deployment.descriptor], clock: runtimeClock(clock), logger: logger) { snapshot, changes in
             await self.reconcile(snapshot, changes)
         }
     }
@@ -66,19 +66,22 @@ public struct SchedulingController: Sendable {
         let (views, everything) = await clusterState.update(clusters, version: snapshot.version(Cluster.descriptor))
         // Bindings are chosen from their JSON and decoded in the concurrent part below: decoding thousands at the start
         // of a pass (a backlog, a cluster change) ran on one core while the other waited.
-        let changed = changes.keys(ResourceBinding.descriptor)
+        // Both binding kinds: a ClusterResourceBinding's key (`/<name>`) never equals a ResourceBinding's.
+        let changed = changes.keys(ResourceBinding.descriptor).union(changes.keys(ClusterResourceBinding.descriptor))
+        func binding(_ key: String) -> JSONValue? { snapshot.object(ResourceBinding.descriptor(ofKey: key), key: key) }
+        func allBindings() -> [JSONValue] { snapshot.objects(ResourceBinding.descriptor) + snapshot.objects(ClusterResourceBinding.descriptor) }
         var chosen: [String: JSONValue] = [:]
         if everything || changes.full {
-            for object in snapshot.objects(ResourceBinding.descriptor) where everything || Self.needsDecision(object) {
+            for object in allBindings() where everything || Self.needsDecision(object) {
                 chosen[WatchedSet.key(object)] = object
             }
         } else {
             for key in changed {
-                if let object = snapshot.object(ResourceBinding.descriptor, key: key), Self.needsDecision(object) { chosen[key] = object }
+                if let object = binding(key), Self.needsDecision(object) { chosen[key] = object }
             }
         }
         if !everything {
-            let all = changes.touched(Cluster.descriptor) || latencyChanged || changes.full ? snapshot.objects(ResourceBinding.descriptor) : []
+            let all = changes.touched(Cluster.descriptor) || latencyChanged || changes.full ? allBindings() : []
             for object in all where chosen[WatchedSet.key(object)] == nil {
                 let unschedulable = changes.touched(Cluster.descriptor) && Self.isUnschedulable(object)
                 let latencyAware = (latencyChanged || changes.full) && !profiles.isEmpty
@@ -87,7 +90,7 @@ public struct SchedulingController: Sendable {
             }
         }
         // The queue: priority order, and bindings backing off or waiting for room stay out of this pass.
-        for key in changed where snapshot.object(ResourceBinding.descriptor, key: key) == nil { await queue.forget(key) }
+        for key in changed where binding(key) == nil { await queue.forget(key) }
         let live = chosen.filter { $0.value["metadata"]?["deletionTimestamp"]?.stringValue == nil && $0.value["spec"]?["placement"]?.objectValue != nil }
         let (order, nextDue) = await queue.ready(live.map { key, object in
             SchedulingQueue.Candidate(key: key, priority: Self.priority(object), changed: changed.contains(key))
@@ -98,7 +101,7 @@ public struct SchedulingController: Sendable {
         // pass's results), so the bindings are decided and written several at once, in queue order.
         let outcomes = await concurrently(order.compactMap { key in live[key].map { (key, $0) } }, limit: Self.concurrency) {
             (key: String, object: JSONValue) -> Duration? in
-            guard let binding = try? ResourceBinding(json: object) else { return nil }
+            guard let binding = try? ResourceBinding(json: object) else { return nil }  // either kind: the same shape
             do throws(APIError) {
                 if try await schedule(binding, json: object, clusters: views,
                                       latency: latency(for: binding.spec.resource, labels: binding.metadata.labels)) {
@@ -192,7 +195,7 @@ public struct SchedulingController: Sendable {
         if written.spec == binding.spec {
             // Status alone (unschedulable, a Fresh pass that kept the result): through the status subresource, which
             // cannot touch the spec or its generation.
-            _ = try await client.updateStatus(ResourceBinding.descriptor, written.json())
+            _ = try await client.updateStatus(ResourceBinding.descriptor(of: json), written.json())
         } else {
             // spec.clusters, the observed generation and the Scheduled condition in one update. Only what the
             // decision changed is encoded: the rest of the stored JSON is the binding already.
@@ -204,9 +207,19 @@ public struct SchedulingController: Sendable {
             } catch {
                 throw APIError.internalError("cannot encode the scheduling result: \(error)")
             }
-            _ = try await client.updateWithStatus(written, json: changed)
+            if written.isClusterScoped {
+                _ = try await client.updateWithStatus(ClusterResourceBinding(written), json: changed)
+            } else {
+                _ = try await client.updateWithStatus(written, json: changed)
+            }
         }
-        if let event { events.record(binding, type: event.type, reason: event.reason, message: event.message) }
+        if let event {
+            if binding.isClusterScoped {
+                events.record(json, type: event.type, reason: event.reason, message: event.message)
+            } else {
+                events.record(binding, type: event.type, reason: event.reason, message: event.message)
+            }
+        }
         metrics?.recordEndToEnd(ContinuousClock.now - started)
         return scheduled
     }

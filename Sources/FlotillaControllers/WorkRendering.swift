@@ -5,6 +5,14 @@ import FlotillaInterpreter
 public enum WorkRendering {
     public static let bindingNameLabel = "resourcebinding.karmada.io/name"
     public static let bindingNamespaceLabel = "resourcebinding.karmada.io/namespace"
+    /// A cluster-scoped template's Works name their ClusterResourceBinding instead.
+    public static let clusterBindingNameLabel = "clusterresourcebinding.karmada.io/name"
+
+    /// The labels tying a Work to its binding.
+    public static func bindingLabels(_ binding: ResourceBinding) -> [String: String] {
+        binding.isClusterScoped ? [clusterBindingNameLabel: binding.metadata.name ?? ""]
+            : [bindingNameLabel: binding.metadata.name ?? "", bindingNamespaceLabel: binding.metadata.namespace ?? ""]
+    }
     /// The template generation a Work was rendered from (status aggregation compares it).
     public static let templateGenerationAnnotation = "work.flotilla.io/template-generation"
     public static let appliedOverridesAnnotation = "policy.karmada.io/applied-overrides"

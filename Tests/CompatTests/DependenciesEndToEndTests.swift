@@ -171,5 +171,65 @@ extension ProcessHeavyEndToEndTests {
                 throw error
             }
         }
+
+        static func namespace(team: String) -> String {
+            """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: arena-ns, labels: {team: \(team)}}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: ClusterPropagationPolicy
+            metadata: {name: arena-ns}
+            spec:
+              resourceSelectors: [{apiVersion: v1, kind: Namespace, name: arena-ns}]
+              placement: {clusterAffinity: {clusterNames: [edge-2]}}
+            """
+        }
+
+        @Test func aClusterPolicyPropagatesANamespaceThroughAClusterResourceBinding() async throws {
+            let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
+                                                                    FederationFixture.site("edge-2", region: "eu", nodes: 1)],
+                kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+            let kubectl = fixture.kubectl, edge1 = fixture.members["edge-1"]!, edge2 = fixture.members["edge-2"]!
+            func team(_ member: KubeClient) async -> String? {
+                (try? await member.get(Namespace.descriptor, namespace: nil, name: "arena-ns"))?.labels["team"]
+            }
+            do {
+                try await fixture.waitForReadyClusters()
+                let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.namespace(team: "games"))
+                #expect(applied.status == 0 && applied.stderr.isEmpty, "\(applied.combined)")
+                try await waitUntil("the namespace on edge-2", seconds: 30, every: .milliseconds(100)) { await team(edge2) == "games" }
+                #expect(await team(edge1) == nil)
+                #expect(try await kubectl.run(["get", "clusterresourcebinding", "arena-ns-namespace", "-o", "jsonpath={.spec.clusters[0].name}"]).stdout == "edge-2")
+                #expect(try await kubectl.run(["get", "namespace", "arena-ns", "-o",
+                    "jsonpath={.metadata.labels.clusterpropagationpolicy\\.karmada\\.io/name}"]).stdout == "arena-ns")
+
+                // A change to the template reaches the member.
+                #expect(try await kubectl.run(["apply", "-f", "-"], stdin: Self.namespace(team: "ops")).status == 0)
+                try await waitUntil("the new label on edge-2", seconds: 30, every: .milliseconds(100)) { await team(edge2) == "ops" }
+
+                // A PropagationPolicy cannot select a cluster-scoped kind, and says so.
+                let warned = try await kubectl.run(["apply", "-f", "-"], stdin: """
+                    apiVersion: policy.karmada.io/v1alpha1
+                    kind: PropagationPolicy
+                    metadata: {name: namespaces, namespace: default}
+                    spec:
+                      resourceSelectors: [{apiVersion: v1, kind: Namespace}]
+                    """)
+                #expect(warned.status == 0 && warned.stderr.contains("cluster-scoped"), "\(warned.combined)")
+
+                // Without the policy the binding goes; the namespace stays on the member (it may hold others' objects).
+                #expect(try await kubectl.run(["delete", "clusterpropagationpolicy", "arena-ns"]).status == 0)
+                try await waitUntil("the ClusterResourceBinding gone", seconds: 30, every: .milliseconds(100)) {
+                    try await kubectl.run(["get", "clusterresourcebinding", "arena-ns-namespace", "--ignore-not-found", "-o", "name"]).stdout.isEmpty
+                }
+                #expect(await team(edge2) == "ops")
+                try await fixture.stop()
+            } catch {
+                try await fixture.stop()
+                throw error
+            }
+        }
     }
 }

@@ -50,3 +50,15 @@ import Testing
         }
     }
 }
+
+extension ManifestApplyTests {
+    /// A Namespace the member already holds (made for another Work's manifests) is adopted, not a conflict.
+    @Test func aNamespaceTheMemberHoldsIsAdopted() {
+        let namespace: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "games", "labels": ["team": "ops"]]]
+        let existing: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "games", "uid": "n1", "resourceVersion": "3"]]
+        let action = ManifestApply.decide(desired: ManifestApply.desired(namespace, work: Self.work), current: existing, overwrite: false,
+                                          cluster: "edge-1", resource: "namespaces")
+        guard case .update(let updated) = action else { Issue.record("expected an update, got \(action)"); return }
+        #expect(updated.labels["team"] == "ops" && updated.labels["karmada.io/managed"] == "true")
+    }
+}

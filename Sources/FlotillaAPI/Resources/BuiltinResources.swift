@@ -27,7 +27,10 @@ extension ResourceRegistry {
 }
 
 extension ResourceRegistry {
-    /// The kinds a (Cluster)PropagationPolicy propagates: the detector binds templates of these kinds only.
+    /// Cluster-scoped kinds a ClusterPropagationPolicy propagates (each through a ClusterResourceBinding).
+    public static let clusterTemplateKinds = [Namespace.descriptor]
+
+    /// The namespaced kinds a (Cluster)PropagationPolicy propagates: the detector binds templates of these kinds only.
     public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor,
                                        ServiceAccount.descriptor, PersistentVolumeClaim.descriptor]
 }

@@ -326,10 +326,11 @@ actor MemberWorker {
         }
     }
 
-    /// Deletes what the Work applied; true when nothing is left to do.
+    /// Deletes what the Work applied; true when nothing is left to do. A Namespace stays: deleting it would delete
+    /// everything in it, including what other Works placed there (its labels and annotations stay as last applied).
     private func remove(_ work: Work, from member: KubeClient) async -> Bool {
         guard !(work.spec.preserveResourcesOnDeletion ?? false) else { return true }
-        for manifest in work.spec.workload?.manifests ?? [] {
+        for manifest in work.spec.workload?.manifests ?? [] where manifest.kind != Namespace.descriptor.kind {
             guard let resource = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else { continue }
             do {
                 let current = try await member.get(resource, namespace: manifest.namespace, name: manifest.name ?? "")

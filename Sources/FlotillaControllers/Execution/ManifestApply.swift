@@ -8,6 +8,7 @@ import FlotillaAPI
 /// | an object | yes | any | **update** it: the manifest's top-level fields (not metadata, not status), its labels and annotations; **nothing** when that changes nothing |
 /// | an object | no | Abort (default) | **conflict**: left alone, the Work reports `ConflictWithExisting` |
 /// | an object | no | Overwrite | **update** it, as above (it becomes managed) |
+/// | a Namespace | no | any | **update** it (adopted): namespaces are shared, and the member may hold one already (Flotilla makes the namespace of every namespaced manifest it applies) |
 public enum ManifestApply {
     public enum Action: Equatable, Sendable {
         case create(JSONValue)
@@ -29,7 +30,7 @@ public enum ManifestApply {
 
     public static func decide(desired: JSONValue, current: JSONValue?, overwrite: Bool, cluster: String, resource: String) -> Action {
         guard let current else { return .create(desired) }
-        guard current.labels[ExecutionController.managedLabel] == "true" || overwrite else {
+        guard current.labels[ExecutionController.managedLabel] == "true" || overwrite || desired.kind == Namespace.descriptor.kind else {
             return .conflict("ConflictWithExisting: \(resource) \(desired.namespace ?? "")/\(desired.name ?? "") exists in \(cluster) and was not created by Flotilla")
         }
         var updated = current

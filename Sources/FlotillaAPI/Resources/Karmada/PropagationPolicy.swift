@@ -14,7 +14,7 @@ public struct PropagationPolicy: APIObject {
     public static let descriptor = ResourceDescriptor(
         group: "policy.karmada.io", version: "v1alpha1", kind: "PropagationPolicy", plural: "propagationpolicies",
         shortNames: ["pp"], categories: ["karmada-io"], namespaced: true, admit: PropagationPolicy.admit, unknownFields: PropagationPolicy.unknownFieldPaths,
-        warnings: PropagationSpec.unpropagatedKinds)
+        warnings: { PropagationSpec.unpropagatedKinds($0, clusterScoped: false) })
 
     public mutating func setDefaults() { spec.setDefaults() }
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
@@ -37,7 +37,7 @@ public struct ClusterPropagationPolicy: APIObject {
         group: "policy.karmada.io", version: "v1alpha1", kind: "ClusterPropagationPolicy",
         plural: "clusterpropagationpolicies", shortNames: ["cpp"], categories: ["karmada-io"], namespaced: false,
         admit: ClusterPropagationPolicy.admit, unknownFields: ClusterPropagationPolicy.unknownFieldPaths,
-        warnings: PropagationSpec.unpropagatedKinds)
+        warnings: { PropagationSpec.unpropagatedKinds($0, clusterScoped: true) })
 
     public mutating func setDefaults() { spec.setDefaults() }
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
@@ -46,12 +46,15 @@ public struct ClusterPropagationPolicy: APIObject {
 extension PropagationSpec {
     /// A `Warning` for each resource selector naming a kind Flotilla does not propagate (Karmada YAML that selects,
     /// say, StatefulSets still applies, and says why nothing happens for them).
-    public static func unpropagatedKinds(_ policy: JSONValue) -> [String] {
-        let kinds = ResourceRegistry.templateKinds
+    public static func unpropagatedKinds(_ policy: JSONValue, clusterScoped: Bool) -> [String] {
+        let kinds = ResourceRegistry.templateKinds + (clusterScoped ? ResourceRegistry.clusterTemplateKinds : [])
         let names = kinds.map { "\($0.apiVersion) \($0.kind)" }.joined(separator: ", ")
         return (policy["spec"]?["resourceSelectors"]?.arrayValue ?? []).enumerated().compactMap { offset, selector in
             let apiVersion = selector["apiVersion"]?.stringValue ?? "", kind = selector["kind"]?.stringValue ?? ""
             guard !kinds.contains(where: { $0.apiVersion == apiVersion && $0.kind == kind }) else { return nil }
+            if !clusterScoped, ResourceRegistry.clusterTemplateKinds.contains(where: { $0.apiVersion == apiVersion && $0.kind == kind }) {
+                return "spec.resourceSelectors[\(offset)]: \(kind) is cluster-scoped: a PropagationPolicy selects namespaced templates only; use a ClusterPropagationPolicy"
+            }
             return "spec.resourceSelectors[\(offset)]: Flotilla does not propagate \(apiVersion) \(kind) (yet); it propagates \(names)"
         }
     }

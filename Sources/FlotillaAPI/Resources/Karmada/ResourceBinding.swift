@@ -18,6 +18,22 @@ public struct ResourceBinding: APIObject {
         admit: ResourceBinding.admit, unknownFields: ResourceBinding.unknownFieldPaths)
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
+
+    /// The two binding kinds: a namespaced template's ResourceBinding, a cluster-scoped one's ClusterResourceBinding.
+    /// Their keys never collide: a ClusterResourceBinding's is `/<name>`.
+    public static let kinds = [ResourceBinding.descriptor, ClusterResourceBinding.descriptor]
+
+    /// The binding kind of a stored binding (by its `kind`, or its key's empty namespace).
+    public static func descriptor(of binding: JSONValue) -> ResourceDescriptor {
+        binding.kind == ClusterResourceBinding.descriptor.kind ? ClusterResourceBinding.descriptor : ResourceBinding.descriptor
+    }
+
+    public static func descriptor(ofKey key: String) -> ResourceDescriptor {
+        key.hasPrefix("/") ? ClusterResourceBinding.descriptor : ResourceBinding.descriptor
+    }
+
+    /// Whether this (decoded) binding is a ClusterResourceBinding.
+    public var isClusterScoped: Bool { kind == ClusterResourceBinding.descriptor.kind }
 }
 
 /// work.karmada.io/v1alpha2 ClusterResourceBinding: the binding of a cluster-scoped template.
@@ -38,6 +54,14 @@ public struct ClusterResourceBinding: APIObject {
         group: "work.karmada.io", version: "v1alpha2", kind: "ClusterResourceBinding", plural: "clusterresourcebindings",
         shortNames: ["crb"], categories: ["karmada-io"], namespaced: false, subresources: ["status"],
         admit: ClusterResourceBinding.admit, unknownFields: ClusterResourceBinding.unknownFieldPaths)
+
+    /// The same binding as a ClusterResourceBinding (the controllers work on `ResourceBinding` values of both kinds).
+    public init(_ binding: ResourceBinding) {
+        self.init(metadata: binding.metadata, spec: binding.spec)
+        metadata.namespace = nil
+        status = binding.status
+        unknownFields = binding.unknownFields
+    }
 
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
