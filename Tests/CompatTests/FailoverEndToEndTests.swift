@@ -169,8 +169,15 @@ extension ProcessHeavyEndToEndTests {
             return try await Self.readyOn(setup, "edge-3", "arena") == -1
         }
         #expect(try await Self.readyOn(setup, "edge-3", "solo") == 1, "the last copy was never deleted")
-        // Recovery does not pull replicas back on its own (dynamic division is Steady); a WorkloadRebalancer does.
+        // Recovery does not pull replicas back on its own (dynamic division is Steady); a WorkloadRebalancer does, once
+        // edge-3 is schedulable again: Ready and without the not-ready NoSchedule taint, which can outlast the NoExecute
+        // one on a loaded machine (a rebalance is one fresh decision: made while edge-3 is still tainted, it leaves it out).
         #expect(try await kubectl.run(["get", "rb", "arena-deployment", "-o", "jsonpath={.spec.clusters[*].name}"]).stdout == "edge-1 edge-2")
+        try await waitUntil("edge-3 Ready and untainted", seconds: 60, every: .milliseconds(300)) {
+            let state = try await kubectl.run(["get", "cluster", "edge-3", "-o",
+                "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}|{.spec.taints}"]).stdout
+            return state == "True|" || state == "True|[]"
+        }
         let rebalance = try await kubectl.run(["apply", "-f", "-"], stdin: """
             apiVersion: apps.karmada.io/v1alpha1
             kind: WorkloadRebalancer
@@ -186,6 +193,14 @@ extension ProcessHeavyEndToEndTests {
         // `flotilla bench failover`'s).
         try await waitUntil("arena back on edge-3", seconds: 120, every: .milliseconds(300)) {
             try await Self.readyOn(setup, "edge-3", "arena") > 0
+        }
+        if try await Self.readyOn(setup, "edge-3", "arena") <= 0 {
+            // What a miss looked like, for whoever reads the failure.
+            let binding = try await kubectl.run(["get", "rb", "arena-deployment", "-o", "json"]).stdout
+            let works = try await kubectl.run(["get", "works", "-A", "-l", "resourcebinding.karmada.io/name=arena-deployment", "-o", "json"]).stdout
+            let rebalancer = try await kubectl.run(["get", "workloadrebalancer", "back-home", "-o", "json"]).stdout
+            let member = try await setup.member("edge-3").run(["get", "deployments", "-A", "-o", "wide"]).combined
+            Issue.record("binding: \(binding)\nworks: \(works)\nrebalancer: \(rebalancer)\nedge-3: \(member)")
         }
         let results = try await kubectl.run(["get", "workloadrebalancer", "back-home", "-o", "jsonpath={.status.observedWorkloads[*].result}"]).stdout
         #expect(results == "Successful Failed", "\(results)")
