@@ -32,8 +32,11 @@ public struct BindingController: Sendable {
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "binding", client: client, informers: informers,
             resources: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Work.descriptor, Cluster.descriptor, OverridePolicy.descriptor,
-                        ClusterOverridePolicy.descriptor, ResourceInterpreterCustomization.descriptor] + Detector.allTemplateKinds,
-            statusBlind: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Cluster.descriptor] + Detector.allTemplateKinds, clock: runtimeClock(clock), logger: logger) { snapshot, changes in
+                        ClusterOverridePolicy.descriptor, ResourceInterpreterCustomization.descriptor, CustomResourceDefinition.descriptor]
+                + Detector.allTemplateKinds,
+            statusBlind: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Cluster.descriptor, CustomResourceDefinition.descriptor]
+                + Detector.allTemplateKinds,
+            declared: TemplateKinds.declared, declaredStatusBlind: true, clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
     }
@@ -47,6 +50,7 @@ public struct BindingController: Sendable {
         let everything = changes.full || changes.touched(Cluster.descriptor) || changes.touched(OverridePolicy.descriptor)
             || changes.touched(ClusterOverridePolicy.descriptor) || changes.touched(ResourceInterpreterCustomization.descriptor)
         let interpreter = interpreters.interpreter(snapshot)
+        let kinds = TemplateKinds(snapshot)
         let works = Dictionary(grouping: snapshot.objects(Work.descriptor).compactMap { work in Self.bindingKey(ofWork: work).map { ($0, work) } },
             by: \.0).mapValues { $0.map(\.1) }
         var keys: Set<String>
@@ -59,7 +63,7 @@ public struct BindingController: Sendable {
             for key in changes.keys(Work.descriptor) {
                 if let work = snapshot.object(Work.descriptor, key: key), let binding = Self.bindingKey(ofWork: work) { keys.insert(binding) }
             }
-            for kind in Detector.allTemplateKinds {
+            for kind in kinds.all {
                 for key in changes.keys(kind) { keys.insert("\(key)-\(kind.kind.lowercased())") }
             }
             for key in changes.statusOnlyKeys(Work.descriptor) {
@@ -73,14 +77,14 @@ public struct BindingController: Sendable {
             guard let object = snapshot.object(ResourceBinding.descriptor(ofKey: key), key: key), let binding = try? ResourceBinding(json: object),
                 binding.metadata.deletionTimestamp == nil else { return nil }
             let resource = binding.spec.resource
-            guard let template = Detector.allTemplateKinds.first(where: { $0.kind == resource.kind })
+            guard let template = kinds.kind(apiVersion: resource.apiVersion, kind: resource.kind)
                 .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
             let targets = DependencyPlan.targets(binding).filter { clusters[$0.name] != nil }
             let namespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
             do throws(APIError) {
                 try await aggregate(binding, template: template,
                     works: (works[key] ?? []).compactMap { try? Work(json: $0) }.filter { namespaces.contains($0.metadata.namespace ?? "") },
-                    targets: targets, interpreter: interpreter)
+                    targets: targets, interpreter: interpreter, kinds: kinds)
                 return nil
             } catch {
                 return ControllerLoop.retryDelay(for: error, current: nil)
@@ -94,11 +98,11 @@ public struct BindingController: Sendable {
             }
             guard let binding = try? ResourceBinding(json: object), binding.metadata.deletionTimestamp == nil else { return nil }
             let resource = binding.spec.resource
-            guard let template = Detector.allTemplateKinds.first(where: { $0.kind == resource.kind })
+            guard let template = kinds.kind(apiVersion: resource.apiVersion, kind: resource.kind)
                 .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
             do throws(APIError) {
                 try await sync(binding, template: template, existing: (works[key] ?? []).compactMap { try? Work(json: $0) }, clusters: clusters,
-                    overrides: overrides, clusterOverrides: clusterOverrides, interpreter: interpreter)
+                    overrides: overrides, clusterOverrides: clusterOverrides, interpreter: interpreter, kinds: kinds)
                 return nil
             } catch {
                 if error.reason != .conflict && error.reason != .notFound {
@@ -132,7 +136,8 @@ public struct BindingController: Sendable {
     }
 
     func sync(_ binding: ResourceBinding, template: JSONValue, existing: [Work], clusters: [String: Cluster],
-              overrides: [OverridePolicy], clusterOverrides: [ClusterOverridePolicy], interpreter: ResourceInterpreter) async throws(APIError) {
+              overrides: [OverridePolicy], clusterOverrides: [ClusterOverridePolicy], interpreter: ResourceInterpreter,
+              kinds: TemplateKinds) async throws(APIError) {
         let targets = DependencyPlan.targets(binding).filter { clusters[$0.name] != nil }
         let workName = WorkRendering.workName(for: template)
         var overrideFailures: [String] = []
@@ -193,12 +198,12 @@ public struct BindingController: Sendable {
             events.record(binding.json(), type: "Warning", reason: "ApplyOverridePolicyFailed", message: failure)
         }
         try await aggregate(binding, template: template, works: existing.filter { targetNamespaces.contains($0.metadata.namespace ?? "") },
-            targets: targets, interpreter: interpreter)
+            targets: targets, interpreter: interpreter, kinds: kinds)
     }
 
     /// Binding `aggregatedStatus` and `FullyApplied`; the template's status from the interpreter's AggregateStatus.
     func aggregate(_ binding: ResourceBinding, template: JSONValue, works: [Work], targets: [TargetCluster],
-                   interpreter: ResourceInterpreter) async throws(APIError) {
+                   interpreter: ResourceInterpreter, kinds: TemplateKinds) async throws(APIError) {
         var items: [AggregatedStatusItem] = []
         var allApplied = !targets.isEmpty
         for target in targets {
@@ -222,7 +227,7 @@ public struct BindingController: Sendable {
             status.conditions = conditions
             return (try? ObjectEncoder().encode(status)) ?? stored
         }
-        guard let descriptor = Detector.allTemplateKinds.first(where: { $0.kind == template.kind && $0.apiVersion == template.apiVersion }),
+        guard let descriptor = kinds.kind(apiVersion: template.apiVersion, kind: template.kind),
               descriptor.subresources.contains("status") else { return }
         // A cluster whose Work was rendered from an older template generation has not observed this one yet.
         let generation = String(template.generation ?? 0)

@@ -44,9 +44,10 @@ public struct Detector: Sendable {
             resources: Self.allTemplateKinds + [PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ResourceBinding.descriptor,
                                              ClusterResourceBinding.descriptor,
                                              OverridePolicy.descriptor, ClusterOverridePolicy.descriptor, PriorityClass.descriptor,
-                                             ResourceInterpreterCustomization.descriptor],
+                                             ResourceInterpreterCustomization.descriptor, CustomResourceDefinition.descriptor],
             statusBlind: Self.allTemplateKinds + [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, OverridePolicy.descriptor,
-                                                  ClusterOverridePolicy.descriptor],
+                                                  ClusterOverridePolicy.descriptor, CustomResourceDefinition.descriptor],
+            declared: TemplateKinds.declared, declaredStatusBlind: true,
             clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
@@ -74,19 +75,22 @@ public struct Detector: Sendable {
             || (prioritized && changes.touched(PriorityClass.descriptor))
             || changes.touched(ResourceInterpreterCustomization.descriptor)
         let interpreter = interpreters.interpreter(snapshot)
+        let kinds = TemplateKinds(snapshot)
         // (kind, template key) pairs to look at.
         var candidates: [(ResourceDescriptor, String)] = []
-        if everything {
-            for kind in Self.allTemplateKinds { candidates += snapshot.objects(kind).map { (kind, WatchedSet.key($0)) } }
+        if everything || changes.touched(CustomResourceDefinition.descriptor) {
+            for kind in kinds.all { candidates += snapshot.objects(kind).map { (kind, WatchedSet.key($0)) } }
             for bindingKind in ResourceBinding.kinds {
                 for binding in snapshot.objects(bindingKind) where isDetectorOwned(binding) {
-                    if let pair = Self.template(ofBindingKey: WatchedSet.key(binding)) { candidates.append(pair) }
+                    if let pair = kinds.template(ofBindingKey: WatchedSet.key(binding)) { candidates.append(pair) }
                 }
             }
         } else {
-            for kind in Self.allTemplateKinds { candidates += changes.keys(kind).map { (kind, $0) } }
-            for bindingKind in ResourceBinding.kinds { candidates += changes.keys(bindingKind).compactMap(Self.template(ofBindingKey:)) }
+            for kind in kinds.all { candidates += changes.keys(kind).map { (kind, $0) } }
+            for bindingKind in ResourceBinding.kinds { candidates += changes.keys(bindingKind).compactMap(kinds.template(ofBindingKey:)) }
         }
+        // A custom kind that has not listed yet says nothing about its templates: their bindings wait for it.
+        candidates = candidates.filter { kind, _ in snapshot.isSynced(kind) }
         // Each template is bound on its own, several at once: one after another, a pass over thousands of new
         // templates ran at one client's round trips (the scheduling loop's rate for them, too).
         var seen = Set<String>()
@@ -133,15 +137,6 @@ public struct Detector: Sendable {
         let retry = outcomes.compactMap { $0.retry }.min()
         if everything { await reportUnmatched(policies.map { $0.json() } + clusterPolicies.map { $0.json() }, claimed: claimedBy) }
         return retry
-    }
-
-    /// The template a binding named `<name>-<kind>` stands for.
-    static func template(ofBindingKey key: String) -> (ResourceDescriptor, String)? {
-        for kind in (key.hasPrefix("/") ? clusterTemplateKinds : templateKinds) {
-            let suffix = "-\(kind.kind.lowercased())"
-            if key.hasSuffix(suffix) { return (kind, String(key.dropLast(suffix.count))) }
-        }
-        return nil
     }
 
     /// A policy that selects no template gets one Warning event per version of it, so a typo shows up in

@@ -39,6 +39,8 @@ public struct APIServer: Sendable {
     public let configuration: ServerConfiguration
     public let store: any Store
     public let registry: ResourceRegistry
+    /// `registry` plus the kinds of the stored CustomResourceDefinitions.
+    public let served: ServedResources
     public let data: DataDirectory
     public let metrics: ServerMetrics
     let clock: any TimeSource
@@ -70,6 +72,7 @@ public struct APIServer: Sendable {
         self.data = data
         self.store = store
         self.registry = registry
+        self.served = ServedResources(base: registry)
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
@@ -78,8 +81,9 @@ public struct APIServer: Sendable {
     /// The namespaces every control plane has.
     public static let systemNamespaces = ["default", "kube-system", "kube-public", "karmada-system", "karmada-cluster"]
 
-    /// Creates the system namespaces that are missing.
+    /// Creates the system namespaces that are missing and serves the stored CustomResourceDefinitions' kinds.
     public func bootstrap() async throws {
+        try await served.refresh(from: store)
         for name in namespaces {
             guard case .success(let namespace) = Namespace.descriptor.admit(Namespace(name: name).json()) else { continue }
             do {
@@ -115,7 +119,7 @@ public struct APIServer: Sendable {
         let ready = self.ready
         let scheme = configuration.tls ? "https" : "http"
         var handler = APIHandler(
-            store: store, registry: registry, authenticator: Authenticator(tokens: data.tokens, authority: tokenAuthority), authorizer: Authorizer(),
+            store: store, served: served, authenticator: Authenticator(tokens: data.tokens, authority: tokenAuthority), authorizer: Authorizer(),
             metrics: metrics, clock: clock, version: VersionInfo(flotillaVersion: FlotillaVersion.current),
             isReady: { ready.isSet }, bookmarkInterval: configuration.bookmarkInterval,
             serverAddress: "\(configuration.host):\(configuration.port)", logger: logger,

@@ -29,8 +29,8 @@ public struct StatusPath: Sendable, Hashable {
         self.steps = steps
     }
 
-    /// The value at the path, as a label value would hold it.
-    public func read(_ value: JSONValue) -> String? {
+    /// The value at the path, as it is.
+    public func value(in value: JSONValue) -> JSONValue? {
         var current = value
         for step in steps {
             switch step {
@@ -40,6 +40,22 @@ public struct StatusPath: Sendable, Hashable {
                 current = array[index]
             }
         }
+        return current
+    }
+
+    /// The keys of a path without indexes (`.spec.replicas` → ["spec", "replicas"]); nil when it has indexes.
+    public var keys: [String]? {
+        var keys: [String] = []
+        for step in steps {
+            guard case .key(let key) = step else { return nil }
+            keys.append(key)
+        }
+        return keys
+    }
+
+    /// The value at the path, as a label value would hold it.
+    public func read(_ value: JSONValue) -> String? {
+        guard let current = self.value(in: value) else { return nil }
         switch current {
         case .string(let text): return text
         case .integer, .double, .bool: return current.serializedString()

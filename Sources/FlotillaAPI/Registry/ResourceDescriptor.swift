@@ -29,6 +29,15 @@ public struct ResourceDescriptor: Sendable {
     /// A review kind (like SubjectAccessReview): only `create`, answered by an `APIExtension` with the result in
     /// status, never stored.
     public var createOnly = false
+    /// Rules an update must keep beyond the object's own validation (immutable fields): new, then stored object.
+    public var updateProblems: @Sendable (_ new: JSONValue, _ old: JSONValue) -> [FieldError] = { _, _ in [] }
+    /// A custom kind's `additionalPrinterColumns` (`kubectl get` shows them after NAME, with AGE last).
+    public var printerColumns: [PrinterColumn]?
+    /// Where the scale subresource reads and writes replicas (a custom kind's; Deployments use the spec's).
+    public var scalePaths: ScaleSubresource?
+    /// For a custom kind, the CustomResourceDefinition that defines it and the version its objects are stored at:
+    /// a read at another served version answers with that version's apiVersion.
+    public var definition: (name: String, storageVersion: String)?
 
     public init(group: String, version: String, kind: String, plural: String, shortNames: [String] = [],
                 categories: [String] = [], namespaced: Bool, subresources: Set<String> = [],

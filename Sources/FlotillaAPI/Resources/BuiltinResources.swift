@@ -13,7 +13,7 @@ extension ResourceRegistry {
         MultiClusterService.descriptor, ServiceExport.descriptor, ServiceImport.descriptor,
         ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor,
         AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,
-        MECService.descriptor, ServiceAvailabilitySubscription.descriptor,
+        MECService.descriptor, ServiceAvailabilitySubscription.descriptor, CustomResourceDefinition.descriptor,
     ])
 }
 
@@ -22,13 +22,14 @@ extension ResourceRegistry {
     public static let memberCluster = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
         Node.descriptor, Pod.descriptor, Endpoints.descriptor, EndpointSlice.descriptor, Deployment.descriptor,
-        ServiceExport.descriptor, ServiceAccount.descriptor, PersistentVolumeClaim.descriptor,
+        ServiceExport.descriptor, ServiceAccount.descriptor, PersistentVolumeClaim.descriptor, CustomResourceDefinition.descriptor,
     ])
 }
 
 extension ResourceRegistry {
-    /// Cluster-scoped kinds a ClusterPropagationPolicy propagates (each through a ClusterResourceBinding).
-    public static let clusterTemplateKinds = [Namespace.descriptor]
+    /// Cluster-scoped kinds a ClusterPropagationPolicy propagates (each through a ClusterResourceBinding). The
+    /// kinds CustomResourceDefinitions define propagate too, in the scope their CRD gives them.
+    public static let clusterTemplateKinds = [Namespace.descriptor, CustomResourceDefinition.descriptor]
 
     /// The namespaced kinds a (Cluster)PropagationPolicy propagates: the detector binds templates of these kinds only.
     public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor,

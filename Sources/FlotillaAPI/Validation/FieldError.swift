@@ -7,6 +7,7 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible, Error {
         case duplicate = "FieldValueDuplicate"
         case notSupported = "FieldValueNotSupported"
         case tooLong = "FieldValueTooLong"
+        case tooMany = "FieldValueTooMany"
         case forbidden = "FieldValueForbidden"
         case typeInvalid = "FieldValueTypeInvalid"
     }
@@ -56,6 +57,7 @@ public struct FieldError: Sendable, Hashable, CustomStringConvertible, Error {
         case .duplicate: text += "Duplicate value: \(quoted(value))"
         case .notSupported: text += "Unsupported value: \(quoted(value))"
         case .tooLong: text += "Too long"
+        case .tooMany: text += "Too many"
         case .forbidden: text += "Forbidden"
         case .typeInvalid: text += "Invalid value: \(quoted(value))"
         }

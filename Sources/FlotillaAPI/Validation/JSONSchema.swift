@@ -73,32 +73,38 @@ public struct JSONSchema: Sendable {
     /// Every way `value` breaks the schema, each with its path under `path`.
     public func check(_ value: JSONValue, at path: FieldPath) -> [FieldError] { Self.check(value, root, path) }
 
+    /// The checks of both dialects: the service-plan subset (`problems(in:)` admits no more) and the structural
+    /// schemas of CustomResourceDefinitions (`structuralProblems(in:)`), which add `nullable`, the int-or-string
+    /// extension, exclusive bounds, item and property counts, schema-valued `additionalProperties` and `format`.
     static func check(_ value: JSONValue, _ schema: JSONValue, _ path: FieldPath) -> [FieldError] {
         var errors: [FieldError] = []
-        if let type = schema["type"]?.stringValue, !matches(value, type: type) {
+        if value == .null, schema["nullable"]?.boolValue == true { return [] }
+        if schema["x-kubernetes-int-or-string"]?.boolValue == true {
+            guard matches(value, type: "integer") || value.stringValue != nil else {
+                return [.invalid(path, describe(value), "must be an integer or a string")]
+            }
+        } else if let type = schema["type"]?.stringValue, !matches(value, type: type) {
             return [.invalid(path, describe(value), "must be \(article(type)) \(type)")]
         }
         if let options = schema["enum"]?.arrayValue, !options.contains(value) {
             errors.append(.notSupported(path, describe(value), supported: options.map(describe)))
         }
         if let number = value.doubleValue, value.stringValue == nil {
-            if let minimum = schema["minimum"]?.doubleValue, number < minimum {
-                errors.append(.invalid(path, describe(value), "must be greater than or equal to \(describe(schema["minimum"]!))"))
-            }
-            if let maximum = schema["maximum"]?.doubleValue, number > maximum {
-                errors.append(.invalid(path, describe(value), "must be less than or equal to \(describe(schema["maximum"]!))"))
-            }
+            errors += numberProblems(number, value, schema, path)
         }
         if let text = value.stringValue {
             if let minimum = schema["minLength"]?.int64Value, text.count < minimum {
                 errors.append(.invalid(path, text, "must be at least \(minimum) characters"))
             }
             if let maximum = schema["maxLength"]?.int64Value, text.count > maximum {
-                errors.append(.invalid(path, text, "must be at most \(maximum) characters"))
+                errors.append(FieldError(.tooLong, path, "must have at most \(maximum) characters"))
             }
             if let pattern = schema["pattern"]?.stringValue, let regex = try? NSRegularExpression(pattern: pattern),
                 regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
                 errors.append(.invalid(path, text, "must match \(pattern)"))
+            }
+            if let format = schema["format"]?.stringValue, let problem = SchemaFormat.problem(text, format: format) {
+                errors.append(.invalid(path, text, problem))
             }
         }
         if let object = value.objectValue {
@@ -106,16 +112,56 @@ public struct JSONSchema: Sendable {
             for name in (schema["required"]?.arrayValue ?? []).compactMap(\.stringValue) where object[name] == nil {
                 errors.append(.required(path.child(name)))
             }
+            if let minimum = schema["minProperties"]?.int64Value, object.count < minimum {
+                errors.append(.invalid(path, "\(object.count)", "must have at least \(minimum) properties"))
+            }
+            if let maximum = schema["maxProperties"]?.int64Value, object.count > maximum {
+                errors.append(FieldError(.tooMany, path, "must have at most \(maximum) properties"))
+            }
+            let additional = schema["additionalProperties"]
             for (name, member) in object.sorted(by: { $0.key < $1.key }) {
                 if let property = properties[name] {
                     errors += check(member, property, path.child(name))
-                } else if schema["additionalProperties"]?.boolValue == false {
-                    errors.append(.forbidden(path.child(name), "not a parameter of this plan"))
+                } else if let additional, additional.objectValue != nil {
+                    errors += check(member, additional, path.key(name))
+                } else if additional?.boolValue == false {
+                    errors.append(.forbidden(path.child(name), "not allowed by the schema"))
                 }
             }
         }
-        if let items = value.arrayValue, let schema = schema["items"] {
-            for (offset, item) in items.enumerated() { errors += check(item, schema, path.index(offset)) }
+        if let items = value.arrayValue {
+            if let minimum = schema["minItems"]?.int64Value, items.count < minimum {
+                errors.append(.invalid(path, "\(items.count) items", "must have at least \(minimum) items"))
+            }
+            if let maximum = schema["maxItems"]?.int64Value, items.count > maximum {
+                errors.append(FieldError(.tooMany, path, "must have at most \(maximum) items"))
+            }
+            if let schema = schema["items"] {
+                for (offset, item) in items.enumerated() { errors += check(item, schema, path.index(offset)) }
+            }
+        }
+        return errors
+    }
+
+    static func numberProblems(_ number: Double, _ value: JSONValue, _ schema: JSONValue, _ path: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        if let minimum = schema["minimum"]?.doubleValue {
+            let exclusive = schema["exclusiveMinimum"]?.boolValue == true
+            if exclusive ? number <= minimum : number < minimum {
+                errors.append(.invalid(path, describe(value), "must be greater than \(exclusive ? "" : "or equal to ")\(describe(schema["minimum"]!))"))
+            }
+        }
+        if let maximum = schema["maximum"]?.doubleValue {
+            let exclusive = schema["exclusiveMaximum"]?.boolValue == true
+            if exclusive ? number >= maximum : number > maximum {
+                errors.append(.invalid(path, describe(value), "must be less than \(exclusive ? "" : "or equal to ")\(describe(schema["maximum"]!))"))
+            }
+        }
+        if let divisor = schema["multipleOf"]?.doubleValue, divisor > 0, (number / divisor).rounded() != number / divisor {
+            errors.append(.invalid(path, describe(value), "must be a multiple of \(describe(schema["multipleOf"]!))"))
+        }
+        if let format = schema["format"]?.stringValue, let problem = SchemaFormat.problem(number, format: format) {
+            errors.append(.invalid(path, describe(value), problem))
         }
         return errors
     }

@@ -214,7 +214,16 @@ actor ClusterMonitor {
                 await informer.run { [weak self] event in await self?.apply(event, nodes: isNodes) }
             })
         }
+        // A CRD that comes or goes changes what the member serves: discovery runs again at the next probe, so the
+        // scheduler's API enablement sees a propagated CRD's kind without waiting for the discovery interval.
+        var definitions = Informer(client: client, resource: CustomResourceDefinition.descriptor, logger: logger)
+        definitions.maxBackoff = configuration.discoveryInterval
+        watches.append(Task { [weak self] in
+            await definitions.run { [weak self] _ in await self?.rediscover() }
+        })
     }
+
+    func rediscover() { lastDiscovery = nil }
 
     func apply(_ event: InformerEvent, nodes isNodes: Bool) {
         if isNodes { nodes.apply(event) } else { pods.apply(event) }

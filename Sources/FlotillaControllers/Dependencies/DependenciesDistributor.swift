@@ -25,8 +25,10 @@ public struct DependenciesDistributor: Sendable {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         ControllerLoop(name: "dependencies", client: client, informers: informers,
-            resources: [ResourceBinding.descriptor, ResourceInterpreterCustomization.descriptor] + Detector.templateKinds,
-            statusBlind: [ResourceBinding.descriptor] + Detector.templateKinds, clock: runtimeClock(clock), logger: logger) { snapshot, _ in
+            resources: [ResourceBinding.descriptor, ResourceInterpreterCustomization.descriptor, CustomResourceDefinition.descriptor]
+                + Detector.templateKinds,
+            statusBlind: [ResourceBinding.descriptor, CustomResourceDefinition.descriptor] + Detector.templateKinds,
+            declared: TemplateKinds.declared, declaredStatusBlind: true, clock: runtimeClock(clock), logger: logger) { snapshot, _ in
                 await self.reconcile(snapshot)
             }
     }
@@ -93,13 +95,13 @@ public struct DependenciesDistributor: Sendable {
 
     static func template(of binding: ResourceBinding, in snapshot: ObjectSnapshot) -> JSONValue? {
         let resource = binding.spec.resource
-        return Detector.templateKinds.first { $0.kind == resource.kind && $0.apiVersion == resource.apiVersion }
+        return TemplateKinds(snapshot).kind(apiVersion: resource.apiVersion, kind: resource.kind)
             .flatMap { snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }
     }
 
     static func object(_ reference: DependentReference, in snapshot: ObjectSnapshot) -> JSONValue? {
         guard let name = reference.name,
-              let kind = Detector.templateKinds.first(where: { $0.kind == reference.kind && $0.apiVersion == reference.apiVersion }) else { return nil }
+              let kind = TemplateKinds(snapshot).kind(apiVersion: reference.apiVersion, kind: reference.kind) else { return nil }
         return snapshot.object(kind, key: "\(reference.namespace ?? "")/\(name)")
     }
 }

@@ -40,8 +40,8 @@ public actor ExecutionController {
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
         let loop = ControllerLoop(name: "execution", client: client, informers: informers, resources: [Work.descriptor, Cluster.descriptor,
-                                  ResourceInterpreterCustomization.descriptor],
-                                  statusBlind: [Work.descriptor, Cluster.descriptor], clock: runtimeClock(clock), logger: logger) {
+                                  ResourceInterpreterCustomization.descriptor, CustomResourceDefinition.descriptor],
+                                  statusBlind: [Work.descriptor, Cluster.descriptor, CustomResourceDefinition.descriptor], clock: runtimeClock(clock), logger: logger) {
             [weak self] snapshot, changes in
             await self?.reconcile(snapshot, changes)
             return nil
@@ -55,7 +55,10 @@ public actor ExecutionController {
         let clusters = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let prefix = "karmada-es-"
         let interpreter = interpreters.interpreter(snapshot)
-        let affected: Set<String>? = changes.full || changes.touched(ResourceInterpreterCustomization.descriptor) ? nil : Set(
+        var memberKinds = ResourceRegistry.memberCluster
+        for kind in TemplateKinds.custom(snapshot) { memberKinds.register(kind) }
+        let affected: Set<String>? = changes.full || changes.touched(ResourceInterpreterCustomization.descriptor)
+            || changes.touched(CustomResourceDefinition.descriptor) ? nil : Set(
             changes.keys(Work.descriptor).compactMap { key in key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count).prefix { $0 != "/" }) : nil }
             + changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
         var byCluster: [String: [Work]] = [:]
@@ -71,7 +74,7 @@ public actor ExecutionController {
             }
             let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events, logger: logger)
             workers[name] = worker
-            await worker.submit(works, cluster: cluster, interpreter: interpreter)
+            await worker.submit(works, cluster: cluster, interpreter: interpreter, kinds: memberKinds)
         }
         for (name, worker) in workers where clusters[name] == nil || byCluster[name] == nil {
             if clusters[name] == nil {
@@ -121,6 +124,9 @@ actor MemberWorker {
     /// The last submission, re-run when the member reports a change or a retry is due.
     private var latest: (works: [Work], cluster: Cluster)?
     private var interpreter = ResourceInterpreter()
+    /// What a member serves: the built-in member kinds and the kinds of the control plane's CRDs (which the
+    /// federation propagates to the members that run their objects).
+    private var kinds = ResourceRegistry.memberCluster
     private var running: Task<Void, Never>?
     private var retry: Task<Void, Never>?
     private var backoff = Duration.milliseconds(200)
@@ -141,8 +147,9 @@ actor MemberWorker {
         self.logger = logger
     }
 
-    func submit(_ works: [Work], cluster: Cluster, interpreter: ResourceInterpreter) {
+    func submit(_ works: [Work], cluster: Cluster, interpreter: ResourceInterpreter, kinds: ResourceRegistry) {
         self.interpreter = interpreter
+        self.kinds = kinds
         submit(works, cluster: cluster)
     }
 
@@ -241,18 +248,18 @@ actor MemberWorker {
     /// The kinds whose member objects are watched: Deployments always, and the kinds the works carry that have a
     /// built-in status (PersistentVolumeClaims) or that a customization interprets the status or health of.
     private func watchedKinds(_ works: [Work]) -> [ResourceDescriptor] {
-        var kinds = [Deployment.descriptor]
+        var watched = [Deployment.descriptor]
         for manifest in works.flatMap({ $0.spec.workload?.manifests ?? [] })
         where Self.statusKinds.contains(where: { $0.kind == manifest.kind && $0.apiVersion == manifest.apiVersion })
             || interpreter.isCustomized(.interpretStatus, for: manifest) || interpreter.isCustomized(.interpretHealth, for: manifest) {
-            if let kind = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? ""),
-               !kinds.contains(where: { $0.groupResource == kind.groupResource }) { kinds.append(kind) }
+            if let kind = kinds.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? ""),
+               !watched.contains(where: { $0.groupResource == kind.groupResource }) { watched.append(kind) }
         }
-        return kinds
+        return watched
     }
 
     private func memberSet(for manifest: JSONValue) -> WatchedSet? {
-        guard let kind = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else { return nil }
+        guard let kind = kinds.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else { return nil }
         return memberObjects[kind.plural]
     }
 
@@ -284,7 +291,7 @@ actor MemberWorker {
     private func apply(_ work: Work, manifests: [JSONValue], to member: KubeClient) async -> Result<Void, APIError> {
         let overwrite = work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] == "overwrite"
         for manifest in manifests {
-            guard let resource = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else {
+            guard let resource = kinds.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else {
                 return .failure(APIError(.badRequest, "kind \(manifest.kind ?? "?") is not distributed"))
             }
             var desired = ManifestApply.desired(manifest, work: work)
@@ -331,7 +338,7 @@ actor MemberWorker {
     private func remove(_ work: Work, from member: KubeClient) async -> Bool {
         guard !(work.spec.preserveResourcesOnDeletion ?? false) else { return true }
         for manifest in work.spec.workload?.manifests ?? [] where manifest.kind != Namespace.descriptor.kind {
-            guard let resource = ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else { continue }
+            guard let resource = kinds.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else { continue }
             do {
                 let current = try await member.get(resource, namespace: manifest.namespace, name: manifest.name ?? "")
                 guard current.labels[ExecutionController.workNameLabel] == work.metadata.name else { continue }
@@ -417,7 +424,7 @@ actor MemberWorker {
             let gv = GroupVersion(apiVersion: manifest.apiVersion ?? "")
             let member = memberSet(for: manifest)?.object(for: manifest)
             return ManifestStatus(identifier: ResourceIdentifier(ordinal: Int32(ordinal), group: gv?.group ?? "", version: gv?.version ?? "",
-                kind: manifest.kind ?? "", resource: ResourceRegistry.memberCluster.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "")?.plural ?? "",
+                kind: manifest.kind ?? "", resource: kinds.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "")?.plural ?? "",
                 namespace: manifest.namespace, name: manifest.name ?? ""),
                 status: member.flatMap { try? interpreter.reflectStatus($0) }, health: health(member, applied: applied))
         }

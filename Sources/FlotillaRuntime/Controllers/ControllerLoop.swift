@@ -25,7 +25,14 @@ public struct ObjectSnapshot: Sendable {
     /// One object by `namespace/name` (`/name` for cluster-scoped kinds).
     public func object(_ resource: ResourceDescriptor, key: String) -> JSONValue? { sets[resource.plural]?.object(key: key) }
 
-    var synced: Bool { sets.values.allSatisfy(\.synced) }
+    /// Resources watched because the snapshot declares them: passes do not wait for them to list, so a pass must
+    /// not read their absence as deletion before `isSynced` says they have listed.
+    var declared: Set<String> = []
+
+    var synced: Bool { sets.allSatisfy { $0.value.synced || declared.contains($0.key) } }
+
+    /// Whether the resource is watched and has listed.
+    public func isSynced(_ resource: ResourceDescriptor) -> Bool { sets[resource.plural]?.synced ?? false }
 }
 
 /// Which state of one loop's set of objects a snapshot holds.
@@ -83,6 +90,9 @@ public struct Changes: Sendable {
 /// failures); that run is full. A pass must only write what differs from what it reads.
 public actor ControllerLoop {
     public typealias Pass = @Sendable (ObjectSnapshot, Changes) async -> Duration?
+    /// Resources the watched objects declare (the kinds of CustomResourceDefinitions): watched besides `resources`
+    /// while declared, dropped when no longer.
+    public typealias Declared = @Sendable (ObjectSnapshot) -> [ResourceDescriptor]
     /// How often a full pass runs regardless of events. Watches resume and relist on their own, so this only repairs
     /// what no event explains (a Work deleted by hand); five minutes keeps an idle control plane with 100 clusters
     /// quiet (controller-runtime's default is ten hours).
@@ -98,8 +108,13 @@ public actor ControllerLoop {
     /// Resources whose status-only changes do not concern this controller (often its own status writes).
     let statusBlind: Set<String>
     let pass: Pass
+    let declared: Declared?
+    /// Whether status-only changes of declared resources concern this controller.
+    let declaredStatusBlind: Bool
     let logger: Logger
     private var snapshot = ObjectSnapshot()
+    /// The declared resources watched now, by plural, with the task feeding each.
+    private var followed: [String: (resource: ResourceDescriptor, task: Task<Void, Never>)] = [:]
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private var retry: Task<Void, Never>?
@@ -114,12 +129,16 @@ public actor ControllerLoop {
 
     /// `informers`: the process's shared informers; without them the loop watches through `client` on its own.
     public init(name: String, client: any ObjectClient, informers: SharedInformers? = nil, resources: [ResourceDescriptor],
-                statusBlind: [ResourceDescriptor] = [], clock: any RuntimeClock = SystemRuntimeClock(), logger: Logger, pass: @escaping Pass) {
+                statusBlind: [ResourceDescriptor] = [], declared: Declared? = nil, declaredStatusBlind: Bool = false,
+                clock: any RuntimeClock = SystemRuntimeClock(), logger: Logger, pass: @escaping Pass) {
         self.name = name
+        self.declared = declared
+        self.declaredStatusBlind = declaredStatusBlind
         self.clock = clock
         self.informers = informers ?? SharedInformers(client: client, logger: logger)
         self.ownsInformers = informers == nil
-        self.resources = resources
+        var seen = Set<String>()
+        self.resources = resources.filter { seen.insert($0.plural).inserted }
         self.statusBlind = Set(statusBlind.map(\.plural))
         self.pass = pass
         self.logger = logger
@@ -156,6 +175,7 @@ public actor ControllerLoop {
             }
             for await _ in signals {
                 if Task.isCancelled { break }
+                if snapshot.synced { followDeclared() }
                 guard snapshot.synced, !pending.isEmpty else { continue }
                 let changes = pending
                 pending = Changes(full: false)
@@ -181,6 +201,8 @@ public actor ControllerLoop {
             }
             group.cancelAll()
         }
+        for entry in followed.values { entry.task.cancel() }
+        followed = [:]
         retry?.cancel()
         if ownsInformers { await informers.stop() }
     }
@@ -190,6 +212,34 @@ public actor ControllerLoop {
     public static func retryDelay(for error: APIError, current: Duration?) -> Duration {
         let delay: Duration = error.reason == .conflict ? .milliseconds(50) : .seconds(1)
         return min(current ?? delay, delay)
+    }
+
+    /// Starts watching the resources the snapshot now declares and stops watching those it no longer does. A new
+    /// resource holds passes back until it has listed (the snapshot is not synced before), then brings a full pass.
+    private func followDeclared() {
+        guard let declared else { return }
+        var wanted: [String: ResourceDescriptor] = [:]
+        for resource in declared(snapshot) where !resources.contains(where: { $0.plural == resource.plural }) {
+            wanted[resource.plural] = wanted[resource.plural] ?? resource
+        }
+        for (plural, entry) in followed where wanted[plural]?.groupResource != entry.resource.groupResource {
+            entry.task.cancel()
+            followed[plural] = nil
+            snapshot.sets[plural] = nil
+            snapshot.declared.remove(plural)
+            pending.full = true
+            signal.yield()
+        }
+        for (plural, resource) in wanted where followed[plural] == nil {
+            snapshot.sets[plural] = WatchedSet()
+            snapshot.declared.insert(plural)
+            followed[plural] = (resource, Task { [weak self, informers] in
+                for await event in await informers.events(resource) {
+                    guard let self, !Task.isCancelled else { return }
+                    await self.apply(event, to: plural)
+                }
+            })
+        }
     }
 
     /// Requests a full pass (e.g. when something outside the watched resources changed).
@@ -211,12 +261,13 @@ public actor ControllerLoop {
             return
         }
         let previous: JSONValue? = if case .modified(let object) = event { snapshot.sets[plural]?.object(for: object) } else { nil }
+        guard snapshot.sets[plural] != nil else { return }
         snapshot.sets[plural]?.apply(event)
         switch event {
         case .synced: pending.full = true
         case .modified(let object):
             if let previous, Self.sameApartFromStatus(previous, object) {
-                if statusBlind.contains(plural) { return }
+                if statusBlind.contains(plural) || (declaredStatusBlind && followed[plural] != nil) { return }
                 pending.statusKeys[plural, default: []].insert(WatchedSet.key(object))
             } else {
                 pending.keys[plural, default: []].insert(WatchedSet.key(object))

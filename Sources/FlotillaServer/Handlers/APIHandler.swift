@@ -16,7 +16,8 @@ public struct APIHandler: HTTPResponder {
     public static let maxBodyBytes = 3 * 1024 * 1024
 
     let store: any Store
-    let registry: ResourceRegistry
+    /// The built-in kinds and those of the stored CustomResourceDefinitions.
+    let served: ServedResources
     let authenticator: Authenticator
     let authorizer: Authorizer
     let metrics: ServerMetrics
@@ -54,12 +55,16 @@ public struct APIHandler: HTTPResponder {
         return response
     }
 
-    func isNamespaced(_ group: String, _ version: String, _ plural: String) -> Bool {
-        registry.descriptor(group: group, version: version, plural: plural)?.namespaced ?? false
-    }
-
     func handle(_ request: Request, context: Context, label: MetricLabel) async throws -> Response {
-        let route = APIRoute.parse(path: request.uri.path, isNamespaced: isNamespaced)
+        var registry = served.registry
+        if Self.mayNameCustomKind(request.uri.path, registry) {
+            // A discovery document, or a path no kind answers yet: a CRD may have been written (through this
+            // replica or another), so the served set is rebuilt from the store first.
+            registry = try await served.refresh(from: store)
+        }
+        let route = APIRoute.parse(path: request.uri.path) { group, version, plural in
+            registry.descriptor(group: group, version: version, plural: plural)?.namespaced ?? false
+        }
         switch route {
         case .version:
             label.set("get", "version")
@@ -142,13 +147,18 @@ public struct APIHandler: HTTPResponder {
             guard MediaTypes.acceptsJSON(accept) else {
                 throw APIError(.notAcceptable, "only application/json and application/yaml responses are supported")
             }
+            if let known = registry.descriptor(group: path.group, version: path.version, plural: path.plural), known.definition != nil,
+               !["get", "list", "watch"].contains(verb) {
+                // A write of a custom resource: its CRD must still be there (it may have gone through another replica).
+                registry = try await served.refresh(from: store)
+            }
             guard let descriptor = registry.descriptor(group: path.group, version: path.version, plural: path.plural),
                 path.subresource.map({ descriptor.subresources.contains($0) }) ?? true
             else {
                 throw APIError(.notFound, "the server could not find the requested resource")
             }
             if descriptor.createOnly { return try await review(descriptor, path: path, verb: verb, request: request) }
-            let handler = ResourceHandler(descriptor: descriptor, path: path, store: store, registry: registry, clock: clock,
+            let handler = ResourceHandler(descriptor: descriptor, path: path, store: store, registry: registry, served: served, clock: clock,
                 metrics: metrics, bookmarkInterval: bookmarkInterval, logger: logger, channel: context.channel, watches: watches)
             return try await handler.handle(verb: verb, request: request, query: query, accept: accept)
         case .version, .health:
@@ -193,6 +203,19 @@ public struct APIHandler: HTTPResponder {
         case .failure(let failure):
             throw failure.apiError(descriptor, name: object.name ?? "")
         }
+    }
+
+    /// Whether the path is discovery or names a resource the registry does not serve (a group no kind has, or a
+    /// plural its group lacks).
+    static func mayNameCustomKind(_ path: String, _ registry: ResourceRegistry) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard parts.first == "apis" else { return false }
+        // /apis, /apis/{group}, /apis/{group}/{version}: discovery.
+        guard parts.count > 3 else { return true }
+        let group = String(parts[1]), version = String(parts[2])
+        // /apis/{group}/{version}/namespaces/{ns}/{plural}... or /apis/{group}/{version}/{plural}...
+        let plural = parts[3] == "namespaces" && parts.count > 5 ? String(parts[5]) : String(parts[3])
+        return registry.descriptor(group: group, version: version, plural: plural) == nil
     }
 
     static func verb(method: HTTPRequest.Method, route: APIRoute, watch: Bool) -> String {

@@ -93,11 +93,13 @@ extension ResourceHandler {
                 patched.setMetadata("resourceVersion", current["metadata"]?["resourceVersion"])
             }
             let merged = descriptor.objectForUpdate(patched, current: current, subresource: path.subresource)
-            let (admitted, warnings) = try admit(try normalize(merged, requireName: true), query: query)
+            let (admitted, warnings) = try admit(try normalize(descriptor.presented(merged), requireName: true), query: query)
+            try checkUpdate(admitted, current: current)
             let outcome = await attemptUpdate(admitted, dryRun: query.dryRun)
             switch outcome {
-            case .success(let updated):
-                return Responses.json(updated, warnings: warnings)
+            case .success(var updated):
+                if isDefinition, !query.dryRun { updated = try await lifecycle.established(updated) }
+                return Responses.json(descriptor.presented(updated), warnings: warnings)
             case .failure(let error):
                 if error.reason == .conflict, explicitVersion == nil, attempt < 5 { continue }
                 throw error

@@ -3,16 +3,27 @@ import FlotillaAPI
 import FlotillaStore
 import Hummingbird
 
-/// The `scale` subresource (autoscaling/v1 Scale) of Deployments.
+/// The `scale` subresource (autoscaling/v1 Scale): of Deployments at `spec.replicas`, of a custom kind at its
+/// CRD's `specReplicasPath`, `statusReplicasPath` and `labelSelectorPath`.
 extension ResourceHandler {
+    var specReplicasKeys: [String] { descriptor.scalePaths.flatMap { StatusPath($0.specReplicasPath)?.keys } ?? ["spec", "replicas"] }
+
     func scale(of object: JSONValue) -> JSONValue {
-        let labels = object["spec"]?["selector"]?["matchLabels"]?.objectValue ?? [:]
-        let selector = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
+        let selector: String
+        let statusReplicas: JSONValue?
+        if let paths = descriptor.scalePaths {
+            selector = paths.labelSelectorPath.flatMap { StatusPath($0)?.read(object) } ?? ""
+            statusReplicas = StatusPath(paths.statusReplicasPath)?.value(in: object)
+        } else {
+            let labels = object["spec"]?["selector"]?["matchLabels"]?.objectValue ?? [:]
+            selector = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
+            statusReplicas = object["status"]?["replicas"]
+        }
         var metadata: [String: JSONValue] = [:]
         for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { metadata[key] = object["metadata"]?[key] }
         return ["apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": .object(metadata),
-                "spec": ["replicas": object["spec"]?["replicas"] ?? .integer(0)],
-                "status": ["replicas": object["status"]?["replicas"] ?? .integer(0), "selector": .string(selector)]]
+                "spec": ["replicas": object.value(at: specReplicasKeys) ?? .integer(0)],
+                "status": ["replicas": statusReplicas ?? .integer(0), "selector": .string(selector)]]
     }
 
     func handleScale(verb: String, request: Request, query: RequestOptions) async throws -> Response {
@@ -34,9 +45,9 @@ extension ResourceHandler {
                     errors: [.invalid(FieldPath("spec.replicas"), desired["spec"]?["replicas"]?.description ?? "", "must be a non-negative integer")])
             }
             var updated = current
-            updated.setValue(.integer(replicas), at: ["spec", "replicas"])
+            updated.setValue(.integer(replicas), at: specReplicasKeys)
             if let version = desired["metadata"]?["resourceVersion"]?.stringValue { updated.setMetadata("resourceVersion", .string(version)) }
-            let (admitted, _) = try admit(updated, query: RequestOptions(uri: URI("/")))
+            let (admitted, _) = try admit(descriptor.presented(updated), query: RequestOptions(uri: URI("/")))
             let stored = try await store.update(resource, admitted, options: WriteOptions(dryRun: query.dryRun))
             return Responses.json(scale(of: stored))
         default:

@@ -29,7 +29,7 @@ extension ResourceHandler {
         }
         let current = await store.currentRevision()
         let startRevision = revision ?? current
-        let converter = TableConverter(resource: resource)
+        let converter = TableConverter(descriptor: descriptor)
         let interval = bookmarkInterval
         let clock = self.clock
         let metrics = self.metrics
@@ -68,10 +68,11 @@ extension ResourceHandler {
                     case .event(let event):
                         lastRevision = event.revision
                         let object: JSONValue
+                        let presented = descriptor.presented(event.object)
                         switch shape {
-                        case .object: object = event.object
+                        case .object: object = presented
                         case .table(let include):
-                            object = converter.table([event.object], now: Timestamp(clock.now()), includeObject: include,
+                            object = converter.table([presented], now: Timestamp(clock.now()), includeObject: include,
                                 resourceVersion: event.object.resourceVersion, continueToken: nil)
                         }
                         try await writer.write(ByteBuffer(bytes: Self.line(type: event.type.rawValue, object: object)))

@@ -12,6 +12,7 @@ struct ResourceHandler {
     let path: ResourcePath
     let store: any Store
     let registry: ResourceRegistry
+    let served: ServedResources
     let clock: any TimeSource
     let metrics: ServerMetrics
     let bookmarkInterval: Duration
@@ -22,6 +23,8 @@ struct ResourceHandler {
 
     var resource: GroupResource { descriptor.groupResource }
     var now: Timestamp { Timestamp(clock.now()) }
+    var isDefinition: Bool { resource == CustomResourceDefinition.descriptor.groupResource }
+    var lifecycle: CustomResourceLifecycle { CustomResourceLifecycle(store: store, served: served, now: now) }
 
     func handle(verb: String, request: Request, query: RequestOptions, accept: String?) async throws -> Response {
         if descriptor.namespaced, path.namespace == nil, !["list", "watch", "deletecollection"].contains(verb) {
@@ -63,10 +66,11 @@ struct ResourceHandler {
     }
 
     func render(_ object: JSONValue, shape: ResponseShape, status: HTTPResponse.Status = .ok, warnings: [String] = []) -> Response {
+        let object = descriptor.presented(object)
         switch shape {
         case .object: return Responses.json(object, status: status, warnings: warnings)
         case .table(let include):
-            return Responses.json(TableConverter(resource: resource).table([object], now: now, includeObject: include,
+            return Responses.json(TableConverter(descriptor: descriptor).table([object], now: now, includeObject: include,
                 resourceVersion: object.resourceVersion, continueToken: nil), status: status, warnings: warnings)
         }
     }
@@ -81,10 +85,11 @@ struct ResourceHandler {
     func list(query: RequestOptions, shape: ResponseShape) async throws -> Response {
         let options = ListOptions(filter: try query.filter(namespace: path.namespace, descriptor: descriptor),
             limit: try query.limit(), continueToken: query["continue"])
-        let list = try await timed("list") { () async throws(APIError) in try await store.list(resource, options: options) }
+        var list = try await timed("list") { () async throws(APIError) in try await store.list(resource, options: options) }
+        if descriptor.definition != nil { list.items = list.items.map(descriptor.presented) }
         switch shape {
         case .table(let include):
-            return Responses.json(TableConverter(resource: resource).table(list.items, now: now, includeObject: include,
+            return Responses.json(TableConverter(descriptor: descriptor).table(list.items, now: now, includeObject: include,
                 resourceVersion: list.resourceVersion, continueToken: list.continueToken))
         case .object:
             var metadata: [String: JSONValue] = ["resourceVersion": .string(list.resourceVersion)]
@@ -137,7 +142,7 @@ struct ResourceHandler {
             }
         }
         switch descriptor.admit(object) {
-        case .success(let admitted): return (admitted, warnings + descriptor.warnings(admitted))
+        case .success(let admitted): return (descriptor.stored(admitted), warnings + descriptor.warnings(admitted))
         case .failure(let failure): throw failure.apiError(descriptor, name: object.name ?? "")
         }
     }
@@ -157,10 +162,11 @@ struct ResourceHandler {
         let object = descriptor.objectForCreate(try normalize(body, requireName: false))
         let (admitted, warnings) = try admit(object, query: query)
         try await requireNamespace()
-        let created = try await timed("create") { () async throws(APIError) in
+        var created = try await timed("create") { () async throws(APIError) in
             try await store.create(resource, admitted, options: WriteOptions(dryRun: query.dryRun))
         }
-        return Responses.json(created, status: .created, warnings: warnings)
+        if isDefinition, !query.dryRun { created = try await lifecycle.established(created) }
+        return Responses.json(descriptor.presented(created), status: .created, warnings: warnings)
     }
 
     func update(_ body: JSONValue, query: RequestOptions) async throws -> Response {
@@ -172,10 +178,18 @@ struct ResourceHandler {
         let current = try await store.get(resource, namespace: path.namespace, name: path.name!)
         let merged = descriptor.objectForUpdate(object, current: current, subresource: path.subresource)
         let (admitted, warnings) = try admit(merged, query: query)
-        let updated = try await timed("update") { () async throws(APIError) in
+        try checkUpdate(admitted, current: current)
+        var updated = try await timed("update") { () async throws(APIError) in
             try await store.update(resource, admitted, options: WriteOptions(dryRun: query.dryRun))
         }
-        return Responses.json(updated, warnings: warnings)
+        if isDefinition, !query.dryRun { updated = try await lifecycle.established(updated) }
+        return Responses.json(descriptor.presented(updated), warnings: warnings)
+    }
+
+    /// The kind's rules for changing a stored object (immutable fields), answered 422 like validation.
+    func checkUpdate(_ admitted: JSONValue, current: JSONValue) throws(APIError) {
+        let errors = descriptor.updateProblems(admitted, current)
+        if !errors.isEmpty { throw APIError.invalid(kind: descriptor.kind, group: descriptor.group, name: admitted.name ?? "", errors: errors) }
     }
 
     // MARK: Delete
@@ -201,15 +215,17 @@ struct ResourceHandler {
         if resource == Namespace.descriptor.groupResource, !options.dryRun {
             try await deleteNamespaceContents(name)
         }
+        if isDefinition, !options.dryRun { try await lifecycle.deleteObjects(ofDefinition: name) }
         let result = try await timed("delete") { () async throws(APIError) in
             try await store.delete(resource, namespace: path.namespace, name: name, options: options)
         }
-        return Responses.json(result.object)
+        if isDefinition, !options.dryRun { try await served.refresh(from: store) }
+        return Responses.json(descriptor.presented(result.object))
     }
 
     /// Deleting a namespace deletes everything in it (the namespace controller's job in Kubernetes).
     func deleteNamespaceContents(_ namespace: String) async throws {
-        for namespaced in registry.descriptors where namespaced.namespaced {
+        for namespaced in registry.descriptors where namespaced.namespaced && namespaced.version == (namespaced.definition?.storageVersion ?? namespaced.version) {
             let items = try await store.list(namespaced.groupResource, options: ListOptions(filter: ObjectFilter(namespace: namespace))).items
             for item in items {
                 _ = try? await store.delete(namespaced.groupResource, namespace: namespace, name: item.name ?? "", options: .none)
@@ -225,7 +241,7 @@ struct ResourceHandler {
             do {
                 let result = try await store.delete(resource, namespace: item.namespace, name: item.name ?? "",
                     options: DeleteOptions(dryRun: options.dryRun))
-                deleted.append(result.object)
+                deleted.append(descriptor.presented(result.object))
             } catch {
                 // Deleted concurrently: nothing left to do for it.
                 if error.reason != .notFound { throw error }

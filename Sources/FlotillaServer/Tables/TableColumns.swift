@@ -2,6 +2,27 @@ import FlotillaAPI
 
 /// The `kubectl get` columns of each kind; kinds not listed get NAME and AGE.
 enum TableColumns {
+    /// A custom kind's columns: NAME, then its CRD's `additionalPrinterColumns` (a `date` cell shows the age, as
+    /// kube-apiserver renders it); without any, NAME and AGE.
+    static func printerColumns(_ columns: [PrinterColumn]) -> [TableColumn] {
+        guard !columns.isEmpty else { return [.name, .age] }
+        return [.name] + columns.map { column in
+            let path = StatusPath(column.jsonPath)
+            let isDate = column.type == "date"
+            return TableColumn(name: column.name, type: column.type, format: column.format ?? "", description: column.description ?? "",
+                               priority: Int(column.priority ?? 0)) { object, now in
+                guard let value = path?.value(in: object) else { return .null }
+                if isDate, let text = value.stringValue, let time = Timestamp(rfc3339: text) {
+                    return .string(HumanDuration.format(seconds: now.seconds - time.seconds))
+                }
+                switch value {
+                case .object, .array: return .string(value.serializedString())
+                default: return value
+                }
+            }
+        }
+    }
+
     static func columns(for resource: GroupResource) -> [TableColumn] {
         switch (resource.group, resource.resource) {
         case ("", "namespaces"):

@@ -2,12 +2,12 @@ import FlotillaAPI
 
 /// Turns objects into a `meta.k8s.io/v1` Table, the form `kubectl get` asks for.
 struct TableConverter {
-    let resource: GroupResource
+    let descriptor: ResourceDescriptor
 
     func table(_ objects: [JSONValue], now: Timestamp, includeObject: String, resourceVersion: String?, continueToken: String?)
         -> JSONValue
     {
-        let columns = TableColumns.columns(for: resource)
+        let columns = descriptor.printerColumns.map(TableColumns.printerColumns) ?? TableColumns.columns(for: descriptor.groupResource)
         var metadata: [String: JSONValue] = [:]
         if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
         if let continueToken { metadata["continue"] = .string(continueToken) }

@@ -14,9 +14,33 @@ public struct PersistentVolumeClaim: APIObject {
         self.spec = spec
     }
 
-    public static let descriptor = ResourceDescriptor(
-        group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], namespaced: true,
-        subresources: ["status"], builtin: true, admit: PersistentVolumeClaim.admit, unknownFields: PersistentVolumeClaim.unknownFieldPaths)
+    public static let descriptor: ResourceDescriptor = {
+        var descriptor = ResourceDescriptor(
+            group: "", version: "v1", kind: "PersistentVolumeClaim", plural: "persistentvolumeclaims", shortNames: ["pvc"], namespaced: true,
+            subresources: ["status"], builtin: true, admit: PersistentVolumeClaim.admit, unknownFields: PersistentVolumeClaim.unknownFieldPaths)
+        descriptor.updateProblems = PersistentVolumeClaim.updateProblems
+        return descriptor
+    }()
+
+    /// Kubernetes' rule: a claim's spec is immutable once created, except that its storage request may grow and
+    /// an unbound claim may get its `volumeName`.
+    public static func updateProblems(_ new: JSONValue, old: JSONValue) -> [FieldError] {
+        let path = FieldPath("spec")
+        var errors: [FieldError] = []
+        var newSpec = new["spec"] ?? .object([:]), oldSpec = old["spec"] ?? .object([:])
+        let storage = ["resources", "requests", "storage"]
+        if let grown = newSpec.value(at: storage)?.stringValue.flatMap({ try? Quantity(parsing: $0) }),
+           let was = oldSpec.value(at: storage)?.stringValue.flatMap({ try? Quantity(parsing: $0) }), grown < was {
+            errors.append(.forbidden(path.child("resources").child("requests").key("storage"), "field can not be less than previous value"))
+        }
+        newSpec.setValue(nil, at: storage)
+        oldSpec.setValue(nil, at: storage)
+        if (oldSpec["volumeName"]?.stringValue ?? "").isEmpty { newSpec["volumeName"] = nil; oldSpec["volumeName"] = nil }
+        if newSpec != oldSpec {
+            errors.append(.forbidden(path, "spec is immutable after creation except resources.requests for bound claims"))
+        }
+        return errors
+    }
 
     static let accessModes = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
 

@@ -45,18 +45,30 @@ public struct ClusterPropagationPolicy: APIObject {
 
 extension PropagationSpec {
     /// A `Warning` for each resource selector naming a kind Flotilla does not propagate (Karmada YAML that selects,
-    /// say, StatefulSets still applies, and says why nothing happens for them).
+    /// say, StatefulSets still applies, and says why nothing happens for them). A kind of a group a
+    /// CustomResourceDefinition may define (a domain outside `*.k8s.io` that no built-in kind uses) is a custom
+    /// resource and propagates once its CRD is served.
     public static func unpropagatedKinds(_ policy: JSONValue, clusterScoped: Bool) -> [String] {
         let kinds = ResourceRegistry.templateKinds + (clusterScoped ? ResourceRegistry.clusterTemplateKinds : [])
         let names = kinds.map { "\($0.apiVersion) \($0.kind)" }.joined(separator: ", ")
         return (policy["spec"]?["resourceSelectors"]?.arrayValue ?? []).enumerated().compactMap { offset, selector in
             let apiVersion = selector["apiVersion"]?.stringValue ?? "", kind = selector["kind"]?.stringValue ?? ""
             guard !kinds.contains(where: { $0.apiVersion == apiVersion && $0.kind == kind }) else { return nil }
+            if isCustomGroup(GroupVersion(apiVersion: apiVersion)?.group ?? "") { return nil }
             if !clusterScoped, ResourceRegistry.clusterTemplateKinds.contains(where: { $0.apiVersion == apiVersion && $0.kind == kind }) {
                 return "spec.resourceSelectors[\(offset)]: \(kind) is cluster-scoped: a PropagationPolicy selects namespaced templates only; use a ClusterPropagationPolicy"
             }
             return "spec.resourceSelectors[\(offset)]: Flotilla does not propagate \(apiVersion) \(kind) (yet); it propagates \(names)"
         }
+    }
+}
+
+extension PropagationSpec {
+    /// Whether a CustomResourceDefinition may define kinds of the group: it has a dot, is not reserved for
+    /// Kubernetes (`*.k8s.io`, `*.kubernetes.io`), and no built-in kind of Flotilla's uses it.
+    static func isCustomGroup(_ group: String) -> Bool {
+        guard group.contains("."), !group.hasSuffix(".k8s.io"), !group.hasSuffix(".kubernetes.io") else { return false }
+        return !(ResourceRegistry.controlPlane.descriptors + ResourceRegistry.memberCluster.descriptors).contains { $0.group == group }
     }
 }
 
