@@ -42,9 +42,12 @@ public final class ServedResources: Sendable {
     static func serve(_ definitions: [CustomResourceDefinition], base: ResourceRegistry) -> (ResourceRegistry, [String: String?]) {
         var registry = base
         var verdicts: [String: String?] = [:]
-        let ordered = definitions.sorted {
-            ($0.metadata.creationTimestamp?.seconds ?? 0, $0.metadata.name ?? "") < ($1.metadata.creationTimestamp?.seconds ?? 0, $1.metadata.name ?? "")
+        // Oldest first; within a second, the one already holding its names keeps them (timestamps have seconds only).
+        func order(_ definition: CustomResourceDefinition) -> (Int64, Int, String) {
+            let holds = definition.status?.conditions?.contains { $0.type == "NamesAccepted" && $0.status == .true } ?? false
+            return (definition.metadata.creationTimestamp?.seconds ?? 0, holds ? 0 : 1, definition.metadata.name ?? "")
         }
+        let ordered = definitions.sorted { order($0) < order($1) }
         for definition in ordered where definition.metadata.deletionTimestamp == nil {
             let names = definition.spec.names
             let clash = registry.descriptors.first { existing in
