@@ -3,7 +3,8 @@ extension ResourceRegistry {
     public static let controlPlane = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
         ServiceAccount.descriptor, PersistentVolumeClaim.descriptor,
-        Deployment.descriptor, Lease.descriptor, PriorityClass.descriptor,
+        Deployment.descriptor, StatefulSet.descriptor, DaemonSet.descriptor, Job.descriptor, CronJob.descriptor, Pod.descriptor,
+        Lease.descriptor, PriorityClass.descriptor,
         PropagationPolicy.descriptor, ClusterPropagationPolicy.descriptor, ClusterTaintPolicy.descriptor,
         OverridePolicy.descriptor, ClusterOverridePolicy.descriptor,
         Cluster.descriptor,
@@ -22,6 +23,7 @@ extension ResourceRegistry {
     public static let memberCluster = ResourceRegistry([
         Namespace.descriptor, ConfigMap.descriptor, Secret.descriptor, Service.descriptor, Event.descriptor,
         Node.descriptor, Pod.descriptor, Endpoints.descriptor, EndpointSlice.descriptor, Deployment.descriptor,
+        StatefulSet.descriptor, DaemonSet.descriptor, Job.descriptor, CronJob.descriptor,
         ServiceExport.descriptor, ServiceAccount.descriptor, PersistentVolumeClaim.descriptor, CustomResourceDefinition.descriptor,
     ])
 }
@@ -32,6 +34,7 @@ extension ResourceRegistry {
     public static let clusterTemplateKinds = [Namespace.descriptor, CustomResourceDefinition.descriptor]
 
     /// The namespaced kinds a (Cluster)PropagationPolicy propagates: the detector binds templates of these kinds only.
-    public static let templateKinds = [Deployment.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor,
+    public static let templateKinds = [Deployment.descriptor, StatefulSet.descriptor, DaemonSet.descriptor, Job.descriptor, CronJob.descriptor,
+                                       Pod.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor,
                                        ServiceAccount.descriptor, PersistentVolumeClaim.descriptor]
 }

@@ -184,6 +184,48 @@ enum TableColumns {
                         let shown = items.prefix(3).joined(separator: ",")
                         return .string(items.isEmpty ? "<none>" : shown + (items.count > 3 ? " + \(items.count - 3) more..." : ""))
                     }, .age]
+        case ("apps", "statefulsets"):
+            return [.name,
+                    TableColumn(name: "Ready", description: "Ready replicas out of desired.") { object, _ in
+                        .string("\(object["status"]?["readyReplicas"]?.int64Value ?? 0)/\(object["spec"]?["replicas"]?.int64Value ?? 0)")
+                    }, .age]
+        case ("apps", "daemonsets"):
+            return [.name,
+                    .path("Desired", ["status", "desiredNumberScheduled"], description: "Nodes that should run the pod.", type: "integer", fallback: 0),
+                    .path("Current", ["status", "currentNumberScheduled"], description: "Nodes running the pod.", type: "integer", fallback: 0),
+                    .path("Ready", ["status", "numberReady"], description: "Nodes with the pod Ready.", type: "integer", fallback: 0),
+                    .path("Up-to-date", ["status", "updatedNumberScheduled"], description: "Nodes with the current template.", type: "integer", fallback: 0),
+                    .path("Available", ["status", "numberAvailable"], description: "Nodes with the pod available.", type: "integer", fallback: 0),
+                    .age]
+        case ("batch", "jobs"):
+            return [.name,
+                    TableColumn(name: "Status", description: "Complete, Failed, Suspended or Running.") { object, _ in
+                        let conditions = (object["status"]?["conditions"]?.arrayValue ?? []).filter { $0["status"] == "True" }
+                        for type in ["Complete", "Failed", "Suspended"] where conditions.contains(where: { $0["type"]?.stringValue == type }) {
+                            return .string(type)
+                        }
+                        return "Running"
+                    },
+                    TableColumn(name: "Completions", description: "Succeeded pods out of completions.") { object, _ in
+                        let completions = object["spec"]?["completions"]?.int64Value
+                        return .string("\(object["status"]?["succeeded"]?.int64Value ?? 0)/\(completions.map(String.init) ?? "1")")
+                    },
+                    TableColumn(name: "Duration", description: "From start to completion (or now).") { object, now in
+                        guard let start = object["status"]?["startTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return "" }
+                        let end = object["status"]?["completionTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) ?? now
+                        return .string(HumanDuration.format(seconds: end.seconds - start.seconds))
+                    }, .age]
+        case ("batch", "cronjobs"):
+            return [.name, .path("Schedule", ["spec", "schedule"], description: "The cron schedule."),
+                    .path("Timezone", ["spec", "timeZone"], description: "The schedule's time zone.", fallback: "<none>"),
+                    .path("Suspend", ["spec", "suspend"], description: "Whether new Jobs are held.", type: "boolean", fallback: false),
+                    TableColumn(name: "Active", type: "integer", description: "Jobs running.") { object, _ in
+                        .integer(Int64(object["status"]?["active"]?.arrayValue?.count ?? 0))
+                    },
+                    TableColumn(name: "Last Schedule", description: "Since the last scheduled time.") { object, now in
+                        guard let last = object["status"]?["lastScheduleTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:)) else { return "<none>" }
+                        return .string(HumanDuration.format(seconds: now.seconds - last.seconds))
+                    }, .age]
         case ("apps", "deployments"):
             return [.name,
                     TableColumn(name: "Ready", description: "Ready replicas out of desired.") { object, _ in

@@ -10,18 +10,7 @@ struct DeploymentController: Sendable {
 
     func reconcile(_ snapshot: SiteSnapshot, now: Timestamp) -> [SiteAction] {
         var actions: [SiteAction] = []
-        let liveOwners = Set(snapshot.deployments.compactMap(\.metadata.uid))
-        // Garbage collection: pods whose owning Deployment is gone go with it (background propagation).
-        for pod in snapshot.pods {
-            guard let owner = pod.metadata.ownerReferences?.first(where: { $0.controller == true && $0.kind == "Deployment" }),
-                !liveOwners.contains(owner.uid), let name = pod.metadata.name else { continue }
-            actions.append(.delete(Pod.descriptor.groupResource, namespace: pod.metadata.namespace, name: name, uid: pod.metadata.uid))
-        }
-        var podsByOwner: [String: [Pod]] = [:]
-        for pod in snapshot.pods {
-            guard let owner = pod.metadata.ownerReferences?.first(where: { $0.controller == true }) else { continue }
-            podsByOwner[owner.uid, default: []].append(pod)
-        }
+        let podsByOwner = snapshot.owned(snapshot.pods)
         for deployment in snapshot.deployments where deployment.metadata.deletionTimestamp == nil {
             actions += reconcile(deployment, owned: podsByOwner[deployment.metadata.uid ?? ""] ?? [], hash: snapshot.templateHash(of: deployment),
                 now: now)
@@ -118,18 +107,8 @@ struct DeploymentController: Sendable {
     }
 
     static func newPod(for deployment: Deployment, hash: String) -> Pod {
-        let template = deployment.spec.template
-        var metadata = template.metadata ?? ObjectMeta()
-        metadata.name = nil
-        metadata.generateName = "\(deployment.metadata.name ?? "pod")-\(hash)-"
-        metadata.namespace = deployment.metadata.namespace
-        metadata.labels = (metadata.labels ?? [:]).merging(["pod-template-hash": hash]) { _, new in new }
-        metadata.ownerReferences = [OwnerReference(apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name ?? "",
-            uid: deployment.metadata.uid ?? "", controller: true, blockOwnerDeletion: true)]
-        var pod = Pod(metadata: metadata, spec: template.spec)
-        pod.setDefaults()
-        pod.status?.qosClass = pod.spec.requests.isEmpty ? "BestEffort" : "Burstable"
-        return pod
+        WorkloadPods.pod(from: deployment.spec.template, owner: deployment.controllerReference, namespace: deployment.metadata.namespace,
+                         generateName: "\(deployment.metadata.name ?? "pod")-\(hash)-", labels: ["pod-template-hash": hash])
     }
 }
 

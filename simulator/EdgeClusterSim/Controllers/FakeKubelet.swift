@@ -25,6 +25,8 @@ actor FakeKubelet {
     let workloads: WorkloadRegistry
     private(set) var startAt: [String: ContinuousClock.Instant] = [:]
     private(set) var running: [String: any RunningWorkload] = [:]
+    /// When each running pod that runs to completion finishes, by pod UID.
+    private(set) var finishAt: [String: ContinuousClock.Instant] = [:]
     private var random: SplitMix64
     private var nextAddress: UInt32 = 0
     private let subnet: UInt32
@@ -52,6 +54,18 @@ actor FakeKubelet {
             guard let uid = pod.metadata.uid, let node = pod.spec.nodeName, !pod.isTerminal else { continue }
             live.insert(uid)
             let runnable = pod.spec.containers.first.flatMap { $0.image }.flatMap { workloads.image(for: $0) }
+            if pod.isReady, pod.spec.restartPolicy != "Always" {
+                // A pod that runs to completion (a Job's) finishes after its run time.
+                let finish = finishAt[uid] ?? instant + Self.runTime(of: pod)
+                finishAt[uid] = finish
+                if finish <= instant {
+                    finishAt[uid] = nil
+                    if let workload = running.removeValue(forKey: uid) { await workload.stop() }
+                    actions.append(Self.finished(pod, now: now))
+                    continue
+                }
+                nextDue = min(nextDue ?? finish, finish)
+            }
             if pod.isReady {
                 // A Ready runnable pod whose workload is not running (the site restarted) gets it back.
                 if runnable != nil, running[uid] == nil, let update = await start(pod, node: node, hostIP: hostIPs[node], now: now) {
@@ -69,6 +83,7 @@ actor FakeKubelet {
             }
         }
         for uid in startAt.keys where !live.contains(uid) { startAt[uid] = nil }
+        for uid in finishAt.keys where !live.contains(uid) { finishAt[uid] = nil }
         for (uid, workload) in running where !live.contains(uid) {
             running[uid] = nil
             await workload.stop()
@@ -148,6 +163,37 @@ actor FakeKubelet {
         }
         crashed.status = status
         return crashed
+    }
+
+    /// How long a pod that runs to completion runs: `sim.flotilla.io/run-seconds` (default 1).
+    static let runSecondsAnnotation = "sim.flotilla.io/run-seconds"
+    /// The exit code its containers finish with: `sim.flotilla.io/exit-code` (default 0: Succeeded; else Failed).
+    static let exitCodeAnnotation = "sim.flotilla.io/exit-code"
+
+    static func runTime(of pod: Pod) -> Duration {
+        let seconds = pod.metadata.annotations?[runSecondsAnnotation].flatMap(Double.init) ?? 1
+        return .milliseconds(Int64(max(seconds, 0) * 1000))
+    }
+
+    /// The pod with its containers terminated: Succeeded on exit code 0, Failed otherwise.
+    static func finished(_ pod: Pod, now: Timestamp) -> SiteAction {
+        let code = pod.metadata.annotations?[exitCodeAnnotation].flatMap(Int64.init) ?? 0
+        var done = pod
+        var status = done.status ?? PodStatus(phase: "Running")
+        status.phase = code == 0 ? "Succeeded" : "Failed"
+        let reason = code == 0 ? "PodCompleted" : "PodFailed"
+        status.setCondition(PodCondition(type: "Ready", status: .false, reason: reason), now: now)
+        status.setCondition(PodCondition(type: "ContainersReady", status: .false, reason: reason), now: now)
+        status.containerStatuses = (status.containerStatuses ?? []).map { container in
+            var container = container
+            container.ready = false
+            container.started = false
+            container.state = ["terminated": ["exitCode": .integer(code), "reason": .string(code == 0 ? "Completed" : "Error"),
+                                              "finishedAt": .string(now.description)]]
+            return container
+        }
+        done.status = status
+        return .update(Pod.descriptor.groupResource, done.json())
     }
 
     static func failedToStart(_ pod: Pod, message: String, now: Timestamp) -> SiteAction {

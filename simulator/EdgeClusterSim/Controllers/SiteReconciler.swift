@@ -19,6 +19,11 @@ actor SiteReconciler {
     private let slices = EndpointSliceController()
     private let exports = ServiceExportController()
     private let volumes = VolumeBinder()
+    private let statefulSets = StatefulSetController()
+    private let daemonSets = DaemonSetController()
+    private let jobs = JobController()
+    private let cronJobs = CronJobController()
+    private let collector = OwnerCollector()
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     private var timer: Task<Void, Never>?
@@ -93,10 +98,20 @@ actor SiteReconciler {
             return
         }
         let now = Timestamp(clock.now())
-        var actions = deployments.reconcile(snapshot, now: now)
+        let instant = ContinuousClock.now
+        var actions = collector.reconcile(snapshot)
+        actions += deployments.reconcile(snapshot, now: now)
+        actions += statefulSets.reconcile(snapshot, now: now)
+        actions += daemonSets.reconcile(snapshot, now: now)
+        let (jobActions, jobDue) = jobs.reconcile(snapshot, now: now)
+        let (cronActions, cronDue) = cronJobs.reconcile(snapshot, now: now)
+        actions += jobActions + cronActions
         actions += binder.reconcile(snapshot, now: now)
-        let (kubeletActions, nextDue) = await kubelet.reconcile(snapshot, now: now, instant: .now)
+        let (kubeletActions, kubeletDue) = await kubelet.reconcile(snapshot, now: now, instant: instant)
         actions += kubeletActions
+        // Controllers' times (seconds precision) become instants on the pass's clock.
+        let dues = [jobDue, cronDue].compactMap { $0 }.map { instant + .seconds(max($0.seconds - now.seconds, 0)) }
+        let nextDue = (dues + [kubeletDue].compactMap { $0 }).min()
         actions += endpoints.reconcile(snapshot)
         actions += slices.reconcile(snapshot)
         actions += exports.reconcile(snapshot, now: now)

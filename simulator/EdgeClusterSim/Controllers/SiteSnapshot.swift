@@ -11,6 +11,10 @@ struct SiteSnapshot: Sendable {
     var endpointSlices: [EndpointSlice] = []
     var serviceExports: [ServiceExport] = []
     var claims: [PersistentVolumeClaim] = []
+    var statefulSets: [StatefulSet] = []
+    var daemonSets: [DaemonSet] = []
+    var jobs: [Job] = []
+    var cronJobs: [CronJob] = []
     /// `pod-template-hash` by Deployment uid (encoding a template for its hash costs more than the rest of a pass).
     var templateHashes: [String: String] = [:]
 
@@ -35,7 +39,8 @@ struct SiteSnapshot: Sendable {
 /// its previous read.
 struct SiteDecoder: Sendable {
     static let kinds = [Node.descriptor, Pod.descriptor, Deployment.descriptor, Service.descriptor, Endpoints.descriptor,
-                        EndpointSlice.descriptor, ServiceExport.descriptor, PersistentVolumeClaim.descriptor]
+                        EndpointSlice.descriptor, ServiceExport.descriptor, PersistentVolumeClaim.descriptor,
+                        StatefulSet.descriptor, DaemonSet.descriptor, Job.descriptor, CronJob.descriptor]
 
     private var nodes = DecodedObjects<Node>()
     private var pods = DecodedObjects<Pod>()
@@ -45,6 +50,10 @@ struct SiteDecoder: Sendable {
     private var endpointSlices = DecodedObjects<EndpointSlice>()
     private var serviceExports = DecodedObjects<ServiceExport>()
     private var claims = DecodedObjects<PersistentVolumeClaim>()
+    private var statefulSets = DecodedObjects<StatefulSet>()
+    private var daemonSets = DecodedObjects<DaemonSet>()
+    private var jobs = DecodedObjects<Job>()
+    private var cronJobs = DecodedObjects<CronJob>()
     /// Template hashes by Deployment uid, with the generation they were computed for.
     private var hashes: [String: (generation: Int64, hash: String)] = [:]
     /// The previous read: what kinds that did not change are taken from.
@@ -69,6 +78,10 @@ struct SiteDecoder: Sendable {
         if let items = lists[EndpointSlice.descriptor.plural] { snapshot.endpointSlices = endpointSlices.decode(items) }
         if let items = lists[ServiceExport.descriptor.plural] { snapshot.serviceExports = serviceExports.decode(items) }
         if let items = lists[PersistentVolumeClaim.descriptor.plural] { snapshot.claims = claims.decode(items) }
+        if let items = lists[StatefulSet.descriptor.plural] { snapshot.statefulSets = statefulSets.decode(items) }
+        if let items = lists[DaemonSet.descriptor.plural] { snapshot.daemonSets = daemonSets.decode(items) }
+        if let items = lists[Job.descriptor.plural] { snapshot.jobs = jobs.decode(items) }
+        if let items = lists[CronJob.descriptor.plural] { snapshot.cronJobs = cronJobs.decode(items) }
         if lists[Deployment.descriptor.plural] != nil {
             var next: [String: (generation: Int64, hash: String)] = [:]
             for deployment in snapshot.deployments {
@@ -105,15 +118,28 @@ struct EventRecorder: Sendable {
     }
 }
 
-extension Pod {
+extension APIObject {
+    /// A reference to this object, for events and owner lists.
     var reference: ObjectReference {
-        ObjectReference(apiVersion: "v1", kind: "Pod", namespace: metadata.namespace, name: metadata.name, uid: metadata.uid)
+        ObjectReference(apiVersion: Self.descriptor.apiVersion, kind: Self.descriptor.kind, namespace: metadata.namespace,
+            name: metadata.name, uid: metadata.uid)
+    }
+
+    /// This object as the controlling owner of what it makes.
+    var controllerReference: OwnerReference {
+        OwnerReference(apiVersion: Self.descriptor.apiVersion, kind: Self.descriptor.kind, name: metadata.name ?? "",
+            uid: metadata.uid ?? "", controller: true, blockOwnerDeletion: true)
     }
 }
 
-extension Deployment {
-    var reference: ObjectReference {
-        ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: metadata.namespace, name: metadata.name,
-            uid: metadata.uid)
+extension SiteSnapshot {
+    /// What each owner controls, by owner uid.
+    func owned<T: APIObject>(_ objects: [T]) -> [String: [T]] {
+        var byOwner: [String: [T]] = [:]
+        for object in objects {
+            guard let owner = object.metadata.ownerReferences?.first(where: { $0.controller == true }) else { continue }
+            byOwner[owner.uid, default: []].append(object)
+        }
+        return byOwner
     }
 }

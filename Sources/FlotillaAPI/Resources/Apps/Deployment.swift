@@ -32,19 +32,7 @@ public struct Deployment: APIObject {
         if let replicas = spec.replicas, replicas < 0 {
             errors.append(.invalid(FieldPath("spec.replicas"), String(replicas), "must be greater than or equal to 0"))
         }
-        guard let selector = spec.selector else {
-            errors.append(.required(FieldPath("spec.selector")))
-            return errors + spec.template.spec.validate(path: FieldPath("spec.template.spec"))
-        }
-        errors += selector.validate(path: FieldPath("spec.selector"))
-        if (selector.matchLabels ?? [:]).isEmpty && (selector.matchExpressions ?? []).isEmpty {
-            errors.append(.invalid(FieldPath("spec.selector"), "{}", "empty selector is invalid for deployment"))
-        } else if !selector.matches(spec.template.metadata?.labels ?? [:]) {
-            errors.append(.invalid(FieldPath("spec.template.metadata.labels"),
-                (spec.template.metadata?.labels ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
-                "`selector` does not match template `labels`"))
-        }
-        errors += spec.template.spec.validate(path: FieldPath("spec.template.spec"))
+        errors += SelectedTemplate.problems(selector: spec.selector, template: spec.template, kind: "deployment")
         return errors
     }
 
