@@ -23,12 +23,18 @@ import Testing
             wrong.setValue("Sometimes", at: ["spec", "preemption"])
             #expect(try await client.request(.POST, policies, json: wrong).status == 422)
             // A kind that does not propagate is said so.
-            var statefulSets = policyJSON
-            statefulSets.setMetadata("name", "statefulsets")
-            statefulSets.setValue([["apiVersion": "apps/v1", "kind": "StatefulSet"]], at: ["spec", "resourceSelectors"])
-            let warned = try await client.request(.POST, policies, json: statefulSets)
+            var ingresses = policyJSON
+            ingresses.setMetadata("name", "ingresses")
+            ingresses.setValue([["apiVersion": "networking.k8s.io/v1", "kind": "Ingress"]], at: ["spec", "resourceSelectors"])
+            let warned = try await client.request(.POST, policies, json: ingresses)
             #expect(warned.status == 201)
-            #expect(warned.header("Warning")?.contains("does not propagate apps/v1 StatefulSet") == true, "\(warned.headers)")
+            #expect(warned.header("Warning")?.contains("does not propagate networking.k8s.io/v1 Ingress") == true, "\(warned.headers)")
+            // A custom resource's group is not warned: it propagates once its CRD is served.
+            var custom = policyJSON
+            custom.setMetadata("name", "custom")
+            custom.setValue([["apiVersion": "games.example.com/v1", "kind": "Arena"]], at: ["spec", "resourceSelectors"])
+            let unwarned = try await client.request(.POST, policies, json: custom)
+            #expect(unwarned.status == 201 && unwarned.header("Warning") == nil, "\(unwarned.headers)")
 
             var plain = policyJSON
             plain.setMetadata("name", "plain")

@@ -243,10 +243,12 @@ actor MemberWorker {
     }
 
     /// Kinds whose members' objects have a status the control plane reads back (the built-in interpreter's).
-    static let statusKinds = [Deployment.descriptor, PersistentVolumeClaim.descriptor]
+    static let statusKinds = [Deployment.descriptor, StatefulSet.descriptor, DaemonSet.descriptor, Job.descriptor, CronJob.descriptor,
+                              Pod.descriptor, PersistentVolumeClaim.descriptor]
 
     /// The kinds whose member objects are watched: Deployments always, and the kinds the works carry that have a
-    /// built-in status (PersistentVolumeClaims) or that a customization interprets the status or health of.
+    /// built-in status (the workload kinds, PersistentVolumeClaims) or that a customization interprets the status or
+    /// health of.
     private func watchedKinds(_ works: [Work]) -> [ResourceDescriptor] {
         var watched = [Deployment.descriptor]
         for manifest in works.flatMap({ $0.spec.workload?.manifests ?? [] })

@@ -103,7 +103,8 @@ public enum BuiltinInterpreters {
             status = sums(statuses, ["replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"])
         case "DaemonSet":
             status = sums(statuses, ["currentNumberScheduled", "desiredNumberScheduled", "numberAvailable", "numberMisscheduled",
-                                     "numberReady", "updatedNumberScheduled", "numberUnavailable"])
+                                     "numberReady", "updatedNumberScheduled", "numberUnavailable"],
+                          required: ["currentNumberScheduled", "desiredNumberScheduled", "numberMisscheduled", "numberReady"])
         case "Job":
             status = jobStatus(statuses, clusters: items.count)
         case "CronJob":
@@ -144,11 +145,12 @@ public enum BuiltinInterpreters {
         return aggregated
     }
 
-    private static func sums(_ statuses: [JSONValue], _ fields: [String]) -> [String: JSONValue] {
+    /// Field-wise sums; zero totals are left out except for `required` fields (the kind's non-optional ones).
+    private static func sums(_ statuses: [JSONValue], _ fields: [String], required: Set<String> = ["replicas"]) -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         for field in fields {
             let total = statuses.reduce(Int64(0)) { $0 + ($1[field]?.int64Value ?? 0) }
-            if total != 0 || field == "replicas" { result[field] = .integer(total) }
+            if total != 0 || required.contains(field) { result[field] = .integer(total) }
         }
         return result
     }
