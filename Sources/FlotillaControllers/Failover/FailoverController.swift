@@ -60,7 +60,7 @@ public actor FailoverController {
     }
 
     public nonisolated func loop(informers: SharedInformers? = nil) -> ControllerLoop {
-        ControllerLoop(name: "failover", client: client, informers: informers, resources: [ResourceBinding.descriptor, Cluster.descriptor], clock: runtimeClock(clock), logger: logger) {
+        ControllerLoop(name: "failover", client: client, informers: informers, resources: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Cluster.descriptor], clock: runtimeClock(clock), logger: logger) {
             snapshot, changes in
             await self.reconcile(snapshot, changes)
         }
@@ -71,7 +71,9 @@ public actor FailoverController {
         let clusterList = snapshot.typed(Cluster.self)
         let clusters = Dictionary(clusterList.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let everything = changes.full || changes.touched(Cluster.descriptor) || !changes.statusOnlyKeys(Cluster.descriptor).isEmpty
-        let keys = everything ? nil : changes.keys(ResourceBinding.descriptor).union(changes.statusOnlyKeys(ResourceBinding.descriptor))
+        let keys = everything ? nil : ResourceBinding.kinds.reduce(into: Set<String>()) { keys, kind in
+            keys.formUnion(changes.keys(kind).union(changes.statusOnlyKeys(kind)))
+        }
         // The scheduler's view of the clusters, made only when a binding has something to evict (rare).
         var views: ClusterSnapshot?
         let snapshotOfClusters = { () -> ClusterSnapshot in
@@ -84,7 +86,10 @@ public actor FailoverController {
         var recheck: TimeInterval?
         var live = Set<String>()
         // Typed through the loop's cache: a pass after a cluster change decodes only the bindings that changed.
-        for binding in snapshot.typed(ResourceBinding.self) {
+        // ClusterResourceBindings (few: Namespaces, CRDs) are handled in the same typed form; their writes go to
+        // their own kind (`ResourceBinding.descriptor(of:)` reads it from the JSON).
+        let clusterBindings = snapshot.typed(ClusterResourceBinding.self).compactMap { try? ResourceBinding(json: $0.json()) }
+        for binding in snapshot.typed(ResourceBinding.self) + clusterBindings {
             let key = "\(binding.metadata.namespace ?? "")/\(binding.metadata.name ?? "")"
             live.insert(key)
             guard keys?.contains(key) ?? true, binding.metadata.deletionTimestamp == nil,
@@ -124,7 +129,7 @@ public actor FailoverController {
             recheck = plan.recheckAfter
             if !plan.ended.isEmpty {
                 binding.spec.gracefulEvictionTasks = plan.keep.isEmpty ? nil : plan.keep
-                let written = try await client.update(ResourceBinding.descriptor, binding.json())
+                let written = try await client.update(ResourceBinding.descriptor(of: binding.json()), binding.json())
                 binding = (try? ResourceBinding(json: written)) ?? binding
                 for (cluster, why) in plan.ended {
                     events.record(binding, reason: "EvictionCompleted", message: "the old copy on \(cluster) is removed: \(why)")
@@ -198,7 +203,7 @@ public actor FailoverController {
         let evicted = Set(admitted.map(\.cluster))
         binding.spec.clusters = binding.spec.clusters?.filter { !evicted.contains($0.name) }
         binding.spec.gracefulEvictionTasks = (binding.spec.gracefulEvictionTasks ?? []) + admitted.map(\.task)
-        let written = try await client.update(ResourceBinding.descriptor, binding.json())
+        let written = try await client.update(ResourceBinding.descriptor(of: binding.json()), binding.json())
         binding = (try? ResourceBinding(json: written)) ?? binding
         for (cluster, task) in admitted {
             unhealthySince[key]?[cluster] = nil
@@ -233,7 +238,7 @@ public actor FailoverController {
         if let message, current?.status == .true, current?.message == message { return }
         if let message { events.record(binding, type: "Warning", reason: "EvictionBlocked", message: message) }
         let now = Timestamp(clock.now())
-        try await StatusWriter.update(client, ResourceBinding.descriptor, binding.json()) { stored in
+        try await StatusWriter.update(client, ResourceBinding.descriptor(of: binding.json()), binding.json()) { stored in
             var status = stored.flatMap { try? ObjectDecoder().decode(ResourceBindingStatus.self, from: $0) } ?? ResourceBindingStatus()
             var conditions = status.conditions ?? []
             conditions.set(Condition(type: Self.blockedCondition, status: message == nil ? .false : .true,

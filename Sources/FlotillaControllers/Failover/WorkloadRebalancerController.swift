@@ -66,12 +66,14 @@ public struct WorkloadRebalancerController: Sendable {
     /// status writes other controllers make meanwhile cannot make it lose a compare-and-swap.
     func trigger(_ workload: WorkloadReference, at now: Timestamp) async -> ObservedWorkload {
         let name = "\(workload.name)-\(workload.kind.lowercased())"
+        // A cluster-scoped workload (no namespace) is bound by a ClusterResourceBinding.
+        let kind = (workload.namespace ?? "").isEmpty ? ClusterResourceBinding.descriptor : ResourceBinding.descriptor
         do throws(APIError) {
-            let binding = try await client.get(ResourceBinding.descriptor, namespace: workload.namespace, name: name)
+            let binding = try await client.get(kind, namespace: workload.namespace, name: name)
             let last = binding["status"]?["lastScheduledTime"]?.stringValue.flatMap(Timestamp.init(rfc3339:))
             // Whole seconds: a trigger in the same second as the last schedule would not read as after it.
             let triggered = Timestamp(seconds: max(now.seconds, (last?.seconds ?? 0) + 1))
-            _ = try await client.mergePatch(ResourceBinding.descriptor, namespace: workload.namespace, name: name,
+            _ = try await client.mergePatch(kind, namespace: workload.namespace, name: name,
                                             ["spec": ["rescheduleTriggeredAt": .string(triggered.rfc3339)]])
             return ObservedWorkload(workload: workload, result: "Successful")
         } catch where error.reason == .notFound {

@@ -4,7 +4,9 @@ import FlotillaAPI
 /// `completions` have succeeded (Complete), or until more than `backoffLimit` have failed or `activeDeadlineSeconds`
 /// passed (Failed, and the running pods go). `suspend` removes the running pods and holds the Job; a finished Job
 /// with `ttlSecondsAfterFinished` is deleted when that has passed. Without `completions`, the Job completes once one
-/// pod has succeeded and none runs. Pure: snapshot in, actions and the next time something is due out.
+/// pod has succeeded and none runs. An `Indexed` Job gives each pod a completion index (annotation, label and
+/// `JOB_COMPLETION_INDEX`), runs the indexes that have not succeeded, lowest first, and completes when each of
+/// 0..<completions has (`status.completedIndexes`). Pure: snapshot in, actions and the next time something is due out.
 struct JobController: Sendable {
     let events = EventRecorder(component: "job-controller")
 
@@ -26,7 +28,9 @@ struct JobController: Sendable {
         var actions: [SiteAction] = []
         var due: Timestamp?
         let active = owned.filter { !$0.isTerminal }
-        let succeeded = owned.filter { $0.phase == "Succeeded" }.count
+        let indexed = job.spec.completionMode == "Indexed"
+        let doneIndexes = Set(owned.filter { $0.phase == "Succeeded" }.compactMap(Self.index))
+        let succeeded = indexed ? doneIndexes.count : owned.filter { $0.phase == "Succeeded" }.count
         let failed = owned.filter { $0.phase == "Failed" }.count
         if job.isFinished {
             if let ttl = job.spec.ttlSecondsAfterFinished, let finished = status.completionTime ?? status.conditions?.first?.lastTransitionTime {
@@ -79,10 +83,25 @@ struct JobController: Sendable {
             status.conditions = status.conditions?.filter { $0.type != "Suspended" }
             let wanted = completions.map { min(parallelism, max($0 - succeeded, 0)) } ?? (succeeded > 0 ? 0 : parallelism)
             if active.count < wanted {
-                created = wanted - active.count
-                for _ in 0..<created {
-                    let pod = WorkloadPods.pod(from: job.spec.template, owner: job.controllerReference, namespace: job.metadata.namespace,
-                        generateName: "\(name)-", labels: [Job.jobNameLabel: name, "job-name": name])
+                // Indexed: the lowest indexes neither done nor running; otherwise any pods.
+                let running = Set(active.compactMap(Self.index))
+                let indexes: [Int?] = indexed
+                    ? Array((0..<Int(completions ?? 0)).filter { !doneIndexes.contains($0) && !running.contains($0) }.prefix(wanted - active.count))
+                    : Array(repeating: nil, count: wanted - active.count)
+                created = indexes.count
+                for index in indexes {
+                    var labels = [Job.jobNameLabel: name, "job-name": name]
+                    if let index { labels[Self.indexKey] = String(index) }
+                    var pod = WorkloadPods.pod(from: job.spec.template, owner: job.controllerReference, namespace: job.metadata.namespace,
+                        generateName: index.map { "\(name)-\($0)-" } ?? "\(name)-", labels: labels)
+                    if let index {
+                        pod.metadata.annotations = (pod.metadata.annotations ?? [:]).merging([Self.indexKey: String(index)]) { _, new in new }
+                        pod.spec.containers = pod.spec.containers.map { container in
+                            var container = container
+                            container.env = (container.env ?? []) + [EnvVar(name: "JOB_COMPLETION_INDEX", value: String(index))]
+                            return container
+                        }
+                    }
                     actions.append(.create(Pod.descriptor.groupResource, pod.json()))
                 }
                 actions.append(events.event(about: job.reference, reason: "SuccessfulCreate",
@@ -95,6 +114,7 @@ struct JobController: Sendable {
         status.active = active.count - removed.count + created == 0 ? nil : Int32(active.count - removed.count + created)
         status.ready = Int32(active.filter(\.isReady).count - removed.filter(\.isReady).count)
         status.succeeded = succeeded == 0 ? nil : Int32(succeeded)
+        if indexed { status.completedIndexes = doneIndexes.isEmpty ? nil : Self.ranges(doneIndexes) }
         status.failed = failed == 0 ? nil : Int32(failed)
         if status != job.status {
             var changed = job
@@ -102,5 +122,24 @@ struct JobController: Sendable {
             actions.append(.update(Job.descriptor.groupResource, changed.json()))
         }
         return (actions, due)
+    }
+
+    static let indexKey = "batch.kubernetes.io/job-completion-index"
+
+    static func index(_ pod: Pod) -> Int? { pod.metadata.annotations?[indexKey].flatMap(Int.init) }
+
+    /// Kubernetes' interval form of a set of indexes: `0-2,4`.
+    static func ranges(_ indexes: Set<Int>) -> String {
+        var parts: [String] = []
+        var start: Int?, previous = -2
+        for index in indexes.sorted() {
+            if index != previous + 1 {
+                if let start { parts.append(start == previous ? "\(start)" : "\(start)-\(previous)") }
+                start = index
+            }
+            previous = index
+        }
+        if let start { parts.append(start == previous ? "\(start)" : "\(start)-\(previous)") }
+        return parts.joined(separator: ",")
     }
 }

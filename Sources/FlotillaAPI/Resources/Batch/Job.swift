@@ -109,6 +109,8 @@ public struct JobStatus: Sendable, Hashable, Codable {
     public var succeeded: Int32?
     public var failed: Int32?
     public var ready: Int32?
+    /// An Indexed Job's succeeded indexes, as intervals (`0-2,4`).
+    public var completedIndexes: String?
     public var unknownFields = UnknownFields()
 
     public init() {}
