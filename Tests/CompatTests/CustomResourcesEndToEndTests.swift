@@ -138,5 +138,59 @@ extension ProcessHeavyEndToEndTests {
             }
             await fixture.stop()
         }
+
+        /// Fault: a site is down while the CRD and its object propagate. Its copy of the CRD waits and lands when it is
+        /// back; meanwhile the scheduler places the object where the kind is served, and a WorkloadRebalancer divides
+        /// it again once the returning site serves it too. Nothing is lost: the other site's copy stays throughout.
+        @Test func aSiteDownWhileTheKindPropagatesGetsItWhenItReturns() async throws {
+            let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
+                                                                    FederationFixture.site("edge-2", region: "eu", nodes: 1)],
+                kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+            let kubectl = fixture.kubectl
+            do {
+                try await fixture.waitForReadyClusters()
+                let edge2Site = try #require(fixture.sites.site(named: "edge-2"))
+                await edge2Site.down()
+                for file in ["gameserverset-crd.yaml", "gameserverset-customization.yaml"] {
+                    #expect(try await kubectl.run(["apply", "-f", Self.manifests.appendingPathComponent(file).path]).status == 0)
+                }
+                #expect(try await kubectl.run(["apply", "-f", "-"], stdin: Self.policies).status == 0)
+                #expect(try await kubectl.run(["apply", "-f", Self.manifests.appendingPathComponent("gameserverset.yaml").path]).status == 0)
+                let stored = try await fixture.controlPlane.store.get(CustomResourceDefinition.descriptor.groupResource, namespace: nil,
+                                                                      name: "gameserversets.games.flotilla.io")
+                let kind = try #require(try CustomResourceDefinition(json: stored).preferredDescriptor)
+                let edge1 = fixture.members["edge-1"]!, edge2 = fixture.members["edge-2"]!
+                // Only edge-1 serves the kind: all four servers go there.
+                try await waitUntil("four servers on edge-1", seconds: 40, every: .milliseconds(200)) {
+                    (try? await edge1.get(kind, namespace: "games", name: "arena"))?.value(at: ["spec", "replicas"])?.int64Value == 4
+                }
+                try await edge2Site.up()
+                try await waitUntil("the CRD on edge-2 once it is back", seconds: 40, every: .milliseconds(200)) {
+                    guard let definition = try? await edge2.get(CustomResourceDefinition.descriptor, namespace: nil,
+                                                                 name: "gameserversets.games.flotilla.io") else { return false }
+                    return (try? CustomResourceDefinition(json: definition))?.isEstablished == true
+                }
+                let rebalance = try await kubectl.run(["apply", "-f", "-"], stdin: """
+                    apiVersion: apps.karmada.io/v1alpha1
+                    kind: WorkloadRebalancer
+                    metadata: {name: spread-arena}
+                    spec:
+                      workloads: [{apiVersion: games.flotilla.io/v1alpha1, kind: GameServerSet, namespace: games, name: arena}]
+                    """)
+                #expect(rebalance.status == 0, "\(rebalance.combined)")
+                // The rebalance waits until edge-2's discovery shows the kind (its next status probe), then divides.
+                try await waitUntil("two servers on each site after the rebalance", seconds: 60, every: .milliseconds(300)) {
+                    for member in [edge1, edge2] {
+                        guard (try? await member.get(kind, namespace: "games", name: "arena"))?.value(at: ["spec", "replicas"])?.int64Value == 2
+                        else { return false }
+                    }
+                    return true
+                }
+            } catch {
+                await fixture.stop()
+                throw error
+            }
+            await fixture.stop()
+        }
     }
 }
