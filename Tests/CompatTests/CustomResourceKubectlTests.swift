@@ -52,4 +52,18 @@ import Testing
         }
         await server.stop()
     }
+
+    /// `flotilla validate` checks objects of a custom kind against a CRD among the same files, offline.
+    @Test func validateKnowsTheKindsOfTheCRDsBesideIt() async throws {
+        let crd = Self.manifests.appendingPathComponent("gameserverset-crd.yaml").path
+        let valid = try await ProcessRunner.run(ServeLifecycleTests.flotilla,
+            ["validate", "-f", crd, "-f", Self.manifests.appendingPathComponent("gameserverset.yaml").path])
+        #expect(valid.status == 0 && valid.stdout.contains("GameServerSet/arena"), "\(valid.combined)")
+        let broken = FileManager.default.temporaryDirectory.appendingPathComponent("gss-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: broken) }
+        try "apiVersion: games.flotilla.io/v1alpha1\nkind: GameServerSet\nmetadata: {name: b, namespace: games}\nspec: {playersPerServer: 0}\n"
+            .write(to: broken, atomically: true, encoding: .utf8)
+        let invalid = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["validate", "-f", crd, "-f", broken.path])
+        #expect(invalid.status == 1 && invalid.stdout.contains("spec.playersPerServer") && invalid.stdout.contains("spec.template"), "\(invalid.combined)")
+    }
 }

@@ -7,7 +7,7 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check manifests (Karmada policies, clusters, Deployments, ...) without a server.",
-        discussion: "Exit status 0 when every document is valid, 1 otherwise. With -o, prints the admitted objects (defaults applied)."
+        discussion: "Exit status 0 when every document is valid, 1 otherwise. With -o, prints the admitted objects (defaults applied). CustomResourceDefinitions among the files define the kinds the other documents may use."
     )
 
     @Option(name: .shortAndLong, help: "A file, a directory, or - for standard input. Repeatable.")
@@ -31,11 +31,18 @@ struct ValidateCommand: ParsableCommand {
         } catch {
             throw ValidationError(String(describing: error))
         }
+        // CRDs among the documents define kinds the others may use, as they would once applied.
+        var registry = ResourceRegistry.controlPlane
+        for document in documents where document.value.kind == CustomResourceDefinition.descriptor.kind {
+            guard case .success(let value) = CustomResourceDefinition.admit(document.value),
+                  let definition = try? CustomResourceDefinition(json: value) else { continue }
+            for descriptor in definition.servedDescriptors() { registry.register(descriptor) }
+        }
         var admitted: [JSONValue] = []
         var failures = 0
         for document in documents {
             let label = "\(document.value.kind ?? "?")/\(document.value.name ?? document.value["metadata"]?["generateName"]?.stringValue ?? "?")"
-            switch ResourceRegistry.controlPlane.admit(document.value) {
+            switch registry.admit(document.value) {
             case .success(let value):
                 admitted.append(value)
                 if output == nil { print("\(label) (\(document.source)): valid") }
