@@ -43,9 +43,7 @@ extension ProcessHeavyEndToEndTests {
 
 
         @Test func aCustomKindAndItsObjectsPropagateAndReportBack() async throws {
-            let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
-                                                                    FederationFixture.site("edge-2", region: "eu", nodes: 1)],
-                kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+            let fixture = try await FederationFixture.startPair()
             let kubectl = fixture.kubectl
             do {
                 try await fixture.waitForReadyClusters()
@@ -143,9 +141,7 @@ extension ProcessHeavyEndToEndTests {
         /// back; meanwhile the scheduler places the object where the kind is served, and a WorkloadRebalancer divides
         /// it again once the returning site serves it too. Nothing is lost: the other site's copy stays throughout.
         @Test func aSiteDownWhileTheKindPropagatesGetsItWhenItReturns() async throws {
-            let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
-                                                                    FederationFixture.site("edge-2", region: "eu", nodes: 1)],
-                kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+            let fixture = try await FederationFixture.startPair()
             let kubectl = fixture.kubectl
             do {
                 try await fixture.waitForReadyClusters()

@@ -68,9 +68,7 @@ extension ProcessHeavyEndToEndTests {
         }
 
         @Test func dependenciesFollowTheWorkload() async throws {
-            let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
-                                                                    FederationFixture.site("edge-2", region: "eu", nodes: 1)],
-                kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+            let fixture = try await FederationFixture.startPair()
             let kubectl = fixture.kubectl, edge1 = fixture.members["edge-1"]!, edge2 = fixture.members["edge-2"]!
             do {
                 try await fixture.waitForReadyClusters()
@@ -141,9 +139,7 @@ extension ProcessHeavyEndToEndTests {
         }
 
         @Test func aHigherPriorityPolicyTakesAClaimOnlyWithPreemption() async throws {
-            let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
-                                                                    FederationFixture.site("edge-2", region: "eu", nodes: 1)],
-                kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+            let fixture = try await FederationFixture.startPair()
             let kubectl = fixture.kubectl
             do {
                 try await fixture.waitForReadyClusters()
@@ -188,9 +184,7 @@ extension ProcessHeavyEndToEndTests {
         }
 
         @Test func aClusterPolicyPropagatesANamespaceThroughAClusterResourceBinding() async throws {
-            let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
-                                                                    FederationFixture.site("edge-2", region: "eu", nodes: 1)],
-                kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+            let fixture = try await FederationFixture.startPair()
             let kubectl = fixture.kubectl, edge1 = fixture.members["edge-1"]!, edge2 = fixture.members["edge-2"]!
             func team(_ member: KubeClient) async -> String? {
                 (try? await member.get(Namespace.descriptor, namespace: nil, name: "arena-ns"))?.labels["team"]

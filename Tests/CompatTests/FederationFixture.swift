@@ -34,6 +34,13 @@ struct FederationFixture {
         return spec
     }
 
+    /// What most federation suites start: edge-1 and edge-2 in one region (one node each unless said), with kubelets
+    /// that start pods in about 100 ms.
+    static func startPair(nodes: (Int, Int) = (1, 1)) async throws -> FederationFixture {
+        try await start(sites: [site("edge-1", region: "eu", nodes: nodes.0), site("edge-2", region: "eu", nodes: nodes.1)],
+                        kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+    }
+
     static func start(sites specs: [SiteSpec], kubelet: KubeletConfiguration, accessNetworkURL: String? = nil,
                       mobility: MobilityService.Configuration = .init()) async throws -> FederationFixture {
         // The server needs the discovery extension before it starts, and the extension needs the federation's member

@@ -68,9 +68,7 @@ extension ProcessHeavyEndToEndTests {
             """
 
         @Test func statefulSetsJobsAndDaemonSetsRunOnTheSitesAndReportBack() async throws {
-            let fixture = try await FederationFixture.start(sites: [FederationFixture.site("edge-1", region: "eu", nodes: 1),
-                                                                    FederationFixture.site("edge-2", region: "eu", nodes: 2)],
-                kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+            let fixture = try await FederationFixture.startPair(nodes: (1, 2))
             let kubectl = fixture.kubectl
             do {
                 try await fixture.waitForReadyClusters()

@@ -116,21 +116,14 @@ public struct JobStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
-/// Job conditions carry `lastProbeTime` besides the usual fields.
-public struct JobCondition: Sendable, Hashable, Codable {
-    public var type: String
-    public var status: ConditionStatus
-    public var lastProbeTime: Timestamp?
-    public var lastTransitionTime: Timestamp?
-    public var reason: String?
-    public var message: String?
+/// Job conditions have the fields of pod conditions (`lastProbeTime` besides the usual ones).
+public typealias JobCondition = PodCondition
 
-    public init(type: String, status: ConditionStatus, reason: String? = nil, message: String? = nil, at time: Timestamp? = nil) {
-        self.type = type
-        self.status = status
-        self.reason = reason
-        self.message = message
-        self.lastProbeTime = time
-        self.lastTransitionTime = time
+extension PodCondition {
+    /// A condition that is probed and changes at `time`.
+    public init(type: String, status: ConditionStatus, reason: String? = nil, message: String? = nil, at time: Timestamp?) {
+        self.init(type: type, status: status, reason: reason, message: message)
+        lastProbeTime = time
+        lastTransitionTime = time
     }
 }
