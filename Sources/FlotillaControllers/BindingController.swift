@@ -64,7 +64,10 @@ public struct BindingController: Sendable {
                 if let work = snapshot.object(Work.descriptor, key: key), let binding = Self.bindingKey(ofWork: work) { keys.insert(binding) }
             }
             for kind in kinds.all {
-                for key in changes.keys(kind) { keys.insert("\(key)-\(kind.kind.lowercased())") }
+                for key in changes.keys(kind) {
+                    let namespace = key.prefix { $0 != "/" }
+                    keys.insert("\(namespace)/\(ResourceBinding.name(forTemplate: String(key.drop { $0 != "/" }.dropFirst()), kind: kind.kind))")
+                }
             }
             for key in changes.statusOnlyKeys(Work.descriptor) {
                 if let work = snapshot.object(Work.descriptor, key: key), let binding = Self.bindingKey(ofWork: work), !keys.contains(binding) {

@@ -59,7 +59,7 @@ public struct Detector: Sendable {
             || namespace.hasPrefix("karmada-es-")
     }
 
-    static func bindingName(_ template: JSONValue) -> String { "\(template.name ?? "")-\((template.kind ?? "").lowercased())" }
+    static func bindingName(_ template: JSONValue) -> String { ResourceBinding.name(forTemplate: template.name ?? "", kind: template.kind ?? "") }
 
     /// A full pass (or any policy change) looks at every template; otherwise only the templates that changed and
     /// those whose binding changed (say, someone deleted it).
@@ -82,12 +82,14 @@ public struct Detector: Sendable {
             for kind in kinds.all { candidates += snapshot.objects(kind).map { (kind, WatchedSet.key($0)) } }
             for bindingKind in ResourceBinding.kinds {
                 for binding in snapshot.objects(bindingKind) where isDetectorOwned(binding) {
-                    if let pair = kinds.template(ofBindingKey: WatchedSet.key(binding)) { candidates.append(pair) }
+                    if let pair = kinds.template(ofBinding: binding, key: WatchedSet.key(binding)) { candidates.append(pair) }
                 }
             }
         } else {
             for kind in kinds.all { candidates += changes.keys(kind).map { (kind, $0) } }
-            for bindingKind in ResourceBinding.kinds { candidates += changes.keys(bindingKind).compactMap(kinds.template(ofBindingKey:)) }
+            for bindingKind in ResourceBinding.kinds {
+                candidates += changes.keys(bindingKind).compactMap { kinds.template(ofBinding: snapshot.object(bindingKind, key: $0), key: $0) }
+            }
         }
         // A custom kind that has not listed yet says nothing about its templates: their bindings wait for it.
         candidates = candidates.filter { kind, _ in snapshot.isSynced(kind) }
@@ -98,7 +100,7 @@ public struct Detector: Sendable {
         let outcomes = await concurrently(unique, limit: Self.concurrency) { (kind: ResourceDescriptor, key: String) -> (claim: String?, retry: Duration?) in
             let namespace = String(key.prefix { $0 != "/" })
             let name = String(key.drop { $0 != "/" }.dropFirst())
-            let bindingKey = "\(namespace)/\(name)-\(kind.kind.lowercased())"
+            let bindingKey = "\(namespace)/\(ResourceBinding.name(forTemplate: name, kind: kind.kind))"
             let bindingKind = kind.namespaced ? ResourceBinding.descriptor : ClusterResourceBinding.descriptor
             let existing = snapshot.object(bindingKind, key: bindingKey)
             let template = snapshot.object(kind, key: key)

@@ -23,6 +23,16 @@ struct TemplateKinds {
         all.first { $0.kind == kind && $0.apiVersion == apiVersion }
     }
 
+    /// The template a binding stands for: from its `spec.resource` when the binding is at hand (a name with `:` is
+    /// `.` in its binding's name, so the name alone cannot say), else from its key.
+    func template(ofBinding binding: JSONValue?, key: String) -> (ResourceDescriptor, String)? {
+        if let resource = binding?["spec"]?["resource"], let name = resource["name"]?.stringValue,
+           let kind = kind(apiVersion: resource["apiVersion"]?.stringValue, kind: resource["kind"]?.stringValue) {
+            return (kind, "\(kind.namespaced ? resource["namespace"]?.stringValue ?? "" : "")/\(name)")
+        }
+        return template(ofBindingKey: key)
+    }
+
     /// The template a binding named `<name>-<kind>` stands for (`/name-kind` for a ClusterResourceBinding); the
     /// longest kind that fits wins.
     func template(ofBindingKey key: String) -> (ResourceDescriptor, String)? {

@@ -24,7 +24,8 @@ public enum WorkRendering {
     /// `<name>-<hash of kind/namespace/name>`, stable per template.
     public static func workName(for template: JSONValue) -> String {
         let hash = FNV1a.hash32("\(template.kind ?? "")/\(template.namespace ?? "")/\(template.name ?? "")")
-        return "\(template.name ?? "work")-\(FNV1a.safeEncoded(hash))"
+        // A `:` (RBAC names such as `system:aggregate-to-view`) is not allowed in a Work's name: it becomes `.`.
+        return "\((template.name ?? "work").replacingOccurrences(of: ":", with: "."))-\(FNV1a.safeEncoded(hash))"
     }
 
     /// The template as a member should see it: identity, labels and annotations, and its content, without the

@@ -58,7 +58,7 @@ public enum WhatIf {
                 failures.append((label, "no PropagationPolicy or ClusterPropagationPolicy selects it"))
                 continue
             }
-            let name = "\(workload.name ?? "")-\((workload.kind ?? "").lowercased())"
+            let name = ResourceBinding.name(forTemplate: workload.name ?? "", kind: workload.kind ?? "")
             var binding = previous[name] ?? ResourceBinding(metadata: ObjectMeta(name: name, namespace: workload.namespace),
                 spec: ResourceBindingSpec(resource: ObjectReference(apiVersion: workload.apiVersion, kind: workload.kind,
                     namespace: workload.namespace, name: workload.name, uid: workload.uid)))

@@ -15,6 +15,7 @@ extension ResourceRegistry {
         ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor,
         AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,
         MECService.descriptor, ServiceAvailabilitySubscription.descriptor, CustomResourceDefinition.descriptor,
+        Role.descriptor, ClusterRole.descriptor, RoleBinding.descriptor, ClusterRoleBinding.descriptor,
     ])
 }
 
@@ -25,16 +26,18 @@ extension ResourceRegistry {
         Node.descriptor, Pod.descriptor, Endpoints.descriptor, EndpointSlice.descriptor, Deployment.descriptor,
         StatefulSet.descriptor, DaemonSet.descriptor, Job.descriptor, CronJob.descriptor,
         ServiceExport.descriptor, ServiceAccount.descriptor, PersistentVolumeClaim.descriptor, CustomResourceDefinition.descriptor,
+        Role.descriptor, ClusterRole.descriptor, RoleBinding.descriptor, ClusterRoleBinding.descriptor,
     ])
 }
 
 extension ResourceRegistry {
     /// Cluster-scoped kinds a ClusterPropagationPolicy propagates (each through a ClusterResourceBinding). The
     /// kinds CustomResourceDefinitions define propagate too, in the scope their CRD gives them.
-    public static let clusterTemplateKinds = [Namespace.descriptor, CustomResourceDefinition.descriptor]
+    public static let clusterTemplateKinds = [Namespace.descriptor, CustomResourceDefinition.descriptor, ClusterRole.descriptor,
+                                              ClusterRoleBinding.descriptor]
 
     /// The namespaced kinds a (Cluster)PropagationPolicy propagates: the detector binds templates of these kinds only.
     public static let templateKinds = [Deployment.descriptor, StatefulSet.descriptor, DaemonSet.descriptor, Job.descriptor, CronJob.descriptor,
                                        Pod.descriptor, Service.descriptor, ConfigMap.descriptor, Secret.descriptor, ServiceExport.descriptor,
-                                       ServiceAccount.descriptor, PersistentVolumeClaim.descriptor]
+                                       ServiceAccount.descriptor, PersistentVolumeClaim.descriptor, Role.descriptor, RoleBinding.descriptor]
 }

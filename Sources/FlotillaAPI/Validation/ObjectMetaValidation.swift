@@ -3,10 +3,13 @@ public enum NameRule: String, Sendable, Hashable {
     case dns1123Subdomain
     case dns1123Label
     case dns1035Label
+    /// Any name that is a valid URL path segment (RBAC kinds: `system:aggregate-to-view`).
+    case pathSegment
 
     public func problems(_ name: String) -> [String] {
         let shape: [String]
         switch self {
+        case .pathSegment: shape = []
         case .dns1123Subdomain: shape = NameValidation.dns1123Subdomain(name)
         case .dns1123Label: shape = NameValidation.dns1123Label(name)
         case .dns1035Label: shape = NameValidation.dns1035Label(name)

@@ -202,7 +202,7 @@ public struct CatalogController: Sendable {
             do { try await client.delete(Secret.descriptor, namespace: namespace, name: binding.secret) } catch where error.reason == .notFound {}
         }
         for object in instance.status?.objects ?? [] { try await delete(object, namespace: namespace) }
-        let bindingNames = Set((instance.status?.objects ?? []).map { "\($0.name)-\($0.kind.lowercased())" })
+        let bindingNames = Set((instance.status?.objects ?? []).map { ResourceBinding.name(forTemplate: $0.name, kind: $0.kind) })
         let remaining = works.contains { work in
             work.labels[WorkRendering.bindingNamespaceLabel] == namespace && bindingNames.contains(work.labels[WorkRendering.bindingNameLabel] ?? "")
         }

@@ -57,7 +57,7 @@ public enum DependencyPlan {
                     missing.append(("\(parent.namespace)/\(parent.name)", dependency))
                     continue
                 }
-                let key = "\(template.namespace ?? "")/\(name)-\(kind.lowercased())"
+                let key = "\(template.namespace ?? "")/\(ResourceBinding.name(forTemplate: name, kind: kind))"
                 // The dependency's own binding is its parent: no entry for itself.
                 guard key != "\(parent.namespace)/\(parent.name)" else { continue }
                 templates[key] = template

@@ -65,7 +65,7 @@ public struct WorkloadRebalancerController: Sendable {
     /// Sets the workload's binding to reschedule afresh: a merge patch of `spec.rescheduleTriggeredAt`, so the
     /// status writes other controllers make meanwhile cannot make it lose a compare-and-swap.
     func trigger(_ workload: WorkloadReference, at now: Timestamp) async -> ObservedWorkload {
-        let name = "\(workload.name)-\(workload.kind.lowercased())"
+        let name = ResourceBinding.name(forTemplate: workload.name, kind: workload.kind)
         // A cluster-scoped workload (no namespace) is bound by a ClusterResourceBinding.
         let kind = (workload.namespace ?? "").isEmpty ? ClusterResourceBinding.descriptor : ResourceBinding.descriptor
         do throws(APIError) {

@@ -23,6 +23,12 @@ public struct ResourceBinding: APIObject {
     /// Their keys never collide: a ClusterResourceBinding's is `/<name>`.
     public static let kinds = [ResourceBinding.descriptor, ClusterResourceBinding.descriptor]
 
+    /// Karmada's binding name for a template: `<name>-<kind>`, lower-cased, with the `:` some names carry
+    /// (`system:aggregate-to-view` ClusterRoles) made `.`, so the binding's name is a DNS subdomain.
+    public static func name(forTemplate name: String, kind: String) -> String {
+        "\(name.replacingOccurrences(of: ":", with: "."))-\(kind)".lowercased()
+    }
+
     /// The binding kind of a stored binding (by its `kind`, or its key's empty namespace).
     public static func descriptor(of binding: JSONValue) -> ResourceDescriptor {
         binding.kind == ClusterResourceBinding.descriptor.kind ? ClusterResourceBinding.descriptor : ResourceBinding.descriptor
