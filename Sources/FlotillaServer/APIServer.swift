@@ -56,6 +56,8 @@ public struct APIServer: Sendable {
     public var extensions: [any APIExtension] = []
     /// Answers `services/{name}/proxy` (simulated sites); nil answers 404.
     public var serviceProxy: (any ServiceProxy)?
+    /// Computes the read-only kinds (metrics); nil answers 503 for them.
+    public var computedResources: (any ComputedResources)?
     /// Bearer tokens beyond the token file's (catalog bindings).
     public var tokenAuthority: (any TokenAuthority)?
 
@@ -126,6 +128,7 @@ public struct APIServer: Sendable {
             inflight: InflightLimiter(limit: configuration.maxRequestsInflight), watches: watches, gate: gate)
         handler.extensions = extensions
         handler.serviceProxy = serviceProxy
+        handler.computed = computedResources
         let server: HTTPServerBuilder = configuration.tls ? try .tls(.http1(), tlsConfiguration: tlsConfiguration()) : .http1()
         let data = self.data
         let host = configuration.host

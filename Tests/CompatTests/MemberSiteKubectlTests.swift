@@ -88,6 +88,18 @@ import Testing
             let table = try await kubectl.run(["get", "pods", "-l", "app=too-big"])
             #expect(table.stdout.contains("Pending"))
 
+            // kubectl top reads metrics.k8s.io: idle pods, and one the admin endpoint says is busy.
+            let busy = try await kubectl.run(["get", "pods", "-l", "app=game", "-o", "jsonpath={.items[0].metadata.name}"]).stdout
+            await site.setUsage(namespace: "default", pod: busy, usage: WorkloadUsage(cpu: try Quantity(parsing: "400m"),
+                                                                                        memory: try Quantity(parsing: "128Mi")))
+            let top = try await kubectl.run(["top", "pods", "-l", "app=game"])
+            #expect(top.status == 0, "\(top.combined)")
+            let busyRow = top.stdout.split(separator: "\n").first { $0.hasPrefix(busy) }.map { $0.split(separator: " ").map(String.init) }
+            #expect(busyRow == [busy, "400m", "128Mi"], "\(top.stdout)")
+            #expect(top.stdout.split(separator: "\n").count == 7, "a header and six pods: \(top.stdout)")
+            let topNodes = try await kubectl.run(["top", "nodes"])
+            #expect(topNodes.status == 0 && topNodes.stdout.contains("edge-k-node-1"), "\(topNodes.combined)")
+
             let deleted = try await kubectl.run(["delete", "-f", "-"], stdin: Self.manifest)
             #expect(deleted.status == 0, "\(deleted.combined)")
             var remaining = ""

@@ -21,6 +21,8 @@ public actor EdgeSite {
     public nonisolated let kubeconfig: URL
     var server: APIServer
     let reconciler: SiteReconciler
+    /// metrics.k8s.io: what the site's pods and nodes use.
+    let metrics: SiteMetrics
     let clock: any TimeSource
     let logger: Logger
     public private(set) var state = State.stopped
@@ -58,6 +60,8 @@ public actor EdgeSite {
         server.serviceProxy = SiteServiceProxy(store: store, zone: spec.zone)
         self.reconciler = SiteReconciler(site: spec.name, store: store, clock: clock, kubelet: kubelet, workloads: workloads,
             logger: logger)
+        self.metrics = SiteMetrics(store: store, reconciler: reconciler, clock: clock)
+        server.computedResources = metrics
     }
 
     public nonisolated var name: String { spec.name }
@@ -174,6 +178,11 @@ public actor EdgeSite {
     }
 
     // MARK: Faults
+
+    /// Says a pod uses `usage` (metrics.k8s.io reports it) whatever its workload's model says; nil clears it.
+    public func setUsage(namespace: String, pod: String, usage: WorkloadUsage?) {
+        metrics.override(namespace: namespace, pod: pod, usage: usage)
+    }
 
     public func crashPod(namespace: String, name: String) async throws(APIError) {
         try await reconciler.crash(namespace: namespace, name: name)

@@ -1,3 +1,4 @@
+import FlotillaAPI
 import MobileGame
 
 /// `flotilla/mobile-game`: the demo's game server (simulator/MobileGame) as a workload the simulated sites run.
@@ -12,5 +13,12 @@ public enum GameWorkload {
         let server: GameServer
         var port: Int { server.port }
         func stop() async { await server.stop() }
+        /// A tick loop's base cost plus each player's share of the simulation and network work.
+        var usage: WorkloadUsage? { GameWorkload.usage(players: server.sessions.activeCount) }
+    }
+
+    /// The game server's usage model: 20m CPU and 64Mi idle, and 10m CPU and 1Mi per player.
+    public static func usage(players: Int) -> WorkloadUsage {
+        WorkloadUsage(cpu: Quantity(milli: 20 + 10 * Int64(players)), memory: Quantity(64 * 1_048_576 + Int64(players) * 1_048_576, format: .binarySI))
     }
 }

@@ -46,6 +46,33 @@ public struct MemberAdminServer: Sendable {
             }
             return await Self.summary(of: site, in: host)
         }
+        // What a pod uses, for metrics.k8s.io: ?cpu=400m&memory=128Mi (either; a missing one keeps the pod's own).
+        // DELETE clears the override.
+        router.post("/sites/:site/namespaces/:namespace/pods/:pod/usage") { request, context in
+            let site = try Self.site(context, host)
+            let query = request.uri.queryParameters
+            let parse = { (name: String) -> Result<Quantity?, HTTPError> in
+                guard let text = query.get(name) else { return .success(nil) }
+                guard let quantity = try? Quantity(parsing: text), quantity.sign >= 0 else {
+                    return .failure(HTTPError(.badRequest, message: "\(name)=\(text) is not a non-negative quantity"))
+                }
+                return .success(quantity)
+            }
+            let cpu: Quantity?, memory: Quantity?
+            switch (parse("cpu"), parse("memory")) {
+            case (.success(let c), .success(let m)): (cpu, memory) = (c, m)
+            case (.failure(let error), _), (_, .failure(let error)): return Self.error(.badRequest, error.body ?? "bad quantity")
+            }
+            guard cpu != nil || memory != nil else { return Self.error(.badRequest, "usage needs ?cpu=…, ?memory=… or both") }
+            let usage = WorkloadUsage(cpu: cpu ?? SiteMetrics.idle.cpu, memory: memory ?? SiteMetrics.idle.memory)
+            await site.setUsage(namespace: context.parameters.get("namespace") ?? "", pod: context.parameters.get("pod") ?? "", usage: usage)
+            return await Self.summary(of: site, in: host)
+        }
+        router.delete("/sites/:site/namespaces/:namespace/pods/:pod/usage") { _, context in
+            let site = try Self.site(context, host)
+            await site.setUsage(namespace: context.parameters.get("namespace") ?? "", pod: context.parameters.get("pod") ?? "", usage: nil)
+            return await Self.summary(of: site, in: host)
+        }
         router.post("/sites/:site/pods/:namespace/:pod/crash") { _, context in
             let site = try Self.site(context, host)
             do {

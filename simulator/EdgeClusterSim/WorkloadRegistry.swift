@@ -1,3 +1,4 @@
+import FlotillaAPI
 import Foundation
 
 /// What a runnable workload learns about the pod it backs.
@@ -22,6 +23,23 @@ public struct WorkloadContext: Sendable {
 public protocol RunningWorkload: Sendable {
     var port: Int { get }
     func stop() async
+    /// What the workload uses now, by its own model; nil: it idles (`SiteMetrics.idle`).
+    var usage: WorkloadUsage? { get }
+}
+
+extension RunningWorkload {
+    public var usage: WorkloadUsage? { nil }
+}
+
+/// CPU and memory a pod uses, as metrics-server would report it.
+public struct WorkloadUsage: Sendable, Hashable {
+    public var cpu: Quantity
+    public var memory: Quantity
+
+    public init(cpu: Quantity, memory: Quantity) {
+        self.cpu = cpu
+        self.memory = memory
+    }
 }
 
 /// An image the simulated sites can actually run in-process.

@@ -31,6 +31,8 @@ public struct ResourceDescriptor: Sendable {
     public var createOnly = false
     /// Rules an update must keep beyond the object's own validation (immutable fields): new, then stored object.
     public var updateProblems: @Sendable (_ new: JSONValue, _ old: JSONValue) -> [FieldError] = { _, _ in [] }
+    /// Served read-only from what the server computes when asked (metrics), never stored: get and list only.
+    public var computed = false
     /// A custom kind's `additionalPrinterColumns` (`kubectl get` shows them after NAME, with AGE last).
     public var printerColumns: [PrinterColumn]?
     /// Where the scale subresource reads and writes replicas (a custom kind's; Deployments use the spec's).

@@ -27,6 +27,7 @@ extension ResourceRegistry {
         StatefulSet.descriptor, DaemonSet.descriptor, Job.descriptor, CronJob.descriptor,
         ServiceExport.descriptor, ServiceAccount.descriptor, PersistentVolumeClaim.descriptor, CustomResourceDefinition.descriptor,
         Role.descriptor, ClusterRole.descriptor, RoleBinding.descriptor, ClusterRoleBinding.descriptor,
+        PodMetrics.descriptor, NodeMetrics.descriptor,
     ])
 }
 

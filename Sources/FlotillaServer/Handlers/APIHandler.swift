@@ -35,6 +35,8 @@ public struct APIHandler: HTTPResponder {
     var extensions: [any APIExtension] = []
     /// Answers the Service proxy subresource; without it that path is 404.
     var serviceProxy: (any ServiceProxy)?
+    /// Computes the read-only kinds (metrics).
+    var computed: (any ComputedResources)?
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         await gate?.pass()
@@ -158,6 +160,10 @@ public struct APIHandler: HTTPResponder {
                 throw APIError(.notFound, "the server could not find the requested resource")
             }
             if descriptor.createOnly { return try await review(descriptor, path: path, verb: verb, request: request) }
+            if descriptor.computed {
+                return try await ComputedHandler(descriptor: descriptor, path: path, source: computed, clock: clock)
+                    .handle(verb: verb, query: query, accept: accept)
+            }
             let handler = ResourceHandler(descriptor: descriptor, path: path, store: store, registry: registry, served: served, clock: clock,
                 metrics: metrics, bookmarkInterval: bookmarkInterval, logger: logger, channel: context.channel, watches: watches)
             return try await handler.handle(verb: verb, request: request, query: query, accept: accept)

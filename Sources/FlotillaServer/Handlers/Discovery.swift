@@ -8,7 +8,9 @@ struct Discovery {
 
     static let verbs: [JSONValue] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 
-    static func verbs(_ descriptor: ResourceDescriptor) -> [JSONValue] { descriptor.createOnly ? ["create"] : verbs }
+    static func verbs(_ descriptor: ResourceDescriptor) -> [JSONValue] {
+        descriptor.createOnly ? ["create"] : descriptor.computed ? ["get", "list"] : verbs
+    }
     static let subresourceVerbs: [JSONValue] = ["get", "patch", "update"]
 
     var groups: [String] {

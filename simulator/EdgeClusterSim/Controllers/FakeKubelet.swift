@@ -207,6 +207,9 @@ actor FakeKubelet {
         return .update(Pod.descriptor.groupResource, failed.json())
     }
 
+    /// The usage the pod's running workload reports, if it runs one that models its usage.
+    func usage(ofPod uid: String) -> WorkloadUsage? { running[uid]?.usage }
+
     func stopAll() async {
         let workloads = running.values
         running.removeAll()
