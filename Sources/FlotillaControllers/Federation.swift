@@ -74,6 +74,7 @@ public struct Federation: Sendable {
             ClusterTaintPolicyController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             FailoverController(client: controlPlane, configuration: configuration.failover, clock: clock, logger: logger).loop(informers: informers),
             WorkloadRebalancerController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
+            FederatedHPAController(client: controlPlane, connections: connections, clock: clock, logger: logger).loop(informers: informers),
             await routing.loop(informers: informers),
             CatalogController(client: controlPlane, publicURL: configuration.publicURL, clock: clock, logger: logger).loop(informers: informers),
         ]

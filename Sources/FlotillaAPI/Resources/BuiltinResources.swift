@@ -10,7 +10,7 @@ extension ResourceRegistry {
         Cluster.descriptor,
         ResourceBinding.descriptor, ClusterResourceBinding.descriptor,
         Work.descriptor,
-        WorkloadRebalancer.descriptor, ResourceInterpreterCustomization.descriptor,
+        WorkloadRebalancer.descriptor, ResourceInterpreterCustomization.descriptor, FederatedHPA.descriptor,
         MultiClusterService.descriptor, ServiceExport.descriptor, ServiceImport.descriptor,
         ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor,
         AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,

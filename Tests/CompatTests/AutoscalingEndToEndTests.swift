@@ -1,0 +1,111 @@
+import EdgeClusterSim
+import FlotillaAPI
+import FlotillaTestSupport
+import Foundation
+import KubeClient
+import Testing
+
+/// A FederatedHPA scaling a federated Deployment from its pods' usage on both sites, as issue 21 states it.
+extension ProcessHeavyEndToEndTests {
+    @Suite(.serialized) struct AutoscalingEndToEndTests {
+        static let manifests = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: load, namespace: default}
+            spec:
+              replicas: 2
+              selector: {matchLabels: {app: load}}
+              template:
+                metadata: {labels: {app: load}}
+                spec: {containers: [{name: main, image: "nginx:1", resources: {requests: {cpu: 200m}}}]}
+            ---
+            apiVersion: policy.karmada.io/v1alpha1
+            kind: PropagationPolicy
+            metadata: {name: load, namespace: default}
+            spec:
+              resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: load}]
+              placement:
+                clusterAffinity: {clusterNames: [edge-1, edge-2]}
+                replicaScheduling:
+                  replicaSchedulingType: Divided
+                  replicaDivisionPreference: Weighted
+                  weightPreference: {dynamicWeight: AvailableReplicas}
+            ---
+            apiVersion: autoscaling.karmada.io/v1alpha1
+            kind: FederatedHPA
+            metadata: {name: load, namespace: default}
+            spec:
+              scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: load}
+              minReplicas: 2
+              maxReplicas: 8
+              metrics:
+              - type: Resource
+                resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+              behavior:
+                scaleDown: {stabilizationWindowSeconds: 0}
+            """
+
+        /// Sets every running pod of `load` on every site to use `cpu` (what the admin endpoint does).
+        static func setUsage(_ fixture: FederationFixture, cpu: String) async throws {
+            for name in ["edge-1", "edge-2"] {
+                let site = try #require(fixture.sites.site(named: name))
+                let pods = try await fixture.members[name]!.list(Pod.descriptor, namespace: "default", options: ListQuery(labelSelector: "app=load"))
+                for pod in pods.items {
+                    await site.setUsage(namespace: "default", pod: pod.name ?? "",
+                                        usage: WorkloadUsage(cpu: try Quantity(parsing: cpu), memory: try Quantity(parsing: "32Mi")))
+                }
+            }
+        }
+
+        static func memberReplicas(_ fixture: FederationFixture) async -> Int64 {
+            var total: Int64 = 0
+            for member in fixture.members.values {
+                total += (try? await member.get(Deployment.descriptor, namespace: "default", name: "load"))?.value(at: ["spec", "replicas"])?.int64Value ?? 0
+            }
+            return total
+        }
+
+        @Test func aFederatedHPAScalesUpUnderLoadAndBackDown() async throws {
+            let fixture = try await FederationFixture.startPair()
+            let kubectl = fixture.kubectl
+            do {
+                try await fixture.waitForReadyClusters()
+                let applied = try await kubectl.run(["apply", "-f", "-"], stdin: Self.manifests)
+                #expect(applied.status == 0, "\(applied.combined)")
+                try await waitUntil("two pods running", seconds: 30, every: .milliseconds(200)) {
+                    try await kubectl.run(["get", "deployment", "load", "-o", "jsonpath={.status.readyReplicas}"]).stdout == "2"
+                }
+                // Idle pods: the autoscaler is active and keeps the minimum.
+                try await waitUntil("the autoscaler active", seconds: 20, every: .milliseconds(200)) {
+                    try await kubectl.run(["get", "fhpa", "load", "-o",
+                        "jsonpath={.status.conditions[?(@.type==\"ScalingActive\")].status}"]).stdout == "True"
+                }
+                let started = ContinuousClock.now
+                try await Self.setUsage(fixture, cpu: "400m")
+                try await waitUntil("eight replicas on the template and the members", seconds: 45, every: .milliseconds(250)) {
+                    let template = try await kubectl.run(["get", "deployment", "load", "-o", "jsonpath={.spec.replicas}"]).stdout
+                    let members = await Self.memberReplicas(fixture)
+                    return template == "8" && members == 8
+                }
+                let up = ContinuousClock.now - started
+                let status = try await kubectl.run(["get", "fhpa", "load", "-o", "jsonpath={.status.desiredReplicas}/{.status.currentMetrics[0].resource.current.averageUtilization}"])
+                #expect(status.stdout.hasPrefix("8/"), "\(status.stdout)")
+                let events = try await kubectl.run(["get", "events", "--field-selector", "reason=SuccessfulRescale", "-o", "jsonpath={.items[*].message}"])
+                #expect(events.stdout.contains("New size: 8") || events.stdout.contains("New size: 6"), "\(events.stdout)")
+
+                try await Self.setUsage(fixture, cpu: "10m")
+                let down = ContinuousClock.now
+                try await waitUntil("back to two replicas", seconds: 60, every: .milliseconds(250)) {
+                    let template = try await kubectl.run(["get", "deployment", "load", "-o", "jsonpath={.spec.replicas}"]).stdout
+                    let members = await Self.memberReplicas(fixture)
+                    return template == "2" && members == 2
+                }
+                print("autoscaling: 2 → 8 in \(up), 8 → 2 in \(ContinuousClock.now - down)")
+            } catch {
+                await fixture.stop()
+                throw error
+            }
+            await fixture.stop()
+        }
+    }
+}
