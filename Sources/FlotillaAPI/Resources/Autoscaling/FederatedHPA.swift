@@ -167,7 +167,7 @@ public struct HPAScalingRules: Sendable, Hashable, Codable {
 
     /// autoscaling/v2's defaults: up at once by 100 % or 4 pods per 15 s, whichever is more; down after 300 s of
     /// lower recommendations, by up to 100 % per 15 s.
-    static func withDefaults(_ rules: HPAScalingRules?, up: Bool) -> HPAScalingRules {
+    public static func withDefaults(_ rules: HPAScalingRules?, up: Bool) -> HPAScalingRules {
         var rules = rules ?? HPAScalingRules()
         if rules.stabilizationWindowSeconds == nil { rules.stabilizationWindowSeconds = up ? 0 : 300 }
         if rules.selectPolicy == nil { rules.selectPolicy = "Max" }
