@@ -114,5 +114,45 @@ extension ProcessHeavyEndToEndTests {
             }
             await fixture.stop()
         }
+
+        @Test func aCronFederatedHPASetsItsDeploymentAtTheScheduledTime() async throws {
+            let fixture = try await FederationFixture.startPair()
+            let kubectl = fixture.kubectl
+            do {
+                try await fixture.waitForReadyClusters()
+                let workload = Self.manifests.components(separatedBy: "---").prefix(2).joined(separator: "---")
+                #expect(try await kubectl.run(["apply", "-f", "-"], stdin: workload).status == 0)
+                let broken = try await kubectl.run(["apply", "-f", "-"], stdin: """
+                    apiVersion: autoscaling.karmada.io/v1alpha1
+                    kind: CronFederatedHPA
+                    metadata: {name: broken, namespace: default}
+                    spec:
+                      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: load}
+                      rules: [{name: bad, schedule: "*/1 * * *", targetReplicas: 3}]
+                    """)
+                #expect(broken.status != 0 && broken.stderr.contains("spec.rules[0].schedule"), "\(broken.combined)")
+                let cron = try await kubectl.run(["apply", "-f", "-"], stdin: """
+                    apiVersion: autoscaling.karmada.io/v1alpha1
+                    kind: CronFederatedHPA
+                    metadata: {name: every-minute, namespace: default}
+                    spec:
+                      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: load}
+                      rules: [{name: three, schedule: "*/1 * * * *", targetReplicas: 3}]
+                    """)
+                #expect(cron.status == 0, "\(cron.combined)")
+                try await waitUntil("the Deployment set to 3 by the rule", seconds: 75, every: .milliseconds(250)) {
+                    try await kubectl.run(["get", "deployment", "load", "-o", "jsonpath={.spec.replicas}"]).stdout == "3"
+                }
+                try await waitUntil("the run in the execution history", seconds: 10, every: .milliseconds(200)) {
+                    let history = try await kubectl.run(["get", "cronfhpa", "every-minute", "-o",
+                        "jsonpath={.status.executionHistories[0].successfulExecutions[0].appliedReplicas}/{.status.executionHistories[0].nextExecutionTime}"])
+                    return history.stdout.hasPrefix("3/") && history.stdout.count > 3
+                }
+            } catch {
+                await fixture.stop()
+                throw error
+            }
+            await fixture.stop()
+        }
     }
 }

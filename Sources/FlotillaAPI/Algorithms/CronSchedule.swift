@@ -97,6 +97,18 @@ public struct CronSchedule: Sendable, Hashable {
         return nil
     }
 
+    /// The latest time the schedule fired in (`after`, `now`], looking back a week at most (a controller that was
+    /// down makes up one run, not thousands); nil when none.
+    public func latest(after: Timestamp, upTo now: Timestamp, in zone: TimeZone = TimeZone(identifier: "UTC")!) -> Timestamp? {
+        var cursor = max(after, Timestamp(seconds: now.seconds - 7 * 86_400))
+        var latest: Timestamp?
+        while let next = next(after: cursor, in: zone), next.seconds <= now.seconds {
+            latest = next
+            cursor = next
+        }
+        return latest
+    }
+
     func dayMatches(day: Int, weekday: Int) -> Bool {
         switch (daysRestricted, weekdaysRestricted) {
         case (true, true): return days.contains(day) || weekdays.contains(weekday)

@@ -28,13 +28,7 @@ struct CronJobController: Sendable {
         var running = owned.filter { !$0.isFinished && $0.metadata.deletionTimestamp == nil }
         let zone = cronJob.zone
         // The latest scheduled time at or before now, after the last one handled.
-        var latest: Timestamp?
-        // (Times more than a week back are not looked at: a site down that long makes up one run, not thousands.)
-        var cursor = max(status.lastScheduleTime ?? cronJob.metadata.creationTimestamp ?? now, Timestamp(seconds: now.seconds - 7 * 86_400))
-        while let next = schedule.next(after: cursor, in: zone), next.seconds <= now.seconds {
-            latest = next
-            cursor = next
-        }
+        let latest = schedule.latest(after: status.lastScheduleTime ?? cronJob.metadata.creationTimestamp ?? now, upTo: now, in: zone)
         if cronJob.spec.suspend != true, let scheduled = latest {
             if let deadline = cronJob.spec.startingDeadlineSeconds, now.seconds - scheduled.seconds > deadline {
                 actions.append(events.event(about: cronJob.reference, type: "Warning", reason: "MissSchedule",
