@@ -144,7 +144,7 @@ let package = Package(
         .target(
             name: "EdgeClusterSim",
             dependencies: [
-                "FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaAppKit", "MobileGame",
+                "FlotillaAPI", "FlotillaAPIExtension", "FlotillaStore", "FlotillaServer", "FlotillaAppKit", "MobileGame",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -31,6 +31,8 @@ public struct Federation: Sendable {
     public let controlPlane: any ObjectClient
     public let configuration: Configuration
     public let connections: ClusterConnections
+    /// The members' metrics.k8s.io, gathered when asked: what the control plane's API serves for `kubectl top`.
+    public var metricsSource: MemberMetrics { MemberMetrics(controlPlane: controlPlane, connections: connections, logger: logger) }
     public let informers: SharedInformers
     let ownsInformers: Bool
     let clock: any TimeSource

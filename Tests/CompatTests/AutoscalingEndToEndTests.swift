@@ -75,6 +75,13 @@ extension ProcessHeavyEndToEndTests {
                 try await waitUntil("two pods running", seconds: 30, every: .milliseconds(200)) {
                     try await kubectl.run(["get", "deployment", "load", "-o", "jsonpath={.status.readyReplicas}"]).stdout == "2"
                 }
+                // The control plane serves its members' metrics, as karmada-metrics-adapter does: kubectl top works there.
+                try await waitUntil("kubectl top on the control plane lists both pods", seconds: 20, every: .milliseconds(250)) {
+                    let top = try await kubectl.run(["top", "pods", "-l", "app=load"])
+                    return top.status == 0 && top.stdout.split(separator: "\n").count == 3
+                }
+                let labelled = try await kubectl.run(["get", "--raw", "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods"])
+                #expect(labelled.stdout.contains("resource.karmada.io/cached-from-cluster"), "\(labelled.stdout.prefix(400))")
                 // Idle pods: the autoscaler is active and keeps the minimum.
                 try await waitUntil("the autoscaler active", seconds: 20, every: .milliseconds(200)) {
                     try await kubectl.run(["get", "fhpa", "load", "-o",

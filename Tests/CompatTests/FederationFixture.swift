@@ -55,7 +55,8 @@ struct FederationFixture {
                                                          mobility: mobility) }
             built.withLock { $0 = (federation, mec) }
             return (mec?.extensions ?? []) + [OpenServiceBroker(client: client), ServiceManagementAPI(client: client)]
-        }, tokenAuthority: { store in CatalogBindingTokens(client: StoreObjectClient(store: store)) })
+        }, tokenAuthority: { store in CatalogBindingTokens(client: StoreObjectClient(store: store)) },
+           computedResources: { built.withLock { $0?.0.metricsSource } })
         let (federation, mec) = built.withLock { $0! }
         let running = Task { await federation.run() }
         let mecTask = mec.map { services in Task { await services.run() } }

@@ -19,7 +19,8 @@ public final class RunningServer: Sendable {
     /// otherwise a fresh temporary directory with an in-memory store. `extensions` builds non-resource APIs over the store.
     public static func start(dataDirectory: URL? = nil, tls: Bool = true, bookmarkInterval: Duration = .milliseconds(200),
                              maxRequestsInflight: Int = 400, extensions: (any Store) -> [any APIExtension] = { _ in [] },
-                             tokenAuthority: (any Store) -> (any TokenAuthority)? = { _ in nil }) async throws
+                             tokenAuthority: (any Store) -> (any TokenAuthority)? = { _ in nil },
+                             computedResources: () -> (any ComputedResources)? = { nil }) async throws
         -> RunningServer
     {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString)")
@@ -30,6 +31,7 @@ public final class RunningServer: Sendable {
             data: data, store: store)
         server.extensions = extensions(store)
         server.tokenAuthority = tokenAuthority(store)
+        server.computedResources = computedResources()
         try await server.bootstrap()
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication { port in continuation.yield(port) }

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaAPIExtension
 import FlotillaServer
 import FlotillaStore
 import Synchronization

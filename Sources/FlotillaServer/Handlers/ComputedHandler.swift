@@ -1,4 +1,5 @@
 import FlotillaAPI
+import FlotillaAPIExtension
 import Hummingbird
 
 /// Get and list of a computed kind (metrics): the objects come from `ComputedResources`, filtered by name, label

@@ -177,6 +177,7 @@ struct ServeCommand: AsyncParsableCommand {
             let services = MECServices(controlPlane: controlPlane, connections: built.connections, accessNetworkURL: accessNetwork,
                                        metrics: MECPrometheus.metrics(registry: server.metrics.registry), logger: global.logger("flotilla.mec"))
             server.extensions = services.extensions
+            server.computedResources = built.metricsSource
             federation = built
             mec = services
         }

@@ -63,6 +63,7 @@ struct DemoEnvironment {
             logger: quiet)
         let mec = MECServices(controlPlane: controlPlane, connections: federation.connections, accessNetworkURL: simURL, logger: quiet)
         server.extensions = mec.extensions
+        server.computedResources = federation.metricsSource
         try await server.bootstrap()
         let (apiPorts, apiPort) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication(transportLogger: quiet) { apiPort.yield($0) }
