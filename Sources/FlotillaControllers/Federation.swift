@@ -78,6 +78,7 @@ public struct Federation: Sendable {
             WorkloadRebalancerController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             FederatedHPAController(client: controlPlane, connections: connections, clock: clock, logger: logger).loop(informers: informers),
             CronFederatedHPAController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
+            VerticalPodAutoscalerController(client: controlPlane, connections: connections, clock: clock, logger: logger).loop(informers: informers),
             await routing.loop(informers: informers),
             CatalogController(client: controlPlane, publicURL: configuration.publicURL, clock: clock, logger: logger).loop(informers: informers),
         ]

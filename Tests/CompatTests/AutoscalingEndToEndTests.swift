@@ -161,5 +161,64 @@ extension ProcessHeavyEndToEndTests {
             }
             await fixture.stop()
         }
+
+        @Test func aVerticalPodAutoscalerRecommendsAndInAutoModeResizesTheTemplate() async throws {
+            let fixture = try await FederationFixture.startPair()
+            let kubectl = fixture.kubectl
+            do {
+                try await fixture.waitForReadyClusters()
+                let workload = Self.manifests.components(separatedBy: "---").prefix(2).joined(separator: "---")
+                    .replacingOccurrences(of: "requests: {cpu: 200m}", with: "requests: {cpu: 10m, memory: 64Mi}, limits: {cpu: 20m}")
+                #expect(try await kubectl.run(["apply", "-f", "-"], stdin: workload).status == 0)
+                try await waitUntil("two pods running", seconds: 30, every: .milliseconds(200)) {
+                    try await kubectl.run(["get", "deployment", "load", "-o", "jsonpath={.status.readyReplicas}"]).stdout == "2"
+                }
+                try await Self.setUsage(fixture, cpu: "400m")
+                let vpa = try await kubectl.run(["apply", "-f", "-"], stdin: """
+                    apiVersion: autoscaling.k8s.io/v1
+                    kind: VerticalPodAutoscaler
+                    metadata: {name: load-advice, namespace: default}
+                    spec:
+                      targetRef: {apiVersion: apps/v1, kind: Deployment, name: load}
+                      updatePolicy: {updateMode: "Off"}
+                    """)
+                #expect(vpa.status == 0, "\(vpa.combined)")
+                try await waitUntil("a recommendation", seconds: 30, every: .milliseconds(250)) {
+                    try await kubectl.run(["get", "vpa", "load-advice", "-o",
+                        "jsonpath={.status.recommendation.containerRecommendations[0].target.cpu}"]).stdout.hasSuffix("m")
+                }
+                let target = try await kubectl.run(["get", "vpa", "load-advice", "-o",
+                    "jsonpath={.status.recommendation.containerRecommendations[0].target.cpu}"]).stdout
+                let millis = Int(target.dropLast()) ?? 0
+                #expect((400...600).contains(millis), "p90 of 400m plus the 15 % margin: \(target)")
+                #expect(try await kubectl.run(["get", "deployment", "load", "-o",
+                    "jsonpath={.spec.template.spec.containers[0].resources.requests.cpu}"]).stdout == "10m", "Off changes nothing")
+
+                // Auto: the request, far below the recommendation's lower bound, is raised; the limit keeps its 2× ratio.
+                #expect(try await kubectl.run(["patch", "vpa", "load-advice", "--type=merge", "-p", "{\"spec\":{\"updatePolicy\":{\"updateMode\":\"Auto\"}}}"]).status == 0)
+                try await waitUntil("the template's request raised", seconds: 30, every: .milliseconds(250)) {
+                    let request = try await kubectl.run(["get", "deployment", "load", "-o",
+                        "jsonpath={.spec.template.spec.containers[0].resources.requests.cpu}"]).stdout
+                    return request != "10m" && request.hasSuffix("m")
+                }
+                let resources = try await kubectl.run(["get", "deployment", "load", "-o",
+                    "jsonpath={.spec.template.spec.containers[0].resources.requests.cpu}/{.spec.template.spec.containers[0].resources.limits.cpu}"]).stdout
+                let parts = resources.split(separator: "/").map { Int($0.dropLast()) ?? 0 }
+                #expect(parts.count == 2 && parts[1] == 2 * parts[0], "\(resources)")
+                // The members get the new template.
+                try await waitUntil("the members' pods on the new request", seconds: 30, every: .milliseconds(250)) {
+                    for member in fixture.members.values {
+                        let copy = try await member.get(Deployment.descriptor, namespace: "default", name: "load")
+                        guard copy.value(at: ["spec", "template", "spec", "containers"])?.arrayValue?.first?.value(at: ["resources", "requests", "cpu"])?
+                            .stringValue == "\(parts[0])m" else { return false }
+                    }
+                    return true
+                }
+            } catch {
+                await fixture.stop()
+                throw error
+            }
+            await fixture.stop()
+        }
     }
 }

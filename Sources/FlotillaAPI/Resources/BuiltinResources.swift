@@ -11,7 +11,7 @@ extension ResourceRegistry {
         ResourceBinding.descriptor, ClusterResourceBinding.descriptor,
         Work.descriptor,
         WorkloadRebalancer.descriptor, ResourceInterpreterCustomization.descriptor, FederatedHPA.descriptor,
-        CronFederatedHPA.descriptor, PodMetrics.descriptor, NodeMetrics.descriptor,
+        CronFederatedHPA.descriptor, VerticalPodAutoscaler.descriptor, PodMetrics.descriptor, NodeMetrics.descriptor,
         MultiClusterService.descriptor, ServiceExport.descriptor, ServiceImport.descriptor,
         ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor,
         AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,

@@ -44,11 +44,10 @@ public actor FederatedHPAController {
         let live = Set(autoscalers.map(Self.key))
         history = history.filter { live.contains($0.key) }
         guard !autoscalers.isEmpty else { return nil }
-        let clusters = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let kinds = TemplateKinds(snapshot)
         for autoscaler in autoscalers {
             do throws(APIError) {
-                try await sync(autoscaler, snapshot: snapshot, clusters: clusters, kinds: kinds)
+                try await sync(autoscaler, snapshot: snapshot, kinds: kinds)
             } catch {
                 if error.reason != .conflict && error.reason != .notFound {
                     logger.warning("autoscaler sync failed", metadata: ["federatedhpa": "\(Self.key(autoscaler))", "error": "\(error)"])
@@ -60,7 +59,7 @@ public actor FederatedHPAController {
 
     static func key(_ autoscaler: FederatedHPA) -> String { "\(autoscaler.metadata.namespace ?? "")/\(autoscaler.metadata.name ?? "")" }
 
-    func sync(_ autoscaler: FederatedHPA, snapshot: ObjectSnapshot, clusters: [String: Cluster], kinds: TemplateKinds) async throws(APIError) {
+    func sync(_ autoscaler: FederatedHPA, snapshot: ObjectSnapshot, kinds: TemplateKinds) async throws(APIError) {
         let namespace = autoscaler.metadata.namespace ?? "default"
         let reference = autoscaler.spec.scaleTargetRef
         let now = Timestamp(clock.now())
@@ -99,20 +98,18 @@ public actor FederatedHPAController {
         }
 
         // Metrics: the target's pods on every cluster its binding holds.
-        let selector = Self.selector(of: template, kind: kind)
-        let bindingKey = "\(namespace)/\(ResourceBinding.name(forTemplate: reference.name, kind: reference.kind))"
-        let targets = (snapshot.object(ResourceBinding.descriptor, key: bindingKey).flatMap { try? ResourceBinding(json: $0) }?.spec.clusters ?? [])
-            .compactMap { clusters[$0.name] }
-        let pods = await gather(targets, namespace: namespace, selector: selector)
+        let selector = TargetPods.selector(of: template, kind: kind)
+        let targets = TargetPods.clusters(of: reference, namespace: namespace, snapshot: snapshot)
+        let pods = await TargetPods.gather(targets, namespace: namespace, selector: selector, connections: connections, logger: logger)
         var proposals: [(replicas: Int, status: MetricStatus, reason: String)] = []
         var failures: [String] = []
         for metric in autoscaler.spec.metrics ?? [] {
             guard let source = metric.resource else { continue }
             let target: ReplicaCalculator.Target = source.target.type == "Utilization"
-                ? .utilization(source.target.averageUtilization ?? 80) : .averageValue(Self.value(source.target.averageValue))
+                ? .utilization(source.target.averageUtilization ?? 80) : .averageValue(TargetPods.value(source.target.averageValue))
             let samples = pods.map { pod in
-                ReplicaCalculator.PodSample(name: pod.pod.metadata.name ?? "", ready: pod.pod.isReady, request: Self.request(pod.pod, source.name),
-                                            usage: pod.usage.map { Self.value($0.usage[source.name]) })
+                ReplicaCalculator.PodSample(name: pod.pod.metadata.name ?? "", ready: pod.pod.isReady, request: TargetPods.request(pod.pod, source.name),
+                                            usage: pod.usage.map { TargetPods.value($0.usage[source.name]) })
             }
             switch ReplicaCalculator.replicas(current: current, samples: samples, target: target) {
             case .success(let result):
@@ -168,46 +165,6 @@ public actor FederatedHPAController {
         history[key] = memory
         try await finish()
     }
-
-    /// The target's pods and their metrics on each cluster, gathered at once; a cluster that does not answer adds none.
-    func gather(_ clusters: [Cluster], namespace: String, selector: String?) async -> [(pod: Pod, usage: PodMetrics?)] {
-        let connections = self.connections, logger = self.logger
-        let results = await concurrently(clusters, limit: 16) { cluster -> [(pod: Pod, usage: PodMetrics?)] in
-            do throws(APIError) {
-                let member = try await connections.client(for: cluster)
-                let query = ListQuery(labelSelector: selector)
-                let pods = try await member.list(Pod.descriptor, namespace: namespace, options: query).items.compactMap { try? Pod(json: $0) }
-                let metrics = try await member.list(PodMetrics.descriptor, namespace: namespace, options: query).items
-                    .compactMap { try? PodMetrics(json: $0) }
-                let byName = Dictionary(metrics.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-                return pods.filter { !$0.isTerminal && $0.metadata.deletionTimestamp == nil }.map { ($0, byName[$0.metadata.name ?? ""]) }
-            } catch {
-                logger.debug("no metrics from a cluster", metadata: ["cluster": "\(cluster.metadata.name ?? "")", "error": "\(error)"])
-                return []
-            }
-        }
-        return results.flatMap { $0 }
-    }
-
-    /// The label selector of the target's pods: the scale subresource's (`labelSelectorPath`) or `spec.selector`.
-    static func selector(of template: JSONValue, kind: ResourceDescriptor) -> String? {
-        if let path = kind.scalePaths?.labelSelectorPath { return StatusPath(path)?.read(template) }
-        guard let selector = template["spec"]?["selector"].flatMap({ try? ObjectDecoder().decode(LabelSelector.self, from: $0) }) else { return nil }
-        return (try? selector.selector())?.description
-    }
-
-    /// A pod's request of `resource` summed over its containers; nil when a container sets none.
-    static func request(_ pod: Pod, _ resource: String) -> Double? {
-        var total = 0.0
-        for container in pod.spec.containers {
-            guard let quantity = container.resources?.requests?[resource] else { return nil }
-            total += value(quantity)
-        }
-        return total
-    }
-
-    /// A quantity in its unit (cores, bytes).
-    static func value(_ quantity: Quantity?) -> Double { quantity.map { Double($0.nanos) / 1e9 } ?? 0 }
 
     func writeStatus(_ autoscaler: FederatedHPA, _ status: HorizontalPodAutoscalerStatus) async throws(APIError) {
         guard status != autoscaler.status else { return }
