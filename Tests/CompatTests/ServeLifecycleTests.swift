@@ -95,6 +95,30 @@ import Testing
         let unknown = try await ProcessRunner.run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
                                                                    "http://127.0.0.1:\(admin)/sites/nowhere/down"])
         #expect(unknown.stdout == "404")
+        // A pod's usage through the admin endpoint is what kubectl top reports.
+        let pod = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: busy, namespace: default}
+            spec: {containers: [{name: main, image: "nginx:1"}]}
+            """
+        let created = try await ProcessRunner.run(kubectl, ["--kubeconfig", "\(dir)/edge-1.kubeconfig", "--cache-dir", "\(dir)/cache",
+                                                           "apply", "-f", "-"], stdin: pod)
+        #expect(created.status == 0, "\(created.combined)")
+        let badUsage = try await ProcessRunner.run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+            "http://127.0.0.1:\(admin)/sites/edge-1/namespaces/default/pods/busy/usage?cpu=lots"])
+        #expect(badUsage.stdout == "400")
+        let usage = try await ProcessRunner.run("/usr/bin/env", ["curl", "-s", "-X", "POST",
+            "http://127.0.0.1:\(admin)/sites/edge-1/namespaces/default/pods/busy/usage?cpu=750m&memory=96Mi"])
+        #expect(usage.stdout.contains("edge-1"), "\(usage.combined)")
+        var top = ""
+        for _ in 0..<50 {
+            top = try await ProcessRunner.run(kubectl, ["--kubeconfig", "\(dir)/edge-1.kubeconfig", "--cache-dir", "\(dir)/cache",
+                                                        "top", "pod", "busy"]).stdout
+            if top.contains("750m") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(top.contains("750m") && top.contains("96Mi"), "\(top)")
         kill(member.process.processIdentifier, signal)
         let deadline = ContinuousClock.now + .seconds(15)
         while member.process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
