@@ -13,6 +13,7 @@ struct BenchFederation {
     let store: any Store
     let controlPlane: StoreObjectClient
     let host: SiteHost
+    let federation: Federation
     let running: Task<Void, Never>
 
     static func start(_ name: String, sites: Int, kubelet: KubeletConfiguration, configuration: Federation.Configuration = .init(),
@@ -29,7 +30,7 @@ struct BenchFederation {
         try await host.start()
         let federation = Federation(controlPlane: controlPlane, configuration: configuration)
         let running = Task { await federation.run() }
-        let bench = BenchFederation(root: root, store: store, controlPlane: controlPlane, host: host, running: running)
+        let bench = BenchFederation(root: root, store: store, controlPlane: controlPlane, host: host, federation: federation, running: running)
         do {
             for site in host.sites {
                 try await ClusterJoin.join(name: site.name, member: try KubeconfigFile.load(path: site.kubeconfig.path),
