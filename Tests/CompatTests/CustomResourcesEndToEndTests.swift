@@ -54,9 +54,6 @@ extension ProcessHeavyEndToEndTests {
                 let policies = try await kubectl.run(["apply", "-f", "-"], stdin: Self.policies)
                 #expect(policies.status == 0, "\(policies.combined)")
                 #expect(policies.stderr.contains("Warning") == false, "a custom kind is not warned as unpropagated: \(policies.stderr)")
-                let object = try await kubectl.run(["apply", "-f", Self.manifests.appendingPathComponent("gameserverset.yaml").path])
-                #expect(object.status == 0, "\(object.combined)")
-
                 // The CRD reaches both members through a ClusterResourceBinding, and each member serves the kind.
                 let crd = CustomResourceDefinition.descriptor
                 try await waitUntil("the CRD established on both members", seconds: 30, every: .milliseconds(200)) {
@@ -66,6 +63,15 @@ extension ProcessHeavyEndToEndTests {
                     }
                     return true
                 }
+                // As with Karmada, an object scheduled before a cluster's status lists its kind is placed without that
+                // cluster: wait until both clusters' API enablements show it.
+                try await waitUntil("both clusters list the kind", seconds: 30, every: .milliseconds(200)) {
+                    let enablements = try await kubectl.run(["get", "clusters", "-o",
+                        "jsonpath={range .items[*]}{.status.apiEnablements[?(@.groupVersion==\"games.flotilla.io/v1alpha1\")].resources[*].name}{\"\\n\"}{end}"]).stdout
+                    return enablements.split(separator: "\n").filter { $0.contains("gameserversets") }.count == 2
+                }
+                let object = try await kubectl.run(["apply", "-f", Self.manifests.appendingPathComponent("gameserverset.yaml").path])
+                #expect(object.status == 0, "\(object.combined)")
                 #expect(try await kubectl.run(["get", "clusterresourcebinding", "gameserversets.games.flotilla.io-customresourcedefinition"]).status == 0)
 
                 // The GameServerSet is divided 2 + 2 by ReviseReplica, with the schema's defaults applied on the way.

@@ -151,7 +151,7 @@ import Testing
         #expect(registry.resolve("cluster")?.kind == "Cluster")
         #expect(registry.resolve("rb")?.kind == "ResourceBinding")
         #expect(registry.resolve("nope") == nil)
-        #expect(registry.category("karmada-io").count == 12)
+        #expect(registry.category("karmada-io").count == 14)
         #expect(registry.descriptor(apiVersion: "work.karmada.io/v1alpha2", kind: "ResourceBinding")?.plural == "resourcebindings")
         #expect(registry.groupVersions.first?.description == "v1")
     }
