@@ -128,6 +128,18 @@ import Testing
             let pods = try await client.request(.GET, "/api/v1/namespaces/default/pods?labelSelector=app%3Decho")
             #expect(answered == Set((pods.json?["items"]?.arrayValue ?? []).compactMap(\.name)))
 
+            // Its usage model: busier is more CPU in metrics.k8s.io (2m idle plus 1m per request a second).
+            let first = try #require(endpoints["subsets"]?.arrayValue?.first)
+            let ip = try #require(first["addresses"]?.arrayValue?.first?["ip"]?.stringValue)
+            let port = try #require(first["ports"]?.arrayValue?.first?["port"]?.int64Value)
+            let busy = try #require(first["addresses"]?.arrayValue?.first?["targetRef"]?["name"]?.stringValue)
+            try await TestClient(baseURL: "http://\(ip):\(port)", caPEM: nil, token: nil).using { echo in
+                for _ in 0..<40 { _ = try await echo.request(.GET, "/healthz") }
+            }
+            let metrics = try await client.request(.GET, "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/\(busy)")
+            let cpu = try Quantity(parsing: metrics.json?["containers"]?.arrayValue?.first?["usage"]?["cpu"]?.stringValue ?? "0")
+            #expect(cpu >= Quantity(milli: 6), "40 requests in the last 10 s: \(metrics.text)")
+
             // The same pods through the Service proxy: the EndpointSlices' ports, calls taking turns, bodies and queries passed on.
             _ = try await Self.waitFor(client, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices") { list in
                 let slices: [JSONValue] = list["items"]?.arrayValue ?? []
