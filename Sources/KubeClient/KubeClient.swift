@@ -297,3 +297,18 @@ struct LineSplitter {
         return lines
     }
 }
+
+extension KubeClient {
+    /// A custom.metrics.k8s.io query: the values of one metric for the pods it names.
+    public func customMetrics(_ query: CustomMetricQuery, timeout: Duration? = nil) async throws(APIError) -> [MetricValue] {
+        let parameters = [("labelSelector", query.labelSelector), ("metricLabelSelector", query.metricLabelSelector)]
+            .compactMap { name, value in value.flatMap { $0.isEmpty ? nil : "\(name)=\(Self.escape($0))" } }
+        let path = CustomMetrics.path(query) + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
+        let text = try await raw(path, timeout: timeout)
+        do {
+            return CustomMetrics.items(of: try JSONValue.parse(Array(text.utf8)))
+        } catch {
+            throw APIError(.internalError, "\(credentials.server) answered \(path) with something not JSON")
+        }
+    }
+}

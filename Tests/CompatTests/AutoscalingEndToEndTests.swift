@@ -122,6 +122,88 @@ extension ProcessHeavyEndToEndTests {
             await fixture.stop()
         }
 
+        /// A FederatedHPA on a Pods metric: the game servers' players, read through custom.metrics.k8s.io on each
+        /// site (scraped from the servers' /metrics) and gathered by the control plane.
+        @Test func aFederatedHPAScalesOnTheGameServersPlayers() async throws {
+            let fixture = try await FederationFixture.startPair()
+            let kubectl = fixture.kubectl
+            do {
+                try await fixture.waitForReadyClusters()
+                let applied = try await kubectl.run(["apply", "-f", "-"], stdin: """
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: game, namespace: default}
+                    spec:
+                      replicas: 2
+                      selector: {matchLabels: {app: game}}
+                      template:
+                        metadata: {labels: {app: game}}
+                        spec: {containers: [{name: server, image: "flotilla/mobile-game:1", ports: [{name: http, containerPort: 7777}]}]}
+                    ---
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: game, namespace: default}
+                    spec: {selector: {app: game}, ports: [{name: http, port: 7777, targetPort: 7777}]}
+                    ---
+                    apiVersion: policy.karmada.io/v1alpha1
+                    kind: PropagationPolicy
+                    metadata: {name: game, namespace: default}
+                    spec:
+                      resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: game}, {apiVersion: v1, kind: Service, name: game}]
+                      placement:
+                        clusterAffinity: {clusterNames: [edge-1, edge-2]}
+                        replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted,
+                                            weightPreference: {staticWeightList: [{targetCluster: {clusterNames: [edge-1]}, weight: 1},
+                                                                                  {targetCluster: {clusterNames: [edge-2]}, weight: 1}]}}
+                    ---
+                    apiVersion: autoscaling.karmada.io/v1alpha1
+                    kind: FederatedHPA
+                    metadata: {name: game, namespace: default}
+                    spec:
+                      scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: game}
+                      minReplicas: 2
+                      maxReplicas: 6
+                      metrics:
+                      - type: Pods
+                        pods: {metric: {name: flotilla_game_players}, target: {type: AverageValue, averageValue: "2"}}
+                    """)
+                #expect(applied.status == 0, "\(applied.combined)")
+                try await waitUntil("two game servers ready", seconds: 30, every: .milliseconds(200)) {
+                    try await kubectl.run(["get", "deployment", "game", "-o", "jsonpath={.status.readyReplicas}"]).stdout == "2"
+                }
+                try await waitUntil("the autoscaler reads the players", seconds: 20, every: .milliseconds(200)) {
+                    try await kubectl.run(["get", "fhpa", "game", "-o", "jsonpath={.status.currentMetrics[0].pods.current.averageValue}"]).stdout == "0"
+                }
+                // Eight players join edge-1's servers through its Service: 8 players / 2 servers = 4 each, target 2 → 4 servers.
+                let edge1 = try #require(fixture.members["edge-1"])
+                for player in 1...8 {
+                    _ = try? await edge1.post("/api/v1/namespaces/default/services/game:http/proxy/sessions/\(player)", [:])
+                }
+                // The control plane's custom.metrics.k8s.io gathers both sites' servers.
+                let gathered = try await kubectl.run(["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/flotilla_game_players"])
+                let players = CustomMetrics.items(of: try JSONValue.parse(Array(gathered.stdout.utf8))).reduce(0.0) { $0 + Double($1.value.nanos) / 1e9 }
+                #expect(players == 8, "\(gathered.combined)")
+                try await waitUntil("four game servers on the template", seconds: 30, every: .milliseconds(250)) {
+                    try await kubectl.run(["get", "deployment", "game", "-o", "jsonpath={.spec.replicas}"]).stdout == "4"
+                }
+                try await waitUntil("the members run four", seconds: 30, every: .milliseconds(250)) {
+                    var total: Int64 = 0
+                    for member in fixture.members.values {
+                        total += (try? await member.get(Deployment.descriptor, namespace: "default", name: "game"))?.value(at: ["status", "readyReplicas"])?.int64Value ?? 0
+                    }
+                    return total == 4
+                }
+                // Four servers, eight players: at the target, it holds.
+                try await Task.sleep(for: .seconds(2))
+                let held = try await kubectl.run(["get", "fhpa", "game", "-o", "jsonpath={.status.desiredReplicas}/{.status.currentMetrics[0].pods.current.averageValue}"])
+                #expect(held.stdout == "4/2", "\(held.stdout)")
+            } catch {
+                await fixture.stop()
+                throw error
+            }
+            await fixture.stop()
+        }
+
         @Test func aCronFederatedHPASetsItsDeploymentAtTheScheduledTime() async throws {
             let fixture = try await FederationFixture.startPair()
             let kubectl = fixture.kubectl

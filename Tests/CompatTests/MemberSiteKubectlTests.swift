@@ -115,4 +115,69 @@ import Testing
         }
         await site.stop()
     }
+
+    /// custom.metrics.k8s.io on a site, as prometheus-adapter serves it: the game servers' `flotilla_game_players`
+    /// scraped from their `/metrics` when asked, for the players that really joined through the Service.
+    @Test func aSiteServesItsGameServersPlayersAsCustomMetrics() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-member-\(UUID().uuidString)")
+        let site = try EdgeSite(spec: SiteSpec(name: "edge-c", region: "eu", zone: "eu-a", nodes: 1, cpu: Quantity(4),
+            memory: try Quantity(parsing: "8Gi"), pods: 110), directory: directory,
+            kubelet: KubeletConfiguration(startupDelay: .milliseconds(100), jitter: .milliseconds(50)))
+        try await site.start()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let kubectl = try Kubectl(version: "1.33", kubeconfig: site.kubeconfig.path)
+        do {
+            let applied = try await kubectl.run(["apply", "-f", "-"], stdin: """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: game}
+                spec:
+                  replicas: 2
+                  selector: {matchLabels: {app: game}}
+                  template:
+                    metadata: {labels: {app: game}}
+                    spec: {containers: [{name: server, image: "flotilla/mobile-game:1", ports: [{name: http, containerPort: 7777}]}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: game}
+                spec: {selector: {app: game}, ports: [{name: http, port: 7777, targetPort: 7777}]}
+                """)
+            #expect(applied.status == 0, "\(applied.combined)")
+            #expect(try await kubectl.run(["rollout", "status", "deployment/game", "--timeout=30s"]).status == 0)
+            let path = "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/*/flotilla_game_players"
+            var idle = try await kubectl.run(["get", "--raw", path + "?labelSelector=app%3Dgame"])
+            #expect(idle.status == 0 && idle.stdout.contains("\"kind\":\"MetricValueList\""), "\(idle.combined)")
+            #expect(Self.values(idle.stdout) == [0, 0], "\(idle.stdout)")
+            for player in 1...3 {
+                let joined = try await kubectl.run(["create", "--raw", "/api/v1/namespaces/default/services/game:http/proxy/sessions/\(player)", "-f", "-"], stdin: "{}")
+                #expect(joined.status == 0, "\(joined.combined)")
+            }
+            idle = try await kubectl.run(["get", "--raw", path])
+            #expect(Self.values(idle.stdout).reduce(0, +) == 3, "three players joined: \(idle.stdout)")
+            // One pod by name; discovery lists the metric; the group document.
+            let pod = try await kubectl.run(["get", "pods", "-l", "app=game", "-o", "jsonpath={.items[0].metadata.name}"]).stdout
+            let one = try await kubectl.run(["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/\(pod)/flotilla_game_players"])
+            #expect(one.status == 0 && Self.values(one.stdout).count == 1 && one.stdout.contains(pod), "\(one.combined)")
+            let discovery = try await kubectl.run(["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2"])
+            #expect(discovery.stdout.contains("pods/flotilla_game_players"), "\(discovery.stdout)")
+            // Bad input: a selector that does not parse (400), a kind that is not pods (404), a metric no pod has (404 by name).
+            let bad = try await kubectl.run(["get", "--raw", path + "?labelSelector=app%3D%3D%3D"])
+            #expect(bad.status != 0 && bad.stderr.contains("labelSelector"), "\(bad.combined)")
+            let other = try await kubectl.run(["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/services/*/x"])
+            #expect(other.status != 0 && other.stderr.contains("NotFound"), "\(other.combined)")
+            let unknown = try await kubectl.run(["get", "--raw", "/apis/custom.metrics.k8s.io/v1beta2/namespaces/default/pods/\(pod)/no_such_metric"])
+            #expect(unknown.status != 0 && unknown.stderr.contains("NotFound"), "\(unknown.combined)")
+        } catch {
+            await site.stop()
+            throw error
+        }
+        await site.stop()
+    }
+
+    /// The values of a MetricValueList, sorted.
+    static func values(_ text: String) -> [Double] {
+        guard let list = try? JSONValue.parse(Array(text.utf8)) else { return [] }
+        return CustomMetrics.items(of: list).map { Double($0.value.nanos) / 1e9 }.sorted()
+    }
 }

@@ -90,7 +90,14 @@ import Testing
 
     static let invalid: [(String, String)] = [
         ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, minReplicas: 3, maxReplicas: 2}", "spec.maxReplicas"),
-        ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, maxReplicas: 2, metrics: [{type: Pods, pods: {}}]}", "spec.metrics[0].type"),
+        ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, maxReplicas: 2, metrics: [{type: Object, object: {}}]}", "spec.metrics[0].type"),
+        ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, maxReplicas: 2, metrics: [{type: Pods}]}", "spec.metrics[0].pods"),
+        ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, maxReplicas: 2, metrics: [{type: Pods, pods: {metric: {name: players}, target: {type: Utilization, averageUtilization: 50}}}]}",
+         "spec.metrics[0].pods.target.type"),
+        ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, maxReplicas: 2, metrics: [{type: Pods, pods: {metric: {name: \"\"}, target: {type: AverageValue, averageValue: 2}}}]}",
+         "spec.metrics[0].pods.metric.name"),
+        ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, maxReplicas: 2, metrics: [{type: Pods, pods: {metric: {name: players}, target: {type: AverageValue}}}]}",
+         "spec.metrics[0].pods.target.averageValue"),
         ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, maxReplicas: 2, metrics: [{type: Resource, resource: {name: cpu, target: {type: Utilization}}}]}",
          "spec.metrics[0].resource.target.averageUtilization"),
         ("{scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: a}, maxReplicas: 2, behavior: {scaleUp: {selectPolicy: Most}}}",

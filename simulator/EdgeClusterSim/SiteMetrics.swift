@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import FlotillaAPI
 import FlotillaAPIExtension
 import FlotillaServer
@@ -7,6 +8,8 @@ import Synchronization
 /// The site's metrics.k8s.io, computed when asked as metrics-server would report it: each running pod's usage is an
 /// override set through the admin endpoint, else what its workload's own model says (the game server's grows with
 /// its players), else idle; a node's is its pods' plus the system's. Usage is split evenly over a pod's containers.
+/// Its custom.metrics.k8s.io is prometheus-adapter's: each running workload's `/metrics` is scraped over HTTP when
+/// asked, and a metric's value for a pod is the sum of its series that `metricLabelSelector` selects.
 final class SiteMetrics: ComputedResources {
     /// What a pod with no model and no override uses.
     static let idle = WorkloadUsage(cpu: Quantity(milli: 1), memory: Quantity(8 * 1_048_576, format: .binarySI))
@@ -49,6 +52,56 @@ final class SiteMetrics: ComputedResources {
             }
         default:
             return []
+        }
+    }
+
+    func customMetrics(_ query: CustomMetricQuery) async throws(APIError) -> [MetricValue] {
+        let labels = try Self.selector(query.labelSelector, "labelSelector"), series = try Self.selector(query.metricLabelSelector, "metricLabelSelector")
+        let pods = try await runningPods(namespace: query.namespace)
+            .filter { pod in (query.pod.map { $0 == pod.metadata.name } ?? true) && labels.matches(pod.metadata.labels ?? [:]) }
+        let now = Timestamp(clock.now())
+        let metricSelector = series.requirements.isEmpty ? nil : LabelSelector(series)
+        return await withTaskGroup(of: MetricValue?.self) { group in
+            for pod in pods {
+                group.addTask {
+                    let samples = await self.scrape(pod).filter { $0.name == query.metric && series.matches($0.labels) }
+                    guard !samples.isEmpty else { return nil }
+                    let total = samples.reduce(0) { $0 + $1.value }
+                    return MetricValue(pod: pod.metadata.name ?? "", namespace: query.namespace, metric: query.metric,
+                                       metricSelector: metricSelector, timestamp: now, value: Quantity(nanos: Int128(total * 1e9)))
+                }
+            }
+            var values: [MetricValue] = []
+            for await value in group { if let value { values.append(value) } }
+            return values
+        }
+    }
+
+    func customMetricNames() async -> [String] {
+        let pods = (try? await runningPods(namespace: nil)) ?? []
+        var names = Set<String>()
+        for pod in pods { for sample in await scrape(pod) { names.insert(sample.name) } }
+        return names.sorted()
+    }
+
+    /// The pod's `/metrics`, scraped from its running workload (none: it runs none, or it does not answer in a second).
+    private func scrape(_ pod: Pod) async -> [PrometheusSample] {
+        guard let uid = pod.metadata.uid, let port = await reconciler.port(ofPod: uid) else { return [] }
+        do {
+            let response = try await SiteServiceProxy.client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(1))
+            guard response.status == .ok else { return [] }
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return PrometheusText.samples(String(buffer: body))
+        } catch {
+            return []
+        }
+    }
+
+    private static func selector(_ text: String?, _ name: String) throws(APIError) -> Selector {
+        do {
+            return try Selector(parsing: text ?? "")
+        } catch {
+            throw APIError.badRequest("unable to parse \(name) \"\(text ?? "")\": \(error)")
         }
     }
 

@@ -29,6 +29,23 @@ public struct LabelSelector: Sendable, Hashable, Codable {
         return Selector(requirements: requirements)
     }
 
+    /// The structured form of a parsed selector (what an API answers with the selector it was asked): `=` requirements
+    /// become `matchLabels`, the others expressions. `!=`, `gt` and `lt` have no structured form: nil.
+    public init?(_ selector: Selector) {
+        var labels: [String: String] = [:], expressions: [LabelSelectorRequirement] = []
+        for requirement in selector.requirements {
+            switch requirement.operator {
+            case .equals: labels[requirement.key] = requirement.values[0]
+            case .in: expressions.append(LabelSelectorRequirement(key: requirement.key, operator: "In", values: requirement.values))
+            case .notIn: expressions.append(LabelSelectorRequirement(key: requirement.key, operator: "NotIn", values: requirement.values))
+            case .exists: expressions.append(LabelSelectorRequirement(key: requirement.key, operator: "Exists"))
+            case .doesNotExist: expressions.append(LabelSelectorRequirement(key: requirement.key, operator: "DoesNotExist"))
+            case .notEquals, .greaterThan, .lessThan: return nil
+            }
+        }
+        self.init(matchLabels: labels.isEmpty ? nil : labels, matchExpressions: expressions.isEmpty ? nil : expressions)
+    }
+
     /// Matches labels; a selector that does not parse matches nothing (validation reports it).
     public func matches(_ labels: [String: String]) -> Bool {
         (try? selector().matches(labels)) ?? false

@@ -101,10 +101,28 @@ public actor FederatedHPAController {
         // Metrics: the target's pods on every cluster its binding holds.
         let selector = TargetPods.selector(of: template, kind: kind)
         let targets = TargetPods.clusters(of: reference, namespace: namespace, snapshot: snapshot)
-        let pods = await TargetPods.gather(targets, namespace: namespace, selector: selector, connections: connections, logger: logger)
+        let metrics = autoscaler.spec.metrics ?? []
+        let pods = await TargetPods.gather(targets, namespace: namespace, selector: selector, customMetrics: metrics.compactMap(\.pods?.metric),
+                                           connections: connections, logger: logger)
         var proposals: [(replicas: Int, status: MetricStatus, reason: String)] = []
         var failures: [String] = []
-        for metric in autoscaler.spec.metrics ?? [] {
+        for metric in metrics {
+            if let source = metric.pods {
+                // A plain per-pod metric: every pod counts as Ready (Kubernetes sets only CPU pods aside while they start).
+                let samples = pods.map { pod in
+                    ReplicaCalculator.PodSample(name: "\(pod.cluster)/\(pod.pod.metadata.name ?? "")", ready: true, request: nil,
+                                                usage: pod.custom[source.metric])
+                }
+                switch ReplicaCalculator.replicas(current: current, samples: samples, target: .averageValue(TargetPods.value(source.target.averageValue))) {
+                case .success(let result):
+                    let reading = MetricValueStatus(averageUtilization: nil, averageValue: Quantity(nanos: Int128(result.averageValue * 1e9)))
+                    proposals.append((result.replicas, MetricStatus(type: "Pods", pods: PodsMetricStatus(metric: source.metric, current: reading)),
+                                      "pods metric \(source.metric.name)"))
+                case .failure:
+                    failures.append("no values of \(source.metric.name) from custom.metrics.k8s.io for the target's \(pods.count) pods on \(targets.count) clusters")
+                }
+                continue
+            }
             guard let source = metric.resource else { continue }
             let target: ReplicaCalculator.Target = source.target.type == "Utilization"
                 ? .utilization(source.target.averageUtilization ?? 80) : .averageValue(TargetPods.value(source.target.averageValue))

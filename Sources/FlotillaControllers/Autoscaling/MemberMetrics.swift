@@ -6,7 +6,8 @@ import Logging
 
 /// The control plane's metrics.k8s.io, gathered from every Ready member when asked, as karmada-metrics-adapter
 /// serves it: `kubectl top pods` on the control plane lists the pods of every member, each labelled with its cluster
-/// (`resource.karmada.io/cached-from-cluster`). A member that does not answer adds nothing.
+/// (`resource.karmada.io/cached-from-cluster`). Its custom.metrics.k8s.io is every member's answer to the same query,
+/// put together. A member that does not answer adds nothing.
 public struct MemberMetrics: ComputedResources {
     public static let clusterLabel = "resource.karmada.io/cached-from-cluster"
     let controlPlane: any ObjectClient
@@ -17,6 +18,39 @@ public struct MemberMetrics: ComputedResources {
         self.controlPlane = controlPlane
         self.connections = connections
         self.logger = logger
+    }
+
+    public func customMetrics(_ query: CustomMetricQuery) async throws(APIError) -> [MetricValue] {
+        let gathered = try await eachReadyMember { (member: KubeClient) throws(APIError) -> [MetricValue] in
+            try await member.customMetrics(query, timeout: .seconds(5))
+        }
+        return gathered.flatMap { $0 }
+    }
+
+    public func customMetricNames() async -> [String] {
+        let gathered = (try? await eachReadyMember { (member: KubeClient) throws(APIError) -> [String] in
+            let text = try await member.raw("/apis/\(CustomMetrics.apiVersion)", timeout: .seconds(5))
+            let list = try? JSONValue.parse(Array(text.utf8))
+            return (list?["resources"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+                .compactMap { $0.hasPrefix("pods/") ? String($0.dropFirst(5)) : nil }
+        }) ?? []
+        return Array(Set(gathered.flatMap { $0 })).sorted()
+    }
+
+    /// `read` on every Ready member at once; a member that fails adds nothing.
+    func eachReadyMember<T: Sendable>(_ read: @escaping @Sendable (KubeClient) async throws(APIError) -> T) async throws(APIError) -> [T] {
+        let clusters = try await controlPlane.list(Cluster.descriptor, namespace: nil, options: ListQuery()).items
+            .compactMap { try? Cluster(json: $0) }.filter(\.isReady)
+        let connections = self.connections, logger = self.logger
+        let answers = await concurrently(clusters, limit: 32) { cluster -> T? in
+            do throws(APIError) {
+                return try await read(try await connections.client(for: cluster))
+            } catch {
+                logger.debug("no metrics from a member", metadata: ["cluster": "\(cluster.metadata.name ?? "")", "error": "\(error)"])
+                return nil
+            }
+        }
+        return answers.compactMap { $0 }
     }
 
     public func objects(_ resource: GroupResource, namespace: String?) async throws(APIError) -> [JSONValue] {

@@ -6,10 +6,23 @@ import Logging
 /// What the autoscalers read about a federated template's pods: the pods on each cluster its binding holds and
 /// their metrics.k8s.io usage, gathered at once (a cluster that does not answer adds none), and the pods' requests.
 enum TargetPods {
-    static func gather(_ clusters: [Cluster], namespace: String, selector: String?, connections: ClusterConnections, logger: Logger) async
-        -> [(pod: Pod, usage: PodMetrics?)]
+    /// One of the target's pods, where it runs and what it reports.
+    struct Member: Sendable {
+        var cluster: String
+        var pod: Pod
+        /// metrics.k8s.io usage; nil when the pod has none.
+        var usage: PodMetrics?
+        /// custom.metrics.k8s.io values of the metrics asked for; a metric the pod does not report is absent.
+        var custom: [MetricIdentifier: Double] = [:]
+    }
+
+    /// The target's live pods on `clusters`, with their usage and the `customMetrics` asked for. A cluster that does
+    /// not answer adds no pods; one whose custom metrics do not answer adds its pods without them.
+    static func gather(_ clusters: [Cluster], namespace: String, selector: String?, customMetrics: [MetricIdentifier] = [],
+                       connections: ClusterConnections, logger: Logger) async -> [Member]
     {
-        let results = await concurrently(clusters, limit: 16) { cluster -> [(pod: Pod, usage: PodMetrics?)] in
+        let results = await concurrently(clusters, limit: 16) { cluster -> [Member] in
+            let name = cluster.metadata.name ?? ""
             do throws(APIError) {
                 let member = try await connections.client(for: cluster)
                 let query = ListQuery(labelSelector: selector)
@@ -17,9 +30,23 @@ enum TargetPods {
                 let metrics = try await member.list(PodMetrics.descriptor, namespace: namespace, options: query).items
                     .compactMap { try? PodMetrics(json: $0) }
                 let byName = Dictionary(metrics.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-                return pods.filter { !$0.isTerminal && $0.metadata.deletionTimestamp == nil }.map { ($0, byName[$0.metadata.name ?? ""]) }
+                var custom: [String: [MetricIdentifier: Double]] = [:]
+                for metric in customMetrics {
+                    let series = metric.selector.flatMap { try? $0.selector().description }
+                    do {
+                        let values = try await member.customMetrics(CustomMetricQuery(namespace: namespace, metric: metric.name,
+                                                                                      labelSelector: selector, metricLabelSelector: series))
+                        for value in values { custom[value.pod, default: [:]][metric] = Double(value.value.nanos) / 1e9 }
+                    } catch {
+                        logger.debug("no custom metric from a cluster", metadata: ["cluster": "\(name)", "metric": "\(metric.name)", "error": "\(error)"])
+                    }
+                }
+                return pods.filter { !$0.isTerminal && $0.metadata.deletionTimestamp == nil }.map { pod in
+                    let podName = pod.metadata.name ?? ""
+                    return Member(cluster: name, pod: pod, usage: byName[podName], custom: custom[podName] ?? [:])
+                }
             } catch {
-                logger.debug("no metrics from a cluster", metadata: ["cluster": "\(cluster.metadata.name ?? "")", "error": "\(error)"])
+                logger.debug("no metrics from a cluster", metadata: ["cluster": "\(name)", "error": "\(error)"])
                 return []
             }
         }

@@ -90,8 +90,9 @@ public actor VerticalPodAutoscalerController {
         let pods = await TargetPods.gather(TargetPods.clusters(of: reference, namespace: namespace, snapshot: snapshot), namespace: namespace,
                                            selector: TargetPods.selector(of: template, kind: kind), connections: connections, logger: logger)
         var mine = recommenders[key] ?? [:]
-        for (pod, usage) in pods {
-            guard let usage else { continue }
+        for member in pods {
+            let pod = member.pod
+            guard let usage = member.usage else { continue }
             for container in usage.containers {
                 let request = pod.spec.containers.first { $0.name == container.name }?.resources?.requests?["cpu"].map { TargetPods.value($0) }
                 var recommender = mine[container.name] ?? ResourceRecommender(since: now)

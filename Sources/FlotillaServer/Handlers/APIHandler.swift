@@ -59,7 +59,8 @@ public struct APIHandler: HTTPResponder {
 
     func handle(_ request: Request, context: Context, label: MetricLabel) async throws -> Response {
         var registry = served.registry
-        if Self.mayNameCustomKind(request.uri.path, registry) {
+        let customMetrics = CustomMetricsHandler.route(request.uri.path)
+        if customMetrics == nil, Self.mayNameCustomKind(request.uri.path, registry) {
             // A discovery document, or a path no kind answers yet: a CRD may have been written (through this
             // replica or another), so the served set is rebuilt from the store first.
             registry = try await served.refresh(from: store)
@@ -97,7 +98,13 @@ public struct APIHandler: HTTPResponder {
         defer { if verb != "watch" { inflight.leave() } }
         label.verb = verb
         if case .resource(let path) = route { label.resource = path.subresource.map { "\(path.plural)/\($0)" } ?? path.plural }
-        let resource: GroupResource? = if case .resource(let path) = route { GroupResource(group: path.group, resource: path.plural) } else { nil }
+        let resource: GroupResource? = if case .resource(let path) = route {
+            GroupResource(group: path.group, resource: path.plural)
+        } else if case .values = customMetrics {
+            GroupResource(group: CustomMetrics.group, resource: "pods")
+        } else {
+            nil
+        }
         guard authorizer.allows(user, verb: verb, resource: resource, path: request.uri.path) else {
             let target: String
             if case .resource(let path) = route {
@@ -120,6 +127,10 @@ public struct APIHandler: HTTPResponder {
             case .stream(let chunks, let contentType):
                 return Responses.stream(chunks, status: answer.status, contentType: contentType, channel: context.channel, watches: watches)
             }
+        }
+        if let customMetrics {
+            label.resource = "custom.metrics"
+            return try await CustomMetricsHandler(source: computed).respond(customMetrics, method: request.method, query: query)
         }
         let accept = request.headers[.accept]
         switch route {

@@ -210,6 +210,9 @@ actor FakeKubelet {
     /// The usage the pod's running workload reports, if it runs one that models its usage.
     func usage(ofPod uid: String) -> WorkloadUsage? { running[uid]?.usage }
 
+    /// The loopback port of the pod's running workload (where its `/metrics` is scraped).
+    func port(ofPod uid: String) -> Int? { running[uid]?.port }
+
     func stopAll() async {
         let workloads = running.values
         running.removeAll()

@@ -154,6 +154,8 @@ actor SiteReconciler {
     /// What the pod's workload says it uses (nil when it runs none that models usage).
     func usage(ofPod uid: String) async -> WorkloadUsage? { await kubelet.usage(ofPod: uid) }
 
+    func port(ofPod uid: String) async -> Int? { await kubelet.port(ofPod: uid) }
+
     // MARK: Faults
 
     /// A power cut: every workload stops and no pass runs until `powerOn`.

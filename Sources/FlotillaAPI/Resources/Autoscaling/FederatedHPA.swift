@@ -1,7 +1,7 @@
 /// autoscaling.karmada.io/v1alpha1 FederatedHPA: autoscaling/v2's HorizontalPodAutoscaler over a federated template.
 /// Its metrics are its target's pods on every member cluster; the new count goes to the template's replicas, and
-/// the scheduler divides it. Resource metrics (Utilization, AverageValue) work; Pods, Object, External and
-/// ContainerResource metrics are refused until a custom-metrics API is served.
+/// the scheduler divides it. Resource metrics (Utilization, AverageValue) and Pods metrics (AverageValue, read through
+/// custom.metrics.k8s.io) work; Object, External and ContainerResource metrics are refused.
 public struct FederatedHPA: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -80,23 +80,25 @@ public struct CrossVersionObjectReference: Sendable, Hashable, Codable {
 public struct MetricSpec: Sendable, Hashable, Codable {
     public var type: String
     public var resource: ResourceMetricSource?
-    public var pods: JSONValue?
+    public var pods: PodsMetricSource?
     public var object: JSONValue?
     public var external: JSONValue?
     public var containerResource: JSONValue?
     public var unknownFields = UnknownFields()
 
-    public init(type: String, resource: ResourceMetricSource?) {
+    public init(type: String, resource: ResourceMetricSource? = nil, pods: PodsMetricSource? = nil) {
         self.type = type
         self.resource = resource
+        self.pods = pods
     }
 
     static let types = ["Resource", "Pods", "Object", "External", "ContainerResource"]
 
     func problems(_ path: FieldPath) -> [FieldError] {
         guard Self.types.contains(type) else { return [.notSupported(path.child("type"), type, supported: Self.types)] }
+        if type == "Pods" { return podsProblems(path) }
         guard type == "Resource" else {
-            return [.forbidden(path.child("type"), "\(type) metrics need a custom or external metrics API, which Flotilla does not serve yet; use Resource")]
+            return [.forbidden(path.child("type"), "\(type) metrics need an object or external metrics API, which Flotilla does not serve; use Resource or Pods")]
         }
         guard let resource else { return [.required(path.child("resource"), "must populate information for the given metric source")] }
         var errors: [FieldError] = []
@@ -115,6 +117,47 @@ public struct MetricSpec: Sendable, Hashable, Codable {
             errors.append(.notSupported(targetPath.child("type"), target.type, supported: ["AverageValue", "Utilization"]))
         }
         return errors
+    }
+}
+
+extension MetricSpec {
+    /// A Pods metric: a custom metric of every target pod, averaged (autoscaling/v2 allows only AverageValue).
+    func podsProblems(_ path: FieldPath) -> [FieldError] {
+        guard let pods else { return [.required(path.child("pods"), "must populate information for the given metric source")] }
+        var errors: [FieldError] = []
+        if pods.metric.name.isEmpty { errors.append(.required(path.child("pods", "metric", "name"))) }
+        if let selector = pods.metric.selector { errors += selector.validate(path: path.child("pods", "metric", "selector")) }
+        let targetPath = path.child("pods", "target")
+        if pods.target.type != "AverageValue" {
+            errors.append(.notSupported(targetPath.child("type"), pods.target.type, supported: ["AverageValue"]))
+        } else if (pods.target.averageValue?.sign ?? 0) <= 0 {
+            errors.append(.required(targetPath.child("averageValue"), "must be set to a positive value for an AverageValue target"))
+        }
+        return errors
+    }
+}
+
+/// `pods`: a metric of the target's pods from custom.metrics.k8s.io (`flotilla_game_players`).
+public struct PodsMetricSource: Sendable, Hashable, Codable {
+    public var metric: MetricIdentifier
+    public var target: MetricTarget
+    public var unknownFields = UnknownFields()
+
+    public init(metric: MetricIdentifier, target: MetricTarget) {
+        self.metric = metric
+        self.target = target
+    }
+}
+
+public struct MetricIdentifier: Sendable, Hashable, Codable {
+    public var name: String
+    /// Narrows the metric's series (`metricLabelSelector`).
+    public var selector: LabelSelector?
+    public var unknownFields = UnknownFields()
+
+    public init(name: String, selector: LabelSelector? = nil) {
+        self.name = name
+        self.selector = selector
     }
 }
 
@@ -230,11 +273,24 @@ public struct HorizontalPodAutoscalerStatus: Sendable, Hashable, Codable {
 public struct MetricStatus: Sendable, Hashable, Codable {
     public var type: String
     public var resource: ResourceMetricStatus?
+    public var pods: PodsMetricStatus?
     public var unknownFields = UnknownFields()
 
-    public init(type: String, resource: ResourceMetricStatus?) {
+    public init(type: String, resource: ResourceMetricStatus? = nil, pods: PodsMetricStatus? = nil) {
         self.type = type
         self.resource = resource
+        self.pods = pods
+    }
+}
+
+public struct PodsMetricStatus: Sendable, Hashable, Codable {
+    public var metric: MetricIdentifier
+    public var current: MetricValueStatus
+    public var unknownFields = UnknownFields()
+
+    public init(metric: MetricIdentifier, current: MetricValueStatus) {
+        self.metric = metric
+        self.current = current
     }
 }
 
