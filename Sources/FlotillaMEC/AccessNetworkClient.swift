@@ -11,6 +11,8 @@ public struct UESiteRTT: Sendable {
     public var zone: String?
     /// Why there is no serving cell (InHandover, NoCoverage).
     public var reason: String?
+    /// Where the UE is and how it moves, when the network says.
+    public var motion: UEMotion?
 
     public init(ue: String, rttMs: [String: Double], servingCell: String? = nil, reason: String? = nil) {
         self.ue = ue
@@ -87,6 +89,7 @@ public struct AccessNetworkClient: SiteRTTSource {
         var result = UESiteRTT(ue: ue, rttMs: rtt, servingCell: (body?["servingCell"] ?? body?["cell"])?.stringValue,
                                reason: body?["reason"]?.stringValue)
         result.zone = body?["zoneId"]?.stringValue
+        result.motion = UEMotion(locationInfo: body?["location"])
         return result
     }
 }

@@ -1,5 +1,5 @@
-/// Discovery's fast path for many UEs and sites: the same order as `EdgeRanking` (lower RTT first — so within budget
-/// before over it — then lower utilization, then names), answered in a few steps instead of a pass over every
+/// Discovery's fast path for many UEs and sites: the same order as `EdgeRanking` (within budget first, then lower
+/// RTT plus load delay, then lower utilization, then names), answered in a few steps instead of a pass over every
 /// instance. It relies on a property of the access network's model: every site's RTT from a UE is the UE's own radio
 /// part plus the serving cell's path to that site, so all UEs in a cell rank the sites the same way. The index keeps
 /// each cell's sites sorted once; a query walks its UE's cell list until a site has an instance with room.
@@ -59,31 +59,27 @@ public struct DiscoveryIndex: Sendable {
         public var withinBudget: Bool
     }
 
-    /// The best instance for `ue`, or nil when none has room on any reachable site.
+    /// The best instance for `ue`, or nil when none has room on any reachable site. Sites are walked nearest first
+    /// and the walk stops once a site's RTT alone exceeds the best cost found (load only adds to a cost), or leaves
+    /// the budget that the best met.
     public func best(ue: Int, budgetMs: Double?) -> Answer? {
         let cell = Int(ueCell[ue])
         guard cell >= 0 else { return nil }
-        let ranking = cellRanking[cell]
         let offset = ueOffsetMs[ue]
-        var index = 0
-        while index < ranking.count {
-            // All sites at this RTT are equals: the least utilized instance among them wins, then the site name.
-            let rtt = ranking[index].rttMs
-            var found: (site: Int, instance: Int, utilization: Double)?
-            while index < ranking.count, ranking[index].rttMs == rtt {
-                let site = Int(ranking[index].site)
-                for (i, candidate) in instances[site].enumerated() where candidate.ready && candidate.load < candidate.capacity {
-                    if found == nil || candidate.utilization < found!.utilization {
-                        found = (site, i, candidate.utilization)
-                    }
+        var best: (key: (Int, Double, Double, String, String), answer: Answer)?
+        for entry in cellRanking[cell] {
+            let rtt = Double(entry.rttMs + offset)
+            let within = budgetMs.map { rtt <= $0 } ?? true
+            if let found = best, (found.answer.withinBudget && !within) || rtt > found.key.1 { break }
+            let site = Int(entry.site)
+            for (i, candidate) in instances[site].enumerated() where candidate.ready && candidate.load < candidate.capacity {
+                let utilization = candidate.utilization
+                let key = (within ? 0 : 1, rtt + EdgeRanking.loadDelayMs(utilization: utilization), utilization, sites[site], candidate.endpoint)
+                if best == nil || key < best!.key {
+                    best = (key, Answer(site: site, instance: i, rttMs: rtt, withinBudget: within))
                 }
-                index += 1
-            }
-            if let found {
-                let total = Double(rtt + offset)
-                return Answer(site: found.site, instance: found.instance, rttMs: total, withinBudget: budgetMs.map { total <= $0 } ?? true)
             }
         }
-        return nil
+        return best?.answer
     }
 }

@@ -16,11 +16,16 @@ public actor MobilityService {
         public var subscriptionsURL: String?
         /// How often session demand per area is written to DemandWeighted AppProfiles' status.
         public var demandInterval: Duration
+        /// How far ahead demand looks (`DemandForecast`): a moving UE's session also counts in the area it will be
+        /// in by then. Capacity takes about this long to appear: the report's period, scheduling and rollout, and
+        /// the pod's startup. Zero: demand is where the UEs are now.
+        public var demandLookahead: Duration
         /// With notifications, a session nothing is happening to is looked at again after this long.
         public var staleAfter: Duration
 
         public init(policy: MobilityPolicy = MobilityPolicy(), interval: Duration = .milliseconds(200), subscriptionsURL: String? = nil,
-                    demandInterval: Duration = .seconds(1), staleAfter: Duration = .seconds(2)) {
+                    demandInterval: Duration = .seconds(1), demandLookahead: Duration = .seconds(8), staleAfter: Duration = .seconds(2)) {
+            self.demandLookahead = demandLookahead
             self.policy = policy
             self.staleAfter = staleAfter
             self.interval = interval
@@ -48,8 +53,9 @@ public actor MobilityService {
     private var subscribed: [String: [String]] = [:]
     private var notifyURL: String?
     private var migrationTasks: [String: Task<Void, Never>] = [:]
-    /// The access area each session's UE was last seen in.
+    /// The access area each session's UE was last seen in, and where it was going.
     private var zones: [String: String] = [:]
+    private var motions: [String: UEMotion] = [:]
     /// Protected sessions with a standby assignment or promotion in flight.
     private var guarding: Set<String> = []
     /// Unfinished SessionMigrations seen by the recovery pass: the resourceVersion seen and since when.
@@ -154,6 +160,7 @@ public actor MobilityService {
             sessions[Self.key(session)] = nil
             trackers[Self.key(session)] = nil
             zones[Self.key(session)] = nil
+            motions[Self.key(session)] = nil
             await unsubscribeIfUnused(session.spec.ue)
         }
     }
@@ -235,6 +242,7 @@ public actor MobilityService {
             return
         }
         if let zone = observed.zone { zones[key] = zone }
+        motions[key] = observed.motion
         // A site being drained (cordon, or a NoExecute taint still tolerated) is left before its workloads are
         // evicted: the best other site takes the session now, whatever the policy's dwell times say.
         if candidates.contains(where: { $0.endpoint == session.status?.endpoint && $0.draining }) {
@@ -399,18 +407,30 @@ public actor MobilityService {
         trackers[key, default: MobilityPolicy.Tracker()].migrated(at: .now)
     }
 
-    /// Writes where each DemandWeighted app's sessions are (sessions per access area) to its AppProfile's
-    /// `status.demand`, when that changed. The scheduler divides the app's replicas by it, so a site whose area fills
-    /// with sessions gets a replica before the sessions need to move there — the "make sure the target has an
-    /// instance" half of mobility, done through the API like any other placement.
+    /// Writes where each DemandWeighted app's sessions are, and where they are heading (`DemandForecast`), as
+    /// sessions per access area to its AppProfile's `status.demand`, when that changed. The scheduler divides the
+    /// app's replicas by it, so a site whose area sessions are heading to gets a replica before they arrive, and a
+    /// site no session is at or heading to gets none — the "make sure the target has an instance" half of mobility,
+    /// done through the API like any other placement.
     func reportDemand() async {
-        var demand: [String: [String: Int]] = [:]
+        let weighted = Set(profiles.filter { $0.value.spec.placement?.replicaDivision == "DemandWeighted" }.keys)
+        guard !weighted.isEmpty else { return }
+        let lookahead = configuration.demandLookahead.inSeconds
+        var now: [String: [String: String]] = [:], ahead: [String: [String: String]] = [:]
         for (key, session) in sessions {
-            guard let zone = zones[key] else { continue }
-            demand["\(session.metadata.namespace ?? "")/\(session.spec.app)", default: [:]][zone, default: 0] += 1
+            let app = "\(session.metadata.namespace ?? "")/\(session.spec.app)"
+            guard weighted.contains(app), let zone = zones[key] else { continue }
+            now[app, default: [:]][key] = zone
+            guard lookahead > 0, let motion = motions[key], motion.speedMps >= DemandForecast.movingMps else { continue }
+            let place = motion.projected(seconds: lookahead)
+            if let zone = try? await rtt.rtt(at: .coordinates(latitude: place.latitude, longitude: place.longitude)).zone {
+                ahead[app, default: [:]][key] = zone
+            }
         }
-        for (key, profile) in profiles where profile.spec.placement?.replicaDivision == "DemandWeighted" {
-            let wanted = (demand[key] ?? [:]).sorted { $0.key < $1.key }.map { AreaDemand(area: $0.key, ues: $0.value) }
+        for key in weighted.sorted() {
+            guard let profile = profiles[key] else { continue }
+            let demand = DemandForecast.demand(now: now[key] ?? [:], ahead: ahead[key] ?? [:])
+            let wanted = demand.sorted { $0.key < $1.key }.map { AreaDemand(area: $0.key, ues: $0.value) }
             guard !wanted.isEmpty || profile.status?.demand != nil, (profile.status?.demand ?? []) != wanted else { continue }
             var updated = profile
             var status = profile.status ?? AppProfileStatus()

@@ -31,6 +31,14 @@ import Testing
         Case(name: "over budget last", instances: [
             EdgeInstance(site: "cloud", endpoint: "z:1"), EdgeInstance(site: "edge-3", endpoint: "c:1")],
              budget: 20, expected: ["c:1", "z:1"], skipped: [:]),
+        // Load against RTT: edge-1 (9 ms) is 19 of 20 full, so its load adds 19 ms (cost 28); edge-2 (14 ms) is idle.
+        // At 9 of 20 (0.8 ms added, cost 9.8) the nearer one still wins.
+        Case(name: "a nearly full instance ranks below a slightly farther idle one", instances: [
+            EdgeInstance(site: "edge-1", endpoint: "a:1", capacity: 20, load: 19), EdgeInstance(site: "edge-2", endpoint: "b:1", capacity: 20)],
+             budget: 30, expected: ["b:1", "a:1"], skipped: [:]),
+        Case(name: "a half-loaded nearer instance still wins", instances: [
+            EdgeInstance(site: "edge-1", endpoint: "a:1", capacity: 20, load: 9), EdgeInstance(site: "edge-2", endpoint: "b:1", capacity: 20)],
+             budget: 30, expected: ["a:1", "b:1"], skipped: [:]),
         Case(name: "not ready and unreachable are skipped", instances: [
             EdgeInstance(site: "edge-1", endpoint: "a:1", ready: false), EdgeInstance(site: "far", endpoint: "f:1"),
             EdgeInstance(site: "edge-2", endpoint: "b:1")],
@@ -49,6 +57,15 @@ import Testing
         #expect(ranked[0].reason == "within budget: predicted 9 ms of a 30 ms budget, 3 sessions of 10")
         #expect(ranked[1].reason == "over budget: predicted 52 ms of a 30 ms budget, 0 sessions")
         #expect(ranked[0].withinBudget && !ranked[1].withinBudget)
+    }
+
+    @Test func loadDelayIsAnMM1Wait() {
+        #expect(EdgeRanking.loadDelayMs(utilization: 0) == 0)
+        #expect(EdgeRanking.loadDelayMs(utilization: 0.5) == 1)
+        #expect(abs(EdgeRanking.loadDelayMs(utilization: 0.9) - 9) < 1e-9)
+        #expect(EdgeRanking.loadDelayMs(utilization: 1) == EdgeRanking.maxLoadDelayMs)
+        let (ranked, _) = EdgeRanking.rank([EdgeInstance(site: "edge-1", endpoint: "a:1", capacity: 20, load: 19)], rttMs: Self.rtt, budgetMs: 30)
+        #expect(ranked[0].reason == "within budget: predicted 9 ms of a 30 ms budget, 19 sessions of 20 (load adds 19 ms)")
     }
 
     @Test func topKEqualsTheFullSortsPrefix() {

@@ -241,6 +241,39 @@ import Testing
         }
     }
 
+    /// DemandWeighted pre-scaling: a UE riding east at 50 m/s still in the west zone already counts in the middle
+    /// one (where it will be within the 8 s look-ahead), so the scheduler places capacity there before it arrives;
+    /// once it stands still in the east, only the east counts.
+    @Test func demandCountsWhereAMovingUEIsHeading() async throws {
+        try await Rig.with { rig in
+            let (ue, first) = try await rig.rider()
+            try await rig.openSession("rider", ue: ue, site: first)
+            try await rig.move(ue, x: 700, speed: 0)
+            await rig.sim.step(seconds: 1)
+            try await waitUntil("demand in the west", seconds: 10, every: .milliseconds(50)) {
+                try await Self.demand(rig) == [AreaDemand(area: "west", ues: 1)]
+            }
+            // 0.2 s at 50 m/s: at x = 710, still served in the west; 8 s ahead it is at x ≈ 1110, in the middle.
+            try await rig.move(ue, x: 2900, speed: 50)
+            await rig.sim.step(seconds: 0.2)
+            let zone = try await AccessNetworkClient(baseURL: rig.simURL, transport: rig.transport).rtt(ue: ue)
+            #expect(zone.zone == "west" && abs((zone.motion?.speedMps ?? 0) - 50) < 0.1 && zone.motion?.bearingDegrees == 90, "\(String(describing: zone.motion))")
+            try await waitUntil("demand in the west and where it is heading", seconds: 10, every: .milliseconds(50)) {
+                try await Self.demand(rig) == [AreaDemand(area: "middle", ues: 1), AreaDemand(area: "west", ues: 1)]
+            }
+            // It stops at the east end: the west and the middle no longer count.
+            try await rig.move(ue, x: 2900, speed: 0)
+            await rig.sim.step(seconds: 2)
+            try await waitUntil("demand in the east only", seconds: 10, every: .milliseconds(50)) {
+                try await Self.demand(rig) == [AreaDemand(area: "east", ues: 1)]
+            }
+        }
+    }
+
+    static func demand(_ rig: Rig) async throws -> [AreaDemand]? {
+        try AppProfile(json: try await rig.client.get(AppProfile.descriptor, namespace: "default", name: "counter")).status?.demand
+    }
+
     @Test func aTargetThatRefusesTheImportRollsBackAndTheSessionGoesOn() async throws {
         try await Rig.with { rig in
             let (ue, first) = try await rig.rider()

@@ -1,5 +1,6 @@
 import AccessNetworkSim
 import FlotillaMEC
+import Foundation
 
 /// The access network simulator in process, as the MEC services' RTT source (the demo and the benchmarks; a real
 /// deployment uses `AccessNetworkClient` against the simulator's or an operator's HTTP API).
@@ -9,7 +10,14 @@ struct SimulatedRTT: SiteRTTSource {
     func rtt(ue: String) async throws(MECError) -> UESiteRTT {
         let answer: UESiteRTT? = await runner.withNetwork { network in
             guard let index = network.ue(address: ue) else { return nil }
-            return Self.answer(network, ue: ue, predictions: network.rankedSites(ue: index), cell: network.status(of: index).servingCell)
+            var answer = Self.answer(network, ue: ue, predictions: network.rankedSites(ue: index), cell: network.status(of: index).servingCell)
+            let (latitude, longitude) = network.topology.frame.coordinates(of: network.positions[index])
+            let velocity = network.velocities[index]
+            var bearing = atan2(velocity.x, velocity.y) * 180 / .pi
+            if bearing < 0 { bearing += 360 }
+            answer.motion = UEMotion(latitude: latitude, longitude: longitude, bearingDegrees: bearing,
+                                     speedMps: (velocity.x * velocity.x + velocity.y * velocity.y).squareRoot())
+            return answer
         }
         guard let answer else { throw MECError(.notFound, "the access network does not know \(ue)") }
         return answer

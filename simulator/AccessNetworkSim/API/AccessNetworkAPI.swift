@@ -1,4 +1,5 @@
 import FlotillaAPI
+import Foundation
 import Hummingbird
 
 /// The simulator's HTTP API: MEC 013 Location (`/location/v2`), MEC 012 RNIS (`/rni/v2`), and Flotilla's
@@ -44,10 +45,19 @@ public struct AccessNetworkAPI: Sendable {
         return cell
     }
 
-    static func locationInfo(_ point: Point, frame: GeoFrame) -> JSONValue {
+    /// MEC 013 v2 LocationInfo: shape 2 = POINT; Flotilla adds the scenario's metres. With a velocity (a UE's), its
+    /// `velocity` {velocityType 1 = HORIZONTAL, bearing in degrees clockwise from north, horizontalSpeed in km/h}.
+    static func locationInfo(_ point: Point, frame: GeoFrame, velocity: Point? = nil) -> JSONValue {
         let (latitude, longitude) = frame.coordinates(of: point)
-        // MEC 013 v2 LocationInfo: shape 2 = POINT; Flotilla adds the scenario's metres.
-        return ["latitude": [.double(latitude)], "longitude": [.double(longitude)], "shape": 2,
-                "x": .double((point.x * 10).rounded() / 10), "y": .double((point.y * 10).rounded() / 10)]
+        var info: [String: JSONValue] = ["latitude": [.double(latitude)], "longitude": [.double(longitude)], "shape": 2,
+                                         "x": .double((point.x * 10).rounded() / 10), "y": .double((point.y * 10).rounded() / 10)]
+        if let velocity {
+            let speed = (velocity.x * velocity.x + velocity.y * velocity.y).squareRoot()
+            var bearing = atan2(velocity.x, velocity.y) * 180 / .pi
+            if bearing < 0 { bearing += 360 }
+            info["velocity"] = ["velocityType": 1, "bearing": .integer(speed > 0 ? Int64(bearing.rounded()) % 360 : 0),
+                                "horizontalSpeed": .double((speed * 3.6 * 10).rounded() / 10)]
+        }
+        return .object(info)
     }
 }

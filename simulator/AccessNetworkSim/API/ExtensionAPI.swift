@@ -46,6 +46,8 @@ extension AccessNetworkAPI {
                     "address": .string(network.addresses[ue]),
                     "timestamp": AccessNetworkAPI.timestamp(network, epoch: epoch),
                     "sites": .array(network.rankedSites(ue: ue).map { api.prediction($0, network: network) }),
+                    // Where the UE is and how it moves (MEC 013 LocationInfo), for those who plan ahead of it.
+                    "location": AccessNetworkAPI.locationInfo(status.position, frame: network.topology.frame, velocity: status.velocity),
                 ]
                 if let serving = status.servingCell {
                     body["servingCell"] = .string(network.topology.cells[serving].name)
@@ -79,7 +81,8 @@ extension AccessNetworkAPI {
                     cell = best
                 }
                 let sites = network.rankedSites(cell: cell).map { api.prediction($0, network: network) }
-                return ["cell": .string(network.topology.cells[cell].name), "sites": .array(sites)]
+                return ["cell": .string(network.topology.cells[cell].name), "sites": .array(sites),
+                        "zoneId": .string(network.topology.zoneNames[network.topology.cells[cell].zoneIndex])]
             })
         }
         router.get("/flotilla/v1/latency-matrix") { _, _ in
@@ -137,7 +140,7 @@ extension AccessNetworkAPI {
             "address": .string(status.address),
             "population": .string(status.population),
             "timestamp": AccessNetworkAPI.timestamp(network, epoch: epoch),
-            "location": AccessNetworkAPI.locationInfo(status.position, frame: network.topology.frame),
+            "location": AccessNetworkAPI.locationInfo(status.position, frame: network.topology.frame, velocity: status.velocity),
             // Metres in the scenario's frame, as the topology's cells and sites are given.
             "x": .double((status.position.x * 10).rounded() / 10), "y": .double((status.position.y * 10).rounded() / 10),
         ]

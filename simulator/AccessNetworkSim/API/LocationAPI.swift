@@ -90,7 +90,7 @@ extension AccessNetworkAPI {
             "address": .string(status.address),
             "resourceURL": .string(root + "/location/v2/queries/users?address=\(status.address)"),
             "timestamp": Self.timestamp(network, epoch: epoch),
-            "locationInfo": Self.locationInfo(status.position, frame: network.topology.frame),
+            "locationInfo": Self.locationInfo(status.position, frame: network.topology.frame, velocity: status.velocity),
         ]
         if let serving = status.servingCell {
             let c = network.topology.cells[serving]

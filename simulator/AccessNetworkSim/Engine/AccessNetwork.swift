@@ -20,6 +20,8 @@ public final class AccessNetwork {
     public let populationNames: [String]
     public let appOf: [String?]
     public internal(set) var positions: [Point]
+    /// Each UE's velocity over the last step (m/s, x east and y north); zero for a UE that stood still or jumped.
+    public internal(set) var velocities: [Point]
     var mobility: [Mobility]
     var rngs: [SplitMix64]
     var radio: [UERadio]
@@ -117,6 +119,7 @@ public final class AccessNetwork {
         self.populationNames = scenario.populations.map(\.name)
         self.appOf = appOf
         self.positions = positions
+        self.velocities = Array(repeating: Point(x: 0, y: 0), count: positions.count)
         self.mobility = mobility
         self.rngs = rngs
         self.ratTier = ratTier
@@ -154,15 +157,19 @@ public final class AccessNetwork {
         let area = (topology.scenario.area.width, topology.scenario.area.height)
         // The per-UE arrays are moved out for the loop so that it works on them without exclusivity checks.
         var positions = take(&self.positions), mobility = take(&self.mobility), rngs = take(&self.rngs), radio = take(&self.radio)
+        var velocities = take(&self.velocities)
         defer {
             self.positions = positions
+            self.velocities = velocities
             self.mobility = mobility
             self.rngs = rngs
             self.radio = radio
         }
         cellRadio.withUnsafeBufferPointer { cells in
             for ue in 0..<positions.count {
+                let before = positions[ue]
                 mobility[ue].step(&positions[ue], now: now, dt: stepSeconds, routes: routes, area: area, rng: &rngs[ue])
+                velocities[ue] = Point(x: (positions[ue].x - before.x) / stepSeconds, y: (positions[ue].y - before.y) / stepSeconds)
                 if radio[ue].handoverTarget >= 0 { continue }
                 evaluate(ue, &radio[ue], at: positions[ue], rng: &rngs[ue], cells: cells)
             }
@@ -335,6 +342,9 @@ public final class AccessNetwork {
         mobility[ue].kind = .directed
         mobility[ue].target = point
         mobility[ue].speed = speed
-        if speed == 0 { positions[ue] = point }
+        if speed == 0 {
+            positions[ue] = point
+            velocities[ue] = Point(x: 0, y: 0)
+        }
     }
 }

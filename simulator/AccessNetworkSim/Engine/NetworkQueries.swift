@@ -7,6 +7,8 @@ public struct UEStatus: Sendable {
     public var population: String
     public var app: String?
     public var position: Point
+    /// m/s, x east and y north.
+    public var velocity: Point
     public var servingCell: Int?
     /// Set while a handover's interruption lasts.
     public var handoverTarget: Int?
@@ -40,7 +42,7 @@ extension AccessNetwork {
         }
         func finite(_ value: Float) -> Double? { cell != nil && value.isFinite ? Double(value) : nil }
         return UEStatus(number: ue, address: addresses[ue], population: populationNames[populationOf[ue]], app: appOf[ue],
-            position: positions[ue], servingCell: cell, handoverTarget: state.handoverTarget >= 0 ? Int(state.handoverTarget) : nil,
+            position: positions[ue], velocity: velocities[ue], servingCell: cell, handoverTarget: state.handoverTarget >= 0 ? Int(state.handoverTarget) : nil,
             signalDbm: finite(state.signal), rsrqDb: finite(state.rsrq), sinrDb: finite(state.sinr), throughputBps: throughput)
     }
 
