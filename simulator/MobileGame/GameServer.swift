@@ -16,7 +16,8 @@ import Synchronization
 ///     GET  /metrics                      Prometheus text: players, datagrams, inputs applied, ticks
 ///     GET  /healthz
 ///
-/// Inputs are acknowledged on receipt and applied by a 30 Hz tick.
+/// Inputs are acknowledged once they are through the server's queue (`ServerLoad`: the fuller the server, the longer
+/// they wait) and applied by a 30 Hz tick.
 public final class GameServer: Sendable {
     public let port: Int
     public let sessions: SessionTable<PlayerState>
@@ -32,6 +33,10 @@ public final class GameServer: Sendable {
         var applied = 0
         var ticks = 0
         var malformed = 0
+        /// Players ÷ capacity at the last tick (0 without a capacity): what inputs queue behind.
+        var utilization = 0.0
+        /// The inputs' queueing delay, summed (ms), for the mean on /metrics.
+        var queuedMs = 0.0
     }
 
     public static let tickInterval: Duration = .milliseconds(33)
@@ -69,6 +74,10 @@ public final class GameServer: Sendable {
             let text = """
                 # TYPE flotilla_game_players gauge
                 flotilla_game_players \(players)
+                # TYPE flotilla_game_utilization gauge
+                flotilla_game_utilization \(c.utilization)
+                # TYPE flotilla_game_queue_delay_ms_total counter
+                flotilla_game_queue_delay_ms_total \(c.queuedMs)
                 # TYPE flotilla_game_datagrams_total counter
                 flotilla_game_datagrams_total \(c.datagrams)
                 # TYPE flotilla_game_inputs_applied_total counter
@@ -133,12 +142,14 @@ public final class GameServer: Sendable {
             while !Task.isCancelled {
                 next = next.advanced(by: Self.tickInterval)
                 try? await clock.sleep(until: next)
-                var applied = 0
+                var applied = 0, players = 0
                 sessions.updateActive { _, state in
                     applied += state.pending.count
+                    players += 1
                     state.tick()
                 }
-                box.update { $0.ticks += 1; $0.applied += applied }
+                let utilization = sessions.capacity == .max ? 0 : Double(players) / Double(max(1, sessions.capacity))
+                box.update { $0.ticks += 1; $0.applied += applied; $0.utilization = utilization }
             }
         }
         tasks.withLock { $0.append(task) }
@@ -179,16 +190,33 @@ public enum GameError: Error, CustomStringConvertible {
     }
 }
 
-/// Game datagrams, answered on the event loop: inputs taken into the session's state, an acknowledgement back at once.
+/// Game datagrams, answered on the event loop: inputs taken into the session's state, an acknowledgement back once
+/// the input is through the server's queue (`ServerLoad`).
 final class GameDatagramHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
     let sessions: SessionTable<PlayerState>
     let counters: CountersBox
+    let sender = Mutex<DelayedSender?>(nil)
+    let random = Mutex<UInt64>(0x9E37_79B9_7F4A_7C15)
 
     init(sessions: SessionTable<PlayerState>, counters: CountersBox) {
         self.sessions = sessions
         self.counters = counters
+    }
+
+    /// Two uniform draws in [0, 1).
+    func draws() -> (Double, Double) {
+        random.withLock { state in
+            func next() -> Double {
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+            }
+            return (next(), next())
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -219,8 +247,23 @@ final class GameDatagramHandler: ChannelInboundHandler, Sendable {
                                    applied: result?.applied ?? 0, status: status, score: result?.score ?? 0)
         var buffer = context.channel.allocator.buffer(capacity: 32)
         GameProtocol.encode(ack, into: &buffer)
-        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
-        counters.update { $0.datagrams += 1 }
+        let (first, second) = draws()
+        var delayMs = 0.0
+        counters.update { counters in
+            counters.datagrams += 1
+            delayMs = ServerLoad.delayMs(utilization: counters.utilization, first, second)
+            counters.queuedMs += delayMs
+        }
+        if delayMs < 0.25 {
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
+        } else {
+            let channel = context.channel
+            let delayed = sender.withLock { sender in
+                if sender == nil { sender = DelayedSender(channel: channel) }
+                return sender!
+            }
+            delayed.send(buffer, to: envelope.remoteAddress, afterMs: delayMs)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
