@@ -6,12 +6,13 @@ import Logging
 
 /// The MEC services of one control plane, wired together: the service registry (member endpoints), discovery (an
 /// `APIExtension` the API server mounts under /mec/discovery/v1/), the live dashboard (under /dashboard) and, given an
-/// access network, the mobility service.
+/// access network, the mobility service and the access network's latency matrix (`LatencyMatrixSync`).
 public struct MECServices: Sendable {
     public let registry: ServiceRegistry
     public let discoveryAPI: DiscoveryAPI
     public let dashboardAPI: DashboardAPI
     public let mobility: MobilityService
+    let latencyMatrix: LatencyMatrixSync?
     let transport: HTTPTransport
 
     /// `accessNetworkURL`: the base URL of a MEC 013/012 location service with Flotilla's RTT extension (the access
@@ -35,6 +36,7 @@ public struct MECServices: Sendable {
         self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt),
                                          reportLost: { namespace, name in await mobility.report(namespace: namespace, name: name) })
         self.dashboardAPI = DashboardAPI(source: DashboardSource(client: controlPlane, network: network))
+        self.latencyMatrix = network.map { LatencyMatrixSync(client: controlPlane, network: $0, logger: logger) }
     }
 
     /// The API extensions to mount on the control plane's server.
@@ -44,7 +46,7 @@ public struct MECServices: Sendable {
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await registry.run() }
-            group.addTask { await mobility.run() }
+            group.addTask { await runMobility() }
         }
         await transport.shutdown()
     }
@@ -55,8 +57,16 @@ public struct MECServices: Sendable {
         await transport.shutdown()
     }
 
-    /// What only the leader runs: the mobility service (it moves sessions; two would move one session twice).
-    public func runMobility() async { await mobility.run() }
+    /// What only the leader runs: the mobility service (it moves sessions; two would move one session twice) and the
+    /// latency matrix's sync.
+    public func runMobility() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await mobility.run() }
+            if let latencyMatrix { group.addTask { await latencyMatrix.run() } }
+            await group.next()
+            group.cancelAll()
+        }
+    }
 }
 
 /// The RTT source when no access network is configured.

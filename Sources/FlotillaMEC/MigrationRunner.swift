@@ -326,6 +326,16 @@ public struct MigrationRunner: Sendable {
         return text.replacingOccurrences(of: "Z", with: String(format: "%03dZ", micros < 0 ? 0 : micros))
     }
 
+    /// The date a `microTime` names (nil for anything else).
+    public static func date(microTime text: String) -> Date? {
+        guard text.hasSuffix("Z") else { return nil }
+        let body = text.dropLast()
+        let parts = body.split(separator: ".", maxSplits: 1)
+        guard let whole = ISO8601DateFormatter().date(from: parts[0] + "Z") else { return nil }
+        guard parts.count == 2, let digits = Double("0." + parts[1]) else { return whole }
+        return whole.addingTimeInterval(digits)
+    }
+
     static func suffix() -> String {
         String(UInt32.random(in: 0...UInt32.max), radix: 36)
     }

@@ -8,8 +8,13 @@ import Testing
         #expect(scenario.operators.count == 3)
         #expect(Set(scenario.cells.map(\.rat)) == [.lte, .nr, .wifi])
         #expect(scenario.sites.filter { $0.cluster.hasPrefix("edge-") }.count == 6)
-        #expect(scenario.populations.reduce(0) { $0 + $1.count } == 200)
+        #expect(scenario.populations.reduce(0) { $0 + $1.count } == 290)
         #expect(scenario.populations.contains { $0.mobility.model == .route })
+        // Riders across zones at 10–30 m/s, and a flash crowd converging on the stadium.
+        #expect(scenario.populations.contains { ($0.mobility.speed?.max() ?? 0) >= 25 })
+        let fans = try #require(scenario.populations.first { $0.name == "beta-fans" })
+        let ends = Set((fans.mobility.routes ?? []).compactMap { name in scenario.routes?.first { $0.name == name }?.waypoints.last })
+        #expect(ends.allSatisfy { abs($0[0] - 2490) < 40 && abs($0[1] - 1500) < 50 } && ends.count == 3)
     }
 
     @Test func largeScaleIsGeneratedFromParameters() throws {
@@ -60,6 +65,8 @@ import Testing
             message: "duplicate name \"z1\""),
         BadCase(name: "unknown field", replace: "name: tiny", with: "name: tiny\nweather: rain", line: 3, message: "unknown field"),
         BadCase(name: "wrong version", replace: "scenario/v1", with: "scenario/v9", line: 1, message: "unsupported version"),
+        BadCase(name: "measurement too often", replace: "name: tiny", with: "name: tiny\nmeasurement: {reportIntervalMs: 5}", line: 3,
+            message: "between 10 and 10000 ms"),
         BadCase(name: "route model without a route", replace: "model: static", with: "model: route", line: 13,
             message: "needs at least one route"),
     ]
@@ -82,6 +89,30 @@ import Testing
             #expect(first.position?.line == bad.line, "\(error)")
             #expect(error.description.hasPrefix("tiny.yaml:\(bad.line):"), "\(error)")
         }
+    }
+
+    /// With `measurement`, a UE's reported round trips are a report: fixed between grid points, a noisy draw around
+    /// the mean, the same for the same seed.
+    @Test func measuredRoundTripsAreNoisyPeriodicReports() throws {
+        let scenario = try Scenario.parse(yaml: Self.valid.replacingOccurrences(of: "name: tiny", with: "name: tiny\nmeasurement: {reportIntervalMs: 500}"),
+                                          file: "tiny.yaml")
+        let network = AccessNetwork(scenario: scenario)
+        network.run(until: 1.0)
+        let first = network.reportedSites(ue: 0)
+        let mean = try #require(network.rankedSites(ue: 0).first)
+        let reported = try #require(first.first)
+        #expect(reported.rttMs != mean.rttMs && abs(reported.rttMs - mean.rttMs) < 6 * mean.jitterMs, "\(reported.rttMs) vs \(mean.rttMs)")
+        network.run(until: 1.4)
+        #expect(network.reportedSites(ue: 0).first?.rttMs == reported.rttMs, "unchanged within the interval")
+        network.run(until: 1.6)
+        #expect(network.reportedSites(ue: 0).first?.rttMs != reported.rttMs, "a new report at 1.5 s")
+        let again = AccessNetwork(scenario: scenario)
+        again.run(until: 1.0)
+        #expect(again.reportedSites(ue: 0).first?.rttMs == reported.rttMs)
+        // Without the block, the model's mean.
+        let plain = AccessNetwork(scenario: try Scenario.parse(yaml: Self.valid, file: "tiny.yaml"))
+        plain.run(until: 1.0)
+        #expect(plain.reportedSites(ue: 0).first?.rttMs == plain.rankedSites(ue: 0).first?.rttMs)
     }
 
     @Test func invalidYAMLNamesTheLine() {

@@ -274,6 +274,29 @@ import Testing
         try AppProfile(json: try await rig.client.get(AppProfile.descriptor, namespace: "default", name: "counter")).status?.demand
     }
 
+    /// The access network's zone → cluster round trips reach the control plane as a LatencyMatrix (what DemandWeighted
+    /// division needs to find each area's nearest cluster); a network that does not answer changes nothing.
+    @Test func theAccessNetworksLatencyMatrixIsSynced() async throws {
+        try await Rig.with { rig in
+            let down = LatencyMatrixSync(client: rig.client, network: AccessNetworkClient(baseURL: "http://127.0.0.1:1", transport: rig.transport))
+            #expect(await down.sync() == false)
+            #expect(try await rig.client.list(LatencyMatrix.descriptor, namespace: nil, options: .everything).items.isEmpty)
+            let sync = LatencyMatrixSync(client: rig.client, network: AccessNetworkClient(baseURL: rig.simURL, transport: rig.transport))
+            #expect(await sync.sync())
+            let matrix = try LatencyMatrix(json: try await rig.client.get(LatencyMatrix.descriptor, namespace: nil, name: "three-sites-line"))
+            let rtt = LatencyMatrix.merged([matrix])
+            #expect(Set(rtt.keys) == ["west", "middle", "east"], "\(rtt)")
+            #expect((rtt["west"]?["edge-1"] ?? 99) < (rtt["west"]?["edge-2"] ?? 0), "\(rtt)")
+            // Again: nothing changed, nothing written.
+            let version = try await rig.client.get(LatencyMatrix.descriptor, namespace: nil, name: "three-sites-line").resourceVersion
+            #expect(await sync.sync())
+            #expect(try await rig.client.get(LatencyMatrix.descriptor, namespace: nil, name: "three-sites-line").resourceVersion == version)
+            // The network goes away: the matrix stays.
+            #expect(await down.sync() == false)
+            #expect(try await rig.client.list(LatencyMatrix.descriptor, namespace: nil, options: .everything).items.count == 1)
+        }
+    }
+
     @Test func aTargetThatRefusesTheImportRollsBackAndTheSessionGoesOn() async throws {
         try await Rig.with { rig in
             let (ue, first) = try await rig.rider()

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -67,6 +68,8 @@ public final class PlayerFleet: Sendable {
     let resolve: @Sendable (UInt32) async -> SocketAddress?
     let tick: Duration
     let start = ContinuousClock.now
+    /// The wall-clock time of `Report.rtt`'s second 0, to line the players' samples up with other records.
+    public let startedAt = Date()
     let channel: Mutex<(any Channel)?> = Mutex(nil)
     let loop: Mutex<Task<Void, Never>?> = Mutex(nil)
 

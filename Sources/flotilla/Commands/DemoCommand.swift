@@ -135,24 +135,33 @@ struct DemoCommand: AsyncParsableCommand {
 
     func play(_ environment: DemoEnvironment, ues: [Int], operatorOf: [Int: Int], operators: Int, siteIndex: [String: Int],
               interrupt: InterruptFlag, log: (String) -> Void) async throws {
-        let applied = try await environment.apply(directory: manifests)
+        let documents = try environment.documents(directory: manifests)
+        // The autoscaler goes on once the players are in (see manifests/mobile-game/autoscaler.yaml).
+        let autoscalers = documents.filter { $0.descriptor.kind == FederatedHPA.descriptor.kind }
+        let applied = try await environment.apply(documents.filter { $0.descriptor.kind != FederatedHPA.descriptor.kind })
         log("applied \(manifests) through the API: \(applied.joined(separator: ", "))")
-        let wanted = siteIndex.count * 2
-        var ready = 0
+        // Sized for the players, as an operator sizes for an event: the autoscaler's 20 players per server, the same
+        // number of servers for every strategy.
+        let servers = max(2, (ues.count + DemoPools.playersPerServer - 1) / DemoPools.playersPerServer)
+        let pools = DemoPools(api: environment.api, registry: environment.mec.registry)
+        try await pools.size(servers)
         let rollout = ContinuousClock.now
-        while ready < wanted {
+        while await !pools.ready(servers) {
             guard ContinuousClock.now - rollout < .seconds(90) else {
-                throw DemoError("only \(ready) of \(wanted) game servers became ready in 90 s")
+                throw DemoError("the game servers did not all become ready in 90 s: \(await pools.describe())")
             }
             if interrupt.isSet { throw DemoError("interrupted during the rollout") }
             try await Task.sleep(for: .milliseconds(200))
-            ready = await environment.mec.registry.app(namespace: "default", name: "mobile-game")?.instances.filter(\.ready).count ?? 0
         }
-        log("rolled out: \(ready) game servers ready on \(siteIndex.count) sites (the registry sees them through the members' Endpoints)")
+        log("rolled out: \(servers) game servers per strategy (the registry sees them through the members' Endpoints): \(await pools.describe())")
         let traffic = try await DemoTraffic.start(environment: environment, ues: ues, operatorOf: operatorOf, operators: operators,
                                                   siteIndex: siteIndex, log: log)
+        if !autoscalers.isEmpty {
+            _ = try await environment.apply(autoscalers)
+            log("autoscaler on: FederatedHPA mobile-game (the baselines' servers follow its count)")
+        }
+        let following = pools.follow(since: traffic.fleet.startedAt)
         let playStart = ContinuousClock.now
-        let playStartedAt = Date()
         // The map for the report: sites, cells, and where each player is once a second.
         let runner = environment.runner
         let tracker = Task { () -> [[(x: Double, y: Double)]] in
@@ -184,11 +193,13 @@ struct DemoCommand: AsyncParsableCommand {
             let migrations = (try? await environment.controlPlane.list(SessionMigration.descriptor, namespace: "default", options: .everything).items) ?? []
             let completed = migrations.filter { $0["status"]?["phase"] == "Completed" }.count
             log("playing: \(connected)/\(traffic.sessions.count) sessions progressing, \(completed) migrations so far"
-                + (migrations.count > completed ? " (\(migrations.count - completed) other)" : ""))
+                + (migrations.count > completed ? " (\(migrations.count - completed) other)" : "") + "; Flotilla's servers: \(await pools.describe(.flotilla))")
         }
         if interrupt.isSet { log("interrupted: stopping the players and summarising what was played") }
         tracker.cancel()
         let tracks = await tracker.value
+        following.cancel()
+        let replicas = await following.value
         let (reports, lost) = await traffic.stop(transport: environment.callbacks)
         let migrations = try await environment.controlPlane.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
             .compactMap { try? SessionMigration(json: $0) }
@@ -199,7 +210,7 @@ struct DemoCommand: AsyncParsableCommand {
                                            sessions: traffic.sessions.filter { Strategy.of(session: $0).strategy == .flotilla }.count,
                                            seconds: seconds(ContinuousClock.now - playStart), transport: environment.callbacks)
             : nil
-        let results = StrategyResult.summarize(reports, lost: lost, migrations: migrations, budgetMs: budget)
+        let results = StrategyResult.summarize(reports, lost: lost, migrations: migrations, budgetMs: budget, fleetStartedAt: traffic.fleet.startedAt)
         print("")
         print(StrategyResult.table(results, budgetMs: budget))
         if let fault, fault.injected { print(fault.effect(lost: lost)) }
@@ -213,7 +224,7 @@ struct DemoCommand: AsyncParsableCommand {
             var withTracks = map
             withTracks.tracks = tracks
             let written = try DemoReport.write(to: URL(fileURLWithPath: report), results: results, reports: reports, migrations: migrations,
-                                               budgetMs: budget, map: withTracks, playStartedAt: playStartedAt)
+                                               budgetMs: budget, map: withTracks, playStartedAt: traffic.fleet.startedAt, replicas: replicas)
             log("report: \(written.path)")
         }
     }

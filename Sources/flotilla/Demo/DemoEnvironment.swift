@@ -96,14 +96,21 @@ struct DemoEnvironment {
             callbacks: callbacks)
     }
 
-    /// Applies every document of the manifests directory through the API (create, or update what exists).
-    func apply(directory manifests: String) async throws -> [String] {
-        var applied: [String] = []
-        for document in try ManifestLoader.load([manifests]) {
+    /// The documents of the manifests directory, each with the kind the control plane serves it as.
+    func documents(directory manifests: String) throws -> [(descriptor: ResourceDescriptor, object: JSONValue)] {
+        try ManifestLoader.load([manifests]).map { document in
             let object = document.value
             guard let descriptor = ResourceRegistry.controlPlane.descriptor(apiVersion: object.apiVersion ?? "", kind: object.kind ?? "") else {
                 throw DemoError("\(document.source): \(object.kind ?? "?") is not a kind this control plane serves")
             }
+            return (descriptor, object)
+        }
+    }
+
+    /// Applies documents through the API (create, or update what exists); their `kind/name`s.
+    func apply(_ documents: [(descriptor: ResourceDescriptor, object: JSONValue)]) async throws -> [String] {
+        var applied: [String] = []
+        for (descriptor, object) in documents {
             try await api.createOrUpdate(descriptor, object)
             applied.append("\(descriptor.kind.lowercased())/\(object.name ?? "")")
         }

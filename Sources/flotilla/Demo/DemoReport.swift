@@ -3,8 +3,9 @@ import Foundation
 import MobileGame
 
 /// `flotilla demo --report DIR`: report.html (self-contained: inline SVG, no scripts or network) with the RTT over time
-/// per strategy, the RTT distribution, the migrations on a timeline and the map with the players' tracks and the
-/// sites; plus the raw data as rtt-per-second.csv, migrations.json and summary.json.
+/// per strategy, the RTT distribution, the migrations on a timeline, Flotilla's game servers per site over time and
+/// the map with the players' tracks and the sites; plus the raw data as rtt-per-second.csv, migrations.json,
+/// replicas.csv and summary.json.
 enum DemoReport {
     struct Map: Sendable {
         var width: Double
@@ -18,7 +19,7 @@ enum DemoReport {
     static let colors: [Strategy: String] = [.cloud: "#d9534f", .staticNearest: "#f0ad4e", .flotilla: "#2e7d32"]
 
     static func write(to directory: URL, results: [StrategyResult], reports: [UInt32: PlayerFleet.Report], migrations: [SessionMigration],
-                      budgetMs: Double, map: Map?, playStartedAt: Date) throws -> URL {
+                      budgetMs: Double, map: Map?, playStartedAt: Date, replicas: [DemoPools.Sample] = []) throws -> URL {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Per strategy and second: the median round trip over that second's acknowledgements.
         var perSecond: [Strategy: [Int: [Double]]] = [:]
@@ -39,9 +40,17 @@ enum DemoReport {
             ["strategy": .string(r.strategy.key), "players": .integer(Int64(r.players)), "rttP50Ms": .double(r.p50), "rttP95Ms": .double(r.p95),
              "rttP99Ms": .double(r.p99), "withinBudget": .double(r.withinBudget), "migrations": .integer(Int64(r.migrations)),
              "downtimeP50Ms": r.downtimeP50.map { .double($0) } ?? .null, "downtimeP99Ms": r.downtimeP99.map { .double($0) } ?? .null,
+             "interruptionP50Ms": r.interruptionP50.map { .double($0) } ?? .null, "interruptionP99Ms": r.interruptionP99.map { .double($0) } ?? .null,
              "sessionsLost": .integer(Int64(r.sessionsLost))]
         })])
         try summary.serializedString().write(to: directory.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+        var replicaRows = "second,strategy,cluster,ready_servers\n"
+        for sample in replicas {
+            for (strategy, sites) in sample.sites.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                for (site, count) in sites.sorted(by: { $0.key < $1.key }) { replicaRows += "\(format(sample.second, 1)),\(strategy.key),\(site),\(count)\n" }
+            }
+        }
+        try replicaRows.write(to: directory.appendingPathComponent("replicas.csv"), atomically: true, encoding: .utf8)
 
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -60,6 +69,7 @@ enum DemoReport {
             <h2>Round trip over time (median per second)</h2>\(timeSeries(perSecond, budgetMs: budgetMs))
             <h2>Round-trip distribution (CDF)</h2>\(cdf(results, budgetMs: budgetMs))
             <h2>Migrations</h2>\(timeline(migrationTimes, length: Double(perSecond.values.flatMap(\.keys).max() ?? 1)))
+            <h2>Flotilla's game servers per site (the baselines run as many in all)</h2>\(replicaPlot(replicas))
             """
         if let map { html += "<h2>Map: sites, cells and player tracks</h2>" + mapSVG(map) }
         html += "<p>Raw data: rtt-per-second.csv, migrations.json, summary.json.</p></body></html>\n"
@@ -70,11 +80,12 @@ enum DemoReport {
 
     static func summaryTable(_ results: [StrategyResult], budgetMs: Double) -> String {
         var rows = "<table><tr><th>strategy</th><th>players</th><th>RTT p50</th><th>p95</th><th>p99 ms</th><th>within \(format(budgetMs)) ms</th>"
-            + "<th>migrations</th><th>downtime p50/p99 ms</th><th>sessions lost</th></tr>"
+            + "<th>migrations</th><th>downtime p50/p99 ms</th><th>interruption p50/p99 ms</th><th>sessions lost</th></tr>"
         for r in results {
             rows += "<tr><td>\(r.strategy.title)</td><td>\(r.players)</td><td>\(format(r.p50, 1))</td><td>\(format(r.p95, 1))</td><td>\(format(r.p99, 1))</td>"
                 + "<td>\(format(r.withinBudget * 100, 2)) %</td><td>\(r.strategy == .flotilla ? "\(r.migrations)" : "-")</td>"
-                + "<td>\(r.downtimeP50.map { format($0, 1) } ?? "-") / \(r.downtimeP99.map { format($0, 1) } ?? "-")</td><td>\(r.sessionsLost)</td></tr>"
+                + "<td>\(r.downtimeP50.map { format($0, 1) } ?? "-") / \(r.downtimeP99.map { format($0, 1) } ?? "-")</td>"
+                + "<td>\(r.interruptionP50.map { format($0, 1) } ?? "-") / \(r.interruptionP99.map { format($0, 1) } ?? "-")</td><td>\(r.sessionsLost)</td></tr>"
         }
         return rows + "</table>"
     }
@@ -131,6 +142,32 @@ enum DemoReport {
             svg += "<line x1=\"\(format(x, 1))\" y1=\"20\" x2=\"\(format(x, 1))\" y2=\"50\" stroke=\"\(m.phase == "Completed" ? "#2e7d32" : "#d9534f")\"/>"
         }
         return svg + "</svg>"
+    }
+
+    static let sitePalette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
+
+    /// Flotilla's ready game servers per site over time (a step line per site), and their total (black).
+    static func replicaPlot(_ samples: [DemoPools.Sample]) -> String {
+        let sites = Set(samples.flatMap { ($0.sites[.flotilla] ?? [:]).keys }).sorted()
+        let totals = samples.map { ($0.sites[.flotilla] ?? [:]).values.reduce(0, +) }
+        let xMax = max(1, samples.last?.second ?? 1), yMax = Double(max(1, totals.max() ?? 1))
+        var svg = "<svg width=\"\(plotWidth)\" height=\"\(plotHeight)\" id=\"replicas\">" + axes(xMax: xMax, yMax: yMax, xLabel: "seconds", yLabel: "servers", budgetMs: nil)
+        func line(_ values: [Double], color: String, width: Int) -> String {
+            var points: [String] = []
+            for (i, sample) in samples.enumerated() {
+                if i > 0 { points.append(point(sample.second, values[i - 1], xMax: xMax, yMax: yMax)) }
+                points.append(point(sample.second, values[i], xMax: xMax, yMax: yMax))
+            }
+            return "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"\(width)\" points=\"\(points.joined(separator: " "))\"/>"
+        }
+        var legend: [String] = []
+        for (i, site) in sites.enumerated() {
+            let color = sitePalette[i % sitePalette.count]
+            svg += line(samples.map { Double($0.sites[.flotilla]?[site] ?? 0) }, color: color, width: 2)
+            legend.append("<span style=\"color:\(color)\">■ \(site)</span>")
+        }
+        svg += line(totals.map(Double.init), color: "#000", width: 1)
+        return svg + "</svg><div class=\"legend\">" + legend.joined() + "<span>■ total</span></div>"
     }
 
     static func mapSVG(_ map: Map) -> String {

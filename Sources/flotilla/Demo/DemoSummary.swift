@@ -1,4 +1,6 @@
 import FlotillaAPI
+import FlotillaMEC
+import Foundation
 import MobileGame
 
 /// What the players of one strategy saw, from their own measurements and the migration records.
@@ -15,6 +17,9 @@ struct StrategyResult: Sendable {
     var rolledBack: Int
     var downtimeP50: Double?
     var downtimeP99: Double?
+    /// What the players heard: per completed move, the longest silence between two acknowledgements around it.
+    var interruptionP50: Double?
+    var interruptionP99: Double?
     /// Sessions whose state went backwards or that ended with no server holding them.
     var sessionsLost: Int
     var longestSilenceMs: Double
@@ -25,7 +30,7 @@ struct StrategyResult: Sendable {
     }
 
     static func summarize(_ reports: [UInt32: PlayerFleet.Report], lost: Set<UInt32>, migrations: [SessionMigration],
-                          budgetMs: Double) -> [StrategyResult] {
+                          budgetMs: Double, fleetStartedAt: Date) -> [StrategyResult] {
         Strategy.allCases.map { strategy in
             let mine = reports.filter { Strategy.of(session: $0.key).strategy == strategy }.map(\.value)
             let rtt = mine.flatMap { $0.rtt.map(\.ms) }.sorted()
@@ -37,6 +42,10 @@ struct StrategyResult: Sendable {
             // Moves the mobility service chose; promotions after a site's death are reported with the fault.
             let moved = strategy == .flotilla ? migrations.filter { $0.spec.reason != "Failover" } : []
             let downtimes = moved.filter { $0.status?.phase == "Completed" }.compactMap { $0.status?.downtimeMs }.sorted()
+            let interruptions = moved.filter { $0.status?.phase == "Completed" }.compactMap { migration -> Double? in
+                guard let id = UInt32(migration.spec.session), let report = reports[id] else { return nil }
+                return interruption(migration, acks: report.rtt.map(\.at), fleetStartedAt: fleetStartedAt)
+            }.sorted()
             return StrategyResult(
                 strategy: strategy, players: mine.count, rtt: rtt,
                 p50: percentile(rtt, 50), p95: percentile(rtt, 95), p99: percentile(rtt, 99),
@@ -45,23 +54,39 @@ struct StrategyResult: Sendable {
                 rolledBack: moved.filter { ["RolledBack", "Failed"].contains($0.status?.phase ?? "") }.count,
                 downtimeP50: downtimes.isEmpty ? nil : percentile(downtimes, 50),
                 downtimeP99: downtimes.isEmpty ? nil : percentile(downtimes, 99),
+                interruptionP50: interruptions.isEmpty ? nil : percentile(interruptions, 50),
+                interruptionP99: interruptions.isEmpty ? nil : percentile(interruptions, 99),
                 sessionsLost: lost.filter { Strategy.of(session: $0).strategy == strategy }.count,
                 longestSilenceMs: mine.map(\.longestSilenceMs).max() ?? 0)
         }
+    }
+
+    /// The longest silence (ms) the player heard across a move: the widest gap between two acknowledgements that
+    /// overlaps the move, from its start to half a second after it completed (the player's redirect and first answers
+    /// from the new server). A player that heard nothing after the move counts until its last acknowledgement.
+    /// One tick (33 ms) between acknowledgements is the floor: that is how often a player sends.
+    static func interruption(_ migration: SessionMigration, acks: [Double], fleetStartedAt: Date) -> Double? {
+        guard let start = migration.status?.startTime.flatMap(MigrationRunner.date(microTime:)), let end = migration.status?.completionTime.flatMap(MigrationRunner.date(microTime:))
+        else { return nil }
+        let from = start.timeIntervalSince(fleetStartedAt), to = end.timeIntervalSince(fleetStartedAt) + 0.5
+        var widest = 0.0
+        for (a, b) in zip(acks, acks.dropFirst()) where b >= from && a <= to { widest = max(widest, b - a) }
+        return widest > 0 ? widest * 1000 : nil
     }
 
     /// The summary table, as printed and as the README quotes it.
     static func table(_ results: [StrategyResult], budgetMs: Double) -> String {
         func ms(_ value: Double?) -> String { value.map { $0.isNaN ? "-" : format($0, 1) } ?? "-" }
         var lines = [
-            "| strategy | players | RTT p50 ms | RTT p95 ms | RTT p99 ms | time within \(format(budgetMs)) ms | migrations | downtime p50 / p99 ms | sessions lost |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| strategy | players | RTT p50 ms | RTT p95 ms | RTT p99 ms | time within \(format(budgetMs)) ms | migrations | downtime p50 / p99 ms | interruption p50 / p99 ms | sessions lost |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in results {
             let migrations = r.strategy == .flotilla ? "\(r.migrations)" + (r.rolledBack > 0 ? " (+\(r.rolledBack) rolled back)" : "") : "-"
             let downtime = r.strategy == .flotilla ? "\(ms(r.downtimeP50)) / \(ms(r.downtimeP99))" : "-"
+            let interruption = r.strategy == .flotilla ? "\(ms(r.interruptionP50)) / \(ms(r.interruptionP99))" : "-"
             lines.append("| \(r.strategy.title) | \(r.players) | \(ms(r.p50)) | \(ms(r.p95)) | \(ms(r.p99)) | \(format(r.withinBudget * 100, 2)) % | "
-                + "\(migrations) | \(downtime) | \(r.sessionsLost) |")
+                + "\(migrations) | \(downtime) | \(interruption) | \(r.sessionsLost) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -33,6 +33,15 @@ enum Strategy: Int, CaseIterable, Sendable {
         }
     }
 
+    /// The strategy's own game servers (manifests/mobile-game): loads do not mix between strategies.
+    var app: String {
+        switch self {
+        case .cloud: "mobile-game-cloud"
+        case .staticNearest: "mobile-game-static"
+        case .flotilla: "mobile-game"
+        }
+    }
+
     /// Each UE plays once per strategy, as session `ue × 4 + strategy` (also the AppSession's name for Flotilla's).
     func session(ue: Int) -> UInt32 { UInt32(ue * 4 + rawValue) }
     static func of(session: UInt32) -> (ue: Int, strategy: Strategy) { (Int(session / 4), Strategy(rawValue: Int(session % 4)) ?? .cloud) }
@@ -106,8 +115,12 @@ struct DemoTraffic {
         var gateways: [AccessGateway] = []
         for _ in 0..<operators { gateways.append(try await AccessGateway.start(route: route)) }
 
-        guard let app = await environment.mec.registry.app(namespace: "default", name: "mobile-game") else {
-            throw DemoError("the mobile game's AppProfile is missing")
+        var pools: [Strategy: EdgeApp] = [:]
+        for strategy in Strategy.allCases {
+            guard let app = await environment.mec.registry.app(namespace: "default", name: strategy.app) else {
+                throw DemoError("the AppProfile \(strategy.app) is missing")
+            }
+            pools[strategy] = app
         }
         var load: [String: Int] = [:]
         func open(_ session: UInt32, on instance: EdgeInstance) async throws {
@@ -118,7 +131,8 @@ struct DemoTraffic {
                                                    address: try Self.socket(instance.endpoint)))
         }
         func leastLoaded(_ candidates: [EdgeInstance]) -> EdgeInstance? {
-            candidates.filter(\.ready).min { (load[$0.endpoint] ?? 0, $0.endpoint) < (load[$1.endpoint] ?? 0, $1.endpoint) }
+            candidates.filter { $0.ready && load[$0.endpoint, default: 0] < $0.capacity ?? .max }
+                .min { (load[$0.endpoint] ?? 0, $0.endpoint) < (load[$1.endpoint] ?? 0, $1.endpoint) }
         }
         let rtt = SimulatedRTT(runner: runner)
         let fleet = PlayerFleet()
@@ -137,13 +151,13 @@ struct DemoTraffic {
                 skipped.append(address)
                 continue
             }
-            // Cloud only.
-            guard let cloud = leastLoaded(app.instances.filter { $0.site == "cloud" }) else { throw DemoError("no game server on the cloud site") }
+            // Cloud only: the least loaded cloud server with room.
+            guard let cloud = leastLoaded(pools[.cloud]!.instances) else { throw DemoError("no cloud game server has room for UE \(address)") }
             try await open(Strategy.cloud.session(ue: ue), on: cloud)
-            // The nearest site now, for good.
-            let ranked = EdgeRanking.rank(app.instances.map { var i = $0; i.load = load[$0.endpoint] ?? 0; return i }, rttMs: observed.rttMs,
-                                          budgetMs: app.profile.spec.latencyBudgetMs, limit: 1).ranked
-            guard let nearest = ranked.first?.instance else { throw DemoError("UE \(address) has no site in reach") }
+            // The best static server now (nearest, unless nearly full), for good.
+            let ranked = EdgeRanking.rank(pools[.staticNearest]!.instances.map { var i = $0; i.load = load[$0.endpoint] ?? 0; return i },
+                                          rttMs: observed.rttMs, budgetMs: pools[.flotilla]!.profile.spec.latencyBudgetMs, limit: 1).ranked
+            guard let nearest = ranked.first?.instance else { throw DemoError("no static game server in reach of UE \(address) has room") }
             try await open(Strategy.staticNearest.session(ue: ue), on: nearest)
             // Flotilla: the UE asks discovery over the API, which records its AppSession.
             let session = Strategy.flotilla.session(ue: ue)

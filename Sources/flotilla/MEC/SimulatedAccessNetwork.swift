@@ -10,7 +10,7 @@ struct SimulatedRTT: SiteRTTSource {
     func rtt(ue: String) async throws(MECError) -> UESiteRTT {
         let answer: UESiteRTT? = await runner.withNetwork { network in
             guard let index = network.ue(address: ue) else { return nil }
-            var answer = Self.answer(network, ue: ue, predictions: network.rankedSites(ue: index), cell: network.status(of: index).servingCell)
+            var answer = Self.answer(network, ue: ue, predictions: network.reportedSites(ue: index), cell: network.status(of: index).servingCell)
             let (latitude, longitude) = network.topology.frame.coordinates(of: network.positions[index])
             let velocity = network.velocities[index]
             var bearing = atan2(velocity.x, velocity.y) * 180 / .pi

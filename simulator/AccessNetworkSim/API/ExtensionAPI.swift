@@ -21,7 +21,7 @@ extension AccessNetworkAPI {
                     .prefix(limit).map { ue in
                         var status = api.ueStatus(ue, network: network, epoch: epoch)
                         if withRTT {
-                            let rtt = network.rankedSites(ue: ue).map { (network.topology.sites[$0.site].cluster, ($0.rttMs * 100).rounded() / 100) }
+                            let rtt = network.reportedSites(ue: ue).map { (network.topology.sites[$0.site].cluster, ($0.rttMs * 100).rounded() / 100) }
                             status["rttMs"] = .object(Dictionary(rtt, uniquingKeysWith: min).mapValues(JSONValue.double))
                         }
                         return status
@@ -45,7 +45,7 @@ extension AccessNetworkAPI {
                 var body: [String: JSONValue] = [
                     "address": .string(network.addresses[ue]),
                     "timestamp": AccessNetworkAPI.timestamp(network, epoch: epoch),
-                    "sites": .array(network.rankedSites(ue: ue).map { api.prediction($0, network: network) }),
+                    "sites": .array(network.reportedSites(ue: ue).map { api.prediction($0, network: network) }),
                     // Where the UE is and how it moves (MEC 013 LocationInfo), for those who plan ahead of it.
                     "location": AccessNetworkAPI.locationInfo(status.position, frame: network.topology.frame, velocity: status.velocity),
                 ]

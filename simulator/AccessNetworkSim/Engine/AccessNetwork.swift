@@ -22,6 +22,8 @@ public final class AccessNetwork {
     public internal(set) var positions: [Point]
     /// Each UE's velocity over the last step (m/s, x east and y north); zero for a UE that stood still or jumped.
     public internal(set) var velocities: [Point]
+    /// Each UE's last measurement report (its grid slot and sites), when the scenario asks for measurements.
+    var measurements: [Int: (slot: Int, sites: [RTTPrediction])] = [:]
     var mobility: [Mobility]
     var rngs: [SplitMix64]
     var radio: [UERadio]
@@ -152,8 +154,11 @@ public final class AccessNetwork {
             _ = pending.popMin()
             complete(first)
         }
+        let interval = (topology.scenario.measurement?.reportIntervalMs ?? 0) / 1000
+        let crossed = interval > 0 && (now / interval).rounded(.down) != (next / interval).rounded(.down)
         now = next
         steps += 1
+        defer { if crossed || (interval > 0 && steps == 1) { recordMeasurements() } }
         let area = (topology.scenario.area.width, topology.scenario.area.height)
         // The per-UE arrays are moved out for the loop so that it works on them without exclusivity checks.
         var positions = take(&self.positions), mobility = take(&self.mobility), rngs = take(&self.rngs), radio = take(&self.radio)

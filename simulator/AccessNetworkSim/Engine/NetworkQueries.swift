@@ -72,6 +72,36 @@ extension AccessNetwork {
             .sorted { ($0.rttMs, $0.site) < ($1.rttMs, $1.site) }
     }
 
+    /// What the network reports about a UE's round trips: the model's mean now (`rankedSites`), or, when the
+    /// scenario asks for measurements, the UE's last report — taken on a grid of `reportIntervalMs` of simulated
+    /// time, each site's value the mean of `samples` probes drawn around the model's mean then (normal jitter, never
+    /// below half the mean), nearest first. A report is as old as the time since its grid point: up to one interval.
+    public func reportedSites(ue: Int) -> [RTTPrediction] {
+        guard topology.scenario.measurement != nil, let report = measurements[ue] else { return rankedSites(ue: ue) }
+        return report.sites
+    }
+
+    /// Takes every UE's measurement report at a grid point (called by `step` when one is crossed).
+    func recordMeasurements() {
+        guard let settings = topology.scenario.measurement else { return }
+        let interval = (settings.reportIntervalMs ?? 480) / 1000
+        let slot = Int((now / interval).rounded(.down))
+        let probes = max(1, settings.samples ?? 1)
+        for ue in 0..<positions.count {
+            var random = SplitMix64(seed: Hash64.combine(seed, 13, ue, slot))
+            let sites = rankedSites(ue: ue).map { prediction in
+                var measured = prediction
+                var total = 0.0
+                for _ in 0..<probes {
+                    total += max(prediction.rttMs * 0.5, prediction.rttMs + Hash64.normal(random.next()) * prediction.jitterMs)
+                }
+                measured.rttMs = total / Double(probes)
+                return measured
+            }
+            measurements[ue] = (slot, sites.sorted { ($0.rttMs, $0.site) < ($1.rttMs, $1.site) })
+        }
+    }
+
     public func rankedSites(cell: Int) -> [RTTPrediction] {
         (0..<topology.sites.count).compactMap { predictRTT(cell: cell, site: $0) }
             .sorted { ($0.rttMs, $0.site) < ($1.rttMs, $1.site) }

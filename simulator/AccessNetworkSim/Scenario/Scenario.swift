@@ -18,6 +18,10 @@ public struct Scenario: Codable, Sendable {
     public var populations: [Population]
     public var radio: RadioSettings?
     public var handover: HandoverSettings?
+    /// When present, what the network reports about a UE's round trips (`/ues/{address}/rtt`) is a measurement: taken
+    /// every `reportIntervalMs` of simulated time, each site's value a probe's noisy sample, and reported until the
+    /// next is taken. Without it the network reports the model's mean now.
+    public var measurement: MeasurementSettings?
     /// When present, cells, zones, sites, routes and populations are generated from these parameters
     /// (appended to any listed explicitly).
     public var generate: GeneratorParameters?
@@ -229,6 +233,17 @@ public struct Scenario: Codable, Sendable {
             self.shadowing = shadowing
             self.minRsrpDbm = minRsrpDbm
             self.minRssiDbm = minRssiDbm
+        }
+    }
+
+    public struct MeasurementSettings: Codable, Sendable {
+        /// How often a UE's round trips are measured (ms of simulated time). Default 480, an LTE periodic report.
+        public var reportIntervalMs: Double?
+        /// Probes averaged per site per report. Default 1.
+        public var samples: Int?
+        public init(reportIntervalMs: Double? = nil, samples: Int? = nil) {
+            self.reportIntervalMs = reportIntervalMs
+            self.samples = samples
         }
     }
 

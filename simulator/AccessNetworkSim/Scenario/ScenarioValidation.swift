@@ -123,6 +123,12 @@ enum ScenarioValidation {
             if let nf = radio.noiseFigureDb { check((0...20).contains(nf), FieldPath("radio.noiseFigureDb"), "\(nf)", "between 0 and 20 dB") }
             if let h = radio.ueHeight { check((1...22.5).contains(h), FieldPath("radio.ueHeight"), "\(h)", "between 1 and 22.5 metres") }
         }
+        if let measurement = scenario.measurement {
+            if let interval = measurement.reportIntervalMs {
+                check((10...10_000).contains(interval), FieldPath("measurement.reportIntervalMs"), "\(interval)", "between 10 and 10000 ms")
+            }
+            if let samples = measurement.samples { check((1...100).contains(samples), FieldPath("measurement.samples"), "\(samples)", "between 1 and 100") }
+        }
         if let handover = scenario.handover {
             if let h = handover.hysteresisDb { check((0...20).contains(h), FieldPath("handover.hysteresisDb"), "\(h)", "between 0 and 20 dB") }
             if let t = handover.timeToTriggerMs { check((0...5120).contains(t), FieldPath("handover.timeToTriggerMs"), "\(t)", "between 0 and 5120 ms") }
