@@ -56,7 +56,9 @@ public struct SchedulingController: Sendable {
         let clusters = snapshot.typed(Cluster.self)
         let profiles = snapshot.typed(AppProfile.self)
         let rtt = profiles.isEmpty ? [:] : LatencyMatrix.merged(snapshot.typed(LatencyMatrix.self))
-        let latencyChanged = changes.touched(AppProfile.descriptor) || changes.touched(LatencyMatrix.descriptor)
+        // An AppProfile's status counts: `status.demand`, which the mobility service writes, is where the users are.
+        let latencyChanged = changes.touched(AppProfile.descriptor) || !changes.statusOnlyKeys(AppProfile.descriptor).isEmpty
+            || changes.touched(LatencyMatrix.descriptor)
         @Sendable func latency(for resource: ObjectReference, labels: [String: String]?) -> LatencyRequirement? {
             guard !profiles.isEmpty else { return nil }
             let deployment = snapshot.object(Deployment.descriptor, key: "\(resource.namespace ?? "")/\(resource.name ?? "")")

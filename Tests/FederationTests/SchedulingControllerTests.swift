@@ -85,6 +85,19 @@ import Testing
         #expect(try await Self.placement(client) == ["edge-3": 4])
     }
 
+    /// The mobility service reports demand in the AppProfile's status: a pass that sees only that status change
+    /// re-divides the replicas (a status-only change is not a spec change, but it is where the users are).
+    @Test func demandInTheStatusMovesReplicas() async throws {
+        let (client, controller) = try await Self.start()
+        _ = await controller.reconcile(try await Self.snapshot(client), Changes(full: true))
+        #expect(try await Self.placement(client) == ["edge-1": 4])
+        var profile = try AppProfile(json: try await client.get(AppProfile.descriptor, namespace: "default", name: "game"))
+        profile.status = AppProfileStatus(demand: [AreaDemand(area: "harbour", ues: 4), AreaDemand(area: "stadium", ues: 36)])
+        _ = try await client.updateStatus(AppProfile.descriptor, profile.json())
+        _ = await controller.reconcile(try await Self.snapshot(client), Changes(AppProfile.descriptor, keys: ["default/game"], statusOnly: true))
+        #expect(try await Self.placement(client) == ["edge-3": 4])
+    }
+
     @Test func aPassWithNothingNewLeavesAPlacedBindingAlone() async throws {
         let (client, controller) = try await Self.start()
         _ = await controller.reconcile(try await Self.snapshot(client), Changes(full: true))

@@ -77,6 +77,12 @@ public struct Changes: Sendable {
 
     public init(full: Bool) { self.full = full }
 
+    /// `keys` of `resource` changed — `statusOnly`: their status alone (what a test hands a pass directly).
+    public init(_ resource: ResourceDescriptor, keys: Set<String>, statusOnly: Bool = false) {
+        self.full = false
+        if statusOnly { statusKeys[resource.plural] = keys } else { self.keys[resource.plural] = keys }
+    }
+
     /// Objects added, deleted, or changed beyond their status.
     public func keys(_ resource: ResourceDescriptor) -> Set<String> { keys[resource.plural] ?? [] }
     public func statusOnlyKeys(_ resource: ResourceDescriptor) -> Set<String> { (statusKeys[resource.plural] ?? []).subtracting(keys(resource)) }
