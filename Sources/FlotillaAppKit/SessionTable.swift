@@ -93,6 +93,9 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     static func activeCount(_ storage: Storage) -> Int { storage.entries.values.count { $0.phase == .active } }
 
     public var activeCount: Int { storage.withLock { Self.activeCount($0) } }
+    /// Sessions this instance holds the only serving copy of: active ones and those frozen mid-move (not imported
+    /// or standby copies, which exist elsewhere too). Stopping the instance now would lose them.
+    public var heldCount: Int { storage.withLock { $0.entries.values.count { $0.phase == .active || $0.phase == .frozen } } }
     public var sessionIDs: [String] { storage.withLock { $0.entries.keys.sorted() } }
 
     // MARK: The protocol's steps

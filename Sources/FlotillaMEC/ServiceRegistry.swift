@@ -3,10 +3,12 @@ import FlotillaRuntime
 import KubeClient
 import Logging
 
-/// The federation's view of where each edge app runs: for every AppProfile, the ready endpoints of its Service on
-/// every member cluster (watched on the members themselves), with capacity from `sessionsPerReplica` and load from
-/// the AppSessions that point at each endpoint. Kept current by watches — control-plane informers on AppProfiles,
-/// Clusters and AppSessions, and one Endpoints informer per member — never by polling.
+/// The federation's view of where each edge app runs: for every AppProfile, the endpoints of its Service on every
+/// member cluster (its EndpointSlices, watched on the members themselves), with capacity from `sessionsPerReplica`
+/// and load from the AppSessions that point at each endpoint. An endpoint that is terminating but still serving is
+/// a draining instance: no new sessions go there and the mobility service moves its sessions away while its pod's
+/// grace period lasts. Kept current by watches — control-plane informers on AppProfiles, Clusters and AppSessions,
+/// and one EndpointSlice informer per member — never by polling.
 public actor ServiceRegistry: InstanceSource {
     let controlPlane: any ObjectClient
     let connections: ClusterConnections
@@ -15,9 +17,9 @@ public actor ServiceRegistry: InstanceSource {
 
     private var profiles: [String: AppProfile] = [:]
     private var clusters: [String: Cluster] = [:]
-    /// Per cluster: Endpoints by `namespace/name`.
-    private var endpoints: [String: [String: Endpoints]] = [:]
-    /// One Endpoints informer per member.
+    /// Per cluster: EndpointSlices by `namespace/name`.
+    private var endpoints: [String: [String: EndpointSlice]] = [:]
+    /// One EndpointSlice informer per member.
     private var members: MemberInformers?
     /// Sessions per endpoint, by `namespace/app`.
     private var sessions: [String: AppSession] = [:]
@@ -77,10 +79,10 @@ public actor ServiceRegistry: InstanceSource {
         load = counts
     }
 
-    /// One Endpoints informer per member with an API endpoint; restarted when its connection details change.
+    /// One EndpointSlice informer per member with an API endpoint; restarted when its connection details change.
     func reconcileMemberWatches() async {
         if members == nil {
-            members = MemberInformers(connections: connections, resource: Endpoints.descriptor, logger: logger) { [weak self] cluster, event in
+            members = MemberInformers(connections: connections, resource: EndpointSlice.descriptor, logger: logger) { [weak self] cluster, event in
                 await self?.applyMember(event, cluster: cluster)
             }
         }
@@ -119,19 +121,24 @@ public actor ServiceRegistry: InstanceSource {
         guard let service = profile.spec.serviceName else { return [] }
         let counts = load["\(namespace)/\(app)"] ?? [:]
         var result: [EdgeInstance] = []
-        for (cluster, objects) in endpoints {
-            guard let object = objects["\(namespace)/\(service)"] else { continue }
+        for (cluster, slices) in endpoints {
             let clusterReady = clusters["/\(cluster)"]?.isReady ?? false
-            let draining = clusters["/\(cluster)"].map(Self.isDraining) ?? false
-            for subset in object.subsets ?? [] {
-                let port = subset.ports?.first { profile.spec.service?.port == nil || $0.name == profile.spec.service?.port }?.port
+            let clusterDraining = clusters["/\(cluster)"].map(Self.isDraining) ?? false
+            var seen = Set<String>()
+            for slice in slices.values.sorted(by: { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") })
+            where slice.metadata.namespace == namespace && slice.metadata.labels?[EndpointSlice.serviceNameLabel] == service {
+                let port = slice.ports?.first { profile.spec.service?.port == nil || $0.name == profile.spec.service?.port }?.port
                 guard let port else { continue }
-                for (addresses, ready) in [(subset.addresses ?? [], true), (subset.notReadyAddresses ?? [], false)] {
-                    for address in addresses {
-                        let endpoint = "\(address.ip):\(port)"
-                        result.append(EdgeInstance(site: cluster, endpoint: endpoint, ready: ready && clusterReady,
-                            capacity: profile.spec.sessionsPerReplica, load: counts[endpoint] ?? 0, draining: draining))
-                    }
+                for endpoint in slice.endpoints ?? [] {
+                    guard let address = endpoint.addresses.first else { continue }
+                    let name = "\(address):\(port)"
+                    guard seen.insert(name).inserted else { continue }
+                    // Ready (or, terminating, still serving) counts as up; terminating means draining.
+                    let conditions = endpoint.conditions
+                    let terminating = conditions?.terminating ?? false
+                    let up = terminating ? (conditions?.serving ?? false) : (conditions?.ready ?? true)
+                    result.append(EdgeInstance(site: cluster, endpoint: name, ready: up && clusterReady,
+                        capacity: profile.spec.sessionsPerReplica, load: counts[name] ?? 0, draining: clusterDraining || terminating))
                 }
             }
         }

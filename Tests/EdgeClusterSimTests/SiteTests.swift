@@ -163,6 +163,69 @@ import Testing
         }
     }
 
+    /// A pod whose workload holds sessions drains when deleted: it stays, terminating, still serving and listed as
+    /// such in its EndpointSlice (not in Endpoints), until its sessions are gone — then it goes at once. A pod with
+    /// nothing to drain goes at once; a grace period that ends stops a workload that is still busy.
+    @Test func aTerminatingPodDrainsItsSessionsBeforeItGoes() async throws {
+        try await Self.withSite { (_: EdgeSite, client: TestClient) async throws in
+            var deployment = Self.deployment("counter", replicas: 2, image: "flotilla/counter:1")
+            deployment.setValue(3, at: ["spec", "template", "spec", "terminationGracePeriodSeconds"])
+            _ = try await client.request(.POST, "/apis/apps/v1/namespaces/default/deployments", json: deployment)
+            let service: JSONValue = ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "counter"],
+                                      "spec": ["selector": ["app": "counter"], "ports": [["name": "http", "port": 80, "targetPort": "http"]]]]
+            #expect(try await client.request(.POST, "/api/v1/namespaces/default/services", json: service).status == 201)
+            let endpoints = try await Self.waitFor(client, "/api/v1/namespaces/default/endpoints/counter") { ep in
+                (ep["subsets"]?.arrayValue ?? []).flatMap { $0["addresses"]?.arrayValue ?? [] }.count == 2
+            }
+            let subset = try #require(endpoints["subsets"]?.arrayValue?.first)
+            let busyPod = try #require(subset["addresses"]?.arrayValue?.first?["targetRef"]?["name"]?.stringValue)
+            let ip = try #require(subset["addresses"]?.arrayValue?.first?["ip"]?.stringValue)
+            let port = try #require(subset["ports"]?.arrayValue?.first?["port"]?.int64Value)
+            try await TestClient(baseURL: "http://\(ip):\(port)", caPEM: nil, token: nil).using { (counter: TestClient) async throws in
+                #expect(try await counter.request(.POST, "/sessions/s1").status == 201)
+                // Scale to nothing: the idle pod goes, the busy one drains.
+                _ = try await client.request(.PATCH, "/apis/apps/v1/namespaces/default/deployments/counter", json: ["spec": ["replicas": 0]],
+                                             contentType: "application/merge-patch+json")
+                let pods = try await Self.waitFor(client, "/api/v1/namespaces/default/pods?labelSelector=app%3Dcounter") { list in
+                    (list["items"]?.arrayValue ?? []).map(\.name) == [busyPod]
+                }
+                let draining = try #require(pods["items"]?.arrayValue?.first)
+                #expect(draining["metadata"]?["deletionTimestamp"] != nil && draining["metadata"]?["finalizers"]?.arrayValue?.count == 1)
+                let slices = try await Self.waitFor(client, "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices") { list in
+                    (list["items"]?.arrayValue ?? []).flatMap { $0["endpoints"]?.arrayValue ?? [] }.contains { $0["conditions"]?["terminating"] == true }
+                }
+                let endpoint = (slices["items"]?.arrayValue ?? []).flatMap { $0["endpoints"]?.arrayValue ?? [] }.first
+                #expect(endpoint?["conditions"]?["serving"] == true && endpoint?["conditions"]?["ready"] == false)
+                let listed = try await client.request(.GET, "/api/v1/namespaces/default/endpoints/counter")
+                #expect((listed.json?["subsets"]?.arrayValue ?? []).isEmpty, "Endpoints leave terminating pods out")
+                // Still serving its session while it drains; once the session is released, the pod goes.
+                #expect(try await counter.request(.POST, "/sessions/s1/tick?seq=1").status == 200)
+                #expect(try await counter.request(.DELETE, "/mec/state/v1/sessions/s1").status == 204)
+            }
+            _ = try await Self.waitFor(client, "/api/v1/namespaces/default/pods?labelSelector=app%3Dcounter", seconds: 2) { list in
+                (list["items"]?.arrayValue ?? []).isEmpty
+            }
+            // A busy pod whose grace period ends is stopped anyway.
+            _ = try await client.request(.PATCH, "/apis/apps/v1/namespaces/default/deployments/counter", json: ["spec": ["replicas": 1]],
+                                         contentType: "application/merge-patch+json")
+            let ready = try await Self.waitFor(client, "/api/v1/namespaces/default/endpoints/counter") { ep in
+                (ep["subsets"]?.arrayValue ?? []).flatMap { $0["addresses"]?.arrayValue ?? [] }.count == 1
+            }
+            let address = try #require(ready["subsets"]?.arrayValue?.first)
+            try await TestClient(baseURL: "http://\(address["addresses"]?.arrayValue?.first?["ip"]?.stringValue ?? ""):\(address["ports"]?.arrayValue?.first?["port"]?.int64Value ?? 0)",
+                                 caPEM: nil, token: nil).using { (counter: TestClient) async throws in
+                #expect(try await counter.request(.POST, "/sessions/s2").status == 201)
+            }
+            let deleted = ContinuousClock.now
+            _ = try await client.request(.PATCH, "/apis/apps/v1/namespaces/default/deployments/counter", json: ["spec": ["replicas": 0]],
+                                         contentType: "application/merge-patch+json")
+            _ = try await Self.waitFor(client, "/api/v1/namespaces/default/pods?labelSelector=app%3Dcounter", seconds: 10) { list in
+                (list["items"]?.arrayValue ?? []).isEmpty
+            }
+            #expect(ContinuousClock.now - deleted >= .seconds(2), "held for its grace period (3 s, at one-second resolution)")
+        }
+    }
+
     @Test func crashedPodRestartsAndDrainedNodeMovesPods() async throws {
         try await Self.withSite { (site: EdgeSite, client: TestClient) async throws in
             _ = try await client.request(.POST, "/apis/apps/v1/namespaces/default/deployments", json: Self.deployment("web", replicas: 4))

@@ -82,7 +82,7 @@ public enum CounterWorkload {
         // Protected sessions' checkpoints go to their standby copies (session protection).
         let keeper = SessionKeeper(table: table)
         keeper.start()
-        return KeptWorkload(served: served, stopKeeper: { await keeper.stop() })
+        return KeptWorkload(served: served, stopKeeper: { await keeper.stop() }, held: { table.heldCount })
     }
 
     static func json(_ value: JSONValue) -> Response {
@@ -99,8 +99,11 @@ public enum CounterWorkload {
 struct KeptWorkload: RunningWorkload {
     let served: any RunningWorkload
     let stopKeeper: @Sendable () async -> Void
+    /// Sessions it holds the serving copy of.
+    let held: @Sendable () -> Int
 
     var port: Int { served.port }
+    var busy: Bool { held() > 0 }
 
     func stop() async {
         await stopKeeper()

@@ -15,6 +15,8 @@ public enum GameWorkload {
         func stop() async { await server.stop() }
         /// A tick loop's base cost plus each player's share of the simulation and network work.
         var usage: WorkloadUsage? { GameWorkload.usage(players: server.sessions.activeCount) }
+        /// Players still here: a terminating server waits for the mobility service to move them.
+        var busy: Bool { server.sessions.heldCount > 0 }
     }
 
     /// The game server's usage model: 20m CPU and 64Mi idle, and 10m CPU and 1Mi per player.

@@ -25,10 +25,14 @@ public protocol RunningWorkload: Sendable {
     func stop() async
     /// What the workload uses now, by its own model; nil: it idles (`SiteMetrics.idle`).
     var usage: WorkloadUsage? { get }
+    /// Whether it still holds something stopping it would lose (sessions not yet moved away): a terminating pod's
+    /// kubelet waits for it to be false, up to the pod's grace period, as a preStop hook that drains would.
+    var busy: Bool { get }
 }
 
 extension RunningWorkload {
     public var usage: WorkloadUsage? { nil }
+    public var busy: Bool { false }
 }
 
 /// CPU and memory a pod uses, as metrics-server would report it.

@@ -3,9 +3,10 @@ import FlotillaMEC
 import Foundation
 import KubeClient
 
-/// The three strategies' game servers (manifests/mobile-game): sized together for the players, kept equal in number
-/// — the baselines' Deployments follow the replicas the FederatedHPA gives Flotilla's, so the comparison is fair on
-/// resources — and sampled once a second for the report's replicas-per-site plot.
+/// The three strategies' game servers (manifests/mobile-game): sized together for the players, never fewer for a
+/// baseline than for Flotilla — the baselines' Deployments grow whenever the FederatedHPA gives Flotilla's more, so
+/// the comparison is fair on resources; they do not shrink with it, since nothing would move their players off a
+/// server going away — and sampled once a second for the report's replicas-per-site plot.
 struct DemoPools {
     /// The autoscaler's target (manifests/mobile-game/autoscaler.yaml).
     static let playersPerServer = 20
@@ -52,8 +53,8 @@ struct DemoPools {
         }.joined(separator: "; ")
     }
 
-    /// Until cancelled, once a second: the baselines take Flotilla's replica count, and every pool is sampled (at
-    /// seconds since `since`, the players' clock).
+    /// Until cancelled, once a second: a baseline with fewer replicas than Flotilla's gets as many, and every pool
+    /// is sampled (at seconds since `since`, the players' clock).
     func follow(since: Date) -> Task<[Sample], Never> {
         Task {
             var samples: [Sample] = []
@@ -63,7 +64,7 @@ struct DemoPools {
                     for strategy in [Strategy.staticNearest, .cloud] {
                         let replicas = (try? await api.get(Deployment.descriptor, namespace: "default", name: strategy.app))?
                             .value(at: ["spec", "replicas"])?.int64Value
-                        if replicas != flotilla { try? await size(Int(flotilla), strategies: [strategy]) }
+                        if (replicas ?? 0) < flotilla { try? await size(Int(flotilla), strategies: [strategy]) }
                     }
                 }
                 samples.append(Sample(second: Date().timeIntervalSince(since), sites: await readyBySite()))

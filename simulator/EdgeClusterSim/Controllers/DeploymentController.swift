@@ -22,6 +22,8 @@ struct DeploymentController: Sendable {
     func reconcile(_ deployment: Deployment, owned: [Pod], hash: String? = nil, now: Timestamp) -> [SiteAction] {
         guard deployment.metadata.uid != nil, let name = deployment.metadata.name else { return [] }
         let hash = hash ?? Self.templateHash(deployment.spec.template)
+        // Terminating pods are on their way out (draining within their grace period): they count for nothing.
+        let owned = owned.filter { $0.metadata.deletionTimestamp == nil }
         let current = owned.filter { $0.metadata.labels?["pod-template-hash"] == hash }
         let old = owned.filter { $0.metadata.labels?["pod-template-hash"] != hash }
         let desired = Int(max(deployment.spec.replicas ?? 1, 0))

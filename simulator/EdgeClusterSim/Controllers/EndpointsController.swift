@@ -15,7 +15,8 @@ struct EndpointsController: Sendable {
             guard let selector = service.spec?.selector, !selector.isEmpty, let name = service.metadata.name,
                 let namespace = service.metadata.namespace else { continue }
             wanted.insert("\(namespace)/\(name)")
-            let pods = Self.backends(of: service, in: snapshot)
+            // Kubernetes' Endpoints leave terminating pods out; EndpointSlices keep them, marked terminating.
+            let pods = Self.backends(of: service, in: snapshot).filter { $0.metadata.deletionTimestamp == nil }
             let subsets = Self.subsets(for: service, pods: pods)
             let existing = snapshot.endpoints.first { $0.metadata.namespace == namespace && $0.metadata.name == name }
             if var existing {

@@ -18,6 +18,10 @@ public struct KubeletConfiguration: Sendable {
 
 /// The kubelets of one site: start bound pods after the configured delay (running the real workload for images
 /// in the `WorkloadRegistry`), report them Running and Ready, and stop workloads whose pods are gone.
+/// A pod that runs a real workload carries the `sim.flotilla.io/drain` finalizer, so deleting it only marks it
+/// terminating: its workload keeps serving until it is no longer `busy` (its sessions moved away) or the pod's
+/// `terminationGracePeriodSeconds` (default 30) have passed — a preStop hook that drains — and then the kubelet
+/// stops it and lets the pod go.
 /// The state is the site's: start deadlines and running workloads by pod UID.
 actor FakeKubelet {
     let site: String
@@ -27,6 +31,9 @@ actor FakeKubelet {
     private(set) var running: [String: any RunningWorkload] = [:]
     /// When each running pod that runs to completion finishes, by pod UID.
     private(set) var finishAt: [String: ContinuousClock.Instant] = [:]
+    static let drainFinalizer = "sim.flotilla.io/drain"
+    /// How often a draining workload is asked again whether it is still busy.
+    static let drainPoll: Duration = .milliseconds(200)
     private var random: SplitMix64
     private var nextAddress: UInt32 = 0
     private let subnet: UInt32
@@ -53,6 +60,20 @@ actor FakeKubelet {
         for pod in snapshot.pods {
             guard let uid = pod.metadata.uid, let node = pod.spec.nodeName, !pod.isTerminal else { continue }
             live.insert(uid)
+            if let deleted = pod.metadata.deletionTimestamp {
+                let grace = pod.spec.terminationGracePeriodSeconds ?? 30
+                if let workload = running[uid], workload.busy, now.seconds - deleted.seconds < grace {
+                    nextDue = min(nextDue ?? instant + Self.drainPoll, instant + Self.drainPoll)
+                    continue
+                }
+                if let workload = running.removeValue(forKey: uid) { await workload.stop() }
+                if pod.metadata.finalizers?.contains(Self.drainFinalizer) == true {
+                    var released = pod
+                    released.metadata.finalizers = pod.metadata.finalizers?.filter { $0 != Self.drainFinalizer }
+                    actions.append(.update(Pod.descriptor.groupResource, released.json()))
+                }
+                continue
+            }
             let runnable = pod.spec.containers.first.flatMap { $0.image }.flatMap { workloads.image(for: $0) }
             if pod.isReady, pod.spec.restartPolicy != "Always" {
                 // A pod that runs to completion (a Job's) finishes after its run time.
@@ -135,6 +156,9 @@ actor FakeKubelet {
             return containerStatus
         }
         started.status = status
+        if listenPort != nil, started.metadata.finalizers?.contains(Self.drainFinalizer) != true {
+            started.metadata.finalizers = (started.metadata.finalizers ?? []) + [Self.drainFinalizer]
+        }
         if let listenPort {
             started.metadata.annotations = (started.metadata.annotations ?? [:])
                 .merging([EndpointsController.listenPortAnnotation: String(listenPort)]) { _, new in new }
