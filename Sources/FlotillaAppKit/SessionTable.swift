@@ -24,6 +24,9 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
         var leaseUntil: ContinuousClock.Instant?
         /// Where the frozen session was being moved (`host:port`): asked at the lease's end.
         var successor: String?
+        /// A standby copy's newest checkpoint, as it came: decoded only if the copy is promoted (`state` is the
+        /// first checkpoint's until then).
+        var undecoded: Data?
     }
 
     struct Storage {
@@ -213,19 +216,36 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     /// Takes a checkpoint of session `id` from its primary. A checkpoint is newer when its epoch is higher, or equal
     /// with a higher version. An instance that serves the session itself (it was promoted) answers `fenced`: the
     /// sender is an old primary and must stop.
+    /// Only a session's first checkpoint here is decoded (a copy needs a state); later ones are kept as they came and
+    /// decoded if the copy is promoted — a standby takes a checkpoint every 100 ms and almost never serves.
     public func checkpoint(_ id: String, data: Data, version: Int, epoch: Int) throws(StateTransferError) -> CheckpointResult {
-        let state: State
-        do { state = try JSONDecoder().decode(State.self, from: data) } catch { throw .refused("state does not decode: \(error)") }
-        return storage.withLock { storage in
-            if let entry = storage.entries[id] {
-                guard entry.phase == .standby else { return .fenced }
-                if epoch < entry.epoch { return .fenced }
-                if epoch == entry.epoch, version <= entry.version { return .stale }
+        var first: State?
+        if storage.withLock({ $0.entries[id] == nil }) { first = try Self.decode(data) }
+        while true {
+            let result: CheckpointResult? = storage.withLock { storage in
+                if var entry = storage.entries[id] {
+                    guard entry.phase == .standby else { return .fenced }
+                    if epoch < entry.epoch { return .fenced }
+                    if epoch == entry.epoch, version <= entry.version { return .stale }
+                    entry.undecoded = data
+                    entry.version = version
+                    entry.epoch = epoch
+                    storage.entries[id] = entry
+                    return .accepted
+                }
+                guard let first else { return nil }
+                storage.released.remove(id)
+                storage.entries[id] = Entry(state: first, phase: .standby, version: version, epoch: epoch)
+                return .accepted
             }
-            storage.released.remove(id)
-            storage.entries[id] = Entry(state: state, phase: .standby, version: version, epoch: epoch)
-            return .accepted
+            if let result { return result }
+            // The copy went away between the look and the write: this checkpoint is the first again.
+            first = try Self.decode(data)
         }
+    }
+
+    static func decode(_ data: Data) throws(StateTransferError) -> State {
+        do { return try JSONDecoder().decode(State.self, from: data) } catch { throw .refused("state does not decode: \(error)") }
     }
 
     /// Promotes a standby copy (or resumes an import) at `epoch`: it serves from now on. Returns the version it
@@ -236,6 +256,10 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
             guard var entry = storage.entries[id] else { throw .notFound(id) }
             guard epoch > entry.epoch || entry.phase != .active else {
                 throw .fenced("session \(id) already serves here at epoch \(entry.epoch)")
+            }
+            if let newest = entry.undecoded {
+                entry.state = try Self.decode(newest)
+                entry.undecoded = nil
             }
             entry.promoted = entry.phase == .standby
             entry.phase = .active
@@ -287,6 +311,6 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
 
     public func describe(_ id: String) -> (phase: SessionPhase, version: Int, bytes: Int)? {
         guard let entry = storage.withLock({ $0.entries[id] }) else { return nil }
-        return (entry.phase, entry.version, (try? JSONEncoder().encode(entry.state).count) ?? 0)
+        return (entry.phase, entry.version, entry.undecoded?.count ?? (try? JSONEncoder().encode(entry.state).count) ?? 0)
     }
 }

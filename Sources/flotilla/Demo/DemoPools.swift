@@ -9,7 +9,7 @@ import KubeClient
 /// server going away — and sampled once a second for the report's replicas-per-site plot.
 struct DemoPools {
     /// The autoscaler's target (manifests/mobile-game/autoscaler.yaml).
-    static let playersPerServer = 20
+    static let playersPerServer = 12
 
     let api: KubeClient
     let registry: ServiceRegistry
