@@ -32,7 +32,7 @@ import Testing
         try text.write(toFile: file, atomically: true, encoding: .utf8)
         let result = try await ProcessRunner.run(ServeLifecycleTests.flotilla, ["sim", "--scenario", file])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("\(file):23:"), "\(result.combined)")
+        #expect(result.stderr.contains("\(file):24:"), "\(result.combined)")
         #expect(result.stderr.contains("unknown value \"3.5G\""), "\(result.combined)")
     }
 
