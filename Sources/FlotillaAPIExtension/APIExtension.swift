@@ -1,4 +1,5 @@
 import FlotillaAPI
+import HTTPTypes
 import Hummingbird
 
 /// A non-resource API the control plane serves beside the Kubernetes one (e.g. MEC discovery under `/mec/`). It gets
@@ -40,14 +41,23 @@ public struct ExtensionResponse: Sendable {
 
     public var status: HTTPResponse.Status
     public var content: Content
+    /// Headers besides the content type (a created resource's Location, a Warning).
+    public var headers: HTTPFields
 
-    public init(status: HTTPResponse.Status = .ok, body: JSONValue) {
+    public init(status: HTTPResponse.Status = .ok, body: JSONValue, headers: HTTPFields = [:]) {
         self.status = status
         self.content = .json(body)
+        self.headers = headers
     }
 
-    public init(status: HTTPResponse.Status = .ok, content: Content) {
+    public init(status: HTTPResponse.Status = .ok, content: Content, headers: HTTPFields = [:]) {
         self.status = status
         self.content = content
+        self.headers = headers
     }
+}
+
+extension HTTPField.Name {
+    /// RFC 7234's Warning (`299 - "…"`): what the server accepted but does not act on.
+    public static let warning = HTTPField.Name("Warning")!
 }

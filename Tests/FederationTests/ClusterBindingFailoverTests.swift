@@ -21,7 +21,7 @@ import Testing
         let loop = FailoverController(client: client).loop()
         let running = Task { await loop.run() }
         defer { running.cancel() }
-        try await waitUntil("edge-1 evicted from the cluster binding", seconds: 10) {
+        try await waitUntil("edge-1 evicted from the cluster binding", seconds: 30) {
             let stored = try await client.get(ClusterResourceBinding.descriptor, namespace: nil, name: "games-namespace")
             let clusters = (stored["spec"]?["clusters"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
             let tasks = (stored["spec"]?["gracefulEvictionTasks"]?.arrayValue ?? []).compactMap { $0["fromCluster"]?.stringValue }

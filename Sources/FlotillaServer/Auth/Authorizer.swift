@@ -4,7 +4,7 @@ import FlotillaAPIExtension
 /// The two built-in roles: admins may do everything; viewers may get, list and watch everything except Secrets
 /// (as Kubernetes' `view` role: member-cluster credentials live in Secrets). Group membership decides:
 /// `system:masters` or `flotilla:admins` → admin; `flotilla:viewers` → viewer. Everyone else is forbidden. A user with
-/// `pathScopes` (a catalog binding's token) may get and create only under those paths.
+/// `pathScopes` (a catalog binding's or an API invoker's token) may do its `scopeVerbs` only under those paths.
 public struct Authorizer: Sendable {
     public static let adminGroups: Set<String> = ["system:masters", "flotilla:admins"]
     public static let viewerGroups: Set<String> = ["flotilla:viewers"]
@@ -14,7 +14,7 @@ public struct Authorizer: Sendable {
 
     public func allows(_ user: UserInfo, verb: String, resource: GroupResource? = nil, path: String? = nil) -> Bool {
         if let scopes = user.pathScopes {
-            guard let path, ["get", "create"].contains(verb) else { return false }
+            guard let path, user.scopeVerbs.contains(verb) else { return false }
             return scopes.contains { path == $0 || ($0.hasSuffix("/") && path.hasPrefix($0)) }
         }
         if !Self.adminGroups.isDisjoint(with: user.groups) { return true }

@@ -119,14 +119,17 @@ public struct APIHandler: HTTPResponder {
             label.resource = handler.metricName
             let body = request.method == .get || request.method == .head ? [] : try await RequestBody.bytes(of: request)
             let answer = try await handler.respond(to: request, body: body, user: user)
+            var response: Response
             switch answer.content {
             case .json(let value):
-                return Responses.json(value, status: answer.status)
+                response = Responses.json(value, status: answer.status)
             case .bytes(let bytes, let contentType):
-                return Response(status: answer.status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+                response = Response(status: answer.status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
             case .stream(let chunks, let contentType):
-                return Responses.stream(chunks, status: answer.status, contentType: contentType, channel: context.channel, watches: watches)
+                response = Responses.stream(chunks, status: answer.status, contentType: contentType, channel: context.channel, watches: watches)
             }
+            for field in answer.headers { response.headers.append(field) }
+            return response
         }
         if let customMetrics {
             label.resource = "custom.metrics"

@@ -1,6 +1,7 @@
 import Logging
 import ArgumentParser
 import FlotillaAPI
+import FlotillaAPIExtension
 import FlotillaServer
 import FlotillaStore
 import Foundation
@@ -60,7 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Purge mode of a cluster eviction when the policy sets no failover.cluster.purgeMode: Directly, Gracefully or Never.")
     var noExecuteTaintEvictionPurgeMode: String = PurgeMode.gracefully
 
-    @Option(help: "Base URL of the access network (MEC 013/012 + Flotilla RTT API, e.g. a `flotilla sim`); enables MEC discovery and mobility.")
+    @Option(help: "Base URL of the access network (MEC 013/012 + Flotilla RTT API, e.g. a `flotilla sim`); enables MEC discovery, mobility and the access API gateway under /apig/.")
     var accessNetwork: String?
 
     @Option(help: "Seconds an Event is kept after it last happened (kube-apiserver's --event-ttl; 0 keeps them).")
@@ -184,7 +185,18 @@ struct ServeCommand: AsyncParsableCommand {
         // The Open Service Broker API answers on every replica: it only reads and writes catalog objects.
         server.extensions.append(OpenServiceBroker(client: StoreObjectClient(store: store)))
         server.extensions.append(ServiceManagementAPI(client: StoreObjectClient(store: store), logger: global.logger("flotilla.mec")))
-        server.tokenAuthority = CatalogBindingTokens(client: StoreObjectClient(store: store))
+        // The access API gateway answers on every replica too: its invokers are Secrets, its data the access network's.
+        var gatewayTransport: HTTPTransport?
+        var authorities: [any TokenAuthority] = [CatalogBindingTokens(client: StoreObjectClient(store: store))]
+        if let accessNetwork {
+            let invokers = APIInvokers(client: StoreObjectClient(store: store))
+            let transport = HTTPTransport()
+            server.extensions.append(AccessAPIGateway(invokers: invokers, accessNetworkURL: accessNetwork, transport: transport,
+                                                      scheme: insecureHTTP ? "http" : "https"))
+            authorities.append(invokers)
+            gatewayTransport = transport
+        }
+        server.tokenAuthority = TokenAuthorities(authorities)
         let app = try server.makeApplication { port in
             logger.notice("serving", metadata: ["port": "\(port)", "kubeconfig": "\(data.adminKubeconfig.path)"])
             // Written unbuffered: scripts and `flotilla bench apiserver` read the port from this line.
@@ -230,6 +242,7 @@ struct ServeCommand: AsyncParsableCommand {
         try await group.run()
         await federation?.shutdown()
         await informers.stop()
+        await gatewayTransport?.shutdown()
         await etcd?.close()
         logger.notice("stopped")
     }

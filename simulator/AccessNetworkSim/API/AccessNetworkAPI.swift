@@ -2,7 +2,8 @@ import FlotillaAPI
 import Foundation
 import Hummingbird
 
-/// The simulator's HTTP API: MEC 013 Location (`/location/v2`), MEC 012 RNIS (`/rni/v2`), and Flotilla's
+/// The simulator's HTTP API: MEC 013 Location (`/location/v2`), MEC 012 RNIS (`/rni/v2`), a NEF's QoS on demand
+/// (`/3gpp-as-session-with-qos/v1`, 3GPP TS 29.122), and Flotilla's
 /// extension (`/flotilla/v1`: predicted RTT per site, topology, UE status, an event stream, and control).
 /// docs/access-network-simulator.md lists every route with examples.
 public struct AccessNetworkAPI: Sendable {
@@ -19,6 +20,7 @@ public struct AccessNetworkAPI: Sendable {
         addRadioRoutes(to: router)
         addExtensionRoutes(to: router)
         addControlRoutes(to: router)
+        addQoSRoutes(to: router)
         return router
     }
 

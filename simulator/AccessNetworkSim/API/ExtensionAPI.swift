@@ -51,6 +51,8 @@ extension AccessNetworkAPI {
                 ]
                 if let serving = status.servingCell {
                     body["servingCell"] = .string(network.topology.cells[serving].name)
+                    // A low-latency QoS flow the UE holds now (QoS on demand); its access part is in every site's rttMs.
+                    if status.lowLatency { body["qos"] = "low-latency" }
                     body["zoneId"] = .string(network.topology.zoneNames[network.topology.cells[serving].zoneIndex])
                 } else {
                     body["reason"] = .string(status.handoverTarget != nil ? "InHandover" : "NoCoverage")
@@ -155,6 +157,7 @@ extension AccessNetworkAPI {
                 "sinr": db(status.sinrDb), "throughputMbps": db(status.throughputBps.map { $0 / 1e6 }),
             ]
             radio[c.rat == .wifi ? "rssi" : "rsrp"] = db(status.signalDbm)
+            if status.lowLatency { radio["qos"] = "low-latency" }
             if c.rat != .wifi { radio["rsrq"] = db(status.rsrqDb) }
             body["radio"] = .object(radio)
             body["state"] = "Connected"

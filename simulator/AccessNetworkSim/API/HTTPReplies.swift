@@ -6,23 +6,34 @@ import NIOCore
 public struct ProblemDetails: Error, Sendable {
     public var status: HTTPResponse.Status
     public var detail: String
+    /// 3GPP's `invalidParams` (TS 29.122): the fields at fault, each with why.
+    public var invalidParams: [(param: String, reason: String)]
 
-    public init(_ status: HTTPResponse.Status, _ detail: String) {
+    public init(_ status: HTTPResponse.Status, _ detail: String, invalidParams: [(param: String, reason: String)] = []) {
         self.status = status
         self.detail = detail
+        self.invalidParams = invalidParams
+    }
+
+    /// A 400 naming one field.
+    static func invalid(_ param: String, _ reason: String) -> ProblemDetails {
+        ProblemDetails(.badRequest, "\(param): \(reason)", invalidParams: [(param, reason)])
     }
 
     static func badRequest(_ detail: String) -> ProblemDetails { ProblemDetails(.badRequest, detail) }
     static func notFound(_ detail: String) -> ProblemDetails { ProblemDetails(.notFound, detail) }
 
     func response(instance: String) -> Response {
-        let body: JSONValue = [
+        var body: JSONValue = [
             "type": .string("about:blank"),
             "title": .string(status.reasonPhrase),
             "status": .integer(Int64(status.code)),
             "detail": .string(detail),
             "instance": .string(instance),
         ]
+        if !invalidParams.isEmpty {
+            body["invalidParams"] = .array(invalidParams.map { ["param": .string($0.param), "reason": .string($0.reason)] })
+        }
         return Response(status: status, headers: [.contentType: "application/problem+json"],
             body: .init(byteBuffer: ByteBuffer(bytes: body.serialized())))
     }

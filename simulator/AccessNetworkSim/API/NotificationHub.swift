@@ -21,10 +21,13 @@ public final class NotificationHub: Sendable {
     let sender: any NotificationSender
     /// The base of `_links` hrefs (`http://127.0.0.1:PORT`).
     public let apiRoot: Mutex<String>
+    /// The NEF's QoS subscriptions, which notify through the same sender.
+    public let qos: QoSSubscriptions
 
     public init(sender: any NotificationSender, apiRoot: String = "") {
         self.sender = sender
         self.apiRoot = Mutex(apiRoot)
+        self.qos = QoSSubscriptions(sender: sender)
     }
 
     // MARK: - Subscriptions
@@ -111,6 +114,7 @@ public final class NotificationHub: Sendable {
         for filter in all { filter.continuation?.finish() }
         let deliveries = state.withLock { Array($0.deliveries.values) }
         for delivery in deliveries { delivery.stop() }
+        qos.stopAll()
     }
 
     // MARK: - Publishing

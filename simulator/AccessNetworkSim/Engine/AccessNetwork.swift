@@ -36,6 +36,13 @@ public final class AccessNetwork {
     let ratTier: [[Int8]]
     let allowedOperators: [[Bool]]
 
+    /// Low-latency QoS on demand (`QoSFlows.swift`): per UE, how many requests it has and the cell that holds its
+    /// reservation (-1 none); per cell, the reservations it holds; the changes not yet drained.
+    var lowLatencyRequests: [Int: Int] = [:]
+    var lowLatencyCell: [Int32]
+    public internal(set) var lowLatencyFlows: [Int]
+    var qosChanges: [QoSChange] = []
+
     var pending = Heap<PendingCompletion>()
     var sequence = 0
     var events: [NetworkEvent] = []
@@ -134,6 +141,8 @@ public final class AccessNetwork {
         }
         cellRadio = topology.cells.map { CellRadio($0, ueHeight: topology.environment.ueHeight) }
         attachedCount = [Int](repeating: 0, count: topology.cells.count)
+        lowLatencyCell = [Int32](repeating: -1, count: addresses.count)
+        lowLatencyFlows = [Int](repeating: 0, count: topology.cells.count)
         addressIndex = Dictionary(uniqueKeysWithValues: addresses.enumerated().map { ($1, $0) })
     }
 
@@ -154,6 +163,7 @@ public final class AccessNetwork {
             _ = pending.popMin()
             complete(first)
         }
+        defer { reconcileLowLatency() }
         let interval = (topology.scenario.measurement?.reportIntervalMs ?? 0) / 1000
         let crossed = interval > 0 && (now / interval).rounded(.down) != (next / interval).rounded(.down)
         now = next

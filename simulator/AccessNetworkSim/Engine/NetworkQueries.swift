@@ -16,8 +16,10 @@ public struct UEStatus: Sendable {
     public var signalDbm: Double?
     public var rsrqDb: Double?
     public var sinrDb: Double?
-    /// This UE's share of its cell's capacity (bit/s).
+    /// This UE's share of its cell's capacity (bit/s), after the cell's low-latency reservations.
     public var throughputBps: Double?
+    /// Whether the UE holds a low-latency QoS flow on its serving cell.
+    public var lowLatency = false
 }
 
 /// The round trip a UE would see to one edge site right now, and what it is made of.
@@ -38,32 +40,36 @@ extension AccessNetwork {
         if let cell {
             let c = topology.cells[cell]
             throughput = LinkBudget.capacity(sinrDb: Double(state.sinr), bandwidthMHz: c.bandwidthMHz, maxEfficiency: c.profile.maxSpectralEfficiency)
-                / Double(max(1, attachedCount[cell]))
+                * bestEffortShare(cell) / Double(max(1, attachedCount[cell]))
         }
         func finite(_ value: Float) -> Double? { cell != nil && value.isFinite ? Double(value) : nil }
         return UEStatus(number: ue, address: addresses[ue], population: populationNames[populationOf[ue]], app: appOf[ue],
             position: positions[ue], velocity: velocities[ue], servingCell: cell, handoverTarget: state.handoverTarget >= 0 ? Int(state.handoverTarget) : nil,
-            signalDbm: finite(state.signal), rsrqDb: finite(state.rsrq), sinrDb: finite(state.sinr), throughputBps: throughput)
+            signalDbm: finite(state.signal), rsrqDb: finite(state.rsrq), sinrDb: finite(state.sinr), throughputBps: throughput,
+            lowLatency: hasLowLatency(ue: ue))
     }
 
-    /// Round trip to `site` through the serving cell: the RAT's radio + core, HARQ retransmissions expected at this
-    /// SINR, and the site's backhaul from the cell's zone. Nil without a serving cell or without a path.
+    /// Round trip to `site` through the serving cell: the RAT's radio + core (or a low-latency QoS flow's, when the
+    /// UE holds one), HARQ retransmissions expected at this SINR, and the site's backhaul from the cell's zone. Nil
+    /// without a serving cell or without a path.
     public func predictRTT(ue: Int, site: Int) -> RTTPrediction? {
         guard radio[ue].serving >= 0 else { return nil }
-        return predictRTT(cell: Int(radio[ue].serving), site: site, sinrDb: Double(radio[ue].sinr))
+        return predictRTT(cell: Int(radio[ue].serving), site: site, sinrDb: Double(radio[ue].sinr), lowLatency: hasLowLatency(ue: ue))
     }
 
-    /// Round trip from a cell to a site for a UE at this SINR (no retransmissions when the SINR is unknown).
-    public func predictRTT(cell number: Int, site: Int, sinrDb: Double? = nil) -> RTTPrediction? {
+    /// Round trip from a cell to a site for a UE at this SINR (no retransmissions when the SINR is unknown), with or
+    /// without a low-latency QoS flow (ignored where the cell's RAT cannot give one).
+    public func predictRTT(cell number: Int, site: Int, sinrDb: Double? = nil, lowLatency: Bool = false) -> RTTPrediction? {
         let cell = topology.cells[number]
         let target = topology.sites[site]
         guard let backhaul = target.backhaulMs(zone: cell.zoneIndex, operator: cell.operatorIndex) else { return nil }
         // Block error rate falls from 50 % at -12 dB SINR to 0 at 3 dB; each error costs one HARQ round trip.
         let bler = sinrDb.map { min(0.5, max(0, (3 - $0) / 30)) } ?? 0
         let retransmission = bler / (1 - bler) * cell.profile.harqRttMs
-        let jitter = (cell.profile.accessJitterMs * cell.profile.accessJitterMs + target.jitterMs * target.jitterMs).squareRoot()
-        return RTTPrediction(site: site, rttMs: cell.accessRttMs + retransmission + backhaul, jitterMs: jitter,
-            accessMs: cell.accessRttMs, retransmissionMs: retransmission, backhaulMs: backhaul)
+        let access = (lowLatency ? cell.lowLatency : nil) ?? (cell.accessRttMs, cell.profile.accessJitterMs)
+        let jitter = (access.accessJitterMs * access.accessJitterMs + target.jitterMs * target.jitterMs).squareRoot()
+        return RTTPrediction(site: site, rttMs: access.accessRttMs + retransmission + backhaul, jitterMs: jitter,
+            accessMs: access.accessRttMs, retransmissionMs: retransmission, backhaulMs: backhaul)
     }
 
     /// Every reachable site, nearest (by round trip) first; ties by site order.
@@ -83,23 +89,28 @@ extension AccessNetwork {
 
     /// Takes every UE's measurement report at a grid point (called by `step` when one is crossed).
     func recordMeasurements() {
+        guard topology.scenario.measurement != nil else { return }
+        for ue in 0..<positions.count { recordMeasurement(ue: ue) }
+    }
+
+    /// Takes one UE's report for the current grid slot (its probes are drawn from the slot and the UE, so taking it
+    /// again in the same slot changes only what the path changed).
+    func recordMeasurement(ue: Int) {
         guard let settings = topology.scenario.measurement else { return }
         let interval = (settings.reportIntervalMs ?? 480) / 1000
         let slot = Int((now / interval).rounded(.down))
         let probes = max(1, settings.samples ?? 1)
-        for ue in 0..<positions.count {
-            var random = SplitMix64(seed: Hash64.combine(seed, 13, ue, slot))
-            let sites = rankedSites(ue: ue).map { prediction in
-                var measured = prediction
-                var total = 0.0
-                for _ in 0..<probes {
-                    total += max(prediction.rttMs * 0.5, prediction.rttMs + Hash64.normal(random.next()) * prediction.jitterMs)
-                }
-                measured.rttMs = total / Double(probes)
-                return measured
+        var random = SplitMix64(seed: Hash64.combine(seed, 13, ue, slot))
+        let sites = rankedSites(ue: ue).map { prediction in
+            var measured = prediction
+            var total = 0.0
+            for _ in 0..<probes {
+                total += max(prediction.rttMs * 0.5, prediction.rttMs + Hash64.normal(random.next()) * prediction.jitterMs)
             }
-            measurements[ue] = (slot, sites.sorted { ($0.rttMs, $0.site) < ($1.rttMs, $1.site) })
+            measured.rttMs = total / Double(probes)
+            return measured
         }
+        measurements[ue] = (slot, sites.sorted { ($0.rttMs, $0.site) < ($1.rttMs, $1.site) })
     }
 
     public func rankedSites(cell: Int) -> [RTTPrediction] {

@@ -65,6 +65,7 @@ public actor SimulationRunner {
     private func advanceOneStep() {
         network.step()
         hub.publish(network.drainEvents(), network: network, epoch: epoch)
+        hub.qos.publish(network.drainQoSChanges(), root: hub.apiRoot.withLock { $0 })
         _ = hub.expire(now: network.now)
     }
 

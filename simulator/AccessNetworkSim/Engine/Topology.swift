@@ -57,6 +57,11 @@ public struct CompiledCell: Sendable {
     public let handoverMode: HandoverMode
     public let accessRttMs: Double
     public let profile: RATProfile
+    /// The access round trip and jitter a low-latency QoS flow gets here (the RAT's saving, scaled to this cell's own
+    /// access round trip); nil where the RAT cannot give one.
+    public var lowLatency: (accessRttMs: Double, accessJitterMs: Double)? {
+        profile.lowLatency.map { (accessRttMs * $0.accessRttMs / profile.accessRttMs, $0.accessJitterMs) }
+    }
     /// dB subtracted from total power to get power per resource element (0 for WiFi: RSSI is per channel).
     public let perElementOffset: Double
     /// Thermal noise plus noise figure in the bandwidth the signal is measured in (mW).
