@@ -21,7 +21,7 @@ public struct LocationSubscriptions: Sendable {
             "subscriptionType": "CellChangeSubscription", "callbackReference": .string(notifyURL),
             "filterCriteriaAssocHo": ["associateId": [["type": 1, "value": .string(ue)]], "hoStatus": [2, 3]]]
         var created: [String] = []
-        for (path, body) in [("/location/v2/subscriptions/users", tracking), ("/rni/v2/subscriptions", cellChange)] {
+        for (path, body) in [("/location/v2/subscriptions/userTracking", tracking), ("/rni/v2/subscriptions", cellChange)] {
             let reply = try await transport.send(.POST, baseURL + path, body: Data(body.serialized()), headers: [("Content-Type", "application/json")])
             guard reply.status == 201 else {
                 for url in created { await unsubscribe(url) }
