@@ -57,11 +57,17 @@ public struct MigrationRunner: Sendable {
     /// Runs the migration to its end and returns the final record (also in the API).
     @discardableResult
     public func migrate(_ request: Request) async throws(APIError) -> SessionMigration {
-        let session = request.session
-        let name = session.metadata.name ?? ""
-        let namespace = session.metadata.namespace ?? "default"
+        let name = request.session.metadata.name ?? ""
+        let namespace = request.session.metadata.namespace ?? "default"
+        // The caller decided from its cache, which may not have seen the session's last move yet: moving from where
+        // the session was would freeze and import it at the instance that holds it now, and lose it. So the move
+        // starts from the session as stored, and does not start when the session is already where it would go.
+        let session = try AppSession(jsonChecked: try await client.get(AppSession.descriptor, namespace: namespace, name: name))
         guard let source = session.status?.endpoint, let sourceSite = session.status?.site else {
             throw APIError.badRequest("session \(name) has no instance to move from")
+        }
+        guard source == request.session.status?.endpoint, source != request.target.endpoint else {
+            throw APIError(.conflict, "session \(name) is at \(source) now, not where the move was decided from; nothing was moved")
         }
         let started = ContinuousClock.now
         var spec = SessionMigrationSpec(session: name, targetSite: request.target.site, reason: request.reason)

@@ -43,6 +43,8 @@ public actor MobilityService {
     let logger: Logger
     let subscriptions: LocationSubscriptions?
     let protector: SessionProtector
+    /// The access network's NEF, for `AppProfile.spec.qosOnDemand`.
+    let qos: QoSRequests?
 
     private var sessions: [String: AppSession] = [:]
     private var profiles: [String: AppProfile] = [:]
@@ -66,6 +68,11 @@ public actor MobilityService {
     private var guardTasks: [String: Task<Void, Never>] = [:]
     /// Protected sessions whose client reported the primary gone and whose primary did not answer a probe.
     private var reportedLost: Set<String> = []
+    /// QoS flows asked for, by "namespace/app|ue": the NEF subscription's URL. Apps whose earlier flows (a previous
+    /// leader's) have been looked up, and flows with a request or release in flight.
+    private var qosFlows: [String: String] = [:]
+    private var qosAdopted: Set<String> = []
+    private var qosBusy: Set<String> = []
     public private(set) var promotions = 0
     public private(set) var evaluations = 0
 
@@ -81,6 +88,7 @@ public actor MobilityService {
         self.configuration = configuration
         self.logger = logger
         self.subscriptions = configuration.subscriptionsURL.map { LocationSubscriptions(baseURL: $0, transport: runner.transport) }
+        self.qos = configuration.subscriptionsURL.map { QoSRequests(baseURL: $0, transport: runner.transport) }
         self.protector = SessionProtector(client: client, transport: runner.transport, runner: runner, logger: logger)
     }
 
@@ -98,7 +106,8 @@ public actor MobilityService {
                 group.addTask { [weak self] in
                     do {
                         try await NotificationListener().run(onRunning: { [weak self] url in await self?.listening(at: url) },
-                                                             onUE: { [weak self] ue in await self?.notify(ue: ue) })
+                                                             onUE: { [weak self] ue in await self?.notify(ue: ue) },
+                                                             onQoS: { [weak self] url, event in await self?.qosNotified(url, event: event) })
                     } catch {
                         logger.error("notification listener stopped", metadata: ["error": "\(error)"])
                     }
@@ -162,6 +171,7 @@ public actor MobilityService {
             zones[Self.key(session)] = nil
             motions[Self.key(session)] = nil
             await unsubscribeIfUnused(session.spec.ue)
+            await releaseQoSIfUnused(namespace: session.metadata.namespace ?? "default", app: session.spec.app, ue: session.spec.ue)
         }
     }
 
@@ -263,12 +273,83 @@ public actor MobilityService {
         let decision = configuration.policy.observe(&tracker, current: site, rttMs: rttMs, budgetMs: profile.spec.latencyBudgetMs,
                                                     now: ContinuousClock.now)
         trackers[key] = tracker
-        guard let decision else { return }
+        guard let decision else {
+            await considerQoS(session, profile: profile, rttMs: observed.rttMs[site])
+            return
+        }
         let ranked = EdgeRanking.rank(candidates.filter { $0.site == decision.target }, rttMs: observed.rttMs,
                                       budgetMs: profile.spec.latencyBudgetMs, limit: 1).ranked
         guard let target = ranked.first?.instance else { return }
         start(key, MigrationRunner.Request(session: sessions[key] ?? session, target: target, reason: decision.reason,
             sourceRttMs: decision.sourceRttMs, targetRttMs: decision.targetRttMs, triggeredAt: triggeredAt))
+    }
+
+    /// QoS on demand (`AppProfile.spec.qosOnDemand`): asks for the UE's flow or gives it back, as `QoSOnDemandPolicy`
+    /// says, recording either as an Event on the session. The first time for an app, the flows an earlier leader asked
+    /// for are looked up at the NEF (one AF id per app), kept for UEs with sessions and given back for the others.
+    func considerQoS(_ session: AppSession, profile: AppProfile, rttMs: Double?) async {
+        guard let qos, let wanted = profile.spec.qosOnDemand, let budget = profile.spec.latencyBudgetMs, let notifyURL,
+              let endpoint = session.status?.endpoint else { return }
+        let namespace = session.metadata.namespace ?? "default"
+        let app = "\(namespace)/\(session.spec.app)"
+        let scsAsId = QoSOnDemandPolicy.scsAsId(namespace: namespace, app: session.spec.app)
+        if !qosAdopted.contains(app) {
+            guard let found = try? await qos.existing(scsAsId: scsAsId) else { return }
+            qosAdopted.insert(app)
+            for (ue, url) in found where qosFlows["\(app)|\(ue)"] == nil {
+                qosFlows["\(app)|\(ue)"] = url
+                await releaseQoSIfUnused(namespace: namespace, app: session.spec.app, ue: ue)
+            }
+        }
+        let flow = "\(app)|\(session.spec.ue)"
+        guard !qosBusy.contains(flow) else { return }
+        let action = QoSOnDemandPolicy.decide(held: qosFlows[flow] != nil, rttMs: rttMs, budgetMs: budget,
+                                              withinMs: wanted.withinMs ?? QoSOnDemand.defaultWithinMs)
+        guard action != .none else { return }
+        qosBusy.insert(flow)
+        defer { qosBusy.remove(flow) }
+        let object = (try? session.json()) ?? .null
+        do {
+            if action == .request {
+                let granted = try await qos.request(ue: session.spec.ue, reference: wanted.qosReference, endpoint: endpoint,
+                                                    scsAsId: scsAsId, notifyURL: notifyURL)
+                qosFlows[flow] = granted.url
+                runner.events.record(object, type: granted.guaranteed ? "Normal" : "Warning",
+                    reason: granted.guaranteed ? "QoSRequested" : "QoSNotGuaranteed",
+                    message: "\(wanted.qosReference) for \(session.spec.ue) at \(rttMs.map { "\($0)" } ?? "?") ms against a \(budget) ms budget")
+            } else if let url = qosFlows[flow] {
+                try await qos.release(url)
+                qosFlows[flow] = nil
+                runner.events.record(object, reason: "QoSReleased", message: "\(session.spec.ue) at \(rttMs.map { "\($0)" } ?? "?") ms")
+            }
+        } catch {
+            logger.warning("QoS on demand", metadata: ["ue": "\(session.spec.ue)", "error": "\(error)"])
+        }
+    }
+
+    /// Gives back a UE's flow for an app once none of its sessions of that app is left.
+    func releaseQoSIfUnused(namespace: String, app: String, ue: String) async {
+        let flow = "\(namespace)/\(app)|\(ue)"
+        guard let qos, let url = qosFlows[flow], !qosBusy.contains(flow),
+              !sessions.values.contains(where: { $0.spec.ue == ue && $0.spec.app == app && $0.metadata.namespace == namespace }) else { return }
+        qosBusy.insert(flow)
+        defer { qosBusy.remove(flow) }
+        do {
+            try await qos.release(url)
+            qosFlows[flow] = nil
+        } catch {
+            logger.warning("cannot give back a QoS flow; it is retried when the app is looked at again", metadata: ["url": "\(url)", "error": "\(error)"])
+        }
+    }
+
+    /// The access network says a flow was lost or restored: an Event on a session of that UE says so.
+    func qosNotified(_ url: String, event: String) {
+        guard let flow = qosFlows.first(where: { $0.value == url })?.key, let bar = flow.lastIndex(of: "|") else { return }
+        let app = flow[..<bar], ue = String(flow[flow.index(after: bar)...])
+        guard let session = sessions.values.first(where: { $0.spec.ue == ue && "\($0.metadata.namespace ?? "default")/\($0.spec.app)" == app }),
+              ["QOS_NOT_GUARANTEED", "QOS_GUARANTEED", "FAILED_RESOURCES_ALLOCATION"].contains(event) else { return }
+        runner.events.record((try? session.json()) ?? .null, type: event == "QOS_GUARANTEED" ? "Normal" : "Warning",
+            reason: event == "QOS_GUARANTEED" ? "QoSGuaranteed" : "QoSNotGuaranteed", message: "the access network reports \(event) for \(ue)")
     }
 
     /// Runs one migration of the session in the background; the session is not evaluated meanwhile.

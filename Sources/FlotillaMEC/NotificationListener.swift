@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 
 /// A small HTTP listener for the access network's notifications (on loopback, an ephemeral port unless told).
-/// Each notification becomes a call to `onUE` with the UE's address; duplicates and late arrivals are harmless
+/// Each location or radio notification becomes a call to `onUE` with the UE's address, each QoS notification a call to
+/// `onQoS`; duplicates and late arrivals are harmless
 /// because the mobility service re-evaluates from the current state, not from the notification's content.
 public struct NotificationListener: Sendable {
     public let host: String
@@ -16,14 +17,20 @@ public struct NotificationListener: Sendable {
     }
 
     /// Serves until cancelled; `onRunning` gets the notify URL once listening.
-    public func run(onRunning: @escaping @Sendable (String) async -> Void, onUE: @escaping @Sendable (String) async -> Void) async throws {
+    /// `onQoS`: a QoS flow's subscription URL and event (3GPP UserPlaneNotificationData).
+    public func run(onRunning: @escaping @Sendable (String) async -> Void, onUE: @escaping @Sendable (String) async -> Void,
+                    onQoS: @escaping @Sendable (String, String) async -> Void = { _, _ in }) async throws {
         let router = Router()
         router.post("/notifications") { request, _ in
             let body = try await request.body.collect(upTo: 1 << 20)
-            guard let value = try? JSONValue.parse(body.readableBytesView), let ue = LocationSubscriptions.address(in: value) else {
+            guard let value = try? JSONValue.parse(body.readableBytesView) else { return Response(status: .badRequest) }
+            if let ue = LocationSubscriptions.address(in: value) {
+                await onUE(ue)
+            } else if let report = QoSRequests.event(in: value) {
+                await onQoS(report.subscription, report.event)
+            } else {
                 return Response(status: .badRequest)
             }
-            await onUE(ue)
             return Response(status: .noContent)
         }
         // Stopping cancels the listener, which Hummingbird reports at error level; only worse is worth a line.

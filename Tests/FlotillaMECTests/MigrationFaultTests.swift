@@ -170,6 +170,31 @@ import Testing
         }
     }
 
+    /// A move decided from a cache that has not seen the session's last move yet (the demo lost two sessions so: a
+    /// second Drain decided from the old copy froze and imported the session at the instance that now held it) is
+    /// refused before anything is touched: no record, no freeze, the session plays on where it is.
+    @Test func aMoveDecidedFromAStaleCopyOfTheSessionIsRefusedAndTouchesNothing() async throws {
+        try await Rig.with { rig in
+            let stale = try await rig.session()
+            let runner = MigrationRunner(client: rig.client, transport: rig.transport)
+            let moved = try await runner.migrate(MigrationRunner.Request(session: stale,
+                target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(rig.b.port)"), reason: "Manual"))
+            #expect(moved.status?.phase == "Completed")
+            // From the old copy: at edge-a, moving to edge-b, where the session already is.
+            do {
+                _ = try await runner.migrate(MigrationRunner.Request(session: stale,
+                    target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(rig.b.port)"), reason: "Drain"))
+                Issue.record("a move from a stale copy went ahead")
+            } catch {
+                #expect((error as? APIError)?.reason == .conflict, "\(error)")
+            }
+            #expect(try await rig.client.list(SessionMigration.descriptor, namespace: "default", options: .everything).items.count == 1)
+            let next = try await rig.transport.send(.POST, "http://127.0.0.1:\(rig.b.port)/sessions/s1/tick?seq=1")
+            #expect(try JSONValue.parse(Array(next.body))["applied"] == true, "the session still plays at edge-b")
+            #expect(try await rig.session().status?.site == "edge-b")
+        }
+    }
+
     @Test func discoveryWithTheAccessNetworkDownAnswers503() async throws {
         let transport = HTTPTransport()
         let client = StoreObjectClient(store: ResourceStore.memory())

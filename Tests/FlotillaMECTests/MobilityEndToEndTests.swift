@@ -265,6 +265,45 @@ import Testing
         }
     }
 
+    /// QoS on demand: a session whose round trip (4G, about 21 ms) is within `withinMs` of its budget gets a low-latency
+    /// flow for its UE from the access network's NEF; a new leader takes the flow over instead of asking twice; the
+    /// flow goes when the session does.
+    @Test func aSessionNearItsBudgetGetsALowLatencyFlowUntilItEnds() async throws {
+        try await Rig.with { rig in
+            var profile = try AppProfile(json: try await rig.client.get(AppProfile.descriptor, namespace: "default", name: "counter"))
+            profile.spec.qosOnDemand = QoSOnDemand(qosReference: "low-latency", withinMs: 25)
+            _ = try await rig.client.update(AppProfile.descriptor, profile.json())
+            let (ue, first) = try await rig.rider()
+            try await rig.openSession("rider", ue: ue, site: first)
+            try await waitUntil("the UE holds a low-latency flow", seconds: 10, every: .milliseconds(50)) {
+                await rig.sim.withNetwork { $0.hasLowLatency(ue: 0) }
+            }
+            let scsAsId = QoSOnDemandPolicy.scsAsId(namespace: "default", app: "counter")
+            #expect(rig.sim.hub.qos.entries(scsAsId: scsAsId).count == 1)
+            try await waitUntil("a QoSRequested event", seconds: 10, every: .milliseconds(50)) {
+                try await rig.client.list(Event.descriptor, namespace: "default", options: .everything).items.contains { $0["reason"] == "QoSRequested" }
+            }
+            // The leader stops; another takes over. It finds the flow at the NEF rather than asking again.
+            rig.mobilityTask.cancel()
+            await rig.mobilityTask.value
+            let successor = MobilityService(client: rig.client, rtt: AccessNetworkClient(baseURL: rig.simURL, transport: rig.transport),
+                instances: StaticInstances([EdgeApp(profile: profile, instances: rig.instances.map { site, workload in
+                    EdgeInstance(site: site, endpoint: "127.0.0.1:\(workload.port)", capacity: 10) })]),
+                runner: MigrationRunner(client: rig.client, transport: rig.transport),
+                configuration: .init(interval: .milliseconds(50), subscriptionsURL: rig.simURL, demandInterval: .milliseconds(100)))
+            let running = Task { await successor.run() }
+            defer { running.cancel() }
+            try await Task.sleep(for: .seconds(1))
+            #expect(rig.sim.hub.qos.entries(scsAsId: scsAsId).count == 1, "one flow, not two")
+            try await rig.client.delete(AppSession.descriptor, namespace: "default", name: "rider")
+            try await waitUntil("the flow is given back", seconds: 10, every: .milliseconds(50)) {
+                await rig.sim.withNetwork { !$0.hasLowLatency(ue: 0) } && rig.sim.hub.qos.entries(scsAsId: scsAsId).isEmpty
+            }
+            running.cancel()
+            await running.value
+        }
+    }
+
     /// DemandWeighted pre-scaling: a UE riding east at 50 m/s still in the west zone already counts in the middle
     /// one (where it will be within the 8 s look-ahead), so the scheduler places capacity there before it arrives;
     /// once it stands still in the east, only the east counts.

@@ -7,7 +7,8 @@ import Synchronization
 /// datagram at once. Each datagram then draws its own round trip around the mean, as the simulator's `sampleRTT` does.
 final class DemoPaths: Sendable {
     enum Path: Sendable {
-        case attached([Int: (rttMs: Double, jitterMs: Double)])
+        /// Per site: best effort, and with the UE's low-latency QoS flow when it holds one.
+        case attached([Int: (rttMs: Double, jitterMs: Double)], lowLatency: [Int: (rttMs: Double, jitterMs: Double)]?)
         case inHandover
         case noCoverage
     }
@@ -22,12 +23,18 @@ final class DemoPaths: Sendable {
         var result: [Int: Path] = [:]
         for ue in ues {
             let status = network.status(of: ue)
-            if status.servingCell != nil {
+            if let cell = status.servingCell {
                 var sites: [Int: (rttMs: Double, jitterMs: Double)] = [:]
+                var lowLatency: [Int: (rttMs: Double, jitterMs: Double)]? = status.lowLatency ? [:] : nil
                 for site in network.topology.sites.indices {
-                    if let prediction = network.predictRTT(ue: ue, site: site) { sites[site] = (prediction.rttMs, prediction.jitterMs) }
+                    if let prediction = network.predictRTT(cell: cell, site: site, sinrDb: status.sinrDb) {
+                        sites[site] = (prediction.rttMs, prediction.jitterMs)
+                    }
+                    if status.lowLatency, let prediction = network.predictRTT(cell: cell, site: site, sinrDb: status.sinrDb, lowLatency: true) {
+                        lowLatency?[site] = (prediction.rttMs, prediction.jitterMs)
+                    }
                 }
-                result[ue] = .attached(sites)
+                result[ue] = .attached(sites, lowLatency: lowLatency)
             } else {
                 result[ue] = status.handoverTarget != nil ? .inHandover : .noCoverage
             }
@@ -37,12 +44,14 @@ final class DemoPaths: Sendable {
 
     func set(_ value: [Int: Path]) { paths.withLock { $0 = value } }
 
-    /// One round trip for `ue` to `site` now: nil with `inHandover` true while the UE is between cells.
-    func sample(ue: Int, site: Int) -> (rttMs: Double?, inHandover: Bool) {
+    /// One round trip for `ue` to `site` now: nil with `inHandover` true while the UE is between cells. `lowLatency`:
+    /// the traffic is the flow the UE's QoS was asked for (Flotilla's session), so it rides the flow when there is one;
+    /// the UE's other traffic (the baselines' sessions) stays best effort.
+    func sample(ue: Int, site: Int, lowLatency: Bool = false) -> (rttMs: Double?, inHandover: Bool) {
         guard let path = paths.withLock({ $0[ue] }) else { return (nil, false) }
         switch path {
-        case .attached(let sites):
-            guard let mean = sites[site] else { return (nil, false) }
+        case .attached(let sites, let flow):
+            guard let mean = (lowLatency ? flow?[site] : nil) ?? sites[site] else { return (nil, false) }
             // Box–Muller; never below half the mean, as the simulator's own sampling.
             let u1 = max(uniform(), Double.ulpOfOne), u2 = uniform()
             let normal = (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)

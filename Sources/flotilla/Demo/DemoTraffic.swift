@@ -106,9 +106,9 @@ struct DemoTraffic {
         }
         // The data path: per datagram, the UE's round trip to the session's site as the model gives it now.
         let route: @Sendable (UInt32) -> AccessGateway.Route = { session in
-            let (ue, _) = Strategy.of(session: session)
+            let (ue, strategy) = Strategy.of(session: session)
             guard let entry = routes.entry(session) else { return .unreachable }
-            let sample = paths.sample(ue: ue, site: entry.site)
+            let sample = paths.sample(ue: ue, site: entry.site, lowLatency: strategy == .flotilla)
             if let rtt = sample.rttMs { return .deliver(entry.address, rttMs: rtt) }
             return sample.inHandover ? .hold : .unreachable
         }

@@ -38,6 +38,16 @@ public struct AppProfile: APIObject {
             errors.append(.notSupported(FieldPath("spec.placement.replicaDivision"), division, supported: AppPlacement.divisions))
         }
         errors += spec.sessionProtection?.validate(path: FieldPath("spec.sessionProtection")) ?? []
+        if let qos = spec.qosOnDemand {
+            let path = FieldPath("spec.qosOnDemand")
+            if qos.qosReference.isEmpty { errors.append(.required(path.child("qosReference"), "the QoS to ask for, as the access network names it (low-latency)")) }
+            if spec.latencyBudgetMs == nil {
+                errors.append(.required(FieldPath("spec.latencyBudgetMs"), "qosOnDemand asks for QoS as a session nears the budget"))
+            }
+            if let within = qos.withinMs, !(within > 0 && within <= (spec.latencyBudgetMs ?? 10_000)) {
+                errors.append(.invalid(path.child("withinMs"), "\(within)", "must be above 0 and at most latencyBudgetMs"))
+            }
+        }
         for (i, entry) in (spec.demand ?? []).enumerated() where entry.ues < 0 || entry.area.isEmpty {
             errors.append(.invalid(FieldPath("spec.demand").index(i), "\(entry.ues)", "an area name and a UE count ≥ 0"))
         }
@@ -69,6 +79,8 @@ public struct AppProfileSpec: Sendable, Hashable, Codable {
     public var service: AppServiceReference?
     /// A standby copy of each session at a second site (docs/failover.md).
     public var sessionProtection: SessionProtection?
+    /// QoS on demand for sessions near their budget (docs/gateway.md).
+    public var qosOnDemand: QoSOnDemand?
     public var unknownFields = UnknownFields()
 
     /// The Service name discovery reads on each member.
@@ -81,6 +93,23 @@ public struct AppProfileSpec: Sendable, Hashable, Codable {
         self.sessionsPerReplica = sessionsPerReplica
         self.placement = placement
         self.demand = demand
+    }
+}
+
+/// The mobility service asks the access network for `qosReference` (3GPP AsSessionWithQoS) for a session's UE when
+/// the session's round trip is within `withinMs` (default 5) of the budget — or over it — and no site would do
+/// better; it gives the flow back when the round trip is below the budget by 3 × `withinMs`, or the UE's last session
+/// of the app ends.
+public struct QoSOnDemand: Sendable, Hashable, Codable {
+    public var qosReference: String
+    public var withinMs: Double?
+    public var unknownFields = UnknownFields()
+
+    public static let defaultWithinMs = 5.0
+
+    public init(qosReference: String, withinMs: Double? = nil) {
+        self.qosReference = qosReference
+        self.withinMs = withinMs
     }
 }
 
