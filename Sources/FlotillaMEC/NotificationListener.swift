@@ -2,6 +2,7 @@ import FlotillaAPI
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A small HTTP listener for the access network's notifications (on loopback, an ephemeral port unless told).
 /// Each location or radio notification becomes a call to `onUE` with the UE's address, each QoS notification a call to
@@ -41,6 +42,16 @@ public struct NotificationListener: Sendable {
             serverName: "flotilla-mobility"), onServerRunning: { channel in
                 await onRunning("http://\(host):\(channel.localAddress?.port ?? 0)/notifications")
             }, logger: logger)
-        try await app.run()
+        // Stopped by cancellation, served until then: a cancelled server drops connections it has accepted but not
+        // yet handled, which NIO treats as a programming error and traps (with notifications arriving all the time,
+        // some connection is always that new). So the server runs in a task of its own, out of reach of this task's
+        // cancellation, and cancellation shuts it down gracefully: it stops accepting, finishes what it has, and ends.
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+        let serving = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await serving.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 }
