@@ -32,27 +32,8 @@ public struct ServiceManagementAPI: APIExtension {
         self.logger = logger
     }
 
-    struct Problem: Error {
-        var status: Int
-        var detail: String
-    }
-
     public func respond(to request: Request, body: [UInt8], user: UserInfo) async throws(APIError) -> ExtensionResponse {
-        do {
-            return try await route(request, body: body)
-        } catch let problem as Problem {
-            return Self.problem(problem.status, problem.detail, instance: request.uri.path)
-        } catch let error as APIError {
-            return Self.problem(Int(error.code), error.message, instance: request.uri.path)
-        } catch {
-            return Self.problem(500, "\(error)", instance: request.uri.path)
-        }
-    }
-
-    static func problem(_ status: Int, _ detail: String, instance: String) -> ExtensionResponse {
-        let body: JSONValue = ["type": "about:blank", "title": .string(HTTPResponse.Status(code: status).reasonPhrase),
-                               "status": .integer(Int64(status)), "detail": .string(detail), "instance": .string(instance)]
-        return ExtensionResponse(status: HTTPResponse.Status(code: status), content: .bytes(body.serialized(), contentType: "application/problem+json"))
+        await ProblemDetails.answering(request) { try await route(request, body: body) }
     }
 
     func route(_ request: Request, body: [UInt8]) async throws -> ExtensionResponse {
@@ -72,7 +53,7 @@ public struct ServiceManagementAPI: APIExtension {
             return try await register(app: p[1], body: body, base: base)
         case (let p, .get) where p.count == 4 && p[0] == "applications" && p[2] == "services":
             let found = try await service(p[3])
-            guard found.spec.appInstanceId == p[1] else { throw Problem(status: 404, detail: "application \(p[1]) has no service \(p[3])") }
+            guard found.spec.appInstanceId == p[1] else { throw ProblemDetails(404, "application \(p[1]) has no service \(p[3])") }
             return ExtensionResponse(body: Self.info(found, base: base))
         case (let p, .put) where p.count == 4 && p[0] == "applications" && p[2] == "services":
             return try await update(app: p[1], id: p[3], body: body, base: base)
@@ -86,17 +67,17 @@ public struct ServiceManagementAPI: APIExtension {
             return try await subscribe(app: p[1], body: body, base: base)
         case (let p, .get) where p.count == 4 && p[0] == "applications" && p[2] == "subscriptions":
             guard let found = try await subscriptions().first(where: { $0.metadata.name == p[3] && $0.spec.appInstanceId == p[1] }) else {
-                throw Problem(status: 404, detail: "no subscription \(p[3])")
+                throw ProblemDetails(404, "no subscription \(p[3])")
             }
             return ExtensionResponse(body: Self.subscription(found, base: base))
         case (let p, .delete) where p.count == 4 && p[0] == "applications" && p[2] == "subscriptions":
             guard try await subscriptions().contains(where: { $0.metadata.name == p[3] && $0.spec.appInstanceId == p[1] }) else {
-                throw Problem(status: 404, detail: "no subscription \(p[3])")
+                throw ProblemDetails(404, "no subscription \(p[3])")
             }
             try await client.delete(ServiceAvailabilitySubscription.descriptor, namespace: nil, name: p[3])
             return ExtensionResponse(status: .noContent, content: .bytes([], contentType: "application/json"))
         default:
-            throw Problem(status: 404, detail: "no such resource: \(request.method) \(request.uri.path)")
+            throw ProblemDetails(404, "no such resource: \(request.method) \(request.uri.path)")
         }
     }
 
@@ -109,7 +90,7 @@ public struct ServiceManagementAPI: APIExtension {
 
     func service(_ id: String) async throws -> MECService {
         guard let object = try? await client.get(MECService.descriptor, namespace: nil, name: id), let service = try? MECService(json: object) else {
-            throw Problem(status: 404, detail: "no service \(id)")
+            throw ProblemDetails(404, "no service \(id)")
         }
         return service
     }
@@ -119,11 +100,11 @@ public struct ServiceManagementAPI: APIExtension {
         func list(_ name: String) -> [String]? { query.get(name).map { $0.split(separator: ",").map(String.init) } }
         let ids = list("ser_instance_id"), names = list("ser_name"), categories = list("ser_category_id")
         guard [ids, names, categories].compactMap({ $0 }).count <= 1 else {
-            throw Problem(status: 400, detail: "ser_instance_id, ser_name and ser_category_id are mutually exclusive")
+            throw ProblemDetails(400, "ser_instance_id, ser_name and ser_category_id are mutually exclusive")
         }
         func flag(_ name: String) throws -> Bool? {
             guard let text = query.get(name) else { return nil }
-            guard let value = Bool(text) else { throw Problem(status: 400, detail: "\(name) must be true or false") }
+            guard let value = Bool(text) else { throw ProblemDetails(400, "\(name) must be true or false") }
             return value
         }
         let consumedLocalOnly = try flag("consumed_local_only"), isLocal = try flag("is_local")
@@ -147,19 +128,19 @@ public struct ServiceManagementAPI: APIExtension {
     }
 
     func decodeInfo(_ body: [UInt8]) throws -> ServiceInfo {
-        guard let value = try? JSONValue.parse(body) else { throw Problem(status: 400, detail: "the body must be a JSON ServiceInfo") }
+        guard let value = try? JSONValue.parse(body) else { throw ProblemDetails(400, "the body must be a JSON ServiceInfo") }
         do {
             return try ObjectDecoder().decode(ServiceInfo.self, from: value)
         } catch {
-            throw Problem(status: 400, detail: "not a ServiceInfo: \(error)")
+            throw ProblemDetails(400, "not a ServiceInfo: \(error)")
         }
     }
 
     func register(app: String, body: [UInt8], base: String) async throws -> ExtensionResponse {
         var info = try decodeInfo(body)
-        guard info.serInstanceId == nil else { throw Problem(status: 400, detail: "serInstanceId is assigned by the platform: leave it out") }
+        guard info.serInstanceId == nil else { throw ProblemDetails(400, "serInstanceId is assigned by the platform: leave it out") }
         let problems = ServiceInfo.problems(info, at: FieldPath("serviceInfo"))
-        guard problems.isEmpty else { throw Problem(status: 400, detail: problems.map(\.description).joined(separator: "; ")) }
+        guard problems.isEmpty else { throw ProblemDetails(400, problems.map(\.description).joined(separator: "; ")) }
         let id = UUID().uuidString.lowercased()
         info.serInstanceId = id
         let service = MECService(metadata: ObjectMeta(name: id), spec: MECServiceSpec(appInstanceId: app, serviceInfo: info))
@@ -171,12 +152,12 @@ public struct ServiceManagementAPI: APIExtension {
 
     func update(app: String, id: String, body: [UInt8], base: String) async throws -> ExtensionResponse {
         var current = try await service(id)
-        guard current.spec.appInstanceId == app else { throw Problem(status: 404, detail: "application \(app) has no service \(id)") }
+        guard current.spec.appInstanceId == app else { throw ProblemDetails(404, "application \(app) has no service \(id)") }
         var info = try decodeInfo(body)
-        guard info.serInstanceId == nil || info.serInstanceId == id else { throw Problem(status: 400, detail: "serInstanceId \(info.serInstanceId ?? "") is not \(id)") }
+        guard info.serInstanceId == nil || info.serInstanceId == id else { throw ProblemDetails(400, "serInstanceId \(info.serInstanceId ?? "") is not \(id)") }
         info.serInstanceId = id
         let problems = ServiceInfo.problems(info, at: FieldPath("serviceInfo"))
-        guard problems.isEmpty else { throw Problem(status: 400, detail: problems.map(\.description).joined(separator: "; ")) }
+        guard problems.isEmpty else { throw ProblemDetails(400, problems.map(\.description).joined(separator: "; ")) }
         let change = current.spec.serviceInfo.state != info.state ? "STATE_CHANGED" : "ATTRIBUTES_CHANGED"
         current.spec.serviceInfo = info
         _ = try await client.update(MECService.descriptor, current.json())
@@ -187,7 +168,7 @@ public struct ServiceManagementAPI: APIExtension {
 
     func deregister(app: String, id: String, base: String) async throws -> ExtensionResponse {
         let current = try await service(id)
-        guard current.spec.appInstanceId == app else { throw Problem(status: 404, detail: "application \(app) has no service \(id)") }
+        guard current.spec.appInstanceId == app else { throw ProblemDetails(404, "application \(app) has no service \(id)") }
         try await client.delete(MECService.descriptor, namespace: nil, name: id)
         do {
             try await client.delete(ServiceOffering.descriptor, namespace: nil, name: Self.offeringName(id))
@@ -232,23 +213,23 @@ public struct ServiceManagementAPI: APIExtension {
     }
 
     func subscribe(app: String, body: [UInt8], base: String) async throws -> ExtensionResponse {
-        guard let value = try? JSONValue.parse(body) else { throw Problem(status: 400, detail: "the body must be JSON") }
+        guard let value = try? JSONValue.parse(body) else { throw ProblemDetails(400, "the body must be JSON") }
         guard value["subscriptionType"]?.stringValue == "SerAvailabilityNotificationSubscription" else {
-            throw Problem(status: 400, detail: "subscriptionType must be SerAvailabilityNotificationSubscription")
+            throw ProblemDetails(400, "subscriptionType must be SerAvailabilityNotificationSubscription")
         }
-        guard let callback = value["callbackReference"]?.stringValue else { throw Problem(status: 400, detail: "callbackReference is required") }
+        guard let callback = value["callbackReference"]?.stringValue else { throw ProblemDetails(400, "callbackReference is required") }
         let criteria: AvailabilityFilter?
         do {
             criteria = try value["filteringCriteria"].map { try ObjectDecoder().decode(AvailabilityFilter.self, from: $0) }
         } catch {
-            throw Problem(status: 400, detail: "filteringCriteria: \(error)")
+            throw ProblemDetails(400, "filteringCriteria: \(error)")
         }
         let subscription = ServiceAvailabilitySubscription(metadata: ObjectMeta(name: "sub-\(UUID().uuidString.lowercased())"),
             spec: ServiceAvailabilitySubscriptionSpec(appInstanceId: app, callbackReference: callback, filteringCriteria: criteria))
         do {
             _ = try await client.create(subscription)
         } catch {
-            throw Problem(status: error.code == 422 ? 400 : Int(error.code), detail: error.message)
+            throw ProblemDetails(error.code == 422 ? 400 : Int(error.code), error.message)
         }
         return ExtensionResponse(status: .created, body: Self.subscription(subscription, base: base))
     }

@@ -41,44 +41,36 @@ public struct AccessAPIGateway: APIExtension {
     static let keptWarning = "299 - \"apiInvokerPublicKey, apiInvokerCertificate and notificationDestination are kept but not used: the onboardingSecret is the invoker's bearer token, and no onboarding notifications are sent\""
 
     public func respond(to request: Request, body: [UInt8], user: UserInfo) async throws(APIError) -> ExtensionResponse {
-        do {
-            return try await route(request, body: body, user: user)
-        } catch let problem as GatewayProblem {
-            return problem.response(instance: request.uri.path)
-        } catch let error as APIError {
-            return GatewayProblem(error.code, error.message).response(instance: request.uri.path)
-        } catch {
-            return GatewayProblem(500, "\(error)").response(instance: request.uri.path)
-        }
+        await ProblemDetails.answering(request) { try await route(request, body: body, user: user) }
     }
 
     func route(_ request: Request, body: [UInt8], user: UserInfo) async throws -> ExtensionResponse {
         let path = request.uri.path.hasSuffix("/") && request.uri.path.count > 1 ? String(request.uri.path.dropLast()) : request.uri.path
         let host = request.head.authority
         if path == Self.onboarded {
-            guard request.method == .post else { throw GatewayProblem(405, "onboard with POST") }
+            guard request.method == .post else { throw ProblemDetails(405, "onboard with POST") }
             return try await onboard(body, host: host)
         }
         if path.hasPrefix(Self.onboarded + "/") {
             let id = String(path.dropFirst(Self.onboarded.count + 1))
             switch request.method {
             case .get:
-                guard let invoker = try await invokers.invoker(id) else { throw GatewayProblem(404, "no onboarded invoker \"\(id)\"") }
+                guard let invoker = try await invokers.invoker(id) else { throw ProblemDetails(404, "no onboarded invoker \"\(id)\"") }
                 return ExtensionResponse(body: invoker.enrolment)
             case .delete:
-                guard try await invokers.offboard(id) else { throw GatewayProblem(404, "no onboarded invoker \"\(id)\"") }
+                guard try await invokers.offboard(id) else { throw ProblemDetails(404, "no onboarded invoker \"\(id)\"") }
                 return ExtensionResponse(status: .noContent, content: .bytes([], contentType: "application/json"))
             default:
-                throw GatewayProblem(405, "an enrolment is read (GET) or ended (DELETE); onboard again to change it")
+                throw ProblemDetails(405, "an enrolment is read (GET) or ended (DELETE); onboard again to change it")
             }
         }
         if path == Self.discovery {
-            guard request.method == .get else { throw GatewayProblem(405, "discover with GET") }
+            guard request.method == .get else { throw ProblemDetails(405, "discover with GET") }
             return try await discover(request, user: user)
         }
         let inner = String(path.dropFirst("/apig".count))
         guard ExposedAPI.proxied(inner) != nil else {
-            throw GatewayProblem(404, "no API at \(path); GET \(Self.discovery)?api-invoker-id=ID lists them")
+            throw ProblemDetails(404, "no API at \(path); GET \(Self.discovery)?api-invoker-id=ID lists them")
         }
         return try await proxy(request, path: inner, body: body, host: host)
     }
@@ -86,28 +78,28 @@ public struct AccessAPIGateway: APIExtension {
     /// CAPIF onboarding: APIInvokerEnrolmentDetails in, the same with apiInvokerId, the token and the API list out.
     func onboard(_ body: [UInt8], host: String?) async throws -> ExtensionResponse {
         guard let parsed = try? JSONValue.parse(body), var fields = parsed.objectValue else {
-            throw GatewayProblem(400, "the body must be an APIInvokerEnrolmentDetails object")
+            throw ProblemDetails(400, "the body must be an APIInvokerEnrolmentDetails object")
         }
         guard let information = fields["onboardingInformation"]?.objectValue else {
-            throw GatewayProblem.invalid("onboardingInformation", "required, an object (apiInvokerPublicKey)")
+            throw ProblemDetails.invalid("onboardingInformation", "required, an object (apiInvokerPublicKey)")
         }
         guard information["apiInvokerPublicKey"]?.stringValue?.isEmpty == false else {
-            throw GatewayProblem.invalid("onboardingInformation.apiInvokerPublicKey", "required, a string")
+            throw ProblemDetails.invalid("onboardingInformation.apiInvokerPublicKey", "required, a string")
         }
         guard let destination = fields["notificationDestination"]?.stringValue, let url = URL(string: destination),
               ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw GatewayProblem.invalid("notificationDestination", "required, an http(s) URL")
+            throw ProblemDetails.invalid("notificationDestination", "required, an http(s) URL")
         }
         let known: Set<String> = ["onboardingInformation", "notificationDestination", "apiInvokerInformation", "apiList",
                                   "supportedFeatures", "requestTestNotification", "websockNotifConfig", "apiInvokerId"]
         if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw GatewayProblem.invalid(unknown, "not a member of APIInvokerEnrolmentDetails")
+            throw ProblemDetails.invalid(unknown, "not a member of APIInvokerEnrolmentDetails")
         }
         for refused in ["requestTestNotification", "websockNotifConfig"] where fields[refused] != nil {
-            throw GatewayProblem.invalid(refused, "not supported by this gateway")
+            throw ProblemDetails.invalid(refused, "not supported by this gateway")
         }
         if let info = fields["apiInvokerInformation"], info.stringValue == nil {
-            throw GatewayProblem.invalid("apiInvokerInformation", "a string")
+            throw ProblemDetails.invalid("apiInvokerInformation", "a string")
         }
         fields["apiInvokerId"] = nil
         fields["apiList"] = ["serviceAPIDescriptions": .array(ExposedAPI.all.map { $0.description(host: host) })]
@@ -127,15 +119,15 @@ public struct AccessAPIGateway: APIExtension {
     func discover(_ request: Request, user: UserInfo) async throws -> ExtensionResponse {
         let query = request.uri.queryParameters
         for (key, _) in query where !["api-invoker-id", "api-name", "supported-features"].contains(String(key)) {
-            throw GatewayProblem.invalid(String(key), "not a filter this gateway offers (api-invoker-id, api-name)")
+            throw ProblemDetails.invalid(String(key), "not a filter this gateway offers (api-invoker-id, api-name)")
         }
         guard let id = query.get("api-invoker-id"), !id.isEmpty else {
-            throw GatewayProblem.invalid("api-invoker-id", "required")
+            throw ProblemDetails.invalid("api-invoker-id", "required")
         }
         if let caller = APIInvokers.invokerID(of: user), caller != id {
-            throw GatewayProblem(403, "an invoker discovers its own APIs (api-invoker-id=\(caller))")
+            throw ProblemDetails(403, "an invoker discovers its own APIs (api-invoker-id=\(caller))")
         }
-        guard try await invokers.invoker(id) != nil else { throw GatewayProblem(404, "no onboarded invoker \"\(id)\"") }
+        guard try await invokers.invoker(id) != nil else { throw ProblemDetails(404, "no onboarded invoker \"\(id)\"") }
         var apis = ExposedAPI.all
         if let name = query.get("api-name") { apis = apis.filter { $0.apiName == name } }
         return ExtensionResponse(body: ["serviceAPIDescriptions": .array(apis.map { $0.description(host: request.head.authority) })])
@@ -152,7 +144,7 @@ public struct AccessAPIGateway: APIExtension {
             reply = try await transport.send(HTTPMethod(rawValue: request.method.rawValue), url,
                                              body: body.isEmpty ? nil : Data(body), headers: headers)
         } catch {
-            throw GatewayProblem(503, "the access network did not answer: \(error.message)")
+            throw ProblemDetails(503, "the access network did not answer: \(error.message)")
         }
         let base = link(host: host, path: "/apig")
         let rewrite = { (text: String) in text.replacingOccurrences(of: accessNetworkURL, with: base) }
@@ -165,28 +157,4 @@ public struct AccessAPIGateway: APIExtension {
     }
 
     func link(host: String?, path: String) -> String { host.map { "\(scheme)://\($0)\(path)" } ?? path }
-}
-
-/// An RFC 7807 ProblemDetails answer, with 3GPP's `invalidParams` when one field is at fault.
-struct GatewayProblem: Error {
-    var status: Int
-    var detail: String
-    var invalidParam: (param: String, reason: String)?
-
-    init(_ status: Int, _ detail: String, invalidParam: (param: String, reason: String)? = nil) {
-        self.status = status
-        self.detail = detail
-        self.invalidParam = invalidParam
-    }
-
-    static func invalid(_ param: String, _ reason: String) -> GatewayProblem {
-        GatewayProblem(400, "\(param): \(reason)", invalidParam: (param, reason))
-    }
-
-    func response(instance: String) -> ExtensionResponse {
-        var body: JSONValue = ["type": "about:blank", "title": .string(HTTPResponse.Status(code: status).reasonPhrase),
-                               "status": .integer(Int64(status)), "detail": .string(detail), "instance": .string(instance)]
-        if let invalidParam { body["invalidParams"] = [["param": .string(invalidParam.param), "reason": .string(invalidParam.reason)]] }
-        return ExtensionResponse(status: HTTPResponse.Status(code: status), content: .bytes(body.serialized(), contentType: "application/problem+json"))
-    }
 }
