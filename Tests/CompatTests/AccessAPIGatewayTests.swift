@@ -79,9 +79,12 @@ import Testing
 
         // CAPIF onboarding: the invoker's own token, discovery of the three APIs.
         let onboarding: JSONValue = ["notificationDestination": "http://127.0.0.1:9/capif", "apiInvokerInformation": "racing-game",
-                                     "onboardingInformation": ["apiInvokerPublicKey": "-----BEGIN PUBLIC KEY-----"]]
+                                     "onboardingInformation": ["apiInvokerPublicKey": "-----BEGIN PUBLIC KEY-----"],
+                                     "apiList": ["serviceAPIDescriptions": [["apiName": "mec013-location"]]]]
         let onboarded = try await Self.call("POST", apig + "/api-invoker-management/v1/onboardedInvokers", token: admin, body: onboarding)
         #expect(onboarded.status == 201, "\(onboarded.body)")
+        #expect(onboarded.headers.contains("apiList is the gateway's"), "\(onboarded.headers)")
+        #expect(onboarded.body["apiList"]?["serviceAPIDescriptions"]?.arrayValue?.count == 3)
         let invoker = try #require(onboarded.body["apiInvokerId"]?.stringValue)
         let token = try #require(onboarded.body["onboardingInformation"]?["onboardingSecret"]?.stringValue)
         let discovered = try await Self.call("GET", apig + "/service-apis/v1/allServiceAPIs?api-invoker-id=\(invoker)", token: token)

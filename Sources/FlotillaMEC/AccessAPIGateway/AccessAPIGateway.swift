@@ -101,6 +101,7 @@ public struct AccessAPIGateway: APIExtension {
         if let info = fields["apiInvokerInformation"], info.stringValue == nil {
             throw ProblemDetails.invalid("apiInvokerInformation", "a string")
         }
+        let askedForAPIs = fields["apiList"] != nil
         fields["apiInvokerId"] = nil
         fields["apiList"] = ["serviceAPIDescriptions": .array(ExposedAPI.all.map { $0.description(host: host) })]
         fields["supportedFeatures"] = "0"
@@ -112,6 +113,9 @@ public struct AccessAPIGateway: APIExtension {
         var headers = HTTPFields()
         headers[.location] = link(host: host, path: Self.onboarded + "/" + invoker.id)
         headers[.warning] = Self.keptWarning
+        if askedForAPIs {
+            headers.append(HTTPField(name: .warning, value: "299 - \"apiList is the gateway's: an onboarded invoker may use every API it lists\""))
+        }
         return ExtensionResponse(status: .created, body: answer, headers: headers)
     }
 
