@@ -179,12 +179,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A site's edge data gateway: GTP-U from the UPFs in, each UE's flow to its session's instance per the
+        // control plane's TrafficRules (ETSI MEC 011-shaped), held while the session moves.
+        .target(
+            name: "FlotillaGateway",
+            dependencies: [
+                "FlotillaAPI", "KubeClient", "FlotillaRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The mobile-game demo's workload and players: an authoritative 30 Hz game server over UDP (state transfer over
         // HTTP through FlotillaAppKit) and a player that measures its round trips and follows its session's moves.
         .target(
             name: "MobileGame",
             dependencies: [
-                "FlotillaAPI", "FlotillaAppKit",
+                "FlotillaAPI", "FlotillaAppKit", "FlotillaGateway",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -225,6 +239,8 @@ let package = Package(
                 "EdgeClusterSim",
                 "AccessNetworkSim",
                 "FlotillaMEC",
+                "FlotillaGateway",
+                "MobileGame",
                 "FlotillaInterpreter",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -282,6 +298,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "FlotillaGatewayTests",
+            dependencies: ["FlotillaGateway", "FlotillaAPI", "FlotillaTestSupport", "FlotillaStore", "FlotillaControllers", "KubeClient",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         .testTarget(name: "FlotillaSchedulerTests", dependencies: ["FlotillaAPI", "FlotillaScheduler"]),
         .testTarget(

@@ -69,7 +69,9 @@ public struct Discovery: Sendable {
         status.predictedRttMs = best.predictedRttMs
         status.migrations = 0
         session.status = status
-        return try AppSession(jsonChecked: try await client.updateStatus(AppSession.descriptor, session.json()))
+        let stored = try AppSession(jsonChecked: try await client.updateStatus(AppSession.descriptor, session.json()))
+        if let dataPath = result.profile.spec.dataPath { try await TrafficSteering(client: client).start(stored, dataPath: dataPath) }
+        return stored
     }
 
     /// `app-ue` with the address made name-safe (`game-10-0-0-7`).

@@ -9,6 +9,7 @@ import KubeClient
 ///     GET  /mec/discovery/v1/namespaces/{ns}/apps/{app}/endpoints?latitude=…&longitude=… | ?cell=NAME
 ///     POST /mec/discovery/v1/namespaces/{ns}/apps/{app}/sessions   {"ue": ADDRESS, "name"?, "callbackUri"?} → AppSession
 ///     POST /mec/discovery/v1/namespaces/{ns}/apps/{app}/sessions/{name}/report   the client lost its server
+///     GET  /mec/discovery/v1/namespaces/{ns}/apps/{app}/instances   every instance: site, endpoint, ready, load
 ///     GET  /mec/discovery/v1/services[?ser_name=APP][&namespace=NS]   MEC 011-shaped ServiceInfo list
 public struct DiscoveryAPI: APIExtension {
     public let pathPrefix = "/mec/discovery/v1/"
@@ -55,7 +56,14 @@ public struct DiscoveryAPI: APIExtension {
             let session = try await discovery.assign(namespace: namespace, app: app, ue: ue, name: object["name"]?.stringValue,
                                                      callbackUri: object["callbackUri"]?.stringValue)
             return ExtensionResponse(status: .created, body: try session.json())
-        case ("endpoints", _), ("sessions", _):
+        case ("instances", .get):
+            guard let found = await discovery.instances.app(namespace: namespace, name: app) else {
+                throw APIError(.notFound, "no AppProfile \(namespace)/\(app)")
+            }
+            return ExtensionResponse(body: ["namespace": .string(namespace), "app": .string(app), "instances": .array(found.instances.map {
+                ["site": .string($0.site), "endpoint": .string($0.endpoint), "ready": .bool($0.ready), "load": .integer(Int64($0.load))]
+            })])
+        case ("endpoints", _), ("sessions", _), ("instances", _):
             throw APIError(.methodNotAllowed, "\(request.method) is not supported on \(parts[4])")
         default:
             throw APIError(.notFound, "the server could not find the requested resource")

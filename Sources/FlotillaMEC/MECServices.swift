@@ -11,6 +11,7 @@ public struct MECServices: Sendable {
     public let registry: ServiceRegistry
     public let discoveryAPI: DiscoveryAPI
     public let dashboardAPI: DashboardAPI
+    public let trafficRulesAPI: TrafficRulesAPI
     public let mobility: MobilityService
     let latencyMatrix: LatencyMatrixSync?
     let transport: HTTPTransport
@@ -35,12 +36,13 @@ public struct MECServices: Sendable {
         self.mobility = mobility
         self.discoveryAPI = DiscoveryAPI(discovery: Discovery(client: controlPlane, instances: registry, rtt: rtt),
                                          reportLost: { namespace, name in await mobility.report(namespace: namespace, name: name) })
+        self.trafficRulesAPI = TrafficRulesAPI(client: controlPlane, instances: registry)
         self.dashboardAPI = DashboardAPI(source: DashboardSource(client: controlPlane, network: network))
         self.latencyMatrix = network.map { LatencyMatrixSync(client: controlPlane, network: $0, logger: logger) }
     }
 
     /// The API extensions to mount on the control plane's server.
-    public var extensions: [any APIExtension] { [discoveryAPI, dashboardAPI] }
+    public var extensions: [any APIExtension] { [discoveryAPI, dashboardAPI, trafficRulesAPI] }
 
     /// Runs the registry and the mobility service until cancelled.
     public func run() async {

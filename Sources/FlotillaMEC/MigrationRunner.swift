@@ -6,8 +6,12 @@ import Logging
 
 /// Moves one session from its instance to another with the state-transfer protocol, and keeps the record:
 ///
-///     Triggered → (pre-copy) → freeze+export at source → import at target → resume at target
-///       → AppSession points at the target (the redirect) → UE callback → release at source → Completed
+///     Triggered → (pre-copy) → [rule BUFFER] → freeze+export at source → import at target → resume at target
+///       → [rule forwards to the target] → AppSession points at the target (the redirect) → UE callback
+///       → release at source → Completed
+///
+/// The bracketed steps are for apps with a data path (`TrafficSteering`): the gateways hold the UE's packets while
+/// the session is frozen and switch its flow the moment the target serves, so the client needs no redirect.
 ///
 /// Any failure before the target resumes rolls back: the target's copy is released and the source resumes, so the
 /// session is in exactly one place at every moment (the source until the target resumes, then the target).
@@ -93,12 +97,15 @@ public struct MigrationRunner: Sendable {
         record = try await write(record, status)
         let transferStarted = ContinuousClock.now
         var frozenAt: ContinuousClock.Instant?
+        // Whether the session has a traffic rule to keep in step (apps with a data path).
+        var steered = false
         var unconfirmed: MECError?
         do throws(MECError) {
             if precopy {
                 let copy = try await transfer.export(from: source, session: name, freeze: false)
                 try await transfer.importState(copy, to: request.target.endpoint, session: name, stage: "precopy")
             }
+            steered = (try? await steering.hold(namespace: namespace, session: name)) ?? true
             frozenAt = ContinuousClock.now
             // The freeze is a lease: if this runner dies, the source resumes by itself (or releases, if the target
             // serves the session by then) instead of staying frozen forever.
@@ -130,6 +137,7 @@ public struct MigrationRunner: Sendable {
                     message = "source \(sourceSite) did not resume after a failed transfer (\(resumeError.message)); \(error.message)"
                 }
             }
+            if steered { await steer(namespace: namespace, session: name, site: sourceSite, endpoint: source) }
             status.phase = phase
             status.message = message
             status.transferMs = Self.ms(ContinuousClock.now - transferStarted)
@@ -150,6 +158,7 @@ public struct MigrationRunner: Sendable {
         }
         let resumedAt = ContinuousClock.now
         status.downtimeMs = frozenAt.map { Self.ms(resumedAt - $0) }
+        if steered { await steer(namespace: namespace, session: name, site: request.target.site, endpoint: request.target.endpoint) }
         // The redirect: the session now lives at the target.
         current = try await setSession(current, phase: "Active", site: request.target.site, endpoint: request.target.endpoint,
             rtt: request.targetRttMs, migration: record.metadata.name)
@@ -219,6 +228,7 @@ public struct MigrationRunner: Sendable {
         }
         switch action {
         case .complete:
+            await steer(namespace: namespace, session: name, site: record.spec.targetSite, endpoint: target)
             _ = try await setSession(session, phase: "Active", site: record.spec.targetSite, endpoint: target, rtt: record.spec.targetRttMs,
                                      migration: record.metadata.name)
             try? await transfer.release(at: source, session: name)
@@ -226,6 +236,7 @@ public struct MigrationRunner: Sendable {
             status.message = "finished by recovery: the target serves the session"
         case .rollBack:
             try? await transfer.resume(at: source, session: name)
+            await steer(namespace: namespace, session: name, site: record.spec.sourceSite ?? session.status?.site ?? "", endpoint: source)
             _ = try await setSession(session, phase: "Active")
             status.phase = "RolledBack"
             status.message = "rolled back by recovery: the session continues at \(record.spec.sourceSite ?? source)"
@@ -240,6 +251,24 @@ public struct MigrationRunner: Sendable {
         events.record((try? session.json()) ?? .null, type: status.phase == "Completed" ? "Normal" : "Warning", reason: "MigrationRecovered",
             message: "\(record.metadata.name ?? ""): \(status.message ?? "")")
         return try await write(record, status)
+    }
+
+    var steering: TrafficSteering { TrafficSteering(client: client) }
+
+    /// Points the session's traffic rule (if it has one) at where it is served now, retrying a few times: a rule
+    /// left buffering would hold the UE's packets until the gateways' hold bound drops them.
+    func steer(namespace: String, session: String, site: String, endpoint: String) async {
+        var wait = Duration.milliseconds(20)
+        for _ in 0..<6 {
+            do {
+                try await steering.forward(namespace: namespace, session: session, site: site, endpoint: endpoint)
+                return
+            } catch {
+                try? await Task.sleep(for: wait)
+                wait *= 2
+            }
+        }
+        logger.warning("cannot point the session's traffic rule at its instance", metadata: ["session": "\(session)", "endpoint": "\(endpoint)"])
     }
 
     func write(_ record: SessionMigration, _ status: SessionMigrationStatus) async throws(APIError) -> SessionMigration {

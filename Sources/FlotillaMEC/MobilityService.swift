@@ -172,6 +172,7 @@ public actor MobilityService {
             motions[Self.key(session)] = nil
             await unsubscribeIfUnused(session.spec.ue)
             await releaseQoSIfUnused(namespace: session.metadata.namespace ?? "default", app: session.spec.app, ue: session.spec.ue)
+            await runner.steering.remove(namespace: session.metadata.namespace ?? "default", session: session.metadata.name ?? "")
         }
     }
 

@@ -63,6 +63,7 @@ public struct SessionProtector: Sendable {
         let reply = try await transport.send(.POST, url(standby.endpoint, name, "/promote?epoch=\(epoch)"))
         try StateTransferClient.check(reply, step: "promote", expect: 200)
         let promotedAt = ContinuousClock.now
+        await runner.steer(namespace: session.metadata.namespace ?? "default", session: name, site: standby.site, endpoint: standby.endpoint)
         let record: SessionMigration?
         do throws(APIError) {
             record = try await runner.recordFailover(session, to: standby, epoch: epoch, detectedAt: detectedAt, promotedAt: promotedAt,

@@ -1,3 +1,4 @@
+import FlotillaGateway
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -9,10 +10,16 @@ import Synchronization
 /// attached again (for at most `maxHold`); a UE without coverage (`.unreachable`) loses it. So the round trip a player
 /// measures is the one the model produces, jitter and handovers included, not one computed after the fact.
 /// Everything runs on the event loops: `route` must answer at once (read a table, never wait).
+///
+/// With a data gateway on the path (`.tunnel`), the operator's gateway plays the UPF: it sends the UE's datagram as a
+/// GTP-U G-PDU (the UE's address and the app's public address inside) to the site's edge data gateway, which decides
+/// which instance gets it, and takes the tunnelled answers back.
 public final class AccessGateway: Sendable {
     public enum Route: Sendable {
         /// Send to this game server; `rttMs` is the round trip the access network gives the UE to that site now.
         case deliver(SocketAddress, rttMs: Double)
+        /// Tunnel to this edge data gateway as the UE's `flow`; `rttMs` is the round trip to that gateway's site.
+        case tunnel(SocketAddress, rttMs: Double, flow: FlowKey, teid: UInt32)
         case hold
         case unreachable
     }
@@ -111,15 +118,30 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
             state.values.withLock { $0.held[session]?.append((envelope.data, .now)); $0.heldCount += 1 }
             return
         }
-        switch state.route(session) {
-        case .deliver(let target, let rtt):
-            state.values.withLock { $0.downlinkMs[session] = rtt / 2; $0.forwarded += 1 }
-            upstream.send(envelope.data, to: target, afterMs: rtt / 2)
+        let route = state.route(session)
+        if Self.forward(envelope.data, session: session, route: route, state: state, upstream: upstream) { return }
+        switch route {
         case .hold:
             state.values.withLock { $0.held[session, default: []].append((envelope.data, .now)); $0.heldCount += 1 }
-        case .unreachable:
+        default:
             state.values.withLock { $0.dropped += 1 }
         }
+    }
+
+    /// Sends a datagram on a route that delivers (false: it does not).
+    static func forward(_ data: ByteBuffer, session: UInt32, route: AccessGateway.Route, state: AccessGateway.GatewayState,
+                        upstream: DelayedSender) -> Bool {
+        switch route {
+        case .deliver(let target, let rtt):
+            state.values.withLock { $0.downlinkMs[session] = rtt / 2; $0.forwarded += 1 }
+            upstream.send(data, to: target, afterMs: rtt / 2)
+        case .tunnel(let gateway, let rtt, let flow, let teid):
+            state.values.withLock { $0.downlinkMs[session] = rtt / 2; $0.forwarded += 1 }
+            upstream.send(GTPU.encapsulate(teid: teid, flow: flow, payload: data), to: gateway, afterMs: rtt / 2)
+        case .hold, .unreachable:
+            return false
+        }
+        return true
     }
 
     /// Sends what was held for sessions whose UE is attached again; drops what waited longer than `maxHold`.
@@ -128,20 +150,20 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
         for session in sessions {
             let route = state.route(session)
             let now = ContinuousClock.now
+            var release: [ByteBuffer] = []
             state.values.withLock { values in
                 guard var queue = values.held[session] else { return }
-                if case .deliver(let target, let rtt) = route {
-                    for item in queue { upstream.send(item.data, to: target, afterMs: rtt / 2) }
-                    values.forwarded += queue.count
-                    values.downlinkMs[session] = rtt / 2
-                    values.held[session] = nil
+                if case .deliver = route {} else if case .tunnel = route {} else {
+                    let before = queue.count
+                    queue.removeAll { now - $0.since > AccessGateway.maxHold }
+                    values.dropped += before - queue.count
+                    values.held[session] = queue.isEmpty ? nil : queue
                     return
                 }
-                let before = queue.count
-                queue.removeAll { now - $0.since > AccessGateway.maxHold }
-                values.dropped += before - queue.count
-                values.held[session] = queue.isEmpty ? nil : queue
+                values.held[session] = nil
+                release = queue.map(\.data)
             }
+            for data in release { _ = forward(data, session: session, route: route, state: state, upstream: upstream) }
         }
     }
 }
@@ -158,7 +180,9 @@ final class DownlinkHandler: ChannelInboundHandler, Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
+        var envelope = unwrapInboundIn(data)
+        // A data gateway's answer comes tunnelled: the game datagram is inside.
+        if let packet = GTPU.decapsulate(envelope.data) { envelope.data = packet.payload }
         guard let session = AccessGateway.session(of: envelope.data),
               let (player, delay) = state.values.withLock({ values in values.players[session].map { ($0, values.downlinkMs[session] ?? 0) } })
         else { return }

@@ -14,7 +14,7 @@ extension ResourceRegistry {
         CronFederatedHPA.descriptor, VerticalPodAutoscaler.descriptor, PodMetrics.descriptor, NodeMetrics.descriptor,
         MultiClusterService.descriptor, ServiceExport.descriptor, ServiceImport.descriptor,
         ServiceOffering.descriptor, ServiceInstance.descriptor, ServiceBinding.descriptor,
-        AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, EndpointReview.descriptor,
+        AppProfile.descriptor, LatencyMatrix.descriptor, AppSession.descriptor, SessionMigration.descriptor, TrafficRule.descriptor, EndpointReview.descriptor,
         MECService.descriptor, ServiceAvailabilitySubscription.descriptor, CustomResourceDefinition.descriptor,
         Role.descriptor, ClusterRole.descriptor, RoleBinding.descriptor, ClusterRoleBinding.descriptor,
     ])

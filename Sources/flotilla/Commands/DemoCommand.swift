@@ -49,6 +49,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Write report.html and the raw data (CSV, JSON) to this directory.")
     var report: String?
 
+    @Option(help: "How Flotilla's players reach their server: gateway (one public address; the sites' edge data gateways switch each flow as its session moves) or redirect (players follow moves themselves).")
+    var dataPath: DataPathMode = .gateway
+
     @Flag(help: "Keep everything running after the summary, until Ctrl-C.")
     var keepRunning = false
 
@@ -135,7 +138,13 @@ struct DemoCommand: AsyncParsableCommand {
 
     func play(_ environment: DemoEnvironment, ues: [Int], operatorOf: [Int: Int], operators: Int, siteIndex: [String: Int],
               interrupt: InterruptFlag, log: (String) -> Void) async throws {
-        let documents = try environment.documents(directory: manifests)
+        var documents = try environment.documents(directory: manifests)
+        if dataPath == .redirect {
+            // Without the gateways, the app has no public address: its players follow moves themselves.
+            for i in documents.indices where documents[i].descriptor.kind == AppProfile.descriptor.kind {
+                documents[i].object["spec"]?["dataPath"] = nil
+            }
+        }
         // The autoscaler goes on once the players are in (see manifests/mobile-game/autoscaler.yaml).
         let autoscalers = documents.filter { $0.descriptor.kind == FederatedHPA.descriptor.kind }
         let applied = try await environment.apply(documents.filter { $0.descriptor.kind != FederatedHPA.descriptor.kind })
@@ -155,7 +164,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         log("rolled out: \(servers) game servers per strategy (the registry sees them through the members' Endpoints): \(await pools.describe())")
         let traffic = try await DemoTraffic.start(environment: environment, ues: ues, operatorOf: operatorOf, operators: operators,
-                                                  siteIndex: siteIndex, log: log)
+                                                  siteIndex: siteIndex, mode: dataPath, log: log)
         if !autoscalers.isEmpty {
             _ = try await environment.apply(autoscalers)
             log("autoscaler on: FederatedHPA mobile-game (the baselines' servers follow its count)")

@@ -81,10 +81,11 @@ final class RoutingTable: Sendable {
     }
 }
 
-/// The players' side of the demo: the operator gateways on the data path, the routing table, one `GamePlayer` per UE
-/// and strategy.
+/// The players' side of the demo: the operator gateways on the data path (and, with `--data-path gateway`, the sites'
+/// edge data gateways), the routing table, one `GamePlayer` per UE and strategy.
 struct DemoTraffic {
     let gateways: [AccessGateway]
+    let dataPath: DemoDataPath?
     let routes: RoutingTable
     let fleet: PlayerFleet
     let sessions: [UInt32]
@@ -93,8 +94,19 @@ struct DemoTraffic {
 
     /// Sets up `ues` to play with every strategy. `siteIndex` maps cluster names to the network's site indices.
     static func start(environment: DemoEnvironment, ues: [Int], operatorOf: [Int: Int], operators: Int, siteIndex: [String: Int],
-                      log: (String) -> Void) async throws -> DemoTraffic {
+                      mode: DataPathMode, log: (String) -> Void) async throws -> DemoTraffic {
         let runner = environment.runner
+        var started: DemoDataPath?
+        if mode == .gateway {
+            guard let spec = await environment.mec.registry.app(namespace: "default", name: Strategy.flotilla.app)?.profile.spec.dataPath else {
+                throw DemoError("--data-path gateway needs spec.dataPath on the AppProfile \(Strategy.flotilla.app)")
+            }
+            started = try await DemoDataPath.start(environment: environment, dataPath: spec)
+            log("edge data gateways: one per site, steering \(spec.address):\(spec.port) per the sessions' TrafficRules")
+        }
+        let dataPath = started
+        let ueAddresses = await runner.withNetwork { network in Dictionary(uniqueKeysWithValues: ues.map { ($0, network.addresses[$0]) }) }
+        let flows = Dictionary(uniqueKeysWithValues: ues.compactMap { ue in dataPath.map { (ue, $0.flow(ue: ueAddresses[ue] ?? "")) } })
         let routes = RoutingTable()
         let paths = DemoPaths()
         paths.set(await runner.withNetwork { paths.refresh(from: $0, ues: ues) })
@@ -109,7 +121,14 @@ struct DemoTraffic {
             let (ue, strategy) = Strategy.of(session: session)
             guard let entry = routes.entry(session) else { return .unreachable }
             let sample = paths.sample(ue: ue, site: entry.site, lowLatency: strategy == .flotilla)
-            if let rtt = sample.rttMs { return .deliver(entry.address, rttMs: rtt) }
+            if let rtt = sample.rttMs {
+                // Flotilla's players send to the app's address: the operator tunnels it to the data gateway of the site
+                // the session is at (3GPP traffic influence), whose rule picks the instance.
+                if strategy == .flotilla, let dataPath, let gateway = dataPath.addresses[entry.site], let flow = flows[ue] {
+                    return .tunnel(gateway, rttMs: rtt, flow: flow, teid: session)
+                }
+                return .deliver(entry.address, rttMs: rtt)
+            }
             return sample.inHandover ? .hold : .unreachable
         }
         var gateways: [AccessGateway] = []
@@ -135,7 +154,18 @@ struct DemoTraffic {
                 .min { (load[$0.endpoint] ?? 0, $0.endpoint) < (load[$1.endpoint] ?? 0, $1.endpoint) }
         }
         let rtt = SimulatedRTT(runner: runner)
-        let fleet = PlayerFleet()
+        // With `redirect`, a Flotilla player whose server says "frozen" or "gone" asks the control plane where its session
+        // is now, and its traffic goes there from then on; with `gateway` nobody asks (the routes follow the sessions
+        // for the operators' steering only).
+        let api = environment.api
+        let fleet = PlayerFleet(resolve: { session in
+            guard mode == .redirect, Strategy.of(session: session).strategy == .flotilla,
+                  let object = try? await api.get(AppSession.descriptor, namespace: "default", name: String(session)),
+                  let stored = try? AppSession(json: object), let endpoint = stored.status?.endpoint, let cluster = stored.status?.site,
+                  let socket = try? Self.socket(endpoint), routes.entry(session)?.endpoint != endpoint else { return nil }
+            routes.set(session, RoutingTable.Entry(site: siteIndex[cluster] ?? 0, cluster: cluster, endpoint: endpoint, address: socket))
+            return nil
+        })
         var sessions: [UInt32] = []
         var skipped: [String] = []
         for ue in ues {
@@ -175,9 +205,11 @@ struct DemoTraffic {
         }
         if !skipped.isEmpty { log("no coverage at the start, not playing: \(skipped.joined(separator: ", "))") }
         log("players: \(sessions.count / 3) UEs × 3 strategies = \(sessions.count) game sessions; \(gateways.count) operator gateways")
-        // Flotilla's routes follow the AppSessions the mobility service moves.
+        // Flotilla's routes follow the AppSessions the mobility service moves (with `gateway`: which site's gateway the
+        // operator tunnels to; the gateway's rule switched the flow already).
         let client = environment.controlPlane
         let follow = Task {
+            guard mode == .gateway else { return }
             let informer = Informer(client: client, resource: AppSession.descriptor, logger: .init(label: "flotilla.demo"))
             await informer.run { event in
                 let objects: [JSONValue] = switch event {
@@ -196,7 +228,7 @@ struct DemoTraffic {
             }
         }
         try await fleet.play()
-        return DemoTraffic(gateways: gateways, routes: routes, fleet: fleet, sessions: sessions, follow: follow, refresh: refresh)
+        return DemoTraffic(gateways: gateways, dataPath: dataPath, routes: routes, fleet: fleet, sessions: sessions, follow: follow, refresh: refresh)
     }
 
     /// Asks discovery for a session's endpoint. Discovery answers 503 when the access network did not answer in time
@@ -242,6 +274,7 @@ struct DemoTraffic {
         follow.cancel()
         await follow.value
         for gateway in gateways { await gateway.stop() }
+        await dataPath?.stop()
         return (reports, lost)
     }
 }

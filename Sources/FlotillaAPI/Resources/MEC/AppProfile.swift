@@ -48,6 +48,7 @@ public struct AppProfile: APIObject {
                 errors.append(.invalid(path.child("withinMs"), "\(within)", "must be above 0 and at most latencyBudgetMs"))
             }
         }
+        errors += spec.dataPath?.problems(at: FieldPath("spec.dataPath")) ?? []
         for (i, entry) in (spec.demand ?? []).enumerated() where entry.ues < 0 || entry.area.isEmpty {
             errors.append(.invalid(FieldPath("spec.demand").index(i), "\(entry.ues)", "an area name and a UE count ≥ 0"))
         }
@@ -81,6 +82,9 @@ public struct AppProfileSpec: Sendable, Hashable, Codable {
     public var sessionProtection: SessionProtection?
     /// QoS on demand for sessions near their budget (docs/gateway.md).
     public var qosOnDemand: QoSOnDemand?
+    /// The app's one public address: UEs send there, and the sites' edge data gateways steer each UE's flow to the
+    /// instance holding its session (a TrafficRule per session), so clients never redirect (docs/gateway.md).
+    public var dataPath: AppDataPath?
     public var unknownFields = UnknownFields()
 
     /// The Service name discovery reads on each member.
@@ -110,6 +114,30 @@ public struct QoSOnDemand: Sendable, Hashable, Codable {
     public init(qosReference: String, withinMs: Double? = nil) {
         self.qosReference = qosReference
         self.withinMs = withinMs
+    }
+}
+
+/// The app's virtual address (VIP:port) on the data path. UDP: each UE's flow follows its session, switched by the
+/// gateways as a move's target resumes.
+public struct AppDataPath: Sendable, Hashable, Codable {
+    public var address: String
+    public var port: Int
+    /// UDP (the default). TCP is refused: a gateway cannot move an open TCP connection to another instance, and
+    /// Flotilla's gateways do not splice TCP yet.
+    public var `protocol`: String?
+    public var unknownFields = UnknownFields()
+
+    public init(address: String, port: Int) {
+        self.address = address
+        self.port = port
+    }
+
+    func problems(at path: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        if IPv4.parse(address) == nil { errors.append(.invalid(path.child("address"), address, "must be an IPv4 address")) }
+        if !(1...65535).contains(port) { errors.append(.invalid(path.child("port"), "\(port)", "must be 1 to 65535")) }
+        if let value = `protocol`, value != "UDP" { errors.append(.notSupported(path.child("protocol"), value, supported: ["UDP"])) }
+        return errors
     }
 }
 

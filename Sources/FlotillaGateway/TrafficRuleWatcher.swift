@@ -1,0 +1,85 @@
+import FlotillaAPI
+import FlotillaRuntime
+import KubeClient
+import Logging
+import ServiceLifecycle
+
+/// Keeps a gateway's rules in step with the control plane's TrafficRules (list, then watch; a relist replaces them).
+/// A rule the gateway cannot apply never costs a UE its path: an invalid rule, or one forwarding to an instance its
+/// app does not have, leaves the rule's last good version in place (none: the rule stays out) and raises a Warning
+/// event on the TrafficRule. When the control plane is unreachable the gateway keeps forwarding on the rules it has.
+public struct TrafficRuleWatcher: ServiceLifecycle.Service, Sendable {
+    /// The endpoints (`host:port`) an app has now, or nil when that is unknown (the rule is then taken as written).
+    public typealias Instances = @Sendable (_ namespace: String, _ app: String) async -> Set<String>?
+
+    let client: any ObjectClient
+    let gateways: [EdgeDataGateway]
+    let instances: Instances
+    let events: EventWriter
+    let logger: Logger
+
+    public init(client: any ObjectClient, gateways: [EdgeDataGateway], instances: @escaping Instances = { _, _ in nil },
+                logger: Logger = Logger(label: "flotilla.gateway")) {
+        self.client = client
+        self.gateways = gateways
+        self.instances = instances
+        self.events = EventWriter(client: client, component: "flotilla-gateway")
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let informer = Informer(client: client, resource: TrafficRule.descriptor, logger: logger)
+        await cancelWhenGracefulShutdown {
+            await informer.run { event in await handle(event) }
+        }
+    }
+
+    func handle(_ event: InformerEvent) async {
+        switch event {
+        case .synced(let objects):
+            var seen: Set<String> = []
+            for object in objects {
+                seen.insert("\(object.namespace ?? "")/\(object.name ?? "")")
+                await apply(object)
+            }
+            for key in gateways.first.map({ Array($0.rules.keys) }) ?? [] where !seen.contains(key) {
+                for gateway in gateways { gateway.remove(rule: key) }
+            }
+        case .added(let object), .modified(let object):
+            await apply(object)
+        case .deleted(let object):
+            for gateway in gateways { gateway.remove(rule: "\(object.namespace ?? "")/\(object.name ?? "")") }
+        }
+    }
+
+    func apply(_ object: JSONValue) async {
+        let key = "\(object.namespace ?? "")/\(object.name ?? "")"
+        let compiled: CompiledRule?
+        do {
+            compiled = try CompiledRule(try TrafficRule(json: object))
+        } catch let invalid as CompiledRule.Invalid {
+            reject(object, "invalid: \(invalid.problems.map(\.description).joined(separator: "; "))")
+            return
+        } catch {
+            reject(object, "cannot decode: \(error)")
+            return
+        }
+        guard let rule = compiled else {
+            for gateway in gateways { gateway.remove(rule: key) }
+            return
+        }
+        if case .forward(let host, let port, _, true) = rule.action, let app = rule.app,
+           let known = await instances(object.namespace ?? "default", app), !known.contains("\(host):\(port)") {
+            reject(object, "\(host):\(port) is not an instance of \(app)")
+            return
+        }
+        for gateway in gateways { gateway.apply(rule) }
+    }
+
+    func reject(_ object: JSONValue, _ why: String) {
+        let kept = gateways.first?.rules["\(object.namespace ?? "")/\(object.name ?? "")"] != nil
+        let message = "\(why); " + (kept ? "the gateways keep the rule's last good version" : "the gateways do not apply it")
+        logger.warning("traffic rule not applied", metadata: ["rule": "\(object.name ?? "")", "reason": "\(message)"])
+        events.record(object, type: "Warning", reason: "TrafficRuleNotApplied", message: message)
+    }
+}

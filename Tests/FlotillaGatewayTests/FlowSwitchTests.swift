@@ -1,0 +1,128 @@
+import FlotillaAPI
+import NIOCore
+import Testing
+@testable import FlotillaGateway
+
+/// The data gateway's pure parts: the GTP-U codec, which rule decides a flow (table, with the tie-break), and how a
+/// flow's packets are held across a move and released in order.
+@Suite struct FlowSwitchTests {
+    static let ue = IPv4.parse("10.0.0.7")!
+    static let vip = IPv4.parse("198.51.100.10")!
+    static let flow = FlowKey(srcAddress: ue, srcPort: 40000, dstAddress: vip, dstPort: 7000)
+
+    @Test func gtpuRoundTripsAndRefusesWhatIsNotAUDPGPDU() {
+        var payload = ByteBuffer()
+        payload.writeString("FG hello")
+        let packet = GTPU.encapsulate(teid: 0xBEEF, flow: Self.flow, payload: payload)
+        #expect(packet.readableBytes == GTPU.overheadBytes + 8)
+        let decoded = GTPU.decapsulate(packet)
+        #expect(decoded?.teid == 0xBEEF)
+        #expect(decoded?.flow == Self.flow)
+        #expect(decoded?.payload == payload)
+        // The IPv4 header checksum verifies (summing the header with it gives 0).
+        #expect(GTPU.checksum(packet, at: GTPU.headerBytes, bytes: 20) == 0)
+        // Optional fields (S set): sequence number, N-PDU, next extension type 0.
+        var withSequence = ByteBuffer(bytes: [0x32, 0xFF])
+        withSequence.writeInteger(UInt16(packet.readableBytes - 8 + 4))
+        withSequence.writeInteger(UInt32(0xBEEF))
+        withSequence.writeBytes([0, 1, 0, 0])
+        withSequence.writeBytes(packet.getBytes(at: 8, length: packet.readableBytes - 8)!)
+        #expect(GTPU.decapsulate(withSequence)?.payload == payload)
+
+        var echo = packet
+        echo.setInteger(UInt8(1), at: 1)  // an Echo Request, not a G-PDU
+        #expect(GTPU.decapsulate(echo) == nil)
+        var tcp = packet
+        tcp.setInteger(UInt8(6), at: 8 + 9)
+        #expect(GTPU.decapsulate(tcp) == nil)
+        #expect(GTPU.decapsulate(packet.getSlice(at: 0, length: packet.readableBytes - 1)!) == nil)
+        #expect(GTPU.decapsulate(ByteBuffer(bytes: [0x30, 0xFF, 0, 0])) == nil)
+    }
+
+    struct MatchCase: Sendable, CustomStringConvertible {
+        var name: String
+        var rules: [CompiledRule]
+        var expected: String?
+        var description: String { name }
+    }
+
+    static func rule(_ key: String, _ priority: Int, src: String? = nil, port: String? = nil, _ action: RuleAction = .drop) -> CompiledRule {
+        let filter = TrafficFilter(srcAddress: src.map { [$0] }, dstAddress: ["198.51.100.10"], dstPort: port.map { [$0] }, protocol: ["UDP"])
+        return CompiledRule(key: key, priority: priority, filters: [CompiledFilter(filter)], action: action)
+    }
+
+    static let matchCases: [MatchCase] = [
+        MatchCase(name: "no rule", rules: [], expected: nil),
+        MatchCase(name: "lowest priority number wins", rules: [rule("a", 20, src: "10.0.0.7"), rule("b", 10)], expected: "b"),
+        MatchCase(name: "a source rule beats a general one of a later priority", rules: [rule("a", 5, src: "10.0.0.7"), rule("b", 10)], expected: "a"),
+        MatchCase(name: "equal priorities go by key", rules: [rule("z", 10, src: "10.0.0.7"), rule("m", 10, src: "10.0.0.7")], expected: "m"),
+        MatchCase(name: "another UE's rule does not match", rules: [rule("a", 10, src: "10.0.0.8")], expected: nil),
+        MatchCase(name: "another port does not match", rules: [rule("a", 10, port: "7001")], expected: nil),
+        MatchCase(name: "a filterless rule matches everything", rules: [CompiledRule(key: "all", priority: 255, filters: [], action: .passthrough)],
+                  expected: "all"),
+    ]
+
+    @Test(arguments: matchCases)
+    func decidesWhichRuleMatches(_ c: MatchCase) {
+        #expect(TrafficRuleTable(c.rules).match(Self.flow)?.key == c.expected)
+    }
+
+    @Test func removingARuleTakesItOutOfItsIndex() {
+        var table = TrafficRuleTable([Self.rule("a", 10, src: "10.0.0.7"), Self.rule("b", 20)])
+        table.remove("a")
+        #expect(table.match(Self.flow)?.key == "b")
+        table.set(Self.rule("b", 20, src: "10.0.0.9"))
+        #expect(table.match(Self.flow) == nil)
+    }
+
+    func packet(_ n: UInt8, at: ContinuousClock.Instant = .now) -> FlowSwitch<Int>.Packet {
+        FlowSwitch.Packet(peer: 1, teid: 7, flow: Self.flow, payload: ByteBuffer(bytes: [n]), original: ByteBuffer(bytes: [n]), at: at)
+    }
+
+    static let atA = RuleAction.forward(host: "127.0.0.1", port: 1000, site: "a", decapsulated: true)
+    static let atB = RuleAction.forward(host: "127.0.0.1", port: 2000, site: "b", decapsulated: true)
+
+    func sent(_ outputs: [FlowSwitch<Int>.Output]) -> [(UInt8, RuleAction)] {
+        outputs.compactMap { if case .send(let p, _, let action) = $0 { (p.payload.getInteger(at: 0)!, action) } else { nil } }
+    }
+
+    @Test func aMoveHoldsTheFlowThenReleasesItInOrderToTheTarget() {
+        var core = FlowSwitch<Int>(table: TrafficRuleTable([Self.rule("s", 10, src: "10.0.0.7", Self.atA)]))
+        #expect(sent([core.uplink(packet(1))]).map(\.1) == [Self.atA])
+        #expect(core.tunnel(of: Self.flow)?.teid == 7)
+        // Freeze: the rule buffers; packets queue.
+        #expect(core.set(Self.rule("s", 10, src: "10.0.0.7", .buffer)).isEmpty)
+        for n: UInt8 in 2...4 { if case .held = core.uplink(packet(n)) {} else { Issue.record("packet \(n) not held") } }
+        #expect(core.heldCount == 3)
+        // Resume at the target: everything held leaves, in order, to the target.
+        let released = sent(core.set(Self.rule("s", 10, src: "10.0.0.7", Self.atB)))
+        #expect(released.map(\.0) == [2, 3, 4])
+        #expect(released.allSatisfy { $0.1 == Self.atB })
+        #expect(sent([core.uplink(packet(5))]).map(\.1) == [Self.atB])
+        #expect(core.heldCount == 0)
+    }
+
+    @Test func aHoldIsBoundedInPacketsAndTime() {
+        var core = FlowSwitch<Int>(table: TrafficRuleTable([Self.rule("s", 10, src: "10.0.0.7", .buffer)]),
+                                   limits: .init(maxHeldPackets: 2, maxHold: .milliseconds(100)))
+        let start = ContinuousClock.now
+        _ = core.uplink(packet(1, at: start))
+        _ = core.uplink(packet(2, at: start + .milliseconds(80)))
+        guard case .dropped(_, _, .holdFull) = core.uplink(packet(3, at: start + .milliseconds(90))) else {
+            Issue.record("a third packet went past the bound")
+            return
+        }
+        let expired = core.expire(now: start + .milliseconds(150)) { _ in start }
+        #expect(expired.count == 1)
+        #expect(core.heldCount == 1)
+        // A rule that now drops drops what was held; no rule at all passes it through.
+        #expect(sent(core.remove(rule: "s")).map(\.1) == [.passthrough])
+    }
+
+    @Test func flowsNoRuleMatchesPassThroughAndDropRulesDrop() {
+        var core = FlowSwitch<Int>()
+        #expect(sent([core.uplink(packet(1))]).map(\.1) == [.passthrough])
+        _ = core.set(Self.rule("d", 10))
+        if case .dropped(_, let rule, .rule) = core.uplink(packet(2)) { #expect(rule == "d") } else { Issue.record("not dropped") }
+    }
+}
