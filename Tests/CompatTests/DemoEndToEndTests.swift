@@ -52,6 +52,11 @@ extension ProcessHeavyEndToEndTests {
         // What the players heard around each move: the floor is one tick (33 ms).
         let interruption = flotilla[8].split(separator: "/").map { Double($0.trimmingCharacters(in: .whitespaces)) ?? -1 }
         #expect(interruption.count == 2 && interruption.allSatisfy { $0 >= 30 }, "\(result.stdout)")
+        // The default data path: Flotilla's players send to the game's one address through the sites' edge data
+        // gateways, which switch each flow as its session moves; nobody is told to redirect.
+        let gatewayLine = result.stdout.split(separator: "\n").first { $0.hasPrefix("Edge data gateways") }.map(String.init) ?? ""
+        #expect(gatewayLine.contains("(0 redirects)"), "\(result.stdout)")
+        #expect(Int(gatewayLine.split(separator: ":").last?.split(separator: " ").first ?? "") ?? 0 > 0, "\(result.stdout)")
 
         let html = try String(contentsOf: report.appendingPathComponent("report.html"), encoding: .utf8)
         for plot in ["id=\"rtt-over-time\"", "id=\"rtt-cdf\"", "id=\"migrations\"", "id=\"replicas\"", "id=\"map\"", "class=\"site\""] {

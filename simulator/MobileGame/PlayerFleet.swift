@@ -5,8 +5,8 @@ import Synchronization
 
 /// Players, any number, on one UDP socket: every tick (30 Hz) each sends its game server — directly or through the
 /// access network's gateway — a datagram with every input not yet acknowledged (up to 8, oldest first), measures the
-/// round trip of each acknowledgement, and, when its server says the session is frozen, released or unknown, asks
-/// `resolve` where the session lives now. An input counts as delivered only when a server acknowledges it, and an
+/// round trip of each acknowledgement, and, when its server says the session is frozen, released or unknown, or has
+/// been quiet for 300 ms, asks `resolve` where the session lives now. An input counts as delivered only when a server acknowledges it, and an
 /// answer to a newer datagram must never know less than an answer to an older one did (that would be lost state).
 /// One socket and one timer for all players keeps a few hundred players from costing a few hundred event-loop wakeups
 /// per tick.
@@ -40,6 +40,8 @@ public final class PlayerFleet: Sendable {
         var lastAckNs: UInt64?
         var newestAnswered: UInt64 = 0
         var resolving = false
+        /// When the player last asked where its session is because its server went quiet.
+        var askedNs: UInt64 = 0
         var rng: UInt64
 
         mutating func nextInput() {
@@ -119,13 +121,23 @@ public final class PlayerFleet: Sendable {
 
     static let slots = 11
 
+    /// A player whose server has been quiet this long asks where its session is (its server may be gone without a word).
+    static let quietNs: UInt64 = 300_000_000
+
     func send(slot: Int, of slots: Int, on channel: any Channel) {
         let now = nowNs
+        var quiet: [UInt32] = []
         let datagrams: [AddressedEnvelope<ByteBuffer>] = state.withLock { state in
             var out: [AddressedEnvelope<ByteBuffer>] = []
             out.reserveCapacity(state.players.count / slots + 1)
             for i in stride(from: slot, to: state.players.count, by: slots) {
                 if !state.draining { state.players[i].nextInput() }
+                if let last = state.players[i].lastAckNs, now > last + Self.quietNs, now > state.players[i].askedNs + Self.quietNs,
+                   !state.players[i].resolving {
+                    state.players[i].resolving = true
+                    state.players[i].askedNs = now
+                    quiet.append(state.players[i].session)
+                }
                 var buffer = ByteBuffer()
                 GameProtocol.encode(GameProtocol.InputDatagram(session: state.players[i].session, sentAtNs: now,
                                                                inputs: Array(state.players[i].unacked.prefix(GameProtocol.maxInputsPerDatagram))),
@@ -138,6 +150,7 @@ public final class PlayerFleet: Sendable {
             for datagram in datagrams { channel.write(datagram, promise: nil) }
             channel.flush()
         }
+        for session in quiet { relocate(session) }
     }
 
     func handle(_ ack: GameProtocol.Ack) {
@@ -170,7 +183,11 @@ public final class PlayerFleet: Sendable {
             }
         }
         guard relocate else { return }
-        let session = ack.session
+        self.relocate(ack.session)
+    }
+
+    /// Asks `resolve` where the session is now and points the player there (the caller set `resolving`).
+    func relocate(_ session: UInt32) {
         Task {
             let address = await resolve(session)
             state.withLock { state in

@@ -219,9 +219,15 @@ struct DemoCommand: AsyncParsableCommand {
                                            sessions: traffic.sessions.filter { Strategy.of(session: $0).strategy == .flotilla }.count,
                                            seconds: seconds(ContinuousClock.now - playStart), transport: environment.callbacks)
             : nil
-        let results = StrategyResult.summarize(reports, lost: lost, migrations: migrations, budgetMs: budget, fleetStartedAt: traffic.fleet.startedAt)
+        let results = StrategyResult.summarize(reports, lost: lost, migrations: migrations, budgetMs: budget, fleetStartedAt: traffic.fleet.startedAt,
+                                               handovers: traffic.paths.radioOutages())
         print("")
         print(StrategyResult.table(results, budgetMs: budget))
+        if let counters = traffic.dataPath?.counters {
+            print("Edge data gateways (--data-path gateway): \(counters.uplink) datagrams forwarded to the game servers, \(counters.downlink) answers back, "
+                + "\(counters.held) held during moves, \(counters.dropped) dropped; no player was redirected "
+                + "(\(reports.filter { Strategy.of(session: $0.key).strategy == .flotilla }.map(\.value.redirects).reduce(0, +)) redirects).")
+        }
         if let fault, fault.injected { print(fault.effect(lost: lost)) }
         if let protection { print(protection.summary) }
         if let report {

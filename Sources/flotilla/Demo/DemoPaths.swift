@@ -14,6 +14,8 @@ final class DemoPaths: Sendable {
     }
 
     private let paths = Mutex<[Int: Path]>([:])
+    /// Each UE's radio outages (between cells, or without coverage) as the refreshes saw them; the last may be open.
+    private let outages = Mutex<[Int: [(from: Date, to: Date?)]]>([:])
     /// A cheap generator for the jitter draws (the system's costs a getrandom call each).
     private let random = Mutex(SplitMix64(seed: 0x5EED))
 
@@ -42,7 +44,27 @@ final class DemoPaths: Sendable {
         return result
     }
 
-    func set(_ value: [Int: Path]) { paths.withLock { $0 = value } }
+    func set(_ value: [Int: Path]) {
+        let previous = paths.withLock { paths in
+            defer { paths = value }
+            return paths
+        }
+        let now = Date()
+        outages.withLock { outages in
+            for (ue, path) in value {
+                let wasDown = previous[ue].map { if case .attached = $0 { false } else { true } } ?? false
+                let isDown = if case .attached = path { false } else { true }
+                if isDown, !wasDown { outages[ue, default: []].append((now, nil)) }
+                if !isDown, wasDown, let last = outages[ue]?.indices.last { outages[ue]?[last].to = now }
+            }
+        }
+    }
+
+    /// Every UE's radio outages so far (one still going ends now).
+    func radioOutages() -> [Int: [(from: Date, to: Date)]] {
+        let now = Date()
+        return outages.withLock { $0.mapValues { $0.map { ($0.from, $0.to ?? now) } } }
+    }
 
     /// One round trip for `ue` to `site` now: nil with `inHandover` true while the UE is between cells. `lowLatency`:
     /// the traffic is the flow the UE's QoS was asked for (Flotilla's session), so it rides the flow when there is one;

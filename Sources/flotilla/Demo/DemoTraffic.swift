@@ -86,6 +86,7 @@ final class RoutingTable: Sendable {
 struct DemoTraffic {
     let gateways: [AccessGateway]
     let dataPath: DemoDataPath?
+    let paths: DemoPaths
     let routes: RoutingTable
     let fleet: PlayerFleet
     let sessions: [UInt32]
@@ -228,7 +229,7 @@ struct DemoTraffic {
             }
         }
         try await fleet.play()
-        return DemoTraffic(gateways: gateways, dataPath: dataPath, routes: routes, fleet: fleet, sessions: sessions, follow: follow, refresh: refresh)
+        return DemoTraffic(gateways: gateways, dataPath: dataPath, paths: paths, routes: routes, fleet: fleet, sessions: sessions, follow: follow, refresh: refresh)
     }
 
     /// Asks discovery for a session's endpoint. Discovery answers 503 when the access network did not answer in time
