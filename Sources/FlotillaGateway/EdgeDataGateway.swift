@@ -52,6 +52,8 @@ public final class EdgeDataGateway: Sendable {
         var instanceSite: [FlowKey: String] = [:]
         var lastSeen: [FlowKey: ContinuousClock.Instant] = [:]
         var counters = Counters()
+        /// Rules forwarding as is: only then can a G-PDU be an answer relayed back by another gateway.
+        var asIs: Set<String> = []
     }
 
     public let configuration: Configuration
@@ -101,11 +103,15 @@ public final class EdgeDataGateway: Sendable {
 
     /// Installs a rule or its new version; held packets it releases leave at once.
     public func apply(_ rule: CompiledRule) {
+        shared.withLock { shared in
+            if case .forward(_, _, _, false) = rule.action { shared.asIs.insert(rule.key) } else { shared.asIs.remove(rule.key) }
+        }
         let outputs = core.withLock { $0.set(rule) }
         perform(outputs)
     }
 
     public func remove(rule key: String) {
+        shared.withLock { _ = $0.asIs.remove(key) }
         let outputs = core.withLock { $0.remove(rule: key) }
         perform(outputs)
     }
@@ -120,13 +126,12 @@ public final class EdgeDataGateway: Sendable {
         let now = ContinuousClock.now
         // An answer relayed back by the gateway a flow was forwarded to as is: on to the flow's UPF.
         let uplinkKey = packet.flow.reversed
-        if let tunnel = core.withLock({ $0.tunnel(of: uplinkKey) }), tunnel.peer != envelope.remoteAddress {
+        if shared.withLock({ !$0.asIs.isEmpty }), let tunnel = core.withLock({ $0.tunnel(of: uplinkKey) }), tunnel.peer != envelope.remoteAddress {
             shared.withLock { $0.counters.downlink += 1 }
             metrics.flow(uplinkKey).downlink.increment()
             toPeers.sendNow(envelope.data, to: tunnel.peer)
             return
         }
-        shared.withLock { $0.lastSeen[packet.flow] = now }
         let output = core.withLock {
             $0.uplink(FlowSwitch.Packet(peer: envelope.remoteAddress, teid: packet.teid, flow: packet.flow, payload: packet.payload,
                                         original: envelope.data, at: now))
@@ -139,10 +144,13 @@ public final class EdgeDataGateway: Sendable {
             switch output {
             case .send(let packet, let rule, let action):
                 metrics.flow(packet.flow).uplink.increment()
-                if let rule { metrics.rule(rule, action.name).increment() }
-                send(packet, action: action)
+                if let rule { metrics.rule(rule.key, action.name).increment() }
+                send(packet, action: action, destination: rule?.destination)
             case .held(let flow, let rule):
-                shared.withLock { $0.counters.held += 1 }
+                shared.withLock {
+                    $0.counters.held += 1
+                    $0.lastSeen[flow] = .now
+                }
                 metrics.rule(rule, "BUFFER").increment()
                 metrics.flow(flow).held.increment()
             case .dropped(let flow, let rule, let reason):
@@ -154,19 +162,22 @@ public final class EdgeDataGateway: Sendable {
         }
     }
 
-    func send(_ packet: FlowSwitch<SocketAddress>.Packet, action: RuleAction) {
+    func send(_ packet: FlowSwitch<SocketAddress>.Packet, action: RuleAction, destination: SocketAddress?) {
         switch action {
-        case .forward(let host, let port, let site, let decapsulated):
-            guard let address = try? SocketAddress(ipAddress: host, port: port) else {
+        case .forward(_, _, let site, let decapsulated):
+            guard let address = destination else {
                 shared.withLock { $0.counters.dropped += 1 }
                 metrics.dropped("bad-destination").increment()
                 return
             }
             let delay = site == configuration.site ? 0 : configuration.oneWayMs(site)
-            shared.withLock { $0.counters.uplink += 1 }
             if decapsulated {
-                toInstance(packet.flow, packet.payload, address: address, delayMs: delay, site: site)
+                toInstance(packet.flow, packet.payload, address: address, delayMs: delay, site: site, at: packet.at)
             } else {
+                shared.withLock {
+                    $0.counters.uplink += 1
+                    $0.lastSeen[packet.flow] = packet.at
+                }
                 toPeers.send(packet.original, to: address, afterMs: delay)
             }
         case .passthrough:
@@ -175,7 +186,10 @@ public final class EdgeDataGateway: Sendable {
                 metrics.dropped("no-route").increment()
                 return
             }
-            shared.withLock { $0.counters.passedThrough += 1 }
+            shared.withLock {
+                $0.counters.passedThrough += 1
+                $0.lastSeen[packet.flow] = packet.at
+            }
             toPeers.sendNow(packet.original, to: route)
         case .buffer, .drop:
             break
@@ -183,10 +197,12 @@ public final class EdgeDataGateway: Sendable {
     }
 
     /// The payload to the instance, from the flow's own socket (opened on first use).
-    func toInstance(_ flow: FlowKey, _ payload: ByteBuffer, address: SocketAddress, delayMs: Double, site: String) {
+    func toInstance(_ flow: FlowKey, _ payload: ByteBuffer, address: SocketAddress, delayMs: Double, site: String, at: ContinuousClock.Instant) {
         enum Next { case send(DelayedSender), queued, open }
         let next: Next = shared.withLock { shared in
-            shared.instanceSite[flow] = site
+            shared.counters.uplink += 1
+            shared.lastSeen[flow] = at
+            if shared.instanceSite[flow] != site { shared.instanceSite[flow] = site }
             switch shared.upstreams[flow] {
             case .open(_, let sender)?: return .send(sender)
             case .opening(var pending)?:
@@ -272,11 +288,11 @@ public final class EdgeDataGateway: Sendable {
 }
 
 /// Hands each datagram to a closure on the event loop.
-final class DatagramHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+public final class DatagramHandler: ChannelInboundHandler, Sendable {
+    public typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let receive: @Sendable (AddressedEnvelope<ByteBuffer>) -> Void
 
-    init(_ receive: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) { self.receive = receive }
+    public init(_ receive: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) { self.receive = receive }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { receive(unwrapInboundIn(data)) }
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) { receive(unwrapInboundIn(data)) }
 }

@@ -43,7 +43,7 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
 
     public enum Output: Sendable {
         /// Send per the rule's action (forward or passthrough).
-        case send(Packet, rule: String?, action: RuleAction)
+        case send(Packet, rule: CompiledRule?, action: RuleAction)
         case held(FlowKey, rule: String)
         case dropped(FlowKey, rule: String?, DropReason)
     }
@@ -80,7 +80,7 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
         }
         guard let rule else { return .send(packet, rule: nil, action: .passthrough) }
         if rule.action == .drop { return .dropped(key, rule: rule.key, .rule) }
-        return .send(packet, rule: rule.key, action: rule.action)
+        return .send(packet, rule: rule, action: rule.action)
     }
 
     mutating func hold(_ packet: Packet, rule: String) -> Output {
@@ -109,7 +109,7 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
             for packet in flow.held {
                 switch rule {
                 case let rule? where rule.action == .drop: out.append(.dropped(key, rule: rule.key, .rule))
-                case let rule?: out.append(.send(packet, rule: rule.key, action: rule.action))
+                case let rule?: out.append(.send(packet, rule: rule, action: rule.action))
                 case nil: out.append(.send(packet, rule: nil, action: .passthrough))
                 }
             }

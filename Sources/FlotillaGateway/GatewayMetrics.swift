@@ -20,7 +20,7 @@ public final class GatewayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let site: String
     let flows = Mutex<[FlowKey: FlowCounters]>([:])
-    let rules = Mutex<[String: Counter]>([:])
+    let rules = Mutex<[String: [String: Counter]]>([:])
     let drops = Mutex<[String: Counter]>([:])
     let malformed: Counter
 
@@ -43,11 +43,10 @@ public final class GatewayMetrics: Sendable {
     }
 
     func rule(_ key: String, _ action: String) -> Counter {
-        let id = "\(key) \(action)"
-        if let counter = rules.withLock({ $0[id] }) { return counter }
+        if let counter = rules.withLock({ $0[key]?[action] }) { return counter }
         let counter = registry.makeCounter(name: "flotilla_gateway_rule_packets_total", labels: [("site", site), ("rule", key), ("action", action)],
                                            help: "Packets each TrafficRule decided, by the action taken.")
-        rules.withLock { $0[id] = counter }
+        rules.withLock { $0[key, default: [:]][action] = counter }
         return counter
     }
 

@@ -1,4 +1,5 @@
 import FlotillaAPI
+import NIOCore
 
 /// Where a rule sends a flow, as the gateway acts on it.
 public enum RuleAction: Sendable, Hashable {
@@ -30,6 +31,8 @@ public struct CompiledRule: Sendable, Hashable {
     public var action: RuleAction
     /// The AppProfile the rule serves (its `mec.flotilla.io/app` label), to check the instance exists.
     public var app: String?
+    /// The forward action's destination as a socket address, resolved once.
+    public var destination: SocketAddress?
 
     struct Invalid: Error { var problems: [FieldError] }
 
@@ -39,6 +42,12 @@ public struct CompiledRule: Sendable, Hashable {
         self.filters = filters
         self.action = action
         self.app = app
+        self.destination = Self.resolve(action)
+    }
+
+    static func resolve(_ action: RuleAction) -> SocketAddress? {
+        guard case .forward(let host, let port, _, _) = action else { return nil }
+        return try? SocketAddress(ipAddress: host, port: port)
     }
 
     /// nil for an INACTIVE rule; throws for an invalid one (the gateway keeps what it had).
@@ -58,6 +67,7 @@ public struct CompiledRule: Sendable, Hashable {
         case "DROP": action = .drop
         default: action = .passthrough
         }
+        destination = Self.resolve(action)
     }
 
     public func matches(_ flow: FlowKey) -> Bool { filters.isEmpty || filters.contains { $0.matches(flow) } }

@@ -108,7 +108,7 @@ struct FailoverBench: AsyncParsableCommand {
             }
         })
         try await Task.sleep(for: .seconds(1))
-        let cpuBefore = FederationBench().processCPUSeconds()
+        let cpuBefore = processCPUSeconds()
         let cut = ContinuousClock.now
         await host.site(named: victim)?.down()
         do {
@@ -124,7 +124,7 @@ struct FailoverBench: AsyncParsableCommand {
             }
             throw error
         }
-        let cpu = FederationBench().processCPUSeconds() - cpuBefore
+        let cpu = processCPUSeconds() - cpuBefore
         let tainted = await recorder.tainted ?? cut
         var afterDetection = LatencySamples(), total = LatencySamples()
         for instant in await recorder.readyElsewhere.values {

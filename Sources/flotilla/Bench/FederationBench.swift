@@ -188,12 +188,6 @@ struct FederationBench: AsyncParsableCommand {
         let wanted = deployment["spec"]?["replicas"]?.int64Value ?? 1
         return deployment["status"]?["readyReplicas"]?.int64Value == wanted
     }
-
-    func processCPUSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-    }
 }
 
 /// First time each thing was seen, by object name.

@@ -20,6 +20,13 @@ func seconds(_ duration: Duration) -> Double {
     duration.inSeconds
 }
 
+/// User and system CPU seconds this process has used.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
 /// Resident set size of this process (Linux).
 func residentMemoryMB() -> Double { residentMemoryMB(pid: getpid()) }
 
