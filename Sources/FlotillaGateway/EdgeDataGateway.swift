@@ -19,12 +19,15 @@ public final class EdgeDataGateway: Sendable {
         /// Where PASSTHROUGH (and flows no rule matches) go, as G-PDUs; nil drops them.
         public var passthrough: SocketAddress?
         public var limits: FlowSwitch<SocketAddress>.Limits
+        /// The port for TCP from the UPFs (PROXY v2 first); nil: no TCP.
+        public var tcpPort: Int?
 
         public init(site: String, host: String = "127.0.0.1", port: Int = 0, oneWayMs: @escaping @Sendable (String) -> Double = { _ in 0 },
-                    passthrough: SocketAddress? = nil, limits: FlowSwitch<SocketAddress>.Limits = .init()) {
+                    passthrough: SocketAddress? = nil, limits: FlowSwitch<SocketAddress>.Limits = .init(), tcpPort: Int? = nil) {
             self.site = site
             self.host = host
             self.port = port
+            self.tcpPort = tcpPort
             self.oneWayMs = oneWayMs
             self.passthrough = passthrough
             self.limits = limits
@@ -59,6 +62,9 @@ public final class EdgeDataGateway: Sendable {
     public let configuration: Configuration
     public let port: Int
     let ingress: any Channel
+    let tcpListener: (any Channel)?
+    /// Where UPFs open TCP connections (nil: no TCP).
+    public let tcpPort: Int?
     let toPeers: DelayedSender
     let core: Mutex<FlowSwitch<SocketAddress>>
     let shared = Mutex(Shared())
@@ -76,7 +82,16 @@ public final class EdgeDataGateway: Sendable {
                 }
             }
             .bind(host: configuration.host, port: configuration.port).get()
-        let gateway = EdgeDataGateway(configuration: configuration, channel: channel, metrics: metrics, logger: logger)
+        var tcp: (any Channel)?
+        if let tcpPort = configuration.tcpPort {
+            do {
+                tcp = try await bindTCP(host: configuration.host, port: tcpPort, on: channel.eventLoop) { holder.withLock { $0 } }
+            } catch {
+                try? await channel.close()
+                throw error
+            }
+        }
+        let gateway = EdgeDataGateway(configuration: configuration, channel: channel, tcp: tcp, metrics: metrics, logger: logger)
         holder.withLock { $0 = gateway }
         channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(20), delay: .milliseconds(20)) { task in
             guard channel.isActive else { return task.cancel() }
@@ -85,10 +100,12 @@ public final class EdgeDataGateway: Sendable {
         return gateway
     }
 
-    init(configuration: Configuration, channel: any Channel, metrics: GatewayMetrics, logger: Logger) {
+    init(configuration: Configuration, channel: any Channel, tcp: (any Channel)?, metrics: GatewayMetrics, logger: Logger) {
         self.configuration = configuration
         self.port = channel.localAddress?.port ?? 0
         self.ingress = channel
+        self.tcpListener = tcp
+        self.tcpPort = tcp?.localAddress?.port
         self.toPeers = DelayedSender(channel: channel)
         self.core = Mutex(FlowSwitch(limits: configuration.limits))
         self.metrics = metrics
@@ -283,6 +300,7 @@ public final class EdgeDataGateway: Sendable {
             shared.upstreams.values.compactMap { if case .open(let channel, _) = $0 { channel } else { nil } }
         }
         for channel in channels { try? await channel.close() }
+        try? await tcpListener?.close()
         try? await ingress.close()
     }
 }

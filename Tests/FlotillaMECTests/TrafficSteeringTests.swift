@@ -76,6 +76,30 @@ import Testing
         }
     }
 
+    /// `spec.dataPath` is refused (422) with an address that is not IPv4, a port out of range or another protocol; a
+    /// TrafficRule names the field at fault.
+    @Test func badDataPathsAndRulesNameTheirField() {
+        func fields(_ dataPath: AppDataPath) -> [String] {
+            var spec = AppProfileSpec(workloads: [ResourceSelector(apiVersion: "apps/v1", kind: "Deployment", name: "game")])
+            spec.dataPath = dataPath
+            return AppProfile(metadata: ObjectMeta(name: "game", namespace: "default"), spec: spec).validate().map { $0.field.description }
+        }
+        #expect(fields(AppDataPath(address: "198.51.100.10", port: 7000)).isEmpty)
+        var tcp = AppDataPath(address: "198.51.100.10", port: 7000)
+        tcp.protocol = "TCP"
+        #expect(fields(tcp).isEmpty)
+        var sctp = AppDataPath(address: "vip.example", port: 70000)
+        sctp.protocol = "SCTP"
+        #expect(fields(sctp) == ["spec.dataPath.address", "spec.dataPath.port", "spec.dataPath.protocol"])
+
+        var spec = TrafficRuleSpec(trafficRuleId: "r", priority: 256, trafficFilter: [TrafficFilter(dstPort: ["0"], protocol: ["ICMP"])],
+                                   action: "FORWARD_DECAPSULATED")
+        spec.filterType = "PACKET"
+        let problems = TrafficRule(metadata: ObjectMeta(name: "r", namespace: "default"), spec: spec).validate().map { $0.field.description }
+        #expect(problems == ["spec.filterType", "spec.priority", "spec.trafficFilter[0].dstPort[0]", "spec.trafficFilter[0].protocol[0]",
+                             "spec.dstInterface", "spec.site"], "\(problems)")
+    }
+
     @Test func anAppReadsAndChangesItsRulesOverMp1() async throws {
         let profile = AppProfile(metadata: ObjectMeta(name: "game", namespace: "default"),
             spec: AppProfileSpec(workloads: [ResourceSelector(apiVersion: "apps/v1", kind: "Deployment", name: "game")]))

@@ -35,6 +35,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "host:port for GTP-U from the UPFs (loopback only).")
     var listen: String = "127.0.0.1:2152"
 
+    @Option(help: "Port on the --listen host for TCP from the UPFs (each connection starts with a PROXY v2 header); without it, no TCP.")
+    var tcpPort: Int?
+
     @Option(help: "Port for /metrics and /healthz on 127.0.0.1 (0 picks a free one).")
     var metricsPort: Int = 0
 
@@ -58,6 +61,7 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         _ = try delays()
         if let passthrough, Self.hostPort(passthrough) == nil { throw ValidationError("--passthrough must be host:port") }
+        if let tcpPort, !(0...65535).contains(tcpPort) { throw ValidationError("--tcp-port must be 0 to 65535") }
         guard maxHeldPackets > 0, maxHoldMs > 0 else { throw ValidationError("--max-held-packets and --max-hold-ms must be positive") }
     }
 
@@ -82,10 +86,11 @@ struct GatewayCommand: AsyncParsableCommand {
         let delays = try delays()
         let (host, port) = Self.hostPort(listen)!
         var configuration = EdgeDataGateway.Configuration(site: site, host: host, port: port, oneWayMs: { delays[$0] ?? 0 },
-                                                          limits: .init(maxHeldPackets: maxHeldPackets, maxHold: .milliseconds(maxHoldMs)))
+                                                          limits: .init(maxHeldPackets: maxHeldPackets, maxHold: .milliseconds(maxHoldMs)),
+                                                          tcpPort: tcpPort)
         if let passthrough, let (h, p) = Self.hostPort(passthrough) { configuration.passthrough = try SocketAddress(ipAddress: h, port: p) }
         let gateway = try await EdgeDataGateway.start(configuration, metrics: GatewayMetrics(site: site), logger: logger)
-        print("gateway \(site) listening for GTP-U on \(host):\(gateway.port)")
+        print("gateway \(site) listening for GTP-U on \(host):\(gateway.port)" + (gateway.tcpPort.map { " and TCP (PROXY v2) on \(host):\($0)" } ?? ""))
         let watcher = TrafficRuleWatcher(client: client, gateways: [gateway], instances: { namespace, app in
             await Self.instances(client: client, namespace: namespace, app: app)
         }, logger: logger)

@@ -118,12 +118,12 @@ public struct QoSOnDemand: Sendable, Hashable, Codable {
 }
 
 /// The app's virtual address (VIP:port) on the data path. UDP: each UE's flow follows its session, switched by the
-/// gateways as a move's target resumes.
+/// gateways as a move's target resumes. TCP: each new connection goes where the session is; an open connection stays
+/// with the instance it was spliced to (a gateway cannot move a TCP stream).
 public struct AppDataPath: Sendable, Hashable, Codable {
     public var address: String
     public var port: Int
-    /// UDP (the default). TCP is refused: a gateway cannot move an open TCP connection to another instance, and
-    /// Flotilla's gateways do not splice TCP yet.
+    /// UDP (the default) or TCP.
     public var `protocol`: String?
     public var unknownFields = UnknownFields()
 
@@ -136,7 +136,7 @@ public struct AppDataPath: Sendable, Hashable, Codable {
         var errors: [FieldError] = []
         if IPv4.parse(address) == nil { errors.append(.invalid(path.child("address"), address, "must be an IPv4 address")) }
         if !(1...65535).contains(port) { errors.append(.invalid(path.child("port"), "\(port)", "must be 1 to 65535")) }
-        if let value = `protocol`, value != "UDP" { errors.append(.notSupported(path.child("protocol"), value, supported: ["UDP"])) }
+        if let value = `protocol`, !["UDP", "TCP"].contains(value) { errors.append(.notSupported(path.child("protocol"), value, supported: ["UDP", "TCP"])) }
         return errors
     }
 }
