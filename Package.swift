@@ -332,7 +332,8 @@ let package = Package(
         .testTarget(
             name: "CompatTests",
             dependencies: ["FlotillaAPI", "FlotillaStore", "FlotillaServer", "FlotillaTestSupport", "EdgeClusterSim", "FlotillaControllers",
-                           "KubeClient", "flotilla", "FlotillaMEC", "AccessNetworkSim"],
+                           "KubeClient", "flotilla", "FlotillaMEC", "AccessNetworkSim", "FlotillaGateway",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             resources: [.copy("python")]
         ),
     ],

@@ -90,7 +90,9 @@ struct GatewayCommand: AsyncParsableCommand {
                                                           tcpPort: tcpPort)
         if let passthrough, let (h, p) = Self.hostPort(passthrough) { configuration.passthrough = try SocketAddress(ipAddress: h, port: p) }
         let gateway = try await EdgeDataGateway.start(configuration, metrics: GatewayMetrics(site: site), logger: logger)
-        print("gateway \(site) listening for GTP-U on \(host):\(gateway.port)" + (gateway.tcpPort.map { " and TCP (PROXY v2) on \(host):\($0)" } ?? ""))
+        // Written at once (print is buffered when stdout is a pipe): scripts wait for these lines.
+        FileHandle.standardOutput.write(Data(("gateway \(site) listening for GTP-U on \(host):\(gateway.port)"
+            + (gateway.tcpPort.map { " and TCP (PROXY v2) on \(host):\($0)" } ?? "") + "\n").utf8))
         let watcher = TrafficRuleWatcher(client: client, gateways: [gateway], instances: { namespace, app in
             await Self.instances(client: client, namespace: namespace, app: app)
         }, logger: logger)
@@ -99,7 +101,9 @@ struct GatewayCommand: AsyncParsableCommand {
         router.get("/healthz") { _, _ in "ok" }
         let http = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: metricsPort),
                                                                                        serverName: "flotilla-gateway"),
-                               onServerRunning: { channel in print("gateway metrics on http://127.0.0.1:\(channel.localAddress?.port ?? 0)/metrics") },
+                               onServerRunning: { channel in
+                                   FileHandle.standardOutput.write(Data("gateway metrics on http://127.0.0.1:\(channel.localAddress?.port ?? 0)/metrics\n".utf8))
+                               },
                                logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: http), .init(service: watcher)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
