@@ -1,7 +1,9 @@
 import ArgumentParser
 import EdgeClusterSim
 import FlotillaAPI
+import FlotillaGateway
 import Foundation
+import KubeClient
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -52,6 +54,9 @@ struct MemberCommand: AsyncParsableCommand {
     @Option(help: "Extra random startup delay, up to this many seconds.")
     var jitter: Double = 0.5
 
+    @Option(help: "Also run an edge data gateway per site, watching this control plane's TrafficRules (docs/gateway.md); each writes DIR/<site>.gateway.")
+    var controlPlaneKubeconfig: String?
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -101,7 +106,8 @@ struct MemberCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("member admin listening on 127.0.0.1:\(port)\n".utf8))
             },
             logger: logger)
-        let sites = SiteHostService(host: host, basePort: name != nil ? port : basePort, logger: logger)
+        let sites = SiteHostService(host: host, basePort: name != nil ? port : basePort, directory: directory,
+                                    controlPlaneKubeconfig: controlPlaneKubeconfig, logger: logger)
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: admin), .init(service: sites, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup)],
@@ -115,16 +121,41 @@ struct MemberCommand: AsyncParsableCommand {
 struct SiteHostService: ServiceLifecycle.Service {
     let host: SiteHost
     let basePort: Int?
+    let directory: URL
+    /// With it, each site also gets an edge data gateway watching that control plane's TrafficRules.
+    let controlPlaneKubeconfig: String?
     let logger: Logger
 
     func run() async throws {
         try await host.start(basePort: basePort)
+        let summary = await host.summary()
         var lines = ""
-        for site in await host.summary() {
+        for site in summary {
             lines += "site \(site.name) listening on 127.0.0.1:\(site.port) (kubeconfig \(site.kubeconfig))\n"
+        }
+        var gateways: [EdgeDataGateway] = []
+        var watching: Task<Void, Never>?
+        var client: KubeClient?
+        if let controlPlaneKubeconfig {
+            let controlPlane = try KubeClient(kubeconfig: controlPlaneKubeconfig)
+            client = controlPlane
+            for site in summary {
+                let gateway = try await EdgeDataGateway.start(.init(site: site.name), metrics: GatewayMetrics(site: site.name), logger: logger)
+                gateways.append(gateway)
+                try "127.0.0.1:\(gateway.port)\n".write(to: directory.appendingPathComponent("\(site.name).gateway"), atomically: true, encoding: .utf8)
+                lines += "site \(site.name) edge data gateway (GTP-U) on 127.0.0.1:\(gateway.port)\n"
+            }
+            let watcher = TrafficRuleWatcher(client: controlPlane, gateways: gateways, instances: { namespace, app in
+                await GatewayCommand.instances(client: controlPlane, namespace: namespace, app: app)
+            }, logger: logger)
+            watching = Task { try? await watcher.run() }
         }
         FileHandle.standardOutput.write(Data(lines.utf8))
         try? await gracefulShutdown()
+        watching?.cancel()
+        await watching?.value
+        for gateway in gateways { await gateway.stop() }
+        await client?.shutdown()
         await host.stop()
     }
 }
