@@ -102,7 +102,10 @@ import Testing
         static func start() async throws -> Fixture {
             let store = ResourceStore.memory()
             let a = try await Instance(name: "a"), b = try await Instance(name: "b")
-            let gateway = try await EdgeDataGateway.start(.init(site: "site-a", oneWayMs: { $0 == "site-b" ? 2 : 0 }), metrics: GatewayMetrics(site: "site-a"))
+            // A hold bound far beyond any step here: a loaded CI machine took over 2 s (the default) between a test's
+            // BUFFER and its FORWARD. The bound itself is FlowSwitchTests'.
+            let gateway = try await EdgeDataGateway.start(.init(site: "site-a", oneWayMs: { $0 == "site-b" ? 2 : 0 }, limits: .init(maxHold: .seconds(120))),
+                                                          metrics: GatewayMetrics(site: "site-a"))
             return Fixture(store: store, client: StoreObjectClient(store: store), gateway: gateway, a: a, b: b, upf: try await UPF(),
                            known: Known([a.endpoint, b.endpoint]))
         }

@@ -77,7 +77,8 @@ import Testing
 
     @Test func connectionsAreSplicedPinnedAndHeldUnderBuffer() async throws {
         let a = try await Self.instance("a"), b = try await Self.instance("b")
-        let gateway = try await EdgeDataGateway.start(.init(site: "site-a", tcpPort: 0))
+        // A hold bound far beyond any step here (a loaded CI machine is slow between them).
+        let gateway = try await EdgeDataGateway.start(.init(site: "site-a", limits: .init(maxHold: .seconds(120)), tcpPort: 0))
         gateway.apply(Self.rule(to: a))
         let (first, firstReplies) = try await Self.connect(to: gateway, first: "hello")
         try await waitUntil { firstReplies.all == "a:hello;" }
