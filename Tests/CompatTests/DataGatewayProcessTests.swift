@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Synchronization
+import FlotillaTestSupport
 import Testing
 
 /// `flotilla gateway` as an operator runs it: a control plane (`flotilla serve`), a TrafficRule written through the
@@ -34,11 +35,27 @@ import Testing
                   "dstInterface": ["interfaceType": "IP", "dstIpAddress": "127.0.0.1", "dstPort": .integer(Int64(port))]]]
     }
 
+    /// Waits for a process to exit without blocking a thread: the servers of every other suite in this test process
+    /// run on the same two-thread cooperative pool (two blocked waits stalled them all for 10 s in a CI run).
+    static func exited(_ process: Process, within: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + within
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return !process.isRunning
+    }
+
+    static func stop(_ process: Process) async {
+        if process.isRunning { process.terminate() }
+        _ = await exited(process)
+    }
+
     @Test func theGatewayProcessForwardsByTheControlPlanesRulesAndStopsOnSIGTERM() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-gw-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (server, port) = try await ServeLifecycleTests().startServer(dataDir: dir)
-        defer { server.terminate(); server.waitUntilExit() }
+        try await withCleanup({ try await run(dir: dir, port: port) }, cleanup: { await Self.stop(server) })
+    }
+
+    func run(dir: String, port: Int) async throws {
         let kubeconfig = try String(contentsOfFile: "\(dir)/admin.kubeconfig", encoding: .utf8)
         let admin = try #require(kubeconfig.range(of: #"token: \S+"#, options: .regularExpression).map { String(kubeconfig[$0].dropFirst(7)) })
         let rules = "https://127.0.0.1:\(port)/apis/mec.flotilla.io/v1alpha1/namespaces/default/trafficrules"
@@ -57,7 +74,10 @@ import Testing
 
         let gateway = try BackgroundCommand(ServeLifecycleTests.flotilla, ["gateway", "--site", "edge-1", "--control-plane-kubeconfig",
                                                                            "\(dir)/admin.kubeconfig", "--listen", "127.0.0.1:0", "--metrics-port", "0"])
-        defer { gateway.stop() }
+        try await withCleanup({ try await use(gateway) }, cleanup: { await Self.stop(gateway.process) })
+    }
+
+    func use(_ gateway: BackgroundCommand) async throws {
         #expect(await gateway.waitFor("/metrics"), "\(gateway.text)")
         let gtpPort = try #require(gateway.text.range(of: #"GTP-U on 127\.0\.0\.1:\d+"#, options: .regularExpression)
             .flatMap { Int(gateway.text[$0].split(separator: ":").last ?? "") })
@@ -84,7 +104,7 @@ import Testing
 
         // SIGTERM: a clean stop.
         gateway.process.terminate()
-        gateway.process.waitUntilExit()
-        #expect(gateway.process.terminationStatus == 0, "\(gateway.text)")
+        #expect(await Self.exited(gateway.process), "\(gateway.text)")
+        #expect(!gateway.process.isRunning && gateway.process.terminationStatus == 0, "\(gateway.text)")
     }
 }
