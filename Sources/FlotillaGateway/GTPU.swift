@@ -1,3 +1,4 @@
+import FlotillaAPI
 import NIOCore
 
 /// A flow's 5-tuple as the inner IPv4 header gives it.
@@ -21,13 +22,11 @@ public struct FlowKey: Hashable, Sendable, CustomStringConvertible {
 
     /// `udp 10.0.0.7:40000→198.51.100.10:7000`.
     public var description: String {
-        "\(protocolName.lowercased()) \(Self.format(srcAddress)):\(srcPort)→\(Self.format(dstAddress)):\(dstPort)"
+        "\(protocolName.lowercased()) \(IPv4.format(srcAddress)):\(srcPort)→\(IPv4.format(dstAddress)):\(dstPort)"
     }
 
     /// The answer's flow: the same two ends, the other way.
     public var reversed: FlowKey { FlowKey(srcAddress: dstAddress, srcPort: dstPort, dstAddress: srcAddress, dstPort: srcPort, proto: proto) }
-
-    static func format(_ value: UInt32) -> String { "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)" }
 }
 
 /// GTP-U (3GPP TS 29.281) G-PDUs carrying IPv4/UDP, as a UPF hands a UE's user plane to a MEC data plane on N9 (or

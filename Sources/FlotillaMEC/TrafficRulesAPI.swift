@@ -13,7 +13,7 @@ import KubeClient
 ///
 /// The rules are the control plane's TrafficRules whose `spec.appInstanceId` is the id; an app's id is
 /// `namespace.app` (its AppProfile). The representation is MEC 011's TrafficRule (`dstInterface` an array of one
-/// InterfaceDescriptor, with Flotilla's `dstPort`). A PUT is validated like the object, and a FORWARD rule must point at
+/// InterfaceDescriptor, with Flotilla's `dstPort`); members the gateways do not act on are refused. A PUT is validated like the object, and a FORWARD rule must point at
 /// one of the app's instances (its site is then taken from the instance); errors are ProblemDetails naming the field.
 /// Rules are created with the sessions (and POST/DELETE are not part of MEC 011's traffic-rule API).
 public struct TrafficRulesAPI: APIExtension {
@@ -69,6 +69,7 @@ public struct TrafficRulesAPI: APIExtension {
         do { sent = try JSONValue.parse(body) } catch { throw ProblemDetails(400, "the body must be a JSON TrafficRule: \(error)") }
         guard sent.objectValue != nil else { throw ProblemDetails(400, "the body must be a JSON TrafficRule") }
         guard sent["trafficRuleId"]?.stringValue == id else { throw ProblemDetails.invalid("trafficRuleId", "must be \(id), as in the URI") }
+        try Self.refuseUnknownMembers(sent)
         var spec = current.spec
         spec.filterType = sent["filterType"]?.stringValue ?? spec.filterType
         if let priority = sent["priority"] {
@@ -103,6 +104,29 @@ public struct TrafficRulesAPI: APIExtension {
         return try TrafficRule(jsonChecked: try await client.update(TrafficRule.descriptor, try current.json()))
     }
 
+    static let members: Set<String> = ["trafficRuleId", "filterType", "priority", "trafficFilter", "action", "dstInterface", "state"]
+    static let filterMembers: Set<String> = ["srcAddress", "srcPort", "dstAddress", "dstPort", "protocol"]
+    static let interfaceMembers: Set<String> = ["interfaceType", "dstIpAddress", "dstPort"]
+
+    /// MEC 011 members the gateways do not act on (a filter's qCI, dSCP or tag, an interface's tunnelInfo …) are refused,
+    /// named, rather than stored and ignored.
+    static func refuseUnknownMembers(_ sent: JSONValue) throws {
+        for key in (sent.objectValue ?? [:]).keys.sorted() where !members.contains(key) {
+            throw ProblemDetails.invalid(key, "not a TrafficRule member Flotilla's gateways act on")
+        }
+        for (i, filter) in (sent["trafficFilter"]?.arrayValue ?? []).enumerated() {
+            for key in (filter.objectValue ?? [:]).keys.sorted() where !filterMembers.contains(key) {
+                throw ProblemDetails.invalid("trafficFilter[\(i)].\(key)", "the gateways match flows on \(filterMembers.sorted().joined(separator: ", ")) only")
+            }
+        }
+        let interfaces = sent["dstInterface"].map { $0.arrayValue ?? [$0] } ?? []
+        for (i, interface) in interfaces.enumerated() {
+            for key in (interface.objectValue ?? [:]).keys.sorted() where !interfaceMembers.contains(key) {
+                throw ProblemDetails.invalid("dstInterface[\(i)].\(key)", "the gateways forward over IP to dstIpAddress and dstPort only")
+            }
+        }
+    }
+
     /// `spec.trafficFilter[0].dstPort[0]` → `trafficFilter[0].dstPort[0]`.
     static func param(_ field: FieldPath) -> String {
         var text = field.description
@@ -118,7 +142,9 @@ public struct TrafficRulesAPI: APIExtension {
     /// MEC 011's TrafficRule as JSON.
     static func representation(_ rule: TrafficRule) -> JSONValue {
         var body: JSONValue = (try? ObjectEncoder().encode(rule.spec)) ?? .null
+        // Flotilla's own members stay out of MEC 011's shape: the id is in the URI, the site follows the instance.
         body["appInstanceId"] = nil
+        body["site"] = nil
         if let interface = body["dstInterface"] { body["dstInterface"] = .array([interface]) }
         return body
     }

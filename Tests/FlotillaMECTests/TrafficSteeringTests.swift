@@ -138,6 +138,14 @@ import Testing
                 badFilter["trafficFilter"] = [["srcAddress": ["not-an-ip"]]]
                 #expect(try await client.request(.PUT, "\(base)/s1", json: badFilter).json?["invalidParams"]?.arrayValue?.first?["param"]
                         == "trafficFilter[0].srcAddress[0]")
+                // Members the gateways would not act on are refused, not stored and ignored.
+                var qci = try #require(one.json)
+                qci["trafficFilter"] = [["srcAddress": ["10.0.0.7"], "qCI": 5]]
+                #expect(try await client.request(.PUT, "\(base)/s1", json: qci).json?["invalidParams"]?.arrayValue?.first?["param"]
+                        == "trafficFilter[0].qCI")
+                var extra = try #require(one.json)
+                extra["fooBar"] = true
+                #expect(try await client.request(.PUT, "\(base)/s1", json: extra).json?["invalidParams"]?.arrayValue?.first?["param"] == "fooBar")
                 #expect(try await client.request(.GET, "\(base)/s1").json == one.json)
 
                 // A good change: to the other instance, its site taken from the registry.
