@@ -13,10 +13,14 @@ public struct MECError: Error, Sendable, CustomStringConvertible {
 
     public var kind: Kind
     public var message: String
+    /// False when the request certainly never reached the peer: no connection was made (refused or timed out while
+    /// connecting), so the step it asked for did not happen. True when it may have (an answer, or a lost one).
+    public var mayHaveArrived: Bool
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, mayHaveArrived: Bool = true) {
         self.kind = kind
         self.message = message
+        self.mayHaveArrived = mayHaveArrived
     }
 
     public var httpStatus: Int {

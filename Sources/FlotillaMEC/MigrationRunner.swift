@@ -114,6 +114,8 @@ public struct MigrationRunner: Sendable {
             try await transfer.importState(state, to: request.target.endpoint, session: name, stage: "final")
             do throws(MECError) {
                 try await transfer.resume(at: request.target.endpoint, session: name)
+            } catch where !error.mayHaveArrived {
+                throw error  // the resume never reached the target, so it does not serve: roll back below
             } catch {
                 // The answer may be what was lost: ask the target, atomically, to drop its copy unless it serves.
                 switch try? await transfer.releaseUnlessActive(at: request.target.endpoint, session: name) {

@@ -176,6 +176,20 @@ import Testing
         }
     }
 
+    /// A step sent to an instance that is gone (its port refuses) is known not to have happened: that is what lets
+    /// the runner roll back a resume the target never received instead of leaving the move to the source's lease.
+    @Test func aStepToAGoneInstanceIsKnownNotToHaveArrived() async throws {
+        try await Rig.with { rig in
+            await rig.b.stop()
+            do throws(MECError) {
+                _ = try await rig.transport.send(.POST, "http://\(rig.target)/mec/state/v1/sessions/s1/resume")
+                Issue.record("a stopped instance answered")
+            } catch {
+                #expect(error.mayHaveArrived == false, "\(error.message)")
+            }
+        }
+    }
+
     /// The real thing: the process running the migration is killed with SIGKILL while the source is frozen and the
     /// target's import is under way. A mobility service over the same SQLite store then rolls the migration back
     /// from its record, and the session goes on at the source from where it was.
