@@ -71,10 +71,12 @@ public final class EdgeDataGateway: Sendable {
     public let metrics: GatewayMetrics
     let logger: Logger
 
+    /// `group`: where the gateway's sockets live (all on one of its event loops).
     public static func start(_ configuration: Configuration, metrics: GatewayMetrics = GatewayMetrics(),
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                              logger: Logger = Logger(label: "flotilla.gateway")) async throws -> EdgeDataGateway {
         let holder = Mutex<EdgeDataGateway?>(nil)
-        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

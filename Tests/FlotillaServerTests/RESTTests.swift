@@ -1,6 +1,7 @@
 import FlotillaAPI
 import FlotillaTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct RESTTests {
@@ -133,6 +134,46 @@ import Testing
             let again = try await client.request(.PATCH, policies + "/applied?fieldManager=kubectl", json: applied,
                 contentType: "application/apply-patch+yaml")
             #expect(again.status == 200)
+        }
+    }
+
+    /// Patches without a resourceVersion never fail for losing races: many at once on one object whose status other
+    /// clients keep rewriting all land (the demo's rollout once met a 409 when the handler gave up after five immediate
+    /// retries).
+    @Test func concurrentPatchesWithoutAVersionAllLand() async throws {
+        try await withServer { (_, client) async throws in
+            _ = try await client.request(.POST, deployments, json: deploymentJSON)
+            final class Writing: Sendable { let on = Atomic<Bool>(true) }
+            let writing = Writing()
+            let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for n in 0..<4 {  // status reporters, as members' are
+                    group.addTask {
+                        var ready = 0
+                        while writing.on.load(ordering: .relaxed) {
+                            ready += 1
+                            _ = try await client.request(.PATCH, deployments + "/game/status",
+                                body: Array(#"{"status":{"readyReplicas":\#(ready),"replicas":\#(n)}}"#.utf8), contentType: "application/merge-patch+json")
+                        }
+                        return []
+                    }
+                }
+                group.addTask {
+                    let statuses = try await withThrowingTaskGroup(of: Int.self) { patches in
+                        for n in 0..<32 {
+                            patches.addTask {
+                                try await client.request(.PATCH, deployments + "/game", body: Array(#"{"metadata":{"labels":{"p\#(n)":"x"}}}"#.utf8),
+                                                         contentType: "application/merge-patch+json").status
+                            }
+                        }
+                        return try await patches.reduce(into: []) { $0.append($1) }
+                    }
+                    writing.on.store(false, ordering: .relaxed)
+                    return statuses
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(statuses.count == 32 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            #expect(try await client.request(.GET, deployments + "/game").json?.labels.count == 32 + (deploymentJSON.labels.count))
         }
     }
 

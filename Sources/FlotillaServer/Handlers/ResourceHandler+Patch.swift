@@ -61,7 +61,9 @@ extension ResourceHandler {
     }
 
     /// Reads the current object, applies the patch, and writes the result with compare-and-swap. Without a
-    /// resourceVersion in the patch a conflicting concurrent write is retried, as the API server does.
+    /// resourceVersion in the patch a conflicting concurrent write is retried, as the API server's guaranteed update
+    /// does: at once a few times, then after a short random pause (an object its members' status reports keep
+    /// rewriting can lose several races in a row), for up to 10 s.
     func patch(request: Request, query: RequestOptions) async throws -> Response {
         let type = try patchType(request.headers[.contentType])
         let bytes = try await RequestBody.bytes(of: request)
@@ -72,7 +74,9 @@ extension ResourceHandler {
             body = try RequestBody.parseJSON(bytes)
         }
         let explicitVersion = body["metadata"]?["resourceVersion"]?.stringValue
-        for attempt in 1...5 {
+        let deadline = ContinuousClock.now + .seconds(10)
+        for attempt in 1... {
+            if attempt > 3 { try? await Task.sleep(for: .milliseconds(Int.random(in: 1...(attempt > 10 ? 50 : 10)))) }
             let current: JSONValue
             switch await fetchCurrent() {
             case .success(let object):
@@ -101,7 +105,7 @@ extension ResourceHandler {
                 if isDefinition, !query.dryRun { updated = try await lifecycle.established(updated) }
                 return Responses.json(descriptor.presented(updated), warnings: warnings)
             case .failure(let error):
-                if error.reason == .conflict, explicitVersion == nil, attempt < 5 { continue }
+                if error.reason == .conflict, explicitVersion == nil, ContinuousClock.now < deadline { continue }
                 throw error
             }
         }

@@ -74,9 +74,9 @@ struct GatewayBench: AsyncParsableCommand {
         let recording = Atomic<Bool>(false)
         var port: Int { channel.localAddress?.port ?? 0 }
 
-        init() async throws {
+        init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
             let holder = Mutex<Echo?>(nil)
-            channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            channel = try await DatagramBootstrap(group: group)
                 .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -94,8 +94,9 @@ struct GatewayBench: AsyncParsableCommand {
     }
 
     /// A client socket that hands every datagram it receives to `receive`.
-    static func client(_ receive: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) async throws -> any Channel {
-        try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    static func client(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                       _ receive: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) async throws -> any Channel {
+        try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(receive)) }
@@ -151,32 +152,42 @@ struct GatewayBench: AsyncParsableCommand {
         ]
     }
 
-    /// One datagram at a time: straight to the echo, then through the gateway; the difference is what the gateway adds.
+    /// One datagram at a time, in turns: straight to the echo, then through the gateway, so both paths see the same
+    /// moments of the machine; the difference is what the gateway adds. The UPF (client), the gateway and the instance
+    /// (echo) each have an event-loop thread of their own, as three processes would: the direct path wakes the echo
+    /// and the client once each, the gateway path also wakes the gateway twice.
     func latency() async throws -> [BenchResult] {
-        progress("added latency: \(pings) round trips each way")
-        let echo = try await Echo()
-        let gateway = try await EdgeDataGateway.start(.init(site: "edge-1"))
+        progress("added latency: \(pings) round trips each way, in turns")
+        let groups = (0..<3).map { _ in MultiThreadedEventLoopGroup(numberOfThreads: 1) }
+        let echo = try await Echo(group: groups[0])
+        let gateway = try await EdgeDataGateway.start(.init(site: "edge-1"), group: groups[1])
         gateway.apply(Self.rule(0, to: echo.port))
         let (answers, continuation) = AsyncStream<Void>.makeStream()
-        let client = try await Self.client { _ in continuation.yield() }
+        let client = try await Self.client(group: groups[2]) { _ in continuation.yield() }
         var iterator = answers.makeAsyncIterator()
         let payload = ByteBuffer(repeating: 7, count: 48)
-        func measure(to address: SocketAddress, tunnel: Bool) async -> LatencySamples {
-            var samples = LatencySamples()
-            for i in 0..<(pings + 500) {
-                let data = tunnel ? GTPU.encapsulate(teid: 1, flow: Self.flow(0), payload: payload) : payload
-                let sent = ContinuousClock.now
-                client.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: data), promise: nil)
-                _ = await iterator.next()
-                if i >= 500 { samples.add(ContinuousClock.now - sent) }  // the first 500 warm up
-            }
-            return samples
+        let tunnelled = GTPU.encapsulate(teid: 1, flow: Self.flow(0), payload: payload)
+        let echoAddress = try SocketAddress(ipAddress: "127.0.0.1", port: echo.port)
+        let gatewayAddress = try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port)
+        func roundTrip(to address: SocketAddress, _ data: ByteBuffer) async -> Duration {
+            let sent = ContinuousClock.now
+            client.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: data), promise: nil)
+            _ = await iterator.next()
+            return ContinuousClock.now - sent
         }
-        let direct = await measure(to: try SocketAddress(ipAddress: "127.0.0.1", port: echo.port), tunnel: false)
-        let via = await measure(to: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port), tunnel: true)
+        var direct = LatencySamples(), via = LatencySamples()
+        for i in 0..<(pings + 500) {
+            let straight = await roundTrip(to: echoAddress, payload)
+            let through = await roundTrip(to: gatewayAddress, tunnelled)
+            if i >= 500 {  // the first 500 warm up
+                direct.add(straight)
+                via.add(through)
+            }
+        }
         await gateway.stop()
         try? await client.close()
         try? await echo.channel.close()
+        for group in groups { try? await group.shutdownGracefully() }
         let p50 = via.percentile(50) - direct.percentile(50), p99 = via.percentile(99) - direct.percentile(99)
         return [
             BenchResult(name: "round trip direct to the echo p50 / p99 ms", value: "\(format(direct.percentile(50), 3)) / \(format(direct.percentile(99), 3))",
