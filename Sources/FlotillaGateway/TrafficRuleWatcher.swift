@@ -17,6 +17,12 @@ public struct TrafficRuleWatcher: ServiceLifecycle.Service, Sendable {
     let instances: Instances
     let events: EventWriter
     let logger: Logger
+    /// The sites of `gateways`: the rules whose status this watcher answers for.
+    let sites: Set<String>
+    /// Rules put in force, for their status to say so: written in order beside the watch, so a status write never
+    /// delays the next rule change reaching the gateways.
+    let applied: AsyncStream<JSONValue>
+    let appliedContinuation: AsyncStream<JSONValue>.Continuation
 
     public init(client: any ObjectClient, gateways: [EdgeDataGateway], instances: @escaping Instances = { _, _ in nil },
                 logger: Logger = Logger(label: "flotilla.gateway")) {
@@ -25,12 +31,18 @@ public struct TrafficRuleWatcher: ServiceLifecycle.Service, Sendable {
         self.instances = instances
         self.events = EventWriter(client: client, component: "flotilla-gateway")
         self.logger = logger
+        self.sites = Set(gateways.map(\.configuration.site))
+        (applied, appliedContinuation) = AsyncStream.makeStream()
     }
 
     public func run() async throws {
         let informer = Informer(client: client, resource: TrafficRule.descriptor, logger: logger)
         await cancelWhenGracefulShutdown {
-            await informer.run { event in await handle(event) }
+            await withDiscardingTaskGroup { group in
+                group.addTask { for await object in applied { await acknowledge(object) } }
+                await informer.run { event in await handle(event) }
+                appliedContinuation.finish()
+            }
         }
     }
 
@@ -74,6 +86,31 @@ public struct TrafficRuleWatcher: ServiceLifecycle.Service, Sendable {
             return
         }
         for gateway in gateways { gateway.apply(rule) }
+        appliedContinuation.yield(object)
+    }
+
+    /// Records in the rule's status that the gateway of its site has this generation in force (once per generation:
+    /// the status write's own event finds it recorded). Only the rule's site answers, since its gateway is the one the
+    /// UE's traffic reaches; the mobility service waits for that before it freezes a session's source. A write that
+    /// meets a newer version tries again on it while its generation is the same (a newer one gets its own answer).
+    func acknowledge(_ object: JSONValue) async {
+        guard let site = object["spec"]?["site"]?.stringValue, sites.contains(site), let generation = object.generation,
+              var rule = try? TrafficRule(json: object) else { return }
+        let status = TrafficRuleStatus(site: site, observedGeneration: generation, action: rule.spec.action)
+        for _ in 0..<3 where rule.status != status {
+            rule.status = status
+            do {
+                _ = try await client.updateStatus(TrafficRule.descriptor, rule.json())
+                return
+            } catch where error.reason == .conflict {
+                guard let fresh = try? TrafficRule(json: await client.get(TrafficRule.descriptor, namespace: object.namespace, name: object.name ?? "")),
+                      fresh.metadata.generation == generation else { return }
+                rule = fresh
+            } catch {
+                logger.debug("cannot record the rule in force", metadata: ["rule": "\(object.name ?? "")", "error": "\(error)"])
+                return
+            }
+        }
     }
 
     func reject(_ object: JSONValue, _ why: String) {

@@ -32,5 +32,11 @@ public struct MECError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The peer answered, refusing the step (an HTTP status), so the step did not happen.
+    public var isAnswer: Bool {
+        if case .refused = kind { return true }
+        return false
+    }
+
     public var description: String { message }
 }

@@ -22,14 +22,18 @@ public struct MigrationRunner: Sendable {
     let precopy: Bool
     /// How long a frozen source waits to be resumed or released before it decides for itself (`SessionKeeper`).
     let freezeLease: Duration
+    /// How long the source's freeze waits for its site's gateway to confirm the hold (apps with a data path).
+    let holdConfirmation: Duration
     let metrics: MigrationMetrics?
     let events: EventWriter
     let logger: Logger
 
     public init(client: any ObjectClient, transport: HTTPTransport, precopy: Bool = false, freezeLease: Duration = .seconds(10),
-                metrics: MigrationMetrics? = nil, logger: Logger = Logger(label: "flotilla.mobility")) {
+                holdConfirmation: Duration = .milliseconds(100), metrics: MigrationMetrics? = nil,
+                logger: Logger = Logger(label: "flotilla.mobility")) {
         self.client = client
         self.freezeLease = freezeLease
+        self.holdConfirmation = holdConfirmation
         self.transport = transport
         self.transfer = StateTransferClient(transport: transport)
         self.precopy = precopy
@@ -105,25 +109,39 @@ public struct MigrationRunner: Sendable {
                 let copy = try await transfer.export(from: source, session: name, freeze: false)
                 try await transfer.importState(copy, to: request.target.endpoint, session: name, stage: "precopy")
             }
-            steered = (try? await steering.hold(namespace: namespace, session: name)) ?? true
+            do throws(APIError) {
+                if let hold = try await steering.hold(namespace: namespace, session: name) {
+                    steered = true
+                    // Freeze only once the gateway the UE's traffic reaches holds the flow: a datagram it still
+                    // forwarded would reach a frozen source and be lost. No gateway answering within the limit does
+                    // not stop the move.
+                    if await !steering.awaitApplied(namespace: namespace, session: name, hold, limit: holdConfirmation) {
+                        logger.notice("no gateway confirmed the hold; freezing anyway", metadata: ["session": "\(name)", "site": "\(hold.site)"])
+                    }
+                }
+            } catch {
+                steered = true  // unknown whether the session has a rule: steer it after the move all the same
+            }
             frozenAt = ContinuousClock.now
             // The freeze is a lease: if this runner dies, the source resumes by itself (or releases, if the target
             // serves the session by then) instead of staying frozen forever.
             let state = try await transfer.export(from: source, session: name, freeze: true, lease: freezeLease, successor: request.target.endpoint)
             status.stateBytes = state.data.count
-            try await transfer.importState(state, to: request.target.endpoint, session: name, stage: "final")
             do throws(MECError) {
-                try await transfer.resume(at: request.target.endpoint, session: name)
-            } catch where !error.mayHaveArrived {
-                throw error  // the resume never reached the target, so it does not serve: roll back below
+                // Import and resume in one step; an app that answers 201 (imported, not serving) is resumed next.
+                if try await !transfer.importState(state, to: request.target.endpoint, session: name, stage: "final", resume: true) {
+                    try await transfer.resume(at: request.target.endpoint, session: name)
+                }
+            } catch where !error.mayHaveArrived || error.isAnswer {
+                throw error  // it never reached the target, or the target refused it: not serving there, roll back below
             } catch {
-                // The answer may be what was lost: ask the target, atomically, to drop its copy unless it serves.
-                switch try? await transfer.releaseUnlessActive(at: request.target.endpoint, session: name) {
-                case false?: break  // it serves: the move happened
-                case true?: throw error  // dropped there: roll back below
-                case nil:
-                    // No answer at all: it may serve or not. Resuming the source could make two live copies, so the
-                    // source stays frozen; its lease, or recovery once the target answers, decides.
+                // The answer may be what was lost.
+                switch await settle(at: request.target.endpoint, session: name) {
+                case .serving: break  // the move happened
+                case .notServing: throw error  // roll back below
+                case .unknown:
+                    // It may serve or not. Resuming the source could make two live copies, so the source stays
+                    // frozen; its lease, or recovery once the target answers, decides.
                     unconfirmed = error
                 }
             }
@@ -186,6 +204,18 @@ public struct MigrationRunner: Sendable {
         events.record((try? current.json()) ?? .null, reason: "SessionMigrated",
             message: "\(sourceSite) → \(request.target.site) (\(request.reason)): \(status.stateBytes ?? 0) bytes, downtime \(status.downtimeMs ?? 0) ms")
         return final
+    }
+
+    enum TargetAfterLostAnswer { case serving, notServing, unknown }
+
+    /// After a step at the target whose answer may be what was lost: asks the target, atomically, to drop its copy
+    /// unless it serves. A refused connection is an answer too: nothing listening there serves the session.
+    func settle(at endpoint: String, session: String) async -> TargetAfterLostAnswer {
+        do throws(MECError) {
+            return try await transfer.releaseUnlessActive(at: endpoint, session: session) ? .notServing : .serving
+        } catch {
+            return error.mayHaveArrived ? .unknown : .notServing
+        }
     }
 
     /// Finishes a migration whose runner is gone or whose last step went unanswered, from what the two instances

@@ -3,8 +3,9 @@ import KubeClient
 
 /// Keeps each session's TrafficRule (apps with `spec.dataPath`): the rule is named after the AppSession and matches
 /// the UE's flows to the app's public address. Discovery writes it forwarding to the assigned instance; a move turns it
-/// to BUFFER just before the source freezes and points it at the target as soon as the target resumes (or back at the
-/// source when the move rolls back); it goes with the session. Sessions of apps without a data path have no rule, and
+/// to BUFFER, waits until the source site's gateway has the hold in force, freezes the source, and points the rule at
+/// the target as soon as the target resumes (or back at the source when the move rolls back); it goes with the
+/// session. Sessions of apps without a data path have no rule, and
 /// every step here is then a no-op.
 public struct TrafficSteering: Sendable {
     let client: any ObjectClient
@@ -38,10 +39,33 @@ public struct TrafficSteering: Sendable {
         try await client.createOrUpdate(TrafficRule.descriptor, try rule.json())
     }
 
-    /// Holds the session's flows (the source is about to freeze). False: the session has no rule.
-    @discardableResult
-    public func hold(namespace: String, session: String) async throws(APIError) -> Bool {
-        try await patch(namespace: namespace, session: session, ["spec": ["action": "BUFFER"]])
+    /// A rule version to wait for: its generation, and the site whose gateway must have it in force.
+    public struct Version: Sendable, Equatable {
+        public var generation: Int64
+        public var site: String
+    }
+
+    /// Holds the session's flows (the source is about to freeze): the hold's version, to wait for with
+    /// `awaitApplied`. Nil: the session has no rule.
+    public func hold(namespace: String, session: String) async throws(APIError) -> Version? {
+        guard let held = try await patch(namespace: namespace, session: session, ["spec": ["action": "BUFFER"]]) else { return nil }
+        guard let generation = held.generation, let site = held["spec"]?["site"]?.stringValue else { return nil }
+        return Version(generation: generation, site: site)
+    }
+
+    /// Waits until the gateway of the version's site reports it in force in the rule's status, for at most `limit`:
+    /// true when it does, false when the limit passed (no gateway there answers) or the rule is gone. It reads the
+    /// rule again after 0.25 ms, then backs off to 4 ms between reads.
+    public func awaitApplied(namespace: String, session: String, _ version: Version, limit: Duration = .milliseconds(100)) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        var pause = Duration.microseconds(250)
+        while true {
+            guard let rule = try? TrafficRule(json: try await client.get(TrafficRule.descriptor, namespace: namespace, name: session)) else { return false }
+            if let status = rule.status, status.site == version.site, (status.observedGeneration ?? 0) >= version.generation { return true }
+            guard ContinuousClock.now + pause < deadline else { return false }
+            try? await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(4))
+        }
     }
 
     /// Sends the session's flows (and what was held) to `endpoint` at `site`.
@@ -50,19 +74,19 @@ public struct TrafficSteering: Sendable {
         guard let (host, port) = Self.split(endpoint) else { return false }
         return try await patch(namespace: namespace, session: session, ["spec": [
             "action": "FORWARD_DECAPSULATED", "site": .string(site),
-            "dstInterface": ["interfaceType": "IP", "dstIpAddress": .string(host), "dstPort": .integer(Int64(port))]]])
+            "dstInterface": ["interfaceType": "IP", "dstIpAddress": .string(host), "dstPort": .integer(Int64(port))]]]) != nil
     }
 
     public func remove(namespace: String, session: String) async {
         try? await client.delete(TrafficRule.descriptor, namespace: namespace, name: session)
     }
 
-    func patch(namespace: String, session: String, _ patch: JSONValue) async throws(APIError) -> Bool {
+    /// The patched rule; nil when the session has none.
+    func patch(namespace: String, session: String, _ patch: JSONValue) async throws(APIError) -> JSONValue? {
         do {
-            _ = try await client.mergePatch(TrafficRule.descriptor, namespace: namespace, name: session, patch)
-            return true
+            return try await client.mergePatch(TrafficRule.descriptor, namespace: namespace, name: session, patch)
         } catch where error.reason == .notFound {
-            return false
+            return nil
         }
     }
 

@@ -74,10 +74,10 @@ import Testing
 
         let gateway = try BackgroundCommand(ServeLifecycleTests.flotilla, ["gateway", "--site", "edge-1", "--control-plane-kubeconfig",
                                                                            "\(dir)/admin.kubeconfig", "--listen", "127.0.0.1:0", "--metrics-port", "0"])
-        try await withCleanup({ try await use(gateway) }, cleanup: { await Self.stop(gateway.process) })
+        try await withCleanup({ try await use(gateway, rule: "\(rules)/s1", token: admin) }, cleanup: { await Self.stop(gateway.process) })
     }
 
-    func use(_ gateway: BackgroundCommand) async throws {
+    func use(_ gateway: BackgroundCommand, rule: String, token: String) async throws {
         #expect(await gateway.waitFor("/metrics"), "\(gateway.text)")
         let gtpPort = try #require(gateway.text.range(of: #"GTP-U on 127\.0\.0\.1:\d+"#, options: .regularExpression)
             .flatMap { Int(gateway.text[$0].split(separator: ":").last ?? "") })
@@ -101,6 +101,16 @@ import Testing
         let metrics = try await AccessAPIGatewayTests.call("GET", metricsURL)
         #expect("\(metrics.body)".contains(#"flotilla_gateway_rule_packets_total{site=\"edge-1\",rule=\"default/s1\",action=\"FORWARD_DECAPSULATED\"}"#)
                 || "\(metrics.body)".contains(#"rule="default/s1""#), "\(metrics.body)")
+
+        // The gateway of the rule's site says in the rule's status what it has in force (over the API, as kubectl
+        // would read it).
+        var status: JSONValue?
+        let confirmBy = ContinuousClock.now + .seconds(10)
+        while status?["observedGeneration"] == nil, ContinuousClock.now < confirmBy {
+            status = try await AccessAPIGatewayTests.call("GET", rule, token: token).body["status"]
+            if status?["observedGeneration"] == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(status == ["site": "edge-1", "observedGeneration": 1, "action": "FORWARD_DECAPSULATED"], "\(status ?? .null)")
 
         // SIGTERM: a clean stop.
         gateway.process.terminate()

@@ -52,6 +52,10 @@ extension ProcessHeavyEndToEndTests {
         // What the players heard around each move: the floor is one tick (33 ms).
         let interruption = flotilla[8].split(separator: "/").map { Double($0.trimmingCharacters(in: .whitespaces)) ?? -1 }
         #expect(interruption.count == 2 && interruption.allSatisfy { $0 >= 30 }, "\(result.stdout)")
+        // The same measure with no move, to read it against (when some move had a quiet window 1.5 s away).
+        if let quiet = result.stdout.split(separator: "\n").first(where: { $0.hasPrefix("Without a move") }) {
+            #expect(quiet.contains("p50 ") && quiet.contains("/ p99 "), "\(quiet)")
+        }
         // The default data path: Flotilla's players send to the game's one address through the sites' edge data
         // gateways, which switch each flow as its session moves; nobody is told to redirect.
         let gatewayLine = result.stdout.split(separator: "\n").first { $0.hasPrefix("Edge data gateways") }.map(String.init) ?? ""
@@ -63,6 +67,8 @@ extension ProcessHeavyEndToEndTests {
             #expect(html.contains(plot), "report.html lacks \(plot)")
         }
         #expect(!html.contains("http://") && !html.contains("https://"), "the report must not load anything from the network")
+        let summary = try String(contentsOf: report.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains("\"quietSilenceP99Ms\""), "\(summary)")
         for file in ["rtt-per-second.csv", "migrations.json", "summary.json", "replicas.csv"] {
             #expect(FileManager.default.fileExists(atPath: report.appendingPathComponent(file).path), "\(file)")
         }

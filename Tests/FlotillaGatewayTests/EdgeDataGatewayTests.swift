@@ -134,8 +134,13 @@ import Testing
         try await waitUntil("an answer from a") { f.upf.answers.all == ["a:1"] }
 
         // The freeze: the rule buffers and the datagrams wait at the gateway, not at the frozen instance.
-        _ = try await f.client.mergePatch(TrafficRule.descriptor, namespace: "default", name: "s1", ["spec": ["action": "BUFFER"]])
+        let held = try await f.client.mergePatch(TrafficRule.descriptor, namespace: "default", name: "s1", ["spec": ["action": "BUFFER"]])
         try await waitUntil("the rule buffers") { action(f.gateway) == .buffer }
+        // The gateway of the rule's site says so in the status (what the mobility service waits for to freeze).
+        try await waitUntil("the hold confirmed in the status") {
+            (try? TrafficRule(json: try await f.client.get(TrafficRule.descriptor, namespace: "default", name: "s1")))?.status
+                == TrafficRuleStatus(site: "site-a", observedGeneration: held.generation, action: "BUFFER")
+        }
         for n in 2...4 { f.upf.send("\(n)", to: f.gateway) }
         try await waitUntil("three held") { f.gateway.counters.held == 3 }
         #expect(f.a.received.all == ["1"])
@@ -150,6 +155,9 @@ import Testing
         try await waitUntil("all answers") { f.upf.answers.all.count == 5 }
         #expect(f.upf.answers.all == ["a:1", "b:2", "b:3", "b:4", "b:5"])
         #expect(f.gateway.counters.dropped == 0)
+        // A gateway answers only for its own site: site-b's rule is not site-a's to confirm.
+        let status = try TrafficRule(json: try await f.client.get(TrafficRule.descriptor, namespace: "default", name: "s1")).status
+        #expect(status?.site == "site-a" && status?.action == "BUFFER")
 
         let metrics = f.gateway.metrics.exposition()
         #expect(metrics.contains(#"flotilla_gateway_rule_packets_total{site="site-a",rule="default/s1",action="BUFFER"} 3"#), "\(metrics)")

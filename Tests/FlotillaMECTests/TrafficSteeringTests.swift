@@ -51,6 +51,37 @@ import Testing
         }
     }
 
+    /// The source freezes only once the gateway of its site confirms the hold in the rule's status: until then it
+    /// still serves (a datagram the gateway forwarded meanwhile is answered, not lost at a frozen instance).
+    @Test func theSourceFreezesOnlyAfterTheGatewayConfirmsTheHold() async throws {
+        try await MigrationFaultTests.Rig.with { rig in
+            try await TrafficSteering(client: rig.client).start(try await rig.session(), dataPath: Self.dataPath)
+            let source = "127.0.0.1:\(rig.a.port)"
+            let list = try await rig.client.list(TrafficRule.descriptor, namespace: "default", options: .everything)
+            let stream = try await rig.client.watch(TrafficRule.descriptor, namespace: "default", options: .everything,
+                                                    resourceVersion: list.resourceVersion)
+            // A slow gateway: it confirms the hold 300 ms after it sees it, noting what the source holds meanwhile.
+            let gateway = Task { () -> [MigrationRecovery.Held] in
+                var phases: [MigrationRecovery.Held] = []
+                for try await event in stream {
+                    guard var rule = try? TrafficRule(json: event.object), rule.spec.action == "BUFFER", rule.status == nil else { continue }
+                    phases.append(await StateTransferClient(transport: rig.transport).held(at: source, session: "s1"))
+                    try await Task.sleep(for: .milliseconds(300))
+                    phases.append(await StateTransferClient(transport: rig.transport).held(at: source, session: "s1"))
+                    rule.status = TrafficRuleStatus(site: rule.spec.site, observedGeneration: rule.metadata.generation, action: "BUFFER")
+                    _ = try await rig.client.updateStatus(TrafficRule.descriptor, rule.json())
+                    return phases
+                }
+                return phases
+            }
+            let runner = MigrationRunner(client: rig.client, transport: rig.transport, holdConfirmation: .seconds(30))
+            let moved = try await runner.migrate(MigrationRunner.Request(session: try await rig.session(),
+                target: EdgeInstance(site: "edge-b", endpoint: "127.0.0.1:\(rig.b.port)"), reason: "Manual"))
+            #expect(moved.status?.phase == "Completed")
+            #expect(try await gateway.value == [.phase("Active"), .phase("Active")])
+        }
+    }
+
     @Test func aRolledBackMovePointsTheFlowBackAtTheSource() async throws {
         try await MigrationFaultTests.Rig.with { rig in
             try await TrafficSteering(client: rig.client).start(try await rig.session(), dataPath: Self.dataPath)

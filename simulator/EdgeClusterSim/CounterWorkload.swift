@@ -124,7 +124,10 @@ final class StateTransferFaults: RouterMiddleware, Sendable {
         guard path.hasPrefix(StateTransferProtocol.basePath) else { return try await next(request, context) }
         if request.method == .put, importMs > 0 { try? await Task.sleep(for: .milliseconds(importMs)) }
         let response = try await next(request, context)
-        if request.method == .post, path.hasSuffix("/resume"), resumeReplyMs > 0 { try? await Task.sleep(for: .milliseconds(resumeReplyMs)) }
+        // The resume's reply: of `…/resume`, or of an import that resumes (`?resume=true`).
+        let resumed = (request.method == .post && path.hasSuffix("/resume"))
+            || (request.method == .put && request.uri.queryParameters.get("resume") == "true")
+        if resumed, resumeReplyMs > 0 { try? await Task.sleep(for: .milliseconds(resumeReplyMs)) }
         return response
     }
 }

@@ -41,6 +41,7 @@ enum DemoReport {
              "rttP99Ms": .double(r.p99), "withinBudget": .double(r.withinBudget), "migrations": .integer(Int64(r.migrations)),
              "downtimeP50Ms": r.downtimeP50.map { .double($0) } ?? .null, "downtimeP99Ms": r.downtimeP99.map { .double($0) } ?? .null,
              "interruptionP50Ms": r.interruptionP50.map { .double($0) } ?? .null, "interruptionP99Ms": r.interruptionP99.map { .double($0) } ?? .null,
+             "quietSilenceP50Ms": r.quietP50.map { .double($0) } ?? .null, "quietSilenceP99Ms": r.quietP99.map { .double($0) } ?? .null,
              "sessionsLost": .integer(Int64(r.sessionsLost))]
         })])
         try summary.serializedString().write(to: directory.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)

@@ -23,6 +23,11 @@ struct StrategyResult: Sendable {
     /// Moves left out of the interruption figures: the player's silence overlapped a radio handover of its UE (the
     /// access network's, which every strategy hears; the demo's longest were 100–400 ms).
     var interruptionsInHandover = 0
+    /// The same measure with no move: per counted move, the widest silence of that player over a window as long,
+    /// 1.5 s before the move (or after it), clear of the player's moves and handovers. The floor the radio's jitter
+    /// on a 33 ms tick gives, to read the interruption against.
+    var quietP50: Double?
+    var quietP99: Double?
     /// Sessions whose state went backwards or that ended with no server holding them.
     var sessionsLost: Int
     var longestSilenceMs: Double
@@ -46,9 +51,12 @@ struct StrategyResult: Sendable {
             let moved = strategy == .flotilla ? migrations.filter { $0.spec.reason != "Failover" } : []
             let downtimes = moved.filter { $0.status?.phase == "Completed" }.compactMap { $0.status?.downtimeMs }.sorted()
             var inHandover = 0
+            var quiet: [Double] = []
             let interruptions = moved.filter { $0.status?.phase == "Completed" }.compactMap { migration -> Double? in
-                guard let id = UInt32(migration.spec.session), let report = reports[id],
-                      let (ms, gap) = interruption(migration, acks: report.rtt.map(\.at), fleetStartedAt: fleetStartedAt) else { return nil }
+                guard let id = UInt32(migration.spec.session), let report = reports[id], let window = window(migration, fleetStartedAt: fleetStartedAt)
+                else { return nil }
+                let acks = report.rtt.map(\.at)
+                guard let (ms, gap) = widestGap(acks: acks, from: window.from, to: window.to) else { return nil }
                 // The UE's radio outages, as the demo's 50 ms path refresh saw them (so widened by that much).
                 let outages = (handovers[Strategy.of(session: id).ue] ?? []).map {
                     ($0.from.timeIntervalSince(fleetStartedAt) - 0.05, $0.to.timeIntervalSince(fleetStartedAt) + 0.05)
@@ -57,8 +65,19 @@ struct StrategyResult: Sendable {
                     inHandover += 1
                     return nil
                 }
+                // The same player, a window as long with no move or handover near it.
+                let busy = outages + moved.filter { $0.spec.session == migration.spec.session }.compactMap { self.window($0, fleetStartedAt: fleetStartedAt) }
+                    .map { ($0.from - 0.1, $0.to + 0.1) }
+                for shift in [-1.5, 1.5] {
+                    let from = window.from + shift, to = window.to + shift
+                    guard from > 1, !busy.contains(where: { $0.0 <= to + 0.1 && $0.1 >= from - 0.1 }),
+                          let (quietMs, _) = widestGap(acks: acks, from: from, to: to) else { continue }
+                    quiet.append(quietMs)
+                    break
+                }
                 return ms
             }.sorted()
+            quiet.sort()
             return StrategyResult(
                 strategy: strategy, players: mine.count, rtt: rtt,
                 p50: percentile(rtt, 50), p95: percentile(rtt, 95), p99: percentile(rtt, 99),
@@ -70,6 +89,8 @@ struct StrategyResult: Sendable {
                 interruptionP50: interruptions.isEmpty ? nil : percentile(interruptions, 50),
                 interruptionP99: interruptions.isEmpty ? nil : percentile(interruptions, 99),
                 interruptionsInHandover: inHandover,
+                quietP50: quiet.isEmpty ? nil : percentile(quiet, 50),
+                quietP99: quiet.isEmpty ? nil : percentile(quiet, 99),
                 sessionsLost: lost.filter { Strategy.of(session: $0).strategy == strategy }.count,
                 longestSilenceMs: mine.map(\.longestSilenceMs).max() ?? 0)
         }
@@ -82,9 +103,18 @@ struct StrategyResult: Sendable {
     /// not the move's (the demo's were handovers, up to 400 ms between operators). One tick (33 ms) between
     /// acknowledgements is the floor: that is how often a player sends.
     static func interruption(_ migration: SessionMigration, acks: [Double], fleetStartedAt: Date) -> (ms: Double, gap: (from: Double, to: Double))? {
-        guard let start = migration.status?.startTime.flatMap(MigrationRunner.date(microTime:)), let end = migration.status?.completionTime.flatMap(MigrationRunner.date(microTime:))
-        else { return nil }
-        let from = start.timeIntervalSince(fleetStartedAt), to = end.timeIntervalSince(fleetStartedAt)
+        window(migration, fleetStartedAt: fleetStartedAt).flatMap { widestGap(acks: acks, from: $0.from, to: $0.to) }
+    }
+
+    /// A move's start and completion, in seconds since the players started.
+    static func window(_ migration: SessionMigration, fleetStartedAt: Date) -> (from: Double, to: Double)? {
+        guard let start = migration.status?.startTime.flatMap(MigrationRunner.date(microTime:)),
+              let end = migration.status?.completionTime.flatMap(MigrationRunner.date(microTime:)) else { return nil }
+        return (start.timeIntervalSince(fleetStartedAt), end.timeIntervalSince(fleetStartedAt))
+    }
+
+    /// The widest gap (ms) between consecutive acknowledgements (seconds) that overlaps [from, to].
+    static func widestGap(acks: [Double], from: Double, to: Double) -> (ms: Double, gap: (from: Double, to: Double))? {
         var widest: (ms: Double, gap: (from: Double, to: Double))?
         for (a, b) in zip(acks, acks.dropFirst()) where b >= from && a <= to && (b - a) * 1000 > (widest?.ms ?? 0) {
             widest = ((b - a) * 1000, (a, b))
@@ -106,10 +136,16 @@ struct StrategyResult: Sendable {
             lines.append("| \(r.strategy.title) | \(r.players) | \(ms(r.p50)) | \(ms(r.p95)) | \(ms(r.p99)) | \(format(r.withinBudget * 100, 2)) % | "
                 + "\(migrations) | \(downtime) | \(interruption) | \(r.sessionsLost) |")
         }
-        if let flotilla = results.first(where: { $0.strategy == .flotilla }), flotilla.interruptionsInHandover > 0 {
+        if let flotilla = results.first(where: { $0.strategy == .flotilla }), flotilla.quietP50 != nil || flotilla.interruptionsInHandover > 0 {
             lines.append("")
-            lines.append("Interruption leaves out \(flotilla.interruptionsInHandover) of \(flotilla.migrations) moves whose silence overlapped a radio "
-                + "handover of the player's UE (the access network's silence, which every strategy hears).")
+            if flotilla.quietP50 != nil {
+                lines.append("Without a move, the same players' widest silence over windows as long (1.5 s away from each move) is "
+                    + "p50 \(ms(flotilla.quietP50)) / p99 \(ms(flotilla.quietP99)) ms: the radio's jitter on a 33 ms tick.")
+            }
+            if flotilla.interruptionsInHandover > 0 {
+                lines.append("Interruption leaves out \(flotilla.interruptionsInHandover) of \(flotilla.migrations) moves whose silence overlapped a radio "
+                    + "handover of the player's UE (the access network's silence, which every strategy hears).")
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -7,21 +7,28 @@
 /// Flotilla's additions to MEC 011's shape: `appInstanceId` (whose rule it is), `site` (where `dstInterface` is, so a
 /// gateway elsewhere knows it forwards across sites), `dstInterface.dstPort`, and the action `BUFFER` (3GPP's FAR
 /// apply action BUFF: hold the flow's packets until the rule forwards again).
+///
+/// The status says what the data gateway of the rule's `site` has in force (the site whose gateway the UE's traffic
+/// reaches). The mobility service waits there for its BUFFER before it freezes a session's source, so no datagram
+/// reaches a frozen instance.
 public struct TrafficRule: APIObject {
     public var apiVersion: String?
     public var kind: String?
     public var metadata: ObjectMeta
     public var spec: TrafficRuleSpec
+    public var status: TrafficRuleStatus?
     public var unknownFields = UnknownFields()
 
-    public init(metadata: ObjectMeta, spec: TrafficRuleSpec) {
+    public init(metadata: ObjectMeta, spec: TrafficRuleSpec, status: TrafficRuleStatus? = nil) {
         self.metadata = metadata
         self.spec = spec
+        self.status = status
     }
 
     public static let descriptor = ResourceDescriptor(
         group: "mec.flotilla.io", version: "v1alpha1", kind: "TrafficRule", plural: "trafficrules", shortNames: ["tr"],
-        categories: ["flotilla-mec"], namespaced: true, admit: TrafficRule.admit, unknownFields: TrafficRule.unknownFieldPaths)
+        categories: ["flotilla-mec"], namespaced: true, subresources: ["status"], admit: TrafficRule.admit,
+        unknownFields: TrafficRule.unknownFieldPaths)
 
     public func validate() -> [FieldError] { spec.problems(at: FieldPath("spec")) }
 }
@@ -81,6 +88,20 @@ public struct TrafficRuleSpec: Sendable, Hashable, Codable {
             if site?.isEmpty ?? true { errors.append(.required(path.child("site"), "the cluster dstInterface is at")) }
         }
         return errors
+    }
+}
+
+/// What the data gateway of a rule's site applies: the generation of the spec it has in force, and that spec's action.
+public struct TrafficRuleStatus: Sendable, Hashable, Codable {
+    public var site: String?
+    public var observedGeneration: Int64?
+    public var action: String?
+    public var unknownFields = UnknownFields()
+
+    public init(site: String? = nil, observedGeneration: Int64? = nil, action: String? = nil) {
+        self.site = site
+        self.observedGeneration = observedGeneration
+        self.action = action
     }
 }
 
