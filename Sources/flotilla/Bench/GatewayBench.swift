@@ -303,6 +303,13 @@ struct GatewayBench: AsyncParsableCommand {
             results.append(BenchResult(name: "demo \(demoPlayers) players, --data-path \(mode.rawValue): interruption p50 / p99 ms "
                                        + "(within 30 ms; migrations; lost)", value: "\(cells[8]) (\(cells[5]); \(cells[6]); \(cells[9]))",
                                        target: mode == .gateway ? "p99 <= 50" : "-", met: mode == .gateway ? p99 <= 50 : nil))
+            // The same measure where nothing moves, in the same run: the floor the interruption is read against.
+            if let quiet = output.split(separator: "\n").first(where: { $0.hasPrefix("Without a move") }),
+               let range = quiet.range(of: #"p50 [0-9.]+ / p99 [0-9.]+"#, options: .regularExpression) {
+                results.append(BenchResult(name: "demo \(demoPlayers) players, --data-path \(mode.rawValue): silence with no move p50 / p99 ms",
+                                           value: quiet[range].replacingOccurrences(of: "p50 ", with: "").replacingOccurrences(of: "p99 ", with: ""),
+                                           target: "-", met: nil))
+            }
         }
         return results
     }
