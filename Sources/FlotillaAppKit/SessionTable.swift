@@ -127,9 +127,8 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     }
 
     /// Takes a session's state from another instance. A pre-copy may be replaced by a later import; a session
-    /// that is active here is never overwritten. With `resume`, the session serves here at once (one step instead of
-    /// import then `resume`, so a move's freeze is one round trip shorter).
-    public func importState(_ id: String, data: Data, version: Int, resume: Bool = false) throws(StateTransferError) {
+    /// that is active here is never overwritten.
+    public func importState(_ id: String, data: Data, version: Int) throws(StateTransferError) {
         let state: State
         do { state = try JSONDecoder().decode(State.self, from: data) } catch { throw .refused("state does not decode: \(error)") }
         try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
@@ -141,7 +140,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
                 throw StateTransferError(status: 503, "instance is full (\(capacity) sessions)")
             }
             storage.released.remove(id)
-            storage.entries[id] = Entry(state: state, phase: resume ? .active : .imported, version: version)
+            storage.entries[id] = Entry(state: state, phase: .imported, version: version)
         }
     }
 

@@ -5,7 +5,6 @@ import Foundation
 ///
 ///     POST   /mec/state/v1/sessions/{id}/export?freeze=true|false   → 200, the state (octet-stream), version header
 ///     PUT    /mec/state/v1/sessions/{id}?stage=precopy|final        → 201 (imported, not yet serving), or a refusal
-///     PUT    /mec/state/v1/sessions/{id}?stage=final&resume=true    → 200 (imported and serving here)
 ///     POST   /mec/state/v1/sessions/{id}/resume                     → 200 (serving here)
 ///     DELETE /mec/state/v1/sessions/{id}                            → 204 (released; later traffic gets 410)
 ///     GET    /mec/state/v1/sessions/{id}                            → 200 {"phase":…,"version":…,"bytes":…}

@@ -24,10 +24,9 @@ public enum StateTransferRoutes {
             let id = try context.parameters.require("id")
             let version = request.headers[HTTPField.Name(StateTransferProtocol.versionHeader)!].flatMap { Int($0) } ?? 0
             let body = try await request.body.collect(upTo: maxStateBytes)
-            let resume = request.uri.queryParameters.get("resume") == "true"
             return answer { () throws(StateTransferError) -> Response in
-                try table.importState(id, data: Data(buffer: body), version: version, resume: resume)
-                return Response(status: resume ? .ok : .created)
+                try table.importState(id, data: Data(buffer: body), version: version)
+                return Response(status: .created)
             }
         }
         router.post("\(base)/:id/resume") { _, context in

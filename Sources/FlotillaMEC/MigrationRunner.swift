@@ -127,11 +127,11 @@ public struct MigrationRunner: Sendable {
             // serves the session by then) instead of staying frozen forever.
             let state = try await transfer.export(from: source, session: name, freeze: true, lease: freezeLease, successor: request.target.endpoint)
             status.stateBytes = state.data.count
+            // Import and resume stay two steps: an import that arrives late (its runner gone, the move rolled back)
+            // leaves a copy that does not serve, which a later import may replace.
+            try await transfer.importState(state, to: request.target.endpoint, session: name, stage: "final")
             do throws(MECError) {
-                // Import and resume in one step; an app that answers 201 (imported, not serving) is resumed next.
-                if try await !transfer.importState(state, to: request.target.endpoint, session: name, stage: "final", resume: true) {
-                    try await transfer.resume(at: request.target.endpoint, session: name)
-                }
+                try await transfer.resume(at: request.target.endpoint, session: name)
             } catch where !error.mayHaveArrived || error.isAnswer {
                 throw error  // it never reached the target, or the target refused it: not serving there, roll back below
             } catch {

@@ -31,17 +31,10 @@ public struct StateTransferClient: Sendable {
         return ExportedState(data: reply.body, version: version)
     }
 
-    /// True when the target serves the session after the import (`resume`, answered 200); false when it holds it
-    /// imported, not serving (201: without `resume`, or an app that does not resume on import).
-    @discardableResult
-    public func importState(_ state: ExportedState, to endpoint: String, session: String, stage: String, resume: Bool = false)
-        async throws(MECError) -> Bool
-    {
-        let reply = try await transport.send(.PUT, url(endpoint, session, "?stage=\(stage)\(resume ? "&resume=true" : "")"), body: state.data,
+    public func importState(_ state: ExportedState, to endpoint: String, session: String, stage: String) async throws(MECError) {
+        let reply = try await transport.send(.PUT, url(endpoint, session, "?stage=\(stage)"), body: state.data,
             headers: [("Content-Type", "application/octet-stream"), (StateTransferProtocol.versionHeader, String(state.version))])
-        if resume, reply.status == 200 { return true }
         try Self.check(reply, step: "import", expect: 201)
-        return false
     }
 
     public func resume(at endpoint: String, session: String) async throws(MECError) {

@@ -158,7 +158,7 @@ import Testing
         }
     }
 
-    /// The target dies while the state is on its way (its import stalls and the instance is stopped): the migration
+    /// The target dies while the state is on its way (its import stalls and the instance is killed): the migration
     /// rolls back and the session goes on at the source.
     @Test func aTargetKilledMidTransferRollsBack() async throws {
         try await Rig.with { rig in
@@ -168,6 +168,8 @@ import Testing
             async let outcome = runner.migrate(MigrationRunner.Request(session: session, target: EdgeInstance(site: "edge-b", endpoint: rig.target),
                                                                       reason: "Manual"))
             try await Task.sleep(for: .milliseconds(500))
+            // Killed, not stopped: a graceful stop would let the import it is waiting on finish and serve.
+            _ = try await rig.transport.send(.POST, "http://\(rig.target)/admin/faults?killed=true")
             await rig.b.stop()
             let migrated = try await outcome
             #expect(migrated.status?.phase == "RolledBack", "\(migrated.status?.message ?? "")")

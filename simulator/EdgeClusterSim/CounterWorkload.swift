@@ -69,11 +69,17 @@ public enum CounterWorkload {
             return Response(status: .ok)
         }
         // Faults for the migration tests: a slow import (time to kill the instance mid-transfer), a resume whose
-        // reply comes too late (the resume itself happens).
+        // reply comes too late (the resume itself happens), and the kill itself (`killed=true`: what the instance was
+        // doing never completes; it answers 503 until it stops).
         let faults = StateTransferFaults()
         router.post("/admin/faults") { request, _ in
-            faults.set(importDelayMs: request.uri.queryParameters.get("importDelayMs").flatMap { Int($0) } ?? 0,
-                       resumeReplyDelayMs: request.uri.queryParameters.get("resumeReplyDelayMs").flatMap { Int($0) } ?? 0)
+            let query = request.uri.queryParameters
+            if query.get("killed") == "true" {
+                faults.kill()
+            } else {
+                faults.set(importDelayMs: query.get("importDelayMs").flatMap { Int($0) } ?? 0,
+                           resumeReplyDelayMs: query.get("resumeReplyDelayMs").flatMap { Int($0) } ?? 0)
+            }
             return Response(status: .ok)
         }
         router.add(middleware: faults)
@@ -111,23 +117,26 @@ struct KeptWorkload: RunningWorkload {
     }
 }
 
-/// Delays on the state-transfer routes, set through `/admin/faults`.
+/// Delays on the state-transfer routes, and a kill, set through `/admin/faults`.
 final class StateTransferFaults: RouterMiddleware, Sendable {
     typealias Context = BasicRequestContext
     private let delays = Mutex((importMs: 0, resumeReplyMs: 0))
+    private let killed = Mutex(false)
 
     func set(importDelayMs: Int, resumeReplyDelayMs: Int) { delays.withLock { $0 = (importDelayMs, resumeReplyDelayMs) } }
+
+    /// From now on no state-transfer step completes here, not even one already waiting out its delay: a graceful stop
+    /// would finish it, a killed process does not.
+    func kill() { killed.withLock { $0 = true } }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let (importMs, resumeReplyMs) = delays.withLock { $0 }
         let path = request.uri.path
         guard path.hasPrefix(StateTransferProtocol.basePath) else { return try await next(request, context) }
         if request.method == .put, importMs > 0 { try? await Task.sleep(for: .milliseconds(importMs)) }
+        if killed.withLock({ $0 }) { throw HTTPError(.serviceUnavailable, message: "killed") }
         let response = try await next(request, context)
-        // The resume's reply: of `…/resume`, or of an import that resumes (`?resume=true`).
-        let resumed = (request.method == .post && path.hasSuffix("/resume"))
-            || (request.method == .put && request.uri.queryParameters.get("resume") == "true")
-        if resumed, resumeReplyMs > 0 { try? await Task.sleep(for: .milliseconds(resumeReplyMs)) }
+        if request.method == .post, path.hasSuffix("/resume"), resumeReplyMs > 0 { try? await Task.sleep(for: .milliseconds(resumeReplyMs)) }
         return response
     }
 }
