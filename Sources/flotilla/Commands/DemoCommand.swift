@@ -155,7 +155,11 @@ struct DemoCommand: AsyncParsableCommand {
         let pools = DemoPools(api: environment.api, registry: environment.mec.registry)
         try await pools.size(servers)
         let rollout = ContinuousClock.now
-        while await !pools.ready(servers) {
+        // Ready twice in a row, 200 ms apart: the registry and the members' status agree and stay so.
+        var readyInARow = 0
+        while readyInARow < 2 {
+            readyInARow = await pools.ready(servers) ? readyInARow + 1 : 0
+            if readyInARow == 2 { break }
             guard ContinuousClock.now - rollout < .seconds(90) else {
                 throw DemoError("the game servers did not all become ready in 90 s: \(await pools.describe())")
             }

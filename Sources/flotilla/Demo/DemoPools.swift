@@ -38,9 +38,17 @@ struct DemoPools {
         return result
     }
 
+    /// Every strategy has `replicas` ready servers and no others: its Deployment's status (summed over the members)
+    /// counts no pod beyond them, so a scale-down has finished and no server the registry lists is about to go.
     func ready(_ replicas: Int) async -> Bool {
         let sites = await readyBySite()
-        return Strategy.allCases.allSatisfy { (sites[$0] ?? [:]).values.reduce(0, +) == replicas }
+        guard Strategy.allCases.allSatisfy({ (sites[$0] ?? [:]).values.reduce(0, +) == replicas }) else { return false }
+        for strategy in Strategy.allCases {
+            guard let deployment = try? await api.get(Deployment.descriptor, namespace: "default", name: strategy.app),
+                  deployment.value(at: ["status", "replicas"])?.int64Value == Int64(replicas),
+                  deployment.value(at: ["status", "observedGeneration"])?.int64Value == deployment.generation else { return false }
+        }
+        return true
     }
 
     /// `flotilla 10 (edge-1 2, edge-3 8)`, per strategy or for one.

@@ -150,6 +150,22 @@ struct DemoTraffic {
             routes.set(session, RoutingTable.Entry(site: siteIndex[instance.site] ?? 0, cluster: instance.site, endpoint: instance.endpoint,
                                                    address: try Self.socket(instance.endpoint)))
         }
+        // A server can go between the rollout and a player's first session (a scale-down still settling: the
+        // registry counted it ready a moment before its pod was deleted). A connection it refuses is a server gone:
+        // read the pools again and pick anew, for up to 2 s.
+        func retryingGone(_ body: () async throws -> Void) async throws {
+            let deadline = ContinuousClock.now + .seconds(2)
+            while true {
+                do {
+                    return try await body()
+                } catch let error as MECError where !error.mayHaveArrived && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(200))
+                    for strategy in Strategy.allCases {
+                        if let app = await environment.mec.registry.app(namespace: "default", name: strategy.app) { pools[strategy] = app }
+                    }
+                }
+            }
+        }
         func leastLoaded(_ candidates: [EdgeInstance]) -> EdgeInstance? {
             candidates.filter { $0.ready && load[$0.endpoint, default: 0] < $0.capacity ?? .max }
                 .min { (load[$0.endpoint] ?? 0, $0.endpoint) < (load[$1.endpoint] ?? 0, $1.endpoint) }
@@ -183,13 +199,17 @@ struct DemoTraffic {
                 continue
             }
             // Cloud only: the least loaded cloud server with room.
-            guard let cloud = leastLoaded(pools[.cloud]!.instances) else { throw DemoError("no cloud game server has room for UE \(address)") }
-            try await open(Strategy.cloud.session(ue: ue), on: cloud)
+            try await retryingGone {
+                guard let cloud = leastLoaded(pools[.cloud]!.instances) else { throw DemoError("no cloud game server has room for UE \(address)") }
+                try await open(Strategy.cloud.session(ue: ue), on: cloud)
+            }
             // The best static server now (nearest, unless nearly full), for good.
-            let ranked = EdgeRanking.rank(pools[.staticNearest]!.instances.map { var i = $0; i.load = load[$0.endpoint] ?? 0; return i },
-                                          rttMs: observed.rttMs, budgetMs: pools[.flotilla]!.profile.spec.latencyBudgetMs, limit: 1).ranked
-            guard let nearest = ranked.first?.instance else { throw DemoError("no static game server in reach of UE \(address) has room") }
-            try await open(Strategy.staticNearest.session(ue: ue), on: nearest)
+            try await retryingGone {
+                let ranked = EdgeRanking.rank(pools[.staticNearest]!.instances.map { var i = $0; i.load = load[$0.endpoint] ?? 0; return i },
+                                              rttMs: observed.rttMs, budgetMs: pools[.flotilla]!.profile.spec.latencyBudgetMs, limit: 1).ranked
+                guard let nearest = ranked.first?.instance else { throw DemoError("no static game server in reach of UE \(address) has room") }
+                try await open(Strategy.staticNearest.session(ue: ue), on: nearest)
+            }
             // Flotilla: the UE asks discovery over the API, which records its AppSession.
             let session = Strategy.flotilla.session(ue: ue)
             let assigned = try await Self.discover(api: environment.api, ue: address, session: session)
