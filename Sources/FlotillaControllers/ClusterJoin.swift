@@ -29,6 +29,14 @@ public enum ClusterJoin {
         if let problem = NameValidation.dns1123Label(name).first {
             throw APIError(.invalid, "cluster name \"\(name)\" is not valid: \(problem)")
         }
+        do throws(APIError) {
+            let existing = try await controlPlane.get(Cluster.descriptor, namespace: nil, name: name)
+            if let mode = existing["spec"]?["syncMode"]?.stringValue, mode != "Push" {
+                throw APIError(.conflict, "cluster \(name) is registered in \(mode) mode by its agent: unjoin it first")
+            }
+        } catch {
+            guard error.reason == .notFound else { throw error }
+        }
         let version = try await memberVersion(member)
         var data: [String: Data] = [:]
         if let token = member.token { data["token"] = Data(token.utf8) }
@@ -50,14 +58,18 @@ public enum ClusterJoin {
         return version
     }
 
-    /// Removes the Cluster, its credentials and its execution namespace's Works (the execution controller then
-    /// has nothing left to apply there).
+    /// Removes the Cluster, its credentials or its agent's Lease, and its execution namespace's Works (the execution
+    /// controller then has nothing left to apply there). A Pull cluster's agent that still runs registers it again
+    /// only when it restarts.
     public static func unjoin(name: String, controlPlane: any ObjectClient) async throws(APIError) {
         try await controlPlane.delete(Cluster.descriptor, namespace: nil, name: name)
-        do {
-            try await controlPlane.delete(Secret.descriptor, namespace: secretNamespace, name: name)
-        } catch {
-            if error.reason != .notFound { throw error }
+        // Its credentials (Push) or its agent's Lease (Pull).
+        for resource in [Secret.descriptor, Lease.descriptor] {
+            do {
+                try await controlPlane.delete(resource, namespace: secretNamespace, name: name)
+            } catch {
+                if error.reason != .notFound { throw error }
+            }
         }
     }
 

@@ -13,7 +13,7 @@ struct Flotilla: AsyncParsableCommand {
             plus latency- and demand-aware placement for mobile users.
             """,
         version: version,
-        subcommands: [ServeCommand.self, MemberCommand.self, GatewayCommand.self, SimCommand.self, JoinCommand.self, UnjoinCommand.self, CordonCommand.self, UncordonCommand.self, TaintCommand.self, DemoCommand.self, ScheduleCommand.self, ValidateCommand.self, InterpretCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, MemberCommand.self, GatewayCommand.self, AgentCommand.self, SimCommand.self, JoinCommand.self, UnjoinCommand.self, CordonCommand.self, UncordonCommand.self, TaintCommand.self, DemoCommand.self, ScheduleCommand.self, ValidateCommand.self, InterpretCommand.self, BenchCommand.self]
     )
 
     /// Argument parser's own entry, after tuning the allocator (before any thread starts).

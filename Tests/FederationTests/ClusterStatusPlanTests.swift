@@ -51,20 +51,44 @@ import Testing
 
     @Test func aFlipIsWrittenWithAnEventAndTheTaintFollows() {
         let down = ClusterStatusPlan.plan(Self.cluster(ready: .true), status: Self.status(ready: .false))
-        #expect(down.status != nil && down.event?.reason == "ClusterNotReady" && down.event?.type == "Warning" && down.notReady)
+        #expect(down.status != nil && down.event?.reason == "ClusterNotReady" && down.event?.type == "Warning"
+            && down.taint == "cluster.karmada.io/not-ready")
         let up = ClusterStatusPlan.plan(Self.cluster(ready: .false), status: Self.status(ready: .true))
-        #expect(up.event?.reason == "ClusterReady" && !up.notReady)
+        #expect(up.event?.reason == "ClusterReady" && up.taint == nil)
         let same = ClusterStatusPlan.plan(Self.cluster(ready: .true), status: Self.status(ready: .true))
         #expect(same.status == nil && same.event == nil)
+        let silent = ClusterStatusPlan.plan(Self.cluster(ready: .true), status: Self.status(ready: .unknown))
+        #expect(silent.event?.reason == "ClusterNotReady" && silent.taint == "cluster.karmada.io/unreachable")
     }
 
     @Test func theNotReadyTaintIsAddedOnceRemovedOnceAndOthersKept() {
         let other = Taint(key: "cluster.karmada.io/not-ready", effect: "NoExecute")
-        let added = ClusterStatusPlan.taints([other], notReady: true, now: Self.stamp)
+        let added = ClusterStatusPlan.taints([other], wanted: ClusterStatusPlan.notReadyTaint, now: Self.stamp)
         #expect(added == .some([other, Taint(key: "cluster.karmada.io/not-ready", effect: "NoSchedule", timeAdded: Self.stamp)]))
-        #expect(ClusterStatusPlan.taints(added!!, notReady: true, now: Self.stamp) == nil, "already there: nothing to write")
+        #expect(ClusterStatusPlan.taints(added!!, wanted: ClusterStatusPlan.notReadyTaint, now: Self.stamp) == nil, "already there: nothing to write")
         // Removing takes every not-ready taint off, the NoExecute one the taint policy added included (as before).
-        #expect(ClusterStatusPlan.taints(added!!, notReady: false, now: Self.stamp) == .some(nil))
-        #expect(ClusterStatusPlan.taints([], notReady: false, now: Self.stamp) == nil)
+        #expect(ClusterStatusPlan.taints(added!!, wanted: nil, now: Self.stamp) == .some(nil))
+        #expect(ClusterStatusPlan.taints([], wanted: nil, now: Self.stamp) == nil)
+    }
+
+    /// | taints now | wanted | after |
+    /// |---|---|---|
+    /// | not-ready | unreachable | unreachable |
+    /// | unreachable | not-ready | not-ready |
+    /// | unreachable, maintenance | nil | maintenance |
+    /// | unreachable | unreachable | unchanged |
+    @Test(arguments: [
+        (["cluster.karmada.io/not-ready"], "cluster.karmada.io/unreachable", ["cluster.karmada.io/unreachable"] as [String]?),
+        (["cluster.karmada.io/unreachable"], "cluster.karmada.io/not-ready", ["cluster.karmada.io/not-ready"]),
+        (["cluster.karmada.io/unreachable", "maintenance"], nil, ["maintenance"]),
+        (["cluster.karmada.io/unreachable"], "cluster.karmada.io/unreachable", nil),
+    ] as [([String], String?, [String]?)])
+    func oneBuiltinTaintAtATime(now: [String], wanted: String?, after: [String]?) {
+        let result = ClusterStatusPlan.taints(now.map { Taint(key: $0, effect: "NoSchedule") }, wanted: wanted, now: Self.stamp)
+        if let after {
+            #expect(result.map { ($0 ?? []).map(\.key).sorted() } == after.sorted())
+        } else {
+            #expect(result == nil)
+        }
     }
 }

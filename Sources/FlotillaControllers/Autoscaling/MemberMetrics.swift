@@ -40,7 +40,7 @@ public struct MemberMetrics: ComputedResources {
     /// `read` on every Ready member at once; a member that fails adds nothing.
     func eachReadyMember<T: Sendable>(_ read: @escaping @Sendable (KubeClient) async throws(APIError) -> T) async throws(APIError) -> [T] {
         let clusters = try await controlPlane.list(Cluster.descriptor, namespace: nil, options: ListQuery()).items
-            .compactMap { try? Cluster(json: $0) }.filter(\.isReady)
+            .compactMap { try? Cluster(json: $0) }.filter { $0.isReady && self.connections.serves($0) }
         let connections = self.connections, logger = self.logger
         let answers = await concurrently(clusters, limit: 32) { cluster -> T? in
             do throws(APIError) {
@@ -56,7 +56,7 @@ public struct MemberMetrics: ComputedResources {
     public func objects(_ resource: GroupResource, namespace: String?) async throws(APIError) -> [JSONValue] {
         guard let kind = [PodMetrics.descriptor, NodeMetrics.descriptor].first(where: { $0.groupResource == resource }) else { return [] }
         let clusters = try await controlPlane.list(Cluster.descriptor, namespace: nil, options: ListQuery()).items
-            .compactMap { try? Cluster(json: $0) }.filter(\.isReady)
+            .compactMap { try? Cluster(json: $0) }.filter { $0.isReady && self.connections.serves($0) }
         let connections = self.connections, logger = self.logger
         let gathered = await concurrently(clusters, limit: 32) { cluster -> [JSONValue] in
             do throws(APIError) {

@@ -21,7 +21,7 @@ enum TargetPods {
     static func gather(_ clusters: [Cluster], namespace: String, selector: String?, customMetrics: [MetricIdentifier] = [],
                        connections: ClusterConnections, logger: Logger) async -> [Member]
     {
-        let results = await concurrently(clusters, limit: 16) { cluster -> [Member] in
+        let results = await concurrently(clusters.filter(connections.serves), limit: 16) { cluster -> [Member] in
             let name = cluster.metadata.name ?? ""
             do throws(APIError) {
                 let member = try await connections.client(for: cluster)

@@ -17,10 +17,14 @@ public struct ClusterStatusConfiguration: Sendable {
     /// How long a NotReady member must keep answering before it is Ready again (Karmada's
     /// `--cluster-success-threshold`): a flapping link stays NotReady instead of bouncing workloads back and forth.
     public var successThreshold: Duration
+    /// How long a Pull cluster's agent may leave its Lease unrenewed before the cluster is Ready=Unknown (Karmada's
+    /// `--cluster-monitor-grace-period`).
+    public var agentGracePeriod: Duration
 
     public init(interval: Duration = .seconds(10), failureThreshold: Duration = .seconds(30), probeTimeout: Duration = .seconds(3),
-                discoveryInterval: Duration = .seconds(60), successThreshold: Duration = .seconds(30)) {
+                discoveryInterval: Duration = .seconds(60), successThreshold: Duration = .seconds(30), agentGracePeriod: Duration = .seconds(40)) {
         self.interval = interval
+        self.agentGracePeriod = agentGracePeriod
         self.successThreshold = successThreshold
         self.failureThreshold = failureThreshold
         self.probeTimeout = probeTimeout
@@ -32,6 +36,11 @@ public struct ClusterStatusConfiguration: Sendable {
 /// node and resource summaries from watches of the member's nodes and pods (work proportional to change, not a
 /// relist per tick), the Ready condition with a grace period before NotReady, and Karmada's
 /// `cluster.karmada.io/not-ready:NoSchedule` taint while NotReady.
+///
+/// It runs where the member is reached (`ClusterConnections.serves`): on the control plane for Push clusters, in a
+/// Pull cluster's agent for that cluster. For a Pull cluster the control plane only watches the agent's Lease
+/// (`AgentLeaseWatch`): silent for the grace period, the cluster is Ready=Unknown, tainted
+/// `cluster.karmada.io/unreachable:NoSchedule`.
 public actor ClusterStatusController {
     public static let notReadyTaint = ClusterStatusPlan.notReadyTaint
 
@@ -43,6 +52,10 @@ public actor ClusterStatusController {
     /// One writer for every member's events, so its in-flight limit holds for the controller.
     let events: EventWriter
     private var monitors: [String: ClusterMonitor] = [:]
+    /// Pull clusters' agents, judged by their Leases (on the control plane).
+    private var agents: [String: AgentLeaseWatch] = [:]
+    /// What rounds wait on and agents' silences are timed on (one clock for the controller's life).
+    let ticks: any RuntimeClock
 
     public init(controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration = .init(),
                 clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.cluster-status")) {
@@ -52,11 +65,11 @@ public actor ClusterStatusController {
         self.clock = clock
         self.logger = logger
         self.events = EventWriter(client: controlPlane, component: "cluster-status-controller", clock: clock)
+        self.ticks = runtimeClock(clock)
     }
 
     /// Probes every member each interval (of the injected clock, when it is a `RuntimeClock`) until cancelled.
     public func run() async {
-        let ticks = runtimeClock(clock)
         while !Task.isCancelled {
             await tick()
             try? await ticks.sleep(for: configuration.interval)
@@ -68,28 +81,59 @@ public actor ClusterStatusController {
     public func tick() async {
         let clusters: [Cluster]
         do {
-            clusters = try await controlPlane.list(Cluster.descriptor, namespace: nil, options: .everything).items.compactMap { try? Cluster(json: $0) }
+            clusters = try await controlPlane.list(Cluster.descriptor, namespace: nil, options: connections.clusterQuery).items
+                .compactMap { try? Cluster(json: $0) }
         } catch {
             logger.warning("cannot list clusters", metadata: ["error": "\(error)"])
             return
         }
-        let names = Set(clusters.compactMap(\.metadata.name))
+        let served = clusters.filter(connections.serves)
+        let names = Set(served.compactMap(\.metadata.name))
         for (name, monitor) in monitors where !names.contains(name) {
             await monitor.stop()
             monitors[name] = nil
             await connections.remove(name)
         }
-        for cluster in clusters {
+        for cluster in served {
             guard let name = cluster.metadata.name, monitors[name] == nil else { continue }
             monitors[name] = ClusterMonitor(name: name, controlPlane: controlPlane, connections: connections,
                 configuration: configuration, clock: clock, events: events, logger: logger)
         }
         let monitors = self.monitors
         await withTaskGroup(of: Void.self) { group in
-            for cluster in clusters {
+            for cluster in served {
                 guard let monitor = monitors[cluster.metadata.name ?? ""] else { continue }
                 group.addTask { await monitor.tick(cluster) }
             }
+        }
+        if connections.scope == .push { await watchAgents(clusters.filter { $0.spec.syncMode == "Pull" }) }
+    }
+
+    /// Marks Pull clusters whose agents went silent Ready=Unknown (one list of the agents' Leases per round).
+    func watchAgents(_ clusters: [Cluster]) async {
+        let names = Set(clusters.compactMap(\.metadata.name))
+        agents = agents.filter { names.contains($0.key) }
+        guard !clusters.isEmpty else { return }
+        let leases: [String: String]
+        do {
+            leases = Dictionary(try await controlPlane.list(Lease.descriptor, namespace: AgentLeaseWatch.namespace, options: .everything).items
+                .map { ($0.name ?? "", $0.resourceVersion ?? "") }, uniquingKeysWith: { a, _ in a })
+        } catch {
+            logger.warning("cannot list the agents' leases", metadata: ["error": "\(error)"])
+            return
+        }
+        let now = ticks.elapsed
+        for cluster in clusters {
+            let name = cluster.metadata.name ?? ""
+            var watch = agents[name] ?? AgentLeaseWatch(grace: configuration.agentGracePeriod)
+            let conditions = watch.observe(leaseVersion: leases[name], at: now, conditions: cluster.status?.conditions ?? [],
+                                           timestamp: Timestamp(clock.now()))
+            agents[name] = watch
+            guard let conditions else { continue }
+            var status = cluster.status ?? ClusterStatus()
+            status.conditions = conditions
+            await ClusterMonitor.execute(ClusterStatusPlan.plan(cluster, status: status), on: cluster, controlPlane: controlPlane,
+                                         events: events, clock: clock, logger: logger)
         }
     }
 }
@@ -259,8 +303,14 @@ actor ClusterMonitor {
         return APIEnablement(groupVersion: groupVersion, resources: resources)
     }
 
-    /// Carries a plan out: the event, the status, then the taints on the Cluster the status write returned.
     func execute(_ plan: ClusterStatusPlan, on cluster: Cluster) async {
+        await Self.execute(plan, on: cluster, controlPlane: controlPlane, events: events, clock: clock, logger: logger)
+    }
+
+    /// Carries a plan out: the event, the status, then the taints on the Cluster the status write returned.
+    static func execute(_ plan: ClusterStatusPlan, on cluster: Cluster, controlPlane: any ObjectClient, events: EventWriter,
+                        clock: any TimeSource, logger: Logger) async {
+        let name = cluster.metadata.name ?? ""
         var updated = cluster
         if let status = plan.status {
             if let event = plan.event {
@@ -276,7 +326,7 @@ actor ClusterMonitor {
                 return
             }
         }
-        guard case .some(let taints) = ClusterStatusPlan.taints(updated.spec.taints ?? [], notReady: plan.notReady, now: Timestamp(clock.now()))
+        guard case .some(let taints) = ClusterStatusPlan.taints(updated.spec.taints ?? [], wanted: plan.taint, now: Timestamp(clock.now()))
         else { return }
         updated.spec.taints = taints
         do {

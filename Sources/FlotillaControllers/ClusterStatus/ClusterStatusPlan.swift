@@ -1,8 +1,15 @@
 import FlotillaAPI
 
 /// Pure: what to write for a Cluster whose new status has been worked out — the status when it changed, an event when
-/// Ready flipped, and whether Karmada's `cluster.karmada.io/not-ready:NoSchedule` taint should be on the Cluster. The
-/// cluster-status controller carries the actions out: the status first, then `taints(_:notReady:now:)` on the
+/// Ready flipped, and which of Karmada's built-in NoSchedule taints belongs on the Cluster:
+///
+/// | Ready | taint |
+/// |---|---|
+/// | False | `cluster.karmada.io/not-ready:NoSchedule` |
+/// | Unknown (a Pull cluster's agent stopped renewing its lease) | `cluster.karmada.io/unreachable:NoSchedule` |
+/// | True, or no condition | neither |
+///
+/// The cluster-status controller carries the actions out: the status first, then `taints(_:wanted:now:)` on the
 /// Cluster the status write returned (the freshest spec, which other controllers' taints may have changed).
 public struct ClusterStatusPlan: Sendable, Equatable {
     public struct Event: Sendable, Equatable {
@@ -14,10 +21,12 @@ public struct ClusterStatusPlan: Sendable, Equatable {
     /// The status to write; nil when it did not change.
     public var status: ClusterStatus?
     public var event: Event?
-    /// Whether the not-ready taint belongs on the Cluster.
-    public var notReady = false
+    /// The built-in taint that belongs on the Cluster (its key), if any.
+    public var taint: String?
 
-    public static let notReadyTaint = "cluster.karmada.io/not-ready"
+    public static let notReadyTaint = Placement.notReadyTaintKey
+    public static let unreachableTaint = Placement.unreachableTaintKey
+    static let builtinTaints = [notReadyTaint, unreachableTaint]
 
     public static func plan(_ cluster: Cluster, status: ClusterStatus) -> ClusterStatusPlan {
         var plan = ClusterStatusPlan()
@@ -30,20 +39,22 @@ public struct ClusterStatusPlan: Sendable, Equatable {
                                    message: after.message ?? "")
             }
         }
-        plan.notReady = status.conditions?[type: "Ready"]?.status == .false
+        switch status.conditions?[type: "Ready"]?.status {
+        case .false: plan.taint = notReadyTaint
+        case .unknown: plan.taint = unreachableTaint
+        case .true, nil: plan.taint = nil
+        }
         return plan
     }
 
-    /// The taints with the not-ready taint added or removed to match `notReady`; nil when they already match.
-    public static func taints(_ current: [Taint], notReady: Bool, now: Timestamp) -> [Taint]?? {
-        let tainted = current.contains { $0.key == notReadyTaint && $0.effect == "NoSchedule" }
-        guard notReady != tainted else { return nil }
-        var taints = current
-        if notReady {
-            taints.append(Taint(key: notReadyTaint, effect: "NoSchedule", timeAdded: now))
-        } else {
-            taints.removeAll { $0.key == notReadyTaint }
-        }
+    /// The taints with the built-in NoSchedule taint `wanted` present and the other one absent; nil when they already
+    /// are. Removing a built-in taint takes off every taint with its key (a ClusterTaintPolicy's NoExecute one too).
+    public static func taints(_ current: [Taint], wanted: String?, now: Timestamp) -> [Taint]?? {
+        let present = current.contains { $0.key == wanted && $0.effect == "NoSchedule" }
+        let stale = builtinTaints.filter { key in key != wanted && current.contains { $0.key == key && $0.effect == "NoSchedule" } }
+        guard !stale.isEmpty || (wanted != nil && !present) else { return nil }
+        var taints = current.filter { !stale.contains($0.key) }
+        if let wanted, !present { taints.append(Taint(key: wanted, effect: "NoSchedule", timeAdded: now)) }
         return .some(taints.isEmpty ? nil : taints)
     }
 }

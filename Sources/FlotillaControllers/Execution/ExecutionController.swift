@@ -5,7 +5,8 @@ import FlotillaRuntime
 import KubeClient
 import Logging
 
-/// Applies Works to their member clusters through `KubeClient` (push mode) and reports back. A Work with
+/// Applies Works to their member clusters through `KubeClient` and reports back: on the control plane for Push
+/// clusters, in a Pull cluster's agent (`PullAgent`) for that cluster alone (`ClusterConnections.serves`). A Work with
 /// `suspendDispatching` is left alone on its member (`Dispatching=False`, reason `SuspendDispatching`) until resumed. Each cluster has its
 /// own worker, so an unreachable or slow member delays only its own Works. Objects Flotilla creates carry
 /// `karmada.io/managed=true` and the Work's name; an existing object without them is left alone (Applied=False,
@@ -72,15 +73,15 @@ public actor ExecutionController {
                 for work in works where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) }
                 continue
             }
+            // A Pull cluster's Works are its agent's to apply (the agent runs this controller for its cluster alone).
+            guard connections.serves(cluster) else { continue }
             let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events, logger: logger)
             workers[name] = worker
             await worker.submit(works, cluster: cluster, interpreter: interpreter, kinds: memberKinds)
         }
-        for (name, worker) in workers where clusters[name] == nil || byCluster[name] == nil {
-            if clusters[name] == nil {
-                await worker.stop()
-                workers[name] = nil
-            }
+        for (name, worker) in workers where clusters[name].map(connections.serves) != true {
+            await worker.stop()
+            workers[name] = nil
         }
     }
 

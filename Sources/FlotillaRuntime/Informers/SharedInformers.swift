@@ -9,8 +9,22 @@ import Logging
 /// carries every change in order; a relist after 410 Expired arrives as `.synced` again. Informers start with their
 /// first reader and run until `stop()`; a reader that goes away (its task cancelled) only ends its own stream.
 public actor SharedInformers {
+    /// What one kind's informer lists and watches: a namespace and selectors (a Pull cluster's agent reads only its
+    /// own execution namespace and Cluster).
+    public struct Scope: Sendable {
+        public var namespace: String?
+        public var options: ListQuery
+
+        public init(namespace: String? = nil, options: ListQuery = .everything) {
+            self.namespace = namespace
+            self.options = options
+        }
+    }
+
     let client: any ObjectClient
     let logger: Logger
+    /// Kinds read within a scope; every other kind is read whole.
+    let scopes: [GroupResource: Scope]
 
     private struct Kind {
         var objects: [String: JSONValue] = [:]
@@ -25,8 +39,9 @@ public actor SharedInformers {
     /// Watches this factory has started, by kind (`deployments.apps`): one each, however many read them.
     public private(set) var started: [String] = []
 
-    public init(client: any ObjectClient, logger: Logger = Logger(label: "flotilla.informers")) {
+    public init(client: any ObjectClient, scopes: [GroupResource: Scope] = [:], logger: Logger = Logger(label: "flotilla.informers")) {
         self.client = client
+        self.scopes = scopes
         self.logger = logger
     }
 
@@ -45,7 +60,8 @@ public actor SharedInformers {
         kind.readers[id] = continuation
         if kind.task == nil {
             started.append(key)
-            let informer = Informer(client: client, resource: resource, logger: logger)
+            let scope = scopes[resource.groupResource] ?? Scope()
+            let informer = Informer(client: client, resource: resource, namespace: scope.namespace, options: scope.options, logger: logger)
             kind.task = Task { [weak self] in
                 await informer.run { [weak self] event in await self?.apply(event, to: key) }
             }

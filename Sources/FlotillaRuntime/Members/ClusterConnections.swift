@@ -6,10 +6,24 @@ import KubeClient
 /// names (Karmada's layout: `token` and `caBundle`; Flotilla also reads `tls.crt`/`tls.key` for a client
 /// certificate). Rebuilt when either changes. With shared informers the Secrets are read from their cache (one watch,
 /// not a GET per call); a Secret the cache does not have yet, or any without informers, is read from the API.
+///
+/// Which clusters a process connects to is its `scope`: the control plane reaches its Push clusters; a Pull
+/// cluster's agent reaches its own member alone, through the client it was started with. Controllers that talk to
+/// members ask `serves(_:)` first, so the same controller runs in either process.
 public actor ClusterConnections {
+    public enum Scope: Sendable, Equatable {
+        /// The control plane: every cluster with `syncMode: Push`.
+        case push
+        /// A Pull cluster's agent: that cluster alone.
+        case pull(cluster: String)
+    }
+
     let controlPlane: any ObjectClient
     public nonisolated let informers: SharedInformers?
+    public nonisolated let scope: Scope
     let policy: ClientPolicy
+    /// The agent's own member (scope `.pull`).
+    private let local: KubeClient?
     /// Keeps the Secrets informer read while the connections live.
     private var secrets: Task<Void, Never>?
     private var clients: [String: (key: String, client: KubeClient)] = [:]
@@ -20,6 +34,34 @@ public actor ClusterConnections {
         self.controlPlane = controlPlane
         self.informers = informers
         self.policy = policy
+        self.scope = .push
+        self.local = nil
+    }
+
+    /// An agent's connections: `member` is the client for `cluster`, the only one served. The caller owns `member`
+    /// and shuts it down.
+    public init(controlPlane: any ObjectClient, member: KubeClient, cluster: String) {
+        self.controlPlane = controlPlane
+        self.informers = nil
+        self.policy = ClientPolicy()
+        self.scope = .pull(cluster: cluster)
+        self.local = member
+    }
+
+    /// Whether this process connects to `cluster`: the control plane to Push clusters, an agent to its own.
+    public nonisolated func serves(_ cluster: Cluster) -> Bool {
+        switch scope {
+        case .push: return cluster.spec.syncMode != "Pull"
+        case .pull(let name): return cluster.metadata.name == name
+        }
+    }
+
+    /// What a list of Clusters should ask for: all of them, or the agent's own.
+    public nonisolated var clusterQuery: ListQuery {
+        switch scope {
+        case .push: return .everything
+        case .pull(let name): return ListQuery(fieldSelector: "metadata.name=\(name)")
+        }
     }
 
     /// The Secret, from the informers' cache when they have it.
@@ -38,6 +80,12 @@ public actor ClusterConnections {
     public func client(for cluster: Cluster) async throws(APIError) -> KubeClient {
         let name = cluster.metadata.name ?? ""
         guard !closed else { throw APIError(.serviceUnavailable, "member connections are shut down") }
+        guard serves(cluster) else {
+            throw APIError(.serviceUnavailable, cluster.spec.syncMode == "Pull"
+                ? "cluster \(name) syncs in Pull mode: its agent connects to the control plane, not the other way round"
+                : "cluster \(name) is not this agent's")
+        }
+        if let local { return local }
         guard let endpoint = cluster.spec.apiEndpoint, !endpoint.isEmpty else {
             throw APIError(.invalid, "cluster \(name) has no spec.apiEndpoint")
         }

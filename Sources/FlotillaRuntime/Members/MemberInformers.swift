@@ -24,10 +24,11 @@ public actor MemberInformers {
         self.onEvent = onEvent
     }
 
-    /// Watches exactly these clusters (those with an API endpoint and not being deleted).
+    /// Watches exactly these clusters (those this process connects to, with an API endpoint and not being deleted).
     public func reconcile(_ clusters: [Cluster]) async {
         let wanted = Dictionary(clusters.compactMap { cluster -> (String, Cluster)? in
-            guard let name = cluster.metadata.name, cluster.spec.apiEndpoint != nil, cluster.metadata.deletionTimestamp == nil else { return nil }
+            guard let name = cluster.metadata.name, connections.serves(cluster), cluster.spec.apiEndpoint != nil,
+                  cluster.metadata.deletionTimestamp == nil else { return nil }
             return (name, cluster)
         }, uniquingKeysWith: { a, _ in a })
         for (name, watch) in watches where wanted[name] == nil {

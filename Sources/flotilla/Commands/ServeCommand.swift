@@ -52,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a NotReady member must keep answering before it is Ready again (a flapping link stays NotReady).")
     var clusterSuccessThreshold: Double = 30
 
+    @Option(help: "Seconds a Pull cluster's agent may leave its lease unrenewed before the cluster is Ready=Unknown (Karmada's --cluster-monitor-grace-period).")
+    var clusterMonitorGracePeriod: Double = 40
+
     @Option(help: "Evictions per second from clusters with untolerated NoExecute taints (a token bucket across all workloads).")
     var evictionRate: Double = 50
 
@@ -112,6 +115,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard clusterSuccessThreshold >= 0, clusterFailureThreshold >= 0, clusterStatusInterval > 0 else {
             throw ValidationError("--cluster-status-interval must be positive; the failure and success thresholds must not be negative")
         }
+        guard clusterMonitorGracePeriod > 0 else { throw ValidationError("--cluster-monitor-grace-period must be a positive number of seconds") }
         guard PurgeMode.all.contains(noExecuteTaintEvictionPurgeMode) else {
             throw ValidationError("--no-execute-taint-eviction-purge-mode must be one of \(PurgeMode.all.joined(separator: ", "))")
         }
@@ -169,7 +173,8 @@ struct ServeCommand: AsyncParsableCommand {
                     // A probe may take as long as the interval or the failure threshold, whichever is longer (3 s at
                     // the most): shorter, a busy control plane's own slowness marks healthy members NotReady.
                     probeTimeout: .milliseconds(Int64(min(3, max(clusterStatusInterval, clusterFailureThreshold)) * 1000)),
-                    successThreshold: .milliseconds(Int64(clusterSuccessThreshold * 1000))),
+                    successThreshold: .milliseconds(Int64(clusterSuccessThreshold * 1000)),
+                    agentGracePeriod: .milliseconds(Int64(clusterMonitorGracePeriod * 1000))),
                 failover: FailoverConfiguration(evictionRate: evictionRate,
                     gracefulEvictionTimeout: .milliseconds(Int64(gracefulEvictionTimeout * 1000)),
                     defaultPurgeMode: noExecuteTaintEvictionPurgeMode),
