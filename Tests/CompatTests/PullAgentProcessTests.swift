@@ -37,6 +37,11 @@ import Testing
             let up = await member.waitFor("site edge-1 listening")
             let serving = await serve.waitFor("listening on")
             #expect(up && serving, "\(member.text) \(serve.text)")
+            // A name the control plane would refuse ends the agent at once, with the reason.
+            let refused = try await ProcessRunner.run(flotilla, ["agent", "--kubeconfig", "\(dir)/sites/edge-1.kubeconfig",
+                "--control-plane-kubeconfig", "\(dir)/cp/admin.kubeconfig", "--cluster-name", "Edge_1"])
+            #expect(refused.status == 1 && refused.combined.contains("cannot register Edge_1"), "\(refused.combined)")
+
             let started = try BackgroundCommand(flotilla, ["agent", "--kubeconfig", "\(dir)/sites/edge-1.kubeconfig",
                 "--control-plane-kubeconfig", "\(dir)/cp/admin.kubeconfig", "--cluster-name", "edge-1", "--region", "eu",
                 "--label", "tier=edge", "--lease-interval", "0.5", "--status-interval", "0.5"])

@@ -26,26 +26,10 @@ struct AgentCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Kubeconfig of the member cluster.")
-    var kubeconfig: String
-
-    @Option(help: "Context in the member's kubeconfig (default: its current context).")
-    var context: String?
-
     @Option(help: "Name of the cluster in the control plane.")
     var clusterName: String
 
-    @Option(help: "Region of the member (spec.region).")
-    var region: String?
-
-    @Option(help: "Zone of the member (spec.zone).")
-    var zone: String?
-
-    @Option(help: "Provider of the member (spec.provider).")
-    var provider: String?
-
-    @Option(name: .customLong("label"), help: "A label for the Cluster, key=value (repeatable).")
-    var labels: [String] = []
+    @OptionGroup var cluster: MemberClusterOptions
 
     @Option(help: "Seconds between lease renewals (the lease lasts four times as long).")
     var leaseInterval: Double = 10
@@ -58,32 +42,17 @@ struct AgentCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard leaseInterval > 0, statusInterval > 0 else { throw ValidationError("--lease-interval and --status-interval must be positive") }
-        _ = try labelMap()
-    }
-
-    func labelMap() throws -> [String: String] {
-        var result: [String: String] = [:]
-        for label in labels {
-            let parts = label.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ValidationError("--label wants key=value, not \(label)") }
-            result[parts[0]] = parts[1]
-        }
-        return result
+        _ = try cluster.labelMap()
     }
 
     func run() async throws {
         let logger = global.logger("flotilla.agent")
-        let member: KubeClient
-        do {
-            member = try KubeClient(credentials: try KubeconfigFile.load(path: kubeconfig, context: context))
-        } catch {
-            throw ValidationError("cannot use the member's kubeconfig \(kubeconfig): \(error)")
-        }
+        let member = try KubeClient(credentials: try cluster.credentials())
         let client = try controlPlane.client()
         var status = ClusterStatusConfiguration()
         status.interval = .milliseconds(Int64(statusInterval * 1000))
         let agent = PullAgent(controlPlane: client, member: member, configuration: PullAgent.Configuration(
-            cluster: clusterName, labels: try labelMap(), provider: provider, region: region, zone: zone,
+            cluster: clusterName, labels: try cluster.labelMap(), provider: cluster.provider, region: cluster.region, zone: cluster.zone,
             leaseInterval: .milliseconds(Int64(leaseInterval * 1000)), clusterStatus: status), logger: logger)
         let service = LongRunner {
             // The control plane may not be up yet (or not reachable for a while): registration is tried until it
@@ -94,11 +63,19 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // A refused registration ends the agent's one service, which the group reports as an error: the clients
+        // are shut down either way, and the exit status says why.
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+        }
         await client.shutdown()
         await member.shutdown()
-        logger.notice("stopped")
         if Self.refused.withLock({ $0 }) { throw ExitCode.failure }
+        if let failure { throw failure }
+        logger.notice("stopped")
     }
 
     private static let refused = Mutex(false)
