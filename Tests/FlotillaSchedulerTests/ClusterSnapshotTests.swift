@@ -69,6 +69,20 @@ import Testing
             Placement(spreadConstraints: [SpreadConstraint(spreadByField: "cluster", maxGroups: 2, minGroups: 1)], replicaScheduling: dynamic),
             Placement(clusterAffinities: [ClusterAffinityTerm(affinityName: "core", affinity: core),
                                           ClusterAffinityTerm(affinityName: "any", affinity: ClusterAffinity())], replicaScheduling: dynamic),
+            // Affinities over the same placement, which rank by narrowing the placement without them.
+            Placement(clusterAffinity: ClusterAffinity(labelSelector: LabelSelector(matchLabels: ["tier": "core"]), exclude: Array(names.prefix(1))),
+                      replicaScheduling: ReplicaSchedulingStrategy(replicaSchedulingType: "Duplicated")),
+            Placement(clusterAffinity: ClusterAffinity(clusterNames: Array(names.prefix(6)) + ["absent"], exclude: Array(names.dropFirst().prefix(1))),
+                      replicaScheduling: dynamic),
+            Placement(clusterAffinity: ClusterAffinity(exclude: Array(names.suffix(2))), replicaScheduling: dynamic),
+            Placement(clusterAffinity: ClusterAffinity(exclude: Array(names.suffix(2))), replicaScheduling: weights),
+            Placement(clusterAffinity: ClusterAffinity(fieldSelector: ClusterFieldSelector(matchExpressions: [
+                          NodeSelectorRequirement(key: "region", operator: "In", values: ["r0", "r1"])]), exclude: Array(names.prefix(2))),
+                      spreadConstraints: [SpreadConstraint(spreadByField: "region", maxGroups: 2, minGroups: 1),
+                                          SpreadConstraint(spreadByField: "cluster", maxGroups: 4, minGroups: 1)], replicaScheduling: dynamic),
+            Placement(clusterAffinity: ClusterAffinity(labelSelector: LabelSelector(matchLabels: ["tier": "edge"])),
+                      clusterTolerations: [Toleration(key: "maintenance", operator: "Exists")], replicaScheduling: minimum),
+            Placement(clusterAffinity: ClusterAffinity(clusterNames: ["absent"]), replicaScheduling: dynamic),
         ]
     }
 

@@ -92,29 +92,53 @@ public enum DynamicDivision {
     struct CapacityOrder: Sendable {
         let clusters: [RankedCluster]
         let total: Int
+        /// By `nameOrder`: which of `clusters` count (all when nil) — a narrowed ranking's order is its parent's
+        /// with the others skipped, not a copy.
+        let keep: [Bool]?
 
         init(_ ranked: [RankedCluster]) {
             total = ranked.reduce(0) { $0 + $1.allocatable }
             clusters = ranked.filter { $0.allocatable > 0 }.sorted { x, y in
                 x.allocatable != y.allocatable ? x.allocatable > y.allocatable : RankedCluster.nameAscending(x, y)
             }
+            keep = nil
+        }
+
+        private init(clusters: [RankedCluster], total: Int, keep: [Bool]?) {
+            self.clusters = clusters
+            self.total = total
+            self.keep = keep
+        }
+
+        /// This order with only the clusters `keep` marks (by `nameOrder`), whose room is `total` in all.
+        func keeping(_ keep: [Bool], total: Int) -> CapacityOrder {
+            let combined = self.keep.map { mine in zip(mine, keep).map { $0 && $1 } } ?? keep
+            return CapacityOrder(clusters: clusters, total: total, keep: combined)
         }
 
         /// The `count` first in first-seat order: by free replicas, ties by name in the binding's direction. Within
         /// a run of equal room, descending takes the run's tail.
         func first(_ count: Int, ascending: Bool) -> [RankedCluster] {
             var chosen: [RankedCluster] = []
-            var start = 0
-            while start < clusters.count, chosen.count < count {
-                var end = start + 1
-                while end < clusters.count, clusters[end].allocatable == clusters[start].allocatable { end += 1 }
-                let need = count - chosen.count
-                if end - start <= need {
-                    chosen += clusters[start..<end]
-                } else {
-                    chosen += ascending ? clusters[start..<(start + need)] : clusters[(end - need)..<end]
+            var run: [Int] = []
+            var index = 0
+            while index < clusters.count, chosen.count < count {
+                // The next run of equal room among the clusters that count.
+                run.removeAll(keepingCapacity: true)
+                var room: Int?
+                while index < clusters.count {
+                    if let keep, !keep[clusters[index].view.nameOrder] {
+                        index += 1
+                        continue
+                    }
+                    if let room, clusters[index].allocatable != room { break }
+                    room = clusters[index].allocatable
+                    run.append(index)
+                    index += 1
                 }
-                start = end
+                let need = count - chosen.count
+                let taken = run.count <= need ? run[...] : (ascending ? run.prefix(need) : run.suffix(need))
+                for at in taken { chosen.append(clusters[at]) }
             }
             return chosen
         }

@@ -19,7 +19,13 @@ public final class ClusterSnapshot: Sendable {
     /// be indexed by it.
     let numbered: Bool
     private let rankings = Mutex<[RankingKey: Ranking]>([:])
+    /// Rankings of placements without their affinity, which affinity classes narrow (`Scheduler.narrowed`); apart
+    /// from `rankings`, so a pass of all-different affinities does not push them out.
+    private let bases = Mutex<[RankingKey: Ranking]>([:])
+    /// Which positions each affinity (without its `exclude`) matches.
+    private let affinityMasks = Mutex<[ClusterAffinity: [Bool]]>([:])
     private let weightTables = Mutex<[[StaticClusterWeight]: [Int64]]>([:])
+    private let weightedPositions = Mutex<[[StaticClusterWeight]: [Int]]>([:])
     private let groupings = Mutex<[SpreadConstraint: SpreadSelection.Grouping]>([:])
     /// Classes kept at most: each holds one entry per feasible cluster, so a pass of all-different placements must
     /// not keep one per binding.
@@ -48,9 +54,41 @@ public final class ClusterSnapshot: Sendable {
         return remembered(rules, in: weightTables) { StaticWeights.table(views, rules: rules) }
     }
 
+    /// The positions whose static weight under `rules` is above 0, in order (the snapshot must be numbered).
+    func weightedPositions(_ rules: [StaticClusterWeight]) -> [Int] {
+        remembered(rules, in: weightedPositions) {
+            guard let table = staticWeights(rules) else { return [] }
+            return table.indices.filter { table[$0] > 0 }
+        }
+    }
+
     /// The class's ranking, built by `build` the first time it is asked for.
     func ranking(for key: RankingKey, build: () -> Ranking) -> Ranking {
         remembered(key, in: rankings, make: build)
+    }
+
+    /// The ranking of a placement without its affinity, built by `build` the first time it is asked for.
+    func baseRanking(for key: RankingKey, build: () -> Ranking) -> Ranking {
+        remembered(key, in: bases, make: build)
+    }
+
+    /// Per position (the snapshot must be numbered): whether `affinity` matches the cluster there. The match apart
+    /// from `exclude` is worked out once per affinity (by name lookup alone when it only lists names); `exclude` is
+    /// then applied by name.
+    func affinityMask(_ affinity: ClusterAffinity) -> [Bool] {
+        var shared = affinity
+        shared.exclude = nil
+        var mask = remembered(shared, in: affinityMasks) {
+            if let names = shared.clusterNames, !names.isEmpty, shared.labelSelector == nil, shared.fieldSelector == nil {
+                var mask = [Bool](repeating: false, count: views.count)
+                for name in names { if let position = positions[name] { mask[position] = true } }
+                return mask
+            }
+            let compiled = CompiledAffinity(shared)
+            return views.map(compiled.matches)
+        }
+        for name in affinity.exclude ?? [] { if let position = positions[name] { mask[position] = false } }
+        return mask
     }
 }
 

@@ -83,6 +83,7 @@ public struct Scheduler: Sendable {
             && strategy?.weightPreference?.dynamicWeight == nil && context.latency?.divideByDemand != true
         let constraints = context.placement.spreadConstraints ?? []
         guard !staticWeights, context.replicas > 0 || duplicated, !constraints.isEmpty else {
+            if let shared = ranked.shared, let outcome = divideFromRanking(context, shared, clusters: clusters) { return outcome }
             return assign(context, candidates: ranked.clusters, clusters: clusters, shared: ranked.shared)
         }
         let groups = { (constraint: SpreadConstraint) -> [SpreadSelection.Members]? in
@@ -97,10 +98,25 @@ public struct Scheduler: Sendable {
     }
 
     /// Ranked clusters; `shared`: the class's ranking when they are exactly its list (nothing of this binding's own
-    /// changed them), so what it has worked out about that list applies.
+    /// changed them), so what it has worked out about that list applies — and the list is made only when asked for.
     struct Ranked {
-        var clusters: [RankedCluster]
-        var shared: Ranking?
+        private let own: [RankedCluster]?
+        let shared: Ranking?
+        let ordered: Bool
+
+        init(own: [RankedCluster]) {
+            self.own = own
+            self.shared = nil
+            self.ordered = false
+        }
+
+        init(shared: Ranking, ordered: Bool) {
+            self.own = nil
+            self.shared = shared
+            self.ordered = ordered
+        }
+
+        var clusters: [RankedCluster] { own ?? (ordered ? shared?.byRank : shared?.feasible) ?? [] }
     }
 
     /// Divides the replicas, with Flotilla's `replicaScheduling.flotilla` options around the strategy: a minimum per
@@ -141,6 +157,30 @@ public struct Scheduler: Sendable {
         }
         return .scheduled(total.filter { $0.value > 0 }.sorted { $0.key < $1.key }
             .map { TargetCluster(name: $0.key, replicas: Int32(clamping: $0.value)) })
+    }
+
+    /// The divisions that need a few of a class's clusters, not its list: static weights (the weighted clusters) and
+    /// a first dynamic division (the contenders by capacity). The answer `assign` gives, or nil for every other case.
+    func divideFromRanking(_ context: SchedulingContext, _ ranking: Ranking, clusters: ClusterSnapshot) -> Outcome? {
+        let strategy = context.placement.replicaScheduling
+        guard context.replicas > 0, let strategy, strategy.replicaSchedulingType == "Divided", context.latency?.divideByDemand != true,
+              (strategy.flotilla?.minReplicasPerCluster ?? 0) == 0 else { return nil }
+        let preference = strategy.replicaDivisionPreference ?? "Weighted"
+        guard preference == "Weighted" else { return nil }
+        if strategy.weightPreference?.dynamicWeight == nil {
+            let rules = strategy.weightPreference?.staticWeightList ?? []
+            guard strategy.flotilla?.capacityAwareStaticWeights != true, let table = clusters.staticWeights(rules),
+                  let parties = ranking.staticParties(table: table, weighted: clusters.weightedPositions(rules), views: clusters.views)
+            else { return nil }
+            return .scheduled(StaticWeights.divide(context.replicas, parties: parties, bindingUID: context.bindingUID))
+        }
+        guard context.previous.isEmpty, context.replicas <= DynamicDivision.contenderLimit else { return nil }
+        do throws(DynamicDivision.Unschedulable) {
+            return .scheduled(try DynamicDivision.firstDivision(context.replicas, ranked: [], byCapacity: ranking.byCapacity,
+                                                                bindingUID: context.bindingUID))
+        } catch {
+            return .unschedulable(error.description)
+        }
     }
 
     /// `shared`: the class's ranking when `candidates` are exactly its list.

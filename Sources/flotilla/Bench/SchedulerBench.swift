@@ -135,10 +135,17 @@ struct SchedulerBench: AsyncParsableCommand {
             context.placement.clusterAffinity = affinity
             return context
         }
-        let distinctStart = ContinuousClock.now
-        let distinctSnapshot = ClusterSnapshot(clusterList)
-        for context in distinct { _ = scheduler.decide(context, snapshot: distinctSnapshot) }
-        let distinctRate = Double(distinct.count) / seconds(ContinuousClock.now - distinctStart)
+        // Like the algorithm part: a new snapshot per round (so nothing carries over), rounds for at least two
+        // seconds, the median round counts.
+        var distinctRounds: [Double] = []
+        let distinctMeasuring = ContinuousClock.now
+        while distinctRounds.count < 5 || ContinuousClock.now - distinctMeasuring < .seconds(2) {
+            let start = ContinuousClock.now
+            let snapshot = ClusterSnapshot(clusterList)
+            for context in distinct { _ = scheduler.decide(context, snapshot: snapshot) }
+            distinctRounds.append(Double(distinct.count) / seconds(ContinuousClock.now - start))
+        }
+        let distinctRate = distinctRounds.sorted()[distinctRounds.count / 2]
 
         // The loop over SQLite, three times: bindings created while it runs (their admission and commits included) by
         // one client and by 16 at once, and a backlog created before it starts (the scheduler's own throughput).
@@ -165,8 +172,8 @@ struct SchedulerBench: AsyncParsableCommand {
         printResults("flotilla bench scheduler (\(clusters) clusters)", [
             BenchResult(name: "algorithm decisions/s (\(bindings) bindings, \(scheduled) scheduled; median of \(rounds.count) rounds)", value: format(decisionsPerSecond),
                 target: ">= 50,000", met: decisionsPerSecond >= 50_000),
-            BenchResult(name: "  every binding its own placement (\(distinct.count), nothing shared)", value: format(distinctRate), target: "-",
-                        met: nil),
+            BenchResult(name: "  every binding its own placement (\(distinct.count), nothing shared; median of \(distinctRounds.count) rounds)",
+                        value: format(distinctRate), target: ">= 20,000", met: distinctRate >= 20_000),
             BenchResult(name: "loop bindings/s over SQLite (\(loopBindings) created → decided, incl. creating them)", value: format(live.rate),
                 target: ">= 5,000", met: live.rate >= 5_000),
             // Like for like: Karmada's ~20 bindings/s (#6943) is its scheduler loop end to end, as this row is.
