@@ -202,6 +202,97 @@ import Testing
         }, cleanup: { await setup.stop() })
     }
 
+    /// The control plane restarts while the agent runs (same data, same address). The agent's renewals and watches
+    /// fail meanwhile; it carries on when the control plane is back: a change made after the restart reaches the
+    /// member, the cluster stays Ready, and nothing on the member is deleted or replaced.
+    @Test func theAgentCarriesOnAcrossAControlPlaneRestart() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-agent-cp-\(UUID().uuidString)")
+        let sites = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-agent-site-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(at: sites)
+        }
+        func controlPlane(port: Int) async throws -> (RunningServer, Task<Void, Never>) {
+            let server = try await RunningServer.start(dataDirectory: data, port: port)
+            let federation = Federation(controlPlane: StoreObjectClient(store: server.store), configuration: Federation.Configuration(
+                clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(150), agentGracePeriod: Setup.grace)))
+            return (server, Task { await federation.run() })
+        }
+        func stop(_ running: (RunningServer, Task<Void, Never>)) async {
+            running.1.cancel()
+            await running.1.value
+            await running.0.stop()
+        }
+        let site = try EdgeSite(spec: SiteSpec(name: "edge-9", region: "eu", zone: "eu-b", nodes: 1, cpu: Quantity(4),
+            memory: try Quantity(parsing: "8Gi"), pods: 110), directory: sites, kubelet: .immediate)
+        try await site.start()
+        let member = try KubeClient(kubeconfig: site.kubeconfig.path)
+        var first: (RunningServer, Task<Void, Never>)? = try await controlPlane(port: 0)
+        let port = first!.0.port
+        let agentClient = try KubeClient(kubeconfig: first!.0.data.adminKubeconfig.path)
+        let agent = PullAgent(controlPlane: agentClient, member: member, configuration: PullAgent.Configuration(
+            cluster: "edge-9", leaseInterval: .milliseconds(200), clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(150))))
+        var second: (RunningServer, Task<Void, Never>)?
+        var running: Task<Void, Never>?
+        try await withCleanup({
+            try await agent.register()
+            running = Task { await agent.run() }
+            do {
+                let client = StoreObjectClient(store: first!.0.store)
+                _ = try await client.create(Deployment.descriptor, Self.deployment("web", replicas: 2))
+                _ = try await client.create(PropagationPolicy.descriptor, Self.policy(["web"]))
+            }
+            try await waitUntil("the Deployment on the member", seconds: 30) { await Self.replicas(member, "web")?.replicas == 2 }
+            let uid = await Self.replicas(member, "web")?.uid ?? ""
+            let deleted = Mutex<[String]>([])
+            let watch = Task {
+                await Informer(client: member, resource: Deployment.descriptor, logger: .init(label: "test")).run { event in
+                    if case .deleted(let object) = event { deleted.withLock { $0.append(object.name ?? "") } }
+                }
+            }
+            defer { watch.cancel() }
+
+            await stop(first!)
+            first = nil
+            try await Task.sleep(for: .milliseconds(800))
+            // The first store closes once the last of its users lets go (its controllers' background writers).
+            let reopening = ContinuousClock.now + .seconds(10)
+            while second == nil {
+                do {
+                    second = try await controlPlane(port: port)
+                } catch where ContinuousClock.now < reopening && "\(error)".contains("another store has it open") {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            let again = StoreObjectClient(store: second!.0.store)
+            var web = try await again.get(Deployment.descriptor, namespace: "default", name: "web")
+            web["spec"]?["replicas"] = 3
+            _ = try await again.update(Deployment.descriptor, web)
+            try await waitUntil("the change made after the restart on the member", seconds: 30) {
+                await Self.replicas(member, "web")?.replicas == 3
+            }
+            try await waitUntil("the binding's status from the agent again", seconds: 30) {
+                let binding = try await again.get(ResourceBinding.descriptor, namespace: "default", name: "web-deployment")
+                let entry = binding["status"]?["aggregatedStatus"]?.arrayValue?.first { $0["clusterName"] == "edge-9" }
+                return entry?["status"]?["readyReplicas"]?.int64Value == 3
+            }
+            // Past the grace period the agent's renewals keep the cluster Ready.
+            try await Task.sleep(for: Setup.grace + .milliseconds(500))
+            let cluster = try Cluster(json: try await again.get(Cluster.descriptor, namespace: nil, name: "edge-9"))
+            #expect(cluster.isReady && cluster.spec.taints == nil)
+            #expect(await Self.replicas(member, "web")?.uid == uid)
+            #expect(deleted.withLock { $0 }.isEmpty)
+        }, cleanup: {
+            running?.cancel()
+            await running?.value
+            if let first { await stop(first) }
+            if let second { await stop(second) }
+            await agentClient.shutdown()
+            await member.shutdown()
+            await site.stop()
+        })
+    }
+
     /// One party applies a cluster's Works: an agent does not take a Push cluster over, nor a join a Pull one.
     @Test func pushAndPullNeverShareACluster() async throws {
         let controlPlane = try await RunningServer.start()

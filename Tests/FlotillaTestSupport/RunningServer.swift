@@ -17,7 +17,8 @@ public final class RunningServer: Sendable {
 
     /// Starts a server. With `dataDirectory` set, the SQLite store there is used (for restart tests);
     /// otherwise a fresh temporary directory with an in-memory store. `extensions` builds non-resource APIs over the store.
-    public static func start(dataDirectory: URL? = nil, tls: Bool = true, bookmarkInterval: Duration = .milliseconds(200),
+    /// `port`: 0 picks a free one; a restart test passes the first server's, so its clients find the second.
+    public static func start(dataDirectory: URL? = nil, port: Int = 0, tls: Bool = true, bookmarkInterval: Duration = .milliseconds(200),
                              maxRequestsInflight: Int = 400, extensions: (any Store) -> [any APIExtension] = { _ in [] },
                              tokenAuthority: (any Store) -> (any TokenAuthority)? = { _ in nil },
                              computedResources: () -> (any ComputedResources)? = { nil }) async throws
@@ -26,7 +27,7 @@ public final class RunningServer: Sendable {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-test-\(UUID().uuidString)")
         let data = try DataDirectory.prepare(directory)
         let store: any Store = dataDirectory == nil ? ResourceStore.memory() : try ResourceStore.sqlite(path: data.storePath)
-        var server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: tls,
+        var server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: port, tls: tls,
             bookmarkInterval: bookmarkInterval, maxRequestsInflight: maxRequestsInflight),
             data: data, store: store)
         server.extensions = extensions(store)
