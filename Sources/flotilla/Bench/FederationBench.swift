@@ -29,16 +29,20 @@ struct FederationBench: AsyncParsableCommand {
     @Option(help: "Seconds of idle to measure CPU over.")
     var idleSeconds = 30
 
+    @Option(help: "Of the sites, this many are Pull clusters: an agent in the bench's process registers each and applies its Works through the control plane's HTTPS API.")
+    var pullSites = 0
+
     func validate() throws {
         guard sites > 0, deployments >= 0, samples > 0, idleSeconds > 0 else { throw ValidationError("all counts must be positive") }
+        guard (0...sites).contains(pullSites) else { throw ValidationError("--pull-sites must be between 0 and --sites") }
     }
 
     func run() async throws {
         func progress(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
-        let bench = try await BenchFederation.start("federation", sites: sites,
+        let bench = try await BenchFederation.start("federation", sites: sites, pullSites: pullSites,
             kubelet: startupDelay > 0 ? KubeletConfiguration(startupDelay: .milliseconds(Int64(startupDelay * 1000)), jitter: .seconds(2)) : .immediate)
         let controlPlane = bench.controlPlane, host = bench.host, store = bench.store
-        progress("\(sites) clusters joined and Ready")
+        progress("\(sites) clusters joined and Ready (\(pullSites) in Pull mode)")
 
         let recorder = Recorder()
         let watchers = try await startWatches(store: store, host: host, recorder: recorder)
@@ -55,6 +59,7 @@ struct FederationBench: AsyncParsableCommand {
 
         // Latency: one Deployment at a time.
         var latency = LatencySamples()
+        var pullLatency = LatencySamples()
         for index in 0..<samples {
             let site = host.sites[index % host.sites.count].name
             let name = "probe-\(index)"
@@ -70,7 +75,7 @@ struct FederationBench: AsyncParsableCommand {
                 throw error
             }
             if let scheduled = await recorder.scheduled["\(name)-deployment"], let created = await recorder.memberCreated[name] {
-                latency.add(created - scheduled)
+                if bench.pull.contains(site) { pullLatency.add(created - scheduled) } else { latency.add(created - scheduled) }
             }
         }
         progress("latency p50 \(format(latency.percentile(50), 1)) ms, p99 \(format(latency.percentile(99), 1)) ms")
@@ -87,6 +92,7 @@ struct FederationBench: AsyncParsableCommand {
         let bulkTime = ContinuousClock.now - bulkStart
         var convergence = LatencySamples()
         var bulkLatency = LatencySamples()
+        var pullBulkLatency = LatencySamples()
         // The same path in its three hops, to say where a slow one waited. Each hop's end is seen by its own watch task,
         // so a hop of a few milliseconds can read slightly negative.
         var hops = (work: LatencySamples(), binding: LatencySamples(), template: LatencySamples())
@@ -101,7 +107,11 @@ struct FederationBench: AsyncParsableCommand {
                 }
             }
             if let scheduled = await recorder.scheduled["\(name)-deployment"], let created = await recorder.memberCreated[name] {
-                bulkLatency.add(created - scheduled)
+                if bench.pull.contains(host.sites[index % host.sites.count].name) {
+                    pullBulkLatency.add(created - scheduled)
+                } else {
+                    bulkLatency.add(created - scheduled)
+                }
             }
         }
         progress("\(deployments) deployments Ready everywhere after \(format(seconds(bulkTime), 1)) s")
@@ -120,11 +130,17 @@ struct FederationBench: AsyncParsableCommand {
         await bench.stop()
 
         printResults("flotilla bench federation --sites \(sites) --deployments \(deployments)", [
-            BenchResult(name: "scheduled → Deployment exists in the member, one at a time, p50 / p99 (\(samples))",
+            BenchResult(name: "scheduled → Deployment exists in the member, one at a time, p50 / p99 (\(latency.values.count)\(pullSites > 0 ? ", Push sites" : ""))",
                 value: "\(format(latency.percentile(50), 1)) / \(format(latency.percentile(99), 1)) ms", target: "p99 ≤ 100 ms",
                 met: latency.percentile(99) <= 100),
             BenchResult(name: "same, \(deployments) created at once, p50 / p99", value:
                 "\(format(bulkLatency.percentile(50), 0)) / \(format(bulkLatency.percentile(99), 0)) ms", target: "-", met: nil),
+        ] + (pullSites == 0 ? [] : [
+            BenchResult(name: "  the same through Pull sites' agents, one at a time, p50 / p99 (\(pullLatency.values.count))",
+                value: "\(format(pullLatency.percentile(50), 1)) / \(format(pullLatency.percentile(99), 1)) ms", target: "-", met: nil),
+            BenchResult(name: "  the same through Pull sites' agents, \(deployments) at once, p50 / p99", value:
+                "\(format(pullBulkLatency.percentile(50), 0)) / \(format(pullBulkLatency.percentile(99), 0)) ms", target: "-", met: nil),
+        ]) + [
             BenchResult(name: "member Ready → control-plane template Ready, p50 / p99 / max", value:
                 "\(format(convergence.percentile(50), 0)) / \(format(convergence.percentile(99), 0)) / \(format(convergence.percentile(100), 0)) ms",
                 target: "≤ 2000 ms", met: convergence.percentile(100) <= 2000),
