@@ -16,7 +16,7 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
             For a member behind NAT or a firewall: the agent makes every connection, to its member and to the control \
             plane. It registers the cluster (syncMode: Pull), renews the Lease karmada-cluster/NAME (the control plane \
-            marks the cluster Ready=Unknown when it stops for --agent-grace-period there, 40 s by default), keeps the \
+            marks the cluster Ready=Unknown when it stops for serve's --cluster-monitor-grace-period, 40 s by default), keeps the \
             Cluster's status, and applies the Works of karmada-es-NAME to the member. Coming back after a partition, it \
             applies what its Works say and deletes only what a Work being deleted applied. The control plane does not \
             read a Pull member's metrics or EndpointSlices (FederatedHPA, VerticalPodAutoscaler, kubectl top, service \
