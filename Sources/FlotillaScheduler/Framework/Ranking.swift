@@ -18,9 +18,8 @@ extension Scheduler {
             let ranked = score(context, clusters.views, positions: filtered.survivors).ranked
             return fit(ranked, failures: filtered.failures, total: clusters.views.count, ordered: ordered).map { Ranked(own: $0) }
         }
-        let key = RankingKey(context)
-        let ranking = clusters.ranking(for: key) {
-            narrowed(context, key: key, clusters: clusters) ?? classRanking(context, clusters: clusters)
+        let ranking = clusters.ranking(for: RankingKey(context)) {
+            narrowed(context, clusters: clusters) ?? classRanking(context, clusters: clusters)
         }
         if context.previous.isEmpty, ranking.unknownCapacity.isEmpty || context.replicas == 0 {
             guard ranking.count > 0 else { return .failure(noFit(failures: ranking.failures, total: clusters.views.count)) }
@@ -52,7 +51,7 @@ extension Scheduler {
     /// every cluster on this path (no eviction, no latency), and no score reads it. So a cluster's first failure is the
     /// base's, or else the affinity's. nil (rank from scratch) when the scheduler runs plugins other than the
     /// registry's, runs without ClusterAffinity, or the snapshot is not numbered.
-    func narrowed(_ context: SchedulingContext, key: RankingKey, clusters: ClusterSnapshot) -> Ranking? {
+    func narrowed(_ context: SchedulingContext, clusters: ClusterSnapshot) -> Ranking? {
         guard clusters.numbered, let affinity = context.placementAffinity, splitsOnAffinity else { return nil }
         var baseContext = context
         baseContext.placement.clusterAffinity = nil

@@ -46,7 +46,7 @@ struct BenchFederation {
         if !pullNames.isEmpty {
             let quiet = Logger(label: "flotilla.bench", factory: { _ in SwiftLogNoOpLogHandler() })
             let data = try DataDirectory.prepare(root.appendingPathComponent("control-plane"))
-            var server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: true), data: data, store: store, logger: quiet)
+            let server = APIServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0, tls: true), data: data, store: store, logger: quiet)
             try await server.bootstrap()
             let (ports, port) = AsyncStream<Int>.makeStream()
             let app = try server.makeApplication(transportLogger: quiet) { port.yield($0) }
