@@ -21,7 +21,7 @@ struct AgentCommand: AsyncParsableCommand {
             applies what its Works say and deletes only what a Work being deleted applied. The control plane does not \
             read a Pull member's metrics or EndpointSlices (FederatedHPA, VerticalPodAutoscaler, kubectl top, service \
             routing and MEC discovery leave it out). Stop with Ctrl-C (SIGINT) or SIGTERM.
-              flotilla agent --kubeconfig sites/edge-9.kubeconfig --control-plane-kubeconfig cp/agent.kubeconfig \\
+              flotilla agent --kubeconfig sites/edge-9.kubeconfig --control-plane-kubeconfig flotilla-data/admin.kubeconfig \\
                 --cluster-name edge-9 --region eu --zone eu-b
             """
     )
