@@ -31,7 +31,7 @@ import Testing
         let member = try BackgroundCommand(flotilla, ["member", "--data-dir", "\(dir)/sites", "--sites", "1", "--startup-delay", "0",
                                                       "--log-level", "warning"])
         let serve = try BackgroundCommand(flotilla, ["serve", "--data-dir", "\(dir)/cp", "--port", "0", "--cluster-status-interval", "0.5",
-                                                     "--cluster-monitor-grace-period", "2", "--log-level", "warning"])
+                                                     "--cluster-monitor-grace-period", "3", "--log-level", "warning"])
         var agent: BackgroundCommand?
         try await withCleanup({
             let up = await member.waitFor("site edge-1 listening")
