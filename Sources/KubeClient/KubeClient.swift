@@ -44,6 +44,11 @@ public final class KubeClient: ObjectClient {
         self.credentials = credentials
         self.policy = policy
         var tls = TLSConfiguration.makeClientConfiguration()
+        // Closing a connection (a cancelled watch, the client shutting down) waits this long for the server's
+        // close_notify before closing anyway. NIOSSL's default is 5 s, and a server still streaming a watch does not
+        // answer: each such close took 5 s, so a control plane with members, or `flotilla gateway`, took 5 s to exit.
+        // The client has read all it wants by then; nothing is lost by not waiting.
+        tls.shutdownTimeout = .milliseconds(200)
         if credentials.insecureSkipTLSVerify {
             tls.certificateVerification = .none
         } else if let ca = credentials.caPEM {

@@ -131,6 +131,9 @@ public actor ClusterConnections {
         secrets = nil
         let entries = clients.values
         clients.removeAll()
-        for entry in entries { await entry.client.shutdown() }
+        // All at once: one after another, a control plane with a thousand members took seconds to exit.
+        await withTaskGroup(of: Void.self) { group in
+            for entry in entries { group.addTask { await entry.client.shutdown() } }
+        }
     }
 }
