@@ -135,8 +135,12 @@ extension ProcessHeavyEndToEndTests {
 
         let cut = ContinuousClock.now
         #expect(try await Self.post(setup, "/sites/edge-3/down").contains("\"state\":\"down\""))
-        #expect(try await kubectl.run(["get", "rb", "arena-deployment", "-o", "jsonpath={.spec.clusters[*].name}"]).stdout.contains("edge-3"),
-                "edge-3 still serves arena right after the cut (failover takes detection and toleration)")
+        // Right after the cut edge-3 still serves arena: failover takes detection (2 s) and toleration. Only a look
+        // that answered within the detection time can say so (a CI run under load got its answer too late).
+        let look = try await kubectl.run(["get", "rb", "arena-deployment", "-o", "jsonpath={.spec.clusters[*].name}"])
+        if look.status == 0, ContinuousClock.now - cut < .seconds(2) {
+            #expect(look.stdout.contains("edge-3"), "edge-3 still serves arena right after the cut (failover takes detection and toleration)")
+        }
         // One kubectl call per look (the binding's targets and what each reports ready), so the measured time is
         // the federation's, not the polling's.
         try await waitUntil("arena's 6 replicas Ready on edge-1 and edge-2", seconds: 30, every: .milliseconds(100)) {
