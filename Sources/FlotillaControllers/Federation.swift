@@ -38,11 +38,14 @@ public struct Federation: Sendable {
     let clock: any TimeSource
     let logger: Logger
     let metrics: SchedulingMetrics?
+    let sync: SyncMetrics
 
     /// `informers`: the process's shared informers (one watch per kind, shared with the MEC services); without them
     /// the federation makes its own.
     public init(controlPlane: any ObjectClient, configuration: Configuration = Configuration(), clock: any TimeSource = SystemTimeSource(),
-                metrics: SchedulingMetrics? = nil, informers: SharedInformers? = nil, logger: Logger = Logger(label: "flotilla.federation")) {
+                metrics: SchedulingMetrics? = nil, sync: SyncMetrics = .none, informers: SharedInformers? = nil,
+                logger: Logger = Logger(label: "flotilla.federation")) {
+        self.sync = sync
         self.controlPlane = controlPlane
         self.configuration = configuration
         self.ownsInformers = informers == nil
@@ -64,8 +67,8 @@ public struct Federation: Sendable {
     /// that leads again runs the controllers again). `shutdown()` closes them.
     public func runControllers() async {
         let status = ClusterStatusController(controlPlane: controlPlane, connections: connections,
-            configuration: configuration.clusterStatus, clock: clock, logger: logger)
-        let execution = ExecutionController(client: controlPlane, connections: connections, clock: clock, logger: logger)
+            configuration: configuration.clusterStatus, clock: clock, metrics: sync, logger: logger)
+        let execution = ExecutionController(client: controlPlane, connections: connections, clock: clock, metrics: sync, logger: logger)
         let routing = ServiceRoutingController(client: controlPlane, connections: connections, clock: clock, logger: logger)
         let loops = [
             Detector(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),

@@ -21,6 +21,9 @@ public struct AgentLeaseWatch: Sendable {
 
     public init(grace: Duration) { self.grace = grace }
 
+    /// Whether the last look found the agent's Lease.
+    public var sawLease: Bool { !(seen?.version.isEmpty ?? true) }
+
     /// Records a look at the Lease (`leaseVersion`: its resourceVersion, nil when there is none) at `now`; returns
     /// the conditions to write, or nil while the agent counts as alive (the agent's own status stands).
     public mutating func observe(leaseVersion: String?, at now: Duration, conditions current: [Condition],

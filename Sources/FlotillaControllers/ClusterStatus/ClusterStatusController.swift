@@ -56,10 +56,12 @@ public actor ClusterStatusController {
     private var agents: [String: AgentLeaseWatch] = [:]
     /// What rounds wait on and agents' silences are timed on (one clock for the controller's life).
     let ticks: any RuntimeClock
+    let metrics: SyncMetrics
 
     public init(controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration = .init(),
-                clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.cluster-status")) {
+                clock: any TimeSource = SystemTimeSource(), metrics: SyncMetrics = .none, logger: Logger = Logger(label: "flotilla.cluster-status")) {
         self.controlPlane = controlPlane
+        self.metrics = metrics
         self.connections = connections
         self.configuration = configuration
         self.clock = clock
@@ -107,6 +109,7 @@ public actor ClusterStatusController {
             }
         }
         if connections.scope == .push { await watchAgents(clusters.filter { $0.spec.syncMode == "Pull" }) }
+        metrics.clustersObserved(served.count + agents.values.filter(\.sawLease).count)
     }
 
     /// Marks Pull clusters whose agents went silent Ready=Unknown (one list of the agents' Leases per round).

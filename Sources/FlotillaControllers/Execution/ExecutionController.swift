@@ -27,12 +27,14 @@ public actor ExecutionController {
     let logger: Logger
     /// One writer for every member worker's events, so its in-flight limit holds for the controller.
     let events: EventWriter
+    let metrics: SyncMetrics
     private var workers: [String: MemberWorker] = [:]
     private let interpreters = InterpreterCache()
 
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
-                logger: Logger = Logger(label: "flotilla.execution")) {
+                metrics: SyncMetrics = .none, logger: Logger = Logger(label: "flotilla.execution")) {
         self.client = client
+        self.metrics = metrics
         self.connections = connections
         self.clock = clock
         self.logger = logger
@@ -75,7 +77,8 @@ public actor ExecutionController {
             }
             // A Pull cluster's Works are its agent's to apply (the agent runs this controller for its cluster alone).
             guard connections.serves(cluster) else { continue }
-            let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events, logger: logger)
+            let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events,
+                                                                   metrics: metrics, logger: logger)
             workers[name] = worker
             await worker.submit(works, cluster: cluster, interpreter: interpreter, kinds: memberKinds)
         }
@@ -120,6 +123,7 @@ actor MemberWorker {
     let client: any ObjectClient
     let connections: ClusterConnections
     let events: EventWriter
+    let metrics: SyncMetrics
     let logger: Logger
     private var pending: (works: [Work], cluster: Cluster)?
     /// The last submission, re-run when the member reports a change or a retry is due.
@@ -140,8 +144,9 @@ actor MemberWorker {
     /// The Works as this worker last wrote them, by `namespace/name`.
     private var written: [String: Work] = [:]
 
-    init(cluster: String, client: any ObjectClient, connections: ClusterConnections, events: EventWriter, logger: Logger) {
+    init(cluster: String, client: any ObjectClient, connections: ClusterConnections, events: EventWriter, metrics: SyncMetrics, logger: Logger) {
         self.cluster = cluster
+        self.metrics = metrics
         self.events = events
         self.client = client
         self.connections = connections
@@ -165,6 +170,15 @@ actor MemberWorker {
         running?.cancel()
         retry?.cancel()
         for watch in watches.values { watch.cancel() }
+        metrics.worksSynced(-applied.count)
+        applied = [:]
+    }
+
+    /// Records (or forgets, with nil) the Work spec version in force on the member, keeping `worksSynced` in step.
+    private func setApplied(_ name: String, _ version: String?) {
+        let before = applied.count
+        applied[name] = version
+        if applied.count != before { metrics.worksSynced(applied.count - before) }
     }
 
     /// Runs the latest Works again (member status changed, or a retry is due).
@@ -209,7 +223,7 @@ actor MemberWorker {
             let name = work.metadata.name ?? ""
             if work.metadata.deletionTimestamp != nil {
                 if await remove(work, from: member) {
-                    applied[name] = nil
+                    setApplied(name, nil)
                     written["\(work.metadata.namespace ?? "")/\(name)"] = nil
                     await releaseFinalizer(work)
                 } else {
@@ -230,7 +244,7 @@ actor MemberWorker {
             if applied[name] != version || missing {
                 switch await apply(work, manifests: manifests, to: member) {
                 case .success:
-                    applied[name] = version
+                    setApplied(name, version)
                 case .failure(let error):
                     ok = ok && error.reason == .conflict && error.message.hasPrefix("ConflictWithExisting")
                     await report(work, applied: false, reason: error.reason == .conflict ? "ConflictWithExisting" : "AppliedFailed",

@@ -179,7 +179,8 @@ struct ServeCommand: AsyncParsableCommand {
                     gracefulEvictionTimeout: .milliseconds(Int64(gracefulEvictionTimeout * 1000)),
                     defaultPurgeMode: noExecuteTaintEvictionPurgeMode),
                 publicURL: port == 0 ? nil : "\(insecureHTTP ? "http" : "https")://\(bind == "0.0.0.0" || bind == "::" ? "127.0.0.1" : bind):\(port)"),
-                metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry), informers: informers, logger: logger)
+                metrics: SchedulerPrometheus.metrics(registry: server.metrics.registry),
+                sync: SyncPrometheus.metrics(registry: server.metrics.registry), informers: informers, logger: logger)
             let services = MECServices(controlPlane: controlPlane, connections: built.connections, accessNetworkURL: accessNetwork,
                                        metrics: MECPrometheus.metrics(registry: server.metrics.registry), logger: global.logger("flotilla.mec"))
             server.extensions = services.extensions

@@ -1,0 +1,72 @@
+import Foundation
+import Synchronization
+
+/// A `flotilla` subcommand the bench runs in its own process: its standard output is kept for `waitFor`, its
+/// standard error goes to a log file; `stop()` sends SIGTERM and waits, as an operator's Ctrl-C would.
+final class ChildProcess: Sendable {
+    let name: String
+    private let process: Process
+    private let output = Output()
+
+    private final class Output: Sendable {
+        let text = Mutex("")
+    }
+
+    /// Starts `flotilla ARGUMENTS` (this same executable).
+    init(_ name: String, _ arguments: [String], log: URL) throws {
+        self.name = name
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        let output = self.output
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil; return }
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+        self.process = process
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var stdout: String { output.text.withLock { $0 } }
+
+    /// Waits until what the process printed satisfies `condition`; fails when it exits first or after `seconds`.
+    func waitFor(_ what: String, seconds: Double, _ condition: @escaping (String) -> Bool) async throws {
+        try await waitUntil("\(name): \(what)", seconds: seconds, every: .milliseconds(20)) {
+            if condition(stdout) { return true }
+            guard process.isRunning else { throw BenchFailure("\(name) exited with \(process.terminationStatus) before \(what)") }
+            return false
+        }
+    }
+
+    /// SIGTERM, then waits for the exit (SIGKILL after `seconds`); returns how long the process took to exit.
+    @discardableResult
+    func stop(within seconds: Double = 60) async -> Duration {
+        let start = ContinuousClock.now
+        guard process.isRunning else { return .zero }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = start + .milliseconds(Int64(seconds * 1000))
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        return ContinuousClock.now - start
+    }
+}
+
+/// User and system CPU seconds a process has used so far (Linux, /proc/<pid>/stat).
+func processCPUSeconds(pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = text.lastIndex(of: ")") else { return .nan }
+    // After "pid (comm)": state is field 3; utime and stime are fields 14 and 15.
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
