@@ -52,7 +52,13 @@ public actor ServiceRegistry: InstanceSource {
             Self.fold(event, into: &sessions)
             recount()
         default:
+            // A status write (a thousand clusters report every few seconds) changes no watch: only a new, deleted
+            // or re-pointed cluster does.
+            let before: Cluster?
+            if case .modified(let item) = event { before = clusters["/\(item.name ?? "")"] } else { before = nil }
             Self.fold(event, into: &clusters)
+            if case .modified(let item) = event, let before, let after = clusters["/\(item.name ?? "")"],
+               MemberInformers.watchKey(before) == MemberInformers.watchKey(after) { return }
             await reconcileMemberWatches()
         }
     }

@@ -35,6 +35,18 @@ public struct DecodedObjects<T: APIObject>: Sendable {
         entries = next
         return decoded
     }
+
+    /// One object, decoded unless its copy for this resourceVersion is at hand; nil when it does not decode. For a
+    /// loop that reads a few objects of a large kind per pass. What `decode(_:)` does not list again is forgotten.
+    public mutating func decode(one object: JSONValue) -> T? {
+        guard let version = object.resourceVersion, let key = object.uid ?? object.name.map({ "\(object.namespace ?? "")/\($0)" }) else {
+            return try? T(json: object)
+        }
+        if let cached = entries[key], cached.version == version { return cached.value }
+        guard let fresh = try? T(json: object) else { return nil }
+        entries[key] = DecodedEntry(version: version, value: fresh)
+        return fresh
+    }
 }
 
 final class DecodedEntry<T: Sendable>: Sendable {

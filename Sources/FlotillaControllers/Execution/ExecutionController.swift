@@ -30,6 +30,10 @@ public actor ExecutionController {
     let metrics: SyncMetrics
     private var workers: [String: MemberWorker] = [:]
     private let interpreters = InterpreterCache()
+    /// Work keys (`namespace/name`) by the cluster of their execution namespace.
+    private var worksByCluster: [String: Set<String>] = [:]
+    private var decodedWorks = DecodedObjects<Work>()
+    private var decodedClusters = DecodedObjects<Cluster>()
 
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
                 metrics: SyncMetrics = .none, logger: Logger = Logger(label: "flotilla.execution")) {
@@ -53,38 +57,52 @@ public actor ExecutionController {
     }
 
     /// Hands each cluster's Works to its worker — on a full pass every cluster, otherwise only the clusters whose
-    /// Works or Cluster object changed.
+    /// Works or Cluster object changed. The Works are indexed by cluster and decoded per resourceVersion, so a pass
+    /// costs what changed, not the fleet's hundred thousand Works (`flotilla bench fleet`).
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async {
-        let clusters = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let prefix = "karmada-es-"
+        func cluster(ofWork key: String) -> String? { key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count).prefix { $0 != "/" }) : nil }
         let interpreter = interpreters.interpreter(snapshot)
         var memberKinds = ResourceRegistry.memberCluster
         for kind in TemplateKinds.custom(snapshot) { memberKinds.register(kind) }
-        let affected: Set<String>? = changes.full || changes.touched(ResourceInterpreterCustomization.descriptor)
-            || changes.touched(CustomResourceDefinition.descriptor) ? nil : Set(
-            changes.keys(Work.descriptor).compactMap { key in key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count).prefix { $0 != "/" }) : nil }
-            + changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
-        var byCluster: [String: [Work]] = [:]
-        for work in snapshot.typed(Work.self) {
-            guard let namespace = work.metadata.namespace, namespace.hasPrefix("karmada-es-") else { continue }
-            byCluster[String(namespace.dropFirst("karmada-es-".count)), default: []].append(work)
+        let full = changes.full || changes.touched(ResourceInterpreterCustomization.descriptor) || changes.touched(CustomResourceDefinition.descriptor)
+        let names: Set<String>
+        if full {
+            worksByCluster = [:]
+            for work in decodedWorks.decode(snapshot.objects(Work.descriptor)) {
+                guard let name = cluster(ofWork: "\(work.metadata.namespace ?? "")/") else { continue }
+                worksByCluster[name, default: []].insert("\(work.metadata.namespace ?? "")/\(work.metadata.name ?? "")")
+            }
+            names = Set(worksByCluster.keys).union(workers.keys)
+        } else {
+            for key in changes.keys(Work.descriptor) {
+                guard let name = cluster(ofWork: key) else { continue }
+                if snapshot.object(Work.descriptor, key: key) != nil {
+                    worksByCluster[name, default: []].insert(key)
+                } else {
+                    worksByCluster[name]?.remove(key)
+                    if worksByCluster[name]?.isEmpty == true { worksByCluster[name] = nil }
+                }
+            }
+            names = Set(changes.keys(Work.descriptor).compactMap(cluster(ofWork:)) + changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
         }
-        for (name, works) in byCluster where affected?.contains(name) ?? true {
-            guard let cluster = clusters[name] else {
-                // The cluster left: nothing can be cleaned there any more; release the Works.
-                for work in works where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) }
-                continue
+        for name in names.sorted() {
+            let cluster = snapshot.object(Cluster.descriptor, key: "/\(name)").flatMap { decodedClusters.decode(one: $0) }
+            let works = (worksByCluster[name] ?? []).sorted().compactMap { key in
+                snapshot.object(Work.descriptor, key: key).flatMap { decodedWorks.decode(one: $0) }
             }
             // A Pull cluster's Works are its agent's to apply (the agent runs this controller for its cluster alone).
-            guard connections.serves(cluster) else { continue }
+            guard let cluster, connections.serves(cluster) else {
+                if let worker = workers.removeValue(forKey: name) { await worker.stop() }
+                // The cluster left: nothing can be cleaned there any more; release the Works.
+                if cluster == nil { for work in works where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) } }
+                continue
+            }
+            guard !works.isEmpty || workers[name] != nil else { continue }
             let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events,
-                                                                   metrics: metrics, logger: logger)
+                                                       metrics: metrics, logger: logger)
             workers[name] = worker
             await worker.submit(works, cluster: cluster, interpreter: interpreter, kinds: memberKinds)
-        }
-        for (name, worker) in workers where clusters[name].map(connections.serves) != true {
-            await worker.stop()
-            workers[name] = nil
         }
     }
 

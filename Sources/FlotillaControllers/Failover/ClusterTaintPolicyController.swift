@@ -31,10 +31,13 @@ public struct ClusterTaintPolicyController: Sendable {
         let everything = changes.full || changes.touched(ClusterTaintPolicy.descriptor)
         let now = Timestamp(clock.now())
         var retry: Duration?
-        for cluster in snapshot.typed(Cluster.self) {
-            let key = "/\(cluster.metadata.name ?? "")"
-            guard everything || changes.keys(Cluster.descriptor).contains(key) || changes.statusOnlyKeys(Cluster.descriptor).contains(key),
-                  cluster.metadata.deletionTimestamp == nil,
+        // Only the clusters that changed, unless everything must be looked at: with a thousand clusters reporting
+        // status, decoding them all for each report cost more than the rules.
+        let clusters = everything ? snapshot.typed(Cluster.self)
+            : changes.keys(Cluster.descriptor).union(changes.statusOnlyKeys(Cluster.descriptor)).sorted()
+                .compactMap { snapshot.object(Cluster.descriptor, key: $0).flatMap { try? Cluster(json: $0) } }
+        for cluster in clusters {
+            guard cluster.metadata.deletionTimestamp == nil,
                   let taints = ClusterTaintRules.taints(for: cluster, policies: policies, now: now) else { continue }
             var updated = cluster
             updated.spec.taints = taints.isEmpty ? nil : taints

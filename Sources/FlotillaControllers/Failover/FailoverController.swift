@@ -60,7 +60,10 @@ public actor FailoverController {
     }
 
     public nonisolated func loop(informers: SharedInformers? = nil) -> ControllerLoop {
-        ControllerLoop(name: "failover", client: client, informers: informers, resources: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Cluster.descriptor], clock: runtimeClock(clock), logger: logger) {
+        // Status-blind to Clusters: what evicts is a taint (spec); a thousand clusters' status reports (capacity as
+        // pods land) changed nothing here, yet each sent every binding through a pass.
+        ControllerLoop(name: "failover", client: client, informers: informers, resources: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Cluster.descriptor],
+                       statusBlind: [Cluster.descriptor], clock: runtimeClock(clock), logger: logger) {
             snapshot, changes in
             await self.reconcile(snapshot, changes)
         }
@@ -70,7 +73,7 @@ public actor FailoverController {
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let clusterList = snapshot.typed(Cluster.self)
         let clusters = Dictionary(clusterList.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-        let everything = changes.full || changes.touched(Cluster.descriptor) || !changes.statusOnlyKeys(Cluster.descriptor).isEmpty
+        let everything = changes.full || changes.touched(Cluster.descriptor)
         let keys = everything ? nil : ResourceBinding.kinds.reduce(into: Set<String>()) { keys, kind in
             keys.formUnion(changes.keys(kind).union(changes.statusOnlyKeys(kind)))
         }

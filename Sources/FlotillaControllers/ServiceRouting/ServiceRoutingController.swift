@@ -17,6 +17,9 @@ public actor ServiceRoutingController {
     let events: EventWriter
     private var members: MemberInformers?
     private weak var running: ControllerLoop?
+    /// Keys of the Works this controller wrote (labelled `ServiceRoutes.routeLabel`), kept from the changes: a
+    /// fleet's hundred thousand Works were scanned for the label on every pass.
+    private var routeWorks: Set<String> = []
 
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
                 logger: Logger = Logger(label: "flotilla.service-routing")) {
@@ -33,8 +36,8 @@ public actor ServiceRoutingController {
                         Cluster.descriptor, ResourceBinding.descriptor, Work.descriptor],
             statusBlind: [MultiClusterService.descriptor, ServiceExport.descriptor, ServiceImport.descriptor, Service.descriptor,
                           ResourceBinding.descriptor, Work.descriptor],
-            clock: runtimeClock(clock), logger: logger) { [weak self] snapshot, _ in
-            await self?.reconcile(snapshot)
+            clock: runtimeClock(clock), logger: logger) { [weak self] snapshot, changes in
+            await self?.reconcile(snapshot, changes)
         }
         running = loop
         members = MemberInformers(connections: connections, resource: EndpointSlice.descriptor,
@@ -46,16 +49,22 @@ public actor ServiceRoutingController {
 
     public func stop() async { await members?.stop() }
 
-    func reconcile(_ snapshot: ObjectSnapshot) async -> Duration? {
-        let clusters = snapshot.typed(Cluster.self)
+    func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes = Changes(full: true)) async -> Duration? {
+        if changes.full {
+            routeWorks = Set(snapshot.objects(Work.descriptor).filter { $0.labels[ServiceRoutes.routeLabel] != nil }.map(WatchedSet.key))
+        } else {
+            for key in changes.keys(Work.descriptor) {
+                if snapshot.object(Work.descriptor, key: key)?.labels[ServiceRoutes.routeLabel] != nil { routeWorks.insert(key) } else { routeWorks.remove(key) }
+            }
+        }
         let multiClusterServices = snapshot.typed(MultiClusterService.self)
         let exports = snapshot.typed(ServiceExport.self)
         // Members are watched only while something is routed: a fleet without MultiClusterServices or exports keeps
-        // no slice watch open.
+        // no slice watch open (and decodes no Cluster).
         let routing = !multiClusterServices.isEmpty || !exports.isEmpty
-        await members?.reconcile(routing ? clusters : [])
-        guard routing || !snapshot.objects(ServiceImport.descriptor).isEmpty
-            || snapshot.objects(Work.descriptor).contains(where: { $0.labels[ServiceRoutes.routeLabel] != nil }) else { return nil }
+        await members?.reconcile(routing ? snapshot.typed(Cluster.self) : [])
+        guard routing || !snapshot.objects(ServiceImport.descriptor).isEmpty || !routeWorks.isEmpty else { return nil }
+        let clusters = snapshot.typed(Cluster.self)
         let memberSlices = await members?.all() ?? [:]
         let services = Dictionary(snapshot.typed(Service.self).map { ("\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")", $0) },
             uniquingKeysWith: { a, _ in a })

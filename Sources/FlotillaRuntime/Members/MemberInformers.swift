@@ -26,32 +26,39 @@ public actor MemberInformers {
 
     /// Watches exactly these clusters (those this process connects to, with an API endpoint and not being deleted).
     public func reconcile(_ clusters: [Cluster]) async {
-        let wanted = Dictionary(clusters.compactMap { cluster -> (String, Cluster)? in
-            guard let name = cluster.metadata.name, connections.serves(cluster), cluster.spec.apiEndpoint != nil,
-                  cluster.metadata.deletionTimestamp == nil else { return nil }
-            return (name, cluster)
-        }, uniquingKeysWith: { a, _ in a })
+        // By position: a thousand clusters are looked at on every call, and copying each into a table cost more
+        // than the look.
+        var wanted: [String: (key: String, index: Int)] = [:]
+        for index in clusters.indices where connections.serves(clusters[index]) {
+            guard let key = Self.watchKey(clusters[index]), let name = clusters[index].metadata.name else { continue }
+            wanted[name] = (key, index)
+        }
         for (name, watch) in watches where wanted[name] == nil {
             watch.task.cancel()
             watches[name] = nil
             sets[name] = nil
         }
-        for (name, cluster) in wanted {
-            let key = "\(cluster.spec.apiEndpoint ?? "")|\(cluster.spec.secretRef?.namespace ?? "")/\(cluster.spec.secretRef?.name ?? "")"
-            if watches[name]?.key == key { continue }
+        for (name, want) in wanted where watches[name]?.key != want.key {
             watches[name]?.task.cancel()
             let member: KubeClient
             do {
-                member = try await connections.client(for: cluster)
+                member = try await connections.client(for: clusters[want.index])
             } catch {
                 logger.warning("cannot watch the member", metadata: ["cluster": "\(name)", "resource": "\(resource.plural)", "error": "\(error)"])
                 continue
             }
             let informer = Informer(client: member, resource: resource, options: query, logger: logger)
-            watches[name] = (key, Task { [weak self] in
+            watches[name] = (want.key, Task { [weak self] in
                 await informer.run { [weak self] event in await self?.apply(event, cluster: name) }
             })
         }
+    }
+
+    /// What a cluster's watch depends on: how it is reached (its sync mode, endpoint and credentials); nil when it
+    /// cannot be watched (no endpoint, or being deleted).
+    public nonisolated static func watchKey(_ cluster: Cluster) -> String? {
+        guard cluster.metadata.name != nil, cluster.spec.apiEndpoint != nil, cluster.metadata.deletionTimestamp == nil else { return nil }
+        return "\(cluster.spec.syncMode)|\(cluster.spec.apiEndpoint ?? "")|\(cluster.spec.secretRef?.namespace ?? "")/\(cluster.spec.secretRef?.name ?? "")"
     }
 
     func apply(_ event: InformerEvent, cluster: String) async {

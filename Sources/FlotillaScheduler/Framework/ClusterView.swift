@@ -47,6 +47,9 @@ public final class ClusterView: Sendable {
         freeSlots = GeneralEstimator.slotted(free)
     }
 
+    /// A view of `cluster`, a newer version of this view's cluster, in this view's place in name order.
+    public func replaced(by cluster: Cluster) -> ClusterView { ClusterView(cluster, nameOrder: nameOrder) }
+
     /// The group this cluster belongs to under a spread constraint; nil when it has no value for it.
     func group(_ constraint: SpreadConstraint) -> String? {
         if let label = constraint.spreadByLabel, !label.isEmpty { return labels[label] }

@@ -35,6 +35,8 @@ final class ChildProcess: Sendable {
     var pid: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
     var stdout: String { output.text.withLock { $0 } }
+    /// The exit status (or signal), once it exited.
+    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
     /// Waits until what the process printed satisfies `condition`; fails when it exits first or after `seconds`.
     func waitFor(_ what: String, seconds: Double, _ condition: @escaping (String) -> Bool) async throws {

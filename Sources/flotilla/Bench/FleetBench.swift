@@ -41,6 +41,9 @@ struct FleetBench: AsyncParsableCommand {
     @Option(help: "Keep the processes' logs and data in this directory (default: a temporary one, removed at the end).")
     var keep: String?
 
+    @Option(help: "Log level of the member and control-plane processes (their logs are in the --keep directory).")
+    var processLogLevel = "warning"
+
     func validate() throws {
         guard sites > 0, placements > 0, clustersPerPlacement > 0, memberProcesses > 0, concurrency > 0, idleSeconds > 0 else {
             throw ValidationError("all counts must be positive")
@@ -96,7 +99,7 @@ struct FleetBench: AsyncParsableCommand {
             let file = directory.appendingPathComponent("profile.json")
             try JSONEncoder().encode(profile).write(to: file)
             let member = try ChildProcess("member-\(process + 1)", ["member", "--data-dir", directory.path, "--profile", file.path,
-                "--startup-delay", "0", "--jitter", "0", "--log-level", "warning"], log: directory.appendingPathComponent("member.log"))
+                "--startup-delay", "0", "--jitter", "0", "--log-level", processLogLevel], log: directory.appendingPathComponent("member.log"))
             fleet.members.append((member, indices.count))
             for index in indices { fleet.kubeconfigs[site(index).name] = directory.appendingPathComponent("\(site(index).name).kubeconfig").path }
         }
@@ -108,7 +111,7 @@ struct FleetBench: AsyncParsableCommand {
 
         // The control plane.
         let controlPlaneDirectory = fleet.root.appendingPathComponent("control-plane")
-        fleet.port = try await fleet.startControlPlane(directory: controlPlaneDirectory, port: 0)
+        fleet.port = try await fleet.startControlPlane(directory: controlPlaneDirectory, port: 0, logLevel: processLogLevel)
         let kubeconfig = controlPlaneDirectory.appendingPathComponent("admin.kubeconfig").path
         let client = try KubeClient(kubeconfig: kubeconfig)
         fleet.clients.append(client)
@@ -199,8 +202,9 @@ struct FleetBench: AsyncParsableCommand {
         // its member and every Cluster's status is fresh (the control plane's own gauges, on /metrics).
         progress("restarting the control plane")
         let exit = await controlPlane.stop()
+        progress("the control plane exited with \(controlPlane.exitStatus.map(String.init) ?? "?") after \(format(seconds(exit), 1)) s")
         started = clock.now
-        fleet.port = try await fleet.startControlPlane(directory: controlPlaneDirectory, port: fleet.port)
+        fleet.port = try await fleet.startControlPlane(directory: controlPlaneDirectory, port: fleet.port, logLevel: processLogLevel)
         let listening = clock.now - started
         var synced = (works: 0.0, clusters: 0.0)
         try await waitUntil("resync", seconds: 900, every: .milliseconds(250)) {
@@ -268,9 +272,9 @@ struct Fleet {
     var agents: [(task: Task<Void, Never>, clients: [KubeClient])] = []
 
     /// Starts `flotilla serve` on DIRECTORY (port 0: a free one) and returns its port once it listens.
-    mutating func startControlPlane(directory: URL, port: Int) async throws -> Int {
+    mutating func startControlPlane(directory: URL, port: Int, logLevel: String) async throws -> Int {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let process = try ChildProcess("control plane", ["serve", "--data-dir", directory.path, "--port", "\(port)", "--log-level", "warning"],
+        let process = try ChildProcess("control plane", ["serve", "--data-dir", directory.path, "--port", "\(port)", "--log-level", logLevel],
                                        log: directory.appendingPathComponent("serve-\(Int(Date().timeIntervalSince1970)).log"))
         controlPlane = process
         try await process.waitFor("listening", seconds: 120) { $0.contains("listening on") }

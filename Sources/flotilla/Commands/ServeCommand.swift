@@ -242,14 +242,21 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(.init(service: LongRunner(body: runControllers)))
         }
         services.append(.init(service: server.watchDrainer, successTerminationBehavior: .gracefullyShutdownGroup))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                                          logger: logger))
+        // The member connections, informers and etcd client close whatever the group ended with.
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
+        logger.info("services stopped; closing member connections")
         await federation?.shutdown()
+        logger.info("member connections closed")
         await informers.stop()
         await gatewayTransport?.shutdown()
         await etcd?.close()
+        if let failure {
+            logger.error("stopped", metadata: ["error": "\(failure)"])
+            throw failure
+        }
         logger.notice("stopped")
     }
 }
