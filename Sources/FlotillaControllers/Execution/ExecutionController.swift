@@ -329,34 +329,59 @@ actor MemberWorker {
             guard let resource = kinds.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else {
                 return .failure(APIError(.badRequest, "kind \(manifest.kind ?? "?") is not distributed"))
             }
-            var desired = ManifestApply.desired(manifest, work: work)
             do {
                 try await ensureNamespace(manifest.namespace, on: member)
-                var current: JSONValue?
-                do {
-                    current = try await member.get(resource, namespace: manifest.namespace, name: manifest.name ?? "")
-                } catch {
-                    guard error.reason == .notFound else { throw error }
-                }
-                // What the member owns of its copy (a Service's clusterIP, a customization's retained fields) stays.
-                if let current, current.labels[ExecutionController.managedLabel] == "true" || overwrite {
-                    do {
-                        desired = try interpreter.retain(desired: desired, observed: current)
-                    } catch {
-                        return .failure(APIError(.badRequest, "Retain: \(error.message)"))
+                // The member's copy as this worker's watch of its kind holds it, once that watch has listed: verifying
+                // a Work then takes no request (a control plane back from a restart checks 100,000 Works without
+                // 100,000 GETs). When the watch is behind (a create finds the object, an update is refused as
+                // stale), the member's own copy decides, once.
+                let watched = memberSet(for: manifest).flatMap { $0.synced ? $0 : nil }
+                attempts: for attempt in 0..<2 {
+                    var current: JSONValue?
+                    if attempt == 0, let watched {
+                        current = watched.object(for: manifest)
+                    } else {
+                        do {
+                            current = try await member.get(resource, namespace: manifest.namespace, name: manifest.name ?? "")
+                        } catch {
+                            guard error.reason == .notFound else { throw error }
+                        }
                     }
-                }
-                switch ManifestApply.decide(desired: desired, current: current, overwrite: overwrite, cluster: cluster, resource: resource.plural) {
-                case .create(let object): _ = try await member.create(resource, object)
-                case .update(let object): _ = try await member.update(resource, object)
-                case .nothing: break
-                case .conflict(let message): return .failure(APIError(.conflict, message))
+                    var desired = ManifestApply.desired(manifest, work: work)
+                    // What the member owns of its copy (a Service's clusterIP, a customization's retained fields) stays.
+                    if let current, current.labels[ExecutionController.managedLabel] == "true" || overwrite {
+                        do {
+                            desired = try interpreter.retain(desired: desired, observed: current)
+                        } catch {
+                            return .failure(APIError(.badRequest, "Retain: \(error.message)"))
+                        }
+                    }
+                    let written: APIError?
+                    switch ManifestApply.decide(desired: desired, current: current, overwrite: overwrite, cluster: cluster, resource: resource.plural) {
+                    case .create(let object): written = await Self.attempt { () async throws(APIError) in _ = try await member.create(resource, object) }
+                    case .update(let object): written = await Self.attempt { () async throws(APIError) in _ = try await member.update(resource, object) }
+                    case .nothing: written = nil
+                    case .conflict(let message): return .failure(APIError(.conflict, message))
+                    }
+                    guard let written else { break attempts }
+                    let stale = written.reason == .alreadyExists || written.reason == .conflict
+                    if attempt == 1 || watched == nil || !stale { throw written }
                 }
             } catch {
                 return .failure(error as? APIError ?? APIError(.internalError, "\(error)"))
             }
         }
         return .success(())
+    }
+
+    /// The error `write` threw, or nil.
+    private static func attempt(_ write: () async throws(APIError) -> Void) async -> APIError? {
+        do {
+            try await write()
+            return nil
+        } catch {
+            return error
+        }
     }
 
     private func ensureNamespace(_ namespace: String?, on member: KubeClient) async throws(APIError) {
