@@ -19,6 +19,8 @@ public struct BindingController: Sendable {
     let interpreters = InterpreterCache()
     /// Script failures already reported (one event per binding, template generation and message).
     let reported = ReportedSet()
+    /// The Works by the binding they render, kept from each pass's changes.
+    let works = GroupedObjects<Work>(Work.descriptor, group: BindingController.bindingKey(ofWork:))
     /// Bindings worked on at once within a pass.
     static let concurrency = 16
 
@@ -51,8 +53,7 @@ public struct BindingController: Sendable {
             || changes.touched(ClusterOverridePolicy.descriptor) || changes.touched(ResourceInterpreterCustomization.descriptor)
         let interpreter = interpreters.interpreter(snapshot)
         let kinds = TemplateKinds(snapshot)
-        let works = Dictionary(grouping: snapshot.objects(Work.descriptor).compactMap { work in Self.bindingKey(ofWork: work).map { ($0, work) } },
-            by: \.0).mapValues { $0.map(\.1) }
+        works.update(snapshot, full: changes.full, changes: changes)
         var keys: Set<String>
         // Bindings whose Works only reported status: aggregate, no need to render their Works again.
         var statusOnly = Set<String>()
@@ -86,7 +87,7 @@ public struct BindingController: Sendable {
             let namespaces = Set(targets.map { WorkRendering.executionNamespace($0.name) })
             do throws(APIError) {
                 try await aggregate(binding, template: template,
-                    works: (works[key] ?? []).compactMap { try? Work(json: $0) }.filter { namespaces.contains($0.metadata.namespace ?? "") },
+                    works: works.typed(in: key, snapshot).filter { namespaces.contains($0.metadata.namespace ?? "") },
                     targets: targets, interpreter: interpreter, kinds: kinds)
                 return nil
             } catch {
@@ -96,7 +97,7 @@ public struct BindingController: Sendable {
         let synced = await concurrently(keys, limit: Self.concurrency) { key -> Duration? in
             guard let object = snapshot.object(ResourceBinding.descriptor(ofKey: key), key: key) else {
                 // The binding is gone: so are its Works.
-                for work in works[key] ?? [] { if let work = try? Work(json: work) { await delete(work) } }
+                for work in works.typed(in: key, snapshot) { await delete(work) }
                 return nil
             }
             guard let binding = try? ResourceBinding(json: object), binding.metadata.deletionTimestamp == nil else { return nil }
@@ -104,7 +105,7 @@ public struct BindingController: Sendable {
             guard let template = kinds.kind(apiVersion: resource.apiVersion, kind: resource.kind)
                 .flatMap({ snapshot.object($0, key: "\(resource.namespace ?? "")/\(resource.name ?? "")") }) else { return nil }
             do throws(APIError) {
-                try await sync(binding, template: template, existing: (works[key] ?? []).compactMap { try? Work(json: $0) }, clusters: clusters,
+                try await sync(binding, template: template, existing: works.typed(in: key, snapshot), clusters: clusters,
                     overrides: overrides, clusterOverrides: clusterOverrides, interpreter: interpreter, kinds: kinds)
                 return nil
             } catch {
@@ -116,8 +117,8 @@ public struct BindingController: Sendable {
         }
         let retry = (aggregated + synced).compactMap { $0 }.min()
         if everything {
-            for (key, orphans) in works where snapshot.object(ResourceBinding.descriptor(ofKey: key), key: key) == nil {
-                for work in orphans { if let work = try? Work(json: work) { await delete(work) } }
+            for key in works.groups where snapshot.object(ResourceBinding.descriptor(ofKey: key), key: key) == nil {
+                for work in works.typed(in: key, snapshot) { await delete(work) }
             }
         }
         return retry

@@ -36,6 +36,12 @@ public struct DecodedObjects<T: APIObject>: Sendable {
         return decoded
     }
 
+    /// Forgets the copies of objects not in `objects` (what `decode(one:)` kept of objects since deleted).
+    public mutating func retain(_ objects: [JSONValue]) {
+        let live = Set(objects.compactMap { object in object.uid ?? object.name.map { "\(object.namespace ?? "")/\($0)" } })
+        entries = entries.filter { live.contains($0.key) }
+    }
+
     /// One object, decoded unless its copy for this resourceVersion is at hand; nil when it does not decode. For a
     /// loop that reads a few objects of a large kind per pass. What `decode(_:)` does not list again is forgotten.
     public mutating func decode(one object: JSONValue) -> T? {

@@ -30,9 +30,8 @@ public actor ExecutionController {
     let metrics: SyncMetrics
     private var workers: [String: MemberWorker] = [:]
     private let interpreters = InterpreterCache()
-    /// Work keys (`namespace/name`) by the cluster of their execution namespace.
-    private var worksByCluster: [String: Set<String>] = [:]
-    private var decodedWorks = DecodedObjects<Work>()
+    /// The Works by the cluster of their execution namespace.
+    private let works = GroupedObjects<Work>(Work.descriptor) { ExecutionController.cluster(ofWork: WatchedSet.key($0)) }
     private var decodedClusters = DecodedObjects<Cluster>()
 
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
@@ -60,53 +59,38 @@ public actor ExecutionController {
     /// Works or Cluster object changed. The Works are indexed by cluster and decoded per resourceVersion, so a pass
     /// costs what changed, not the fleet's hundred thousand Works (`flotilla bench fleet`).
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async {
-        let prefix = "karmada-es-"
-        func cluster(ofWork key: String) -> String? { key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count).prefix { $0 != "/" }) : nil }
         let interpreter = interpreters.interpreter(snapshot)
         var memberKinds = ResourceRegistry.memberCluster
         for kind in TemplateKinds.custom(snapshot) { memberKinds.register(kind) }
         let full = changes.full || changes.touched(ResourceInterpreterCustomization.descriptor) || changes.touched(CustomResourceDefinition.descriptor)
-        let names: Set<String>
-        if full {
-            worksByCluster = [:]
-            for work in decodedWorks.decode(snapshot.objects(Work.descriptor)) {
-                guard let name = cluster(ofWork: "\(work.metadata.namespace ?? "")/") else { continue }
-                worksByCluster[name, default: []].insert("\(work.metadata.namespace ?? "")/\(work.metadata.name ?? "")")
-            }
-            names = Set(worksByCluster.keys).union(workers.keys)
-        } else {
-            for key in changes.keys(Work.descriptor) {
-                guard let name = cluster(ofWork: key) else { continue }
-                if snapshot.object(Work.descriptor, key: key) != nil {
-                    worksByCluster[name, default: []].insert(key)
-                } else {
-                    worksByCluster[name]?.remove(key)
-                    if worksByCluster[name]?.isEmpty == true { worksByCluster[name] = nil }
-                }
-            }
-            names = Set(changes.keys(Work.descriptor).compactMap(cluster(ofWork:)) + changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
-        }
+        works.update(snapshot, full: full, changes: changes)
+        let names = full ? Set(works.groups).union(workers.keys)
+            : Set(changes.keys(Work.descriptor).compactMap(Self.cluster(ofWork:)) + changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
         for name in names.sorted() {
             let cluster = snapshot.object(Cluster.descriptor, key: "/\(name)").flatMap { decodedClusters.decode(one: $0) }
-            let works = (worksByCluster[name] ?? []).sorted().compactMap { key in
-                snapshot.object(Work.descriptor, key: key).flatMap { decodedWorks.decode(one: $0) }
-            }
+            let clusterWorks = works.typed(in: name, snapshot)
             // A Pull cluster's Works are its agent's to apply (the agent runs this controller for its cluster alone).
             guard let cluster, connections.serves(cluster) else {
                 if let worker = workers.removeValue(forKey: name) { await worker.stop() }
                 // The cluster left: nothing can be cleaned there any more; release the Works.
-                if cluster == nil { for work in works where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) } }
+                if cluster == nil { for work in clusterWorks where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) } }
                 continue
             }
-            guard !works.isEmpty || workers[name] != nil else { continue }
+            guard !clusterWorks.isEmpty || workers[name] != nil else { continue }
             let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events,
                                                        metrics: metrics, logger: logger)
             workers[name] = worker
-            await worker.submit(works, cluster: cluster, interpreter: interpreter, kinds: memberKinds)
+            await worker.submit(clusterWorks, cluster: cluster, interpreter: interpreter, kinds: memberKinds)
         }
     }
 
     func releaseFinalizer(_ work: Work) async { await Self.releaseFinalizer(work, client: client) }
+
+    /// The cluster of a Work's execution namespace (`karmada-es-<cluster>`), from its key `namespace/name`.
+    static func cluster(ofWork key: String) -> String? {
+        let prefix = "karmada-es-"
+        return key.hasPrefix(prefix) ? String(key.dropFirst(prefix.count).prefix { $0 != "/" }) : nil
+    }
 
     /// Lets the store finish deleting a Work once nothing is left to clean on its member. The copy in hand may be
     /// older than the stored Work (a status write since), so a lost compare-and-swap re-reads it and tries again;
