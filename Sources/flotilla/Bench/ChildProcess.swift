@@ -54,7 +54,8 @@ final class ChildProcess: Sendable {
         guard process.isRunning else { return .zero }
         kill(process.processIdentifier, SIGTERM)
         let deadline = start + .milliseconds(Int64(seconds * 1000))
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        // Not `Task.sleep`: a bench stopped by a signal is cancelled, and its children must still be waited for.
+        while process.isRunning, ContinuousClock.now < deadline { await pause(.milliseconds(20)) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -71,4 +72,29 @@ func processCPUSeconds(pid: Int32) -> Double {
     let fields = text[text.index(after: close)...].split(separator: " ")
     guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// Waits `duration` even in a cancelled task (where `Task.sleep` returns at once).
+func pause(_ duration: Duration) async {
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(duration.components.seconds * 1000
+            + duration.components.attoseconds / 1_000_000_000_000_000))) { done.resume() }
+    }
+}
+
+/// Runs `body` until it ends or SIGINT/SIGTERM arrives; a signal cancels it (its cleanup still runs).
+func cancellingOnSignals<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let task = Task { try await body() }
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: .global()) }
+    for source in sources {
+        source.setEventHandler {
+            FileHandle.standardError.write(Data("bench: stopping on a signal\n".utf8))
+            task.cancel()
+        }
+        source.resume()
+    }
+    defer { for source in sources { source.cancel() } }
+    return try await task.value
 }

@@ -68,18 +68,22 @@ struct FleetBench: AsyncParsableCommand {
         let root = keep.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-fleet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        var fleet = Fleet(root: root)
-        do {
-            let results = try await measure(&fleet)
-            await fleet.stop()
-            if keep == nil { try? FileManager.default.removeItem(at: root) }
-            printResults("Fleet: \(sites) sites (\(pullSites) Pull) in \(memberProcesses) member processes, \(placements) placements × "
-                         + "\(clustersPerPlacement) clusters, \(concurrency) in flight", results)
-        } catch {
-            progress("failed: \(error); logs in \(root.path)")
-            await fleet.stop()
-            throw error
+        // Ctrl-C (SIGINT) or SIGTERM stops the bench and every process it started.
+        let results = try await cancellingOnSignals { [self] in
+            var fleet = Fleet(root: root)
+            do {
+                let results = try await measure(&fleet)
+                await fleet.stop()
+                return results
+            } catch {
+                progress("\(Task.isCancelled ? "stopped" : "failed: \(error)"); logs in \(root.path)")
+                await fleet.stop()
+                throw error
+            }
         }
+        if keep == nil { try? FileManager.default.removeItem(at: root) }
+        printResults("Fleet: \(sites) sites (\(pullSites) Pull) in \(memberProcesses) member processes, \(placements) placements × "
+                     + "\(clustersPerPlacement) clusters, \(concurrency) in flight", results)
     }
 
     func progress(_ text: String) { FileHandle.standardError.write(Data("bench: \(text)\n".utf8)) }
