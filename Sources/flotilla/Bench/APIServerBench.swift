@@ -28,10 +28,10 @@ struct APIServerBench: AsyncParsableCommand {
     func run() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-bench-api-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (process, port) = try await launchServer(dataDir: dir)
-        defer { process.terminate(); process.waitUntilExit() }
+        let (server, port) = try await ChildProcess.serve(directory: dir, port: 0, logLevel: "warning")
+        defer { server.terminate() }
         try await Task.sleep(for: .seconds(2))
-        let idleRSS = residentMemoryMB(pid: process.processIdentifier)
+        let idleRSS = residentMemoryMB(pid: server.pid)
 
         let data = try DataDirectory.prepare(dir)
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -93,7 +93,7 @@ struct APIServerBench: AsyncParsableCommand {
 
         progress("watch fan-out: \(watchers) watchers")
         let watch = try await watchFanOut(client: client, base: base, token: token, send: send)
-        let busyRSS = residentMemoryMB(pid: process.processIdentifier)
+        let busyRSS = residentMemoryMB(pid: server.pid)
         try await client.shutdown()
         printResults("flotilla bench apiserver (server in a child process, \(connections) connections, \(loadSeconds) s)", [
             BenchResult(name: "GET one object, req/s (HTTPS keep-alive)", value: format(getRate), target: ">= 5,000", met: getRate >= 5_000),
@@ -154,27 +154,5 @@ struct APIServerBench: AsyncParsableCommand {
             try await group.waitForAll()
         }
         return samples.withLock { $0 }
-    }
-
-    func launchServer(dataDir: URL) async throws -> (Process, Int) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["serve", "--data-dir", dataDir.path, "--port", "0", "--log-level", "warning"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var output = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            let data = pipe.fileHandleForReading.availableData
-            output += String(decoding: data, as: UTF8.self)
-            if let range = output.range(of: #"listening on [^:]+:(\d+)"#, options: .regularExpression) {
-                let port = Int(output[range].split(separator: ":").last ?? "") ?? 0
-                return (process, port)
-            }
-            if data.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        process.terminate()
-        throw ValidationError("the server did not start: \(output)")
     }
 }

@@ -47,6 +47,24 @@ final class ChildProcess: Sendable {
         }
     }
 
+    /// Starts `flotilla serve` on `directory` (port 0: a free one) and returns it with its port once it listens.
+    static func serve(directory: URL, port: Int, logLevel: String) async throws -> (process: ChildProcess, port: Int) {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let process = try ChildProcess("control plane", ["serve", "--data-dir", directory.path, "--port", "\(port)", "--log-level", logLevel],
+                                       log: directory.appendingPathComponent("serve-\(Int(Date().timeIntervalSince1970)).log"))
+        try await process.waitFor("listening", seconds: 120) { $0.contains("listening on") }
+        guard let range = process.stdout.range(of: #"listening on [^:]+:(\d+)"#, options: .regularExpression),
+              let bound = Int(process.stdout[range].split(separator: ":").last ?? "") else { throw BenchFailure("no port in serve's output") }
+        return (process, bound)
+    }
+
+    /// SIGTERM and wait, without a time limit (for a `defer`).
+    func terminate() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+
     /// SIGTERM, then waits for the exit (SIGKILL after `seconds`); returns how long the process took to exit.
     @discardableResult
     func stop(within seconds: Double = 60) async -> Duration {

@@ -275,15 +275,10 @@ struct Fleet {
     var clients: [KubeClient] = []
     var agents: [(task: Task<Void, Never>, clients: [KubeClient])] = []
 
-    /// Starts `flotilla serve` on DIRECTORY (port 0: a free one) and returns its port once it listens.
+    /// Starts `flotilla serve` on `directory` (port 0: a free one) and returns its port once it listens.
     mutating func startControlPlane(directory: URL, port: Int, logLevel: String) async throws -> Int {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let process = try ChildProcess("control plane", ["serve", "--data-dir", directory.path, "--port", "\(port)", "--log-level", logLevel],
-                                       log: directory.appendingPathComponent("serve-\(Int(Date().timeIntervalSince1970)).log"))
+        let (process, bound) = try await ChildProcess.serve(directory: directory, port: port, logLevel: logLevel)
         controlPlane = process
-        try await process.waitFor("listening", seconds: 120) { $0.contains("listening on") }
-        guard let range = process.stdout.range(of: #"listening on [^:]+:(\d+)"#, options: .regularExpression),
-              let bound = Int(process.stdout[range].split(separator: ":").last ?? "") else { throw BenchFailure("no port in serve's output") }
         return bound
     }
 
