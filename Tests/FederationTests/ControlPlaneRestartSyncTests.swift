@@ -1,0 +1,118 @@
+import EdgeClusterSim
+import FlotillaAPI
+import FlotillaControllers
+import FlotillaStore
+import FlotillaTestSupport
+import Foundation
+import KubeClient
+import Synchronization
+import Testing
+
+/// A control plane that restarts: its execution workers verify every Work against the copies their member watches
+/// hold, write nothing where the member is as it should be, and repair what changed while they were gone. The
+/// `SyncMetrics` gauges say when the new process has caught up (`flotilla bench fleet` times its resync on them).
+@Suite struct ControlPlaneRestartSyncTests {
+    final class Gauges: Sendable {
+        let works = Atomic<Int>(0)
+        let clusters = Atomic<Int>(0)
+
+        var metrics: SyncMetrics {
+            SyncMetrics(worksSynced: { [self] in works.add($0, ordering: .relaxed) },
+                        clustersObserved: { [self] in clusters.store($0, ordering: .relaxed) })
+        }
+    }
+
+    static let names = (0..<5).map { "app-\($0)" }
+
+    static func waitFor(_ what: String, seconds: Double = 30, _ condition: () async throws -> Bool) async throws {
+        try await waitUntil(what, seconds: seconds, every: .milliseconds(50), condition)
+    }
+
+    static func deployment(_ name: String) -> JSONValue {
+        ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": .string(name), "namespace": "default"],
+         "spec": ["replicas": 1, "selector": ["matchLabels": ["app": .string(name)]],
+                  "template": ["metadata": ["labels": ["app": .string(name)]], "spec": ["containers": [[
+                      "name": "main", "image": "nginx:1", "resources": ["requests": ["cpu": "100m", "memory": "64Mi"]]]]]]]]
+    }
+
+    static let policy: JSONValue = [
+        "apiVersion": "policy.karmada.io/v1alpha1", "kind": "PropagationPolicy", "metadata": ["name": "apps", "namespace": "default"],
+        "spec": ["resourceSelectors": .array(names.map { ["apiVersion": "apps/v1", "kind": "Deployment", "name": .string($0)] }),
+                 "placement": ["clusterAffinity": ["clusterNames": ["edge-1"]], "replicaScheduling": ["replicaSchedulingType": "Duplicated"]]],
+    ]
+
+    @Test func aRestartedControlPlaneVerifiesEveryWorkAndRepairsOnlyWhatTheMemberLost() async throws {
+        let client = StoreObjectClient(store: ResourceStore.memory())
+        for namespace in ["default", "karmada-system", "karmada-cluster"] {
+            _ = try await client.create(Namespace.descriptor, Namespace(name: namespace).json())
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-restart-sync-\(UUID().uuidString)")
+        let site = try EdgeSite(spec: SiteSpec(name: "edge-1", region: "eu", zone: "eu-a", nodes: 2, cpu: Quantity(4),
+            memory: try Quantity(parsing: "8Gi"), pods: 110), directory: directory, kubelet: .immediate)
+        try await site.start()
+        let member = try KubeClient(kubeconfig: site.kubeconfig.path)
+        func startControlPlane(_ gauges: Gauges) -> Task<Void, Never> {
+            let federation = Federation(controlPlane: client, configuration: Federation.Configuration(
+                clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(150))), sync: gauges.metrics)
+            return Task { await federation.run() }
+        }
+        func memberCopies() async throws -> [String: JSONValue] {
+            Dictionary(try await member.list(Deployment.descriptor, namespace: "default", options: .everything).items
+                .map { ($0.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        var running: Task<Void, Never>?
+        try await withCleanup({
+            let first = Gauges()
+            running = startControlPlane(first)
+            try await ClusterJoin.join(name: "edge-1", member: try KubeconfigFile.load(path: site.kubeconfig.path),
+                options: ClusterJoin.Options(region: "eu", zone: "eu-a"), controlPlane: client)
+            _ = try await client.create(PropagationPolicy.descriptor, Self.policy)
+            for name in Self.names { _ = try await client.create(Deployment.descriptor, Self.deployment(name)) }
+            try await Self.waitFor("five Works applied and their Deployments Ready on the member") {
+                let copies = try await memberCopies()
+                return first.works.load(ordering: .relaxed) == 5 && first.clusters.load(ordering: .relaxed) == 1
+                    && Self.names.allSatisfy { copies[$0]?["status"]?["readyReplicas"]?.int64Value == 1 }
+            }
+
+            // The control plane goes away. Meanwhile the member loses one copy, and someone scales another.
+            running?.cancel()
+            await running?.value
+            running = nil
+            try await member.delete(Deployment.descriptor, namespace: "default", name: "app-0")
+            var drifted = try #require(try await memberCopies()["app-1"])
+            drifted.setValue(.integer(3), at: ["spec", "replicas"])
+            _ = try await member.update(Deployment.descriptor, drifted)
+            // What the others look like once the member's own controllers are done with them.
+            var settled: [String: String] = [:]
+            try await Self.waitFor("the untouched copies settled") {
+                let before = try await memberCopies().mapValues { $0.resourceVersion ?? "" }
+                try await Task.sleep(for: .milliseconds(400))
+                let after = try await memberCopies().mapValues { $0.resourceVersion ?? "" }
+                settled = after.filter { ["app-2", "app-3", "app-4"].contains($0.key) }
+                return settled.count == 3 && settled.allSatisfy { before[$0.key] == $0.value }
+            }
+
+            // A new control-plane process over the same store: it catches up, and says so.
+            let second = Gauges()
+            running = startControlPlane(second)
+            try await Self.waitFor("the restarted control plane verified every Work and observed the cluster") {
+                second.works.load(ordering: .relaxed) == 5 && second.clusters.load(ordering: .relaxed) == 1
+            }
+            try await Self.waitFor("the lost copy re-created and the drifted one put back") {
+                let copies = try await memberCopies()
+                return copies["app-0"] != nil && copies["app-1"]?["spec"]?["replicas"]?.int64Value == 1
+            }
+            // Nothing was written where the member already held what the Works say.
+            let copies = try await memberCopies()
+            for (name, version) in settled {
+                #expect(copies[name]?.resourceVersion == version, "\(name) was rewritten")
+            }
+        }, cleanup: {
+            running?.cancel()
+            await running?.value
+            await member.shutdown()
+            await site.stop()
+            try? FileManager.default.removeItem(at: directory)
+        })
+    }
+}
