@@ -163,6 +163,20 @@ import Testing
         }
     }
 
+    /// Opens a session on a counter pod just listed as ready, retrying a refused connection for up to 5 s: a CI run
+    /// under load once had the first connection refused (errno 111) right after the pod's address was listed.
+    static func openSession(_ counter: TestClient, _ session: String) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                return try await counter.request(.POST, "/sessions/\(session)").status
+            } catch {
+                guard ContinuousClock.now < deadline else { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
     /// A pod whose workload holds sessions drains when deleted: it stays, terminating, still serving and listed as
     /// such in its EndpointSlice (not in Endpoints), until its sessions are gone — then it goes at once. A pod with
     /// nothing to drain goes at once; a grace period that ends stops a workload that is still busy.
@@ -182,7 +196,7 @@ import Testing
             let ip = try #require(subset["addresses"]?.arrayValue?.first?["ip"]?.stringValue)
             let port = try #require(subset["ports"]?.arrayValue?.first?["port"]?.int64Value)
             try await TestClient(baseURL: "http://\(ip):\(port)", caPEM: nil, token: nil).using { (counter: TestClient) async throws in
-                #expect(try await counter.request(.POST, "/sessions/s1").status == 201)
+                #expect(try await Self.openSession(counter, "s1") == 201)
                 // Scale to nothing: the idle pod goes, the busy one drains.
                 _ = try await client.request(.PATCH, "/apis/apps/v1/namespaces/default/deployments/counter", json: ["spec": ["replicas": 0]],
                                              contentType: "application/merge-patch+json")
@@ -214,7 +228,7 @@ import Testing
             let address = try #require(ready["subsets"]?.arrayValue?.first)
             try await TestClient(baseURL: "http://\(address["addresses"]?.arrayValue?.first?["ip"]?.stringValue ?? ""):\(address["ports"]?.arrayValue?.first?["port"]?.int64Value ?? 0)",
                                  caPEM: nil, token: nil).using { (counter: TestClient) async throws in
-                #expect(try await counter.request(.POST, "/sessions/s2").status == 201)
+                #expect(try await Self.openSession(counter, "s2") == 201)
             }
             let deleted = ContinuousClock.now
             _ = try await client.request(.PATCH, "/apis/apps/v1/namespaces/default/deployments/counter", json: ["spec": ["replicas": 0]],
