@@ -213,6 +213,8 @@ import Testing
         } catch {
             #expect("\(error)".contains("cannot reach etcd at 127.0.0.1:"), "\(error)")
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Bounded, not hanging: 2 s to connect and 1 s per request take 3–4 s on an idle machine; a loaded CI trial
+        // took 14 s.
+        #expect(ContinuousClock.now - started < .seconds(30))
     }
 }
