@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import CompilerPluginSupport
 import PackageDescription
 
 let package = Package(
@@ -33,13 +34,23 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-2", exact: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", exact: "2.4.1"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", exact: "2.9.2"),
+        .package(url: "https://github.com/swiftlang/swift-syntax", exact: "603.0.1"),
     ],
     targets: [
         // Lua 5.1 from Debian (liblua5.1-0-dev, installed by scripts/test), for Karmada's interpreter scripts.
         .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
+        // `@FastJSON`: generates a model's non-Codable JSONValue coder from its stored properties (docs/decisions/0004).
+        .macro(
+            name: "FlotillaMacros",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ]
+        ),
         .target(
             name: "FlotillaAPI",
-            dependencies: ["CLua", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CLua", "FlotillaMacros", .product(name: "Yams", package: "Yams")]
         ),
         // The resource interpreter: built-in interpreters per kind and ResourceInterpreterCustomization Lua scripts
         // run in a sandboxed, time- and memory-limited Lua 5.1 state with Karmada's `kube` library.

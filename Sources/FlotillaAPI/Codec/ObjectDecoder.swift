@@ -6,8 +6,11 @@ import Foundation
 public struct ObjectDecoder: Sendable {
     public init() {}
 
+    /// Takes the model's `FastJSONCodable` path first when it has one; what that path does not take (it is never a
+    /// different answer) goes through Codable, which also words the error.
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws(DecodeError) -> T {
-        try decode(type, from: value, recording: nil)
+        if let fast = fastDecode(type, from: value) { return fast }
+        return try decode(type, from: value, recording: nil)
     }
 
     /// Decodes and reports every member that a model level without `UnknownFields` dropped

@@ -5,6 +5,7 @@ public struct ObjectEncoder: Sendable {
     public init() {}
 
     public func encode<T: Encodable>(_ value: T) throws(EncodeError) -> JSONValue {
+        if let fast = fastEncode(value) { return fast }
         do {
             return try encodeToValue(value, codingPath: [])
         } catch let error as EncodeError {

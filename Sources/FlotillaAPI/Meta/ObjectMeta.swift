@@ -1,4 +1,5 @@
 /// `apiVersion` and `kind`, present on every object and list.
+@FastJSON
 public struct TypeMeta: Sendable, Hashable, Codable {
     public var apiVersion: String?
     public var kind: String?
@@ -10,6 +11,7 @@ public struct TypeMeta: Sendable, Hashable, Codable {
 }
 
 /// Standard object metadata (`metadata` of every persisted object).
+@FastJSON
 public struct ObjectMeta: Sendable, Hashable, Codable {
     public var name: String?
     public var generateName: String?
@@ -36,6 +38,7 @@ public struct ObjectMeta: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct OwnerReference: Sendable, Hashable, Codable {
     public var apiVersion: String
     public var kind: String
@@ -56,6 +59,7 @@ public struct OwnerReference: Sendable, Hashable, Codable {
 }
 
 /// `metadata` of lists.
+@FastJSON
 public struct ListMeta: Sendable, Hashable, Codable {
     public var resourceVersion: String?
     public var `continue`: String?
@@ -69,6 +73,7 @@ public struct ListMeta: Sendable, Hashable, Codable {
 }
 
 /// A status condition (`metav1.Condition`), used by Flotilla's and Karmada's kinds.
+@FastJSON
 public struct Condition: Sendable, Hashable, Codable {
     public var type: String
     public var status: ConditionStatus
@@ -110,3 +115,4 @@ extension Array where Element == Condition {
 
     public subscript(type type: String) -> Condition? { first { $0.type == type } }
 }
+extension ConditionStatus: FastJSONCodable {}

@@ -1,4 +1,5 @@
 /// The `Status` object the API returns for every failure (and for some successful deletes).
+@FastJSON
 public struct Status: Sendable, Hashable, Codable {
     public var apiVersion: String = "v1"
     public var kind: String = "Status"
@@ -22,6 +23,7 @@ public struct Status: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct StatusDetails: Sendable, Hashable, Codable {
     public var name: String?
     public var group: String?
@@ -41,6 +43,7 @@ public struct StatusDetails: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct StatusCause: Sendable, Hashable, Codable {
     public var reason: String?
     public var message: String?

@@ -128,3 +128,11 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return (m <= 2 ? y + 1 : y, m, d)
     }
 }
+
+extension Timestamp: FastJSONCodable {
+    public init(fastJSON value: JSONValue) throws {
+        guard case .string(let text) = value, let parsed = Timestamp(rfc3339: text) else { throw FastJSONMiss() }
+        self = parsed
+    }
+    public var fastJSON: JSONValue { .string(rfc3339) }
+}

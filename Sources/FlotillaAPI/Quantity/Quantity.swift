@@ -114,3 +114,18 @@ extension Quantity: Codable {
         try container.encode(canonical)
     }
 }
+
+/// The same inputs as `init(from:)`: a string in quantity syntax, or a JSON number.
+extension Quantity: FastJSONCodable {
+    public init(fastJSON value: JSONValue) throws {
+        switch value {
+        case .string(let text): self = try Quantity(parsing: text)
+        case .integer(let integer): self = Quantity(integer)
+        case .double(let double):
+            guard double.isFinite else { throw FastJSONMiss() }
+            if let integer = value.int64Value { self = Quantity(integer) } else { self = try Quantity(parsing: "\(double)") }
+        default: throw FastJSONMiss()
+        }
+    }
+    public var fastJSON: JSONValue { .string(canonical) }
+}

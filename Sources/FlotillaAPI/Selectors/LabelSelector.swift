@@ -1,4 +1,5 @@
 /// The structured label selector found in specs (`matchLabels` AND `matchExpressions`).
+@FastJSON
 public struct LabelSelector: Sendable, Hashable, Codable {
     public var matchLabels: [String: String]?
     public var matchExpressions: [LabelSelectorRequirement]?
@@ -76,6 +77,7 @@ public struct LabelSelector: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct LabelSelectorRequirement: Sendable, Hashable, Codable {
     public var key: String
     public var `operator`: String

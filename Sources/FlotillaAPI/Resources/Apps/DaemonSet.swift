@@ -1,5 +1,6 @@
 /// apps/v1 DaemonSet: one pod on every schedulable node whose taints its template tolerates. Typed where the sites'
 /// controller reads it; every other field is kept at its level.
+@FastJSON
 public struct DaemonSet: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -32,6 +33,7 @@ public struct DaemonSet: APIObject {
     }
 }
 
+@FastJSON
 public struct DaemonSetSpec: Sendable, Hashable, Codable {
     public var selector: LabelSelector?
     public var template: PodTemplateSpec
@@ -46,6 +48,7 @@ public struct DaemonSetSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct DaemonSetStatus: Sendable, Hashable, Codable {
     public var currentNumberScheduled: Int32
     public var numberMisscheduled: Int32

@@ -1,5 +1,6 @@
 /// apps/v1 Deployment, modelled as a template: what placement reads (replicas, selector, per-container resource
 /// requests) is typed; every other field of the real Deployment is kept in `unknownFields` at its level.
+@FastJSON
 public struct Deployment: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -40,6 +41,7 @@ public struct Deployment: APIObject {
     public var replicaRequests: [String: Quantity] { spec.template.spec.requests }
 }
 
+@FastJSON
 public struct DeploymentSpec: Sendable, Hashable, Codable {
     public var replicas: Int32?
     public var selector: LabelSelector?
@@ -58,6 +60,7 @@ public struct DeploymentSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct DeploymentStatus: Sendable, Hashable, Codable {
     public var observedGeneration: Int64?
     public var replicas: Int32?
@@ -73,6 +76,7 @@ public struct DeploymentStatus: Sendable, Hashable, Codable {
 }
 
 /// Deployment conditions carry `lastUpdateTime` besides the usual fields.
+@FastJSON
 public struct DeploymentCondition: Sendable, Hashable, Codable {
     public var type: String
     public var status: ConditionStatus

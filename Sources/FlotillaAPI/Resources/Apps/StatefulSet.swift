@@ -2,6 +2,7 @@
 /// the pod management policy); every other field is kept at its level. Sites run it: pods `<name>-0 … <name>-(n-1)`,
 /// created in order and each only once the one before is Ready (OrderedReady) or all at once (Parallel), removed
 /// from the highest ordinal down.
+@FastJSON
 public struct StatefulSet: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -41,6 +42,7 @@ public struct StatefulSet: APIObject {
     }
 }
 
+@FastJSON
 public struct StatefulSetSpec: Sendable, Hashable, Codable {
     public var replicas: Int32?
     public var selector: LabelSelector?
@@ -59,6 +61,7 @@ public struct StatefulSetSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct StatefulSetStatus: Sendable, Hashable, Codable {
     public var observedGeneration: Int64?
     public var replicas: Int32

@@ -4,6 +4,7 @@ import Foundation
 /// replicas (a workload with a scale subresource: `targetReplicas`) or its FederatedHPA's bounds
 /// (`targetMinReplicas`, `targetMaxReplicas`). `status.executionHistories` records each rule's runs, kept to the
 /// rule's history limits.
+@FastJSON
 public struct CronFederatedHPA: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -72,6 +73,7 @@ public struct CronFederatedHPA: APIObject {
     }
 }
 
+@FastJSON
 public struct CronFederatedHPASpec: Sendable, Hashable, Codable {
     public var scaleTargetRef: CrossVersionObjectReference
     public var rules: [CronFederatedHPARule]
@@ -83,6 +85,7 @@ public struct CronFederatedHPASpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct CronFederatedHPARule: Sendable, Hashable, Codable {
     public var name: String
     public var schedule: String
@@ -104,6 +107,7 @@ public struct CronFederatedHPARule: Sendable, Hashable, Codable {
     public var zone: TimeZone { timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")! }
 }
 
+@FastJSON
 public struct CronFederatedHPAStatus: Sendable, Hashable, Codable {
     public var executionHistories: [ExecutionHistory]?
     public var unknownFields = UnknownFields()
@@ -111,6 +115,7 @@ public struct CronFederatedHPAStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct ExecutionHistory: Sendable, Hashable, Codable {
     public var ruleName: String
     public var nextExecutionTime: Timestamp?
@@ -121,6 +126,7 @@ public struct ExecutionHistory: Sendable, Hashable, Codable {
     public init(ruleName: String) { self.ruleName = ruleName }
 }
 
+@FastJSON
 public struct SuccessfulExecution: Sendable, Hashable, Codable {
     public var scheduleTime: Timestamp
     public var executionTime: Timestamp
@@ -135,6 +141,7 @@ public struct SuccessfulExecution: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct FailedExecution: Sendable, Hashable, Codable {
     public var scheduleTime: Timestamp
     public var executionTime: Timestamp

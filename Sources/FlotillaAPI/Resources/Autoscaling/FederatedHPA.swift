@@ -2,6 +2,7 @@
 /// Its metrics are its target's pods on every member cluster; the new count goes to the template's replicas, and
 /// the scheduler divides it. Resource metrics (Utilization, AverageValue) and Pods metrics (AverageValue, read through
 /// custom.metrics.k8s.io) work; Object, External and ContainerResource metrics are refused.
+@FastJSON
 public struct FederatedHPA: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -48,6 +49,7 @@ public struct FederatedHPA: APIObject {
     }
 }
 
+@FastJSON
 public struct FederatedHPASpec: Sendable, Hashable, Codable {
     public var scaleTargetRef: CrossVersionObjectReference
     public var minReplicas: Int32?
@@ -64,6 +66,7 @@ public struct FederatedHPASpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct CrossVersionObjectReference: Sendable, Hashable, Codable {
     public var apiVersion: String?
     public var kind: String
@@ -77,6 +80,7 @@ public struct CrossVersionObjectReference: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct MetricSpec: Sendable, Hashable, Codable {
     public var type: String
     public var resource: ResourceMetricSource?
@@ -138,6 +142,7 @@ extension MetricSpec {
 }
 
 /// `pods`: a metric of the target's pods from custom.metrics.k8s.io (`flotilla_game_players`).
+@FastJSON
 public struct PodsMetricSource: Sendable, Hashable, Codable {
     public var metric: MetricIdentifier
     public var target: MetricTarget
@@ -149,6 +154,7 @@ public struct PodsMetricSource: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct MetricIdentifier: Sendable, Hashable, Codable {
     public var name: String
     /// Narrows the metric's series (`metricLabelSelector`).
@@ -161,6 +167,7 @@ public struct MetricIdentifier: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ResourceMetricSource: Sendable, Hashable, Codable {
     public var name: String
     public var target: MetricTarget
@@ -172,6 +179,7 @@ public struct ResourceMetricSource: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct MetricTarget: Sendable, Hashable, Codable {
     /// Utilization, AverageValue or Value.
     public var type: String
@@ -187,6 +195,7 @@ public struct MetricTarget: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct HorizontalPodAutoscalerBehavior: Sendable, Hashable, Codable {
     public var scaleUp: HPAScalingRules?
     public var scaleDown: HPAScalingRules?
@@ -195,6 +204,7 @@ public struct HorizontalPodAutoscalerBehavior: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct HPAScalingRules: Sendable, Hashable, Codable {
     public var stabilizationWindowSeconds: Int32?
     /// Max (default), Min or Disabled.
@@ -244,6 +254,7 @@ public struct HPAScalingRules: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct HPAScalingPolicy: Sendable, Hashable, Codable {
     /// Pods or Percent.
     public var type: String
@@ -258,6 +269,7 @@ public struct HPAScalingPolicy: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct HorizontalPodAutoscalerStatus: Sendable, Hashable, Codable {
     public var observedGeneration: Int64?
     public var lastScaleTime: Timestamp?
@@ -270,6 +282,7 @@ public struct HorizontalPodAutoscalerStatus: Sendable, Hashable, Codable {
     public init(desiredReplicas: Int32) { self.desiredReplicas = desiredReplicas }
 }
 
+@FastJSON
 public struct MetricStatus: Sendable, Hashable, Codable {
     public var type: String
     public var resource: ResourceMetricStatus?
@@ -283,6 +296,7 @@ public struct MetricStatus: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct PodsMetricStatus: Sendable, Hashable, Codable {
     public var metric: MetricIdentifier
     public var current: MetricValueStatus
@@ -294,6 +308,7 @@ public struct PodsMetricStatus: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ResourceMetricStatus: Sendable, Hashable, Codable {
     public var name: String
     public var current: MetricValueStatus
@@ -305,6 +320,7 @@ public struct ResourceMetricStatus: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct MetricValueStatus: Sendable, Hashable, Codable {
     public var averageUtilization: Int32?
     public var averageValue: Quantity?

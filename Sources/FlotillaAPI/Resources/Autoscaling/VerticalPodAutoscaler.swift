@@ -1,6 +1,7 @@
 /// autoscaling.k8s.io/v1 VerticalPodAutoscaler, upstream's shape (short name `vpa`): recommendations for its
 /// target's containers from their usage on every member, and with `updateMode` Initial, Recreate or Auto, the
 /// template's requests (limits keep their ratio to requests) changed to follow them.
+@FastJSON
 public struct VerticalPodAutoscaler: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -59,6 +60,7 @@ public struct VerticalPodAutoscaler: APIObject {
     }
 }
 
+@FastJSON
 public struct VerticalPodAutoscalerSpec: Sendable, Hashable, Codable {
     public var targetRef: CrossVersionObjectReference
     public var updatePolicy: UpdatePolicy?
@@ -71,6 +73,7 @@ public struct VerticalPodAutoscalerSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct UpdatePolicy: Sendable, Hashable, Codable {
     /// Off, Initial, Recreate or Auto (default).
     public var updateMode: String?
@@ -80,11 +83,13 @@ public struct UpdatePolicy: Sendable, Hashable, Codable {
     public init(updateMode: String? = nil) { self.updateMode = updateMode }
 }
 
+@FastJSON
 public struct PodResourcePolicy: Sendable, Hashable, Codable {
     public var containerPolicies: [ContainerResourcePolicy]?
     public var unknownFields = UnknownFields()
 }
 
+@FastJSON
 public struct ContainerResourcePolicy: Sendable, Hashable, Codable {
     /// A container's name, or `*` for every container without its own policy.
     public var containerName: String
@@ -101,6 +106,7 @@ public struct ContainerResourcePolicy: Sendable, Hashable, Codable {
     public init(containerName: String) { self.containerName = containerName }
 }
 
+@FastJSON
 public struct VerticalPodAutoscalerStatus: Sendable, Hashable, Codable {
     public var recommendation: RecommendedPodResources?
     public var conditions: [Condition]?
@@ -109,6 +115,7 @@ public struct VerticalPodAutoscalerStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct RecommendedPodResources: Sendable, Hashable, Codable {
     public var containerRecommendations: [RecommendedContainerResources]?
     public var unknownFields = UnknownFields()
@@ -116,6 +123,7 @@ public struct RecommendedPodResources: Sendable, Hashable, Codable {
     public init(containerRecommendations: [RecommendedContainerResources]?) { self.containerRecommendations = containerRecommendations }
 }
 
+@FastJSON
 public struct RecommendedContainerResources: Sendable, Hashable, Codable {
     public var containerName: String
     public var target: [String: Quantity]

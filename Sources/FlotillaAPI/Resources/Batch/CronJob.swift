@@ -3,6 +3,7 @@ import Foundation
 /// batch/v1 CronJob: makes a Job from `jobTemplate` at each time `schedule` names (in `timeZone`, default UTC).
 /// Sites run it: a missed time is made up once when it is within `startingDeadlineSeconds`, `concurrencyPolicy`
 /// decides what happens while a Job still runs, and finished Jobs beyond the history limits are deleted.
+@FastJSON
 public struct CronJob: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -59,6 +60,7 @@ public struct CronJob: APIObject {
     public var zone: TimeZone { spec.timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")! }
 }
 
+@FastJSON
 public struct CronJobSpec: Sendable, Hashable, Codable {
     public var schedule: String
     public var timeZone: String?
@@ -77,6 +79,7 @@ public struct CronJobSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct JobTemplateSpec: Sendable, Hashable, Codable {
     public var metadata: ObjectMeta?
     public var spec: JobSpec
@@ -88,6 +91,7 @@ public struct JobTemplateSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct CronJobStatus: Sendable, Hashable, Codable {
     public var active: [ObjectReference]?
     public var lastScheduleTime: Timestamp?

@@ -2,6 +2,7 @@
 /// other field is kept at its level. Without a selector one is generated from the Job's name
 /// (`batch.kubernetes.io/job-name`): Kubernetes keys it by the uid, which Flotilla's store assigns after admission,
 /// and a name-keyed selector lets the same Job be admitted on the control plane and on every member.
+@FastJSON
 public struct Job: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -80,6 +81,7 @@ public struct Job: APIObject {
     public var succeeded: Bool { status?.conditions?.contains { $0.type == "Complete" && $0.status == .true } ?? false }
 }
 
+@FastJSON
 public struct JobSpec: Sendable, Hashable, Codable {
     public var parallelism: Int32?
     public var completions: Int32?
@@ -101,6 +103,7 @@ public struct JobSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct JobStatus: Sendable, Hashable, Codable {
     public var conditions: [JobCondition]?
     public var startTime: Timestamp?

@@ -1,6 +1,7 @@
 /// catalog.flotilla.io/v1alpha1 ServiceBinding: credentials for an app to use a ServiceInstance. Once the instance is
 /// Ready the catalog controller writes the Secret `secretName` (default: the binding's name) with `discoveryURL`,
 /// `token` (a bearer token that reads only that instance's discovery, docs/catalog.md) and `endpoints`.
+@FastJSON
 public struct ServiceBinding: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -32,6 +33,7 @@ public struct ServiceBinding: APIObject {
     public var secret: String { spec.secretName ?? metadata.name ?? "" }
 }
 
+@FastJSON
 public struct ServiceBindingSpec: Sendable, Hashable, Codable {
     public var instanceRef: LocalReference
     public var secretName: String?
@@ -43,12 +45,14 @@ public struct ServiceBindingSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct LocalReference: Sendable, Hashable, Codable {
     public var name: String
 
     public init(name: String) { self.name = name }
 }
 
+@FastJSON
 public struct ServiceBindingStatus: Sendable, Hashable, Codable {
     public var conditions: [Condition]?
     public var secretName: String?

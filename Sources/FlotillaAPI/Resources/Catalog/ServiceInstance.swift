@@ -3,6 +3,7 @@
 /// AppProfile), lists them in `status.objects`, and reports `Ready` once every Deployment is Ready on its
 /// members. Deleting the instance deletes all of it, on every member. The Open Service Broker API's instances are
 /// these objects (`metadata.annotations["catalog.flotilla.io/osb-instance-id"]`).
+@FastJSON
 public struct ServiceInstance: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -37,6 +38,7 @@ public struct ServiceInstance: APIObject {
     }
 }
 
+@FastJSON
 public struct ServiceInstanceSpec: Sendable, Hashable, Codable {
     public var offeringName: String
     /// The plan's name (or its id).
@@ -51,6 +53,7 @@ public struct ServiceInstanceSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ServiceInstanceStatus: Sendable, Hashable, Codable {
     public var observedGeneration: Int64?
     public var conditions: [Condition]?
@@ -60,6 +63,7 @@ public struct ServiceInstanceStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct RenderedObject: Sendable, Hashable, Codable {
     public var apiVersion: String
     public var kind: String

@@ -5,6 +5,7 @@
 /// and, optionally, an AppProfile spec for latency-aware placement and discovery. An offering may instead name a
 /// service registered through MEC 011 (`registeredService`): its instances provision nothing and bind to that
 /// service's transport endpoints. docs/catalog.md.
+@FastJSON
 public struct ServiceOffering: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -79,6 +80,7 @@ public struct ServiceOffering: APIObject {
     }
 }
 
+@FastJSON
 public struct ServiceOfferingSpec: Sendable, Hashable, Codable {
     /// The Open Service Broker `service_id`; defaults to the offering's name.
     public var id: String?
@@ -101,6 +103,7 @@ public struct ServiceOfferingSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ServicePlan: Sendable, Hashable, Codable {
     /// The Open Service Broker `plan_id`; defaults to `<offering>-<name>`.
     public var id: String?
@@ -119,6 +122,7 @@ public struct ServicePlan: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct OfferingTemplate: Sendable, Hashable, Codable {
     public var manifests: [JSONValue]
     /// A PropagationPolicy's `placement`, with placeholders; without it, every cluster gets a copy.

@@ -2,6 +2,7 @@ import Foundation
 
 /// coordination.k8s.io/v1 Lease: a lock with a holder and an expiry, which replicas take turns holding. Flotilla's
 /// controllers run only in the replica holding `kube-system/flotilla-controller-manager` (see `LeaderElection`).
+@FastJSON
 public struct Lease: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -68,6 +69,7 @@ public struct Lease: APIObject {
     }
 }
 
+@FastJSON
 public struct LeaseSpec: Sendable, Hashable, Codable {
     public var holderIdentity: String?
     public var leaseDurationSeconds: Int32?

@@ -1,4 +1,5 @@
 /// core/v1 ConfigMap.
+@FastJSON
 public struct ConfigMap: APIObject {
     public var apiVersion: String?
     public var kind: String?

@@ -1,5 +1,6 @@
 /// core/v1 Endpoints: the addresses behind a Service. Simulated sites write one subset per pod, because each
 /// runnable pod listens on its own loopback port.
+@FastJSON
 public struct Endpoints: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -17,6 +18,7 @@ public struct Endpoints: APIObject {
         builtin: true, admit: Endpoints.admit, unknownFields: Endpoints.unknownFieldPaths)
 }
 
+@FastJSON
 public struct EndpointSubset: Sendable, Hashable, Codable {
     public var addresses: [EndpointAddress]?
     public var notReadyAddresses: [EndpointAddress]?
@@ -29,6 +31,7 @@ public struct EndpointSubset: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct EndpointAddress: Sendable, Hashable, Codable {
     public var ip: String
     public var nodeName: String?
@@ -41,6 +44,7 @@ public struct EndpointAddress: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct EndpointPort: Sendable, Hashable, Codable {
     public var name: String?
     public var port: Int64

@@ -1,4 +1,5 @@
 /// core/v1 Event: what controllers report about an object; `kubectl describe` lists them.
+@FastJSON
 public struct Event: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -59,6 +60,7 @@ public struct Event: APIObject {
     }
 }
 
+@FastJSON
 public struct ObjectReference: Sendable, Hashable, Codable {
     public var apiVersion: String?
     public var kind: String?
@@ -77,6 +79,7 @@ public struct ObjectReference: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct EventSource: Sendable, Hashable, Codable {
     public var component: String?
     public var host: String?

@@ -27,3 +27,22 @@ public enum IntOrString: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 }
+
+/// An integer (or a number with no fraction) first, then a string, as `init(from:)`.
+extension IntOrString: FastJSONCodable {
+    public init(fastJSON value: JSONValue) throws {
+        if let i = value.int64Value {
+            self = .int(i)
+        } else if case .string(let s) = value {
+            self = .string(s)
+        } else {
+            throw FastJSONMiss()
+        }
+    }
+    public var fastJSON: JSONValue {
+        switch self {
+        case .int(let i): return .integer(i)
+        case .string(let s): return .string(s)
+        }
+    }
+}

@@ -1,4 +1,5 @@
 /// core/v1 Namespace.
+@FastJSON
 public struct Namespace: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -22,11 +23,13 @@ public struct Namespace: APIObject {
     }
 }
 
+@FastJSON
 public struct NamespaceSpec: Sendable, Hashable, Codable {
     public var finalizers: [String]?
     public var unknownFields = UnknownFields()
 }
 
+@FastJSON
 public struct NamespaceStatus: Sendable, Hashable, Codable {
     public var phase: String?
     public var conditions: [JSONValue]?

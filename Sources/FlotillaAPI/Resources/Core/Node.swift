@@ -1,4 +1,5 @@
 /// core/v1 Node: what a simulated site reports about its machines and what capacity accounting reads.
+@FastJSON
 public struct Node: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -24,6 +25,7 @@ public struct Node: APIObject {
     public var isSchedulable: Bool { !(spec?.unschedulable ?? false) }
 }
 
+@FastJSON
 public struct NodeSpec: Sendable, Hashable, Codable {
     public var unschedulable: Bool?
     public var taints: [Taint]?
@@ -38,6 +40,7 @@ public struct NodeSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct NodeStatus: Sendable, Hashable, Codable {
     public var capacity: [String: Quantity]?
     public var allocatable: [String: Quantity]?
@@ -57,6 +60,7 @@ public struct NodeStatus: Sendable, Hashable, Codable {
 }
 
 /// Node conditions carry a heartbeat time besides the usual fields.
+@FastJSON
 public struct NodeCondition: Sendable, Hashable, Codable {
     public var type: String
     public var status: ConditionStatus
@@ -76,6 +80,7 @@ public struct NodeCondition: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct NodeAddress: Sendable, Hashable, Codable {
     public var type: String
     public var address: String

@@ -1,6 +1,7 @@
 /// core/v1 PersistentVolumeClaim. The simulated sites bind each claim at once to a volume of the size it requests
 /// (phase `Bound`, `spec.volumeName`, `status.capacity`); the control plane binds none itself, and shows the claims of
 /// its templates as their clusters report them (the interpreter's status aggregation).
+@FastJSON
 public struct PersistentVolumeClaim: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -71,6 +72,7 @@ public struct PersistentVolumeClaim: APIObject {
     }
 }
 
+@FastJSON
 public struct PersistentVolumeClaimSpec: Sendable, Hashable, Codable {
     public var accessModes: [String]?
     public var resources: ResourceRequirements?
@@ -86,6 +88,7 @@ public struct PersistentVolumeClaimSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct PersistentVolumeClaimStatus: Sendable, Hashable, Codable {
     /// `Pending`, `Bound` or `Lost`.
     public var phase: String?

@@ -1,4 +1,5 @@
 /// core/v1 Pod: the spec is the shared `PodSpec`; the status is what a kubelet reports.
+@FastJSON
 public struct Pod: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -38,6 +39,7 @@ public struct Pod: APIObject {
     public var isReady: Bool { status?.conditions?.first { $0.type == "Ready" }?.status == .true }
 }
 
+@FastJSON
 public struct PodStatus: Sendable, Hashable, Codable {
     public var phase: String?
     public var conditions: [PodCondition]?
@@ -68,6 +70,7 @@ public struct PodStatus: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct PodCondition: Sendable, Hashable, Codable {
     public var type: String
     public var status: ConditionStatus
@@ -84,11 +87,13 @@ public struct PodCondition: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct PodIP: Sendable, Hashable, Codable {
     public var ip: String
     public init(ip: String) { self.ip = ip }
 }
 
+@FastJSON
 public struct ContainerStatus: Sendable, Hashable, Codable {
     public var name: String
     public var image: String

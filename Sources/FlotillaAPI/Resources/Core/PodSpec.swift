@@ -1,4 +1,5 @@
 /// A pod template: metadata and the pod spec. Shared by Deployment and by the simulated sites' pods.
+@FastJSON
 public struct PodTemplateSpec: Sendable, Hashable, Codable {
     public var metadata: ObjectMeta?
     public var spec: PodSpec
@@ -11,6 +12,7 @@ public struct PodTemplateSpec: Sendable, Hashable, Codable {
 }
 
 /// core/v1 PodSpec: containers typed, everything else (volumes, affinity, ...) kept as it came.
+@FastJSON
 public struct PodSpec: Sendable, Hashable, Codable {
     public var containers: [Container]
     public var initContainers: [Container]?
@@ -68,6 +70,7 @@ public struct PodSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct Container: Sendable, Hashable, Codable {
     public var name: String
     public var image: String?
@@ -97,6 +100,7 @@ public struct Container: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct EnvVar: Sendable, Hashable, Codable {
     public var name: String
     public var value: String?
@@ -108,6 +112,7 @@ public struct EnvVar: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ContainerPort: Sendable, Hashable, Codable {
     public var name: String?
     public var containerPort: Int64
@@ -121,6 +126,7 @@ public struct ContainerPort: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ResourceRequirements: Sendable, Hashable, Codable {
     public var requests: [String: Quantity]?
     public var limits: [String: Quantity]?
@@ -150,6 +156,7 @@ public struct ResourceRequirements: Sendable, Hashable, Codable {
 }
 
 /// core/v1 Toleration; also what Karmada's `clusterTolerations` hold.
+@FastJSON
 public struct Toleration: Sendable, Hashable, Codable {
     public var key: String?
     public var `operator`: String?
@@ -202,6 +209,7 @@ public struct Toleration: Sendable, Hashable, Codable {
 }
 
 /// core/v1 Taint; Karmada puts them on `Cluster.spec.taints`.
+@FastJSON
 public struct Taint: Sendable, Hashable, Codable {
     public var key: String
     public var value: String?

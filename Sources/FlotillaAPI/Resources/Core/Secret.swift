@@ -1,6 +1,7 @@
 import Foundation
 
 /// core/v1 Secret. `stringData` is folded into base64 `data` on admission, as the API server does.
+@FastJSON
 public struct Secret: APIObject {
     public var apiVersion: String?
     public var kind: String?

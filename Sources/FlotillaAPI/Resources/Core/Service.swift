@@ -1,4 +1,5 @@
 /// core/v1 Service (the fields placement and discovery read; the rest is kept as it came).
+@FastJSON
 public struct Service: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -52,6 +53,7 @@ public struct Service: APIObject {
     }
 }
 
+@FastJSON
 public struct ServiceSpec: Sendable, Hashable, Codable {
     public var type: String?
     public var selector: [String: String]?
@@ -66,6 +68,7 @@ public struct ServiceSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ServicePort: Sendable, Hashable, Codable {
     public var name: String?
     public var `protocol`: String?

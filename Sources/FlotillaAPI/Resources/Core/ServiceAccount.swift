@@ -1,6 +1,7 @@
 /// core/v1 ServiceAccount: a workload's identity. Served so that the ServiceAccount a pod template names can follow
 /// the workload to its clusters (`propagateDeps`). Tokens are not minted for it: the simulated sites run no
 /// service-account token controller, and the control plane's own tokens come from its token file.
+@FastJSON
 public struct ServiceAccount: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -24,6 +25,7 @@ public struct ServiceAccount: APIObject {
 }
 
 /// core/v1 LocalObjectReference: an object in the same namespace, by name.
+@FastJSON
 public struct LocalObjectReference: Sendable, Hashable, Codable {
     public var name: String
 

@@ -2,6 +2,7 @@
 /// of its own pods (`managed-by: endpointslice-controller.k8s.io`); Flotilla's service routing writes the slices it
 /// imports from other sites (`managed-by: endpointslice-dispatch-controller.karmada.io`, with the providing cluster
 /// and the round trip to it). The Service proxy of a site reads both.
+@FastJSON
 public struct EndpointSlice: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -61,6 +62,7 @@ public struct EndpointSlice: APIObject {
     public var serviceName: String? { metadata.labels?[Self.serviceNameLabel] }
 }
 
+@FastJSON
 public struct SliceEndpoint: Sendable, Hashable, Codable {
     public var addresses: [String]
     public var conditions: SliceConditions?
@@ -85,6 +87,7 @@ public struct SliceEndpoint: Sendable, Hashable, Codable {
     public var isReady: Bool { conditions?.ready ?? true }
 }
 
+@FastJSON
 public struct SliceConditions: Sendable, Hashable, Codable {
     public var ready: Bool?
     public var serving: Bool?
@@ -97,18 +100,21 @@ public struct SliceConditions: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct SliceHints: Sendable, Hashable, Codable {
     public var forZones: [ForZone]?
 
     public init(forZones: [ForZone]?) { self.forZones = forZones }
 }
 
+@FastJSON
 public struct ForZone: Sendable, Hashable, Codable {
     public var name: String
 
     public init(name: String) { self.name = name }
 }
 
+@FastJSON
 public struct SlicePort: Sendable, Hashable, Codable {
     public var name: String?
     public var port: Int64?

@@ -1,4 +1,5 @@
 /// cluster.karmada.io/v1alpha1 Cluster: a member cluster (an edge site) and what is known of it.
+@FastJSON
 public struct Cluster: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -53,6 +54,7 @@ public struct Cluster: APIObject {
     public var isReady: Bool { status?.conditions?[type: "Ready"]?.status == .true }
 }
 
+@FastJSON
 public struct ClusterSpec: Sendable, Hashable, Codable {
     public var id: String?
     public var syncMode: String
@@ -84,6 +86,7 @@ public struct ClusterSpec: Sendable, Hashable, Codable {
     public var allZones: [String] { zones ?? zone.map { [$0] } ?? [] }
 }
 
+@FastJSON
 public struct LocalSecretReference: Sendable, Hashable, Codable {
     public var namespace: String
     public var name: String
@@ -94,6 +97,7 @@ public struct LocalSecretReference: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ClusterStatus: Sendable, Hashable, Codable {
     public var kubernetesVersion: String?
     public var apiEnablements: [APIEnablement]?
@@ -106,6 +110,7 @@ public struct ClusterStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct APIEnablement: Sendable, Hashable, Codable {
     public var groupVersion: String
     public var resources: [APIResource]?
@@ -116,6 +121,7 @@ public struct APIEnablement: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct APIResource: Sendable, Hashable, Codable {
     public var name: String
     public var kind: String
@@ -126,6 +132,7 @@ public struct APIResource: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct NodeSummary: Sendable, Hashable, Codable {
     public var totalNum: Int32?
     public var readyNum: Int32?
@@ -137,6 +144,7 @@ public struct NodeSummary: Sendable, Hashable, Codable {
 }
 
 /// Allocatable, allocated (bound pods' requests) and allocating (pending pods' requests) resources of a cluster.
+@FastJSON
 public struct ResourceSummary: Sendable, Hashable, Codable {
     public var allocatable: [String: Quantity]?
     public var allocating: [String: Quantity]?
@@ -151,6 +159,7 @@ public struct ResourceSummary: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct AllocatableModeling: Sendable, Hashable, Codable {
     public var grade: Int32
     public var count: Int32

@@ -1,6 +1,7 @@
 /// policy.karmada.io/v1alpha1 ClusterTaintPolicy (Karmada v1.14+): taints that go onto matching clusters when their
 /// status conditions match `addOnConditions`, and come off when they match `removeOnConditions`. This is how a
 /// NoExecute taint (and so eviction) follows a cluster's health: Karmada never adds NoExecute on its own.
+@FastJSON
 public struct ClusterTaintPolicy: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -20,6 +21,7 @@ public struct ClusterTaintPolicy: APIObject {
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
 
+@FastJSON
 public struct ClusterTaintPolicySpec: Sendable, Hashable, Codable {
     /// Which clusters the policy applies to; absent means every cluster.
     public var targetClusters: ClusterAffinity?
@@ -61,6 +63,7 @@ public struct ClusterTaintPolicySpec: Sendable, Hashable, Codable {
 
 /// `{conditionType, operator, statusValues}`: the cluster's condition of that type has (In) or has not (NotIn) one
 /// of the statuses. A cluster without the condition reads as status Unknown, as Karmada's matcher does.
+@FastJSON
 public struct MatchCondition: Sendable, Hashable, Codable {
     public var conditionType: String
     public var `operator`: String
@@ -93,6 +96,7 @@ public struct MatchCondition: Sendable, Hashable, Codable {
 }
 
 /// A taint a ClusterTaintPolicy manages: `{key, value, effect}` (the cluster's copy gets `timeAdded`).
+@FastJSON
 public struct PolicyTaint: Sendable, Hashable, Codable {
     public var key: String
     public var value: String?

@@ -1,5 +1,6 @@
 /// Karmada's `FailoverBehavior` (`PropagationSpec.failover`, copied onto the binding): what happens to a workload
 /// when its cluster is tainted NoExecute (`cluster`) or the workload is unhealthy there (`application`).
+@FastJSON
 public struct FailoverBehavior: Sendable, Hashable, Codable {
     public var application: ApplicationFailoverBehavior?
     public var cluster: ClusterFailoverBehavior?
@@ -38,6 +39,7 @@ public enum PurgeMode {
     }
 }
 
+@FastJSON
 public struct ApplicationFailoverBehavior: Sendable, Hashable, Codable {
     public var decisionConditions: DecisionConditions?
     public var purgeMode: String?
@@ -77,6 +79,7 @@ public struct ApplicationFailoverBehavior: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct DecisionConditions: Sendable, Hashable, Codable {
     /// How long the workload may stay unhealthy on a cluster before it moves.
     public var tolerationSeconds: Int32?
@@ -84,6 +87,7 @@ public struct DecisionConditions: Sendable, Hashable, Codable {
     public init(tolerationSeconds: Int32? = nil) { self.tolerationSeconds = tolerationSeconds }
 }
 
+@FastJSON
 public struct ClusterFailoverBehavior: Sendable, Hashable, Codable {
     public var purgeMode: String?
     public var statePreservation: StatePreservation?
@@ -95,6 +99,7 @@ public struct ClusterFailoverBehavior: Sendable, Hashable, Codable {
 }
 
 /// State read from the failed copy's status and carried to the new cluster's copy as labels.
+@FastJSON
 public struct StatePreservation: Sendable, Hashable, Codable {
     public var rules: [StatePreservationRule]
 
@@ -118,6 +123,7 @@ public struct StatePreservation: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct StatePreservationRule: Sendable, Hashable, Codable {
     /// The label the value is written to on the new cluster's copy.
     public var aliasLabelName: String
@@ -132,6 +138,7 @@ public struct StatePreservationRule: Sendable, Hashable, Codable {
 
 /// A `spec.gracefulEvictionTasks[]` entry: a cluster the binding is being evicted from, kept with its old replica
 /// count until the eviction completes, so the old copy keeps serving until its replacements run.
+@FastJSON
 public struct GracefulEvictionTask: Sendable, Hashable, Codable {
     public static let taintManager = "TaintManager"
     public static let applicationFailover = "ResourceBindingApplicationFailoverController"

@@ -3,6 +3,7 @@
 /// imported into `consumerClusters` (all when empty) as EndpointSlices, restricted to `ports` (all of the Service's
 /// when empty). Status: Karmada's `ServiceApplied` condition, Flotilla's `EndpointsDispatched`, and per cluster the
 /// ready endpoints it provides and receives (`kubectl get mcs` prints them).
+@FastJSON
 public struct MultiClusterService: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -80,6 +81,7 @@ public struct MultiClusterService: APIObject {
     }
 }
 
+@FastJSON
 public struct MultiClusterServiceSpec: Sendable, Hashable, Codable {
     /// `CrossCluster` (`LoadBalancer` is refused).
     public var types: [String]
@@ -103,6 +105,7 @@ public struct MultiClusterServiceSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ExposurePort: Sendable, Hashable, Codable {
     /// Must equal the name of the Service's port, when set.
     public var name: String?
@@ -114,10 +117,12 @@ public struct ExposurePort: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ExposureRange: Sendable, Hashable, Codable {
     public var clusterNames: [String]?
 }
 
+@FastJSON
 public struct ClusterSelector: Sendable, Hashable, Codable {
     public var name: String
 
@@ -125,6 +130,7 @@ public struct ClusterSelector: Sendable, Hashable, Codable {
 }
 
 /// Karmada's status is a core ServiceStatus (`loadBalancer`, `conditions`); Flotilla adds `clusters`.
+@FastJSON
 public struct MultiClusterServiceStatus: Sendable, Hashable, Codable {
     public var loadBalancer: JSONValue?
     public var conditions: [Condition]?
@@ -138,6 +144,7 @@ public struct MultiClusterServiceStatus: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct RoutedCluster: Sendable, Hashable, Codable {
     public var name: String
     /// Ready endpoints of the Service in this cluster that other clusters receive (providers only).

@@ -1,4 +1,5 @@
 /// policy.karmada.io/v1alpha1 OverridePolicy: per-cluster changes to templates in its namespace.
+@FastJSON
 public struct OverridePolicy: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -19,6 +20,7 @@ public struct OverridePolicy: APIObject {
 }
 
 /// policy.karmada.io/v1alpha1 ClusterOverridePolicy: the cluster-scoped form.
+@FastJSON
 public struct ClusterOverridePolicy: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -38,6 +40,7 @@ public struct ClusterOverridePolicy: APIObject {
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
 
+@FastJSON
 public struct OverrideSpec: Sendable, Hashable, Codable {
     public var resourceSelectors: [ResourceSelector]?
     public var overrideRules: [RuleWithCluster]?
@@ -76,6 +79,7 @@ public struct OverrideSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct RuleWithCluster: Sendable, Hashable, Codable {
     public var targetCluster: ClusterAffinity?
     public var overriders: Overriders
@@ -86,6 +90,7 @@ public struct RuleWithCluster: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct Overriders: Sendable, Hashable, Codable {
     public var plaintext: [PlaintextOverrider]?
     public var imageOverrider: [ImageOverrider]?
@@ -163,6 +168,7 @@ public struct Overriders: Sendable, Hashable, Codable {
 
 /// Karmada's FieldOverrider: patches a JSON or YAML document embedded in a string field (a ConfigMap's
 /// `data/config.yaml`, say) — `fieldPath` points at the string, each operation's `subPath` into the document.
+@FastJSON
 public struct FieldOverrider: Sendable, Hashable, Codable {
     public var fieldPath: String
     public var json: [EmbeddedOperation]?
@@ -176,6 +182,7 @@ public struct FieldOverrider: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct EmbeddedOperation: Sendable, Hashable, Codable {
     public var subPath: String
     public var `operator`: String
@@ -189,6 +196,7 @@ public struct EmbeddedOperation: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct PlaintextOverrider: Sendable, Hashable, Codable {
     public var path: String
     public var `operator`: String
@@ -201,6 +209,7 @@ public struct PlaintextOverrider: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ImageOverrider: Sendable, Hashable, Codable {
     public var predicate: ImagePredicate?
     public var component: String
@@ -215,10 +224,12 @@ public struct ImageOverrider: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ImagePredicate: Sendable, Hashable, Codable {
     public var path: String
 }
 
+@FastJSON
 public struct CommandArgsOverrider: Sendable, Hashable, Codable {
     public var containerName: String
     public var `operator`: String
@@ -231,6 +242,7 @@ public struct CommandArgsOverrider: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct LabelAnnotationOverrider: Sendable, Hashable, Codable {
     public var `operator`: String
     public var value: [String: String]?

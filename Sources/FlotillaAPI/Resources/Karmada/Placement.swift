@@ -1,4 +1,5 @@
 /// Karmada's `Placement`: where a template's replicas may go and how they are divided.
+@FastJSON
 public struct Placement: Sendable, Hashable, Codable {
     public var clusterAffinity: ClusterAffinity?
     public var clusterAffinities: [ClusterAffinityTerm]?
@@ -71,6 +72,7 @@ public struct Placement: Sendable, Hashable, Codable {
 }
 
 /// Which clusters qualify: all set parts must match; `exclude` always wins; empty means every cluster.
+@FastJSON
 public struct ClusterAffinity: Sendable, Hashable, Codable {
     public var labelSelector: LabelSelector?
     public var fieldSelector: ClusterFieldSelector?
@@ -100,6 +102,7 @@ public struct ClusterAffinity: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ClusterFieldSelector: Sendable, Hashable, Codable {
     public var matchExpressions: [NodeSelectorRequirement]?
 
@@ -107,6 +110,7 @@ public struct ClusterFieldSelector: Sendable, Hashable, Codable {
 }
 
 /// `{key, operator, values}` as in core/v1 NodeSelectorRequirement.
+@FastJSON
 public struct NodeSelectorRequirement: Sendable, Hashable, Codable {
     public var key: String
     public var `operator`: String
@@ -121,6 +125,7 @@ public struct NodeSelectorRequirement: Sendable, Hashable, Codable {
 
 /// One ordered fallback group of `clusterAffinities`: a name, an inline ClusterAffinity, and overflow tiers.
 /// Karmada inlines the affinity's fields, so they are spelled out here.
+@FastJSON
 public struct ClusterAffinityTerm: Sendable, Hashable, Codable {
     public var affinityName: String
     public var labelSelector: LabelSelector?
@@ -158,6 +163,7 @@ public struct ClusterAffinityTerm: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct OverflowAffinityTerm: Sendable, Hashable, Codable {
     public var affinityName: String
     public var labelSelector: LabelSelector?
@@ -179,6 +185,7 @@ public struct OverflowAffinityTerm: Sendable, Hashable, Codable {
 }
 
 /// Spread replicas over groups of clusters (by cluster, region, zone, provider or a label).
+@FastJSON
 public struct SpreadConstraint: Sendable, Hashable, Codable {
     public var spreadByField: String?
     public var spreadByLabel: String?
@@ -223,6 +230,7 @@ public struct SpreadConstraint: Sendable, Hashable, Codable {
 }
 
 /// Duplicated or Divided, and for Divided: Aggregated or Weighted (static list or dynamic AvailableReplicas).
+@FastJSON
 public struct ReplicaSchedulingStrategy: Sendable, Hashable, Codable {
     public var replicaSchedulingType: String?
     public var replicaDivisionPreference: String?
@@ -262,6 +270,7 @@ public struct ReplicaSchedulingStrategy: Sendable, Hashable, Codable {
 }
 
 /// `replicaScheduling.flotilla`: Divided-placement options beyond Karmada.
+@FastJSON
 public struct FlotillaReplicaOptions: Sendable, Hashable, Codable {
     /// Every selected cluster gets at least this many replicas (while the request lasts), the rest divided as usual.
     public var minReplicasPerCluster: Int32?
@@ -275,6 +284,7 @@ public struct FlotillaReplicaOptions: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ClusterPreferences: Sendable, Hashable, Codable {
     public var staticWeightList: [StaticClusterWeight]?
     public var dynamicWeight: String?
@@ -285,6 +295,7 @@ public struct ClusterPreferences: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct StaticClusterWeight: Sendable, Hashable, Codable {
     public var targetCluster: ClusterAffinity
     public var weight: Int64

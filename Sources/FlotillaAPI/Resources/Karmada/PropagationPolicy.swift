@@ -1,4 +1,5 @@
 /// policy.karmada.io/v1alpha1 PropagationPolicy: which templates in its namespace go to which clusters, and how.
+@FastJSON
 public struct PropagationPolicy: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -21,6 +22,7 @@ public struct PropagationPolicy: APIObject {
 }
 
 /// policy.karmada.io/v1alpha1 ClusterPropagationPolicy: the cluster-scoped form, for templates in any namespace.
+@FastJSON
 public struct ClusterPropagationPolicy: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -73,6 +75,7 @@ extension PropagationSpec {
 }
 
 /// Karmada's `PropagationSpec`, field for field.
+@FastJSON
 public struct PropagationSpec: Sendable, Hashable, Codable {
     public var resourceSelectors: [ResourceSelector]
     public var propagateDeps: Bool?
@@ -142,6 +145,7 @@ public struct PropagationSpec: Sendable, Hashable, Codable {
 }
 
 /// Where a policy's bindings stand in the scheduling queue: the value of the named PriorityClass.
+@FastJSON
 public struct SchedulePriority: Sendable, Hashable, Codable {
     /// `KubePriorityClass` (a scheduling.k8s.io/v1 PriorityClass on the control plane).
     public var priorityClassSource: String
@@ -155,6 +159,7 @@ public struct SchedulePriority: Sendable, Hashable, Codable {
 }
 
 /// Selects resource templates by apiVersion and kind, and optionally namespace, name or labels.
+@FastJSON
 public struct ResourceSelector: Sendable, Hashable, Codable {
     public var apiVersion: String
     public var kind: String
@@ -183,12 +188,14 @@ public struct ResourceSelector: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct Suspension: Sendable, Hashable, Codable {
     public var dispatching: Bool?
     public var dispatchingOnClusters: SuspendClusters?
     public var unknownFields = UnknownFields()
 }
 
+@FastJSON
 public struct SuspendClusters: Sendable, Hashable, Codable {
     public var clusterNames: [String]?
 }

@@ -1,4 +1,5 @@
 /// work.karmada.io/v1alpha2 ResourceBinding: one template's scheduling request and result.
+@FastJSON
 public struct ResourceBinding: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -43,6 +44,7 @@ public struct ResourceBinding: APIObject {
 }
 
 /// work.karmada.io/v1alpha2 ClusterResourceBinding: the binding of a cluster-scoped template.
+@FastJSON
 public struct ClusterResourceBinding: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -72,6 +74,7 @@ public struct ClusterResourceBinding: APIObject {
     public func validate() -> [FieldError] { spec.validate(path: FieldPath("spec")) }
 }
 
+@FastJSON
 public struct ResourceBindingSpec: Sendable, Hashable, Codable {
     public var resource: ObjectReference
     public var propagateDeps: Bool?
@@ -125,6 +128,7 @@ public struct ResourceBindingSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ReplicaRequirements: Sendable, Hashable, Codable {
     public var nodeClaim: JSONValue?
     public var resourceRequest: [String: Quantity]?
@@ -134,6 +138,7 @@ public struct ReplicaRequirements: Sendable, Hashable, Codable {
     public init(resourceRequest: [String: Quantity]?) { self.resourceRequest = resourceRequest }
 }
 
+@FastJSON
 public struct TargetCluster: Sendable, Hashable, Codable {
     public var name: String
     public var replicas: Int32?
@@ -156,6 +161,7 @@ public struct TargetCluster: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ResourceBindingStatus: Sendable, Hashable, Codable {
     public var schedulerObservedGeneration: Int64?
     public var schedulerObservingAffinityName: String?
@@ -167,6 +173,7 @@ public struct ResourceBindingStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct AggregatedStatusItem: Sendable, Hashable, Codable {
     public var clusterName: String
     public var status: JSONValue?

@@ -1,6 +1,7 @@
 /// config.karmada.io/v1alpha1 ResourceInterpreterCustomization (cluster-scoped): Lua scripts that teach the
 /// federation a kind's replicas, status, health and dependencies. A customization for a kind takes precedence over
 /// Flotilla's built-in interpreter for the operations it scripts. Each script must compile (Lua 5.1) to be admitted.
+@FastJSON
 public struct ResourceInterpreterCustomization: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -43,6 +44,7 @@ public struct ResourceInterpreterCustomization: APIObject {
     }
 }
 
+@FastJSON
 public struct ResourceInterpreterCustomizationSpec: Sendable, Hashable, Codable {
     public var target: CustomizationTarget
     public var customizations: CustomizationRules
@@ -53,6 +55,7 @@ public struct ResourceInterpreterCustomizationSpec: Sendable, Hashable, Codable 
     }
 }
 
+@FastJSON
 public struct CustomizationTarget: Sendable, Hashable, Codable {
     public var apiVersion: String
     public var kind: String
@@ -64,6 +67,7 @@ public struct CustomizationTarget: Sendable, Hashable, Codable {
 }
 
 /// One Lua script (`luaScript`) per operation; an absent one falls back to the built-in interpreter.
+@FastJSON
 public struct CustomizationRules: Sendable, Hashable, Codable {
     /// `Retain(desiredObj, observedObj)`: what the member keeps of its own changes.
     public var retention: LuaScriptRule?
@@ -96,6 +100,7 @@ public struct CustomizationRules: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct LuaScriptRule: Sendable, Hashable, Codable {
     public var luaScript: String
 

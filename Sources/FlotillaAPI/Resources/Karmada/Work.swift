@@ -1,4 +1,5 @@
 /// work.karmada.io/v1alpha1 Work: the manifests to apply to one member, in namespace `karmada-es-<cluster>`.
+@FastJSON
 public struct Work: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -32,6 +33,7 @@ public struct Work: APIObject {
     }
 }
 
+@FastJSON
 public struct WorkSpec: Sendable, Hashable, Codable {
     public var workload: WorkloadTemplate?
     public var suspendDispatching: Bool?
@@ -41,12 +43,14 @@ public struct WorkSpec: Sendable, Hashable, Codable {
     public init(manifests: [JSONValue]) { self.workload = WorkloadTemplate(manifests: manifests) }
 }
 
+@FastJSON
 public struct WorkloadTemplate: Sendable, Hashable, Codable {
     public var manifests: [JSONValue]?
 
     public init(manifests: [JSONValue]?) { self.manifests = manifests }
 }
 
+@FastJSON
 public struct WorkStatus: Sendable, Hashable, Codable {
     public var conditions: [Condition]?
     public var manifestStatuses: [ManifestStatus]?
@@ -55,6 +59,7 @@ public struct WorkStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct ManifestStatus: Sendable, Hashable, Codable {
     public var identifier: ResourceIdentifier
     public var status: JSONValue?
@@ -67,6 +72,7 @@ public struct ManifestStatus: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ResourceIdentifier: Sendable, Hashable, Codable {
     public var ordinal: Int32
     public var group: String?

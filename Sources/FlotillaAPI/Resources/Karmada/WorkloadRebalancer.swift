@@ -1,6 +1,7 @@
 /// apps.karmada.io/v1alpha1 WorkloadRebalancer (cluster-scoped): asks for a fresh placement of the listed workloads,
 /// ignoring where they run now, e.g. to bring them back to their preferred clusters after a failover. The controller
 /// sets `rescheduleTriggeredAt` on each workload's binding and reports per workload in `status.observedWorkloads`.
+@FastJSON
 public struct WorkloadRebalancer: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -38,6 +39,7 @@ public struct WorkloadRebalancer: APIObject {
     }
 }
 
+@FastJSON
 public struct WorkloadRebalancerSpec: Sendable, Hashable, Codable {
     public var workloads: [WorkloadReference]
     /// Deleted this long after every workload got a result; absent keeps it.
@@ -49,6 +51,7 @@ public struct WorkloadRebalancerSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct WorkloadRebalancerStatus: Sendable, Hashable, Codable {
     public var observedWorkloads: [ObservedWorkload]?
     public var observedGeneration: Int64?
@@ -57,6 +60,7 @@ public struct WorkloadRebalancerStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct ObservedWorkload: Sendable, Hashable, Codable {
     public var workload: WorkloadReference
     /// `Successful` or `Failed`.
@@ -73,6 +77,7 @@ public struct ObservedWorkload: Sendable, Hashable, Codable {
 
 /// Karmada's `ObjectReference` for rebalancing: a template by apiVersion, kind, namespace (for namespaced kinds) and
 /// name.
+@FastJSON
 public struct WorkloadReference: Sendable, Hashable, Codable {
     public var apiVersion: String
     public var kind: String

@@ -1,6 +1,7 @@
 /// mec.flotilla.io/v1alpha1 AppProfile: what an edge app needs from placement — a latency budget, bandwidth and
 /// sessions per replica — attached to workloads by selectors, plus where its users are (demand per access area).
 /// The scheduler reads it (LatencyFilter, LatencyScore, and demand-weighted division when asked for).
+@FastJSON
 public struct AppProfile: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -62,6 +63,7 @@ public struct AppProfile: APIObject {
     }
 }
 
+@FastJSON
 public struct AppProfileSpec: Sendable, Hashable, Codable {
     /// The workloads this profile describes (Karmada's ResourceSelector: apiVersion, kind, name or labelSelector).
     public var workloads: [ResourceSelector]
@@ -104,6 +106,7 @@ public struct AppProfileSpec: Sendable, Hashable, Codable {
 /// the session's round trip is within `withinMs` (default 5) of the budget — or over it — and no site would do
 /// better; it gives the flow back when the round trip is below the budget by 3 × `withinMs`, or the UE's last session
 /// of the app ends.
+@FastJSON
 public struct QoSOnDemand: Sendable, Hashable, Codable {
     public var qosReference: String
     public var withinMs: Double?
@@ -120,6 +123,7 @@ public struct QoSOnDemand: Sendable, Hashable, Codable {
 /// The app's virtual address (VIP:port) on the data path. UDP: each UE's flow follows its session, switched by the
 /// gateways as a move's target resumes. TCP: each new connection goes where the session is; an open connection stays
 /// with the instance it was spliced to (a gateway cannot move a TCP stream).
+@FastJSON
 public struct AppDataPath: Sendable, Hashable, Codable {
     public var address: String
     public var port: Int
@@ -141,6 +145,7 @@ public struct AppDataPath: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct AppServiceReference: Sendable, Hashable, Codable {
     public var name: String?
     /// The port's name; default the first.
@@ -153,6 +158,7 @@ public struct AppServiceReference: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct AppPlacement: Sendable, Hashable, Codable {
     public static let divisions = ["Policy", "DemandWeighted"]
     /// `Policy` (default): the PropagationPolicy's division. `DemandWeighted`: replicas follow where the users are.
@@ -162,6 +168,7 @@ public struct AppPlacement: Sendable, Hashable, Codable {
     public init(replicaDivision: String? = nil) { self.replicaDivision = replicaDivision }
 }
 
+@FastJSON
 public struct AreaDemand: Sendable, Hashable, Codable {
     public var area: String
     public var ues: Int
@@ -172,6 +179,7 @@ public struct AreaDemand: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct AppProfileStatus: Sendable, Hashable, Codable {
     public var demand: [AreaDemand]?
     public var observedTime: String?

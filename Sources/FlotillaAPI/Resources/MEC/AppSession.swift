@@ -2,6 +2,7 @@
 /// that instance accepts state transfers. Discovery creates it when it assigns a UE; the mobility service moves it
 /// (one `SessionMigration` per move) and the app or UE deletes it when the session ends. A session is in exactly one
 /// place: `status.site`/`status.endpoint` change only when a migration completes.
+@FastJSON
 public struct AppSession: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -32,6 +33,7 @@ public struct AppSession: APIObject {
     }
 }
 
+@FastJSON
 public struct AppSessionSpec: Sendable, Hashable, Codable {
     /// The UE's address as the access network knows it (MEC 013 `address`).
     public var ue: String
@@ -48,6 +50,7 @@ public struct AppSessionSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct AppSessionStatus: Sendable, Hashable, Codable {
     /// The cluster serving the session now.
     public var site: String?

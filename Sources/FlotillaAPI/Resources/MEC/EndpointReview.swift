@@ -1,5 +1,6 @@
 /// mec.flotilla.io/v1alpha1 EndpointReview: discovery for tools, Kubernetes style — `kubectl create -f review.yaml -o yaml`
 /// returns the ranked endpoints in status, like a SubjectAccessReview. Create-only; nothing is stored.
+@FastJSON
 public struct EndpointReview: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -37,6 +38,7 @@ public struct EndpointReview: APIObject {
     }
 }
 
+@FastJSON
 public struct EndpointReviewSpec: Sendable, Hashable, Codable {
     public var app: String
     public var ue: String?
@@ -52,6 +54,7 @@ public struct EndpointReviewSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct EndpointReviewStatus: Sendable, Hashable, Codable {
     public var endpoints: [ReviewedEndpoint]?
     public var skipped: [ReviewedEndpoint]?
@@ -62,6 +65,7 @@ public struct EndpointReviewStatus: Sendable, Hashable, Codable {
     public init() {}
 }
 
+@FastJSON
 public struct ReviewedEndpoint: Sendable, Hashable, Codable {
     public var site: String
     public var endpoint: String

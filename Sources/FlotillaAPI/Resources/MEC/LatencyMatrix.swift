@@ -1,6 +1,7 @@
 /// mec.flotilla.io/v1alpha1 LatencyMatrix (cluster-scoped): the round trip from each access area (a zone of the
 /// access network) to each member cluster. Written by whoever knows the network (the access-network simulator's
 /// topology, an operator's NEF) and read by the scheduler's latency plugins; several matrices are merged.
+@FastJSON
 public struct LatencyMatrix: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -42,6 +43,7 @@ public struct LatencyMatrix: APIObject {
     }
 }
 
+@FastJSON
 public struct LatencyMatrixSpec: Sendable, Hashable, Codable {
     public var areas: [AccessArea]
     public var unknownFields = UnknownFields()
@@ -49,6 +51,7 @@ public struct LatencyMatrixSpec: Sendable, Hashable, Codable {
     public init(areas: [AccessArea]) { self.areas = areas }
 }
 
+@FastJSON
 public struct AccessArea: Sendable, Hashable, Codable {
     public var name: String
     /// Cluster name → round trip in ms from this area.

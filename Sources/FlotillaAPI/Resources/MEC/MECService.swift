@@ -4,6 +4,7 @@ import Foundation
 /// management API (`POST /mec_service_mgmt/v1/applications/{appInstanceId}/services`). Named by its `serInstanceId`;
 /// `spec.serviceInfo` is the ServiceInfo as registered. Stored like any object, so every replica serves it and it
 /// survives restarts; the catalog lists it as a bindable offering.
+@FastJSON
 public struct MECService: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -25,6 +26,7 @@ public struct MECService: APIObject {
     }
 }
 
+@FastJSON
 public struct MECServiceSpec: Sendable, Hashable, Codable {
     public var appInstanceId: String
     public var serviceInfo: ServiceInfo
@@ -37,6 +39,7 @@ public struct MECServiceSpec: Sendable, Hashable, Codable {
 }
 
 /// ETSI MEC 011's ServiceInfo (the members Flotilla reads; any other is kept as sent).
+@FastJSON
 public struct ServiceInfo: Sendable, Hashable, Codable {
     public var serInstanceId: String?
     public var serName: String
@@ -81,6 +84,7 @@ public struct ServiceInfo: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct CategoryRef: Sendable, Hashable, Codable {
     public var href: String?
     public var id: String
@@ -89,6 +93,7 @@ public struct CategoryRef: Sendable, Hashable, Codable {
     public var unknownFields = UnknownFields()
 }
 
+@FastJSON
 public struct TransportInfo: Sendable, Hashable, Codable {
     public var id: String
     public var name: String
@@ -104,6 +109,7 @@ public struct TransportInfo: Sendable, Hashable, Codable {
 
 /// mec.flotilla.io/v1alpha1 ServiceAvailabilitySubscription (cluster-scoped): MEC 011's
 /// SerAvailabilityNotificationSubscription, stored so every replica notifies and it survives restarts.
+@FastJSON
 public struct ServiceAvailabilitySubscription: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -140,6 +146,7 @@ public struct ServiceAvailabilitySubscription: APIObject {
     }
 }
 
+@FastJSON
 public struct ServiceAvailabilitySubscriptionSpec: Sendable, Hashable, Codable {
     public var appInstanceId: String
     public var callbackReference: String
@@ -153,6 +160,7 @@ public struct ServiceAvailabilitySubscriptionSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct AvailabilityFilter: Sendable, Hashable, Codable {
     public var serInstanceIds: [String]?
     public var serNames: [String]?

@@ -1,6 +1,7 @@
 /// mec.flotilla.io/v1alpha1 SessionMigration: the record of one move of an `AppSession` from one site to another,
 /// written by the mobility service as it goes: Triggered → Transferring → Completed, or Failed / RolledBack with the
 /// reason. Timings are measured, not estimated.
+@FastJSON
 public struct SessionMigration: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -33,6 +34,7 @@ public struct SessionMigration: APIObject {
     }
 }
 
+@FastJSON
 public struct SessionMigrationSpec: Sendable, Hashable, Codable {
     public var session: String
     public var ue: String?
@@ -56,6 +58,7 @@ public struct SessionMigrationSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct SessionMigrationStatus: Sendable, Hashable, Codable {
     public static let phases = ["Triggered", "Transferring", "Completed", "Failed", "RolledBack"]
     public var phase: String?

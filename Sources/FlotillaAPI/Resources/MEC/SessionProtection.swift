@@ -3,6 +3,7 @@
 /// a promotion is at most one checkpoint interval of play.
 ///
 ///     sessionProtection: {mode: Standby, checkpointInterval: 100ms}
+@FastJSON
 public struct SessionProtection: Sendable, Hashable, Codable {
     public static let modes = ["None", "Standby"]
     /// `Standby`, or `None` (the default: no standby copy).

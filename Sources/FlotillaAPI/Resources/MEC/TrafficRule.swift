@@ -11,6 +11,7 @@
 /// The status says what the data gateway of the rule's `site` has in force (the site whose gateway the UE's traffic
 /// reaches). The mobility service waits there for its BUFFER before it freezes a session's source, so no datagram
 /// reaches a frozen instance.
+@FastJSON
 public struct TrafficRule: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -33,6 +34,7 @@ public struct TrafficRule: APIObject {
     public func validate() -> [FieldError] { spec.problems(at: FieldPath("spec")) }
 }
 
+@FastJSON
 public struct TrafficRuleSpec: Sendable, Hashable, Codable {
     public var trafficRuleId: String
     /// FLOW (PACKET is MEC 011's other value; Flotilla's gateways match flows only and refuse it).
@@ -92,6 +94,7 @@ public struct TrafficRuleSpec: Sendable, Hashable, Codable {
 }
 
 /// What the data gateway of a rule's site applies: the generation of the spec it has in force, and that spec's action.
+@FastJSON
 public struct TrafficRuleStatus: Sendable, Hashable, Codable {
     public var site: String?
     public var observedGeneration: Int64?
@@ -107,6 +110,7 @@ public struct TrafficRuleStatus: Sendable, Hashable, Codable {
 
 /// MEC 011's TrafficFilter, the members a flow gateway can match: each list matches when empty or when it holds the
 /// flow's value.
+@FastJSON
 public struct TrafficFilter: Sendable, Hashable, Codable {
     public var srcAddress: [String]?
     public var srcPort: [String]?
@@ -147,6 +151,7 @@ public struct TrafficFilter: Sendable, Hashable, Codable {
 }
 
 /// MEC 011's InterfaceDescriptor for an IP next hop, with the port the instance listens on.
+@FastJSON
 public struct InterfaceDescriptor: Sendable, Hashable, Codable {
     /// IP (TUNNEL and MAC are MEC 011's other values; Flotilla's gateways forward over IP only).
     public var interfaceType: String

@@ -1,6 +1,7 @@
 /// metrics.k8s.io/v1beta1 PodMetrics and NodeMetrics, as metrics-server serves them: read-only, computed when asked
 /// (`ResourceDescriptor.computed`): a simulated site from its workloads' usage, the control plane by gathering its
 /// members' (karmada-metrics-adapter's role). `kubectl top pods|nodes` reads them.
+@FastJSON
 public struct PodMetrics: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -33,6 +34,7 @@ public struct PodMetrics: APIObject {
     }
 }
 
+@FastJSON
 public struct ContainerMetrics: Sendable, Hashable, Codable {
     public var name: String
     public var usage: [String: Quantity]
@@ -44,6 +46,7 @@ public struct ContainerMetrics: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct NodeMetrics: APIObject {
     public var apiVersion: String?
     public var kind: String?

@@ -3,6 +3,7 @@
 /// whether the export is valid (`Valid`, reasons `NoService` and `InvalidServiceType`), and the export makes the
 /// Service's endpoints flow from the clusters the ServiceExport is propagated to into the clusters the Service is
 /// propagated to (a MultiClusterService of the same name decides instead, when there is one).
+@FastJSON
 public struct ServiceExport: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -20,6 +21,7 @@ public struct ServiceExport: APIObject {
     public static let validCondition = "Valid"
 }
 
+@FastJSON
 public struct ServiceExportStatus: Sendable, Hashable, Codable {
     public var conditions: [Condition]?
 

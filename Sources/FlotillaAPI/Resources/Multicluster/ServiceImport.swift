@@ -2,6 +2,7 @@
 /// service-routing controller writes one for every routed service (a valid ServiceExport or a MultiClusterService):
 /// the Service's ports, and in `status.clusters` the clusters that provide endpoints. It is an output: a write by
 /// anyone else is answered with a warning and overwritten on the controller's next pass.
+@FastJSON
 public struct ServiceImport: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -39,6 +40,7 @@ public struct ServiceImport: APIObject {
     }
 }
 
+@FastJSON
 public struct ServiceImportSpec: Sendable, Hashable, Codable {
     public var ips: [String]?
     /// `ClusterSetIP` or `Headless`.
@@ -53,6 +55,7 @@ public struct ServiceImportSpec: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ServiceImportPort: Sendable, Hashable, Codable {
     public var name: String?
     public var `protocol`: String?
@@ -66,12 +69,14 @@ public struct ServiceImportPort: Sendable, Hashable, Codable {
     }
 }
 
+@FastJSON
 public struct ServiceImportStatus: Sendable, Hashable, Codable {
     public var clusters: [ClusterStatusEntry]?
 
     public init(clusters: [ClusterStatusEntry]?) { self.clusters = clusters }
 }
 
+@FastJSON
 public struct ClusterStatusEntry: Sendable, Hashable, Codable {
     public var cluster: String
 

@@ -62,6 +62,7 @@ public enum RBAC {
     }
 }
 
+@FastJSON
 public struct PolicyRule: Sendable, Hashable, Codable {
     public var verbs: [String]
     public var apiGroups: [String]?
@@ -71,6 +72,7 @@ public struct PolicyRule: Sendable, Hashable, Codable {
     public var unknownFields = UnknownFields()
 }
 
+@FastJSON
 public struct Subject: Sendable, Hashable, Codable {
     public var kind: String
     public var name: String
@@ -79,6 +81,7 @@ public struct Subject: Sendable, Hashable, Codable {
     public var unknownFields = UnknownFields()
 }
 
+@FastJSON
 public struct RoleRef: Sendable, Hashable, Codable {
     public var apiGroup: String
     public var kind: String
@@ -86,6 +89,7 @@ public struct RoleRef: Sendable, Hashable, Codable {
     public var unknownFields = UnknownFields()
 }
 
+@FastJSON
 public struct Role: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -98,6 +102,7 @@ public struct Role: APIObject {
     public func validate() -> [FieldError] { RBAC.ruleProblems(rules ?? [], clusterScoped: false) }
 }
 
+@FastJSON
 public struct ClusterRole: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -112,6 +117,7 @@ public struct ClusterRole: APIObject {
     public func validate() -> [FieldError] { RBAC.ruleProblems(rules ?? [], clusterScoped: true) }
 }
 
+@FastJSON
 public struct RoleBinding: APIObject {
     public var apiVersion: String?
     public var kind: String?
@@ -125,6 +131,7 @@ public struct RoleBinding: APIObject {
     public func validate() -> [FieldError] { RBAC.bindingProblems(subjects ?? [], roleRef: roleRef, roleKinds: ["ClusterRole", "Role"]) }
 }
 
+@FastJSON
 public struct ClusterRoleBinding: APIObject {
     public var apiVersion: String?
     public var kind: String?

@@ -2,6 +2,7 @@
 /// propagation policy's `schedulePriority` (`priorityClassSource: KubePriorityClass`) names: its bindings are
 /// scheduled in the order of its `value`. No pods run on the control plane, so `preemptionPolicy` does nothing here
 /// and gets a Warning.
+@FastJSON
 public struct PriorityClass: APIObject {
     public var apiVersion: String?
     public var kind: String?

@@ -1,0 +1,148 @@
+import SwiftCompilerPlugin
+import SwiftDiagnostics
+import SwiftSyntax
+import SwiftSyntaxMacros
+
+/// `@FastJSON` on a model struct: an extension conforming it to `FastJSONCodable`, with `init(fastJSON:)` and
+/// `fastJSON` written out from its stored properties, as Codable's synthesis would name and treat them:
+/// - a property's key is its name; `T?` is optional (absent or `null` is `nil`, and `nil` is not written);
+/// - any other property is required, even with a default value (synthesized `Decodable` requires it too);
+/// - `var unknownFields = UnknownFields()` takes every member no property declares and writes them back after the
+///   declared ones, never over one;
+/// - a property's type must be `FastJSONCodable` itself (the compiler says which is not).
+/// It refuses what it cannot write the same way as Codable: custom `CodingKeys`, `let` properties with a value, and
+/// properties without a written type.
+public struct FastJSONMacro: ExtensionMacro {
+    struct Field {
+        var name: String
+        var key: String
+        var type: String
+        var optional: Bool
+    }
+
+    public static func expansion(
+        of node: AttributeSyntax,
+        attachedTo declaration: some DeclGroupSyntax,
+        providingExtensionsOf type: some TypeSyntaxProtocol,
+        conformingTo protocols: [TypeSyntax],
+        in context: some MacroExpansionContext
+    ) throws -> [ExtensionDeclSyntax] {
+        guard declaration.is(StructDeclSyntax.self) else { throw MacroError("@FastJSON applies to structs only") }
+        var fields: [Field] = []
+        var hasUnknownFields = false
+        for member in declaration.memberBlock.members {
+            if let nested = member.decl.as(EnumDeclSyntax.self), nested.name.text == "CodingKeys" {
+                throw MacroError("@FastJSON does not support custom CodingKeys; keys are the property names")
+            }
+            guard let variable = member.decl.as(VariableDeclSyntax.self) else { continue }
+            if variable.modifiers.contains(where: { ["static", "class"].contains($0.name.text) }) { continue }
+            let isLet = variable.bindingSpecifier.text == "let"
+            for binding in variable.bindings {
+                if let accessors = binding.accessorBlock, isComputed(accessors) { continue }
+                guard let pattern = binding.pattern.as(IdentifierPatternSyntax.self) else {
+                    throw MacroError("@FastJSON needs one name per stored property")
+                }
+                let name = pattern.identifier.text.trimmingBackticks
+                let written = binding.typeAnnotation?.type
+                let isUnknown = name == "unknownFields"
+                    || written?.trimmedDescription == "UnknownFields"
+                    || binding.initializer?.value.trimmedDescription == "UnknownFields()"
+                if isUnknown {
+                    hasUnknownFields = true
+                    continue
+                }
+                if isLet, binding.initializer != nil {
+                    throw MacroError("@FastJSON: '\(name)' is a let with a value, which Codable skips; make it a var or computed")
+                }
+                guard let written else { throw MacroError("@FastJSON: '\(name)' needs a written type") }
+                if let optional = written.as(OptionalTypeSyntax.self) {
+                    fields.append(Field(name: name, key: name, type: optional.wrappedType.trimmedDescription, optional: true))
+                } else if let identifier = written.as(IdentifierTypeSyntax.self), identifier.name.text == "Optional",
+                          let argument = identifier.genericArgumentClause?.arguments.first {
+                    fields.append(Field(name: name, key: name, type: argument.argument.trimmedDescription, optional: true))
+                } else {
+                    fields.append(Field(name: name, key: name, type: written.trimmedDescription, optional: false))
+                }
+            }
+        }
+        let decl = DeclSyntax(stringLiteral: source(for: type.trimmedDescription, fields, hasUnknownFields))
+        guard let extensionDecl = decl.as(ExtensionDeclSyntax.self) else { throw MacroError("@FastJSON produced no extension") }
+        return [extensionDecl]
+    }
+
+    /// `get`/`set` accessors or a bare body make a computed property; `willSet`/`didSet` observe a stored one.
+    static func isComputed(_ block: AccessorBlockSyntax) -> Bool {
+        switch block.accessors {
+        case .getter: return true
+        case .accessors(let list): return list.contains { !["willSet", "didSet"].contains($0.accessorSpecifier.text) }
+        }
+    }
+
+    static func source(for type: String, _ fields: [Field], _ hasUnknownFields: Bool) -> String {
+        var decode = ""
+        for (index, field) in fields.enumerated() { decode += "        var f\(index): \(field.type)? = nil\n" }
+        if hasUnknownFields { decode += "        var unknown: [String: JSONValue] = [:]\n" }
+        decode += "        for (key, member) in members {\n            switch key {\n"
+        for (index, field) in fields.enumerated() {
+            decode += "            case \(literal(field.key)):\n"
+            if field.optional {
+                decode += "                if case .null = member {} else { f\(index) = try \(field.type)(fastJSON: member) }\n"
+            } else {
+                decode += "                f\(index) = try \(field.type)(fastJSON: member)\n"
+            }
+        }
+        decode += hasUnknownFields ? "            default: unknown[key] = member\n" : "            default: break\n"
+        decode += "            }\n        }\n"
+        for (index, field) in fields.enumerated() {
+            if field.optional {
+                decode += "        self.\(field.name) = f\(index)\n"
+            } else {
+                decode += "        guard let f\(index) else { throw FastJSONMiss() }\n        self.\(field.name) = f\(index)\n"
+            }
+        }
+        if hasUnknownFields { decode += "        self.unknownFields = UnknownFields(unknown)\n" }
+
+        let capacity = hasUnknownFields ? "\(fields.count) + unknownFields.members.count" : "\(fields.count)"
+        var encode = "        var object = [String: JSONValue](minimumCapacity: \(capacity))\n"
+        for field in fields {
+            if field.optional {
+                encode += "        if let value = self.\(field.name) { object[\(literal(field.key))] = value.fastJSON }\n"
+            } else {
+                encode += "        object[\(literal(field.key))] = self.\(field.name).fastJSON\n"
+            }
+        }
+        if hasUnknownFields {
+            encode += "        for (key, member) in unknownFields.members where object[key] == nil { object[key] = member }\n"
+        }
+        encode += "        return .object(object)\n"
+
+        return """
+        extension \(type): FastJSONCodable {
+            public init(fastJSON value: JSONValue) throws {
+                guard case .object(let members) = value else { throw FastJSONMiss() }
+        \(decode)    }
+
+            public var fastJSON: JSONValue {
+        \(encode)    }
+        }
+        """
+    }
+
+    static func literal(_ key: String) -> String { "\"\(key)\"" }
+}
+
+struct MacroError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension String {
+    var trimmingBackticks: String {
+        hasPrefix("`") && hasSuffix("`") && count > 1 ? String(dropFirst().dropLast()) : self
+    }
+}
+
+@main
+struct FlotillaMacrosPlugin: CompilerPlugin {
+    let providingMacros: [any Macro.Type] = [FastJSONMacro.self]
+}
