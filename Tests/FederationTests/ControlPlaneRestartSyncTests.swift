@@ -41,78 +41,128 @@ import Testing
                  "placement": ["clusterAffinity": ["clusterNames": ["edge-1"]], "replicaScheduling": ["replicaSchedulingType": "Duplicated"]]],
     ]
 
-    @Test func aRestartedControlPlaneVerifiesEveryWorkAndRepairsOnlyWhatTheMemberLost() async throws {
-        let client = StoreObjectClient(store: ResourceStore.memory())
-        for namespace in ["default", "karmada-system", "karmada-cluster"] {
-            _ = try await client.create(Namespace.descriptor, Namespace(name: namespace).json())
+    /// One site joined to a control plane over an in-memory store, with the five Deployments placed on it.
+    struct Fixture {
+        let client: StoreObjectClient
+        let member: KubeClient
+
+        func memberCopies() async throws -> [String: JSONValue] {
+            Dictionary(try await member.list(Deployment.descriptor, namespace: "default", options: .everything).items
+                .map { ($0.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-restart-sync-\(UUID().uuidString)")
-        let site = try EdgeSite(spec: SiteSpec(name: "edge-1", region: "eu", zone: "eu-a", nodes: 2, cpu: Quantity(4),
-            memory: try Quantity(parsing: "8Gi"), pods: 110), directory: directory, kubelet: .immediate)
-        try await site.start()
-        let member = try KubeClient(kubeconfig: site.kubeconfig.path)
+
         func startControlPlane(_ gauges: Gauges) -> Task<Void, Never> {
             let federation = Federation(controlPlane: client, configuration: Federation.Configuration(
                 clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(150))), sync: gauges.metrics)
             return Task { await federation.run() }
         }
-        func memberCopies() async throws -> [String: JSONValue] {
-            Dictionary(try await member.list(Deployment.descriptor, namespace: "default", options: .everything).items
-                .map { ($0.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-        }
-        var running: Task<Void, Never>?
-        try await withCleanup({
-            let first = Gauges()
-            running = startControlPlane(first)
-            try await ClusterJoin.join(name: "edge-1", member: try KubeconfigFile.load(path: site.kubeconfig.path),
-                options: ClusterJoin.Options(region: "eu", zone: "eu-a"), controlPlane: client)
-            _ = try await client.create(PropagationPolicy.descriptor, Self.policy)
-            for name in Self.names { _ = try await client.create(Deployment.descriptor, Self.deployment(name)) }
-            try await Self.waitFor("five Works applied and their Deployments Ready on the member") {
-                let copies = try await memberCopies()
-                return first.works.load(ordering: .relaxed) == 5 && first.clusters.load(ordering: .relaxed) == 1
-                    && Self.names.allSatisfy { copies[$0]?["status"]?["readyReplicas"]?.int64Value == 1 }
-            }
 
+        /// Runs `body` with the first control plane running and the five Works applied; `running` is the control
+        /// plane the cleanup stops.
+        static func run(_ body: (Fixture, inout Task<Void, Never>?) async throws -> Void) async throws {
+            let client = StoreObjectClient(store: ResourceStore.memory())
+            for namespace in ["default", "karmada-system", "karmada-cluster"] {
+                _ = try await client.create(Namespace.descriptor, Namespace(name: namespace).json())
+            }
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-restart-sync-\(UUID().uuidString)")
+            let site = try EdgeSite(spec: SiteSpec(name: "edge-1", region: "eu", zone: "eu-a", nodes: 2, cpu: Quantity(4),
+                memory: try Quantity(parsing: "8Gi"), pods: 110), directory: directory, kubelet: .immediate)
+            try await site.start()
+            let fixture = Fixture(client: client, member: try KubeClient(kubeconfig: site.kubeconfig.path))
+            var running: Task<Void, Never>?
+            try await withCleanup({
+                let first = Gauges()
+                running = fixture.startControlPlane(first)
+                try await ClusterJoin.join(name: "edge-1", member: try KubeconfigFile.load(path: site.kubeconfig.path),
+                    options: ClusterJoin.Options(region: "eu", zone: "eu-a"), controlPlane: client)
+                _ = try await client.create(PropagationPolicy.descriptor, ControlPlaneRestartSyncTests.policy)
+                for name in ControlPlaneRestartSyncTests.names {
+                    _ = try await client.create(Deployment.descriptor, ControlPlaneRestartSyncTests.deployment(name))
+                }
+                try await ControlPlaneRestartSyncTests.waitFor("five Works applied and their Deployments Ready on the member") {
+                    let copies = try await fixture.memberCopies()
+                    return first.works.load(ordering: .relaxed) == 5 && first.clusters.load(ordering: .relaxed) == 1
+                        && ControlPlaneRestartSyncTests.names.allSatisfy { copies[$0]?["status"]?["readyReplicas"]?.int64Value == 1 }
+                }
+                try await body(fixture, &running)
+            }, cleanup: {
+                running?.cancel()
+                await running?.value
+                await fixture.member.shutdown()
+                await site.stop()
+                try? FileManager.default.removeItem(at: directory)
+            })
+        }
+    }
+
+    @Test func aRestartedControlPlaneVerifiesEveryWorkAndRepairsOnlyWhatTheMemberLost() async throws {
+        try await Fixture.run { fixture, running in
+            let member = fixture.member
             // The control plane goes away. Meanwhile the member loses one copy, and someone scales another.
             running?.cancel()
             await running?.value
             running = nil
             try await member.delete(Deployment.descriptor, namespace: "default", name: "app-0")
-            var drifted = try #require(try await memberCopies()["app-1"])
+            var drifted = try #require(try await fixture.memberCopies()["app-1"])
             drifted.setValue(.integer(3), at: ["spec", "replicas"])
             _ = try await member.update(Deployment.descriptor, drifted)
             // What the others look like once the member's own controllers are done with them.
             var settled: [String: String] = [:]
             try await Self.waitFor("the untouched copies settled") {
-                let before = try await memberCopies().mapValues { $0.resourceVersion ?? "" }
+                let before = try await fixture.memberCopies().mapValues { $0.resourceVersion ?? "" }
                 try await Task.sleep(for: .milliseconds(400))
-                let after = try await memberCopies().mapValues { $0.resourceVersion ?? "" }
+                let after = try await fixture.memberCopies().mapValues { $0.resourceVersion ?? "" }
                 settled = after.filter { ["app-2", "app-3", "app-4"].contains($0.key) }
                 return settled.count == 3 && settled.allSatisfy { before[$0.key] == $0.value }
             }
 
             // A new control-plane process over the same store: it catches up, and says so.
             let second = Gauges()
-            running = startControlPlane(second)
+            running = fixture.startControlPlane(second)
             try await Self.waitFor("the restarted control plane verified every Work and observed the cluster") {
                 second.works.load(ordering: .relaxed) == 5 && second.clusters.load(ordering: .relaxed) == 1
             }
             try await Self.waitFor("the lost copy re-created and the drifted one put back") {
-                let copies = try await memberCopies()
+                let copies = try await fixture.memberCopies()
                 return copies["app-0"] != nil && copies["app-1"]?["spec"]?["replicas"]?.int64Value == 1
             }
             // Nothing was written where the member already held what the Works say.
-            let copies = try await memberCopies()
+            let copies = try await fixture.memberCopies()
             for (name, version) in settled {
                 #expect(copies[name]?.resourceVersion == version, "\(name) was rewritten")
             }
-        }, cleanup: {
-            running?.cancel()
-            await running?.value
-            await member.shutdown()
-            await site.stop()
-            try? FileManager.default.removeItem(at: directory)
-        })
+        }
+    }
+
+    /// While the control plane runs: a hand edit on the member is put back when its event arrives, and a template
+    /// scaled 1 → 2 → 1 in quick succession ends at 1 on the member, whatever the worker's watch had seen when it
+    /// compared (a comparison against a copy that had not caught up with the worker's own write used to stick).
+    @Test func aRunningControlPlanePutsBackHandEditsAndNeverSettlesOnAStaleComparison() async throws {
+        try await Fixture.run { fixture, _ in
+            var edited = try #require(try await fixture.memberCopies()["app-1"])
+            edited.setValue(.integer(3), at: ["spec", "replicas"])
+            _ = try await fixture.member.update(Deployment.descriptor, edited)
+            try await Self.waitFor("the hand edit put back") {
+                try await fixture.memberCopies()["app-1"]?["spec"]?["replicas"]?.int64Value == 1
+            }
+            for round in 0..<5 {
+                for replicas in [2, 1] {
+                    // The federation writes the template's status beside us: retry a stale update.
+                    try await Self.waitFor("the template scaled to \(replicas)") {
+                        var template = try await fixture.client.get(Deployment.descriptor, namespace: "default", name: "app-2")
+                        template.setValue(.integer(Int64(replicas)), at: ["spec", "replicas"])
+                        return (try? await fixture.client.update(Deployment.descriptor, template)) != nil
+                    }
+                    if round % 2 == 1 { try await Task.sleep(for: .milliseconds(20 * round)) }
+                }
+            }
+            try await Self.waitFor("the member's copy at the template's final 1 replica") {
+                let copy = try await fixture.memberCopies()["app-2"]
+                return copy?["spec"]?["replicas"]?.int64Value == 1 && copy?["status"]?["readyReplicas"]?.int64Value == 1
+            }
+            // And it stays there.
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await fixture.memberCopies()["app-2"]?["spec"]?["replicas"]?.int64Value == 1)
+        }
     }
 }

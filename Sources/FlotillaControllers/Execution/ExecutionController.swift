@@ -145,6 +145,10 @@ actor MemberWorker {
     private var memberObjects: [String: WatchedSet] = [:]
     /// The Works as this worker last wrote them, by `namespace/name`.
     private var written: [String: Work] = [:]
+    /// Works whose member objects changed since they were last compared (by Work name): compared again on the next
+    /// pass, so a hand edit is put back, and a comparison made against a watch copy that had not yet seen this worker's
+    /// own last write (an update 2 → 1 checked against the copy still at 1) is made again once the copy catches up.
+    private var unverified: Set<String> = []
 
     init(cluster: String, client: any ObjectClient, connections: ClusterConnections, events: EventWriter, metrics: SyncMetrics, logger: Logger) {
         self.cluster = cluster
@@ -243,11 +247,13 @@ actor MemberWorker {
                 memberSet(for: manifest).map { $0.synced && $0.object(for: manifest) == nil } ?? false
             }
             let version = "\(work.metadata.generation ?? 0)|\(work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] ?? "")"
-            if applied[name] != version || missing {
+            let recheck = unverified.remove(name) != nil
+            if applied[name] != version || missing || recheck {
                 switch await apply(work, manifests: manifests, to: member) {
                 case .success:
                     setApplied(name, version)
                 case .failure(let error):
+                    if recheck { unverified.insert(name) }
                     ok = ok && error.reason == .conflict && error.message.hasPrefix("ConflictWithExisting")
                     await report(work, applied: false, reason: error.reason == .conflict ? "ConflictWithExisting" : "AppliedFailed",
                         message: error.message)
@@ -304,7 +310,16 @@ actor MemberWorker {
 
     private func observe(_ event: InformerEvent, plural: String) {
         memberObjects[plural]?.apply(event)
+        switch event {
+        case .synced(let objects): for object in objects { markUnverified(object) }
+        case .added(let object), .modified(let object): markUnverified(object)
+        case .deleted: break  // a missing object is re-created by the `missing` check
+        }
         resubmit()
+    }
+
+    private func markUnverified(_ object: JSONValue) {
+        if let work = object.labels[ExecutionController.workNameLabel] { unverified.insert(work) }
     }
 
     private func apply(_ work: Work, manifests: [JSONValue], to member: KubeClient) async -> Result<Void, APIError> {
