@@ -134,7 +134,8 @@ import Testing
         }
     }
 
-    /// While the control plane runs: a hand edit on the member is put back when its event arrives, and a template
+    /// While the control plane runs: a hand edit of the spec on the member is put back when its event arrives, a label
+    /// the member adds stays (Karmada's rule: the generation did not move), and a template
     /// scaled 1 → 2 → 1 in quick succession ends at 1 on the member, whatever the worker's watch had seen when it
     /// compared (a comparison against a copy that had not caught up with the worker's own write used to stick).
     @Test func aRunningControlPlanePutsBackHandEditsAndNeverSettlesOnAStaleComparison() async throws {
@@ -145,6 +146,8 @@ import Testing
             try await Self.waitFor("the hand edit put back") {
                 try await fixture.memberCopies()["app-1"]?["spec"]?["replicas"]?.int64Value == 1
             }
+            _ = try await fixture.member.mergePatch(Deployment.descriptor, namespace: "default", name: "app-3",
+                                                    ["metadata": ["labels": ["member-owned": "ops"]]])
             for round in 0..<5 {
                 for replicas in [2, 1] {
                     // The federation writes the template's status beside us: retry a stale update.
@@ -163,6 +166,7 @@ import Testing
             // And it stays there.
             try await Task.sleep(for: .milliseconds(500))
             #expect(try await fixture.memberCopies()["app-2"]?["spec"]?["replicas"]?.int64Value == 1)
+            #expect(try await fixture.memberCopies()["app-3"]?.labels["member-owned"] == "ops")
         }
     }
 }

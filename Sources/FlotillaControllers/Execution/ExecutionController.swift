@@ -145,9 +145,10 @@ actor MemberWorker {
     private var memberObjects: [String: WatchedSet] = [:]
     /// The Works as this worker last wrote them, by `namespace/name`.
     private var written: [String: Work] = [:]
-    /// Works whose member objects changed since they were last compared (by Work name): compared again on the next
-    /// pass, so a hand edit is put back, and a comparison made against a watch copy that had not yet seen this worker's
-    /// own last write (an update 2 → 1 checked against the copy still at 1) is made again once the copy catches up.
+    /// Works whose member objects' spec moved since they were last compared (by Work name): compared again on the next
+    /// pass, so a hand edit of the spec is put back, and a comparison made against a watch copy that had not yet seen
+    /// this worker's own last write (an update 2 → 1 checked against the copy still at 1) is made again once the copy
+    /// catches up.
     private var unverified: Set<String> = []
 
     init(cluster: String, client: any ObjectClient, connections: ClusterConnections, events: EventWriter, metrics: SyncMetrics, logger: Logger) {
@@ -308,14 +309,27 @@ actor MemberWorker {
         }
     }
 
+    /// A member object whose spec version moved (its generation; its resourceVersion if it has none, as Karmada's
+    /// `ObjectVersion`) has its Work compared again. Status and label-only changes do not move the generation, so what
+    /// the member adds to its copy's metadata stays until the Work next changes, as in Karmada.
     private func observe(_ event: InformerEvent, plural: String) {
-        memberObjects[plural]?.apply(event)
         switch event {
-        case .synced(let objects): for object in objects { markUnverified(object) }
-        case .added(let object), .modified(let object): markUnverified(object)
+        case .synced(let objects):
+            for object in objects where Self.specVersion(memberObjects[plural]?.object(for: object)) != Self.specVersion(object) {
+                markUnverified(object)
+            }
+        case .added(let object), .modified(let object):
+            if Self.specVersion(memberObjects[plural]?.object(for: object)) != Self.specVersion(object) { markUnverified(object) }
         case .deleted: break  // a missing object is re-created by the `missing` check
         }
+        memberObjects[plural]?.apply(event)
         resubmit()
+    }
+
+    static func specVersion(_ object: JSONValue?) -> String? {
+        guard let object else { return nil }
+        if let generation = object["metadata"]?["generation"]?.int64Value, generation > 0 { return "g:\(generation)" }
+        return "r:\(object.resourceVersion ?? "")"
     }
 
     private func markUnverified(_ object: JSONValue) {
