@@ -102,8 +102,14 @@ public struct FastJSONMacro: ExtensionMacro {
         }
         if hasUnknownFields { decode += "        self.unknownFields = UnknownFields(unknown)\n" }
 
-        let capacity = hasUnknownFields ? "\(fields.count) + unknownFields.members.count" : "\(fields.count)"
-        var encode = "        var object = [String: JSONValue](minimumCapacity: \(capacity))\n"
+        // Sized to the members written, not the fields declared: a stored tree keeps its tables (most optional
+        // fields are absent, and ObjectMeta declares 14).
+        let required = fields.filter { !$0.optional }.count
+        var encode = "        var count = \(required)\(hasUnknownFields ? " + unknownFields.members.count" : "")\n"
+        for field in fields where field.optional {
+            encode += "        if self.\(field.name) != nil { count += 1 }\n"
+        }
+        encode += "        var object = [String: JSONValue](minimumCapacity: count)\n"
         for field in fields {
             if field.optional {
                 encode += "        if let value = self.\(field.name) { object[\(literal(field.key))] = value.fastJSON }\n"

@@ -21,7 +21,8 @@ public struct FastJSONMiss: Error, Sendable {
 public macro FastJSON() = #externalMacro(module: "FlotillaMacros", type: "FastJSONMacro")
 
 extension JSONValue: FastJSONCodable {
-    @inline(__always) public init(fastJSON value: JSONValue) { self = value }
+    /// Declared `throws` (it never does) so that generated code can call every property type's coder alike.
+    @inline(__always) public init(fastJSON value: JSONValue) throws { self = value }
     @inline(__always) public var fastJSON: JSONValue { self }
 }
 
