@@ -47,6 +47,13 @@ public actor FailoverController {
     private var taintSeen: [String: Date] = [:]
     /// When each binding's cluster was first seen Unhealthy, by binding key.
     private var unhealthySince: [String: [String: Date]] = [:]
+    /// The clusters by name for what reads their spec (taints), rebuilt when a cluster's spec or the set of clusters
+    /// changes: a pass over 200 bindings' status reports copied all 1,000 Clusters into a new dictionary (10 % of the
+    /// control plane's CPU while placing on a 1,000-site fleet), though clusters' status reports move no taint.
+    private var clustersBySpec: [String: Cluster]?
+    /// The same with current status (an eviction task ends when its cluster is Ready again), by the set's version;
+    /// made only for bindings with eviction tasks.
+    private var clustersNow: (version: SetVersion, byName: [String: Cluster])?
 
     public init(client: any ObjectClient, scheduler: Scheduler = Scheduler(), configuration: FailoverConfiguration = .init(),
                 clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.failover")) {
@@ -71,9 +78,19 @@ public actor FailoverController {
 
     /// Bindings whose own object changed, or all of them when clusters changed or the pass is full.
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
-        let clusterList = snapshot.typed(Cluster.self)
-        let clusters = Dictionary(clusterList.map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         let everything = changes.full || changes.touched(Cluster.descriptor)
+        func byName() -> [String: Cluster] {
+            Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        }
+        if everything || clustersBySpec == nil { clustersBySpec = byName() }
+        let clusters = clustersBySpec ?? [:]
+        let clusterVersion = snapshot.version(Cluster.descriptor)
+        let current = { () -> [String: Cluster] in
+            if let now = self.clustersNow, now.version == clusterVersion { return now.byName }
+            let made = byName()
+            self.clustersNow = (clusterVersion, made)
+            return made
+        }
         let keys = everything ? nil : ResourceBinding.kinds.reduce(into: Set<String>()) { keys, kind in
             keys.formUnion(changes.keys(kind).union(changes.statusOnlyKeys(kind)))
         }
@@ -81,7 +98,7 @@ public actor FailoverController {
         var views: ClusterSnapshot?
         let snapshotOfClusters = { () -> ClusterSnapshot in
             if let views { return views }
-            let made = ClusterSnapshot(clusterList)
+            let made = ClusterSnapshot(snapshot.typed(Cluster.self))
             views = made
             return made
         }
@@ -98,7 +115,7 @@ public actor FailoverController {
             guard keys?.contains(key) ?? true, binding.metadata.deletionTimestamp == nil,
                   !(binding.spec.clusters ?? []).isEmpty || !(binding.spec.gracefulEvictionTasks ?? []).isEmpty else { continue }
             do throws(APIError) {
-                if let after = try await reconcile(binding, key: key, clusters: clusters, views: snapshotOfClusters, now: now) {
+                if let after = try await reconcile(binding, key: key, clusters: clusters, current: current, views: snapshotOfClusters, now: now) {
                     recheck = min(recheck ?? after, after)
                 }
             } catch {
@@ -114,15 +131,16 @@ public actor FailoverController {
 
     /// One binding: end finished eviction tasks, then evict what the taints and the application's health call for.
     /// Returns when to look again.
-    func reconcile(_ binding: ResourceBinding, key: String, clusters: [String: Cluster], views: () -> ClusterSnapshot, now: Date)
-        async throws(APIError) -> TimeInterval?
+    /// `clusters` is current in spec (taints); `current()` also in status.
+    func reconcile(_ binding: ResourceBinding, key: String, clusters: [String: Cluster], current: () -> [String: Cluster],
+                   views: () -> ClusterSnapshot, now: Date) async throws(APIError) -> TimeInterval?
     {
         var recheck: TimeInterval?
         var binding = binding
         // 1. Finished evictions. A task never ends while the binding has no other target holding replicas.
         if !(binding.spec.gracefulEvictionTasks ?? []).isEmpty {
             let timeout = TimeInterval(configuration.gracefulEvictionTimeout.components.seconds)
-            var plan = GracefulEviction.plan(binding, clusters: clusters, now: now, timeout: timeout)
+            var plan = GracefulEviction.plan(binding, clusters: current(), now: now, timeout: timeout)
             let elsewhere = (binding.spec.clusters ?? []).contains { ($0.replicas ?? 0) > 0 || (binding.spec.replicas ?? 0) == 0 }
             if !elsewhere {
                 let kept = Set(plan.ended.filter { $0.why != "the cluster left" && $0.why != "the cluster recovered" }.map(\.cluster))
