@@ -150,6 +150,12 @@ actor MemberWorker {
     /// this worker's own last write (an update 2 → 1 checked against the copy still at 1) is made again once the copy
     /// catches up.
     private var unverified: Set<String> = []
+    /// Works whose member objects had any event since their status was last reported (by Work name), and whether
+    /// the next pass reports every Work (a submission from the controller: new Works, a new interpreter, a cluster
+    /// change). A member event reports only its own Works: reporting all of a cluster's Works on each of its events
+    /// made the work per event grow with the Works per cluster.
+    private var unreported: Set<String> = []
+    private var reportAll = true
 
     init(cluster: String, client: any ObjectClient, connections: ClusterConnections, events: EventWriter, metrics: SyncMetrics, logger: Logger) {
         self.cluster = cluster
@@ -163,6 +169,7 @@ actor MemberWorker {
     func submit(_ works: [Work], cluster: Cluster, interpreter: ResourceInterpreter, kinds: ResourceRegistry) {
         self.interpreter = interpreter
         self.kinds = kinds
+        reportAll = true
         submit(works, cluster: cluster)
     }
 
@@ -222,12 +229,16 @@ actor MemberWorker {
             for work in works where work.metadata.deletionTimestamp == nil {
                 await report(work, applied: false, reason: "ClusterUnavailable", message: error.message)
             }
+            reportAll = true  // what said ClusterUnavailable says otherwise once the member answers
             return false
         }
         ensureWatches(member, works: works)
         var ok = true
+        let reportingAll = reportAll
+        reportAll = false
         for work in works {
             let name = work.metadata.name ?? ""
+            let changed = unreported.remove(name) != nil || reportingAll
             if work.metadata.deletionTimestamp != nil {
                 if await remove(work, from: member) {
                     setApplied(name, nil)
@@ -249,10 +260,12 @@ actor MemberWorker {
             }
             let version = "\(work.metadata.generation ?? 0)|\(work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] ?? "")"
             let recheck = unverified.remove(name) != nil
+            var wrote = false
             if applied[name] != version || missing || recheck {
                 switch await apply(work, manifests: manifests, to: member) {
                 case .success:
                     setApplied(name, version)
+                    wrote = true
                 case .failure(let error):
                     if recheck { unverified.insert(name) }
                     ok = ok && error.reason == .conflict && error.message.hasPrefix("ConflictWithExisting")
@@ -261,7 +274,12 @@ actor MemberWorker {
                     continue
                 }
             }
-            await report(work, applied: true, reason: "AppliedSuccessful", message: "Manifest has been successfully applied")
+            // Nothing about this Work moved since its last report (no member event, no new spec): nothing to say.
+            guard changed || wrote else { continue }
+            if !(await report(work, applied: true, reason: "AppliedSuccessful", message: "Manifest has been successfully applied")) {
+                unreported.insert(name)
+                ok = false
+            }
         }
         return ok
     }
@@ -292,6 +310,7 @@ actor MemberWorker {
     private func ensureWatches(_ member: KubeClient, works: [Work]) {
         let identity = ObjectIdentifier(member)
         if watchedClient != identity {
+            reportAll = true
             for watch in watches.values { watch.cancel() }
             watches = [:]
             memberObjects = [:]
@@ -315,12 +334,15 @@ actor MemberWorker {
     private func observe(_ event: InformerEvent, plural: String) {
         switch event {
         case .synced(let objects):
-            for object in objects where Self.specVersion(memberObjects[plural]?.object(for: object)) != Self.specVersion(object) {
-                markUnverified(object)
+            for object in objects {
+                markUnreported(object)
+                if Self.specVersion(memberObjects[plural]?.object(for: object)) != Self.specVersion(object) { markUnverified(object) }
             }
+            reportAll = true  // a relist may have dropped objects whose Works must say so
         case .added(let object), .modified(let object):
+            markUnreported(object)
             if Self.specVersion(memberObjects[plural]?.object(for: object)) != Self.specVersion(object) { markUnverified(object) }
-        case .deleted: break  // a missing object is re-created by the `missing` check
+        case .deleted(let object): markUnreported(object)  // a missing object is re-created by the `missing` check
         }
         memberObjects[plural]?.apply(event)
         resubmit()
@@ -334,6 +356,10 @@ actor MemberWorker {
 
     private func markUnverified(_ object: JSONValue) {
         if let work = object.labels[ExecutionController.workNameLabel] { unverified.insert(work) }
+    }
+
+    private func markUnreported(_ object: JSONValue) {
+        if let work = object.labels[ExecutionController.workNameLabel] { unreported.insert(work) }
     }
 
     private func apply(_ work: Work, manifests: [JSONValue], to member: KubeClient) async -> Result<Void, APIError> {
@@ -429,12 +455,14 @@ actor MemberWorker {
     /// controller handed over goes stale with this worker's first status write (the controller ignores status-only
     /// changes, so it does not hand over a newer one); starting from the worker's own last write avoids a lost
     /// compare-and-swap on every report. A conflict still re-reads the Work (someone else wrote it).
-    private func report(_ work: Work, applied: Bool, reason: String, message: String) async {
+    /// Returns false when the status could not be written (it is then reported again on a retry).
+    @discardableResult
+    private func report(_ work: Work, applied: Bool, reason: String, message: String) async -> Bool {
         let key = "\(work.metadata.namespace ?? "")/\(work.metadata.name ?? "")"
         var current = work
         if let mine = written[key], Self.revision(mine) > Self.revision(work) { current = mine }
         for _ in 0..<3 {
-            guard let updated = status(of: current, applied: applied, reason: reason, message: message) else { return }
+            guard let updated = status(of: current, applied: applied, reason: reason, message: message) else { return true }
             do {
                 let stored = try await client.updateStatus(Work.descriptor, updated.json())
                 var mine = updated
@@ -446,17 +474,20 @@ actor MemberWorker {
                         type: applied ? "Normal" : "Warning", reason: applied ? "WorkApplied" : "WorkApplyFailed",
                         message: applied ? "Applied to cluster \(cluster)" : "Cluster \(cluster): \(message)")
                 }
-                return
+                return true
             } catch {
+                // A Work deleted meanwhile has nothing left to report.
+                if error.reason == .notFound { return true }
                 guard error.reason == .conflict,
                     let fresh = try? await client.get(Work.descriptor, namespace: work.metadata.namespace, name: work.metadata.name ?? ""),
                     let decoded = try? Work(json: fresh) else {
                     logger.debug("work status write failed", metadata: ["work": "\(work.metadata.name ?? "")", "error": "\(error)"])
-                    return
+                    return false
                 }
                 current = decoded
             }
         }
+        return false
     }
 
     /// Karmada's `Dispatching=False` (reason `SuspendDispatching`) on a suspended Work.
