@@ -41,10 +41,55 @@ import Testing
                  "placement": ["clusterAffinity": ["clusterNames": ["edge-1"]], "replicaScheduling": ["replicaSchedulingType": "Duplicated"]]],
     ]
 
+    /// The control plane's client as the federation sees it, refusing Work status writes while `refusing` is set
+    /// (an API server that answers 503 for a while).
+    final class Switch: Sendable {
+        private let state = Atomic<Bool>(false)
+        var isOn: Bool { state.load(ordering: .relaxed) }
+        func set(_ on: Bool) { state.store(on, ordering: .relaxed) }
+    }
+
+    struct RefusingWorkStatus: ObjectClient {
+        let inner: StoreObjectClient
+        let refusing: Switch
+
+        func get(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) -> JSONValue {
+            try await inner.get(resource, namespace: namespace, name: name)
+        }
+        func list(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery) async throws(APIError) -> ListResult {
+            try await inner.list(resource, namespace: namespace, options: options)
+        }
+        func create(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await inner.create(resource, object)
+        }
+        func update(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            try await inner.update(resource, object)
+        }
+        func updateStatus(_ resource: ResourceDescriptor, _ object: JSONValue) async throws(APIError) -> JSONValue {
+            if resource.kind == Work.descriptor.kind, refusing.isOn {
+                throw APIError(.serviceUnavailable, "the control plane is not taking Work status for now")
+            }
+            return try await inner.updateStatus(resource, object)
+        }
+        func mergePatch(_ resource: ResourceDescriptor, namespace: String?, name: String, _ patch: JSONValue) async throws(APIError) -> JSONValue {
+            try await inner.mergePatch(resource, namespace: namespace, name: name, patch)
+        }
+        func delete(_ resource: ResourceDescriptor, namespace: String?, name: String) async throws(APIError) {
+            try await inner.delete(resource, namespace: namespace, name: name)
+        }
+        func watch(_ resource: ResourceDescriptor, namespace: String?, options: ListQuery, resourceVersion: String) async throws(APIError)
+            -> AsyncThrowingStream<ObjectEvent, any Error>
+        {
+            try await inner.watch(resource, namespace: namespace, options: options, resourceVersion: resourceVersion)
+        }
+    }
+
     /// One site joined to a control plane over an in-memory store, with the five Deployments placed on it.
     struct Fixture {
         let client: StoreObjectClient
         let member: KubeClient
+        /// On: the control plane refuses Work status writes.
+        let refusing: Switch
 
         func memberCopies() async throws -> [String: JSONValue] {
             Dictionary(try await member.list(Deployment.descriptor, namespace: "default", options: .everything).items
@@ -52,7 +97,7 @@ import Testing
         }
 
         func startControlPlane(_ gauges: Gauges) -> Task<Void, Never> {
-            let federation = Federation(controlPlane: client, configuration: Federation.Configuration(
+            let federation = Federation(controlPlane: RefusingWorkStatus(inner: client, refusing: refusing), configuration: Federation.Configuration(
                 clusterStatus: ClusterStatusConfiguration(interval: .milliseconds(150))), sync: gauges.metrics)
             return Task { await federation.run() }
         }
@@ -68,7 +113,7 @@ import Testing
             let site = try EdgeSite(spec: SiteSpec(name: "edge-1", region: "eu", zone: "eu-a", nodes: 2, cpu: Quantity(4),
                 memory: try Quantity(parsing: "8Gi"), pods: 110), directory: directory, kubelet: .immediate)
             try await site.start()
-            let fixture = Fixture(client: client, member: try KubeClient(kubeconfig: site.kubeconfig.path))
+            let fixture = Fixture(client: client, member: try KubeClient(kubeconfig: site.kubeconfig.path), refusing: Switch())
             var running: Task<Void, Never>?
             try await withCleanup({
                 let first = Gauges()
@@ -173,6 +218,39 @@ import Testing
                 return now - since! >= .seconds(2)
             }
             #expect(try await fixture.memberCopies()["app-3"]?.labels["member-owned"] == "ops")
+        }
+    }
+
+    /// The control plane refuses Work status writes while a Deployment scales and settles on the member: once it takes
+    /// them again, the Work reports the member's state without any further event from the member (the worker retries
+    /// a failed report; it used to wait for the member's next event, which here never comes).
+    @Test func aRefusedStatusReportIsRetriedWithoutAnotherMemberEvent() async throws {
+        try await Fixture.run { fixture, _ in
+            fixture.refusing.set(true)
+            try await Self.waitFor("the template scaled to 2") {
+                var template = try await fixture.client.get(Deployment.descriptor, namespace: "default", name: "app-4")
+                template.setValue(.integer(2), at: ["spec", "replicas"])
+                return (try? await fixture.client.update(Deployment.descriptor, template)) != nil
+            }
+            // The member scales and settles; the Work's status cannot say so yet.
+            var settled = ""
+            try await Self.waitFor("the member's copy at 2 Ready and settled") {
+                guard let copy = try await fixture.memberCopies()["app-4"], copy["status"]?["readyReplicas"]?.int64Value == 2 else { return false }
+                try await Task.sleep(for: .milliseconds(400))
+                let again = try await fixture.memberCopies()["app-4"]?.resourceVersion ?? ""
+                defer { settled = again }
+                return again == copy.resourceVersion
+            }
+            func reportedReady() async throws -> Int64? {
+                let works = try await fixture.client.list(Work.descriptor, namespace: nil, options: .everything).items
+                let work = works.first { $0["spec"]?["workload"]?["manifests"]?.arrayValue?.first?.name == "app-4" }
+                return work?["status"]?["manifestStatuses"]?.arrayValue?.first?["status"]?["readyReplicas"]?.int64Value
+            }
+            #expect(try await reportedReady() != 2)
+            fixture.refusing.set(false)
+            try await Self.waitFor("the Work reports the member's 2 ready replicas") { try await reportedReady() == 2 }
+            // No member event was needed for it.
+            #expect(try await fixture.memberCopies()["app-4"]?.resourceVersion == settled)
         }
     }
 }
