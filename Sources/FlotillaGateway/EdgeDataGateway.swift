@@ -41,6 +41,9 @@ public final class EdgeDataGateway: Sendable {
         public var dropped = 0
         public var passedThrough = 0
         public var flows = 0
+        /// Holds that waited for their flows' next packet: begun right after one, or at the wait's bound.
+        public var holdsAfterPacket = 0
+        public var holdsAtBound = 0
         public init() {}
     }
 
@@ -68,6 +71,8 @@ public final class EdgeDataGateway: Sendable {
     let toPeers: DelayedSender
     let core: Mutex<FlowSwitch<SocketAddress>>
     let shared = Mutex(Shared())
+    /// Who waits for a rule's pending hold to begin (`holdBegins`), by rule key.
+    let holdWaiters = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
     public let metrics: GatewayMetrics
     let logger: Logger
 
@@ -125,8 +130,32 @@ public final class EdgeDataGateway: Sendable {
         shared.withLock { shared in
             if case .forward(_, _, _, false) = rule.action { shared.asIs.insert(rule.key) } else { shared.asIs.remove(rule.key) }
         }
-        let outputs = core.withLock { $0.set(rule) }
+        let (outputs, pending) = core.withLock { core in (core.set(rule, now: .now), core.pendingHolds[rule.key]?.deadline) }
         perform(outputs)
+        // A hold waiting for its flows' next packet begins at its deadline if none comes.
+        if let pending {
+            ingress.eventLoop.scheduleTask(in: TimeAmount(max(.zero, ContinuousClock.now.duration(to: pending)))) { [self] in
+                perform(core.withLock { $0.beginDueHolds(now: .now) })
+            }
+        }
+    }
+
+    /// Returns once the rule's hold is in force: at once unless a hold waits for its flows' next packet (`FlowSwitch`),
+    /// then when that packet has passed or the wait's bound is reached.
+    public func holdBegins(rule key: String) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            // Registered under the core's lock, so a hold that begins meanwhile finds its waiter.
+            let waiting = core.withLock { core in
+                guard core.pendingHolds[key] != nil else { return false }
+                holdWaiters.withLock { $0[key, default: []].append(continuation) }
+                return true
+            }
+            if !waiting { continuation.resume() }
+        }
+    }
+
+    func holdBegan(_ key: String) {
+        for waiter in holdWaiters.withLock({ $0.removeValue(forKey: key) ?? [] }) { waiter.resume() }
     }
 
     public func remove(rule key: String) {
@@ -165,6 +194,17 @@ public final class EdgeDataGateway: Sendable {
                 metrics.flow(packet.flow).uplink.increment()
                 if let rule { metrics.rule(rule.key, action.name).increment() }
                 send(packet, action: action, destination: rule?.destination)
+            case .sendThenHold(let packet, let rule, let action):
+                metrics.flow(packet.flow).uplink.increment()
+                metrics.rule(rule.key, action.name).increment()
+                metrics.holdAligned.increment()
+                shared.withLock { $0.counters.holdsAfterPacket += 1 }
+                send(packet, action: action, destination: rule.destination)
+                holdBegan(rule.key)
+            case .pendingHoldEnded(let rule):
+                metrics.holdUnaligned.increment()
+                shared.withLock { $0.counters.holdsAtBound += 1 }
+                holdBegan(rule)
             case .held(let flow, let rule):
                 shared.withLock {
                     $0.counters.held += 1

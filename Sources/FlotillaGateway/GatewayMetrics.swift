@@ -7,6 +7,7 @@ import Synchronization
 ///     flotilla_gateway_rule_packets_total{site, rule, action}
 ///     flotilla_gateway_dropped_packets_total{site, reason}
 ///     flotilla_gateway_malformed_packets_total{site}
+///     flotilla_gateway_pending_holds_total{site, began="after-packet|at-bound"}
 ///
 /// Counters are looked up once per flow, rule and reason and kept, so a packet costs a dictionary read.
 public final class GatewayMetrics: Sendable {
@@ -23,12 +24,18 @@ public final class GatewayMetrics: Sendable {
     let rules = Mutex<[String: [String: Counter]]>([:])
     let drops = Mutex<[String: Counter]>([:])
     let malformed: Counter
+    /// Holds that waited for their flows' next packet, by how they began.
+    let holdAligned: Counter
+    let holdUnaligned: Counter
 
     public init(site: String = "", registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         self.site = site
         malformed = registry.makeCounter(name: "flotilla_gateway_malformed_packets_total", labels: [("site", site)],
                                          help: "Datagrams that were not GTP-U G-PDUs carrying IPv4/UDP.")
+        let holds = "Holds that waited for their flows' next packet: begun right after one, or at the wait's bound (no packet came, or a new version came first)."
+        holdAligned = registry.makeCounter(name: "flotilla_gateway_pending_holds_total", labels: [("site", site), ("began", "after-packet")], help: holds)
+        holdUnaligned = registry.makeCounter(name: "flotilla_gateway_pending_holds_total", labels: [("site", site), ("began", "at-bound")], help: holds)
     }
 
     func flow(_ key: FlowKey) -> FlowCounters {

@@ -39,9 +39,21 @@ public struct TrafficRuleWatcher: ServiceLifecycle.Service, Sendable {
         let informer = Informer(client: client, resource: TrafficRule.descriptor, logger: logger)
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
-                group.addTask { for await object in applied { await acknowledge(object) } }
-                await informer.run { event in await handle(event) }
-                appliedContinuation.finish()
+                group.addTask {
+                    await informer.run { event in await handle(event) }
+                    appliedContinuation.finish()
+                }
+                for await object in applied {
+                    // A hold waiting for its flows' next packet is recorded when it begins, beside the others.
+                    if let gateway = pendingHold(object) {
+                        group.addTask {
+                            await gateway.holdBegins(rule: Self.key(object))
+                            await acknowledge(object)
+                        }
+                    } else {
+                        await acknowledge(object)
+                    }
+                }
             }
         }
     }
@@ -65,7 +77,7 @@ public struct TrafficRuleWatcher: ServiceLifecycle.Service, Sendable {
     }
 
     func apply(_ object: JSONValue) async {
-        let key = "\(object.namespace ?? "")/\(object.name ?? "")"
+        let key = Self.key(object)
         let compiled: CompiledRule?
         do {
             compiled = try CompiledRule(try TrafficRule(json: object))
@@ -87,6 +99,15 @@ public struct TrafficRuleWatcher: ServiceLifecycle.Service, Sendable {
         }
         for gateway in gateways { gateway.apply(rule) }
         appliedContinuation.yield(object)
+    }
+
+    static func key(_ object: JSONValue) -> String { "\(object.namespace ?? "")/\(object.name ?? "")" }
+
+    /// The gateway of the rule's site, when it waits to begin the rule's hold.
+    func pendingHold(_ object: JSONValue) -> EdgeDataGateway? {
+        guard object["spec"]?["action"]?.stringValue == "BUFFER", let site = object["spec"]?["site"]?.stringValue,
+              let gateway = gateways.first(where: { $0.configuration.site == site }) else { return nil }
+        return gateway.core.withLock { $0.pendingHolds[Self.key(object)] != nil } ? gateway : nil
     }
 
     /// Records in the rule's status that the gateway of its site has this generation in force (once per generation:

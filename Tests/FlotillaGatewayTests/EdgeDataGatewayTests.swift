@@ -99,12 +99,13 @@ import Testing
         let upf: UPF
         let known: Known
 
-        static func start() async throws -> Fixture {
+        static func start(holdAlignment: Duration = .milliseconds(50)) async throws -> Fixture {
             let store = ResourceStore.memory()
             let a = try await Instance(name: "a"), b = try await Instance(name: "b")
             // A hold bound far beyond any step here: a loaded CI machine took over 2 s (the default) between a test's
             // BUFFER and its FORWARD. The bound itself is FlowSwitchTests'.
-            let gateway = try await EdgeDataGateway.start(.init(site: "site-a", oneWayMs: { $0 == "site-b" ? 2 : 0 }, limits: .init(maxHold: .seconds(120))),
+            let gateway = try await EdgeDataGateway.start(.init(site: "site-a", oneWayMs: { $0 == "site-b" ? 2 : 0 },
+                                                                limits: .init(maxHold: .seconds(120), holdAlignment: holdAlignment)),
                                                           metrics: GatewayMetrics(site: "site-a"))
             return Fixture(store: store, client: StoreObjectClient(store: store), gateway: gateway, a: a, b: b, upf: try await UPF(),
                            known: Known([a.endpoint, b.endpoint]))
@@ -162,6 +163,51 @@ import Testing
         let metrics = f.gateway.metrics.exposition()
         #expect(metrics.contains(#"flotilla_gateway_rule_packets_total{site="site-a",rule="default/s1",action="BUFFER"} 3"#), "\(metrics)")
         #expect(metrics.contains(#"direction="downlink"} 5"#), "\(metrics)")
+        await f.stop()
+    }
+
+    /// A flow with a pace (here one datagram a second, so that a loaded machine cannot blur it): the hold is
+    /// confirmed in the rule's status only once the flow's next datagram went to the source, and holds what follows.
+    /// With no datagram by the wait's bound the hold begins and is confirmed then.
+    @Test func aHoldOfAPacedFlowIsConfirmedRightAfterItsNextDatagram() async throws {
+        let f = try await Fixture.start(holdAlignment: .seconds(5))
+        let watcher = f.watcher()
+        defer { watcher.cancel() }
+        _ = try await f.client.create(TrafficRule.descriptor, try Self.rule(to: f.a, site: "site-a").json())
+        try await waitUntil("the rule reaches the gateway") { action(f.gateway) != nil }
+        func confirmed(_ generation: Int64?) async -> Bool {
+            (try? TrafficRule(json: try await f.client.get(TrafficRule.descriptor, namespace: "default", name: "s1")))?.status?.observedGeneration == generation
+        }
+        for n in 1...2 {
+            if n > 1 { try await Task.sleep(for: .seconds(1)) }
+            f.upf.send("\(n)", to: f.gateway)
+            try await waitUntil("datagram \(n) at a") { f.a.received.all.count == n }
+        }
+        // The hold waits for datagram 3 (due a second after 2, given up on half a second later).
+        let held = try await f.client.mergePatch(TrafficRule.descriptor, namespace: "default", name: "s1", ["spec": ["action": "BUFFER"]])
+        try await waitUntil("the rule buffers") { action(f.gateway) == .buffer }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(await !confirmed(held.generation), "confirmed before the flow's next datagram")
+        f.upf.send("3", to: f.gateway)
+        try await waitUntil("the hold confirmed") { await confirmed(held.generation) }
+        f.upf.send("4", to: f.gateway)
+        try await waitUntil("datagram 4 held") { f.gateway.counters.held == 1 }
+        #expect(f.a.received.all == ["1", "2", "3"])
+
+        // Back to a, then a hold with no datagram coming: it begins at its bound, one and a half gaps after the last.
+        _ = try await f.client.mergePatch(TrafficRule.descriptor, namespace: "default", name: "s1", ["spec": ["action": "FORWARD_DECAPSULATED"]])
+        try await waitUntil("datagram 4 at a") { f.a.received.all == ["1", "2", "3", "4"] }
+        f.upf.send("5", to: f.gateway)
+        try await waitUntil("datagram 5 at a") { f.a.received.all.count == 5 }
+        let sent5 = ContinuousClock.now
+        let again = try await f.client.mergePatch(TrafficRule.descriptor, namespace: "default", name: "s1", ["spec": ["action": "BUFFER"]])
+        try await waitUntil("the second hold confirmed") { await confirmed(again.generation) }
+        // The pace is smoothed over the gaps so far (1 s, then short ones): still ≥ 0.45 s, so the bound is ≥ 0.68 s.
+        #expect(ContinuousClock.now - sent5 > .milliseconds(500))
+        let metrics = f.gateway.metrics.exposition()
+        #expect(metrics.contains(#"flotilla_gateway_pending_holds_total{site="site-a",began="after-packet"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"flotilla_gateway_pending_holds_total{site="site-a",began="at-bound"} 1"#), "\(metrics)")
+        #expect(f.gateway.counters.dropped == 0)
         await f.stop()
     }
 

@@ -102,6 +102,91 @@ import Testing
         #expect(core.heldCount == 0)
     }
 
+    /// A flow that keeps a pace (a packet every 33 ms): the hold waits for its next packet, which still goes to the
+    /// source, and holds from then on; the target's rule then finds nothing held when the move fits in the gap.
+    @Test func aHoldOfAPacedFlowBeginsRightAfterItsNextPacket() {
+        var core = FlowSwitch<Int>(table: TrafficRuleTable([Self.rule("s", 10, src: "10.0.0.7", Self.atA)]))
+        let start = ContinuousClock.now
+        for n: UInt8 in 0...3 { _ = core.uplink(packet(n, at: start + .milliseconds(33 * Int(n)))) }
+        // The hold comes 10 ms after packet 3; packet 4 is due at 132 ms.
+        let holdAt = start + .milliseconds(109)
+        #expect(core.set(Self.rule("s", 10, src: "10.0.0.7", .buffer), now: holdAt).isEmpty)
+        let pending = core.pendingHolds["s"]
+        #expect(pending != nil)
+        // Bounded by half a gap past the due time (132 + 16.5 ms), within holdAlignment (50 ms) of the hold.
+        #expect(pending.map { $0.deadline - start } == .microseconds(148_500))
+        // The same hold again (its status written) keeps waiting as it was.
+        _ = core.set(Self.rule("s", 10, src: "10.0.0.7", .buffer), now: holdAt + .milliseconds(5))
+        #expect(core.pendingHolds["s"]?.deadline == pending?.deadline)
+        // Packet 4 goes to the source, and the hold begins behind it.
+        guard case .sendThenHold(let p4, let rule, let action) = core.uplink(packet(4, at: start + .milliseconds(132))) else {
+            Issue.record("packet 4 did not begin the hold")
+            return
+        }
+        #expect(p4.payload.getInteger(at: 0) == UInt8(4))
+        #expect(rule.key == "s" && action == Self.atA)
+        #expect(core.pendingHolds.isEmpty)
+        if case .held = core.uplink(packet(5, at: start + .milliseconds(165))) {} else { Issue.record("packet 5 not held") }
+        #expect(sent(core.set(Self.rule("s", 10, src: "10.0.0.7", Self.atB), now: start + .milliseconds(170))).map(\.0) == [5])
+    }
+
+    struct PendingCase: Sendable, CustomStringConvertible {
+        var name: String
+        /// Packet times (ms) before the hold.
+        var packets: [Int]
+        var holdAtMs: Int
+        var alignment: Duration = .milliseconds(50)
+        /// The pending hold's deadline (ms from the first packet), or nil when the hold begins at once.
+        var deadlineMs: Double?
+        var description: String { name }
+    }
+
+    static let pendingCases: [PendingCase] = [
+        PendingCase(name: "one packet is no pace yet", packets: [0], holdAtMs: 10, deadlineMs: nil),
+        PendingCase(name: "a paced flow waits for its next packet", packets: [0, 33, 66], holdAtMs: 70, deadlineMs: 115.5),
+        PendingCase(name: "at most holdAlignment", packets: [0, 100, 200], holdAtMs: 210, deadlineMs: 260),
+        PendingCase(name: "a flow already half a gap late holds at once", packets: [0, 33, 66], holdAtMs: 120, deadlineMs: nil),
+        PendingCase(name: "no alignment: holds at once", packets: [0, 33, 66], holdAtMs: 70, alignment: .zero, deadlineMs: nil),
+    ]
+
+    @Test(arguments: pendingCases)
+    func whenAHoldBegins(_ c: PendingCase) {
+        var core = FlowSwitch<Int>(table: TrafficRuleTable([Self.rule("s", 10, src: "10.0.0.7", Self.atA)]),
+                                   limits: .init(holdAlignment: c.alignment))
+        let start = ContinuousClock.now
+        for (n, ms) in c.packets.enumerated() { _ = core.uplink(packet(UInt8(n), at: start + .milliseconds(ms))) }
+        _ = core.set(Self.rule("s", 10, src: "10.0.0.7", .buffer), now: start + .milliseconds(c.holdAtMs))
+        #expect(core.pendingHolds["s"].map { Double(($0.deadline - start).components.attoseconds) / 1e15 + Double(($0.deadline - start).components.seconds) * 1000 }
+                == c.deadlineMs)
+    }
+
+    /// No packet by the bound: the hold begins then. A new version before that ends the wait too.
+    @Test func aPendingHoldEndsAtItsBoundOrWithANewVersion() {
+        var core = FlowSwitch<Int>(table: TrafficRuleTable([Self.rule("s", 10, src: "10.0.0.7", Self.atA)]))
+        let start = ContinuousClock.now
+        for n: UInt8 in 0...2 { _ = core.uplink(packet(n, at: start + .milliseconds(33 * Int(n)))) }
+        _ = core.set(Self.rule("s", 10, src: "10.0.0.7", .buffer), now: start + .milliseconds(70))
+        #expect(core.beginDueHolds(now: start + .milliseconds(100)).isEmpty)
+        let ended = core.beginDueHolds(now: start + .milliseconds(116))
+        guard case .pendingHoldEnded(let rule)? = ended.first else {
+            Issue.record("the hold did not begin at its bound")
+            return
+        }
+        #expect(rule == "s" && ended.count == 1)
+        if case .held = core.uplink(packet(3, at: start + .milliseconds(120))) {} else { Issue.record("packet 3 not held") }
+
+        _ = core.set(Self.rule("s", 10, src: "10.0.0.7", Self.atA), now: start + .milliseconds(130))
+        for n: UInt8 in 4...5 { _ = core.uplink(packet(n, at: start + .milliseconds(120 + 33 * Int(n - 3)))) }
+        _ = core.set(Self.rule("s", 10, src: "10.0.0.7", .buffer), now: start + .milliseconds(190))
+        #expect(core.pendingHolds["s"] != nil)
+        let replaced = core.set(Self.rule("s", 10, src: "10.0.0.7", Self.atB), now: start + .milliseconds(195))
+        guard case .pendingHoldEnded("s")? = replaced.first else {
+            Issue.record("a new version did not end the wait")
+            return
+        }
+        #expect(sent([core.uplink(packet(6, at: start + .milliseconds(219)))]).map(\.1) == [Self.atB])
+    }
+
     @Test func aHoldIsBoundedInPacketsAndTime() {
         var core = FlowSwitch<Int>(table: TrafficRuleTable([Self.rule("s", 10, src: "10.0.0.7", .buffer)]),
                                    limits: .init(maxHeldPackets: 2, maxHold: .milliseconds(100)))

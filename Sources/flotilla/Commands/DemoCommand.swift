@@ -52,6 +52,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How Flotilla's players reach their server: gateway (one public address; the sites' edge data gateways switch each flow as its session moves) or redirect (players follow moves themselves).")
     var dataPath: DataPathMode = .gateway
 
+    @Option(help: "With --data-path gateway: milliseconds a gateway's hold may wait for the next datagram of a player's flow, so that a move begins in the gap after one (0: holds begin at once).")
+    var holdAlignmentMs: Int = 50
+
     @Flag(help: "Keep everything running after the summary, until Ctrl-C.")
     var keepRunning = false
 
@@ -67,6 +70,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard (players ?? 1) > 0 else { throw ValidationError("--players must be at least 1") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         guard speed > 0, speed <= 100 else { throw ValidationError("--speed must be between 0 and 100") }
+        guard (0...1000).contains(holdAlignmentMs) else { throw ValidationError("--hold-alignment-ms must be 0 to 1000") }
         if let failAfter {
             guard failSite != nil else { throw ValidationError("--fail-after needs --fail-site") }
             guard failAfter >= 0, failAfter < duration else { throw ValidationError("--fail-after must be within the --duration") }
@@ -168,7 +172,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         log("rolled out: \(servers) game servers per strategy (the registry sees them through the members' Endpoints): \(await pools.describe())")
         let traffic = try await DemoTraffic.start(environment: environment, ues: ues, operatorOf: operatorOf, operators: operators,
-                                                  siteIndex: siteIndex, mode: dataPath, log: log)
+                                                  siteIndex: siteIndex, mode: dataPath, holdAlignment: .milliseconds(holdAlignmentMs), log: log)
         if !autoscalers.isEmpty {
             _ = try await environment.apply(autoscalers)
             log("autoscaler on: FederatedHPA mobile-game (the baselines' servers follow its count)")
@@ -229,7 +233,8 @@ struct DemoCommand: AsyncParsableCommand {
         print(StrategyResult.table(results, budgetMs: budget))
         if let counters = traffic.dataPath?.counters {
             print("Edge data gateways (--data-path gateway): \(counters.uplink) datagrams forwarded to the game servers, \(counters.downlink) answers back, "
-                + "\(counters.held) held during moves, \(counters.dropped) dropped; no player was redirected "
+                + "\(counters.held) held during moves, \(counters.dropped) dropped; \(counters.holdsAfterPacket) of the moves' holds began right after a "
+                + "datagram, \(counters.holdsAtBound) at the wait's bound; no player was redirected "
                 + "(\(reports.filter { Strategy.of(session: $0.key).strategy == .flotilla }.map(\.value.redirects).reduce(0, +)) redirects).")
         }
         if let fault, fault.injected { print(fault.effect(lost: lost)) }

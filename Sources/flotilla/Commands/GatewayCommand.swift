@@ -53,6 +53,9 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds a packet is held at most.")
     var maxHoldMs: Int = 2000
 
+    @Option(help: "Milliseconds a hold may wait for the next packet of a flow that keeps a pace, so that it begins in the gap after one (0: holds begin at once).")
+    var holdAlignmentMs: Int = 50
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -63,6 +66,7 @@ struct GatewayCommand: AsyncParsableCommand {
         if let passthrough, Self.hostPort(passthrough) == nil { throw ValidationError("--passthrough must be host:port") }
         if let tcpPort, !(0...65535).contains(tcpPort) { throw ValidationError("--tcp-port must be 0 to 65535") }
         guard maxHeldPackets > 0, maxHoldMs > 0 else { throw ValidationError("--max-held-packets and --max-hold-ms must be positive") }
+        guard (0...1000).contains(holdAlignmentMs) else { throw ValidationError("--hold-alignment-ms must be 0 to 1000") }
     }
 
     func delays() throws -> [String: Double] {
@@ -86,7 +90,8 @@ struct GatewayCommand: AsyncParsableCommand {
         let delays = try delays()
         let (host, port) = Self.hostPort(listen)!
         var configuration = EdgeDataGateway.Configuration(site: site, host: host, port: port, oneWayMs: { delays[$0] ?? 0 },
-                                                          limits: .init(maxHeldPackets: maxHeldPackets, maxHold: .milliseconds(maxHoldMs)),
+                                                          limits: .init(maxHeldPackets: maxHeldPackets, maxHold: .milliseconds(maxHoldMs),
+                                                                        holdAlignment: .milliseconds(holdAlignmentMs)),
                                                           tcpPort: tcpPort)
         if let passthrough, let (h, p) = Self.hostPort(passthrough) { configuration.passthrough = try SocketAddress(ipAddress: h, port: p) }
         let gateway = try await EdgeDataGateway.start(configuration, metrics: GatewayMetrics(site: site), logger: logger)

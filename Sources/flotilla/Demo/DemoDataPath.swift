@@ -28,7 +28,7 @@ struct DemoDataPath: Sendable {
     let address: UInt32
     let port: UInt16
 
-    static func start(environment: DemoEnvironment, dataPath: AppDataPath) async throws -> DemoDataPath {
+    static func start(environment: DemoEnvironment, dataPath: AppDataPath, holdAlignment: Duration) async throws -> DemoDataPath {
         let (clusters, oneWay) = await environment.runner.withNetwork { network in
             let sites = network.topology.sites
             var oneWay: [String: [String: Double]] = [:]
@@ -45,7 +45,7 @@ struct DemoDataPath: Sendable {
         var addresses: [Int: SocketAddress] = [:]
         for (index, cluster) in clusters.enumerated() {
             let delays = oneWay[cluster] ?? [:]
-            let gateway = try await EdgeDataGateway.start(.init(site: cluster, oneWayMs: { delays[$0] ?? 6 }), metrics: GatewayMetrics(site: cluster))
+            let gateway = try await EdgeDataGateway.start(.init(site: cluster, oneWayMs: { delays[$0] ?? 6 }, limits: .init(holdAlignment: holdAlignment)), metrics: GatewayMetrics(site: cluster))
             gateways[index] = gateway
             addresses[index] = try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port)
         }
@@ -72,6 +72,8 @@ struct DemoDataPath: Sendable {
             sum.dropped += c.dropped
             sum.passedThrough += c.passedThrough
             sum.flows += c.flows
+            sum.holdsAfterPacket += c.holdsAfterPacket
+            sum.holdsAtBound += c.holdsAtBound
         }
     }
 

@@ -5,7 +5,7 @@ import MobileGame
 /// `flotilla demo --report DIR`: report.html (self-contained: inline SVG, no scripts or network) with the RTT over time
 /// per strategy, the RTT distribution, the migrations on a timeline, Flotilla's game servers per site over time and
 /// the map with the players' tracks and the sites; plus the raw data as rtt-per-second.csv, migrations.json,
-/// replicas.csv and summary.json.
+/// replicas.csv, interruptions.csv (each move's silence as its player heard it) and summary.json.
 enum DemoReport {
     struct Map: Sendable {
         var width: Double
@@ -45,6 +45,13 @@ enum DemoReport {
              "sessionsLost": .integer(Int64(r.sessionsLost))]
         })])
         try summary.serializedString().write(to: directory.appendingPathComponent("summary.json"), atomically: true, encoding: .utf8)
+        var moveRows = "session,migration,move_from_s,move_to_s,gap_from_s,gap_to_s,silence_ms,downtime_ms,quiet_silence_ms,in_handover\n"
+        for move in results.flatMap(\.moves) {
+            moveRows += "\(move.session),\(move.migration),\(format(move.window.from, 4)),\(format(move.window.to, 4)),\(format(move.gap.from, 4)),"
+                + "\(format(move.gap.to, 4)),\(format(move.ms, 1)),\(move.downtimeMs.map { format($0, 1) } ?? ""),"
+                + "\(move.quietMs.map { format($0, 1) } ?? ""),\(move.inHandover)\n"
+        }
+        try moveRows.write(to: directory.appendingPathComponent("interruptions.csv"), atomically: true, encoding: .utf8)
         var replicaRows = "second,strategy,cluster,ready_servers\n"
         for sample in replicas {
             for (strategy, sites) in sample.sites.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {

@@ -31,6 +31,23 @@ struct StrategyResult: Sendable {
     /// Sessions whose state went backwards or that ended with no server holding them.
     var sessionsLost: Int
     var longestSilenceMs: Double
+    /// Each completed move's silence, as counted (or left out) above: what the report's interruptions.csv lists.
+    var moves: [MoveSilence] = []
+
+    /// One completed move as its player heard it. Times are seconds since the players started.
+    struct MoveSilence: Sendable {
+        var session: String
+        var migration: String
+        var window: (from: Double, to: Double)
+        /// The widest gap between acknowledgements that overlapped the move, and its length.
+        var gap: (from: Double, to: Double)
+        var ms: Double
+        var downtimeMs: Double?
+        /// The same player's widest silence over a window as long with no move near it, when one was found.
+        var quietMs: Double?
+        /// Left out of the interruption figures: the gap overlapped a radio handover of the player's UE.
+        var inHandover: Bool
+    }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         guard !sorted.isEmpty else { return .nan }
@@ -52,6 +69,7 @@ struct StrategyResult: Sendable {
             let downtimes = moved.filter { $0.status?.phase == "Completed" }.compactMap { $0.status?.downtimeMs }.sorted()
             var inHandover = 0
             var quiet: [Double] = []
+            var silences: [MoveSilence] = []
             let interruptions = moved.filter { $0.status?.phase == "Completed" }.compactMap { migration -> Double? in
                 guard let id = UInt32(migration.spec.session), let report = reports[id], let window = window(migration, fleetStartedAt: fleetStartedAt)
                 else { return nil }
@@ -61,8 +79,12 @@ struct StrategyResult: Sendable {
                 let outages = (handovers[Strategy.of(session: id).ue] ?? []).map {
                     ($0.from.timeIntervalSince(fleetStartedAt) - 0.05, $0.to.timeIntervalSince(fleetStartedAt) + 0.05)
                 }
+                var silence = MoveSilence(session: migration.spec.session, migration: migration.metadata.name ?? "", window: window, gap: gap, ms: ms,
+                                          downtimeMs: migration.status?.downtimeMs, quietMs: nil, inHandover: false)
                 if outages.contains(where: { $0.0 <= gap.to && $0.1 >= gap.from }) {
                     inHandover += 1
+                    silence.inHandover = true
+                    silences.append(silence)
                     return nil
                 }
                 // The same player, a window as long with no move or handover near it.
@@ -73,8 +95,10 @@ struct StrategyResult: Sendable {
                     guard from > 1, !busy.contains(where: { $0.0 <= to + 0.1 && $0.1 >= from - 0.1 }),
                           let (quietMs, _) = widestGap(acks: acks, from: from, to: to) else { continue }
                     quiet.append(quietMs)
+                    silence.quietMs = quietMs
                     break
                 }
+                silences.append(silence)
                 return ms
             }.sorted()
             quiet.sort()
@@ -92,7 +116,8 @@ struct StrategyResult: Sendable {
                 quietP50: quiet.isEmpty ? nil : percentile(quiet, 50),
                 quietP99: quiet.isEmpty ? nil : percentile(quiet, 99),
                 sessionsLost: lost.filter { Strategy.of(session: $0).strategy == strategy }.count,
-                longestSilenceMs: mine.map(\.longestSilenceMs).max() ?? 0)
+                longestSilenceMs: mine.map(\.longestSilenceMs).max() ?? 0,
+                moves: silences.sorted { $0.window.from < $1.window.from })
         }
     }
 

@@ -95,14 +95,14 @@ struct DemoTraffic {
 
     /// Sets up `ues` to play with every strategy. `siteIndex` maps cluster names to the network's site indices.
     static func start(environment: DemoEnvironment, ues: [Int], operatorOf: [Int: Int], operators: Int, siteIndex: [String: Int],
-                      mode: DataPathMode, log: (String) -> Void) async throws -> DemoTraffic {
+                      mode: DataPathMode, holdAlignment: Duration = .milliseconds(50), log: (String) -> Void) async throws -> DemoTraffic {
         let runner = environment.runner
         var started: DemoDataPath?
         if mode == .gateway {
             guard let spec = await environment.mec.registry.app(namespace: "default", name: Strategy.flotilla.app)?.profile.spec.dataPath else {
                 throw DemoError("--data-path gateway needs spec.dataPath on the AppProfile \(Strategy.flotilla.app)")
             }
-            started = try await DemoDataPath.start(environment: environment, dataPath: spec)
+            started = try await DemoDataPath.start(environment: environment, dataPath: spec, holdAlignment: holdAlignment)
             log("edge data gateways: one per site, steering \(spec.address):\(spec.port) per the sessions' TrafficRules")
         }
         let dataPath = started
@@ -226,12 +226,14 @@ struct DemoTraffic {
         }
         if !skipped.isEmpty { log("no coverage at the start, not playing: \(skipped.joined(separator: ", "))") }
         log("players: \(sessions.count / 3) UEs × 3 strategies = \(sessions.count) game sessions; \(gateways.count) operator gateways")
-        // Flotilla's routes follow the AppSessions the mobility service moves (with `gateway`: which site's gateway the
-        // operator tunnels to; the gateway's rule switched the flow already).
+        // With `gateway`, the operators steer each Flotilla session's flow to the data gateway of the site its
+        // TrafficRule names (3GPP's AF influence on traffic routing, the rule's site as the DNAI): they follow the rule
+        // as it switches to the target at the target's resume, in step with the gateways. Datagrams already at the old
+        // site's gateway (held during the freeze) go on from there to the target.
         let client = environment.controlPlane
         let follow = Task {
             guard mode == .gateway else { return }
-            let informer = Informer(client: client, resource: AppSession.descriptor, logger: .init(label: "flotilla.demo"))
+            let informer = Informer(client: client, resource: TrafficRule.descriptor, logger: .init(label: "flotilla.demo"))
             await informer.run { event in
                 let objects: [JSONValue] = switch event {
                 case .synced(let items): items
@@ -239,9 +241,11 @@ struct DemoTraffic {
                 case .deleted: []
                 }
                 for object in objects {
-                    guard let session = try? AppSession(json: object), let name = session.metadata.name, let id = UInt32(name),
-                          let endpoint = session.status?.endpoint, let cluster = session.status?.site,
-                          let socket = try? Self.socket(endpoint) else { continue }
+                    guard let rule = try? TrafficRule(json: object), rule.spec.action == "FORWARD_DECAPSULATED",
+                          let name = rule.metadata.name, let id = UInt32(name), Strategy.of(session: id).strategy == .flotilla,
+                          let cluster = rule.spec.site, let host = rule.spec.dstInterface?.dstIpAddress, let port = rule.spec.dstInterface?.dstPort,
+                          let socket = try? SocketAddress(ipAddress: host, port: port) else { continue }
+                    let endpoint = "\(host):\(port)"
                     if routes.entry(id)?.endpoint != endpoint {
                         routes.set(id, RoutingTable.Entry(site: siteIndex[cluster] ?? 0, cluster: cluster, endpoint: endpoint, address: socket))
                     }
