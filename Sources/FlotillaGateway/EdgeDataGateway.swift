@@ -83,6 +83,7 @@ public final class EdgeDataGateway: Sendable {
         let holder = Mutex<EdgeDataGateway?>(nil)
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+            .readingInBatches()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(DatagramHandler { envelope in holder.withLock { $0 }?.ingress(envelope) })

@@ -58,9 +58,10 @@ public final class AccessGateway: Sendable {
     public static func start(host: String = "127.0.0.1", port: Int = 0, route: @escaping @Sendable (UInt32) -> Route) async throws -> AccessGateway {
         let state = GatewayState(route: route)
         let group = MultiThreadedEventLoopGroup.singleton
-        let upstream = try await DatagramBootstrap(group: group).bind(host: host, port: 0).get()
+        let upstream = try await DatagramBootstrap(group: group).readingInBatches().bind(host: host, port: 0).get()
         let toServers = DelayedSender(channel: upstream)
         let players = try await DatagramBootstrap(group: group)
+            .readingInBatches()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(UplinkHandler(state: state, upstream: toServers))

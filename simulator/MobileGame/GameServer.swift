@@ -125,6 +125,7 @@ public final class GameServer: Sendable {
     func startUDP(host: String) async throws {
         let sessions = self.sessions, counters = self.counters
         let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .readingInBatches()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(GameDatagramHandler(sessions: sessions, counters: counters))

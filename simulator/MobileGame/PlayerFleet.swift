@@ -1,3 +1,4 @@
+import FlotillaGateway
 import Foundation
 import NIOCore
 import NIOPosix
@@ -97,6 +98,7 @@ public final class PlayerFleet: Sendable {
     public func play() async throws {
         let fleet = self
         let bound = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .readingInBatches()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AckHandler(fleet: fleet)) }
             }
