@@ -80,6 +80,11 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
     public let limits: Limits
     public private(set) var table: TrafficRuleTable
     var flows: [FlowKey: Flow] = [:]
+    /// The flows holding packets, and every flow by its source address: a rule change or a hold looks only at the
+    /// flows it can concern, not at all of them.
+    var holding: Set<FlowKey> = []
+    var bySource: [UInt32: Set<FlowKey>] = [:]
+    var lastIdleSweep: ContinuousClock.Instant?
     /// By rule key.
     public private(set) var pendingHolds: [String: PendingHold] = [:]
 
@@ -93,7 +98,7 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
 
     public var flowCount: Int { flows.count }
     public var flowKeys: Set<FlowKey> { Set(flows.keys) }
-    public var heldCount: Int { flows.values.reduce(0) { $0 + $1.held.count } }
+    public var heldCount: Int { holding.reduce(0) { $0 + (flows[$1]?.held.count ?? 0) } }
 
     public mutating func uplink(_ packet: Packet) -> Output {
         let key = packet.flow
@@ -114,6 +119,7 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
     mutating func update(_ key: FlowKey, with packet: Packet) -> Bool {
         guard var flow = flows.removeValue(forKey: key) else {
             flows[key] = Flow(peer: packet.peer, teid: packet.teid, lastAt: packet.at)
+            bySource[key.srcAddress, default: []].insert(key)
             return false
         }
         flow.peer = packet.peer
@@ -131,6 +137,7 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
     mutating func hold(_ packet: Packet, rule: String) -> Output {
         guard (flows[packet.flow]?.held.count ?? 0) < limits.maxHeldPackets else { return .dropped(packet.flow, rule: rule, .holdFull) }
         flows[packet.flow]?.held.append(packet)
+        holding.insert(packet.flow)
         return .held(packet.flow, rule: rule)
     }
 
@@ -160,12 +167,15 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
 
     /// When a hold of `rule` should begin if no packet comes first: the earliest of its paced flows' due times plus
     /// half a gap, at most `holdAlignment` from now. Nil (at once) when no flow it matches keeps a pace now: none has
-    /// two packets yet, or its next is already half a gap late, or it is holding packets.
+    /// two packets yet, or its next is already half a gap late, or it is holding packets. A rule limited to source
+    /// addresses (a session's) looks only at the flows from them.
     func alignedStart(of rule: String, now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
-        guard limits.holdAlignment > .zero else { return nil }
+        guard limits.holdAlignment > .zero, let compiled = table.rules[rule] else { return nil }
+        let candidates: [FlowKey] = TrafficRuleTable.sources(of: compiled).map { $0.flatMap { bySource[$0] ?? [] } } ?? Array(flows.keys)
         var earliest: ContinuousClock.Instant?
-        for (key, flow) in flows where flow.held.isEmpty {
-            guard let last = flow.lastAt, let gap = flow.gap, gap > .zero, table.match(key)?.key == rule else { continue }
+        for key in candidates {
+            guard let flow = flows[key], flow.held.isEmpty, let last = flow.lastAt, let gap = flow.gap, gap > .zero,
+                  table.match(key)?.key == rule else { continue }
             let bound = last + gap + gap / 2
             if bound > now, earliest.map({ bound < $0 }) ?? true { earliest = bound }
         }
@@ -182,7 +192,8 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
     /// Held packets whose flow's rule no longer buffers: sent (in order), dropped or passed through, as it says now.
     mutating func release() -> [Output] {
         var out: [Output] = []
-        for (key, flow) in flows where !flow.held.isEmpty {
+        for key in holding {
+            guard let flow = flows[key] else { continue }
             let rule = table.match(key)
             if rule?.action == .buffer { continue }
             for packet in flow.held {
@@ -193,19 +204,28 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
                 }
             }
             flows[key]?.held = []
+            holding.remove(key)
         }
         return out
     }
 
-    /// Drops held packets older than `maxHold`, and forgets flows idle for `idle`.
+    /// Drops held packets older than `maxHold`, and forgets flows idle for `idle` (looked for once a second).
     public mutating func expire(now: ContinuousClock.Instant, idle: Duration = .seconds(300), lastSeen: (FlowKey) -> ContinuousClock.Instant?) -> [Output] {
         var out = beginDueHolds(now: now)
-        for key in flows.keys {
+        for key in holding {
             while let first = flows[key]?.held.first, now - first.at > limits.maxHold {
                 flows[key]?.held.removeFirst()
                 out.append(.dropped(key, rule: table.match(key)?.key, .holdExpired))
             }
-            if flows[key]?.held.isEmpty == true, let seen = lastSeen(key), now - seen > idle { flows[key] = nil }
+            if flows[key]?.held.isEmpty != false { holding.remove(key) }
+        }
+        guard lastIdleSweep.map({ now - $0 >= .seconds(1) }) ?? true else { return out }
+        lastIdleSweep = now
+        for key in flows.keys where !holding.contains(key) {
+            guard let seen = lastSeen(key), now - seen > idle else { continue }
+            flows[key] = nil
+            bySource[key.srcAddress]?.remove(key)
+            if bySource[key.srcAddress]?.isEmpty == true { bySource[key.srcAddress] = nil }
         }
         return out
     }

@@ -187,6 +187,34 @@ import Testing
         #expect(sent([core.uplink(packet(6, at: start + .milliseconds(219)))]).map(\.1) == [Self.atB])
     }
 
+    /// Idle flows are forgotten (looked for once a second) with their index entries: a hold of the UE's rule then
+    /// finds no paced flow and begins at once; another UE's flows never count for it.
+    @Test func idleFlowsAreForgottenAndAHoldLooksOnlyAtItsUEsFlows() {
+        var core = FlowSwitch<Int>(table: TrafficRuleTable([Self.rule("s", 10, src: "10.0.0.7", Self.atA)]))
+        let other = FlowKey(srcAddress: IPv4.parse("10.0.0.8")!, srcPort: 40000, dstAddress: Self.vip, dstPort: 7000)
+        let start = ContinuousClock.now
+        for n in 0..<3 {
+            _ = core.uplink(FlowSwitch.Packet(peer: 1, teid: 8, flow: other, payload: ByteBuffer(bytes: [0]), original: ByteBuffer(bytes: [0]),
+                                              at: start + .milliseconds(33 * n)))
+        }
+        // Only the other UE keeps a pace: the hold begins at once.
+        _ = core.uplink(packet(1, at: start))
+        _ = core.set(Self.rule("s", 10, src: "10.0.0.7", .buffer), now: start + .milliseconds(70))
+        #expect(core.pendingHolds.isEmpty)
+        #expect(core.bySource.keys.sorted() == [Self.ue, other.srcAddress].sorted())
+        _ = core.set(Self.rule("s", 10, src: "10.0.0.7", Self.atA), now: start + .milliseconds(71))
+
+        let seen: [FlowKey: ContinuousClock.Instant] = [Self.flow: start, other: start + .seconds(5)]
+        _ = core.expire(now: start + .seconds(6), idle: .seconds(3)) { seen[$0] }
+        #expect(core.flowKeys == [other])
+        #expect(core.bySource[Self.ue] == nil)
+        // Within the second, nothing more is forgotten; after it, the other flow goes too.
+        _ = core.expire(now: start + .seconds(6.5), idle: .seconds(1)) { seen[$0] }
+        #expect(core.flowCount == 1)
+        _ = core.expire(now: start + .seconds(7.1), idle: .seconds(1)) { seen[$0] }
+        #expect(core.flowCount == 0 && core.bySource.isEmpty)
+    }
+
     @Test func aHoldIsBoundedInPacketsAndTime() {
         var core = FlowSwitch<Int>(table: TrafficRuleTable([Self.rule("s", 10, src: "10.0.0.7", .buffer)]),
                                    limits: .init(maxHeldPackets: 2, maxHold: .milliseconds(100)))
