@@ -73,10 +73,10 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     /// Changes an active session's state; nil when the session is not active here (frozen, released, unknown).
     public func update<T: Sendable>(_ id: String, _ body: (inout State) -> T) -> T? {
         storage.withLock { storage in
-            guard var entry = storage.entries[id], entry.phase == .active else { return nil }
-            let result = body(&entry.state)
-            entry.version += 1
-            storage.entries[id] = entry
+            // In place: a copy taken out and written back would copy the state's arrays on the first change.
+            guard let index = storage.entries.index(forKey: id), storage.entries.values[index].phase == .active else { return nil }
+            let result = body(&storage.entries.values[index].state)
+            storage.entries.values[index].version += 1
             return result
         }
     }
@@ -84,11 +84,14 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     /// Runs `body` over every active session (a game's tick). Frozen and imported sessions wait.
     public func updateActive(_ body: (String, inout State) -> Void) {
         storage.withLock { storage in
-            for id in Array(storage.entries.keys) {
-                guard var entry = storage.entries[id], entry.phase == .active else { continue }
-                body(id, &entry.state)
-                entry.version += 1
-                storage.entries[id] = entry
+            // In place, as `update`: the entries' positions stay valid since none is added or removed.
+            var index = storage.entries.startIndex
+            while index != storage.entries.endIndex {
+                if storage.entries.values[index].phase == .active {
+                    body(storage.entries.keys[index], &storage.entries.values[index].state)
+                    storage.entries.values[index].version += 1
+                }
+                storage.entries.formIndex(after: &index)
             }
         }
     }
