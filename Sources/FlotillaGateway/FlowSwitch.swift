@@ -117,21 +117,20 @@ public struct FlowSwitch<Peer: Hashable & Sendable>: Sendable {
 
     /// Records the packet's tunnel and the flow's pace; true when the flow is holding packets already.
     mutating func update(_ key: FlowKey, with packet: Packet) -> Bool {
-        guard var flow = flows.removeValue(forKey: key) else {
+        guard let index = flows.index(forKey: key) else {
             flows[key] = Flow(peer: packet.peer, teid: packet.teid, lastAt: packet.at)
             bySource[key.srcAddress, default: []].insert(key)
             return false
         }
-        flow.peer = packet.peer
-        flow.teid = packet.teid
-        if let last = flow.lastAt, packet.at > last {
+        // In place: one hash look-up per packet, and the held queue is never copied.
+        flows.values[index].peer = packet.peer
+        flows.values[index].teid = packet.teid
+        if let last = flows.values[index].lastAt, packet.at > last {
             let gap = packet.at - last
-            flow.gap = flow.gap.map { ($0 * 3 + gap) / 4 } ?? gap
+            flows.values[index].gap = flows.values[index].gap.map { ($0 * 3 + gap) / 4 } ?? gap
         }
-        flow.lastAt = packet.at
-        let holding = !flow.held.isEmpty
-        flows[key] = flow
-        return holding
+        flows.values[index].lastAt = packet.at
+        return !flows.values[index].held.isEmpty
     }
 
     mutating func hold(_ packet: Packet, rule: String) -> Output {
