@@ -283,7 +283,7 @@ public struct Detector: Sendable {
         let key = claim.policyNamespace == nil ? Self.clusterPolicyLabel : Self.policyLabel
         let other = claim.policyNamespace == nil ? Self.policyLabel : Self.clusterPolicyLabel
         guard template.labels[key] != claim.policyName || template.labels[other] != nil else { return }
-        var labels: [String: JSONValue] = [key: .string(claim.policyName)]
+        var labels: JSONObject = [key: .string(claim.policyName)]
         if template.labels[other] != nil { labels[other] = .null }
         _ = try await client.mergePatch(kind, namespace: template.namespace, name: template.name ?? "", ["metadata": ["labels": .object(labels)]])
         if let preempted = claim.preempted {

@@ -49,7 +49,7 @@ public enum Overrides {
         for field in overriders.fieldOverrider ?? [] { result = try overrideEmbedded(field, in: result) }
         if let plaintext = overriders.plaintext, !plaintext.isEmpty {
             let operations = JSONValue.array(plaintext.map { item in
-                var op: [String: JSONValue] = ["op": .string(item.operator), "path": .string(item.path)]
+                var op: JSONObject = ["op": .string(item.operator), "path": .string(item.path)]
                 if let value = item.value { op["value"] = value }
                 return .object(op)
             })
@@ -155,7 +155,7 @@ public enum Overrides {
             throw OverrideError(description: "fieldOverrider: \(overrider.fieldPath) does not hold \(isYAML ? "YAML" : "JSON"): \(error)")
         }
         let operations = JSONValue.array((isYAML ? overrider.yaml : overrider.json)?.map { item in
-            var op: [String: JSONValue] = ["op": .string(item.operator), "path": .string(item.subPath)]
+            var op: JSONObject = ["op": .string(item.operator), "path": .string(item.subPath)]
             if let value = item.value { op["value"] = value }
             return .object(op)
         } ?? [])

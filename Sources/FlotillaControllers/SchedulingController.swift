@@ -322,7 +322,7 @@ actor ClusterState {
     static func filters(_ cluster: Cluster) -> JSONValue {
         [
             "spec": (try? ObjectEncoder().encode(cluster.spec)) ?? .null,
-            "labels": .object((cluster.metadata.labels ?? [:]).mapValues { .string($0) }),
+            "labels": .object(JSONObject((cluster.metadata.labels ?? [:]).mapValues { .string($0) })),
             "ready": .bool(cluster.isReady),
             "deleting": .bool(cluster.metadata.deletionTimestamp != nil),
             "apis": (try? ObjectEncoder().encode(cluster.status?.apiEnablements ?? [])) ?? .null,

@@ -35,7 +35,7 @@ public enum WorkRendering {
                                 interpreter: ResourceInterpreter = ResourceInterpreter()) throws(ScriptError) -> JSONValue {
         var manifest = template
         manifest["status"] = nil
-        var metadata: [String: JSONValue] = [:]
+        var metadata: JSONObject = [:]
         for key in ["name", "namespace", "labels", "annotations"] { metadata[key] = template["metadata"]?[key] }
         if var annotations = metadata["annotations"]?.objectValue {
             annotations["kubectl.kubernetes.io/last-applied-configuration"] = nil
@@ -50,7 +50,7 @@ public enum WorkRendering {
     /// on the clusters that were not serving before that failover (`clustersBeforeFailover`): Karmada's
     /// StatefulFailoverInjection, so the new copy starts from where the old one was.
     public static func preservingState(_ manifest: JSONValue, for cluster: String, tasks: [GracefulEvictionTask]) -> JSONValue {
-        var labels: [String: JSONValue] = [:]
+        var labels: JSONObject = [:]
         for task in tasks where !(task.clustersBeforeFailover ?? []).contains(cluster) && task.fromCluster != cluster {
             for (key, value) in task.preservedLabelState ?? [:] { labels[key] = .string(value) }
         }

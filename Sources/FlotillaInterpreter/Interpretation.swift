@@ -39,7 +39,7 @@ public struct Interpretation: Sendable {
         switch operation {
         case .interpretReplica:
             let result = try interpreter.replicas(of: subject)
-            var out: [String: JSONValue] = ["replica": .integer(Int64(result?.replicas ?? 0))]
+            var out: JSONObject = ["replica": .integer(Int64(result?.replicas ?? 0))]
             if let requires = result?.requirements { out["requires"] = requires }
             return .object(out)
         case .interpretComponent:

@@ -83,7 +83,7 @@ public struct DiscoveryAPI: APIExtension {
     }
 
     static func encode(_ result: Discovery.Result, namespace: String, app: String, subject: Discovery.Subject) -> JSONValue {
-        var body: [String: JSONValue] = ["namespace": .string(namespace), "app": .string(app)]
+        var body: JSONObject = ["namespace": .string(namespace), "app": .string(app)]
         if case .ue(let address) = subject { body["ue"] = .string(address) }
         if case .object(let status) = (try? ObjectEncoder().encode(status(result))) ?? .null {
             body.merge(status) { _, new in new }

@@ -81,17 +81,18 @@ public struct FastJSONMacro: ExtensionMacro {
     static func source(for type: String, _ fields: [Field], _ hasUnknownFields: Bool) -> String {
         var decode = ""
         for (index, field) in fields.enumerated() { decode += "        var f\(index): \(field.type)? = nil\n" }
-        if hasUnknownFields { decode += "        var unknown: [String: JSONValue] = [:]\n" }
-        decode += "        for (key, member) in members {\n            switch key {\n"
+        if hasUnknownFields { decode += "        var unknown: [JSONObject.Member] = []\n" }
+        decode += "        for member in members.members {\n            switch member.key {\n"
         for (index, field) in fields.enumerated() {
             decode += "            case \(literal(field.key)):\n"
             if field.optional {
-                decode += "                if case .null = member {} else { f\(index) = try \(field.type)(fastJSON: member) }\n"
+                decode += "                if case .null = member.value {} else { f\(index) = try \(field.type)(fastJSON: member.value) }\n"
             } else {
-                decode += "                f\(index) = try \(field.type)(fastJSON: member)\n"
+                decode += "                f\(index) = try \(field.type)(fastJSON: member.value)\n"
             }
         }
-        decode += hasUnknownFields ? "            default: unknown[key] = member\n" : "            default: break\n"
+        // The object's members are sorted, so the ones left over are too.
+        decode += hasUnknownFields ? "            default: unknown.append(member)\n" : "            default: break\n"
         decode += "            }\n        }\n"
         for (index, field) in fields.enumerated() {
             if field.optional {
@@ -100,25 +101,27 @@ public struct FastJSONMacro: ExtensionMacro {
                 decode += "        guard let f\(index) else { throw FastJSONMiss() }\n        self.\(field.name) = f\(index)\n"
             }
         }
-        if hasUnknownFields { decode += "        self.unknownFields = UnknownFields(unknown)\n" }
+        if hasUnknownFields { decode += "        self.unknownFields = UnknownFields(JSONObject(sortedUniqueMembers: unknown))\n" }
 
-        // Sized to the members written, not the fields declared: a stored tree keeps its tables (most optional
-        // fields are absent, and ObjectMeta declares 14).
+        // Sized to the members written, not the fields declared: a stored tree keeps its storage (most optional
+        // fields are absent, and ObjectMeta declares 14). Written in key order, which is the object's order, so the
+        // object is built as it is, with no sort.
         let required = fields.filter { !$0.optional }.count
-        var encode = "        var count = \(required)\(hasUnknownFields ? " + unknownFields.members.count" : "")\n"
+        var encode = "        var count = \(required)\n"
         for field in fields where field.optional {
             encode += "        if self.\(field.name) != nil { count += 1 }\n"
         }
-        encode += "        var object = [String: JSONValue](minimumCapacity: count)\n"
-        for field in fields {
+        encode += "        var members: [JSONObject.Member] = []\n        members.reserveCapacity(count)\n"
+        for field in fields.sorted(by: { $0.key < $1.key }) {
             if field.optional {
-                encode += "        if let value = self.\(field.name) { object[\(literal(field.key))] = value.fastJSON }\n"
+                encode += "        if let value = self.\(field.name) { members.append(JSONObject.Member(\(literal(field.key)), value.fastJSON)) }\n"
             } else {
-                encode += "        object[\(literal(field.key))] = self.\(field.name).fastJSON\n"
+                encode += "        members.append(JSONObject.Member(\(literal(field.key)), self.\(field.name).fastJSON))\n"
             }
         }
+        encode += "        \(hasUnknownFields ? "var" : "let") object = JSONObject(sortedUniqueMembers: members)\n"
         if hasUnknownFields {
-            encode += "        for (key, member) in unknownFields.members where object[key] == nil { object[key] = member }\n"
+            encode += "        if !unknownFields.isEmpty { object.merge(unknownFields.members, uniquingKeysWith: { declared, _ in declared }) }\n"
         }
         encode += "        return .object(object)\n"
 

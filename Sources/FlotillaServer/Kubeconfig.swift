@@ -11,7 +11,7 @@ public enum Kubeconfig {
 
     public static func render(clusterName: String, server: String, caPEM: String, user: String, credential: Credential,
                               namespace: String = "default") -> String {
-        var userEntry: [String: JSONValue] = [:]
+        var userEntry: JSONObject = [:]
         switch credential {
         case .token(let token): userEntry["token"] = .string(token)
         case .clientCertificate(let certificate, let key):

@@ -53,7 +53,7 @@ extension ObjectClient {
         var updated = current
         for (key, value) in object.objectValue ?? [:] where key != "metadata" && key != "status" { updated[key] = value }
         let labels = current.labels.merging(object.labels) { _, new in new }
-        if !labels.isEmpty { updated.setMetadata("labels", .object(labels.mapValues(JSONValue.string))) }
+        if !labels.isEmpty { updated.setMetadata("labels", .object(JSONObject(labels.mapValues(JSONValue.string)))) }
         guard updated != current else { return current }
         return try await update(resource, updated)
     }

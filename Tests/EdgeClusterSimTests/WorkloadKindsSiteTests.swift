@@ -8,7 +8,7 @@ import Testing
 /// federation drives it.
 @Suite struct WorkloadKindsSiteTests {
     static func template(_ app: String, restart: String = "Always", annotations: [String: String] = [:]) -> JSONValue {
-        ["metadata": ["labels": ["app": .string(app)], "annotations": .object(annotations.mapValues(JSONValue.string))],
+        ["metadata": ["labels": ["app": .string(app)], "annotations": .object(JSONObject(annotations.mapValues(JSONValue.string)))],
          "spec": ["restartPolicy": .string(restart),
                   "containers": [["name": "main", "image": "busybox:1", "resources": ["requests": ["cpu": "10m", "memory": "16Mi"]]]]]]
     }

@@ -13,7 +13,7 @@ import Testing
         var object: JSONValue = ["apiVersion": "apps/v1", "kind": "Deployment",
                                  "metadata": ["name": "web", "namespace": "default", "uid": "u1", "resourceVersion": "7"],
                                  "spec": ["replicas": .integer(replicas)], "status": ["replicas": 1]]
-        var labels: [String: JSONValue] = ["app": "web"]
+        var labels: JSONObject = ["app": "web"]
         if managed {
             labels = ManifestApply.desired(manifest, work: work)["metadata"]?["labels"]?.objectValue ?? [:]
         }

@@ -39,7 +39,7 @@ import Testing
     @Test(arguments: [0, 1, 2, 7, 40, 300])
     func objectKeysAreSortedAtEverySize(count: Int) throws {
         let keys = (0..<count).map { "k\(($0 * 7919) % 1000)-\($0)" }
-        let value = JSONValue.object(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.integer(Int64($0.count))) }))
+        let value = JSONValue.object(JSONObject(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.integer(Int64($0.count))) })))
         let text = value.serializedString()
         let expected = "{" + keys.sorted().map { "\"\($0)\":\($0.count)" }.joined(separator: ",") + "}"
         #expect(text == expected)

@@ -23,7 +23,7 @@ import Testing
     }
 
     static func template(claimedBy label: (String, String)?) -> JSONValue {
-        var labels: [String: JSONValue] = [:]
+        var labels: JSONObject = [:]
         if let label { labels[label.0] = .string(label.1) }
         return ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web", "namespace": "games", "labels": .object(labels)]]
     }

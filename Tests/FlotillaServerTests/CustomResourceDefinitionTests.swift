@@ -42,7 +42,7 @@ import Testing
     }
 
     static func widget(_ name: String, size: Int64 = 3, extra: [String: JSONValue] = [:], apiVersion: String = "example.com/v1") -> JSONValue {
-        var spec: [String: JSONValue] = ["size": .integer(size)]
+        var spec: JSONObject = ["size": .integer(size)]
         for (key, value) in extra { spec[key] = value }
         return ["apiVersion": .string(apiVersion), "kind": "Widget", "metadata": ["name": .string(name), "namespace": "default"],
                 "spec": .object(spec)]

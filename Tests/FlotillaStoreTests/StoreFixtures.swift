@@ -10,13 +10,13 @@ let deployments = GroupResource(group: "apps", resource: "deployments")
 let clusters = GroupResource(group: "cluster.karmada.io", resource: "clusters")
 
 func configMap(_ name: String, namespace: String = "default", labels: [String: String] = [:], data: String = "v") -> JSONValue {
-    var meta: [String: JSONValue] = ["name": .string(name), "namespace": .string(namespace)]
-    if !labels.isEmpty { meta["labels"] = .object(labels.mapValues { .string($0) }) }
+    var meta: JSONObject = ["name": .string(name), "namespace": .string(namespace)]
+    if !labels.isEmpty { meta["labels"] = .object(JSONObject(labels.mapValues { .string($0) })) }
     return ["apiVersion": "v1", "kind": "ConfigMap", "metadata": .object(meta), "data": ["k": .string(data)]]
 }
 
 func deployment(_ name: String, replicas: Int64 = 1, finalizers: [String] = []) -> JSONValue {
-    var meta: [String: JSONValue] = ["name": .string(name), "namespace": "default"]
+    var meta: JSONObject = ["name": .string(name), "namespace": "default"]
     if !finalizers.isEmpty { meta["finalizers"] = .array(finalizers.map { .string($0) }) }
     return [
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": .object(meta),

@@ -74,7 +74,7 @@ public struct SiteSummary: Sendable, Equatable {
     public var partitioned: Bool
 
     public var json: JSONValue {
-        var object: [String: JSONValue] = [
+        var object: JSONObject = [
             "name": .string(name), "state": .string(state), "port": .integer(Int64(port)), "kubeconfig": .string(kubeconfig),
             "server": .string("https://127.0.0.1:\(port)"), "latencyMilliseconds": .integer(latency), "partitioned": .bool(partitioned),
         ]

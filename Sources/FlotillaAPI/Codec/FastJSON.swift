@@ -94,7 +94,7 @@ extension Dictionary: FastJSONCodable where Key == String, Value: FastJSONCodabl
         guard case .object(let members) = value else { throw FastJSONMiss() }
         self = try members.mapValues { try Value(fastJSON: $0) }
     }
-    public var fastJSON: JSONValue { .object(mapValues(\.fastJSON)) }
+    public var fastJSON: JSONValue { .object(JSONObject(unsortedMembers: map { JSONObject.Member($0.key, $0.value.fastJSON) })) }
 }
 
 /// String enums (`ConditionStatus`): declare the conformance, the raw value does the rest.

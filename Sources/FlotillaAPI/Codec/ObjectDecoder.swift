@@ -124,11 +124,11 @@ final class ValueDecoder: Decoder {
     var codingPath: [any CodingKey] { node.path }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     /// Set only while decoding an `UnknownFields` property: the members its container did not read.
-    var unknownFieldsPayload: [String: JSONValue]?
+    var unknownFieldsPayload: JSONObject?
     /// The keyed container this decoder handed out, to find members a model without `UnknownFields` dropped.
     var keyedState: KeyedState?
 
-    init(value: JSONValue, node: CodingPathNode, unknownFieldsPayload: [String: JSONValue]? = nil) {
+    init(value: JSONValue, node: CodingPathNode, unknownFieldsPayload: JSONObject? = nil) {
         self.value = value
         self.node = node
         self.unknownFieldsPayload = unknownFieldsPayload
@@ -142,7 +142,7 @@ final class ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else {
-            throw DecodingError.typeMismatch([String: JSONValue].self, .init(
+            throw DecodingError.typeMismatch(JSONObject.self, .init(
                 codingPath: codingPath, debugDescription: "found \(value.typeName)"))
         }
         let state = KeyedState(members: members)
@@ -176,12 +176,12 @@ struct IndexKey: CodingKey {
 /// every key. Only members present are recorded (absent ones are never unread), so the list has room for them all from
 /// the start: a model reading its 20 declared fields from an object holding 3 used to grow the list five times.
 final class KeyedState {
-    let members: [String: JSONValue]
+    let members: JSONObject
     var accessed: [String] = []
     /// Whether an `UnknownFields` property took the unread members (then nothing was dropped).
     var preservedUnknown = false
 
-    init(members: [String: JSONValue]) {
+    init(members: JSONObject) {
         self.members = members
         accessed.reserveCapacity(members.count)
     }

@@ -66,23 +66,22 @@ class EncodedStorage {
     enum Kind {
         case empty
         case single(JSONValue)
-        /// A keyed container's members in the order written, made a dictionary once, at its final size: inserting
-        /// into a growing dictionary rehashed every key at each doubling, and hashing was the encoder's largest cost.
+        /// A keyed container's members in the order written, sorted into an object once, at its final size.
         case members([(key: String, value: JSONValue)])
         case array([JSONValue])
-        case unknownFields([String: JSONValue])
+        case unknownFields(JSONObject)
     }
     var kind: Kind = .empty
     /// An `UnknownFields` property's members, added to the object where no declared field took the key.
-    var unknown: [String: JSONValue] = [:]
+    var unknown: JSONObject = [:]
 
     var value: JSONValue {
         switch kind {
         case .empty: return .object([:])
         case .single(let v): return v
         case .members(let members):
-            var object = Dictionary(members, uniquingKeysWith: { _, last in last })
-            for (name, field) in unknown where object[name] == nil { object[name] = field }
+            var object = JSONObject(unsortedMembers: members.map { JSONObject.Member($0.key, $0.value) })
+            if !unknown.isEmpty { object.merge(unknown, uniquingKeysWith: { declared, _ in declared }) }
             return .object(object)
         case .array(let a): return .array(a)
         case .unknownFields(let o): return .object(o)

@@ -4,9 +4,9 @@
 /// `ObjectDecoder` fills it with every key the properties before it did not read, and `ObjectEncoder` writes
 /// those keys back after the declared ones. Other coders do not know this contract, so it refuses them.
 public struct UnknownFields: Sendable, Hashable, Codable {
-    public var members: [String: JSONValue]
+    public var members: JSONObject
 
-    public init(_ members: [String: JSONValue] = [:]) { self.members = members }
+    public init(_ members: JSONObject = [:]) { self.members = members }
 
     public var isEmpty: Bool { members.isEmpty }
 
@@ -35,6 +35,6 @@ public struct UnknownFields: Sendable, Hashable, Codable {
 /// Equality that ignores unknown fields is never wanted for objects, so `Hashable` above compares them too.
 extension UnknownFields: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.members = Dictionary(elements, uniquingKeysWith: { _, last in last })
+        self.members = JSONObject(unsortedMembers: elements.map { JSONObject.Member($0.0, $0.1) })
     }
 }

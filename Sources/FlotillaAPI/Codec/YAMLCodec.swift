@@ -80,7 +80,7 @@ public enum YAMLCodec {
         case .sequence(let sequence):
             return .array(try sequence.map(jsonValue(from:)))
         case .mapping(let mapping):
-            var object: [String: JSONValue] = [:]
+            var object: JSONObject = [:]
             for (key, value) in mapping {
                 guard case .scalar(let keyScalar) = key else {
                     throw YAMLParseError(line: key.mark?.line, column: key.mark?.column, message: "mapping keys must be scalars")

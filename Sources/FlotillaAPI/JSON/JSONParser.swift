@@ -29,7 +29,7 @@ struct JSONParser {
     var index = 0
     var depth = 0
     /// Members of the objects being parsed, shared by all depths: each object is built once, at its exact size.
-    var scratch: [(String, JSONValue)] = []
+    var scratch: [JSONObject.Member] = []
     static let maxDepth = 512
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
@@ -110,17 +110,18 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             index += 1
             skipWhitespace()
-            scratch.append((key, try parseValue()))
+            scratch.append(JSONObject.Member(key, try parseValue()))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                var object = [String: JSONValue](minimumCapacity: scratch.count - base)
-                // A repeated key keeps its last value, as encoding/json does.
-                for (key, value) in scratch[base...] { object[key] = value }
+                // Our own output arrives sorted: the members are taken as they are. Anything else is sorted, and a
+                // repeated key keeps its last value, as encoding/json does.
+                var members = Array(scratch[base...])
                 scratch.removeSubrange(base...)
-                return .object(object)
+                JSONObject.sortKeepingLast(&members)
+                return .object(JSONObject(sortedUniqueMembers: members))
             }
             throw error("expected ',' or '}' in object")
         }

@@ -32,31 +32,12 @@ enum JSONSerializer {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            // Sorted keys make equal values serialize to equal bytes (stable etags, diffs and tests). The positions
-            // are sorted in temporary (stack) memory: most objects have a handful of members, and a sorted copy
-            // of the pairs was an allocation per object, a tenth of serializing a scheduled binding.
-            withUnsafeTemporaryAllocation(of: Dictionary<String, JSONValue>.Index.self, capacity: members.count) { order in
-                var count = 0
-                var index = members.startIndex
-                while index != members.endIndex {
-                    // Insertion sort: few members, and a dictionary's order is already arbitrary.
-                    var slot = count
-                    let key = members[index].key
-                    while slot > 0, key < members[order[slot - 1]].key {
-                        order[slot] = order[slot - 1]
-                        slot -= 1
-                    }
-                    order[slot] = index
-                    count += 1
-                    index = members.index(after: index)
-                }
-                for position in 0..<count {
-                    if position > 0 { out.append(UInt8(ascii: ",")) }
-                    let member = members[order[position]]
-                    writeString(member.key, into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    write(member.value, into: &out)
-                }
+            // Kept sorted by key (`JSONObject`), so equal values serialize to equal bytes: stable etags, diffs and tests.
+            for (position, member) in members.members.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }

@@ -1,7 +1,7 @@
 /// Direct access to the metadata of an object held as a `JSONValue`, for the layers (store, API server) that handle
 /// every kind without decoding it.
 extension JSONValue {
-    public var metadata: [String: JSONValue] {
+    public var metadata: JSONObject {
         get { self["metadata"]?.objectValue ?? [:] }
         set { self["metadata"] = .object(newValue) }
     }

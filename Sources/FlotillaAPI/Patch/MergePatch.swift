@@ -20,7 +20,7 @@ public enum MergePatch {
         guard case .object(let a) = original, case .object(let b) = modified else {
             return original == modified ? nil : modified
         }
-        var patch: [String: JSONValue] = [:]
+        var patch: JSONObject = [:]
         for (key, old) in a where b[key] == nil { patch[key] = .null; _ = old }
         for (key, new) in b {
             if let old = a[key] {

@@ -18,7 +18,7 @@ public enum StrategicMergePatch {
     static let directivePrefixDeletePrimitive = "$deleteFromPrimitiveList/"
 
     /// Returns `nil` when the patch deletes the whole object (`$patch: delete`).
-    static func mergeObject(_ original: [String: JSONValue], _ patch: [String: JSONValue], schema: PatchSchema?,
+    static func mergeObject(_ original: JSONObject, _ patch: JSONObject, schema: PatchSchema?,
                             retainKeys: Bool) throws(PatchError) -> JSONValue? {
         var patch = patch
         if let directive = patch.removeValue(forKey: "$patch") {
@@ -133,7 +133,7 @@ public enum StrategicMergePatch {
         return ranked.map(\.element)
     }
 
-    static func stripDirectives(_ members: [String: JSONValue]) -> [String: JSONValue] {
+    static func stripDirectives(_ members: JSONObject) -> JSONObject {
         members.filter { !$0.key.hasPrefix("$") }.mapValues(stripDirectivesDeep)
     }
 

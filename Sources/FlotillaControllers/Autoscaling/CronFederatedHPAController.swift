@@ -90,7 +90,7 @@ public struct CronFederatedHPAController: Sendable {
         let namespace = cron.metadata.namespace ?? "default"
         let target = cron.spec.scaleTargetRef
         if cron.targetsAutoscaler {
-            var spec: [String: JSONValue] = [:]
+            var spec: JSONObject = [:]
             if let low = rule.targetMinReplicas { spec["minReplicas"] = .integer(Int64(low)) }
             if let high = rule.targetMaxReplicas { spec["maxReplicas"] = .integer(Int64(high)) }
             let current = try await client.get(FederatedHPA.descriptor, namespace: namespace, name: target.name)

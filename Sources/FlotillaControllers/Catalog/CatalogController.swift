@@ -257,7 +257,7 @@ public struct CatalogController: Sendable {
         let secret: JSONValue = ["apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": ["name": .string(binding.secret), "namespace": .string(namespace),
                          "labels": [Self.bindingLabel: .string(binding.metadata.name ?? ""), ServiceInstance.instanceLabel: .string(instance.metadata.name ?? "")]],
-            "data": .object(data.mapValues { .string(Data($0.utf8).base64EncodedString()) })]
+            "data": .object(JSONObject(data.mapValues { .string(Data($0.utf8).base64EncodedString()) }))]
         try await apply(secret)
         try await condition(.true, "Bound", "credentials in secret \(binding.secret)")
     }

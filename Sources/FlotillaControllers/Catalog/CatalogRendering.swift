@@ -46,7 +46,7 @@ struct CatalogRendering: Sendable {
             var labels = object.labels
             labels[ServiceInstance.instanceLabel] = name
             labels[ServiceInstance.offeringLabel] = offeringName
-            object.setMetadata("labels", .object(labels.mapValues(JSONValue.string)))
+            object.setMetadata("labels", .object(JSONObject(labels.mapValues(JSONValue.string))))
             rendering.objects.append(object)
             let key = (object["apiVersion"]?.stringValue ?? "", object["kind"]?.stringValue ?? "")
             if !kinds.contains(where: { $0 == key }) { kinds.append(key) }

@@ -275,7 +275,7 @@ public struct OpenServiceBroker: APIExtension {
         guard let object = try? await client.get(ServiceBinding.descriptor, namespace: namespace, name: binding),
             let binding = try? ServiceBinding(json: object), binding.status?.conditions?[type: "Ready"]?.status == .true,
             let secret = try? await client.get(Secret.descriptor, namespace: namespace, name: binding.secret) else { return nil }
-        var credentials: [String: JSONValue] = [:]
+        var credentials: JSONObject = [:]
         for (key, value) in secret["data"]?.objectValue ?? [:] {
             guard let data = value.stringValue.flatMap({ Data(base64Encoded: $0) }) else { continue }
             let text = String(decoding: data, as: UTF8.self)

@@ -24,7 +24,7 @@ public enum ManifestApply {
         labels[ExecutionController.managedLabel] = "true"
         labels[ExecutionController.workNameLabel] = work.metadata.name ?? ""
         labels[ExecutionController.workNamespaceLabel] = work.metadata.namespace ?? ""
-        desired.setMetadata("labels", .object(labels.mapValues { .string($0) }))
+        desired.setMetadata("labels", .object(JSONObject(labels.mapValues { .string($0) })))
         return desired
     }
 

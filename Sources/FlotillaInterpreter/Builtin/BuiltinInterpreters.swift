@@ -95,7 +95,7 @@ public enum BuiltinInterpreters {
     /// built-in aggregation.
     public static func aggregateStatus(_ object: JSONValue, items: [AggregatedStatusItem]) -> JSONValue? {
         let statuses = items.compactMap { $0.status }
-        var status: [String: JSONValue]
+        var status: JSONObject
         switch builtinKind(object) {
         case "Deployment":
             status = sums(statuses, ["replicas", "readyReplicas", "updatedReplicas", "availableReplicas", "unavailableReplicas"])
@@ -146,8 +146,8 @@ public enum BuiltinInterpreters {
     }
 
     /// Field-wise sums; zero totals are left out except for `required` fields (the kind's non-optional ones).
-    private static func sums(_ statuses: [JSONValue], _ fields: [String], required: Set<String> = ["replicas"]) -> [String: JSONValue] {
-        var result: [String: JSONValue] = [:]
+    private static func sums(_ statuses: [JSONValue], _ fields: [String], required: Set<String> = ["replicas"]) -> JSONObject {
+        var result: JSONObject = [:]
         for field in fields {
             let total = statuses.reduce(Int64(0)) { $0 + ($1[field]?.int64Value ?? 0) }
             if total != 0 || required.contains(field) { result[field] = .integer(total) }
@@ -155,7 +155,7 @@ public enum BuiltinInterpreters {
         return result
     }
 
-    private static func jobStatus(_ statuses: [JSONValue], clusters: Int) -> [String: JSONValue] {
+    private static func jobStatus(_ statuses: [JSONValue], clusters: Int) -> JSONObject {
         var status = sums(statuses, ["active", "succeeded", "failed"])
         status["replicas"] = nil
         if let start = statuses.compactMap({ $0["startTime"]?.stringValue }).min() { status["startTime"] = .string(start) }
@@ -174,14 +174,14 @@ public enum BuiltinInterpreters {
         return status
     }
 
-    private static func podStatus(_ statuses: [JSONValue], clusters: Int) -> [String: JSONValue] {
+    private static func podStatus(_ statuses: [JSONValue], clusters: Int) -> JSONObject {
         let phases = statuses.compactMap { $0["phase"]?.stringValue }
         let phase: String
         if phases.contains("Failed") { phase = "Failed" }
         else if phases.count < clusters || phases.contains("Pending") || phases.isEmpty { phase = "Pending" }
         else if phases.allSatisfy({ $0 == "Succeeded" }) { phase = "Succeeded" }
         else { phase = "Running" }
-        var status: [String: JSONValue] = ["phase": .string(phase)]
+        var status: JSONObject = ["phase": .string(phase)]
         let containers = statuses.flatMap { $0["containerStatuses"]?.arrayValue ?? [] }
         if !containers.isEmpty { status["containerStatuses"] = .array(containers) }
         return status

@@ -10,8 +10,8 @@ public enum PodTemplates {
     /// - nodeClaim: `nodeSelector`, `tolerations` and the required node affinity (`hardNodeAffinity`).
     public static func replicaRequirements(_ template: JSONValue?) -> JSONValue? {
         let spec = template?["spec"]
-        var requirements: [String: JSONValue] = [:]
-        var claim: [String: JSONValue] = [:]
+        var requirements: JSONObject = [:]
+        var claim: JSONObject = [:]
         if let selector = spec?["nodeSelector"], selector.objectValue?.isEmpty == false { claim["nodeSelector"] = selector }
         if let tolerations = spec?["tolerations"], tolerations.arrayValue?.isEmpty == false { claim["tolerations"] = tolerations }
         if let affinity = spec?["affinity"]?["nodeAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"], affinity != .null {
@@ -19,7 +19,7 @@ public enum PodTemplates {
         }
         if !claim.isEmpty { requirements["nodeClaim"] = .object(claim) }
         let request = resourceRequest(spec)
-        if !request.isEmpty { requirements["resourceRequest"] = .object(request.mapValues { .string($0.canonical) }) }
+        if !request.isEmpty { requirements["resourceRequest"] = .object(JSONObject(request.mapValues { .string($0.canonical) })) }
         if let priorityClass = spec?["priorityClassName"]?.stringValue, !priorityClass.isEmpty {
             requirements["priorityClassName"] = .string(priorityClass)
         }

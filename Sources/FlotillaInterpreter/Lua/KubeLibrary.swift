@@ -75,7 +75,7 @@ enum KubeLibrary {
     /// The part of a pod template `PodTemplates.replicaRequirements` reads, converted without the rest (a workload's
     /// env, probes and volumes are most of its size).
     private static func requirementFields(_ stack: LuaStack, template: Int32) throws(ScriptError) -> JSONValue {
-        var spec: [String: JSONValue] = [:]
+        var spec: JSONObject = [:]
         for list in ["containers", "initContainers"] {
             spec[list] = try stack.items(at: template, arrayPath: ["spec", list], keeping: ["resources"])
         }

@@ -110,7 +110,7 @@ struct LuaStack {
             return .array(items)
         }
         var numbered: [Int: JSONValue] = [:]
-        var named: [String: JSONValue] = [:]
+        var named: JSONObject = [:]
         named.reserveCapacity(4)
         lua_pushnil(state)
         while lua_next(state, index) != 0 {

@@ -33,7 +33,7 @@ struct ExposedAPI: Sendable {
 
     /// ServiceAPIDescription, reached at `host` (`ADDRESS:PORT` as the client reached the control plane).
     func description(host: String?) -> JSONValue {
-        var profile: [String: JSONValue] = [
+        var profile: JSONObject = [
             "aefId": "flotilla-apig",
             "versions": [["apiVersion": .string(version), "resources": .array(resources.map { resource in
                 ["resourceName": .string(resource.name), "commType": .string(resource.subscribe ? "SUBSCRIBE_NOTIFY" : "REQUEST_RESPONSE"),
@@ -43,7 +43,7 @@ struct ExposedAPI: Sendable {
         ]
         if let host {
             let (address, port) = Self.split(host)
-            var interface: [String: JSONValue] = ["securityMethods": ["OAUTH"]]
+            var interface: JSONObject = ["securityMethods": ["OAUTH"]]
             if let port { interface["port"] = .integer(Int64(port)) }
             if address.contains(":") { interface["ipv6Addr"] = .string(address) } else if address.split(separator: ".").count == 4, address.split(separator: ".").allSatisfy({ UInt8($0) != nil }) {
                 interface["ipv4Addr"] = .string(address)

@@ -63,7 +63,7 @@ public actor DashboardSource {
             guard let site = session.status?.site else { continue }
             sessionsAt[site, default: 0] += 1
             let ue = ues[session.spec.ue]
-            var player: [String: JSONValue] = [
+            var player: JSONObject = [
                 "session": .string(session.metadata.name ?? ""), "ue": .string(session.spec.ue), "app": .string(session.spec.app),
                 "site": .string(site), "phase": .string(session.status?.phase ?? ""),
                 "migrations": .integer(Int64(session.status?.migrations ?? 0)),
@@ -82,7 +82,7 @@ public actor DashboardSource {
         let sites: [JSONValue] = clusters.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }.map { cluster in
             let name = cluster.metadata.name ?? ""
             let summary = cluster.status?.resourceSummary
-            var site: [String: JSONValue] = [
+            var site: JSONObject = [
                 "name": .string(name), "ready": .bool(cluster.isReady), "region": .string(cluster.spec.region ?? ""),
                 "sessions": .integer(Int64(sessionsAt[name] ?? 0)),
                 "cpuAllocated": .double(summary?.allocated?["cpu"]?.doubleValue ?? 0),
@@ -94,7 +94,7 @@ public actor DashboardSource {
 
         let ordered = migrations.sorted { ($0.status?.startTime ?? "", $0.metadata.name ?? "") > ($1.status?.startTime ?? "", $1.metadata.name ?? "") }
         let recent: [JSONValue] = ordered.prefix(recentMigrations).map { migration in
-            var item: [String: JSONValue] = [
+            var item: JSONObject = [
                 "name": .string(migration.metadata.name ?? ""), "session": .string(migration.spec.session),
                 "from": .string(migration.spec.sourceSite ?? ""), "to": .string(migration.spec.targetSite),
                 "reason": .string(migration.spec.reason), "phase": .string(migration.status?.phase ?? "Triggered"),

@@ -47,7 +47,7 @@ struct Discovery {
         guard !descriptors.isEmpty else { return nil }
         var resources: [JSONValue] = []
         for d in descriptors.sorted(by: { $0.plural < $1.plural }) {
-            var entry: [String: JSONValue] = [
+            var entry: JSONObject = [
                 "name": .string(d.plural), "singularName": .string(d.singular), "namespaced": .bool(d.namespaced),
                 "kind": .string(d.kind), "verbs": .array(Self.verbs(d)),
             ]
@@ -55,7 +55,7 @@ struct Discovery {
             if !d.categories.isEmpty { entry["categories"] = .array(d.categories.map { .string($0) }) }
             resources.append(.object(entry))
             for sub in d.subresources.sorted() {
-                var subEntry: [String: JSONValue] = [
+                var subEntry: JSONObject = [
                     "name": .string("\(d.plural)/\(sub)"), "singularName": "", "namespaced": .bool(d.namespaced),
                     "kind": .string(d.kind), "verbs": .array(Self.subresourceVerbs),
                 ]
@@ -86,7 +86,7 @@ struct Discovery {
     }
 
     func aggregatedResource(_ d: ResourceDescriptor) -> JSONValue {
-        var entry: [String: JSONValue] = [
+        var entry: JSONObject = [
             "resource": .string(d.plural), "singularResource": .string(d.singular),
             "scope": d.namespaced ? "Namespaced" : "Cluster",
             "responseKind": ["group": .string(d.group), "version": .string(d.version), "kind": .string(d.kind)],

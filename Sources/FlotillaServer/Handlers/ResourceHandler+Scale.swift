@@ -19,7 +19,7 @@ extension ResourceHandler {
             selector = labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.stringValue ?? "")" }.joined(separator: ",")
             statusReplicas = object["status"]?["replicas"]
         }
-        var metadata: [String: JSONValue] = [:]
+        var metadata: JSONObject = [:]
         for key in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] { metadata[key] = object["metadata"]?[key] }
         return ["apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": .object(metadata),
                 "spec": ["replicas": object.value(at: specReplicasKeys) ?? .integer(0)],

@@ -92,7 +92,7 @@ struct ResourceHandler {
             return Responses.json(TableConverter(descriptor: descriptor).table(list.items, now: now, includeObject: include,
                 resourceVersion: list.resourceVersion, continueToken: list.continueToken))
         case .object:
-            var metadata: [String: JSONValue] = ["resourceVersion": .string(list.resourceVersion)]
+            var metadata: JSONObject = ["resourceVersion": .string(list.resourceVersion)]
             if let token = list.continueToken { metadata["continue"] = .string(token) }
             if let remaining = list.remainingItemCount { metadata["remainingItemCount"] = .integer(remaining) }
             return Responses.json(["apiVersion": .string(descriptor.apiVersion), "kind": .string(descriptor.listKind),

@@ -8,11 +8,11 @@ struct TableConverter {
         -> JSONValue
     {
         let columns = descriptor.printerColumns.map(TableColumns.printerColumns) ?? TableColumns.columns(for: descriptor.groupResource)
-        var metadata: [String: JSONValue] = [:]
+        var metadata: JSONObject = [:]
         if let resourceVersion { metadata["resourceVersion"] = .string(resourceVersion) }
         if let continueToken { metadata["continue"] = .string(continueToken) }
         let rows: [JSONValue] = objects.map { object in
-            var row: [String: JSONValue] = ["cells": .array(columns.map { $0.cell(object, now) })]
+            var row: JSONObject = ["cells": .array(columns.map { $0.cell(object, now) })]
             switch includeObject {
             case "None": break
             case "Object": row["object"] = object

@@ -51,7 +51,7 @@ public struct AccessNetworkAPI: Sendable {
     /// `velocity` {velocityType 1 = HORIZONTAL, bearing in degrees clockwise from north, horizontalSpeed in km/h}.
     static func locationInfo(_ point: Point, frame: GeoFrame, velocity: Point? = nil) -> JSONValue {
         let (latitude, longitude) = frame.coordinates(of: point)
-        var info: [String: JSONValue] = ["latitude": [.double(latitude)], "longitude": [.double(longitude)], "shape": 2,
+        var info: JSONObject = ["latitude": [.double(latitude)], "longitude": [.double(longitude)], "shape": 2,
                                          "x": .double((point.x * 10).rounded() / 10), "y": .double((point.y * 10).rounded() / 10)]
         if let velocity {
             let speed = (velocity.x * velocity.x + velocity.y * velocity.y).squareRoot()

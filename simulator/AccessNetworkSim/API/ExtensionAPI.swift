@@ -22,7 +22,7 @@ extension AccessNetworkAPI {
                         var status = api.ueStatus(ue, network: network, epoch: epoch)
                         if withRTT {
                             let rtt = network.reportedSites(ue: ue).map { (network.topology.sites[$0.site].cluster, ($0.rttMs * 100).rounded() / 100) }
-                            status["rttMs"] = .object(Dictionary(rtt, uniquingKeysWith: min).mapValues(JSONValue.double))
+                            status["rttMs"] = .object(JSONObject(Dictionary(rtt, uniquingKeysWith: min).mapValues(JSONValue.double)))
                         }
                         return status
                     }
@@ -42,7 +42,7 @@ extension AccessNetworkAPI {
             return Reply.json(try await api.runner.withNetwork { network in
                 let ue = try api.ue(address, in: network)
                 let status = network.status(of: ue)
-                var body: [String: JSONValue] = [
+                var body: JSONObject = [
                     "address": .string(network.addresses[ue]),
                     "timestamp": AccessNetworkAPI.timestamp(network, epoch: epoch),
                     "sites": .array(network.reportedSites(ue: ue).map { api.prediction($0, network: network) }),
@@ -123,7 +123,7 @@ extension AccessNetworkAPI {
     /// The scenario's zones → clusters round trips as a `mec.flotilla.io/v1alpha1` LatencyMatrix, ready for kubectl.
     public static func latencyMatrix(_ network: AccessNetwork) -> JSONValue {
         let areas: [JSONValue] = network.latencyMatrix().map { row in
-            ["name": .string(row.zone), "rttMs": .object(row.rttMs.mapValues { .double($0) })]
+            ["name": .string(row.zone), "rttMs": .object(JSONObject(row.rttMs.mapValues { JSONValue.double($0) }))]
         }
         return ["apiVersion": "mec.flotilla.io/v1alpha1", "kind": "LatencyMatrix",
                 "metadata": ["name": .string(network.topology.scenario.name)], "spec": ["areas": .array(areas)]]
@@ -138,7 +138,7 @@ extension AccessNetworkAPI {
 
     func ueStatus(_ ue: Int, network: AccessNetwork, epoch: Double) -> JSONValue {
         let status = network.status(of: ue)
-        var body: [String: JSONValue] = [
+        var body: JSONObject = [
             "address": .string(status.address),
             "population": .string(status.population),
             "timestamp": AccessNetworkAPI.timestamp(network, epoch: epoch),
@@ -150,7 +150,7 @@ extension AccessNetworkAPI {
         func db(_ value: Double?) -> JSONValue { value.map { .double(($0 * 10).rounded() / 10) } ?? .null }
         if let serving = status.servingCell {
             let c = network.topology.cells[serving]
-            var radio: [String: JSONValue] = [
+            var radio: JSONObject = [
                 "servingCell": .string(c.name), "rat": .string(c.rat.rawValue),
                 "operator": .string(network.topology.operatorNames[c.operatorIndex]),
                 "zoneId": .string(network.topology.zoneNames[c.zoneIndex]),

@@ -86,7 +86,7 @@ extension AccessNetworkAPI {
 
     func userInfo(_ ue: Int, network: AccessNetwork, epoch: Double, root: String, zone: Int?, cell: Int?) -> JSONValue? {
         let status = network.status(of: ue)
-        var info: [String: JSONValue] = [
+        var info: JSONObject = [
             "address": .string(status.address),
             "resourceURL": .string(root + "/location/v2/queries/users?address=\(status.address)"),
             "timestamp": Self.timestamp(network, epoch: epoch),

@@ -55,7 +55,7 @@ enum Notifications {
 
     static func zonalPresence(_ change: PresenceChange, address: String, zoneName: String, cells: [CompiledCell],
                               timestamp: JSONValue, subscription: Subscription?, root: String) -> JSONValue {
-        var body: [String: JSONValue] = [
+        var body: JSONObject = [
             "address": .string(address),
             "zoneId": .string(zoneName),
             "userEventType": .string(change.type.rawValue),
@@ -79,7 +79,7 @@ enum Notifications {
 
     static func cellChange(_ change: CellChange, address: String, network: AccessNetwork, timestamp: JSONValue,
                            subscription: Subscription?, root: String) -> JSONValue {
-        var body: [String: JSONValue] = [
+        var body: JSONObject = [
             "notificationType": "CellChangeNotification",
             "timeStamp": timestamp,
             "associateId": [["type": 1, "value": .string(address)]],

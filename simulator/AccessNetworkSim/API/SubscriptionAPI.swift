@@ -70,7 +70,7 @@ extension AccessNetworkAPI {
     func withDelivery(_ subscription: Subscription) -> JSONValue {
         var value = subscription.representation
         if let state = hub.delivery(subscription.id) {
-            var status: [String: JSONValue] = ["state": .string(state.health.rawValue), "delivered": .integer(Int64(state.delivered)),
+            var status: JSONObject = ["state": .string(state.health.rawValue), "delivered": .integer(Int64(state.delivered)),
                 "failedAttempts": .integer(Int64(state.failedAttempts)), "dropped": .integer(Int64(state.dropped))]
             if let error = state.lastError { status["lastError"] = .string(error) }
             value["deliveryStatus"] = .object(status)
@@ -85,7 +85,7 @@ extension AccessNetworkAPI {
         return text
     }
 
-    func locationSubscription(_ kind: Subscription.Kind, fields: [String: JSONValue], rootKey: String) async throws -> Subscription {
+    func locationSubscription(_ kind: Subscription.Kind, fields: JSONObject, rootKey: String) async throws -> Subscription {
         let callback = fields["callbackReference"]?.objectValue
         let url = try Self.callbackURL(callback?["notifyURL"]?.stringValue, field: "callbackReference.notifyURL")
         var events = Set(Subscription.UserEvent.allCases)
@@ -123,7 +123,7 @@ extension AccessNetworkAPI {
         }
     }
 
-    func cellChangeSubscription(_ fields: [String: JSONValue]) async throws -> Subscription {
+    func cellChangeSubscription(_ fields: JSONObject) async throws -> Subscription {
         guard fields["subscriptionType"]?.stringValue == "CellChangeSubscription" else {
             throw ProblemDetails.badRequest("subscriptionType must be \"CellChangeSubscription\" (the only type this simulator offers)")
         }

@@ -66,7 +66,7 @@ public struct MetricValue: Sendable, Hashable {
     }
 
     public var json: JSONValue {
-        var metric: [String: JSONValue] = ["name": .string(self.metric)]
+        var metric: JSONObject = ["name": .string(self.metric)]
         if let metricSelector, let selector = try? ObjectEncoder().encode(metricSelector) { metric["selector"] = selector }
         return ["describedObject": ["kind": "Pod", "namespace": .string(namespace), "name": .string(pod), "apiVersion": "/v1"],
                 "metric": .object(metric), "timestamp": .string(timestamp.description),
