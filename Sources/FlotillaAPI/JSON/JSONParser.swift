@@ -14,6 +14,7 @@ extension JSONValue {
         let bytes = Array(data)
         return try bytes.withUnsafeBufferPointer { (buffer) throws(JSONParseError) -> JSONValue in
             var parser = JSONParser(bytes: buffer)
+            defer { parser.release() }
             return try parser.parseDocument()
         }
     }
@@ -28,11 +29,79 @@ struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
-    /// Members of the objects being parsed, shared by all depths: each object is built once, at its exact size.
-    var scratch: [JSONObject.Member] = []
+    /// Members of the objects being parsed, shared by all depths: each object is moved out at its exact size when it
+    /// closes. (Copying them out of an array and then removing them retained and released every member once more; a
+    /// class holding them paid an exclusivity check per access.) `release()` frees what an error left.
+    var scratch: UnsafeMutablePointer<JSONObject.Member>
+    var scratchCapacity = 64
+    var scratchCount = 0
+    /// The same for the items of the arrays being parsed: an array growing item by item was reallocated at every
+    /// doubling (four times for a container's eight env entries).
+    var items: UnsafeMutablePointer<JSONValue>
+    var itemsCapacity = 64
+    var itemsCount = 0
     static let maxDepth = 512
 
-    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        scratch = .allocate(capacity: scratchCapacity)
+        items = .allocate(capacity: itemsCapacity)
+    }
+
+    func release() {
+        scratch.deinitialize(count: scratchCount)
+        scratch.deallocate()
+        items.deinitialize(count: itemsCount)
+        items.deallocate()
+    }
+
+    @inline(__always) mutating func push(_ item: JSONValue) {
+        if itemsCount == itemsCapacity {
+            let grown = UnsafeMutablePointer<JSONValue>.allocate(capacity: itemsCapacity * 2)
+            grown.moveInitialize(from: items, count: itemsCount)
+            items.deallocate()
+            items = grown
+            itemsCapacity *= 2
+        }
+        (items + itemsCount).initialize(to: item)
+        itemsCount += 1
+    }
+
+    /// The items from `start` on, moved into an array of their exact size.
+    mutating func popItems(from start: Int) -> [JSONValue] {
+        let taken = itemsCount - start
+        let source = items + start
+        let array = [JSONValue](unsafeUninitializedCapacity: taken) { buffer, initialized in
+            buffer.baseAddress!.moveInitialize(from: source, count: taken)
+            initialized = taken
+        }
+        itemsCount = start
+        return array
+    }
+
+    @inline(__always) mutating func push(_ member: JSONObject.Member) {
+        if scratchCount == scratchCapacity {
+            let grown = UnsafeMutablePointer<JSONObject.Member>.allocate(capacity: scratchCapacity * 2)
+            grown.moveInitialize(from: scratch, count: scratchCount)
+            scratch.deallocate()
+            scratch = grown
+            scratchCapacity *= 2
+        }
+        (scratch + scratchCount).initialize(to: member)
+        scratchCount += 1
+    }
+
+    /// The members from `start` on, moved into an array of their exact size.
+    mutating func pop(from start: Int) -> [JSONObject.Member] {
+        let taken = scratchCount - start
+        let source = scratch + start
+        let members = [JSONObject.Member](unsafeUninitializedCapacity: taken) { buffer, initialized in
+            buffer.baseAddress!.moveInitialize(from: source, count: taken)
+            initialized = taken
+        }
+        scratchCount = start
+        return members
+    }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
         skipWhitespace()
@@ -100,7 +169,7 @@ struct JSONParser {
             index += 1
             return .object([:])
         }
-        let base = scratch.count
+        let base = scratchCount
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
@@ -110,7 +179,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             index += 1
             skipWhitespace()
-            scratch.append(JSONObject.Member(key, try parseValue()))
+            push(JSONObject.Member(key, try parseValue()))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -118,8 +187,7 @@ struct JSONParser {
                 index += 1
                 // Our own output arrives sorted: the members are taken as they are. Anything else is sorted, and a
                 // repeated key keeps its last value, as encoding/json does.
-                var members = Array(scratch[base...])
-                scratch.removeSubrange(base...)
+                var members = pop(from: base)
                 JSONObject.sortKeepingLast(&members)
                 return .object(JSONObject(sortedUniqueMembers: members))
             }
@@ -131,19 +199,19 @@ struct JSONParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var array: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(array)
+            return .array([])
         }
+        let base = itemsCount
         while true {
             skipWhitespace()
-            array.append(try parseValue())
+            push(try parseValue())
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(array) }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(popItems(from: base)) }
             throw error("expected ',' or ']' in array")
         }
     }
@@ -274,3 +342,4 @@ struct JSONParser {
 
     @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 }
+
