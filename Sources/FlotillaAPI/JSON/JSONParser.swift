@@ -31,14 +31,15 @@ struct JSONParser {
     var depth = 0
     /// Members of the objects being parsed, shared by all depths: each object is moved out at its exact size when it
     /// closes. (Copying them out of an array and then removing them retained and released every member once more; a
-    /// class holding them paid an exclusivity check per access.) `release()` frees what an error left.
+    /// class holding them paid an exclusivity check per access.) `release()` frees what an error left. Both start small
+    /// enough for the allocator's per-thread cache (a larger first block made every parse consolidate its free lists).
     var scratch: UnsafeMutablePointer<JSONObject.Member>
-    var scratchCapacity = 64
+    var scratchCapacity = 16
     var scratchCount = 0
     /// The same for the items of the arrays being parsed: an array growing item by item was reallocated at every
     /// doubling (four times for a container's eight env entries).
     var items: UnsafeMutablePointer<JSONValue>
-    var itemsCapacity = 64
+    var itemsCapacity = 16
     var itemsCount = 0
     static let maxDepth = 512
 
