@@ -221,7 +221,8 @@ struct JSONParser {
         index += 1
         let start = index
         // Fast path: no escapes.
-        while index < bytes.count {
+        index = JSONSpecialBytes.first(in: bytes, from: index, to: bytes.count)
+        if index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
@@ -230,9 +231,7 @@ struct JSONParser {
                 // generic code and cost a quarter of the parse time.)
                 return String(decoding: slice, as: UTF8.self)
             }
-            if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("unescaped control character in string") }
-            index += 1
         }
         var buffer = Array(bytes[start..<index])
         while index < bytes.count {

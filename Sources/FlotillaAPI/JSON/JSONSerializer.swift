@@ -90,7 +90,7 @@ enum JSONSerializer {
 
     static func writeEscaped(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         // Fast path: most keys and values need no escaping and are copied in one go.
-        if !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+        if JSONSpecialBytes.first(in: bytes, from: 0, to: bytes.count) == bytes.count {
             out.append(contentsOf: bytes)
             return
         }
