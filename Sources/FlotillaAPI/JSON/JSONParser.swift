@@ -29,79 +29,17 @@ struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var depth = 0
-    /// Members of the objects being parsed, shared by all depths: each object is moved out at its exact size when it
-    /// closes. (Copying them out of an array and then removing them retained and released every member once more; a
-    /// class holding them paid an exclusivity check per access.) `release()` frees what an error left. Both start small
-    /// enough for the allocator's per-thread cache (a larger first block made every parse consolidate its free lists).
-    var scratch: UnsafeMutablePointer<JSONObject.Member>
-    var scratchCapacity = 16
-    var scratchCount = 0
-    /// The same for the items of the arrays being parsed: an array growing item by item was reallocated at every
-    /// doubling (four times for a container's eight env entries).
-    var items: UnsafeMutablePointer<JSONValue>
-    var itemsCapacity = 16
-    var itemsCount = 0
+    /// Members of the objects and items of the arrays being parsed, shared by all depths (`ScratchStack`).
+    var members = ScratchStack<JSONObject.Member>()
+    var items = ScratchStack<JSONValue>()
     static let maxDepth = 512
 
-    init(bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-        scratch = .allocate(capacity: scratchCapacity)
-        items = .allocate(capacity: itemsCapacity)
-    }
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
+    /// Frees the scratch stacks, and whatever an error left on them.
     func release() {
-        scratch.deinitialize(count: scratchCount)
-        scratch.deallocate()
-        items.deinitialize(count: itemsCount)
-        items.deallocate()
-    }
-
-    @inline(__always) mutating func push(_ item: JSONValue) {
-        if itemsCount == itemsCapacity {
-            let grown = UnsafeMutablePointer<JSONValue>.allocate(capacity: itemsCapacity * 2)
-            grown.moveInitialize(from: items, count: itemsCount)
-            items.deallocate()
-            items = grown
-            itemsCapacity *= 2
-        }
-        (items + itemsCount).initialize(to: item)
-        itemsCount += 1
-    }
-
-    /// The items from `start` on, moved into an array of their exact size.
-    mutating func popItems(from start: Int) -> [JSONValue] {
-        let taken = itemsCount - start
-        let source = items + start
-        let array = [JSONValue](unsafeUninitializedCapacity: taken) { buffer, initialized in
-            buffer.baseAddress!.moveInitialize(from: source, count: taken)
-            initialized = taken
-        }
-        itemsCount = start
-        return array
-    }
-
-    @inline(__always) mutating func push(_ member: JSONObject.Member) {
-        if scratchCount == scratchCapacity {
-            let grown = UnsafeMutablePointer<JSONObject.Member>.allocate(capacity: scratchCapacity * 2)
-            grown.moveInitialize(from: scratch, count: scratchCount)
-            scratch.deallocate()
-            scratch = grown
-            scratchCapacity *= 2
-        }
-        (scratch + scratchCount).initialize(to: member)
-        scratchCount += 1
-    }
-
-    /// The members from `start` on, moved into an array of their exact size.
-    mutating func pop(from start: Int) -> [JSONObject.Member] {
-        let taken = scratchCount - start
-        let source = scratch + start
-        let members = [JSONObject.Member](unsafeUninitializedCapacity: taken) { buffer, initialized in
-            buffer.baseAddress!.moveInitialize(from: source, count: taken)
-            initialized = taken
-        }
-        scratchCount = start
-        return members
+        members.release()
+        items.release()
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -170,7 +108,7 @@ struct JSONParser {
             index += 1
             return .object([:])
         }
-        let base = scratchCount
+        let base = members.count
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
@@ -180,7 +118,7 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key") }
             index += 1
             skipWhitespace()
-            push(JSONObject.Member(key, try parseValue()))
+            members.push(JSONObject.Member(key, try parseValue()))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -188,9 +126,9 @@ struct JSONParser {
                 index += 1
                 // Our own output arrives sorted: the members are taken as they are. Anything else is sorted, and a
                 // repeated key keeps its last value, as encoding/json does.
-                var members = pop(from: base)
-                JSONObject.sortKeepingLast(&members)
-                return .object(JSONObject(sortedUniqueMembers: members))
+                var object = members.pop(from: base)
+                JSONObject.sortKeepingLast(&object)
+                return .object(JSONObject(sortedUniqueMembers: object))
             }
             throw error("expected ',' or '}' in object")
         }
@@ -205,14 +143,14 @@ struct JSONParser {
             index += 1
             return .array([])
         }
-        let base = itemsCount
+        let base = items.count
         while true {
             skipWhitespace()
-            push(try parseValue())
+            items.push(try parseValue())
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(popItems(from: base)) }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items.pop(from: base)) }
             throw error("expected ',' or ']' in array")
         }
     }
@@ -343,3 +281,46 @@ struct JSONParser {
     @inline(__always) func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 }
 
+
+/// A stack the parser keeps the pieces of unfinished objects and arrays on, handing each one out, moved, at its exact
+/// size when it closes. Copying an object's members out of an array and then removing them retained and released
+/// every member once more, and an array growing item by item was reallocated at every doubling (four times for a
+/// container's eight env entries). A struct in the parser, not a class: a class paid an exclusivity check per access.
+/// It starts small enough for the allocator's per-thread cache (a larger first block made every parse consolidate
+/// the allocator's free lists). Its owner calls `release()`.
+struct ScratchStack<Element> {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity = 16
+    private(set) var count = 0
+
+    init() { base = .allocate(capacity: capacity) }
+
+    func release() {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    @inline(__always) mutating func push(_ element: Element) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity *= 2
+        }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    /// The elements from `start` on, moved into an array of their exact size.
+    mutating func pop(from start: Int) -> [Element] {
+        let taken = count - start
+        let source = base + start
+        let array = [Element](unsafeUninitializedCapacity: taken) { buffer, initialized in
+            buffer.baseAddress!.moveInitialize(from: source, count: taken)
+            initialized = taken
+        }
+        count = start
+        return array
+    }
+}
