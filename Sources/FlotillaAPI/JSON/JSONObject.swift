@@ -97,24 +97,26 @@ public struct JSONObject: Sendable, Hashable {
         members.removeSubrange(write...)
     }
 
-    /// The position of `key`, or where it would go.
+    /// The position of `key`, or where it would go. Reads the keys in place: iterating the members copied each one
+    /// (a retain and a release of its key and value per member looked at).
     @inline(__always) func search(_ key: String) -> (found: Bool, index: Int) {
-        if members.count <= 8 {
-            for (index, member) in members.enumerated() {
-                if member.key == key { return (true, index) }
-                if key < member.key { return (false, index) }
+        members.withUnsafeBufferPointer { members in
+            if members.count <= 8 {
+                for index in members.indices {
+                    if members[index].key == key { return (true, index) }
+                    if key < members[index].key { return (false, index) }
+                }
+                return (false, members.count)
             }
-            return (false, members.count)
+            var low = 0
+            var high = members.count
+            while low < high {
+                let middle = (low + high) / 2
+                if members[middle].key == key { return (true, middle) }
+                if members[middle].key < key { low = middle + 1 } else { high = middle }
+            }
+            return (false, low)
         }
-        var low = 0
-        var high = members.count
-        while low < high {
-            let middle = (low + high) / 2
-            let candidate = members[middle].key
-            if candidate == key { return (true, middle) }
-            if candidate < key { low = middle + 1 } else { high = middle }
-        }
-        return (false, low)
     }
 
     public subscript(key: String) -> JSONValue? {
