@@ -25,11 +25,6 @@ public struct JSONObject: Sendable, Hashable {
 
     @inline(__always) public init() { members = [] }
 
-    public init(minimumCapacity: Int) {
-        members = []
-        members.reserveCapacity(minimumCapacity)
-    }
-
     /// Members already sorted by key with no key repeated: what `@FastJSON`'s coders and the parser build.
     @inline(__always) public init(sortedUniqueMembers: [Member]) {
         assert(zip(sortedUniqueMembers, sortedUniqueMembers.dropFirst()).allSatisfy { $0.key < $1.key }, "members out of order")
@@ -45,11 +40,6 @@ public struct JSONObject: Sendable, Hashable {
     public init(_ dictionary: [String: JSONValue]) {
         members = dictionary.map { Member($0.key, $0.value) }
         members.sort { $0.key < $1.key }
-    }
-
-    /// A repeated key keeps its last value (unlike `Dictionary`, which traps).
-    public init<S: Sequence>(uniqueKeysWithValues pairs: S) where S.Element == (String, JSONValue) {
-        self.init(unsortedMembers: pairs.map { Member($0.0, $0.1) })
     }
 
     /// The members as a `Dictionary`, for code that needs hashed look-ups over many keys.
@@ -225,8 +215,6 @@ public struct JSONObject: Sendable, Hashable {
         return copy
     }
 
-    public mutating func reserveCapacity(_ capacity: Int) { members.reserveCapacity(capacity) }
-    public mutating func removeAll() { members.removeAll() }
 }
 
 extension JSONObject: RandomAccessCollection {

@@ -110,8 +110,9 @@ struct LuaStack {
             return .array(items)
         }
         var numbered: [Int: JSONValue] = [:]
-        var named: JSONObject = [:]
-        named.reserveCapacity(4)
+        // Collected, then sorted once: inserting a table's keys one by one into a sorted object moved the members
+        // after each. A key written twice (a string "1" and the number 1) keeps the number's value, as before.
+        var named: [JSONObject.Member] = []
         lua_pushnil(state)
         while lua_next(state, index) != 0 {
             // Key at -2, value at -1. Never convert a number key in place: lua_next needs it unchanged.
@@ -120,7 +121,7 @@ struct LuaStack {
             if keyType == LUA_TSTRING {
                 let key = string(at: top - 1)
                 do {
-                    named[key] = try convert(at: top, depth: depth + 1)
+                    if let value = try convert(at: top, depth: depth + 1) { named.append(JSONObject.Member(key, value)) }
                 } catch {
                     flotilla_lua_pop(state, 2)
                     throw Failure(path: ".\(key)\(error.path)", message: error.message)
@@ -131,7 +132,9 @@ struct LuaStack {
                     if number >= 1, number.rounded() == number, number < 1e9 {
                         numbered[Int(number)] = try convert(at: top, depth: depth + 1)
                     } else {
-                        named[String(describing: number)] = try convert(at: top, depth: depth + 1)
+                        if let value = try convert(at: top, depth: depth + 1) {
+                            named.append(JSONObject.Member(String(describing: number), value))
+                        }
                     }
                 } catch {
                     flotilla_lua_pop(state, 2)
@@ -146,8 +149,8 @@ struct LuaStack {
         if named.isEmpty, !numbered.isEmpty, numbered.count == length, numbered.keys.allSatisfy({ $0 <= length }) {
             return .array((1...length).compactMap { numbered[$0] })
         }
-        for (key, value) in numbered { named[String(key)] = value }
-        return .object(named)
+        for (key, value) in numbered { named.append(JSONObject.Member(String(key), value)) }
+        return .object(JSONObject(unsortedMembers: named))
     }
 
     /// The value at `path` under the table at `index` (absolute), converted alone: nil when a step is missing or not
