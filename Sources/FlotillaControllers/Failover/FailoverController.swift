@@ -107,12 +107,24 @@ public actor FailoverController {
         var live = Set<String>()
         // Typed through the loop's cache: a pass after a cluster change decodes only the bindings that changed.
         // ClusterResourceBindings (few: Namespaces, CRDs) are handled in the same typed form; their writes go to
-        // their own kind (`ResourceBinding.descriptor(of:)` reads it from the JSON).
-        let clusterBindings = snapshot.typed(ClusterResourceBinding.self).compactMap { try? ResourceBinding(json: $0.json()) }
-        for binding in snapshot.typed(ResourceBinding.self) + clusterBindings {
+        // their own kind (`ResourceBinding.descriptor(of:)` reads it from the JSON). A pass for some bindings looks
+        // them up by key: listing all bindings on every binding's status report cost in proportion to all of them
+        // per report, and the fleet's placements slowed as they accumulated.
+        let bindings: [ResourceBinding]
+        if let keys {
+            bindings = keys.sorted().compactMap { key in
+                ResourceBinding.descriptor(ofKey: key).plural == ClusterResourceBinding.descriptor.plural
+                    ? snapshot.typed(ClusterResourceBinding.self, key: key).flatMap { try? ResourceBinding(json: $0.json()) }
+                    : snapshot.typed(ResourceBinding.self, key: key)
+            }
+        } else {
+            bindings = snapshot.typed(ResourceBinding.self)
+                + snapshot.typed(ClusterResourceBinding.self).compactMap { try? ResourceBinding(json: $0.json()) }
+        }
+        for binding in bindings {
             let key = "\(binding.metadata.namespace ?? "")/\(binding.metadata.name ?? "")"
             live.insert(key)
-            guard keys?.contains(key) ?? true, binding.metadata.deletionTimestamp == nil,
+            guard binding.metadata.deletionTimestamp == nil,
                   !(binding.spec.clusters ?? []).isEmpty || !(binding.spec.gracefulEvictionTasks ?? []).isEmpty else { continue }
             do throws(APIError) {
                 if let after = try await reconcile(binding, key: key, clusters: clusters, current: current, views: snapshotOfClusters, now: now) {

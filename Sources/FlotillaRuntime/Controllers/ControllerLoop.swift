@@ -17,6 +17,13 @@ public struct ObjectSnapshot: Sendable {
         return decoded.decode(version(T.descriptor)) { set?.objects ?? [] }
     }
 
+    /// One object by `namespace/name`, typed through the same cache: for a pass that looks only at the objects that
+    /// changed (listing a kind to find them costs in proportion to all its objects, on every pass).
+    public func typed<T: APIObject>(_ type: T.Type, key: String) -> T? {
+        guard let object = object(T.descriptor, key: key) else { return nil }
+        return decoded.decode(one: object)
+    }
+
     /// Equal for two snapshots of one loop holding the same objects of `resource`.
     public func version(_ resource: ResourceDescriptor) -> SetVersion {
         SetVersion(loop: decoded.id, revision: sets[resource.plural]?.revision ?? -1)
@@ -63,6 +70,16 @@ final class TypedObjects: Sendable {
             let decoded = kind.cache.decode(objects())
             kind.last = (version, decoded)
             return decoded
+        }
+    }
+
+    /// One object, decoded unless its copy for this resourceVersion is at hand. The next full decode of its kind
+    /// forgets it if it has gone.
+    func decode<T: APIObject>(one object: JSONValue) -> T? {
+        kinds.withLock { kinds in
+            var kind = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? Kind<T> ?? Kind()
+            defer { kinds[ObjectIdentifier(T.self)] = kind }
+            return kind.cache.decode(one: object)
         }
     }
 }
