@@ -46,7 +46,7 @@ public struct BindingController: Sendable {
     /// A full pass, or a change to clusters or override policies, looks at every binding; otherwise only the
     /// bindings that changed, whose Works changed (status coming back) or whose templates changed.
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
-        let clusters = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let clusters = snapshot.typedByName(Cluster.self)
         let overrides = snapshot.typed(OverridePolicy.self)
         let clusterOverrides = snapshot.typed(ClusterOverridePolicy.self)
         let everything = changes.full || changes.touched(Cluster.descriptor) || changes.touched(OverridePolicy.descriptor)

@@ -55,7 +55,7 @@ enum TargetPods {
 
     /// The clusters the template's binding holds.
     static func clusters(of reference: CrossVersionObjectReference, namespace: String, snapshot: ObjectSnapshot) -> [Cluster] {
-        let all = Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        let all = snapshot.typedByName(Cluster.self)
         let key = "\(namespace)/\(ResourceBinding.name(forTemplate: reference.name, kind: reference.kind))"
         return (snapshot.object(ResourceBinding.descriptor, key: key).flatMap { try? ResourceBinding(json: $0) }?.spec.clusters ?? [])
             .compactMap { all[$0.name] }

@@ -51,9 +51,6 @@ public actor FailoverController {
     /// changes: a pass over 200 bindings' status reports copied all 1,000 Clusters into a new dictionary (10 % of the
     /// control plane's CPU while placing on a 1,000-site fleet), though clusters' status reports move no taint.
     private var clustersBySpec: [String: Cluster]?
-    /// The same with current status (an eviction task ends when its cluster is Ready again), by the set's version;
-    /// made only for bindings with eviction tasks.
-    private var clustersNow: (version: SetVersion, byName: [String: Cluster])?
 
     public init(client: any ObjectClient, scheduler: Scheduler = Scheduler(), configuration: FailoverConfiguration = .init(),
                 clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.failover")) {
@@ -79,18 +76,11 @@ public actor FailoverController {
     /// Bindings whose own object changed, or all of them when clusters changed or the pass is full.
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async -> Duration? {
         let everything = changes.full || changes.touched(Cluster.descriptor)
-        func byName() -> [String: Cluster] {
-            Dictionary(snapshot.typed(Cluster.self).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-        }
-        if everything || clustersBySpec == nil { clustersBySpec = byName() }
+        if everything || clustersBySpec == nil { clustersBySpec = snapshot.typedByName(Cluster.self) }
         let clusters = clustersBySpec ?? [:]
-        let clusterVersion = snapshot.version(Cluster.descriptor)
-        let current = { () -> [String: Cluster] in
-            if let now = self.clustersNow, now.version == clusterVersion { return now.byName }
-            let made = byName()
-            self.clustersNow = (clusterVersion, made)
-            return made
-        }
+        // With current status (an eviction task ends when its cluster is Ready again): asked for only by bindings
+        // with eviction tasks, made once per state of the clusters.
+        let current = { snapshot.typedByName(Cluster.self) }
         let keys = everything ? nil : ResourceBinding.kinds.reduce(into: Set<String>()) { keys, kind in
             keys.formUnion(changes.keys(kind).union(changes.statusOnlyKeys(kind)))
         }

@@ -17,6 +17,14 @@ public struct ObjectSnapshot: Sendable {
         return decoded.decode(version(T.descriptor)) { set?.objects ?? [] }
     }
 
+    /// A cluster-scoped kind's objects typed and by name, made once per state of the set: a controller that looks
+    /// clusters up by name on every pass (1,000 of them, while bindings change) does not copy them into a new
+    /// dictionary each time.
+    public func typedByName<T: APIObject>(_ type: T.Type) -> [String: T] {
+        let set = sets[T.descriptor.plural]
+        return decoded.decodeByName(version(T.descriptor)) { set?.objects ?? [] }
+    }
+
     /// One object by `namespace/name`, typed through the same cache: for a pass that looks only at the objects that
     /// changed (listing a kind to find them costs in proportion to all its objects, on every pass).
     public func typed<T: APIObject>(_ type: T.Type, key: String) -> T? {
@@ -56,6 +64,14 @@ final class TypedObjects: Sendable {
     private struct Kind<T: APIObject>: Sendable {
         var cache = DecodedObjects<T>()
         var last: (version: SetVersion, objects: [T])?
+        var byName: (version: SetVersion, objects: [String: T])?
+
+        mutating func decode(_ version: SetVersion, _ objects: () -> [JSONValue]) -> [T] {
+            if let last, last.version == version { return last.objects }
+            let decoded = cache.decode(objects())
+            last = (version, decoded)
+            return decoded
+        }
     }
     private let kinds = Mutex<[ObjectIdentifier: any Sendable]>([:])
     /// Unique for the process's life (an `ObjectIdentifier` may be reused once its object is freed).
@@ -66,10 +82,18 @@ final class TypedObjects: Sendable {
         kinds.withLock { kinds in
             var kind = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? Kind<T> ?? Kind()
             defer { kinds[ObjectIdentifier(T.self)] = kind }
-            if let last = kind.last, last.version == version { return last.objects }
-            let decoded = kind.cache.decode(objects())
-            kind.last = (version, decoded)
-            return decoded
+            return kind.decode(version, objects)
+        }
+    }
+
+    func decodeByName<T: APIObject>(_ version: SetVersion, _ objects: () -> [JSONValue]) -> [String: T] {
+        kinds.withLock { kinds in
+            var kind = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? Kind<T> ?? Kind()
+            defer { kinds[ObjectIdentifier(T.self)] = kind }
+            if let byName = kind.byName, byName.version == version { return byName.objects }
+            let made = Dictionary(kind.decode(version, objects).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            kind.byName = (version, made)
+            return made
         }
     }
 
