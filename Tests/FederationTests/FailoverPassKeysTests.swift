@@ -19,18 +19,24 @@ import Testing
         return snapshot
     }
 
+    /// edge-1 is unreachable with a NoExecute taint; a binding runs on it and edge-2 and does not tolerate it.
+    static func fleetWithATaintedCluster() async throws -> StoreObjectClient {
+        let client = StoreObjectClient(store: ResourceStore.memory())
+        _ = try await client.create(FailoverPlanTests.cluster("edge-1", ready: false,
+                                                              taints: [Taint(key: "cluster.karmada.io/unreachable", effect: "NoExecute")]))
+        _ = try await client.create(FailoverPlanTests.cluster("edge-2"))
+        _ = try await client.create(FailoverPlanTests.binding([("edge-1", 3), ("edge-2", 3)]))
+        return client
+    }
+
     static func targets(_ client: StoreObjectClient, _ resource: ResourceDescriptor, _ namespace: String?, _ name: String) async throws -> [String] {
         let stored = try await client.get(resource, namespace: namespace, name: name)
         return (stored["spec"]?["clusters"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
     }
 
     @Test func aPassForSomeBindingsActsOnThoseAndAFullPassOnTheRest() async throws {
-        let client = StoreObjectClient(store: ResourceStore.memory())
-        _ = try await client.create(FailoverPlanTests.cluster("edge-1", ready: false,
-                                                              taints: [Taint(key: "cluster.karmada.io/unreachable", effect: "NoExecute")]))
-        _ = try await client.create(FailoverPlanTests.cluster("edge-2"))
-        // Both bindings run on the tainted cluster, and neither tolerates it.
-        _ = try await client.create(FailoverPlanTests.binding([("edge-1", 3), ("edge-2", 3)]))
+        let client = try await Self.fleetWithATaintedCluster()
+        // A cluster binding on the same clusters, which does not tolerate the taint either.
         var clusterBinding = ClusterResourceBinding(metadata: ObjectMeta(name: "games-namespace"),
             spec: ResourceBindingSpec(resource: ObjectReference(apiVersion: "v1", kind: "Namespace", namespace: nil, name: "games", uid: nil)))
         clusterBinding.spec.clusters = [TargetCluster(name: "edge-1", replicas: 0), TargetCluster(name: "edge-2", replicas: 0)]
@@ -54,11 +60,7 @@ import Testing
     }
 
     @Test func aFullPassActsOnEveryBinding() async throws {
-        let client = StoreObjectClient(store: ResourceStore.memory())
-        _ = try await client.create(FailoverPlanTests.cluster("edge-1", ready: false,
-                                                              taints: [Taint(key: "cluster.karmada.io/unreachable", effect: "NoExecute")]))
-        _ = try await client.create(FailoverPlanTests.cluster("edge-2"))
-        _ = try await client.create(FailoverPlanTests.binding([("edge-1", 3), ("edge-2", 3)]))
+        let client = try await Self.fleetWithATaintedCluster()
         _ = await FailoverController(client: client).reconcile(try await Self.snapshot(client), Changes(full: true))
         #expect(try await Self.targets(client, ResourceBinding.descriptor, "default", "arena-deployment") == ["edge-2"])
     }
