@@ -7,8 +7,9 @@ import SwiftSyntaxMacros
 /// `fastJSON` written out from its stored properties, as Codable's synthesis would name and treat them:
 /// - a property's key is its name; `T?` is optional (absent or `null` is `nil`, and `nil` is not written);
 /// - any other property is required, even with a default value (synthesized `Decodable` requires it too);
-/// - `var unknownFields = UnknownFields()` takes every member no property declares and writes them back after the
+/// - `var unknownFields = UnknownFields()` takes every member no property declares and writes them back beside the
 ///   declared ones, never over one;
+/// - fields are written in key order, the order a `JSONObject` keeps, so the object is built with no sort;
 /// - a property's type must be `FastJSONCodable` itself (the compiler says which is not).
 /// It refuses what it cannot write the same way as Codable: custom `CodingKeys`, `let` properties with a value, and
 /// properties without a written type.

@@ -2,7 +2,8 @@
 ///
 /// Declare it as the **last** stored property of a Codable struct (`var unknownFields = UnknownFields()`):
 /// `ObjectDecoder` fills it with every key the properties before it did not read, and `ObjectEncoder` writes
-/// those keys back after the declared ones. Other coders do not know this contract, so it refuses them.
+/// those keys back beside the declared ones (an object keeps its members sorted by key), never over one. Other
+/// coders do not know this contract, so it refuses them.
 public struct UnknownFields: Sendable, Hashable, Codable {
     public var members: JSONObject
 
