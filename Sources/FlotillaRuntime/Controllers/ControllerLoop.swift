@@ -79,17 +79,11 @@ final class TypedObjects: Sendable {
     private static let made = Atomic<Int>(0)
 
     func decode<T: APIObject>(_ version: SetVersion, _ objects: () -> [JSONValue]) -> [T] {
-        kinds.withLock { kinds in
-            var kind = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? Kind<T> ?? Kind()
-            defer { kinds[ObjectIdentifier(T.self)] = kind }
-            return kind.decode(version, objects)
-        }
+        withKind { (kind: inout Kind<T>) in kind.decode(version, objects) }
     }
 
     func decodeByName<T: APIObject>(_ version: SetVersion, _ objects: () -> [JSONValue]) -> [String: T] {
-        kinds.withLock { kinds in
-            var kind = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? Kind<T> ?? Kind()
-            defer { kinds[ObjectIdentifier(T.self)] = kind }
+        withKind { (kind: inout Kind<T>) in
             if let byName = kind.byName, byName.version == version { return byName.objects }
             let made = Dictionary(kind.decode(version, objects).map { ($0.metadata.name ?? "", $0) }, uniquingKeysWith: { a, _ in a })
             kind.byName = (version, made)
@@ -100,10 +94,15 @@ final class TypedObjects: Sendable {
     /// One object, decoded unless its copy for this resourceVersion is at hand. The next full decode of its kind
     /// forgets it if it has gone.
     func decode<T: APIObject>(one object: JSONValue) -> T? {
+        withKind { (kind: inout Kind<T>) in kind.cache.decode(one: object) }
+    }
+
+    /// `T`'s entry, taken out of the table while `body` changes it (so it is not copied) and put back after.
+    private func withKind<T: APIObject, R>(_ body: (inout Kind<T>) -> R) -> R {
         kinds.withLock { kinds in
             var kind = kinds.removeValue(forKey: ObjectIdentifier(T.self)) as? Kind<T> ?? Kind()
             defer { kinds[ObjectIdentifier(T.self)] = kind }
-            return kind.cache.decode(one: object)
+            return body(&kind)
         }
     }
 }
