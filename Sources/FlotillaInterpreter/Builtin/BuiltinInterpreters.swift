@@ -10,6 +10,7 @@ import FlotillaAPI
 /// | replicas and per-replica requirements | Deployment, StatefulSet (`spec.replicas`, default 1), Job (`spec.parallelism`, default 1), Pod (1) |
 /// | revise replicas | Deployment, StatefulSet (`spec.replicas`), Job (`spec.parallelism`) |
 /// | retain the member's own fields | Service (`clusterIP(s)`, `nodePort`s, `healthCheckNodePort`), Pod (`nodeName`), PersistentVolumeClaim (`volumeName`), Job (the selector and template labels the member's Job controller set) |
+/// | status reflection | Deployment, StatefulSet, DaemonSet, Job, Service, PodDisruptionBudget, HorizontalPodAutoscaler (the fields `StatusReflection` lists); other kinds report their whole status |
 /// | status aggregation | Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod, Service and Ingress (load-balancer ingress), PersistentVolumeClaim |
 /// | health | Deployment, StatefulSet, DaemonSet, Job, Pod, Service, Ingress, PersistentVolumeClaim; other kinds are healthy once applied |
 /// | dependencies | Deployment, StatefulSet, DaemonSet, Job, Pod (the pod template's); CronJob (its job template's) |
@@ -187,8 +188,8 @@ public enum BuiltinInterpreters {
         return status
     }
 
-    /// What the control plane collects from a member's object: its status.
-    public static func reflectStatus(_ observed: JSONValue) -> JSONValue? { observed["status"] }
+    /// What the control plane collects from a member's object (`StatusReflection`).
+    public static func reflectStatus(_ observed: JSONValue) -> JSONValue? { StatusReflection.reflect(observed) }
 
     /// Whether a member's object is healthy; nil when the kind has no built-in check (then it is healthy once applied).
     public static func health(_ observed: JSONValue) -> Bool? {
