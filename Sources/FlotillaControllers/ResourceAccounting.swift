@@ -13,13 +13,31 @@ enum ResourceAccounting {
         return total
     }
 
+    /// What one pod counts for in a member's summary: whether it still holds resources (not Succeeded or Failed),
+    /// whether it is bound to a node, and its effective request. A monitor keeps this, not the pod: a member's pods
+    /// held whole were ~5 KB each on the control plane, one per Work at fleet scale.
+    struct PodShare: Sendable, Equatable {
+        var counted: Bool
+        var bound: Bool
+        var requests: [String: Quantity]
+
+        init(counted: Bool, bound: Bool, requests: [String: Quantity]) {
+            self.counted = counted
+            self.bound = bound
+            self.requests = requests
+        }
+
+        init(_ pod: JSONValue) {
+            let phase = pod["status"]?["phase"]?.stringValue ?? "Pending"
+            counted = phase != "Succeeded" && phase != "Failed"
+            bound = !(pod["spec"]?["nodeName"]?.stringValue ?? "").isEmpty
+            requests = counted ? ResourceAccounting.requests(of: pod) : [:]
+        }
+    }
+
     /// Karmada's `ResourceSummary` from a member's nodes and pods: allocatable summed over nodes; allocated from
     /// bound, unfinished pods (plus their count as `pods`); allocating from unbound, unfinished pods.
-    ///
-    /// `requests`: a pod's effective request (`requests(of:)`, or a cache of it: a pod's spec rarely changes, and
-    /// decoding every pod's spec on every status tick was most of a member's idle cost).
-    static func summary(nodes: [JSONValue], pods: [JSONValue],
-                        requests request: (JSONValue) -> [String: Quantity] = requests(of:)) -> (NodeSummary, ResourceSummary) {
+    static func summary(nodes: [JSONValue], pods: some Sequence<PodShare>) -> (NodeSummary, ResourceSummary) {
         var allocatable: [String: Quantity] = [:]
         var ready: Int32 = 0
         for node in nodes {
@@ -32,16 +50,13 @@ enum ResourceAccounting {
         var allocated: [String: Quantity] = [:]
         var allocating: [String: Quantity] = [:]
         var boundCount: Int64 = 0, pendingCount: Int64 = 0
-        for pod in pods {
-            let phase = pod["status"]?["phase"]?.stringValue ?? "Pending"
-            guard phase != "Succeeded", phase != "Failed" else { continue }
-            let requests = request(pod)
-            if let node = pod["spec"]?["nodeName"]?.stringValue, !node.isEmpty {
+        for pod in pods where pod.counted {
+            if pod.bound {
                 boundCount += 1
-                for (name, quantity) in requests { allocated[name, default: .zero] += quantity }
+                for (name, quantity) in pod.requests { allocated[name, default: .zero] += quantity }
             } else {
                 pendingCount += 1
-                for (name, quantity) in requests { allocating[name, default: .zero] += quantity }
+                for (name, quantity) in pod.requests { allocating[name, default: .zero] += quantity }
             }
         }
         allocated["pods"] = Quantity(boundCount)

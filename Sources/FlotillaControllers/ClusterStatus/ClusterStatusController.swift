@@ -160,9 +160,8 @@ actor ClusterMonitor {
     private var watchedClient: ObjectIdentifier?
     private var watches: [Task<Void, Never>] = []
     private var nodes = WatchedSet()
-    private var pods = WatchedSet()
-    /// Each pod's effective request by uid, with the resourceVersion it was worked out from.
-    private var podRequests: [String: (version: String?, requests: [String: Quantity])] = [:]
+    /// What each of the member's pods counts for, by namespace/name (`nil` until the pod watch has listed).
+    private var pods: [String: ResourceAccounting.PodShare]?
 
     init(name: String, controlPlane: any ObjectClient, connections: ClusterConnections, configuration: ClusterStatusConfiguration,
          clock: any TimeSource, events: EventWriter, logger: Logger) {
@@ -195,29 +194,13 @@ actor ClusterMonitor {
         if case .success = health {
             status.kubernetesVersion = version ?? status.kubernetesVersion
             status.apiEnablements = enablements ?? status.apiEnablements
-            if nodes.synced, pods.synced {
-                let current = pods.objects
-                let (nodeSummary, resourceSummary) = ResourceAccounting.summary(nodes: nodes.objects, pods: current) { pod in
-                    requests(of: pod)
-                }
-                if podRequests.count > current.count {
-                    let live = Set(current.compactMap(\.uid))
-                    podRequests = podRequests.filter { live.contains($0.key) }
-                }
+            if nodes.synced, let pods {
+                let (nodeSummary, resourceSummary) = ResourceAccounting.summary(nodes: nodes.objects, pods: pods.values)
                 status.nodeSummary = nodeSummary
                 status.resourceSummary = resourceSummary
             }
         }
         await execute(ClusterStatusPlan.plan(cluster, status: status), on: cluster)
-    }
-
-    /// A pod's effective request, decoded again only when the pod changed.
-    private func requests(of pod: JSONValue) -> [String: Quantity] {
-        guard let uid = pod.uid else { return ResourceAccounting.requests(of: pod) }
-        if let known = podRequests[uid], known.version == pod.resourceVersion { return known.requests }
-        let requests = ResourceAccounting.requests(of: pod)
-        podRequests[uid] = (pod.resourceVersion, requests)
-        return requests
     }
 
     /// Health from `/readyz` (falling back to `/healthz`), one attempt within the probe timeout; on success also
@@ -252,7 +235,7 @@ actor ClusterMonitor {
         stop()
         watchedClient = identity
         nodes = WatchedSet()
-        pods = WatchedSet()
+        pods = nil
         for resource in [Node.descriptor, Pod.descriptor] {
             var informer = Informer(client: client, resource: resource, logger: logger)
             informer.maxBackoff = configuration.interval
@@ -272,8 +255,15 @@ actor ClusterMonitor {
 
     func rediscover() { lastDiscovery = nil }
 
+    /// A pod's share is worked out once per event (its spec decoded then), not on every status tick.
     func apply(_ event: InformerEvent, nodes isNodes: Bool) {
-        if isNodes { nodes.apply(event) } else { pods.apply(event) }
+        if isNodes { return nodes.apply(event) }
+        switch event {
+        case .synced(let items):
+            pods = Dictionary(items.map { (WatchedSet.key($0), ResourceAccounting.PodShare($0)) }, uniquingKeysWith: { _, last in last })
+        case .added(let pod), .modified(let pod): pods?[WatchedSet.key(pod)] = ResourceAccounting.PodShare(pod)
+        case .deleted(let pod): pods?[WatchedSet.key(pod)] = nil
+        }
     }
 
     func discover(_ client: KubeClient) async {
