@@ -68,14 +68,15 @@ public final class IndexedBackend: StorageBackend {
         /// Makes committed changes visible: index, history, watchers. Each watcher gets the changes it watches in one
         /// yield: a yield wakes the watcher's task (a futex wake under this lock), and one per change was ~13 % of
         /// the scheduler bench's CPU.
-        mutating func apply(_ events: [BackendEvent]) {
+        /// - Parameter sizes: each event's serialized size, for the history's byte budget (empty: unknown).
+        mutating func apply(_ events: [BackendEvent], sizes: [Int] = []) {
             guard let last = events.last else { return }
-            for event in events {
+            for (position, event) in events.enumerated() {
                 switch event.kind {
                 case .put: index.put(event.current)
                 case .delete: index.remove(event.current.key)
                 }
-                history.append(event)
+                history.append(event, bytes: position < sizes.count ? sizes[position] : 0)
                 if waiting[event.current.key]?.revision == event.revision { waiting[event.current.key] = nil }
             }
             revision = last.revision
@@ -87,6 +88,9 @@ public final class IndexedBackend: StorageBackend {
         }
     }
 
+    /// 32 MiB of JSON: ~30,000 events of a typical object, but not 50,000 versions of a large one.
+    public static let defaultHistoryBytes = 32 << 20
+
     private let state: Mutex<State>
     private let persistence: (any Persistence)?
     /// Where commits continue after a leading writer's own: a thread of its own, so a commit waiting on the disk does
@@ -96,7 +100,9 @@ public final class IndexedBackend: StorageBackend {
     /// - Parameters:
     ///   - persistence: where writes become durable; `nil` keeps everything in memory (tests, benchmarks).
     ///   - historyLimit: how many past events a watch can replay before it is told its revision expired.
-    public init(persistence: (any Persistence)?, historyLimit: Int = 50_000) throws(BackendError) {
+    ///   - historyBytes: how many bytes of serialized values those events may hold (with persistence, which
+    ///     serializes every value; in memory only the count bounds them).
+    public init(persistence: (any Persistence)?, historyLimit: Int = 50_000, historyBytes: Int = IndexedBackend.defaultHistoryBytes) throws(BackendError) {
         self.persistence = persistence
         var revision: Int64 = 0
         var index = KeyIndex()
@@ -106,7 +112,7 @@ public final class IndexedBackend: StorageBackend {
             for item in loaded.items { index.put(item) }
         }
         state = Mutex(State(revision: revision, index: index,
-            history: EventHistory(capacity: historyLimit, startRevision: revision), assigned: revision))
+            history: EventHistory(capacity: historyLimit, byteLimit: historyBytes, startRevision: revision), assigned: revision))
     }
 
     public func currentRevision() async -> Int64 { state.withLock { $0.revision } }
@@ -209,7 +215,7 @@ public final class IndexedBackend: StorageBackend {
             if batch.isEmpty { return }
             do {
                 try persistence.commit(batch.map(\.change))
-                state.withLock { state in state.apply(batch.map(\.event)) }
+                state.withLock { state in state.apply(batch.map(\.event), sizes: batch.map(\.change.size)) }
                 for pending in batch { pending.writer.resume(returning: pending.event) }
             } catch {
                 let behind = state.withLock { state in

@@ -6,6 +6,14 @@ public enum PersistedChange: Sendable {
     /// not one after another inside the commit).
     case put(KeyValue, serialized: [UInt8])
     case delete(StorageKey, revision: Int64)
+
+    /// The bytes it writes (what the history's byte budget counts).
+    public var size: Int {
+        switch self {
+        case .put(_, let serialized): serialized.count
+        case .delete: 0
+        }
+    }
 }
 
 /// The durable half of an `IndexedBackend`: it loads the state at start and makes changes durable before the
