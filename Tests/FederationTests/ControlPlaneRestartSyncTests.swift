@@ -179,6 +179,33 @@ import Testing
         }
     }
 
+    /// Stopping the control plane writes nothing about its Works: a member event that arrives during the stop does
+    /// not start a pass that finds the connections closed and reports every Work `ClusterUnavailable`.
+    @Test func aStoppedControlPlaneLeavesEveryWorkStatusAsItWas() async throws {
+        try await Fixture.run { fixture, running in
+            func works() async throws -> [String: JSONValue] {
+                Dictionary(try await fixture.client.list(Work.descriptor, namespace: nil, options: .everything).items
+                    .map { ("\($0.namespace ?? "")/\($0.name ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            let before = try await works()
+            #expect(before.count == 5)
+            // Member events in flight while the control plane stops: each Deployment's labels change.
+            for name in Self.names {
+                var copy = try #require(try await fixture.memberCopies()[name])
+                copy.setValue("now", at: ["metadata", "labels", "touched"])
+                _ = try await fixture.member.update(Deployment.descriptor, copy)
+            }
+            running?.cancel()
+            await running?.value
+            running = nil
+            let after = try await works()
+            for (key, work) in after {
+                let applied = work["status"]?["conditions"]?.arrayValue?.first { $0["type"] == "Applied" }
+                #expect(applied?["status"] == "True", "\(key): \(applied ?? .null)")
+            }
+        }
+    }
+
     /// While the control plane runs: a hand edit of the spec on the member is put back when its event arrives, a label
     /// the member adds stays (Karmada's rule: the generation did not move), and a template
     /// scaled 1 → 2 → 1 in quick succession ends at 1 on the member, whatever the worker's watch had seen when it

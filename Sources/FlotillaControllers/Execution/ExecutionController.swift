@@ -156,6 +156,10 @@ actor MemberWorker {
     /// made the work per event grow with the Works per cluster.
     private var unreported: Set<String> = []
     private var reportAll = true
+    /// Set by `stop()`: nothing more is applied or reported. A member event already on its way would otherwise start
+    /// a new pass after the stop, find the connections closed by the shutdown that follows, and mark every Work of
+    /// the cluster `ClusterUnavailable` (a control plane stopped with 20,000 Works wrote 20,000 such statuses).
+    private var stopped = false
 
     init(cluster: String, client: any ObjectClient, connections: ClusterConnections, events: EventWriter, metrics: SyncMetrics, logger: Logger) {
         self.cluster = cluster
@@ -174,6 +178,7 @@ actor MemberWorker {
     }
 
     private func submit(_ works: [Work], cluster: Cluster) {
+        guard !stopped else { return }
         pending = (works, cluster)
         latest = (works, cluster)
         guard running == nil else { return }
@@ -181,6 +186,8 @@ actor MemberWorker {
     }
 
     func stop() {
+        stopped = true
+        pending = nil
         running?.cancel()
         retry?.cancel()
         for watch in watches.values { watch.cancel() }
@@ -226,6 +233,7 @@ actor MemberWorker {
         do {
             member = try await connections.client(for: cluster)
         } catch {
+            guard !stopped else { return true }
             for work in works where work.metadata.deletionTimestamp == nil {
                 await report(work, applied: false, reason: "ClusterUnavailable", message: error.message)
             }
@@ -237,6 +245,8 @@ actor MemberWorker {
         let reportingAll = reportAll
         reportAll = false
         for work in works {
+            // A stop ends the pass between Works; what was not looked at is looked at by the next process.
+            if stopped { return true }
             let name = work.metadata.name ?? ""
             let changed = unreported.remove(name) != nil || reportingAll
             if work.metadata.deletionTimestamp != nil {
