@@ -20,11 +20,14 @@ public struct BindingController: Sendable {
     /// Script failures already reported (one event per binding, template generation and message).
     let reported = ReportedSet()
     /// The Works by the binding they render, kept from each pass's changes.
-    let works = GroupedObjects<Work>(Work.descriptor, group: BindingController.bindingKey(ofWork:))
+    let works: GroupedObjects<Work>
     /// Bindings worked on at once within a pass.
     static let concurrency = 16
 
-    public init(client: any ObjectClient, clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "flotilla.binding")) {
+    /// `decodedWorks`: typed Works shared with the process's other readers of every Work (the execution controller).
+    public init(client: any ObjectClient, clock: any TimeSource = SystemTimeSource(), decodedWorks: SharedDecoded<Work> = SharedDecoded(),
+                logger: Logger = Logger(label: "flotilla.binding")) {
+        self.works = GroupedObjects<Work>(Work.descriptor, decoded: decodedWorks, group: BindingController.bindingKey(ofWork:))
         self.client = client
         self.clock = clock
         self.events = EventWriter(client: client, component: "binding-controller", clock: clock)

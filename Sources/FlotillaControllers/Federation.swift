@@ -68,12 +68,15 @@ public struct Federation: Sendable {
     public func runControllers() async {
         let status = ClusterStatusController(controlPlane: controlPlane, connections: connections,
             configuration: configuration.clusterStatus, clock: clock, metrics: sync, logger: logger)
-        let execution = ExecutionController(client: controlPlane, connections: connections, clock: clock, metrics: sync, logger: logger)
+        // Both read every Work: one typed copy of each serves them.
+        let decodedWorks = SharedDecoded<Work>()
+        let execution = ExecutionController(client: controlPlane, connections: connections, clock: clock, metrics: sync,
+                                            decodedWorks: decodedWorks, logger: logger)
         let routing = ServiceRoutingController(client: controlPlane, connections: connections, clock: clock, logger: logger)
         let loops = [
             Detector(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             SchedulingController(client: controlPlane, clock: clock, metrics: metrics, logger: logger).loop(informers: informers),
-            BindingController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
+            BindingController(client: controlPlane, clock: clock, decodedWorks: decodedWorks, logger: logger).loop(informers: informers),
             DependenciesDistributor(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),
             await execution.loop(informers: informers),
             ClusterTaintPolicyController(client: controlPlane, clock: clock, logger: logger).loop(informers: informers),

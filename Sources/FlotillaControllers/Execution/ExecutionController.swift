@@ -31,11 +31,13 @@ public actor ExecutionController {
     private var workers: [String: MemberWorker] = [:]
     private let interpreters = InterpreterCache()
     /// The Works by the cluster of their execution namespace.
-    private let works = GroupedObjects<Work>(Work.descriptor) { ExecutionController.cluster(ofWork: WatchedSet.key($0)) }
+    private let works: GroupedObjects<Work>
     private var decodedClusters = DecodedObjects<Cluster>()
 
+    /// `decodedWorks`: typed Works shared with the process's other readers of every Work (the binding controller).
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
-                metrics: SyncMetrics = .none, logger: Logger = Logger(label: "flotilla.execution")) {
+                metrics: SyncMetrics = .none, decodedWorks: SharedDecoded<Work> = SharedDecoded(), logger: Logger = Logger(label: "flotilla.execution")) {
+        self.works = GroupedObjects<Work>(Work.descriptor, decoded: decodedWorks) { ExecutionController.cluster(ofWork: WatchedSet.key($0)) }
         self.client = client
         self.metrics = metrics
         self.connections = connections
@@ -142,7 +144,7 @@ actor MemberWorker {
     /// Watches of member objects by kind (`plural`), on the member client `watchedClient`.
     private var watches: [String: Task<Void, Never>] = [:]
     private var watchedClient: ObjectIdentifier?
-    private var memberObjects: [String: WatchedSet] = [:]
+    private var memberObjects: [String: MemberCopies] = [:]
     /// The Works as this worker last wrote them, by `namespace/name`.
     private var written: [String: Work] = [:]
     /// Works whose member objects' spec moved since they were last compared (by Work name): compared again on the next
@@ -266,7 +268,7 @@ actor MemberWorker {
             }
             let manifests = work.spec.workload?.manifests ?? []
             let missing = manifests.contains { manifest in
-                memberSet(for: manifest).map { $0.synced && $0.object(for: manifest) == nil } ?? false
+                memberSet(for: manifest).map { $0.synced && !$0.contains(manifest) } ?? false
             }
             let version = "\(work.metadata.generation ?? 0)|\(work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] ?? "")"
             let recheck = unverified.remove(name) != nil
@@ -312,7 +314,7 @@ actor MemberWorker {
         return watched
     }
 
-    private func memberSet(for manifest: JSONValue) -> WatchedSet? {
+    private func memberSet(for manifest: JSONValue) -> MemberCopies? {
         guard let kind = kinds.descriptor(apiVersion: manifest.apiVersion ?? "", kind: manifest.kind ?? "") else { return nil }
         return memberObjects[kind.plural]
     }
@@ -327,7 +329,7 @@ actor MemberWorker {
             watchedClient = identity
         }
         for kind in watchedKinds(works) where watches[kind.plural] == nil {
-            memberObjects[kind.plural] = WatchedSet()
+            memberObjects[kind.plural] = MemberCopies()
             var informer = Informer(client: member, resource: kind,
                 options: ListQuery(labelSelector: "\(ExecutionController.managedLabel)=true"), logger: logger)
             informer.maxBackoff = .seconds(5)
@@ -346,12 +348,12 @@ actor MemberWorker {
         case .synced(let objects):
             for object in objects {
                 markUnreported(object)
-                if Self.specVersion(memberObjects[plural]?.object(for: object)) != Self.specVersion(object) { markUnverified(object) }
+                if memberObjects[plural]?.specVersion(of: object) != Self.specVersion(object) { markUnverified(object) }
             }
             reportAll = true  // a relist may have dropped objects whose Works must say so
         case .added(let object), .modified(let object):
             markUnreported(object)
-            if Self.specVersion(memberObjects[plural]?.object(for: object)) != Self.specVersion(object) { markUnverified(object) }
+            if memberObjects[plural]?.specVersion(of: object) != Self.specVersion(object) { markUnverified(object) }
         case .deleted(let object): markUnreported(object)  // a missing object is re-created by the `missing` check
         }
         memberObjects[plural]?.apply(event)

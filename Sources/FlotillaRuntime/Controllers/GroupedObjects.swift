@@ -4,7 +4,8 @@ import Synchronization
 /// The objects of one kind in a loop's snapshot, grouped by something each object names (a Work's cluster, the
 /// binding it renders), and kept from each pass's changes rather than regrouped: at a hundred thousand Works,
 /// grouping and decoding every Work on each pass was most of what the binding and execution controllers did
-/// (`flotilla bench fleet`). Typed copies are decoded per resourceVersion and kept between passes.
+/// (`flotilla bench fleet`). Typed copies are decoded per resourceVersion and kept between passes, in a
+/// `SharedDecoded` that other loops reading the same kind may share.
 ///
 /// Groups are worked out from the object's own JSON, and an object's group must not change while it lives (its
 /// namespace, an owner label): an update moves nothing.
@@ -12,16 +13,18 @@ public final class GroupedObjects<T: APIObject>: Sendable {
     private struct State {
         var members: [String: Set<String>] = [:]
         var groupOf: [String: String] = [:]
-        var decoded = DecodedObjects<T>()
     }
 
     let resource: ResourceDescriptor
     let group: @Sendable (JSONValue) -> String?
+    let decoded: SharedDecoded<T>
     private let state = Mutex(State())
 
-    /// `group`: the group of an object, nil to leave it out.
-    public init(_ resource: ResourceDescriptor, group: @escaping @Sendable (JSONValue) -> String?) {
+    /// `group`: the group of an object, nil to leave it out. `decoded`: where typed copies are kept (shared with
+    /// other loops that read the kind, or this grouping's own).
+    public init(_ resource: ResourceDescriptor, decoded: SharedDecoded<T> = SharedDecoded(), group: @escaping @Sendable (JSONValue) -> String?) {
         self.resource = resource
+        self.decoded = decoded
         self.group = group
     }
 
@@ -29,7 +32,8 @@ public final class GroupedObjects<T: APIObject>: Sendable {
     /// deleted or changed beyond their status. Returns the groups that gained or lost an object (nil on a full pass).
     @discardableResult
     public func update(_ snapshot: ObjectSnapshot, full: Bool, changes: Changes) -> Set<String>? {
-        state.withLock { state in
+        if full { decoded.retain(snapshot.objects(resource)) }
+        return state.withLock { state in
             if full {
                 let objects = snapshot.objects(resource)
                 state.members = [:]
@@ -40,7 +44,6 @@ public final class GroupedObjects<T: APIObject>: Sendable {
                     state.members[group, default: []].insert(key)
                     state.groupOf[key] = group
                 }
-                state.decoded.retain(objects)
                 return nil
             }
             var touched = Set<String>()
@@ -74,8 +77,7 @@ public final class GroupedObjects<T: APIObject>: Sendable {
 
     /// The objects of `group` decoded, in key order (those that do not decode are left out).
     public func typed(in group: String, _ snapshot: ObjectSnapshot) -> [T] {
-        let objects = objects(in: group, snapshot)
-        return state.withLock { state in objects.compactMap { state.decoded.decode(one: $0) } }
+        decoded.decode(each: objects(in: group, snapshot))
     }
 
     private func keys(in group: String) -> [String] { state.withLock { ($0.members[group] ?? []).sorted() } }
