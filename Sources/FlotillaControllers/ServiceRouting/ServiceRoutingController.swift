@@ -87,8 +87,10 @@ public actor ServiceRoutingController {
     }
 
     func writeWorks(_ plan: ServiceRoutes, _ snapshot: ObjectSnapshot) async throws(APIError) {
-        let existing = Dictionary(snapshot.typed(Work.self).filter { $0.metadata.labels?[ServiceRoutes.routeLabel] != nil }
-            .map { ("\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")", $0) }, uniquingKeysWith: { a, _ in a })
+        // The route Works by key, looked up one by one: typing every Work of the fleet to find them held a typed copy
+        // of each (100,000 at fleet scale) for as long as anything was routed.
+        let existing = Dictionary(routeWorks.compactMap { key in snapshot.typed(Work.self, key: key).map { (key, $0) } },
+                                  uniquingKeysWith: { a, _ in a })
         var wanted = Set(plan.held.map { "\(WorkRendering.executionNamespace($0.consumer))/\($0.name)" })
         var firstError: APIError?
         for (key, slices) in plan.works.sorted(by: { $0.key < $1.key }) {
