@@ -23,18 +23,11 @@ public struct BindingController: Sendable {
     let works: GroupedObjects<Work>
     /// Bindings worked on at once within a pass.
     static let concurrency = 16
-    /// How often a binding is aggregated from its Works' status reports (`AggregationPacing`).
-    static let aggregationInterval: Duration = .milliseconds(200)
-    let paced = PacedAggregations(interval: BindingController.aggregationInterval)
-    /// The clock the pacing reads and the loop sleeps on (one instance: a system clock's `elapsed` counts from its
-    /// creation).
-    let ticks: any RuntimeClock
 
     /// `decodedWorks`: typed Works shared with the process's other readers of every Work (the execution controller).
     public init(client: any ObjectClient, clock: any TimeSource = SystemTimeSource(), decodedWorks: SharedDecoded<Work> = SharedDecoded(),
                 logger: Logger = Logger(label: "flotilla.binding")) {
         self.works = GroupedObjects<Work>(Work.descriptor, decoded: decodedWorks, group: BindingController.bindingKey(ofWork:))
-        self.ticks = runtimeClock(clock)
         self.client = client
         self.clock = clock
         self.events = EventWriter(client: client, component: "binding-controller", clock: clock)
@@ -42,17 +35,15 @@ public struct BindingController: Sendable {
     }
 
     public func loop(informers: SharedInformers? = nil) -> ControllerLoop {
-        let loop = ControllerLoop(name: "binding", client: client, informers: informers,
+        ControllerLoop(name: "binding", client: client, informers: informers,
             resources: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Work.descriptor, Cluster.descriptor, OverridePolicy.descriptor,
                         ClusterOverridePolicy.descriptor, ResourceInterpreterCustomization.descriptor, CustomResourceDefinition.descriptor]
                 + Detector.allTemplateKinds,
             statusBlind: [ResourceBinding.descriptor, ClusterResourceBinding.descriptor, Cluster.descriptor, CustomResourceDefinition.descriptor]
                 + Detector.allTemplateKinds,
-            declared: TemplateKinds.declared, declaredStatusBlind: true, clock: ticks, logger: logger) { snapshot, changes in
+            declared: TemplateKinds.declared, declaredStatusBlind: true, clock: runtimeClock(clock), logger: logger) { snapshot, changes in
                 await self.reconcile(snapshot, changes)
             }
-        paced.loop = loop
-        return loop
     }
 
     /// A full pass, or a change to clusters or override policies, looks at every binding; otherwise only the
@@ -82,22 +73,11 @@ public struct BindingController: Sendable {
                     keys.insert("\(namespace)/\(ResourceBinding.name(forTemplate: String(key.drop { $0 != "/" }.dropFirst()), kind: kind.kind))")
                 }
             }
-            // One reporting Work per binding: what is handed back to the loop when the binding's aggregation waits.
-            var reporter: [String: String] = [:]
             for key in changes.statusOnlyKeys(Work.descriptor) {
                 if let work = snapshot.object(Work.descriptor, key: key), let binding = Self.bindingKey(ofWork: work), !keys.contains(binding) {
-                    reporter[binding] = key
+                    statusOnly.insert(binding)
                 }
             }
-            let now = ticks.elapsed
-            let (due, later) = paced.pacing.withLock { $0.split(reporter.keys, now: now) }
-            statusOnly = Set(due)
-            paced.loop?.requeue(Work.descriptor, keys: Set(later.compactMap { reporter[$0] }), statusOnly: true, after: Self.aggregationInterval)
-        }
-        let now = ticks.elapsed
-        paced.pacing.withLock { pacing in
-            for key in statusOnly.union(keys) { pacing.aggregated(key, at: now) }
-            if everything { pacing.retain(keys) }
         }
         // Bindings are independent of each other: aggregate and sync several at once.
         let aggregated = await concurrently(statusOnly, limit: Self.concurrency) { key -> Duration? in

@@ -288,21 +288,6 @@ public actor ControllerLoop {
         }
     }
 
-    /// Hands `keys` of `resource` to a pass again after `delay` (of the loop's clock), as changes or as status-only
-    /// changes: for a pass that put work on some objects off (the binding controller paces its aggregations).
-    public nonisolated func requeue(_ resource: ResourceDescriptor, keys: Set<String>, statusOnly: Bool, after delay: Duration) {
-        guard !keys.isEmpty else { return }
-        Task { [weak self, clock] in
-            try? await clock.sleep(for: delay)
-            await self?.add(resource.plural, keys: keys, statusOnly: statusOnly)
-        }
-    }
-
-    func add(_ plural: String, keys: Set<String>, statusOnly: Bool) {
-        if statusOnly { pending.statusKeys[plural, default: []].formUnion(keys) } else { pending.keys[plural, default: []].formUnion(keys) }
-        signal.yield()
-    }
-
     /// Requests a full pass (e.g. when something outside the watched resources changed).
     public nonisolated func poke() { Task { await requestFull() } }
 
