@@ -32,12 +32,14 @@ public actor ExecutionController {
     private let interpreters = InterpreterCache()
     /// The Works by the cluster of their execution namespace.
     private let works: GroupedObjects<Work>
+    private let decodedWorks: SharedDecoded<Work>
     private var decodedClusters = DecodedObjects<Cluster>()
 
     /// `decodedWorks`: typed Works shared with the process's other readers of every Work (the binding controller).
     public init(client: any ObjectClient, connections: ClusterConnections, clock: any TimeSource = SystemTimeSource(),
                 metrics: SyncMetrics = .none, decodedWorks: SharedDecoded<Work> = SharedDecoded(), logger: Logger = Logger(label: "flotilla.execution")) {
         self.works = GroupedObjects<Work>(Work.descriptor, decoded: decodedWorks) { ExecutionController.cluster(ofWork: WatchedSet.key($0)) }
+        self.decodedWorks = decodedWorks
         self.client = client
         self.metrics = metrics
         self.connections = connections
@@ -57,33 +59,60 @@ public actor ExecutionController {
         return loop
     }
 
-    /// Hands each cluster's Works to its worker — on a full pass every cluster, otherwise only the clusters whose
-    /// Works or Cluster object changed. The Works are indexed by cluster and decoded per resourceVersion, so a pass
-    /// costs what changed, not the fleet's hundred thousand Works (`flotilla bench fleet`).
+    /// Hands each cluster's Works to its worker. A full pass (or a changed Cluster, interpreter or CRD) hands every
+    /// Work of every cluster; otherwise a worker gets only the Works that changed and the names of those that went,
+    /// so a pass costs what changed, not the Works already on the clusters (`flotilla bench fleet`). The Works are
+    /// indexed by cluster and decoded per resourceVersion.
     func reconcile(_ snapshot: ObjectSnapshot, _ changes: Changes) async {
-        let interpreter = interpreters.interpreter(snapshot)
-        var memberKinds = ResourceRegistry.memberCluster
-        for kind in TemplateKinds.custom(snapshot) { memberKinds.register(kind) }
         let full = changes.full || changes.touched(ResourceInterpreterCustomization.descriptor) || changes.touched(CustomResourceDefinition.descriptor)
         works.update(snapshot, full: full, changes: changes)
-        let names = full ? Set(works.groups).union(workers.keys)
-            : Set(changes.keys(Work.descriptor).compactMap(Self.cluster(ofWork:)) + changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
+        var changedWorks: [String: [String]] = [:]
+        if !full {
+            for key in changes.keys(Work.descriptor) {
+                if let cluster = Self.cluster(ofWork: key) { changedWorks[cluster, default: []].append(key) }
+            }
+        }
+        let changedClusters = Set(changes.keys(Cluster.descriptor).map { String($0.drop { $0 == "/" }) })
+        let names = full ? Set(works.groups).union(workers.keys) : Set(changedWorks.keys).union(changedClusters)
+        var handOver: (interpreter: ResourceInterpreter, kinds: ResourceRegistry)?
         for name in names.sorted() {
             let cluster = snapshot.object(Cluster.descriptor, key: "/\(name)").flatMap { decodedClusters.decode(one: $0) }
-            let clusterWorks = works.typed(in: name, snapshot)
             // A Pull cluster's Works are its agent's to apply (the agent runs this controller for its cluster alone).
             guard let cluster, connections.serves(cluster) else {
                 if let worker = workers.removeValue(forKey: name) { await worker.stop() }
                 // The cluster left: nothing can be cleaned there any more; release the Works.
-                if cluster == nil { for work in clusterWorks where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) } }
+                if cluster == nil { for work in works.typed(in: name, snapshot) where work.metadata.deletionTimestamp != nil { await releaseFinalizer(work) } }
                 continue
             }
+            if !full, !changedClusters.contains(name), let worker = workers[name] {
+                var changed: [Work] = []
+                var removed: [String] = []
+                for key in (changedWorks[name] ?? []).sorted() {
+                    if let object = snapshot.object(Work.descriptor, key: key), let work = decodedWorks.decode(one: object) {
+                        changed.append(work)
+                    } else {
+                        removed.append(String(key.drop { $0 != "/" }.dropFirst()))
+                    }
+                }
+                await worker.submit(changed: changed, removed: removed)
+                continue
+            }
+            let clusterWorks = works.typed(in: name, snapshot)
             guard !clusterWorks.isEmpty || workers[name] != nil else { continue }
             let worker = workers[name] ?? MemberWorker(cluster: name, client: client, connections: connections, events: events,
                                                        metrics: metrics, logger: logger)
             workers[name] = worker
-            await worker.submit(clusterWorks, cluster: cluster, interpreter: interpreter, kinds: memberKinds)
+            let given = handOver ?? (interpreters.interpreter(snapshot), Self.memberKinds(snapshot))
+            handOver = given
+            await worker.submit(all: clusterWorks, cluster: cluster, interpreter: given.interpreter, kinds: given.kinds)
         }
+    }
+
+    /// What members serve: the built-in member kinds and the kinds of the control plane's CRDs.
+    static func memberKinds(_ snapshot: ObjectSnapshot) -> ResourceRegistry {
+        var kinds = ResourceRegistry.memberCluster
+        for kind in TemplateKinds.custom(snapshot) { kinds.register(kind) }
+        return kinds
     }
 
     func releaseFinalizer(_ work: Work) async { await Self.releaseFinalizer(work, client: client) }
@@ -121,7 +150,8 @@ public actor ExecutionController {
     }
 }
 
-/// The Works of one member, applied one batch at a time; the newest submission wins, failures retry with backoff.
+/// The Works of one member, applied one pass at a time; a pass visits what its `MemberAgenda` says, failures retry
+/// with backoff.
 actor MemberWorker {
     let cluster: String
     let client: any ObjectClient
@@ -129,9 +159,11 @@ actor MemberWorker {
     let events: EventWriter
     let metrics: SyncMetrics
     let logger: Logger
-    private var pending: (works: [Work], cluster: Cluster)?
-    /// The last submission, re-run when the member reports a change or a retry is due.
-    private var latest: (works: [Work], cluster: Cluster)?
+    /// The Works, and which of them the next pass visits.
+    private var agenda = MemberAgenda()
+    private var clusterObject: Cluster?
+    /// A pass is wanted after the one running (or now, if none is).
+    private var passWanted = false
     private var interpreter = ResourceInterpreter()
     /// What a member serves: the built-in member kinds and the kinds of the control plane's CRDs (which the
     /// federation propagates to the members that run their objects).
@@ -145,19 +177,8 @@ actor MemberWorker {
     private var watches: [String: Task<Void, Never>] = [:]
     private var watchedClient: ObjectIdentifier?
     private var memberObjects: [String: MemberCopies] = [:]
-    /// The Works as this worker last wrote them, by `namespace/name`.
+    /// The Works as this worker last wrote them, by name.
     private var written: [String: Work] = [:]
-    /// Works whose member objects' spec moved since they were last compared (by Work name): compared again on the next
-    /// pass, so a hand edit of the spec is put back, and a comparison made against a watch copy that had not yet seen
-    /// this worker's own last write (an update 2 → 1 checked against the copy still at 1) is made again once the copy
-    /// catches up.
-    private var unverified: Set<String> = []
-    /// Works whose member objects had any event since their status was last reported (by Work name), and whether
-    /// the next pass reports every Work (a submission from the controller: new Works, a new interpreter, a cluster
-    /// change). A member event reports only its own Works: reporting all of a cluster's Works on each of its events
-    /// made the work per event grow with the Works per cluster.
-    private var unreported: Set<String> = []
-    private var reportAll = true
     /// Set by `stop()`: nothing more is applied or reported. A member event already on its way would otherwise start
     /// a new pass after the stop, find the connections closed by the shutdown that follows, and mark every Work of
     /// the cluster `ClusterUnavailable` (a control plane stopped with 20,000 Works wrote 20,000 such statuses).
@@ -172,24 +193,38 @@ actor MemberWorker {
         self.logger = logger
     }
 
-    func submit(_ works: [Work], cluster: Cluster, interpreter: ResourceInterpreter, kinds: ResourceRegistry) {
+    /// Every Work of the cluster (a full pass of the controller, a changed Cluster or interpreter): all are visited.
+    func submit(all works: [Work], cluster: Cluster, interpreter: ResourceInterpreter, kinds: ResourceRegistry) {
         self.interpreter = interpreter
         self.kinds = kinds
-        reportAll = true
-        submit(works, cluster: cluster)
+        clusterObject = cluster
+        forget(agenda.replaceAll(works))
+        schedule()
     }
 
-    private func submit(_ works: [Work], cluster: Cluster) {
+    /// The Works that changed, and the names of those gone from the store: only the changed ones are visited.
+    func submit(changed: [Work], removed: [String]) {
+        forget(agenda.update(changed: changed, removed: removed))
+        schedule()
+    }
+
+    private func forget(_ names: [String]) {
+        for name in names {
+            setApplied(name, nil)
+            written[name] = nil
+        }
+    }
+
+    private func schedule() {
         guard !stopped else { return }
-        pending = (works, cluster)
-        latest = (works, cluster)
+        passWanted = true
         guard running == nil else { return }
         running = Task { await drain() }
     }
 
     func stop() {
         stopped = true
-        pending = nil
+        passWanted = false
         running?.cancel()
         retry?.cancel()
         for watch in watches.values { watch.cancel() }
@@ -204,16 +239,13 @@ actor MemberWorker {
         if applied.count != before { metrics.worksSynced(applied.count - before) }
     }
 
-    /// Runs the latest Works again (member status changed, or a retry is due).
-    func resubmit() {
-        guard let latest else { return }
-        submit(latest.works, cluster: latest.cluster)
-    }
+    /// Runs a pass (a retry is due).
+    func resubmit() { schedule() }
 
     private func drain() async {
-        while let next = pending, !Task.isCancelled {
-            pending = nil
-            let ok = await sync(next.works, cluster: next.cluster)
+        while passWanted, let cluster = clusterObject, !Task.isCancelled {
+            passWanted = false
+            let ok = await sync(cluster)
             if ok {
                 backoff = .milliseconds(200)
             } else {
@@ -230,33 +262,35 @@ actor MemberWorker {
     }
 
     /// Returns false when something must be retried.
-    private func sync(_ works: [Work], cluster: Cluster) async -> Bool {
+    private func sync(_ cluster: Cluster) async -> Bool {
         let member: KubeClient
         do {
             member = try await connections.client(for: cluster)
         } catch {
             guard !stopped else { return true }
-            for work in works where work.metadata.deletionTimestamp == nil {
+            for work in agenda.works.values.sorted(by: { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") })
+            where work.metadata.deletionTimestamp == nil {
                 await report(work, applied: false, reason: "ClusterUnavailable", message: error.message)
             }
-            reportAll = true  // what said ClusterUnavailable says otherwise once the member answers
+            agenda.visitEverything()  // what said ClusterUnavailable says otherwise once the member answers
             return false
         }
-        ensureWatches(member, works: works)
+        watch(member)
+        let visits = agenda.takePass()
+        ensureWatches(member, works: visits.map(\.work))
         var ok = true
-        let reportingAll = reportAll
-        reportAll = false
-        for work in works {
+        for visit in visits {
             // A stop ends the pass between Works; what was not looked at is looked at by the next process.
             if stopped { return true }
+            let work = visit.work
             let name = work.metadata.name ?? ""
-            let changed = unreported.remove(name) != nil || reportingAll
             if work.metadata.deletionTimestamp != nil {
                 if await remove(work, from: member) {
                     setApplied(name, nil)
-                    written["\(work.metadata.namespace ?? "")/\(name)"] = nil
+                    written[name] = nil
                     await releaseFinalizer(work)
                 } else {
+                    agenda.retry(name, report: false, recheck: false)
                     ok = false
                 }
                 continue
@@ -271,15 +305,14 @@ actor MemberWorker {
                 memberSet(for: manifest).map { $0.synced && !$0.contains(manifest) } ?? false
             }
             let version = "\(work.metadata.generation ?? 0)|\(work.metadata.annotations?[WorkRendering.conflictResolutionAnnotation] ?? "")"
-            let recheck = unverified.remove(name) != nil
             var wrote = false
-            if applied[name] != version || missing || recheck {
+            if applied[name] != version || missing || visit.recheck {
                 switch await apply(work, manifests: manifests, to: member) {
                 case .success:
                     setApplied(name, version)
                     wrote = true
                 case .failure(let error):
-                    if recheck { unverified.insert(name) }
+                    agenda.retry(name, report: false, recheck: visit.recheck)
                     ok = ok && error.reason == .conflict && error.message.hasPrefix("ConflictWithExisting")
                     await report(work, applied: false, reason: error.reason == .conflict ? "ConflictWithExisting" : "AppliedFailed",
                         message: error.message)
@@ -287,9 +320,9 @@ actor MemberWorker {
                 }
             }
             // Nothing about this Work moved since its last report (no member event, no new spec): nothing to say.
-            guard changed || wrote else { continue }
+            guard visit.report || wrote else { continue }
             if !(await report(work, applied: true, reason: "AppliedSuccessful", message: "Manifest has been successfully applied")) {
-                unreported.insert(name)
+                agenda.retry(name, report: true, recheck: false)
                 ok = false
             }
         }
@@ -319,15 +352,20 @@ actor MemberWorker {
         return memberObjects[kind.plural]
     }
 
-    private func ensureWatches(_ member: KubeClient, works: [Work]) {
+    /// A new member connection starts its watches afresh, and every Work is visited.
+    private func watch(_ member: KubeClient) {
         let identity = ObjectIdentifier(member)
-        if watchedClient != identity {
-            reportAll = true
-            for watch in watches.values { watch.cancel() }
-            watches = [:]
-            memberObjects = [:]
-            watchedClient = identity
-        }
+        guard watchedClient != identity else { return }
+        agenda.visitEverything()
+        for watch in watches.values { watch.cancel() }
+        watches = [:]
+        memberObjects = [:]
+        watchedClient = identity
+    }
+
+    /// Watches the kinds the Works carry that are not watched yet (a pass over every Work sees every kind; a Work
+    /// bringing a new kind is visited).
+    private func ensureWatches(_ member: KubeClient, works: [Work]) {
         for kind in watchedKinds(works) where watches[kind.plural] == nil {
             memberObjects[kind.plural] = MemberCopies()
             var informer = Informer(client: member, resource: kind,
@@ -346,18 +384,13 @@ actor MemberWorker {
     private func observe(_ event: InformerEvent, plural: String) {
         switch event {
         case .synced(let objects):
-            for object in objects {
-                markUnreported(object)
-                if memberObjects[plural]?.specVersion(of: object) != Self.specVersion(object) { markUnverified(object) }
-            }
-            reportAll = true  // a relist may have dropped objects whose Works must say so
-        case .added(let object), .modified(let object):
-            markUnreported(object)
-            if memberObjects[plural]?.specVersion(of: object) != Self.specVersion(object) { markUnverified(object) }
-        case .deleted(let object): markUnreported(object)  // a missing object is re-created by the `missing` check
+            for object in objects { memberChanged(object, plural: plural) }
+            agenda.visitEverything()  // a relist may have dropped objects whose Works must say so
+        case .added(let object), .modified(let object): memberChanged(object, plural: plural)
+        case .deleted(let object): memberChanged(object, plural: plural, specMoved: false)  // re-created by the `missing` check
         }
         memberObjects[plural]?.apply(event)
-        resubmit()
+        schedule()
     }
 
     static func specVersion(_ object: JSONValue?) -> String? {
@@ -366,12 +399,10 @@ actor MemberWorker {
         return "r:\(object.resourceVersion ?? "")"
     }
 
-    private func markUnverified(_ object: JSONValue) {
-        if let work = object.labels[ExecutionController.workNameLabel] { unverified.insert(work) }
-    }
-
-    private func markUnreported(_ object: JSONValue) {
-        if let work = object.labels[ExecutionController.workNameLabel] { unreported.insert(work) }
+    /// The object's Work is reported again; compared again too when the object's spec version moved from the copy held.
+    private func memberChanged(_ object: JSONValue, plural: String, specMoved: Bool? = nil) {
+        guard let work = object.labels[ExecutionController.workNameLabel] else { return }
+        agenda.memberChanged(work: work, specMoved: specMoved ?? (memberObjects[plural]?.specVersion(of: object) != Self.specVersion(object)))
     }
 
     private func apply(_ work: Work, manifests: [JSONValue], to member: KubeClient) async -> Result<Void, APIError> {
@@ -470,7 +501,7 @@ actor MemberWorker {
     /// Returns false when the status could not be written (it is then reported again on a retry).
     @discardableResult
     private func report(_ work: Work, applied: Bool, reason: String, message: String) async -> Bool {
-        let key = "\(work.metadata.namespace ?? "")/\(work.metadata.name ?? "")"
+        let key = work.metadata.name ?? ""
         var current = work
         if let mine = written[key], Self.revision(mine) > Self.revision(work) { current = mine }
         for _ in 0..<3 {
@@ -504,7 +535,7 @@ actor MemberWorker {
 
     /// Karmada's `Dispatching=False` (reason `SuspendDispatching`) on a suspended Work.
     private func reportSuspended(_ work: Work) async {
-        let key = "\(work.metadata.namespace ?? "")/\(work.metadata.name ?? "")"
+        let key = work.metadata.name ?? ""
         var current = work
         if let mine = written[key], Self.revision(mine) > Self.revision(work) { current = mine }
         var status = current.status ?? WorkStatus()
