@@ -64,7 +64,8 @@ public struct SchedulingController: Sendable {
             return LatencyRequirement.profile(for: resource, labels: deployment?.labels ?? labels ?? [:], in: profiles)
                 .map { LatencyRequirement(profile: $0, rtt: rtt) }
         }
-        let (views, everything) = await clusterState.update({ snapshot.objects(Cluster.descriptor) }, version: snapshot.version(Cluster.descriptor))
+        let everything = await clusterState.update(snapshot, changed: changes.full ? nil
+            : changes.keys(Cluster.descriptor).union(changes.statusOnlyKeys(Cluster.descriptor)))
         // Bindings are chosen from their JSON and decoded in the concurrent part below: decoding thousands at the start
         // of a pass (a backlog, a cluster change) ran on one core while the other waited.
         // Both binding kinds: a ClusterResourceBinding's key (`/<name>`) never equals a ResourceBinding's.
@@ -100,6 +101,8 @@ public struct SchedulingController: Sendable {
         // One view of the clusters for the whole pass (and the next ones, while no cluster changes): every decision
         // reads it, none copies it. Decisions read only the views (capacity comes from cluster status, not from this
         // pass's results), so the bindings are decided and written several at once, in queue order.
+        guard !order.isEmpty else { return nextDue }
+        let views = await clusterState.current()
         let outcomes = await concurrently(order.compactMap { key in live[key].map { (key, $0) } }, limit: Self.concurrency) {
             (key: String, object: JSONValue) -> Duration? in
             guard let binding = try? ResourceBinding(json: object) else { return nil }  // either kind: the same shape
@@ -262,9 +265,10 @@ actor QueueState {
 /// in one pass serve the next), and what the filters see of them, to tell a change that can move placements from
 /// one that cannot (a new resource summary).
 ///
-/// Incremental by resourceVersion: at a thousand clusters whose status changes as pods land, decoding every Cluster
-/// and re-deriving every view on each change was 39 % of the control plane's CPU (`flotilla bench fleet`). Only the
-/// clusters written since the last pass are decoded and viewed again; the others keep their views.
+/// Incremental: at a thousand clusters whose status changes as pods land, decoding every Cluster and re-deriving every
+/// view on each change was 39 % of the control plane's CPU (`flotilla bench fleet`); walking all 1,000 to find the
+/// changed ones and building a new snapshot on every pass was still 3.5 %. Only the clusters the pass's changes name
+/// are looked at (all of them on a full pass), and the snapshot is built when a pass has a binding to decide.
 actor ClusterState {
     private struct Entry {
         let version: String
@@ -273,50 +277,69 @@ actor ClusterState {
         let filters: JSONValue
     }
 
-    private var version: SetVersion?
-    private var snapshot: ClusterSnapshot?
     private var entries: [String: Entry] = [:]
+    /// Built from `entries` when asked for, kept until a cluster changes.
+    private var snapshot: ClusterSnapshot?
+    private var seeded = false
 
-    /// This pass's snapshot, and whether the filter-relevant view differs from the previous one. `version` is the
-    /// loop's version of the clusters (`objects`): while it stays, so does the snapshot.
-    func update(_ objects: () -> [JSONValue], version current: SetVersion) -> (snapshot: ClusterSnapshot, filtersChanged: Bool) {
-        if current == version, let snapshot { return (snapshot, false) }
-        version = current
-        var next: [String: Entry] = [:]
+    /// Brings the views up to date with the clusters `changed` names (`/name` keys; nil for all of them, as on a full
+    /// pass). Returns whether what the filters see changed.
+    func update(_ snapshot: ObjectSnapshot, changed: Set<String>?) -> Bool {
+        var filtersChanged = !seeded
+        seeded = true
         var written: [(name: String, version: String, cluster: Cluster, filters: JSONValue)] = []
-        var filtersChanged = snapshot == nil
-        for object in objects() {
-            guard let name = object.name else { continue }
+        var removed: [String] = []
+        func look(at object: JSONValue) {
+            guard let name = object.name else { return }
             let revision = object.resourceVersion ?? ""
-            if let entry = entries[name], !revision.isEmpty, entry.version == revision {
-                next[name] = entry
-                continue
-            }
-            guard let cluster = try? Cluster(json: object) else { continue }
+            if let entry = entries[name], !revision.isEmpty, entry.version == revision { return }
+            guard let cluster = try? Cluster(json: object) else { return }
             let filters = Self.filters(cluster)
             if entries[name]?.filters != filters { filtersChanged = true }
             written.append((name, revision, cluster, filters))
         }
-        let sameNames = next.count + written.count == entries.count && written.allSatisfy { entries[$0.name] != nil }
-        if sameNames {
-            // The names are as before, so each cluster keeps its place in name order.
-            for item in written {
-                next[item.name] = Entry(version: item.version, view: entries[item.name]!.view.replaced(by: item.cluster), filters: item.filters)
+        if let changed {
+            for key in changed.sorted() {
+                if let object = snapshot.object(Cluster.descriptor, key: key) {
+                    look(at: object)
+                } else if entries[String(key.drop { $0 == "/" })] != nil {
+                    removed.append(String(key.drop { $0 == "/" }))
+                }
             }
         } else {
-            filtersChanged = true
-            let clusters = next.values.map(\.view.cluster) + written.map(\.cluster)
-            let filters = Dictionary(written.map { ($0.name, ($0.version, $0.filters)) }, uniquingKeysWith: { a, _ in a })
-            for view in ClusterView.of(clusters) {
-                let kept = next[view.name]
-                let (revision, filter) = kept.map { ($0.version, $0.filters) } ?? filters[view.name] ?? ("", .null)
-                next[view.name] = Entry(version: revision, view: view, filters: filter)
-            }
+            let objects = snapshot.objects(Cluster.descriptor)
+            let names = Set(objects.compactMap(\.name))
+            removed = entries.keys.filter { !names.contains($0) }
+            for object in objects { look(at: object) }
         }
-        entries = next
-        let made = ClusterSnapshot(views: Array(next.values.map(\.view)))
+        guard !written.isEmpty || !removed.isEmpty else { return filtersChanged }
+        self.snapshot = nil
+        for name in removed { entries[name] = nil }
+        if removed.isEmpty, written.allSatisfy({ entries[$0.name] != nil }) {
+            // The names are as before, so each cluster keeps its place in name order.
+            for item in written {
+                entries[item.name] = Entry(version: item.version, view: entries[item.name]!.view.replaced(by: item.cluster), filters: item.filters)
+            }
+            return filtersChanged
+        }
+        let rewritten = Set(written.map(\.name))
+        let clusters = entries.values.filter { !rewritten.contains($0.view.name) }.map(\.view.cluster) + written.map(\.cluster)
+        let kept = entries
+        let fresh = Dictionary(written.map { ($0.name, ($0.version, $0.filters)) }, uniquingKeysWith: { _, last in last })
+        entries = [:]
+        for view in ClusterView.of(clusters) {
+            let (revision, filter) = fresh[view.name] ?? kept[view.name].map { ($0.version, $0.filters) } ?? ("", .null)
+            entries[view.name] = Entry(version: revision, view: view, filters: filter)
+        }
+        return true
+    }
+
+    /// The views as a scheduler snapshot (the same one until a cluster changes).
+    func current() -> ClusterSnapshot {
+        if let snapshot { return snapshot }
+        let made = ClusterSnapshot(views: Array(entries.values.map(\.view)))
         snapshot = made
-        return (made, filtersChanged)
+        return made
     }
 
     static func filters(_ cluster: Cluster) -> JSONValue {
