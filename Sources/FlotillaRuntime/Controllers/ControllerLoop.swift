@@ -143,6 +143,8 @@ public actor ControllerLoop {
     /// what no event explains (a Work deleted by hand); five minutes keeps an idle control plane with 100 clusters
     /// quiet (controller-runtime's default is ten hours).
     static let resyncInterval: Duration = .seconds(300)
+    /// A pass that takes longer is logged (at info).
+    static let slowPass: Duration = .seconds(1)
 
     let name: String
     let informers: SharedInformers
@@ -227,8 +229,14 @@ public actor ControllerLoop {
                 pending = Changes(full: false)
                 passes += 1
                 passing = true
+                let started = clock.elapsed
                 let delay = await pass(snapshot, changes)
                 passing = false
+                let took = clock.elapsed - started
+                if took >= Self.slowPass {
+                    logger.info("slow pass", metadata: ["loop": "\(name)", "full": "\(changes.full)", "seconds": "\(took)",
+                                                        "keys": "\(changes.keys.values.reduce(0) { $0 + $1.count })"])
+                }
                 let arrived = queued
                 queued = []
                 for (event, plural) in arrived { apply(event, to: plural) }
