@@ -125,13 +125,46 @@ import Testing
         #expect(again.isEmpty)
     }
 
+    /// A Deployment the last pass found nothing to do for is left alone while it and its pods are unwritten; one that
+    /// needed actions is decided again, whether or not they landed.
+    @Test func aSettledDeploymentIsDecidedAgainOnlyWhenItOrItsPodsAreWritten() throws {
+        var deployment = Self.deployment(replicas: 1)
+        deployment.metadata.resourceVersion = "10"
+        let hash = DeploymentController.templateHash(deployment.spec.template)
+        var pod = Self.pod("web-a", node: "n1", ready: true, owner: "dep-1", hash: hash)
+        pod.metadata.resourceVersion = "11"
+        var snapshot = SiteSnapshot()
+        snapshot.deployments = [deployment]
+        snapshot.pods = [pod]
+        let controller = DeploymentController()
+        var settled = SettledInputs()
+
+        // The status is stale: an update, so not settled, and the same inputs ask for it again.
+        let update = try #require(Self.updates(controller.reconcile(snapshot, now: Self.now, settled: &settled), Deployment.descriptor.groupResource).first)
+        #expect(Self.updates(controller.reconcile(snapshot, now: Self.now, settled: &settled), Deployment.descriptor.groupResource).count == 1)
+
+        // The status written: nothing to do, settled.
+        deployment = try Deployment(json: update)
+        deployment.metadata.resourceVersion = "12"
+        snapshot.deployments = [deployment]
+        #expect(controller.reconcile(snapshot, now: Self.now, settled: &settled).isEmpty)
+        // An input the fingerprint does not see (the spec changed under the same resourceVersion, which a store never
+        // does) shows the Deployment is not decided again...
+        snapshot.deployments[0].spec.replicas = 2
+        #expect(controller.reconcile(snapshot, now: Self.now, settled: &settled).isEmpty)
+        // ...until its pods are written.
+        snapshot.pods[0].metadata.resourceVersion = "13"
+        #expect(Self.creates(controller.reconcile(snapshot, now: Self.now, settled: &settled)).count == 1)
+    }
+
     @Test func podsOfDeletedOwnersAreCollected() {
         var snapshot = SiteSnapshot()
         snapshot.deployments = [Self.deployment(replicas: 1)]
         snapshot.pods = [Self.pod("orphan", node: "n1", ready: true, owner: "gone"), Self.pod("bare", node: "n1", ready: true),
                          Self.pod("kept", node: "n1", ready: true, owner: "dep-1")]
         #expect(Self.deletes(OwnerCollector().reconcile(snapshot)) == ["orphan"])
-        #expect(Self.deletes(DeploymentController().reconcile(snapshot, now: Self.now)).isEmpty, "collection is the collector's alone")
+        var settled = SettledInputs()
+        #expect(Self.deletes(DeploymentController().reconcile(snapshot, now: Self.now, settled: &settled)).isEmpty, "collection is the collector's alone")
     }
 
     // MARK: Scheduler

@@ -8,13 +8,24 @@ import FlotillaAPI
 struct DeploymentController: Sendable {
     let events = EventRecorder(component: "deployment-controller")
 
-    func reconcile(_ snapshot: SiteSnapshot, now: Timestamp) -> [SiteAction] {
+    /// Every Deployment of the snapshot; `settled` remembers those that needed nothing and with what, so a pass that
+    /// finds their Deployment and pods unwritten since leaves them alone.
+    func reconcile(_ snapshot: SiteSnapshot, now: Timestamp, settled: inout SettledInputs) -> [SiteAction] {
         var actions: [SiteAction] = []
         let podsByOwner = snapshot.owned(snapshot.pods)
+        var live = Set<String>()
         for deployment in snapshot.deployments where deployment.metadata.deletionTimestamp == nil {
-            actions += reconcile(deployment, owned: podsByOwner[deployment.metadata.uid ?? ""] ?? [], hash: snapshot.templateHash(of: deployment),
-                now: now)
+            let uid = deployment.metadata.uid ?? ""
+            let owned = podsByOwner[uid] ?? []
+            let hash = snapshot.templateHash(of: deployment)
+            let inputs = SettledInputs.fingerprint(deployment, owned, extra: hash)
+            live.insert(uid)
+            guard !settled.isSettled(uid, inputs: inputs) else { continue }
+            let decided = reconcile(deployment, owned: owned, hash: hash, now: now)
+            settled.record(uid, inputs: inputs, actions: decided)
+            actions += decided
         }
+        settled.keep(only: live)
         return actions
     }
 

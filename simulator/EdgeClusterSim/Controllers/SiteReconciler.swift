@@ -14,6 +14,8 @@ actor SiteReconciler {
     let logger: Logger
     private let kubelet: FakeKubelet
     private let deployments = DeploymentController()
+    /// The Deployments the last passes found nothing to do for.
+    private var settledDeployments = SettledInputs()
     private let binder = PodBinder()
     private let endpoints = EndpointsController()
     private let slices = EndpointSliceController()
@@ -100,7 +102,7 @@ actor SiteReconciler {
         let now = Timestamp(clock.now())
         let instant = ContinuousClock.now
         var actions = collector.reconcile(snapshot)
-        actions += deployments.reconcile(snapshot, now: now)
+        actions += deployments.reconcile(snapshot, now: now, settled: &settledDeployments)
         actions += statefulSets.reconcile(snapshot, now: now)
         actions += daemonSets.reconcile(snapshot, now: now)
         let (jobActions, jobDue) = jobs.reconcile(snapshot, now: now)
