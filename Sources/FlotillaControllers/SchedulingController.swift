@@ -283,9 +283,10 @@ actor ClusterState {
     private var seeded = false
 
     /// Brings the views up to date with the clusters `changed` names (`/name` keys; nil for all of them, as on a full
-    /// pass). Returns whether what the filters see changed.
+    /// pass; the first update reads them all whatever it is given). Returns whether what the filters see changed.
     func update(_ snapshot: ObjectSnapshot, changed: Set<String>?) -> Bool {
         var filtersChanged = !seeded
+        let changed = seeded ? changed : nil
         seeded = true
         var written: [(name: String, version: String, cluster: Cluster, filters: JSONValue)] = []
         var removed: [String] = []

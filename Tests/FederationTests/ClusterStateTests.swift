@@ -25,6 +25,12 @@ import Testing
 
     static func names(_ snapshot: ClusterSnapshot) -> [String] { snapshot.views.map(\.name) }
 
+    @Test func theFirstUpdateReadsEveryClusterWhateverItIsGiven() async {
+        let state = ClusterState()
+        #expect(await state.update(Self.snapshot([Self.cluster("edge-1", version: 1), Self.cluster("edge-2", version: 1)]), changed: ["/edge-2"]))
+        #expect(Self.names(await state.current()) == ["edge-1", "edge-2"])
+    }
+
     @Test func onlyTheNamedClustersAreLookedAtAndOnlyFilterChangesCount() async {
         let state = ClusterState()
         let base = [Self.cluster("edge-2", version: 1), Self.cluster("edge-1", version: 1)]
