@@ -59,12 +59,17 @@ import Testing
                 group.addTask { await mec.runMobility() }
             }
         }
-        try await waitUntil("the readers' kinds watched", seconds: 20) { counter.counts.count >= 12 }
+        // Wait for the kinds named here, not a count: on a loaded machine the loops open their watches over seconds.
+        let named = ["resourcebindings", "deployments", "clusters", "appsessions", "appprofiles", "works"]
+        try await waitUntil("the readers' kinds watched", seconds: 30) {
+            let counts = counter.counts
+            return counts.count >= 12 && named.allSatisfy { counts[$0] != nil }
+        }
         try await Task.sleep(for: .milliseconds(300))
         let counts = counter.counts
         print("shared informers: \(counts.count) kinds, \(counts.values.reduce(0, +)) watches: \(counts.sorted { $0.key < $1.key })")
         #expect(counts.values.allSatisfy { $0 == 1 }, "\(counts)")
-        for kind in ["resourcebindings", "deployments", "clusters", "appsessions", "appprofiles", "works"] {
+        for kind in named {
             #expect(counts[kind] == 1, "\(kind): \(counts[kind] ?? 0)")
         }
         // Every reader still sees every object: a Deployment and its policy become a binding (detector), which the
