@@ -1,38 +1,62 @@
 import NIOCore
 import Synchronization
 
-/// Sends datagrams on a channel after a delay, in batches: datagrams due within the same quarter millisecond are
-/// written together and flushed once, so the kernel sees one vectored send (sendmmsg) instead of one per datagram.
-/// A quarter millisecond is well below the jitter the access network model gives any round trip.
-public final class DelayedSender: Sendable {
-    static let bucketNs: Int64 = 250_000
-    public let channel: any Channel
-    private let due = Mutex<[Int64: [AddressedEnvelope<ByteBuffer>]]>([:])
+/// Hands items over on an event loop after a delay, in batches: items due within the same quarter millisecond are
+/// delivered together, by one scheduled task. A quarter millisecond is well below the jitter the access network model
+/// gives any round trip.
+public final class DelayedBatches<Item: Sendable>: Sendable {
+    static var bucketNs: Int64 { 250_000 }
+    public let eventLoop: any EventLoop
+    let deliver: @Sendable ([Item]) -> Void
+    private let due = Mutex<[Int64: [Item]]>([:])
 
-    public init(channel: any Channel) { self.channel = channel }
+    /// `deliver` runs on `eventLoop`.
+    public init(on eventLoop: any EventLoop, deliver: @escaping @Sendable ([Item]) -> Void) {
+        self.eventLoop = eventLoop
+        self.deliver = deliver
+    }
 
-    /// `afterMs` 0 or less writes at once.
-    public func send(_ data: ByteBuffer, to address: SocketAddress, afterMs: Double) {
-        guard afterMs > 0 else { return sendNow(data, to: address) }
-        let delayNs = Int64(max(0, afterMs) * 1_000_000)
-        let at = NIODeadline.now() + .nanoseconds(delayNs)
+    /// `afterMs` 0 or less delivers at once (on the event loop).
+    public func add(_ item: Item, afterMs: Double) {
+        guard afterMs > 0 else {
+            if eventLoop.inEventLoop { return deliver([item]) }
+            let deliver = self.deliver
+            return eventLoop.execute { deliver([item]) }
+        }
+        let at = NIODeadline.now() + .nanoseconds(Int64(afterMs * 1_000_000))
         let bucket = (at.uptimeNanoseconds.asInt64 + Self.bucketNs - 1) / Self.bucketNs
         let first = due.withLock { due in
             let first = due[bucket] == nil
-            due[bucket, default: []].append(AddressedEnvelope(remoteAddress: address, data: data))
+            due[bucket, default: []].append(item)
             return first
         }
         guard first else { return }
-        let channel = self.channel
-        channel.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(UInt64(bucket * Self.bucketNs))) { [self] in
-            let batch = due.withLock { $0.removeValue(forKey: bucket) } ?? []
-            for envelope in batch { channel.write(envelope, promise: nil) }
-            channel.flush()
+        eventLoop.scheduleTask(deadline: .uptimeNanoseconds(UInt64(bucket * Self.bucketNs))) { [self] in
+            deliver(due.withLock { $0.removeValue(forKey: bucket) } ?? [])
         }
     }
 }
 
-extension DelayedSender {
+/// Sends datagrams on a channel after a delay (`DelayedBatches`): a batch is written together and flushed once, so the
+/// kernel sees one vectored send (sendmmsg) instead of one per datagram.
+public final class DelayedSender: Sendable {
+    public let channel: any Channel
+    let batches: DelayedBatches<AddressedEnvelope<ByteBuffer>>
+
+    public init(channel: any Channel) {
+        self.channel = channel
+        batches = DelayedBatches(on: channel.eventLoop) { batch in
+            for envelope in batch { channel.write(envelope, promise: nil) }
+            channel.flush()
+        }
+    }
+
+    /// `afterMs` 0 or less writes at once.
+    public func send(_ data: ByteBuffer, to address: SocketAddress, afterMs: Double) {
+        guard afterMs > 0 else { return sendNow(data, to: address) }
+        batches.add(AddressedEnvelope(remoteAddress: address, data: data), afterMs: afterMs)
+    }
+
     public func sendNow(_ data: ByteBuffer, to address: SocketAddress) {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: data), promise: nil)
     }

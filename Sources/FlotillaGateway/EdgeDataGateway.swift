@@ -283,7 +283,10 @@ public final class EdgeDataGateway: Sendable {
     }
 
     func openUpstream(_ flow: FlowKey) {
+        // One datagram per read: a flow's socket holds its instance's answer to one datagram at a time, so a second
+        // read would only find the socket empty (a system call per answer for nothing).
         let bound = DatagramBootstrap(group: ingress.eventLoop)
+            .channelOption(.maxMessagesPerRead, value: 1)
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(DatagramHandler { [self] envelope in answer(flow, envelope.data) })

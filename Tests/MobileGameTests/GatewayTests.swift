@@ -16,7 +16,11 @@ import Testing
         func set(_ value: Mode) { mode.withLock { $0 = value } }
     }
 
-    @Test func theMeasuredRoundTripIsTheModelsAndNothingIsLost() async throws {
+    /// How the player reaches the gateway: its UDP port, or the radio leg in the same process.
+    enum Attachment: CaseIterable, Sendable { case socket, inProcess }
+
+    @Test(arguments: Attachment.allCases)
+    func theMeasuredRoundTripIsTheModelsAndNothingIsLost(attachment: Attachment) async throws {
         let server = try await GameServer.start()
         let network = Network()
         let target = try SocketAddress(ipAddress: "127.0.0.1", port: server.port)
@@ -31,7 +35,10 @@ import Testing
         let fleet = PlayerFleet()
         try await withCleanup({
             #expect(try await transport.send(.POST, "http://127.0.0.1:\(server.port)/sessions/3").status == 201)
-            fleet.add(session: 3, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port))
+            switch attachment {
+            case .socket: fleet.add(session: 3, destination: try SocketAddress(ipAddress: "127.0.0.1", port: gateway.port))
+            case .inProcess: fleet.add(session: 3, gateway: gateway)
+            }
             try await fleet.play()
             try await waitUntil("30 round trips", seconds: 30, every: .milliseconds(10)) { (fleet.report(3)?.rtt.count ?? 0) >= 30 }
             // A handover interruption: held, then delivered.

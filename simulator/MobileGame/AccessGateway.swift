@@ -14,6 +14,10 @@ import Synchronization
 /// With a data gateway on the path (`.tunnel`), the operator's gateway plays the UPF: it sends the UE's datagram as a
 /// GTP-U G-PDU (the UE's address and the app's public address inside) to the site's edge data gateway, which decides
 /// which instance gets it, and takes the tunnelled answers back.
+///
+/// Players reach it over UDP (`port`), or, when they run in the same process, over the radio leg without a socket
+/// (`PlayerFleet.add(session:gateway:)`): the leg is the model's delay either way, and from the gateway on every hop
+/// is a real datagram. In-process players spare the kernel two of a round trip's hops.
 public final class AccessGateway: Sendable {
     public enum Route: Sendable {
         /// Send to this game server; `rttMs` is the round trip the access network gives the UE to that site now.
@@ -24,16 +28,25 @@ public final class AccessGateway: Sendable {
         case unreachable
     }
 
-    /// The port players send to.
-    public let port: Int
+    /// Where a session's player is: behind a UDP address, or a fleet in this process.
+    enum PlayerEnd: Sendable {
+        case socket(SocketAddress)
+        case local(PlayerFleet)
+    }
+
+    /// Where players send to.
+    public let address: SocketAddress
+    public var port: Int { address.port ?? 0 }
+    /// Where the gateway's sockets and delays run (both sockets on one loop: a delayed send never wakes another thread).
+    public var eventLoop: any EventLoop { playerChannel.eventLoop }
     let playerChannel: any Channel
     let upstreamChannel: any Channel
-    let state: GatewayState
+    let uplink: Uplink
     public static let maxHold: Duration = .seconds(2)
 
     final class GatewayState: Sendable {
         struct Values {
-            var players: [UInt32: SocketAddress] = [:]
+            var players: [UInt32: PlayerEnd] = [:]
             var downlinkMs: [UInt32: Double] = [:]
             var held: [UInt32: [(data: ByteBuffer, since: ContinuousClock.Instant)]] = [:]
             var forwarded = 0
@@ -52,36 +65,39 @@ public final class AccessGateway: Sendable {
     }
 
     public var counters: Counters {
-        state.values.withLock { Counters(forwarded: $0.forwarded, held: $0.heldCount, dropped: $0.dropped) }
+        uplink.state.values.withLock { Counters(forwarded: $0.forwarded, held: $0.heldCount, dropped: $0.dropped) }
     }
 
     public static func start(host: String = "127.0.0.1", port: Int = 0, route: @escaping @Sendable (UInt32) -> Route) async throws -> AccessGateway {
         let state = GatewayState(route: route)
-        let group = MultiThreadedEventLoopGroup.singleton
-        let upstream = try await DatagramBootstrap(group: group).readingInBatches().bind(host: host, port: 0).get()
-        let toServers = DelayedSender(channel: upstream)
-        let players = try await DatagramBootstrap(group: group)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let upstream = try await DatagramBootstrap(group: loop).readingInBatches().bind(host: host, port: 0).get()
+        let uplink = Uplink(state: state, upstream: DelayedSender(channel: upstream))
+        let players = try await DatagramBootstrap(group: loop)
             .readingInBatches()
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UplinkHandler(state: state, upstream: toServers))
-                }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(UplinkHandler(uplink: uplink)) }
             }
             .bind(host: host, port: port).get()
-        try await upstream.pipeline.addHandler(DownlinkHandler(state: state, players: DelayedSender(channel: players))).get()
-        // Held traffic is retried every 5 ms on the uplink's event loop.
-        players.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(5), delay: .milliseconds(5)) { task in
-            guard players.isActive else { return task.cancel() }
-            UplinkHandler.releaseHeld(state: state, upstream: toServers)
+        let toSockets = DelayedSender(channel: players)
+        let toFleets = DelayedBatches<(PlayerFleet, ByteBuffer)>(on: loop) { batch in
+            for (fleet, data) in batch { fleet.receive(data) }
         }
-        return AccessGateway(port: players.localAddress?.port ?? 0, playerChannel: players, upstreamChannel: upstream, state: state)
+        try await upstream.pipeline.addHandler(DownlinkHandler(state: state, toSockets: toSockets, toFleets: toFleets)).get()
+        // Held traffic is retried every 5 ms.
+        loop.scheduleRepeatedTask(initialDelay: .milliseconds(5), delay: .milliseconds(5)) { task in
+            guard players.isActive else { return task.cancel() }
+            uplink.releaseHeld()
+        }
+        return AccessGateway(address: try players.localAddress ?? SocketAddress(ipAddress: host, port: port), playerChannel: players,
+                             upstreamChannel: upstream, uplink: uplink)
     }
 
-    init(port: Int, playerChannel: any Channel, upstreamChannel: any Channel, state: GatewayState) {
-        self.port = port
+    init(address: SocketAddress, playerChannel: any Channel, upstreamChannel: any Channel, uplink: Uplink) {
+        self.address = address
         self.playerChannel = playerChannel
         self.upstreamChannel = upstreamChannel
-        self.state = state
+        self.uplink = uplink
     }
 
     /// The session a game datagram belongs to (bytes 3…6 of both kinds).
@@ -89,6 +105,14 @@ public final class AccessGateway: Sendable {
         data.readableBytes >= 7 ? data.getInteger(at: data.readerIndex + 3, as: UInt32.self) : nil
     }
 
+    /// Datagrams of an in-process fleet's players, over the radio leg: taken in on the gateway's event loop, as if
+    /// read from its socket; the answers go back to `fleet.receive`.
+    func fromUEs(_ datagrams: [ByteBuffer], of fleet: PlayerFleet) {
+        let uplink = self.uplink
+        eventLoop.execute {
+            for data in datagrams { uplink.receive(data, from: .local(fleet)) }
+        }
+    }
 
     public func stop() async {
         try? await playerChannel.close()
@@ -97,41 +121,33 @@ public final class AccessGateway: Sendable {
 }
 
 /// Players' datagrams: routed, delayed by the uplink half, held, or dropped.
-final class UplinkHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+struct Uplink: Sendable {
     let state: AccessGateway.GatewayState
     let upstream: DelayedSender
 
-    init(state: AccessGateway.GatewayState, upstream: DelayedSender) {
-        self.state = state
-        self.upstream = upstream
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let envelope = unwrapInboundIn(data)
-        guard let session = AccessGateway.session(of: envelope.data) else { return }
+    func receive(_ data: ByteBuffer, from player: AccessGateway.PlayerEnd) {
+        guard let session = AccessGateway.session(of: data) else { return }
         let alreadyHeld = state.values.withLock { values in
-            values.players[session] = envelope.remoteAddress
+            values.players[session] = player
             return values.held[session] != nil
         }
         // Behind held traffic, a datagram waits its turn (order is kept).
         if alreadyHeld {
-            state.values.withLock { $0.held[session]?.append((envelope.data, .now)); $0.heldCount += 1 }
+            state.values.withLock { $0.held[session]?.append((data, .now)); $0.heldCount += 1 }
             return
         }
         let route = state.route(session)
-        if Self.forward(envelope.data, session: session, route: route, state: state, upstream: upstream) { return }
+        if forward(data, session: session, route: route) { return }
         switch route {
         case .hold:
-            state.values.withLock { $0.held[session, default: []].append((envelope.data, .now)); $0.heldCount += 1 }
+            state.values.withLock { $0.held[session, default: []].append((data, .now)); $0.heldCount += 1 }
         default:
             state.values.withLock { $0.dropped += 1 }
         }
     }
 
     /// Sends a datagram on a route that delivers (false: it does not).
-    static func forward(_ data: ByteBuffer, session: UInt32, route: AccessGateway.Route, state: AccessGateway.GatewayState,
-                        upstream: DelayedSender) -> Bool {
+    func forward(_ data: ByteBuffer, session: UInt32, route: AccessGateway.Route) -> Bool {
         switch route {
         case .deliver(let target, let rtt):
             state.values.withLock { $0.downlinkMs[session] = rtt / 2; $0.forwarded += 1 }
@@ -146,7 +162,7 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
     }
 
     /// Sends what was held for sessions whose UE is attached again; drops what waited longer than `maxHold`.
-    static func releaseHeld(state: AccessGateway.GatewayState, upstream: DelayedSender) {
+    func releaseHeld() {
         let sessions = state.values.withLock { Array($0.held.keys) }
         for session in sessions {
             let route = state.route(session)
@@ -164,8 +180,21 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
                 values.held[session] = nil
                 release = queue.map(\.data)
             }
-            for data in release { _ = forward(data, session: session, route: route, state: state, upstream: upstream) }
+            for data in release { _ = forward(data, session: session, route: route) }
         }
+    }
+}
+
+/// Players' datagrams from the gateway's UDP port.
+final class UplinkHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let uplink: Uplink
+
+    init(uplink: Uplink) { self.uplink = uplink }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        uplink.receive(envelope.data, from: .socket(envelope.remoteAddress))
     }
 }
 
@@ -173,11 +202,13 @@ final class UplinkHandler: ChannelInboundHandler, Sendable {
 final class DownlinkHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     let state: AccessGateway.GatewayState
-    let players: DelayedSender
+    let toSockets: DelayedSender
+    let toFleets: DelayedBatches<(PlayerFleet, ByteBuffer)>
 
-    init(state: AccessGateway.GatewayState, players: DelayedSender) {
+    init(state: AccessGateway.GatewayState, toSockets: DelayedSender, toFleets: DelayedBatches<(PlayerFleet, ByteBuffer)>) {
         self.state = state
-        self.players = players
+        self.toSockets = toSockets
+        self.toFleets = toFleets
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -187,6 +218,9 @@ final class DownlinkHandler: ChannelInboundHandler, Sendable {
         guard let session = AccessGateway.session(of: envelope.data),
               let (player, delay) = state.values.withLock({ values in values.players[session].map { ($0, values.downlinkMs[session] ?? 0) } })
         else { return }
-        players.send(envelope.data, to: player, afterMs: delay)
+        switch player {
+        case .socket(let address): toSockets.send(envelope.data, to: address, afterMs: delay)
+        case .local(let fleet): toFleets.add((fleet, envelope.data), afterMs: delay)
+        }
     }
 }

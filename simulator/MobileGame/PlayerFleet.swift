@@ -10,7 +10,8 @@ import Synchronization
 /// been quiet for 300 ms, asks `resolve` where the session lives now. An input counts as delivered only when a server acknowledges it, and an
 /// answer to a newer datagram must never know less than an answer to an older one did (that would be lost state).
 /// One socket and one timer for all players keeps a few hundred players from costing a few hundred event-loop wakeups
-/// per tick.
+/// per tick. Players attached to an operator's gateway in the same process (`add(session:gateway:)`) reach it without
+/// the socket: their radio leg is the gateway's modelled delay, as it is for a player behind the socket.
 public final class PlayerFleet: Sendable {
     public struct Report: Sendable {
         public var sent: UInt32 = 0
@@ -35,6 +36,8 @@ public final class PlayerFleet: Sendable {
     struct Player {
         var session: UInt32
         var destination: SocketAddress
+        /// The operator gateway the player is attached to in this process (nil: it sends to `destination`).
+        var gateway: AccessGateway?
         var unacked: [GameProtocol.Input] = []
         var nextSeq: UInt32 = 1
         var report = Report()
@@ -51,6 +54,14 @@ public final class PlayerFleet: Sendable {
                                               dy: Int16(truncatingIfNeeded: rng >> 32) % 40, action: UInt8((rng >> 60) % 3)))
             report.sent = nextSeq
             nextSeq += 1
+        }
+
+        /// Sends to `address` from now on (detached from its gateway, if it was attached to one).
+        mutating func redirect(to address: SocketAddress) {
+            guard address != destination || gateway != nil else { return }
+            destination = address
+            gateway = nil
+            report.redirects += 1
         }
 
         mutating func noteSilence(untilNs now: UInt64) {
@@ -83,9 +94,19 @@ public final class PlayerFleet: Sendable {
     }
 
     public func add(session: UInt32, destination: SocketAddress, seed: UInt64 = 1) {
+        add(Player(session: session, destination: destination, rng: seed | 1))
+    }
+
+    /// A player attached to an operator's gateway running in this process: its datagrams take the radio leg to the
+    /// gateway without a socket, and the answers come back the same way.
+    public func add(session: UInt32, gateway: AccessGateway, seed: UInt64 = 1) {
+        add(Player(session: session, destination: gateway.address, gateway: gateway, rng: seed | 1))
+    }
+
+    func add(_ player: Player) {
         state.withLock { state in
-            state.index[session] = state.players.count
-            state.players.append(Player(session: session, destination: destination, rng: seed | 1))
+            state.index[player.session] = state.players.count
+            state.players.append(player)
         }
     }
 
@@ -129,6 +150,7 @@ public final class PlayerFleet: Sendable {
     func send(slot: Int, of slots: Int, on channel: any Channel) {
         let now = nowNs
         var quiet: [UInt32] = []
+        var attached: [ObjectIdentifier: (gateway: AccessGateway, datagrams: [ByteBuffer])] = [:]
         let datagrams: [AddressedEnvelope<ByteBuffer>] = state.withLock { state in
             var out: [AddressedEnvelope<ByteBuffer>] = []
             out.reserveCapacity(state.players.count / slots + 1)
@@ -144,15 +166,27 @@ public final class PlayerFleet: Sendable {
                 GameProtocol.encode(GameProtocol.InputDatagram(session: state.players[i].session, sentAtNs: now,
                                                                inputs: Array(state.players[i].unacked.prefix(GameProtocol.maxInputsPerDatagram))),
                                     into: &buffer)
-                out.append(AddressedEnvelope(remoteAddress: state.players[i].destination, data: buffer))
+                if let gateway = state.players[i].gateway {
+                    attached[ObjectIdentifier(gateway), default: (gateway, [])].datagrams.append(buffer)
+                } else {
+                    out.append(AddressedEnvelope(remoteAddress: state.players[i].destination, data: buffer))
+                }
             }
             return out
         }
-        channel.eventLoop.execute {
-            for datagram in datagrams { channel.write(datagram, promise: nil) }
-            channel.flush()
+        if !datagrams.isEmpty {
+            channel.eventLoop.execute {
+                for datagram in datagrams { channel.write(datagram, promise: nil) }
+                channel.flush()
+            }
         }
+        for (gateway, batch) in attached.values { gateway.fromUEs(batch, of: self) }
         for session in quiet { relocate(session) }
+    }
+
+    /// A datagram from the player's server (through the socket or an attached gateway).
+    func receive(_ data: ByteBuffer) {
+        if let ack = GameProtocol.decodeAck(data) { handle(ack) }
     }
 
     func handle(_ ack: GameProtocol.Ack) {
@@ -195,10 +229,7 @@ public final class PlayerFleet: Sendable {
             state.withLock { state in
                 guard let i = state.index[session] else { return }
                 state.players[i].resolving = false
-                if let address, address != state.players[i].destination {
-                    state.players[i].destination = address
-                    state.players[i].report.redirects += 1
-                }
+                if let address { state.players[i].redirect(to: address) }
             }
         }
     }
@@ -206,9 +237,8 @@ public final class PlayerFleet: Sendable {
     /// Points a player somewhere else (a redirect heard from outside the game, e.g. the session's callback).
     public func redirect(session: UInt32, to address: SocketAddress) {
         state.withLock { state in
-            guard let i = state.index[session], state.players[i].destination != address else { return }
-            state.players[i].destination = address
-            state.players[i].report.redirects += 1
+            guard let i = state.index[session] else { return }
+            state.players[i].redirect(to: address)
         }
     }
 
@@ -260,6 +290,6 @@ final class AckHandler: ChannelInboundHandler, Sendable {
     init(fleet: PlayerFleet) { self.fleet = fleet }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if let ack = GameProtocol.decodeAck(unwrapInboundIn(data).data) { fleet.handle(ack) }
+        fleet.receive(unwrapInboundIn(data).data)
     }
 }

@@ -217,10 +217,12 @@ struct DemoTraffic {
                 throw DemoError("discovery gave UE \(address) no endpoint")
             }
             try await open(session, on: EdgeInstance(site: site, endpoint: endpoint))
-            let gateway = try SocketAddress(ipAddress: "127.0.0.1", port: gateways[operatorOf[ue] ?? 0].port)
+            // The UE's radio leg to its operator's gateway is the gateway's modelled delay, in this process; from the
+            // gateway on, every hop is a real datagram.
+            let gateway = gateways[operatorOf[ue] ?? 0]
             for strategy in Strategy.allCases {
                 let id = strategy.session(ue: ue)
-                fleet.add(session: id, destination: gateway, seed: UInt64(id) + 1)
+                fleet.add(session: id, gateway: gateway, seed: UInt64(id) + 1)
                 sessions.append(id)
             }
         }
