@@ -15,7 +15,7 @@ import Synchronization
 /// (`POST /mec/state/v1/checkpoints`). A session the standby answers `fenced` for was promoted elsewhere: this
 /// instance stops serving it (`SessionTable.fence`), so an old primary that comes back never serves beside the new
 /// one. A standby that does not answer is tried again at the next tick with the newest state.
-public final class SessionKeeper<State: Codable & Sendable>: Sendable {
+public final class SessionKeeper<State: TransferableState>: Sendable {
     public struct Counters: Sendable {
         public var batches = 0
         public var checkpoints = 0
@@ -100,11 +100,11 @@ public final class SessionKeeper<State: Codable & Sendable>: Sendable {
 
     func send(_ items: [(id: String, standby: StandbyAssignment, version: Int, data: Data)], to endpoint: String, at now: ContinuousClock.Instant) async {
         let batch = CheckpointBatch(checkpoints: items.map { .init(session: $0.id, epoch: $0.standby.epoch, version: $0.version, state: $0.data) })
-        guard let body = try? JSONEncoder().encode(batch) else { return }
+        let body = batch.binary()
         var request = HTTPClientRequest(url: "http://\(endpoint)\(StateTransferProtocol.checkpointsPath)")
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body))
+        request.headers.add(name: "Content-Type", value: CheckpointBatch.binaryContentType)
+        request.body = .bytes(body)
         do {
             let response = try await http.execute(request, timeout: .seconds(2))
             let data = try await response.body.collect(upTo: 4 * 1024 * 1024)
@@ -129,7 +129,7 @@ public final class SessionKeeper<State: Codable & Sendable>: Sendable {
             counters.withLock {
                 $0.batches += 1
                 $0.checkpoints += items.count
-                $0.bytes += body.count
+                $0.bytes += body.readableBytes
                 $0.fenced += fenced
             }
         } catch {

@@ -6,7 +6,7 @@ import Synchronization
 /// for transfer). A released session leaves a tombstone so that late traffic for it is told to go elsewhere instead
 /// of quietly starting a second copy. Every call is synchronous under one lock, so a datagram handler on an event
 /// loop can use it as well as an async HTTP route.
-public final class SessionTable<State: Codable & Sendable>: Sendable {
+public final class SessionTable<State: TransferableState>: Sendable {
     struct Entry {
         var state: State
         var phase: SessionPhase
@@ -123,7 +123,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
             return entry
         }
         do {
-            return (try JSONEncoder().encode(entry.state), entry.version)
+            return (try entry.state.transferBytes(), entry.version)
         } catch {
             throw StateTransferError(status: 500, "cannot encode state: \(error)")
         }
@@ -133,7 +133,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     /// that is active here is never overwritten.
     public func importState(_ id: String, data: Data, version: Int) throws(StateTransferError) {
         let state: State
-        do { state = try JSONDecoder().decode(State.self, from: data) } catch { throw .refused("state does not decode: \(error)") }
+        state = try Self.decode(data)
         try storage.withLock { (storage: inout Storage) throws(StateTransferError) in
             if storage.refusesImports { throw .refused("this instance does not accept sessions now") }
             if let entry = storage.entries[id], entry.phase != .imported, entry.phase != .standby {
@@ -248,7 +248,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
     }
 
     static func decode(_ data: Data) throws(StateTransferError) -> State {
-        do { return try JSONDecoder().decode(State.self, from: data) } catch { throw .refused("state does not decode: \(error)") }
+        do { return try State(transferBytes: data) } catch { throw .refused("state does not decode: \(error)") }
     }
 
     /// Promotes a standby copy (or resumes an import) at `epoch`: it serves from now on. Returns the version it
@@ -301,7 +301,7 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
             return due
         }
         // Encoded outside the lock: the game's tick and datagrams take it too.
-        return due.compactMap { id, standby, version, state in (try? JSONEncoder().encode(state)).map { (id, standby, version, $0) } }
+        return due.compactMap { id, standby, version, state in (try? state.transferBytes()).map { (id, standby, version, $0) } }
     }
 
     func markPushed(_ id: String, version: Int, at now: ContinuousClock.Instant) {
@@ -314,6 +314,6 @@ public final class SessionTable<State: Codable & Sendable>: Sendable {
 
     public func describe(_ id: String) -> (phase: SessionPhase, version: Int, bytes: Int)? {
         guard let entry = storage.withLock({ $0.entries[id] }) else { return nil }
-        return (entry.phase, entry.version, entry.undecoded?.count ?? (try? JSONEncoder().encode(entry.state).count) ?? 0)
+        return (entry.phase, entry.version, entry.undecoded?.count ?? (try? entry.state.transferBytes().count) ?? 0)
     }
 }

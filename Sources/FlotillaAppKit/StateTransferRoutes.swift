@@ -5,7 +5,7 @@ import NIOCore
 
 /// Adds the state-transfer protocol's endpoints for a `SessionTable` to an app's router.
 public enum StateTransferRoutes {
-    public static func add<State: Codable & Sendable, Context: RequestContext>(to router: Router<Context>, table: SessionTable<State>,
+    public static func add<State: TransferableState, Context: RequestContext>(to router: Router<Context>, table: SessionTable<State>,
                                                                                maxStateBytes: Int = 16 * 1024 * 1024) {
         let base = StateTransferProtocol.basePath
         router.post("\(base)/:id/export") { request, context in
@@ -70,8 +70,12 @@ public enum StateTransferRoutes {
         }
         router.post(RouterPath(StateTransferProtocol.checkpointsPath)) { request, _ in
             let body = try await request.body.collect(upTo: maxStateBytes)
-            guard let batch = try? JSONDecoder().decode(CheckpointBatch.self, from: Data(buffer: body)) else {
-                return answer { () throws(StateTransferError) -> Response in throw .refused("want {\"checkpoints\": [{session, epoch, version, state}]}") }
+            let binary = request.headers[.contentType]?.hasPrefix(CheckpointBatch.binaryContentType) == true
+            guard let batch = binary ? CheckpointBatch(binary: body) : try? JSONDecoder().decode(CheckpointBatch.self, from: Data(buffer: body)) else {
+                return answer { () throws(StateTransferError) -> Response in
+                    throw .refused(binary ? "not a whole \(CheckpointBatch.binaryContentType) batch"
+                                          : "want {\"checkpoints\": [{session, epoch, version, state}]}")
+                }
             }
             var results: [CheckpointBatch.Result] = []
             for item in batch.checkpoints {

@@ -8,6 +8,7 @@ import FlotillaStore
 import FlotillaTestSupport
 import Foundation
 import KubeClient
+import NIOCore
 import Testing
 
 /// Session protection against real `flotilla/counter` instances: a standby copy is kept at the next-best site,
@@ -144,6 +145,13 @@ import Testing
             let answer = try await transport.send(.POST, "http://\(endpoint("edge-2"))\(StateTransferProtocol.checkpointsPath)",
                 body: try JSONEncoder().encode(stale), headers: [("Content-Type", "application/json")])
             #expect(String(decoding: answer.body, as: UTF8.self).contains(#""result":"fenced""#))
+            // The same in the binary form the keepers send; a batch cut short is refused whole.
+            let binary = try await transport.send(.POST, "http://\(endpoint("edge-2"))\(StateTransferProtocol.checkpointsPath)",
+                body: Data(stale.binary().readableBytesView), headers: [("Content-Type", CheckpointBatch.binaryContentType)])
+            #expect(String(decoding: binary.body, as: UTF8.self).contains(#""result":"fenced""#))
+            let cut = try await transport.send(.POST, "http://\(endpoint("edge-2"))\(StateTransferProtocol.checkpointsPath)",
+                body: Data(stale.binary().readableBytesView.dropLast()), headers: [("Content-Type", CheckpointBatch.binaryContentType)])
+            #expect(cut.status == 422)
             let still = try await transport.send(.POST, "http://\(endpoint("edge-2"))/sessions/s1/tick?seq=32")
             #expect((try JSONValue.parse(Array(still.body)))["counter"]?.int64Value == Int64(counter + 2), "the fenced checkpoint changed nothing")
         }
@@ -202,7 +210,7 @@ import Testing
 
     /// The SessionTable's rules for standby copies, without the network.
     @Test func checkpointsAreOrderedByEpochAndVersionAndPromotionFences() throws {
-        struct State: Codable, Sendable, Equatable { var n: Int }
+        struct State: Codable, Sendable, Equatable, TransferableState { var n: Int }
         let primary = SessionTable<State>(), standby = SessionTable<State>()
         try primary.open("a", state: State(n: 1))
         try primary.assignStandby("a", StandbyAssignment(endpoint: "x", epoch: 1, intervalMs: 100))
@@ -226,5 +234,28 @@ import Testing
         #expect(throws: StateTransferError.self) { try standby.assignStandby("a", StandbyAssignment(endpoint: "y", epoch: 1, intervalMs: 100)) }
         primary.fence("a")
         guard case .released = primary.access("a") else { Issue.record("a fenced primary answers released"); return }
+    }
+
+    /// The binary batch the keepers send: what goes in comes out, and anything but a whole batch is refused.
+    @Test func aBinaryCheckpointBatchComesBackWholeOrNotAtAll() {
+        let batch = CheckpointBatch(checkpoints: [
+            .init(session: "s1", epoch: 3, version: 41, state: Data((0..<300).map { UInt8($0 % 256) })),
+            .init(session: "ünï", epoch: 0, version: -1, state: Data()),
+        ])
+        let bytes = batch.binary()
+        let back = CheckpointBatch(binary: bytes)
+        #expect(back?.checkpoints.map(\.session) == ["s1", "ünï"])
+        #expect(back?.checkpoints.map(\.epoch) == [3, 0] && back?.checkpoints.map(\.version) == [41, -1])
+        #expect(back?.checkpoints.map(\.state) == batch.checkpoints.map(\.state))
+        var cut = bytes
+        cut.moveWriterIndex(to: bytes.writerIndex - 1)
+        var longer = bytes
+        longer.writeInteger(UInt8(0))
+        // A count far beyond what the body holds: refused, without reserving for it.
+        var lying = ByteBuffer(bytes: Array("FCK1".utf8))
+        lying.writeInteger(UInt32.max)
+        for bad in [cut, longer, lying, ByteBuffer(string: #"{"checkpoints":[]}"#), ByteBuffer()] {
+            #expect(CheckpointBatch(binary: bad) == nil)
+        }
     }
 }

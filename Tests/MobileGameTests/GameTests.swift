@@ -37,8 +37,26 @@ import Testing
         state.tick()
         #expect(state.applied == 4 && state.received == 4 && state.score == 4 && state.pending.isEmpty)
         #expect(state.x == 4)
-        let size = (try? JSONEncoder().encode(state).count) ?? 0
+        let size = (try? state.transferBytes().count) ?? 0
         #expect(size > 1000)
+    }
+
+    /// The state's binary form comes back whole, and anything else is refused rather than half read.
+    @Test func aPlayerStateTravelsWholeAndBadBytesAreRefused() throws {
+        var state = PlayerState()
+        state.x = 12.5
+        state.y = -0.25
+        state.lostInputs = 3
+        state.inventory.append("ünïcode ✓")
+        _ = state.receive((1...70).map { GameProtocol.Input(seq: $0, dx: Int16($0) - 35, dy: -7, action: UInt8($0 % 3)) })
+        state.tick()
+        _ = state.receive([GameProtocol.Input(seq: 71, dx: .min, dy: .max, action: 255)])
+        let bytes = try state.transferBytes()
+        #expect(try PlayerState(transferBytes: bytes) == state)
+        #expect(state.recent.count == PlayerState.recentLimit && state.pending.count == 1)
+        for bad in [Data(), Data("{\"x\":1}".utf8), bytes.dropLast(), bytes + Data([0])] {
+            #expect(throws: (any Error).self) { try PlayerState(transferBytes: bad) }
+        }
     }
 }
 
@@ -88,7 +106,7 @@ import Testing
             #expect((migration.status?.stateBytes ?? 0) > 1000)
             try await waitUntil("b's tick applied every input", seconds: 30, every: .milliseconds(20)) {
                 let copy = try await transport.send(.POST, "http://127.0.0.1:\(b.port)\(StateTransferProtocol.sessionPath("7"))/export?freeze=false")
-                return (try? JSONDecoder().decode(PlayerState.self, from: copy.body))?.applied == report.sent
+                return (try? PlayerState(transferBytes: copy.body))?.applied == report.sent
             }
             let metrics = String(decoding: try await transport.send(.GET, "http://127.0.0.1:\(b.port)/metrics").body, as: UTF8.self)
             #expect(metrics.contains("flotilla_game_players 1"))

@@ -21,7 +21,7 @@ import Synchronization
 public enum CounterWorkload {
     public static let image = WorkloadImage(repository: "flotilla/counter") { context in try await start(context) }
 
-    public struct State: Codable, Sendable {
+    public struct State: Codable, Sendable, TransferableState {
         public var counter: Int
         public var padding: String
     }

@@ -26,35 +26,6 @@ public enum GameProtocol {
             self.dy = dy
             self.action = action
         }
-
-        static let packedSize = 9
-
-        /// Inputs as base64 of 9 bytes each (seq, dx, dy big-endian; action).
-        static func pack(_ inputs: [Input]) -> String {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(inputs.count * packedSize)
-            for input in inputs {
-                for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: input.seq >> UInt32(shift))) }
-                for value in [UInt16(bitPattern: input.dx), UInt16(bitPattern: input.dy)] {
-                    bytes.append(UInt8(value >> 8))
-                    bytes.append(UInt8(truncatingIfNeeded: value))
-                }
-                bytes.append(input.action)
-            }
-            return Data(bytes).base64EncodedString()
-        }
-
-        /// nil when the text is not packed inputs.
-        static func unpack(_ text: String) -> [Input]? {
-            guard let data = Data(base64Encoded: text), data.count % packedSize == 0 else { return nil }
-            let bytes = [UInt8](data)
-            return stride(from: 0, to: bytes.count, by: packedSize).map { i in
-                let seq = bytes[i..<i + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-                let dx = Int16(bitPattern: UInt16(bytes[i + 4]) << 8 | UInt16(bytes[i + 5]))
-                let dy = Int16(bitPattern: UInt16(bytes[i + 6]) << 8 | UInt16(bytes[i + 7]))
-                return Input(seq: seq, dx: dx, dy: dy, action: bytes[i + 8])
-            }
-        }
     }
 
     public struct InputDatagram: Sendable, Equatable {
