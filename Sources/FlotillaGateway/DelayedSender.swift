@@ -1,11 +1,14 @@
 import NIOCore
 import Synchronization
 
-/// Hands items over on an event loop after a delay, in batches: items due within the same quarter millisecond are
-/// delivered together, by one scheduled task. A quarter millisecond is well below the jitter the access network model
-/// gives any round trip.
+/// Hands items over on an event loop after a delay, in batches: each item is due at the millisecond nearest to its
+/// time, and the items due at one millisecond are delivered together, by one scheduled task. So an event loop wakes
+/// for delays at most a thousand times a second, however many items and senders it has. The rounding is unbiased
+/// (an item is up to half a millisecond early or late, on average on time), well below the jitter the access network
+/// model gives any round trip. Measured against quarter-millisecond buckets rounded up: ~10 % less CPU for the demo
+/// at 100 players (docs/benchmarks.md).
 public final class DelayedBatches<Item: Sendable>: Sendable {
-    static var bucketNs: Int64 { 250_000 }
+    static var bucketNs: Int64 { 1_000_000 }
     public let eventLoop: any EventLoop
     let deliver: @Sendable ([Item]) -> Void
     private let due = Mutex<[Int64: [Item]]>([:])
@@ -23,8 +26,9 @@ public final class DelayedBatches<Item: Sendable>: Sendable {
             let deliver = self.deliver
             return eventLoop.execute { deliver([item]) }
         }
-        let at = NIODeadline.now() + .nanoseconds(Int64(afterMs * 1_000_000))
-        let bucket = (at.uptimeNanoseconds.asInt64 + Self.bucketNs - 1) / Self.bucketNs
+        let now = NIODeadline.now().uptimeNanoseconds.asInt64
+        let bucket = (now + Int64(afterMs * 1_000_000) + Self.bucketNs / 2) / Self.bucketNs
+        guard bucket * Self.bucketNs > now else { return add(item, afterMs: 0) }
         let first = due.withLock { due in
             let first = due[bucket] == nil
             due[bucket, default: []].append(item)

@@ -55,8 +55,9 @@ import Testing
             #expect(await fleet.drain(timeout: .seconds(30)))
             let report = try #require(await fleet.stop()[3])
 
-            // Never faster than the model's 20 ms (a busy machine only adds to it), and the held traffic arrived late.
-            #expect((report.rtt.map(\.ms).min() ?? 0) >= 20, "\(report.rtt.prefix(30).map(\.ms))")
+            // Never faster than the model's 20 ms, but for the delays' rounding to the nearest millisecond (half a
+            // millisecond each way at most; a busy machine only adds to it), and the held traffic arrived late.
+            #expect((report.rtt.map(\.ms).min() ?? 0) >= 19, "\(report.rtt.prefix(30).map(\.ms))")
             #expect(report.acknowledged == report.sent && report.regressions == 0)
             #expect(report.longestSilenceMs >= 200)
             let counters = gateway.counters

@@ -256,7 +256,7 @@ final class GameDatagramHandler: ChannelInboundHandler, Sendable {
             delayMs = ServerLoad.delayMs(utilization: counters.utilization, first, second)
             counters.queuedMs += delayMs
         }
-        if delayMs < 0.25 {
+        if delayMs < 0.5 {  // rounds to now (DelayedBatches: the nearest millisecond)
             context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
         } else {
             let channel = context.channel
