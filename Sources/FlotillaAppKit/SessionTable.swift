@@ -174,10 +174,14 @@ public final class SessionTable<State: TransferableState>: Sendable {
     public func expiredLeases(now: ContinuousClock.Instant) -> [(id: String, successor: String?)] {
         storage.withLock { storage in
             var expired: [(String, String?)] = []
-            for (id, entry) in storage.entries where entry.phase == .frozen {
-                guard let until = entry.leaseUntil, until <= now else { continue }
-                storage.entries[id]?.leaseUntil = nil
-                expired.append((id, entry.successor))
+            // Field by field in place: a copy of each entry would copy its state (the keeper asks every 20 ms).
+            var index = storage.entries.startIndex
+            while index != storage.entries.endIndex {
+                if storage.entries.values[index].phase == .frozen, let until = storage.entries.values[index].leaseUntil, until <= now {
+                    storage.entries.values[index].leaseUntil = nil
+                    expired.append((storage.entries.keys[index], storage.entries.values[index].successor))
+                }
+                storage.entries.formIndex(after: &index)
             }
             return expired
         }
@@ -277,8 +281,9 @@ public final class SessionTable<State: TransferableState>: Sendable {
     /// client (the copy is up to one checkpoint interval behind what the client last saw acknowledged).
     public func takePromotion(_ id: String) -> Bool {
         storage.withLock { storage in
-            guard storage.entries[id]?.promoted == true else { return false }
-            storage.entries[id]?.promoted = false
+            // In place: the game asks on every datagram, and a copy of the entry would copy its state.
+            guard let index = storage.entries.index(forKey: id), storage.entries.values[index].promoted else { return false }
+            storage.entries.values[index].promoted = false
             return true
         }
     }
@@ -293,10 +298,15 @@ public final class SessionTable<State: TransferableState>: Sendable {
     public func dueCheckpoints(now: ContinuousClock.Instant) -> [(id: String, standby: StandbyAssignment, version: Int, data: Data)] {
         let due: [(String, StandbyAssignment, Int, State)] = storage.withLock { storage in
             var due: [(String, StandbyAssignment, Int, State)] = []
-            for (id, entry) in storage.entries {
-                guard entry.phase == .active, let standby = entry.standby, entry.version != entry.pushedVersion else { continue }
-                if let at = entry.pushedAt, now - at < .milliseconds(standby.intervalMs) { continue }
-                due.append((id, standby, entry.version, entry.state))
+            // Field by field in place: only the states that are due are copied.
+            var index = storage.entries.startIndex
+            while index != storage.entries.endIndex {
+                defer { storage.entries.formIndex(after: &index) }
+                let version = storage.entries.values[index].version
+                guard storage.entries.values[index].phase == .active, let standby = storage.entries.values[index].standby,
+                      version != storage.entries.values[index].pushedVersion else { continue }
+                if let at = storage.entries.values[index].pushedAt, now - at < .milliseconds(standby.intervalMs) { continue }
+                due.append((storage.entries.keys[index], standby, version, storage.entries.values[index].state))
             }
             return due
         }
