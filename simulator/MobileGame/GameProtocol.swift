@@ -26,6 +26,23 @@ public enum GameProtocol {
             self.dy = dy
             self.action = action
         }
+
+        /// An input on the wire (datagrams and `PlayerState`'s binary form): 9 bytes, seq, dx, dy big-endian, action.
+        static let wireSize = 9
+
+        func write(to buffer: inout ByteBuffer) {
+            buffer.writeInteger(seq)
+            buffer.writeInteger(dx)
+            buffer.writeInteger(dy)
+            buffer.writeInteger(action)
+        }
+
+        /// nil when the buffer ends first.
+        static func read(from buffer: inout ByteBuffer) -> Input? {
+            guard let seq = buffer.readInteger(as: UInt32.self), let dx = buffer.readInteger(as: Int16.self),
+                  let dy = buffer.readInteger(as: Int16.self), let action = buffer.readInteger(as: UInt8.self) else { return nil }
+            return Input(seq: seq, dx: dx, dy: dy, action: action)
+        }
     }
 
     public struct InputDatagram: Sendable, Equatable {
@@ -68,12 +85,7 @@ public enum GameProtocol {
         buffer.writeInteger(datagram.sentAtNs)
         let inputs = datagram.inputs.prefix(maxInputsPerDatagram)
         buffer.writeInteger(UInt8(inputs.count))
-        for input in inputs {
-            buffer.writeInteger(input.seq)
-            buffer.writeInteger(input.dx)
-            buffer.writeInteger(input.dy)
-            buffer.writeInteger(input.action)
-        }
+        for input in inputs { input.write(to: &buffer) }
     }
 
     public static func encode(_ ack: Ack, into buffer: inout ByteBuffer) {
@@ -94,9 +106,8 @@ public enum GameProtocol {
               count <= maxInputsPerDatagram else { return nil }
         var inputs: [Input] = []
         for _ in 0..<count {
-            guard let seq = buffer.readInteger(as: UInt32.self), let dx = buffer.readInteger(as: Int16.self),
-                  let dy = buffer.readInteger(as: Int16.self), let action = buffer.readInteger(as: UInt8.self) else { return nil }
-            inputs.append(Input(seq: seq, dx: dx, dy: dy, action: action))
+            guard let input = Input.read(from: &buffer) else { return nil }
+            inputs.append(input)
         }
         return InputDatagram(session: session, sentAtNs: sentAt, inputs: inputs)
     }

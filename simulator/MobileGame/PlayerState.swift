@@ -75,7 +75,7 @@ extension PlayerState: TransferableState {
 
     public func transferBytes() throws -> Data {
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(64 + inventory.reduce(0) { $0 + 2 + $1.utf8.count } + (pending.count + recent.count) * 9)
+        buffer.reserveCapacity(64 + inventory.reduce(0) { $0 + 2 + $1.utf8.count } + (pending.count + recent.count) * GameProtocol.Input.wireSize)
         buffer.writeBytes(Self.magic)
         buffer.writeInteger(x.bitPattern)
         buffer.writeInteger(y.bitPattern)
@@ -92,12 +92,7 @@ extension PlayerState: TransferableState {
         }
         for inputs in [pending, recent] {
             buffer.writeInteger(UInt16(inputs.count))
-            for input in inputs {
-                buffer.writeInteger(input.seq)
-                buffer.writeInteger(input.dx)
-                buffer.writeInteger(input.dy)
-                buffer.writeInteger(input.action)
-            }
+            for input in inputs { input.write(to: &buffer) }
         }
         return Data(buffer.readableBytesView)
     }
@@ -122,11 +117,12 @@ extension PlayerState: TransferableState {
         }
         for path in [\PlayerState.pending, \PlayerState.recent] {
             let count = Int(try read(UInt16.self))
-            guard buffer.readableBytes >= count * 9 else { throw PlayerStateError.truncated }
+            guard buffer.readableBytes >= count * GameProtocol.Input.wireSize else { throw PlayerStateError.truncated }
             var inputs: [GameProtocol.Input] = []
             inputs.reserveCapacity(count)
             for _ in 0..<count {
-                inputs.append(GameProtocol.Input(seq: try read(), dx: try read(), dy: try read(), action: try read()))
+                guard let input = GameProtocol.Input.read(from: &buffer) else { throw PlayerStateError.truncated }
+                inputs.append(input)
             }
             self[keyPath: path] = inputs
         }
