@@ -59,7 +59,7 @@ public struct CheckpointBatch: Sendable, Codable {
         public var session: String
         public var epoch: Int
         public var version: Int
-        /// The state, as the app encodes it (JSON for `SessionTable`), base64 in the batch.
+        /// The state, as the app encodes it (`TransferableState`): base64 in the JSON batch, as is in the binary one.
         public var state: Data
 
         public init(session: String, epoch: Int, version: Int, state: Data) {
