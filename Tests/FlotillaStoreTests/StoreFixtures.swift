@@ -41,7 +41,9 @@ enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flotilla-store-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            return try .sqlite(path: dir.appendingPathComponent("store.sqlite").path, clock: clock, historyLimit: historyLimit)
+            let store = try ResourceStore.sqlite(path: dir.appendingPathComponent("store.sqlite").path, clock: clock, historyLimit: historyLimit)
+            Self.sqliteDirectories.withLock { $0[ObjectIdentifier(store)] = dir }
+            return store
         case .etcd:
             await EtcdCluster.slots.acquire()
             let cluster: EtcdCluster
@@ -63,9 +65,14 @@ enum BackendKind: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 
     private static let etcdFixtures = Mutex<[ObjectIdentifier: (EtcdBackend, EtcdCluster)]>([:])
+    private static let sqliteDirectories = Mutex<[ObjectIdentifier: URL]>([:])
 
-    /// Stops what `makeStore` started for `store` (its etcd member); nothing for the other backends.
+    /// Stops what `makeStore` started for `store` (its etcd member) and removes its SQLite directory; nothing for
+    /// the memory backend.
     static func release(_ store: ResourceStore) {
+        if let dir = sqliteDirectories.withLock({ $0.removeValue(forKey: ObjectIdentifier(store)) }) {
+            try? FileManager.default.removeItem(at: dir)
+        }
         guard let (backend, cluster) = etcdFixtures.withLock({ $0.removeValue(forKey: ObjectIdentifier(store)) }) else { return }
         // The member goes now, before the test process can exit; the client winds down on its own.
         cluster.stop()

@@ -14,6 +14,8 @@ public final class RunningServer: Sendable {
     public let baseURL: String
     let task: Task<Void, any Error>
     let group: ServiceGroup
+    /// The temporary directory this server made for itself, removed when it stops (nil: the caller's).
+    let ownedDirectory: URL?
 
     /// Starts a server. With `dataDirectory` set, the SQLite store there is used (for restart tests);
     /// otherwise a fresh temporary directory with an in-memory store. `extensions` builds non-resource APIs over the store.
@@ -44,11 +46,13 @@ public final class RunningServer: Sendable {
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestServerError.didNotStart }
         return RunningServer(port: port, data: data, store: store, baseURL: "\(tls ? "https" : "http")://127.0.0.1:\(port)", task: task,
-                             group: group)
+                             group: group, ownedDirectory: dataDirectory == nil ? directory : nil)
     }
 
-    init(port: Int, data: DataDirectory, store: any Store, baseURL: String, task: Task<Void, any Error>, group: ServiceGroup) {
+    init(port: Int, data: DataDirectory, store: any Store, baseURL: String, task: Task<Void, any Error>, group: ServiceGroup,
+         ownedDirectory: URL?) {
         self.group = group
+        self.ownedDirectory = ownedDirectory
         self.port = port
         self.data = data
         self.store = store
@@ -63,6 +67,7 @@ public final class RunningServer: Sendable {
         let group = self.group
         Task { await group.triggerGracefulShutdown() }
         _ = await task.result
+        if let ownedDirectory { try? FileManager.default.removeItem(at: ownedDirectory) }
     }
 }
 
