@@ -3,7 +3,9 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// Keeps an instance's sessions safe while nobody is looking, every `tick`:
+/// Keeps an instance's sessions safe while nobody is looking. It wakes when something is due (`SessionTable.nextWake`:
+/// the end of a checkpoint interval or of a lease), or when the table's schedule changes (a standby assigned, a
+/// freeze with a lease), and sleeps otherwise:
 ///
 /// - **Freeze leases.** A session frozen for a move whose lease ended (the mobility service died mid-migration, or
 ///   its resume reply was lost) decides for itself: it asks its successor to release its copy unless that copy
@@ -11,10 +13,11 @@ import Synchronization
 ///   409 (the successor serves it): it is released here. The successor's answer is atomic, so the two never both
 ///   serve: a resume that reaches the successor after it released its copy fails.
 /// - **Checkpoints.** It sends the checkpoints of an instance's protected sessions to their standby copies: each active
-/// session with a standby whose state changed and whose interval has passed goes out, batched per standby instance
-/// (`POST /mec/state/v1/checkpoints`). A session the standby answers `fenced` for was promoted elsewhere: this
+/// session with a standby whose state changed goes out at most one interval after its last one, batched per standby
+/// instance (`POST /mec/state/v1/checkpoints`). The sessions of an instance fall into step, so a round carries all of
+/// a standby instance's sessions in one request (`SessionTable.dueCheckpoints`). A session the standby answers `fenced` for was promoted elsewhere: this
 /// instance stops serving it (`SessionTable.fence`), so an old primary that comes back never serves beside the new
-/// one. A standby that does not answer is tried again at the next tick with the newest state.
+/// one. A standby that does not answer is tried again one interval later with the newest state.
 public final class SessionKeeper<State: TransferableState>: Sendable {
     public struct Counters: Sendable {
         public var batches = 0
@@ -29,15 +32,18 @@ public final class SessionKeeper<State: TransferableState>: Sendable {
     }
 
     let table: SessionTable<State>
-    let tick: Duration
     let http: HTTPClient
     let counters = Mutex(Counters())
     let task = Mutex<Task<Void, Never>?>(nil)
+    let alarm = Alarm()
+    /// The keeper looks at least this often even with nothing scheduled, and at most once per `minimumGap`.
+    static var idle: Duration { .seconds(1) }
+    static var minimumGap: Duration { .milliseconds(2) }
 
-    public init(table: SessionTable<State>, tick: Duration = .milliseconds(20), http: HTTPClient = .shared) {
+    public init(table: SessionTable<State>, http: HTTPClient = .shared) {
         self.table = table
-        self.tick = tick
         self.http = http
+        table.onScheduleChange { [alarm] in alarm.ring() }
     }
 
     public var sent: Counters { counters.withLock { $0 } }
@@ -47,12 +53,11 @@ public final class SessionKeeper<State: TransferableState>: Sendable {
         task.withLock { task in
             guard task == nil else { return }
             task = Task { [self] in
-                let clock = ContinuousClock()
-                var next = clock.now
                 while !Task.isCancelled {
-                    next = next.advanced(by: tick)
                     await pushDue()
-                    try? await clock.sleep(until: max(next, clock.now))
+                    let now = ContinuousClock.now
+                    let wake = min(table.nextWake(after: now) ?? now + Self.idle, now + Self.idle)
+                    await alarm.sleep(until: max(wake, now + Self.minimumGap))
                 }
             }
         }

@@ -33,12 +33,19 @@ public final class SessionTable<State: TransferableState>: Sendable {
         var entries: [String: Entry] = [:]
         var released: Set<String> = []
         var refusesImports = false
+        /// Told when the keeper's next wake may have come earlier: a standby assigned, a freeze with a lease.
+        var scheduleChanged: (@Sendable () -> Void)?
     }
 
     private let storage = Mutex(Storage())
     public let capacity: Int
 
     public init(capacity: Int = .max) { self.capacity = capacity }
+
+    /// `body` runs (outside the table's lock) whenever the keeper's next wake may have come earlier (`nextWake`).
+    func onScheduleChange(_ body: @escaping @Sendable () -> Void) { storage.withLock { $0.scheduleChanged = body } }
+
+    private func scheduleChanged() { storage.withLock { $0.scheduleChanged }?() }
 
     /// Refuse imports (to exercise the mobility service's rollback; an app would refuse when it is full).
     public func setRefusesImports(_ value: Bool) { storage.withLock { $0.refusesImports = value } }
@@ -122,6 +129,7 @@ public final class SessionTable<State: TransferableState>: Sendable {
             }
             return entry
         }
+        if entry.leaseUntil != nil { scheduleChanged() }
         do {
             return (try entry.state.transferBytes(), entry.version)
         } catch {
@@ -208,6 +216,7 @@ public final class SessionTable<State: TransferableState>: Sendable {
             entry.standby = assignment
             storage.entries[id] = entry
         }
+        scheduleChanged()
     }
 
     /// What a checkpoint did at the standby.
@@ -293,8 +302,12 @@ public final class SessionTable<State: TransferableState>: Sendable {
         release(id)
     }
 
-    /// Checkpoints due now (for `SessionKeeper`): active sessions with a standby whose state changed since
-    /// the last push and whose interval has passed.
+    /// Checkpoints due now (for `SessionKeeper`): active sessions with a standby whose state changed since the last
+    /// push, never pushed, or pushed at least half their interval ago.
+    ///
+    /// Half, not all: a round also takes the sessions that would be due before the next one, so the sessions of an
+    /// instance fall into step and go out in one round per interval (one request per standby instance) instead of
+    /// one round per session. A session is pushed at most one interval after its last push (`nextWake`).
     public func dueCheckpoints(now: ContinuousClock.Instant) -> [(id: String, standby: StandbyAssignment, version: Int, data: Data)] {
         let due: [(String, StandbyAssignment, Int, State)] = storage.withLock { storage in
             var due: [(String, StandbyAssignment, Int, State)] = []
@@ -305,13 +318,38 @@ public final class SessionTable<State: TransferableState>: Sendable {
                 let version = storage.entries.values[index].version
                 guard storage.entries.values[index].phase == .active, let standby = storage.entries.values[index].standby,
                       version != storage.entries.values[index].pushedVersion else { continue }
-                if let at = storage.entries.values[index].pushedAt, now - at < .milliseconds(standby.intervalMs) { continue }
+                if let at = storage.entries.values[index].pushedAt, (now - at) * 2 < .milliseconds(standby.intervalMs) { continue }
                 due.append((storage.entries.keys[index], standby, version, storage.entries.values[index].state))
             }
             return due
         }
         // Encoded outside the lock: the game's tick and datagrams take it too.
         return due.compactMap { id, standby, version, state in (try? state.transferBytes()).map { (id, standby, version, $0) } }
+    }
+
+    /// When the keeper must next look (after `now`): the earliest end of a session's checkpoint interval or of a
+    /// freeze's lease. A session whose interval already ended (unchanged since, or its standby did not answer) is
+    /// looked at again one interval from now. Nil: nothing to look after until the schedule changes.
+    public func nextWake(after now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        storage.withLock { storage in
+            var wake: ContinuousClock.Instant?
+            // Field by field in place, as `dueCheckpoints`.
+            for index in storage.entries.values.indices {
+                switch storage.entries.values[index].phase {
+                case .frozen:
+                    if let until = storage.entries.values[index].leaseUntil { wake = min(wake ?? until, until) }
+                case .active:
+                    guard let standby = storage.entries.values[index].standby else { continue }
+                    let interval = Duration.milliseconds(standby.intervalMs)
+                    var next = storage.entries.values[index].pushedAt.map { $0 + interval } ?? now + interval
+                    if next <= now { next = now + interval }
+                    wake = min(wake ?? next, next)
+                default:
+                    continue
+                }
+            }
+            return wake
+        }
     }
 
     func markPushed(_ id: String, version: Int, at now: ContinuousClock.Instant) {

@@ -1,7 +1,7 @@
 import AccessNetworkSim
 import EdgeClusterSim
 import FlotillaAPI
-import FlotillaAppKit
+@testable import FlotillaAppKit
 import FlotillaControllers
 import FlotillaMEC
 import FlotillaStore
@@ -9,6 +9,7 @@ import FlotillaTestSupport
 import Foundation
 import KubeClient
 import NIOCore
+import Synchronization
 import Testing
 
 /// Session protection against real `flotilla/counter` instances: a standby copy is kept at the next-best site,
@@ -234,6 +235,57 @@ import Testing
         #expect(throws: StateTransferError.self) { try standby.assignStandby("a", StandbyAssignment(endpoint: "y", epoch: 1, intervalMs: 100)) }
         primary.fence("a")
         guard case .released = primary.access("a") else { Issue.record("a fenced primary answers released"); return }
+    }
+
+    /// The keeper's schedule, without the network: sessions pushed at different times fall into one round, nothing
+    /// due means no wake before the next interval ends, and each session still goes out within one interval.
+    @Test func checkpointRoundsFallIntoStepAndTheKeeperSleepsUntilSomethingIsDue() throws {
+        struct State: Codable, Sendable, Equatable, TransferableState { var n: Int }
+        let table = SessionTable<State>()
+        let rings = Mutex(0)
+        table.onScheduleChange { rings.withLock { $0 += 1 } }
+        try table.open("a", state: State(n: 1))
+        try table.open("b", state: State(n: 1))
+        #expect(table.nextWake(after: .now) == nil, "no standby, no lease: nothing to wake for")
+        let assignment = StandbyAssignment(endpoint: "x", epoch: 1, intervalMs: 100)
+        try table.assignStandby("a", assignment)
+        try table.assignStandby("b", assignment)
+        #expect(rings.withLock { $0 } == 2, "each assignment wakes the keeper")
+
+        let t0 = ContinuousClock.now
+        func ms(_ n: Int) -> ContinuousClock.Instant { t0 + .milliseconds(n) }
+        func due(at n: Int) -> [String] { table.dueCheckpoints(now: ms(n)).map(\.id).sorted() }
+        func push(_ ids: [String], at n: Int) {
+            for id in ids { table.markPushed(id, version: table.describe(id)!.version, at: ms(n)) }
+        }
+        func change() { table.updateActive { _, state in state.n += 1 } }
+        // Out of step: a pushed at 0, b at 60.
+        #expect(due(at: 0) == ["a", "b"], "never pushed: due at once")
+        push(["a"], at: 0)
+        push(["b"], at: 60)
+        change()
+        #expect(table.nextWake(after: ms(60)) == ms(100), "a's interval ends first")
+        // At 100 b is only 40 ms into its interval: under half, it waits.
+        #expect(due(at: 100) == ["a"])
+        push(["a"], at: 100)
+        #expect(table.nextWake(after: ms(100)) == ms(160))
+        change()
+        // At 160 a is 60 ms into its interval, over half: it goes with b, and from now on they share a round.
+        #expect(due(at: 160) == ["a", "b"])
+        push(["a", "b"], at: 160)
+        #expect(table.nextWake(after: ms(160)) == ms(260))
+        change()
+        #expect(due(at: 260) == ["a", "b"])
+        push(["a", "b"], at: 260)
+        // Unchanged at the end of the interval: nothing due, and the next look is one interval later, not at once.
+        #expect(due(at: 360).isEmpty)
+        #expect(table.nextWake(after: ms(360)) == ms(460))
+        // A freeze with a lease wakes the keeper and puts the lease's end in the schedule.
+        try table.open("c", state: State(n: 1))
+        _ = try table.export("c", freeze: true, lease: .milliseconds(30))
+        #expect(rings.withLock { $0 } == 3)
+        let wake = try #require(table.nextWake(after: .now))
+        #expect(wake <= ContinuousClock.now + .milliseconds(30))
     }
 
     /// The binary batch the keepers send: what goes in comes out, and anything but a whole batch is refused.
