@@ -113,14 +113,13 @@ public final class SessionKeeper<State: TransferableState>: Sendable {
         do {
             let response = try await http.execute(request, timeout: .seconds(2))
             let data = try await response.body.collect(upTo: 4 * 1024 * 1024)
-            guard response.status == .ok,
-                  let answer = try? JSONDecoder().decode([String: [CheckpointBatch.Result]].self, from: Data(buffer: data)) else {
+            guard response.status == .ok, let results = CheckpointBatch.Result.results(binary: data) else {
                 counters.withLock { $0.failures += 1 }
                 return
             }
             let versions = Dictionary(items.map { ($0.id, $0.version) }, uniquingKeysWith: { a, _ in a })
             var fenced = 0
-            for result in answer["results"] ?? [] {
+            for result in results {
                 switch result.result {
                 case CheckpointBatch.ResultKind.fenced:
                     table.fence(result.session)

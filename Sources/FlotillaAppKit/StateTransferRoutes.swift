@@ -86,6 +86,11 @@ public enum StateTransferRoutes {
                     results.append(.init(session: item.session, result: "refused", message: error.message))
                 }
             }
+            // Answered in the batch's own form.
+            if binary {
+                return Response(status: .ok, headers: [.contentType: CheckpointBatch.Result.binaryContentType],
+                                body: .init(byteBuffer: CheckpointBatch.Result.binary(results)))
+            }
             let data = (try? JSONEncoder().encode(["results": results])) ?? Data()
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }

@@ -146,10 +146,11 @@ import Testing
             let answer = try await transport.send(.POST, "http://\(endpoint("edge-2"))\(StateTransferProtocol.checkpointsPath)",
                 body: try JSONEncoder().encode(stale), headers: [("Content-Type", "application/json")])
             #expect(String(decoding: answer.body, as: UTF8.self).contains(#""result":"fenced""#))
-            // The same in the binary form the keepers send; a batch cut short is refused whole.
+            // The same in the binary form the keepers send, answered in binary; a batch cut short is refused whole.
             let binary = try await transport.send(.POST, "http://\(endpoint("edge-2"))\(StateTransferProtocol.checkpointsPath)",
                 body: Data(stale.binary().readableBytesView), headers: [("Content-Type", CheckpointBatch.binaryContentType)])
-            #expect(String(decoding: binary.body, as: UTF8.self).contains(#""result":"fenced""#))
+            let results = CheckpointBatch.Result.results(binary: ByteBuffer(bytes: binary.body))
+            #expect(results?.map(\.session) == ["s1"] && results?.map(\.result) == [CheckpointBatch.ResultKind.fenced])
             let cut = try await transport.send(.POST, "http://\(endpoint("edge-2"))\(StateTransferProtocol.checkpointsPath)",
                 body: Data(stale.binary().readableBytesView.dropLast()), headers: [("Content-Type", CheckpointBatch.binaryContentType)])
             #expect(cut.status == 422)
@@ -308,6 +309,27 @@ import Testing
         lying.writeInteger(UInt32.max)
         for bad in [cut, longer, lying, ByteBuffer(string: #"{"checkpoints":[]}"#), ByteBuffer()] {
             #expect(CheckpointBatch(binary: bad) == nil)
+        }
+        // The binary answer: every kind of result, a message kept; anything but a whole answer refused.
+        let results: [CheckpointBatch.Result] = [
+            .init(session: "s1", result: CheckpointBatch.ResultKind.accepted), .init(session: "ünï", result: CheckpointBatch.ResultKind.stale),
+            .init(session: "s3", result: CheckpointBatch.ResultKind.fenced),
+            .init(session: "s4", result: CheckpointBatch.ResultKind.refused, message: "state does not decode"),
+        ]
+        let answer = CheckpointBatch.Result.binary(results)
+        let decoded = CheckpointBatch.Result.results(binary: answer)
+        #expect(decoded?.map(\.session) == results.map(\.session) && decoded?.map(\.result) == results.map(\.result))
+        #expect(decoded?.map(\.message) == [nil, nil, nil, "state does not decode"])
+        var cutAnswer = answer
+        cutAnswer.moveWriterIndex(to: answer.writerIndex - 1)
+        var unknownKind = ByteBuffer(bytes: Array("FCR1".utf8))
+        unknownKind.writeInteger(UInt32(1))
+        unknownKind.writeInteger(UInt16(1))
+        unknownKind.writeString("a")
+        unknownKind.writeInteger(UInt8(9))
+        unknownKind.writeInteger(UInt16(0))
+        for bad in [cutAnswer, unknownKind, bytes, ByteBuffer()] {
+            #expect(CheckpointBatch.Result.results(binary: bad) == nil)
         }
     }
 }
