@@ -109,9 +109,12 @@ public final class AccessGateway: Sendable {
     /// read from its socket; the answers go back to `fleet.receive`.
     func fromUEs(_ datagrams: [ByteBuffer], of fleet: PlayerFleet) {
         let uplink = self.uplink
-        eventLoop.execute {
-            for data in datagrams { uplink.receive(data, from: .local(fleet)) }
+        guard eventLoop.inEventLoop else {
+            return eventLoop.execute {
+                for data in datagrams { uplink.receive(data, from: .local(fleet)) }
+            }
         }
+        for data in datagrams { uplink.receive(data, from: .local(fleet)) }
     }
 
     public func stop() async {
