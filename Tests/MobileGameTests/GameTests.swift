@@ -8,6 +8,8 @@ import Foundation
 import KubeClient
 import MobileGame
 import NIOCore
+import NIOPosix
+import Synchronization
 import Testing
 
 @Suite struct GameProtocolTests {
@@ -116,6 +118,65 @@ import Testing
             await transport.shutdown()
             await a.stop()
             await b.stop()
+        })
+    }
+}
+
+/// A session promoted from its standby copy, whose player saw inputs acknowledged that the copy never got (by the old
+/// primary, before it was fenced), and whose first datagram to arrive is an older one, overtaken on the way.
+@Suite struct GamePromotionTests {
+    /// Game datagrams from a test socket; the acknowledgements it hears.
+    final class Player: ChannelInboundHandler, Sendable {
+        typealias InboundIn = AddressedEnvelope<ByteBuffer>
+        let acks = Mutex<[GameProtocol.Ack]>([])
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            if let ack = GameProtocol.decodeAck(unwrapInboundIn(data).data) { acks.withLock { $0.append(ack) } }
+        }
+    }
+
+    static func inputs(_ range: ClosedRange<UInt32>) -> [GameProtocol.Input] {
+        range.map { GameProtocol.Input(seq: $0, dx: 1, dy: 0, action: 0) }
+    }
+
+    @Test func aPromotedCopyFollowsThePlayerEvenWhenAnOlderDatagramArrivesFirst() async throws {
+        let server = try await GameServer.start()
+        let transport = HTTPTransport()
+        let player = Player()
+        let channel = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(player) } }
+            .bind(host: "127.0.0.1", port: 0).get()
+        try await withCleanup({
+            // The standby copy holds inputs 1...10; the old primary went on to acknowledge up to 20.
+            var copy = PlayerState()
+            _ = copy.receive(Self.inputs(1...10))
+            let batch = CheckpointBatch(checkpoints: [.init(session: "7", epoch: 1, version: 10, state: try copy.transferBytes())])
+            let stored = try await transport.send(.POST, "http://127.0.0.1:\(server.port)\(StateTransferProtocol.checkpointsPath)",
+                body: Data(batch.binary().readableBytesView), headers: [("Content-Type", CheckpointBatch.binaryContentType)])
+            #expect(stored.status == 200)
+            #expect(try await transport.send(.POST, "http://127.0.0.1:\(server.port)\(StateTransferProtocol.sessionPath("7"))/promote?epoch=2").status == 200)
+            let address = try SocketAddress(ipAddress: "127.0.0.1", port: server.port)
+            func send(_ range: ClosedRange<UInt32>) async throws -> GameProtocol.Ack {
+                let before = player.acks.withLock { $0.count }
+                var buffer = ByteBuffer()
+                GameProtocol.encode(GameProtocol.InputDatagram(session: 7, sentAtNs: UInt64(range.lowerBound), inputs: Self.inputs(range)), into: &buffer)
+                try await channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer))
+                try await waitUntil("an acknowledgement", seconds: 10, every: .milliseconds(5)) { player.acks.withLock { $0.count } > before }
+                return player.acks.withLock { $0.last! }
+            }
+            // The older datagram (sent when the player had seen 10 acknowledged) arrives first: taken as it is.
+            #expect(try await send(11...14).received == 14)
+            // The newest: the player holds only what it has not seen acknowledged (21 on). The copy continues from there
+            // instead of waiting forever for 15...20, which nobody will send again; those six are the state lost.
+            let ack = try await send(21...24)
+            #expect(ack.status == .playing && ack.received == 24)
+            #expect(try await send(25...26).received == 26)
+            let session = try JSONValue.parse(Array(try await transport.send(.GET, "http://127.0.0.1:\(server.port)/sessions/7").body))
+            #expect(session["lostInputs"]?.int64Value == 6)
+            #expect(session["received"]?.int64Value == 26)
+        }, cleanup: {
+            try? await channel.close()
+            await transport.shutdown()
+            await server.stop()
         })
     }
 }

@@ -228,12 +228,13 @@ final class GameDatagramHandler: ChannelInboundHandler, Sendable {
             return
         }
         let id = String(datagram.session)
-        // Promoted from a standby copy: the copy is up to one checkpoint behind what this player saw acknowledged,
-        // and the player no longer holds those inputs. Continue from what it sends (the inputs in between are the
-        // state lost, counted per session).
-        let promoted = sessions.takePromotion(id)
+        // The player resends every input it has not seen acknowledged, so a datagram that starts past what this copy
+        // received means another copy acknowledged the inputs in between: this one was promoted from a standby copy up
+        // to one checkpoint behind, or an old primary answered before it was fenced. The player no longer holds those
+        // inputs: continue from what it sends (the inputs in between are the state lost, counted per session). Not
+        // only at the first datagram after a promotion: that one may be an older datagram, overtaken on the way.
         let result: (received: UInt32, applied: UInt32, score: UInt32)? = sessions.update(id) { state in
-            if promoted { state.resynchronize(to: datagram.inputs) }
+            state.resynchronize(to: datagram.inputs)
             state.receive(datagram.inputs)
             return (state.received, state.applied, state.score)
         }

@@ -41,10 +41,11 @@ public struct PlayerState: Sendable, Equatable {
         return taken
     }
 
-    /// After a promotion from a standby copy: the player resends only what it has not seen acknowledged, so the
-    /// sequence continues from its first input, and what lies between is lost (counted in `lostInputs`).
+    /// When the player's inputs start past what this copy received (after a promotion from a standby copy, or an old
+    /// primary's acknowledgements): the player resends only what it has not seen acknowledged, so the sequence
+    /// continues from its first input, and what lies between is lost (counted in `lostInputs`). Nothing otherwise.
     public mutating func resynchronize(to inputs: [GameProtocol.Input]) {
-        guard let first = inputs.map(\.seq).min(), first > received &+ 1 else { return }
+        guard let first = inputs.lazy.map(\.seq).min(), first > received &+ 1 else { return }
         lostInputs &+= first - 1 - received
         received = first - 1
         applied = max(applied, received)
