@@ -217,7 +217,7 @@ struct DemoCommand: AsyncParsableCommand {
         let tracks = await tracker.value
         following.cancel()
         let replicas = await following.value
-        let (reports, lost) = await traffic.stop(transport: environment.callbacks)
+        let (reports, lost, why) = await traffic.stop(transport: environment.callbacks)
         let migrations = try await environment.controlPlane.list(SessionMigration.descriptor, namespace: "default", options: .everything).items
             .compactMap { try? SessionMigration(json: $0) }
         let app = await environment.mec.registry.app(namespace: "default", name: "mobile-game")
@@ -238,6 +238,12 @@ struct DemoCommand: AsyncParsableCommand {
                 + "(\(reports.filter { Strategy.of(session: $0.key).strategy == .flotilla }.map(\.value.redirects).reduce(0, +)) redirects).")
         }
         if let fault, fault.injected { print(fault.effect(lost: lost)) }
+        for session in lost.sorted().prefix(10) {
+            let moves = migrations.filter { $0.spec.session == String(session) }
+                .map { "\($0.spec.reason) \($0.spec.sourceSite ?? "?")→\($0.spec.targetSite) \($0.status?.phase ?? "")" }
+            print("Lost: session \(session) (\(Strategy.of(session: session).strategy.title)): \(why[session] ?? "")"
+                + "; its moves: \(moves.isEmpty ? "none" : moves.joined(separator: ", ")).")
+        }
         if let protection { print(protection.summary) }
         if let report {
             let map = await runner.withNetwork { network in

@@ -283,25 +283,30 @@ struct DemoTraffic {
     /// Stops every player (after letting each deliver what it sent) and returns their reports by session, and the
     /// sessions whose state is gone: state that went backwards, or no game server holding the session where its
     /// traffic goes (asked over the state-transfer protocol, so a slow server is not mistaken for a lost one).
-    func stop(transport: HTTPTransport) async -> (reports: [UInt32: PlayerFleet.Report], lost: Set<UInt32>) {
+    /// `why`: what the demo saw of each lost session.
+    func stop(transport: HTTPTransport) async -> (reports: [UInt32: PlayerFleet.Report], lost: Set<UInt32>, why: [UInt32: String]) {
         _ = await fleet.drain(timeout: .seconds(10))
         let reports = await fleet.stop()
-        var lost: Set<UInt32> = []
+        var why: [UInt32: String] = [:]
         for (session, report) in reports {
+            let progress = "\(report.acknowledged) of \(report.sent) inputs acknowledged"
             if report.regressions > 0 {
-                lost.insert(session)
+                why[session] = "\(report.regressions) acknowledgements knew less than an earlier one (state went back); \(progress)"
             } else if report.homeless || report.acknowledged < report.sent {
-                guard let endpoint = routes.entry(session)?.endpoint else { lost.insert(session); continue }
+                guard let endpoint = routes.entry(session)?.endpoint else { why[session] = "no route; \(progress)"; continue }
                 let held = try? await transport.send(.GET, "http://\(endpoint)\(StateTransferProtocol.sessionPath(String(session)))")
-                if held?.status != 200 { lost.insert(session) }
+                if held?.status != 200 {
+                    why[session] = "\(endpoint) does not hold it (\(held.map { "HTTP \($0.status)" } ?? "no answer"))\(report.homeless ? ", told it is not there" : ""); \(progress)"
+                }
             }
         }
+        let lost = Set(why.keys)
         refresh.cancel()
         await refresh.value
         follow.cancel()
         await follow.value
         for gateway in gateways { await gateway.stop() }
         await dataPath?.stop()
-        return (reports, lost)
+        return (reports, lost, why)
     }
 }
