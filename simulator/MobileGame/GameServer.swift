@@ -25,7 +25,7 @@ public final class GameServer: Sendable {
     /// Checkpoints of protected sessions to their standby copies, and frozen sessions' leases.
     public let keeper: SessionKeeper<PlayerState>
     let counters: CountersBox
-    let tasks: Mutex<[Task<Void, Never>]>
+    let ticking = Mutex<LoopClock?>(nil)
     let udp: Mutex<(any Channel)?> = Mutex(nil)
     let http: AppServer.Running
 
@@ -118,7 +118,6 @@ public final class GameServer: Sendable {
         self.sessions = sessions
         self.keeper = SessionKeeper(table: sessions)
         self.counters = counters
-        self.tasks = Mutex([])
         self.http = http
     }
 
@@ -135,34 +134,29 @@ public final class GameServer: Sendable {
         udp.withLock { $0 = channel }
     }
 
+    /// The 30 Hz tick, on the UDP socket's event loop (where the inputs arrive): no other thread wakes for it.
     func startTicking() {
+        guard let channel = udp.withLock({ $0 }) else { return }
         let sessions = self.sessions
         let box = counters
-        let task = Task {
-            let clock = ContinuousClock()
-            var next = clock.now
-            while !Task.isCancelled {
-                next = next.advanced(by: Self.tickInterval)
-                try? await clock.sleep(until: next)
-                var applied = 0, players = 0
-                sessions.updateActive { _, state in
-                    applied += state.pending.count
-                    players += 1
-                    state.tick()
-                }
-                let utilization = sessions.capacity == .max ? 0 : Double(players) / Double(max(1, sessions.capacity))
-                box.update { $0.ticks += 1; $0.applied += applied; $0.utilization = utilization }
+        let clock = LoopClock(on: channel.eventLoop, every: Self.tickInterval) { _ in
+            var applied = 0, players = 0
+            sessions.updateActive { _, state in
+                applied += state.pending.count
+                players += 1
+                state.tick()
             }
+            let utilization = sessions.capacity == .max ? 0 : Double(players) / Double(max(1, sessions.capacity))
+            box.update { $0.ticks += 1; $0.applied += applied; $0.utilization = utilization }
         }
-        tasks.withLock { $0.append(task) }
+        ticking.withLock { $0 = clock }
+        clock.start()
     }
 
     public func stop() async {
         await keeper.stop()
+        await ticking.withLock { $0 }?.stop()
         if let channel = udp.withLock({ $0 }) { try? await channel.close() }
-        let running = tasks.withLock { $0 }
-        for task in running { task.cancel() }
-        for task in running { await task.value }
         await http.stop()
     }
 }

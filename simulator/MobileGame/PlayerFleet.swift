@@ -85,8 +85,8 @@ public final class PlayerFleet: Sendable {
     /// The wall-clock time of `Report.rtt`'s second 0, to line the players' samples up with other records.
     public let startedAt = Date()
     let channel: Mutex<(any Channel)?> = Mutex(nil)
-    /// The slot clock's next send, scheduled on the socket's event loop; nil once stopped.
-    let clock: Mutex<(scheduled: Scheduled<Void>?, stopped: Bool)> = Mutex((nil, false))
+    /// The slot clock, on the socket's event loop.
+    let clock: Mutex<LoopClock?> = Mutex(nil)
 
     /// `resolve` answers "where is this session now?" (nil: stay).
     public init(tick: Duration = .milliseconds(33), resolve: @escaping @Sendable (UInt32) async -> SocketAddress? = { _ in nil }) {
@@ -129,21 +129,10 @@ public final class PlayerFleet: Sendable {
         // Players do not all send at the same instant: the tick is cut into slots and each player sends in its own,
         // so the servers and gateways see a steady stream rather than one burst per tick. The clock runs on the
         // socket's event loop: a slot wakes no other thread, and a gateway on the same loop takes its batch directly.
-        bound.eventLoop.execute { fleet.sendSlot(0, at: .now(), on: bound) }
-    }
-
-    /// Sends slot `slot` and schedules the next, at a fixed rate from `deadline` (a late slot does not push the others
-    /// back).
-    func sendSlot(_ slot: Int, at deadline: NIODeadline, on channel: any Channel) {
-        guard !clock.withLock({ $0.stopped }) else { return }
-        send(slot: slot, of: Self.slots, on: channel)
-        let next = deadline + TimeAmount(tick / Self.slots)
-        let scheduled = channel.eventLoop.scheduleTask(deadline: next) { [self] in
-            sendSlot((slot + 1) % Self.slots, at: next, on: channel)
-        }
-        clock.withLock { clock in
-            if clock.stopped { scheduled.cancel() } else { clock.scheduled = scheduled }
-        }
+        let slots = Self.slots
+        let clock = LoopClock(on: bound.eventLoop, every: tick / slots) { run in fleet.send(slot: run % slots, of: slots, on: bound) }
+        self.clock.withLock { $0 = clock }
+        clock.start()
     }
 
     static let slots = 11
@@ -270,14 +259,9 @@ public final class PlayerFleet: Sendable {
 
     /// Stops playing; every player's report by session.
     public func stop() async -> [UInt32: Report] {
-        let scheduled = clock.withLock { clock in
-            clock.stopped = true
-            return clock.scheduled
-        }
-        scheduled?.cancel()
+        // A slot already running finishes before the socket closes.
+        await clock.withLock { $0 }?.stop()
         let channel = channel.withLock { $0 }
-        // A slot already running when the clock stopped finishes before the socket closes.
-        try? await channel?.eventLoop.submit {}.get()
         let now = nowNs
         try? await channel?.close()
         return state.withLock { state in
