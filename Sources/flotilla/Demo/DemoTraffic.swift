@@ -210,13 +210,18 @@ struct DemoTraffic {
                 guard let nearest = ranked.first?.instance else { throw DemoError("no static game server in reach of UE \(address) has room") }
                 try await open(Strategy.staticNearest.session(ue: ue), on: nearest)
             }
-            // Flotilla: the UE asks discovery over the API, which records its AppSession.
+            // Flotilla: the UE asks discovery over the API, which records its AppSession. Discovery may name a server
+            // that is going (as above): the AppSession it recorded is deleted, and the UE asks again.
             let session = Strategy.flotilla.session(ue: ue)
-            let assigned = try await Self.discover(api: environment.api, ue: address, session: session)
-            guard let endpoint = assigned["status"]?["endpoint"]?.stringValue, let site = assigned["status"]?["site"]?.stringValue else {
-                throw DemoError("discovery gave UE \(address) no endpoint")
+            let attempts = Mutex(0)
+            try await retryingGone {
+                if attempts.withLock({ count in count += 1; return count }) > 1 { try await Self.forget(session, api: environment.api) }
+                let assigned = try await Self.discover(api: environment.api, ue: address, session: session)
+                guard let endpoint = assigned["status"]?["endpoint"]?.stringValue, let site = assigned["status"]?["site"]?.stringValue else {
+                    throw DemoError("discovery gave UE \(address) no endpoint")
+                }
+                try await open(session, on: EdgeInstance(site: site, endpoint: endpoint))
             }
-            try await open(session, on: EdgeInstance(site: site, endpoint: endpoint))
             // The UE's radio leg to its operator's gateway is the gateway's modelled delay, in this process; from the
             // gateway on, every hop is a real datagram.
             let gateway = gateways[operatorOf[ue] ?? 0]
@@ -256,6 +261,26 @@ struct DemoTraffic {
         }
         try await fleet.play()
         return DemoTraffic(gateways: gateways, dataPath: dataPath, paths: paths, routes: routes, fleet: fleet, sessions: sessions, follow: follow, refresh: refresh)
+    }
+
+    /// Deletes a session's AppSession and waits until it is gone, so that discovery can record it anew.
+    static func forget(_ session: UInt32, api: KubeClient) async throws {
+        do {
+            try await api.delete(AppSession.descriptor, namespace: "default", name: String(session))
+        } catch {
+            guard error.reason == .notFound else { throw error }
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            do {
+                _ = try await api.get(AppSession.descriptor, namespace: "default", name: String(session))
+            } catch {
+                guard error.reason == .notFound else { throw error }
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw DemoError("AppSession \(session) was not deleted within 5 s")
     }
 
     /// Asks discovery for a session's endpoint. Discovery answers 503 when the access network did not answer in time
