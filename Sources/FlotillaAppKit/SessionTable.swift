@@ -9,7 +9,7 @@ import Synchronization
 public final class SessionTable<State: TransferableState>: Sendable {
     /// A session's entry. A class, so that the hot paths (a datagram's `update`, the tick's `updateActive`, the
     /// keeper's scans) change and read it where it is: reading a field of a struct kept in a dictionary copied the
-    /// whole entry, state included (~4 % of the demo's CPU at 200 players, with the retains it took). Entries never
+    /// whole entry, state included (~3 % of a 200-player demo profile's samples, with the retains it took). Entries never
     /// leave the lock: whatever goes out is a copy of a field.
     final class Entry {
         var state: State
