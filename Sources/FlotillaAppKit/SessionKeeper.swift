@@ -13,11 +13,12 @@ import Synchronization
 ///   409 (the successor serves it): it is released here. The successor's answer is atomic, so the two never both
 ///   serve: a resume that reaches the successor after it released its copy fails.
 /// - **Checkpoints.** It sends the checkpoints of an instance's protected sessions to their standby copies: each active
-/// session with a standby whose state changed goes out at most one interval after its last one, batched per standby
-/// instance (`POST /mec/state/v1/checkpoints`). The sessions of an instance fall into step, so a round carries all of
-/// a standby instance's sessions in one request (`SessionTable.dueCheckpoints`). A session the standby answers `fenced` for was promoted elsewhere: this
-/// instance stops serving it (`SessionTable.fence`), so an old primary that comes back never serves beside the new
-/// one. A standby that does not answer is tried again one interval later with the newest state.
+///   session with a standby whose state changed goes out at most one interval after its last one, batched per standby
+///   instance (`POST /mec/state/v1/checkpoints`). The sessions of an instance fall into step, so a round carries all
+///   of a standby instance's sessions in one request (`SessionTable.dueCheckpoints`). A session the standby answers
+///   `fenced` for was promoted elsewhere: this instance stops serving it (`SessionTable.fence`), so an old primary
+///   that comes back never serves beside the new one. A standby that does not answer is tried again one interval
+///   later with the newest state.
 public final class SessionKeeper<State: TransferableState>: Sendable {
     public struct Counters: Sendable {
         public var batches = 0

@@ -109,12 +109,8 @@ public final class AccessGateway: Sendable {
     /// read from its socket; the answers go back to `fleet.receive`.
     func fromUEs(_ datagrams: [ByteBuffer], of fleet: PlayerFleet) {
         let uplink = self.uplink
-        guard eventLoop.inEventLoop else {
-            return eventLoop.execute {
-                for data in datagrams { uplink.receive(data, from: .local(fleet)) }
-            }
-        }
-        for data in datagrams { uplink.receive(data, from: .local(fleet)) }
+        let takeIn: @Sendable () -> Void = { for data in datagrams { uplink.receive(data, from: .local(fleet)) } }
+        if eventLoop.inEventLoop { takeIn() } else { eventLoop.execute(takeIn) }
     }
 
     public func stop() async {
