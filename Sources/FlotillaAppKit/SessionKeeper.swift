@@ -9,9 +9,10 @@ import Synchronization
 ///
 /// - **Freeze leases.** A session frozen for a move whose lease ended (the mobility service died mid-migration, or
 ///   its resume reply was lost) decides for itself: it asks its successor to release its copy unless that copy
-///   serves (`DELETE …/{id}?unlessActive=true`). 204, or no successor, or none reachable: the session resumes here;
-///   409 (the successor serves it): it is released here. The successor's answer is atomic, so the two never both
-///   serve: a resume that reaches the successor after it released its copy fails.
+///   serves (`DELETE …/{id}?unlessActive=true`). 204, or no successor, or a refused connection: the session resumes
+///   here; 409 (the successor serves it): it is released here; no answer: it asks again (`LeaseSettlement`). The
+///   successor's answer is atomic, so the two never both serve: a resume that reaches the successor after it
+///   released its copy fails.
 /// - **Checkpoints.** It sends the checkpoints of an instance's protected sessions to their standby copies: each active
 ///   session with a standby whose state changed goes out at most one interval after its last one, batched per standby
 ///   instance (`POST /mec/state/v1/checkpoints`). The sessions of an instance fall into step, so a round carries all
@@ -70,23 +71,44 @@ public final class SessionKeeper<State: TransferableState>: Sendable {
         await running?.value
     }
 
-    /// Frozen sessions whose lease ended: resumed here, or released when the successor serves them.
+    /// Frozen sessions whose lease ended: resumed here, released when the successor serves them, or asked about
+    /// again when the successor's answer did not come (`LeaseSettlement`). Concurrently, so one slow successor does
+    /// not hold the others or the checkpoints back for more than one ask.
     func settleLeases() async {
-        for (id, successor) in table.expiredLeases(now: .now) {
-            guard let successor else {
-                try? table.resume(id)
-                continue
+        let expired = table.expiredLeases(now: .now)
+        guard !expired.isEmpty else { return }
+        await withTaskGroup(of: Void.self) { group in
+            for (id, successor, unanswered) in expired {
+                group.addTask { await self.settle(id, successor: successor, asks: unanswered + 1) }
             }
-            var request = HTTPClientRequest(url: "http://\(successor)\(StateTransferProtocol.sessionPath(id))?unlessActive=true")
-            request.method = .DELETE
-            let status = try? await http.execute(request, timeout: .seconds(2)).status
-            if status == .conflict {
-                table.release(id)
-            } else {
-                // Released there, never there, or unreachable: the copy here is the one that serves.
-                try? table.resume(id)
-            }
-            counters.withLock { $0.leasesSettled += 1 }
+        }
+    }
+
+    /// `asks`: how many asks this one makes.
+    func settle(_ id: String, successor: String?, asks: Int) async {
+        let answer = await ask(successor, toRelease: id)
+        switch LeaseSettlement.decide(answer, asks: asks) {
+        case .release:
+            table.release(id)
+        case .resume:
+            try? table.resume(id)
+        case .askAgain(let after):
+            table.renewLease(id, until: .now + after)
+            return
+        }
+        counters.withLock { $0.leasesSettled += 1 }
+    }
+
+    /// `DELETE …/{id}?unlessActive=true` at the successor.
+    func ask(_ successor: String?, toRelease id: String) async -> LeaseSettlement.Answer {
+        guard let successor else { return .noSuccessor }
+        var request = HTTPClientRequest(url: "http://\(successor)\(StateTransferProtocol.sessionPath(id))?unlessActive=true")
+        request.method = .DELETE
+        do {
+            let response = try await http.execute(request, timeout: .seconds(2))
+            return .status(Int(response.status.code))
+        } catch {
+            return HTTPDelivery.neverConnected(error) ? .neverConnected : .noAnswer
         }
     }
 

@@ -28,6 +28,8 @@ public final class SessionTable<State: TransferableState>: Sendable {
         var leaseUntil: ContinuousClock.Instant?
         /// Where the frozen session was being moved (`host:port`): asked at the lease's end.
         var successor: String?
+        /// The successor's asks left unanswered since the lease ended (`LeaseSettlement`).
+        var unansweredAsks = 0
         /// A standby copy's newest checkpoint, as it came: decoded only if the copy is promoted (`state` is the
         /// first checkpoint's until then).
         var undecoded: Data?
@@ -130,6 +132,7 @@ public final class SessionTable<State: TransferableState>: Sendable {
                 entry.phase = .frozen
                 entry.leaseUntil = lease.map { ContinuousClock.now + $0 }
                 entry.successor = successor
+                entry.unansweredAsks = 0
             }
             return (entry.state, entry.version, entry.leaseUntil != nil)
         }
@@ -167,6 +170,7 @@ public final class SessionTable<State: TransferableState>: Sendable {
             entry.phase = .active
             entry.leaseUntil = nil
             entry.successor = nil
+            entry.unansweredAsks = 0
         }
     }
 
@@ -182,18 +186,30 @@ public final class SessionTable<State: TransferableState>: Sendable {
         }
     }
 
-    /// Frozen sessions whose lease ended, with the successor to ask; each is reported once.
-    public func expiredLeases(now: ContinuousClock.Instant) -> [(id: String, successor: String?)] {
+    /// Frozen sessions whose lease ended, with the successor to ask and how many earlier asks it left unanswered;
+    /// each is reported once per lease.
+    public func expiredLeases(now: ContinuousClock.Instant) -> [(id: String, successor: String?, unansweredAsks: Int)] {
         storage.withLock { storage in
-            var expired: [(String, String?)] = []
+            var expired: [(String, String?, Int)] = []
             for (id, entry) in storage.entries where entry.phase == .frozen {
                 if let until = entry.leaseUntil, until <= now {
                     entry.leaseUntil = nil
-                    expired.append((id, entry.successor))
+                    expired.append((id, entry.successor, entry.unansweredAsks))
                 }
             }
             return expired
         }
+    }
+
+    /// Gives a frozen session whose lease ended another lease, to `until`: its successor did not answer the ask.
+    func renewLease(_ id: String, until: ContinuousClock.Instant) {
+        let renewed = storage.withLock { storage in
+            guard let entry = storage.entries[id], entry.phase == .frozen else { return false }
+            entry.leaseUntil = until
+            entry.unansweredAsks += 1
+            return true
+        }
+        if renewed { scheduleChanged() }
     }
 
     public func release(_ id: String) {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FlotillaAppKit
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -39,16 +40,8 @@ public struct HTTPTransport: Sendable {
             let bytes = try await response.body.collect(upTo: maxBytes)
             return Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: bytes))
         } catch {
-            throw MECError(.unavailable, "\(method.rawValue) \(url): \(error)", mayHaveArrived: !Self.neverConnected(error))
+            throw MECError(.unavailable, "\(method.rawValue) \(url): \(error)", mayHaveArrived: !HTTPDelivery.neverConnected(error))
         }
-    }
-
-    /// Whether `error` says no connection was made, so no byte of the request left: the peer refused it, or the
-    /// connect timed out.
-    static func neverConnected(_ error: any Error) -> Bool {
-        if let error = error as? IOError { return error.errnoCode == ECONNREFUSED }
-        if let error = error as? HTTPClientError { return error == .connectTimeout }
-        return false
     }
 
     public func shutdown() async {

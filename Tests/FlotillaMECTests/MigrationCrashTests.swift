@@ -142,6 +142,29 @@ import Testing
         }
     }
 
+    /// The successor is slow, not gone: it serves the session, and its answer to the source's ask comes after the
+    /// source stopped waiting (a stalled machine). The source must not take that for "gone" and resume beside it: it
+    /// stays frozen, asks again, hears 409 and releases itself. At no point do both serve.
+    @Test func aSlowSuccessorsLateAnswerNeverLeavesTwoLiveCopies() async throws {
+        try await Rig.with { rig in
+            // The target's next release reply takes 3 s, past the keeper's 2 s wait.
+            _ = try await rig.transport.send(.POST, "http://\(rig.target)/admin/faults?releaseReplyDelayMs=3000&releaseReplies=1")
+            _ = try await rig.interruptedMigration(resumed: true, leaseMs: 1000)
+            let start = ContinuousClock.now
+            var sourceServed = false
+            while await rig.held(rig.source) != .absent, ContinuousClock.now - start < .seconds(15) {
+                if await rig.held(rig.source) == .phase("Active") { sourceServed = true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(!sourceServed, "the source resumed while the target served")
+            #expect(await rig.held(rig.source) == .absent)
+            #expect(ContinuousClock.now - start > .seconds(2), "settled on the second ask, after the first went unanswered")
+            #expect(await rig.held(rig.target) == .phase("Active"))
+            #expect(try await rig.tick(rig.target, 6).counter == 6)
+            #expect(try await rig.tick(rig.source, 7).status == 410)
+        }
+    }
+
     /// The target's resume happens but its reply comes after the runner gave up (the transport's 2 s): the runner asks
     /// the target, finds it serving, and completes instead of resuming the source.
     @Test func aLostResumeReplyEndsWithOneLiveCopy() async throws {

@@ -69,16 +69,19 @@ public enum CounterWorkload {
             return Response(status: .ok)
         }
         // Faults for the migration tests: a slow import (time to kill the instance mid-transfer), a resume whose
-        // reply comes too late (the resume itself happens), and the kill itself (`killed=true`: what the instance was
-        // doing never completes; it answers 503 until it stops).
+        // reply comes too late (the resume itself happens), releases whose replies come too late (a successor that
+        // is slow, not gone: `releaseReplyDelayMs`, for the next `releaseReplies` releases, all when absent), and the
+        // kill itself (`killed=true`: what the instance was doing never completes; it answers 503 until it stops).
         let faults = StateTransferFaults()
         router.post("/admin/faults") { request, _ in
             let query = request.uri.queryParameters
             if query.get("killed") == "true" {
                 faults.kill()
             } else {
-                faults.set(importDelayMs: query.get("importDelayMs").flatMap { Int($0) } ?? 0,
-                           resumeReplyDelayMs: query.get("resumeReplyDelayMs").flatMap { Int($0) } ?? 0)
+                faults.set(StateTransferFaults.Delays(importMs: query.get("importDelayMs").flatMap { Int($0) } ?? 0,
+                                                      resumeReplyMs: query.get("resumeReplyDelayMs").flatMap { Int($0) } ?? 0,
+                                                      releaseReplyMs: query.get("releaseReplyDelayMs").flatMap { Int($0) } ?? 0,
+                                                      releaseReplies: query.get("releaseReplies").flatMap { Int($0) } ?? .max))
             }
             return Response(status: .ok)
         }
@@ -120,23 +123,40 @@ struct KeptWorkload: RunningWorkload {
 /// Delays on the state-transfer routes, and a kill, set through `/admin/faults`.
 final class StateTransferFaults: RouterMiddleware, Sendable {
     typealias Context = BasicRequestContext
-    private let delays = Mutex((importMs: 0, resumeReplyMs: 0))
+
+    struct Delays {
+        var importMs = 0
+        var resumeReplyMs = 0
+        var releaseReplyMs = 0
+        /// How many releases' replies are still to be delayed.
+        var releaseReplies = 0
+    }
+
+    private let delays = Mutex(Delays())
     private let killed = Mutex(false)
 
-    func set(importDelayMs: Int, resumeReplyDelayMs: Int) { delays.withLock { $0 = (importDelayMs, resumeReplyDelayMs) } }
+    func set(_ value: Delays) { delays.withLock { $0 = value } }
 
     /// From now on no state-transfer step completes here, not even one already waiting out its delay: a graceful stop
     /// would finish it, a killed process does not.
     func kill() { killed.withLock { $0 = true } }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let (importMs, resumeReplyMs) = delays.withLock { $0 }
         let path = request.uri.path
         guard path.hasPrefix(StateTransferProtocol.basePath) else { return try await next(request, context) }
+        let (importMs, resumeReplyMs) = delays.withLock { ($0.importMs, $0.resumeReplyMs) }
         if request.method == .put, importMs > 0 { try? await Task.sleep(for: .milliseconds(importMs)) }
         if killed.withLock({ $0 }) { throw HTTPError(.serviceUnavailable, message: "killed") }
         let response = try await next(request, context)
         if request.method == .post, path.hasSuffix("/resume"), resumeReplyMs > 0 { try? await Task.sleep(for: .milliseconds(resumeReplyMs)) }
+        if request.method == .delete {
+            let releaseReplyMs = delays.withLock { delays in
+                guard delays.releaseReplyMs > 0, delays.releaseReplies > 0 else { return 0 }
+                delays.releaseReplies -= 1
+                return delays.releaseReplyMs
+            }
+            if releaseReplyMs > 0 { try? await Task.sleep(for: .milliseconds(releaseReplyMs)) }
+        }
         return response
     }
 }
