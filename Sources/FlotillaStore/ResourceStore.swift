@@ -43,11 +43,33 @@ public final class ResourceStore: Store {
         return StorageKey(bucket: bucket(resource), key: ns.isEmpty ? name : "\(ns)/\(name)")
     }
 
-    /// The object as clients see it: the stored value with `resourceVersion` = the key's modRevision.
+    /// The object as clients see it: the stored value with `resourceVersion` = the key's modRevision. A value the
+    /// backend keeps stamped already (`IndexedBackend.stamped`) is handed out as it is.
     static func materialize(_ kv: KeyValue) -> JSONValue {
+        let version = String(kv.modRevision)
+        if kv.value.resourceVersion == version { return kv.value }
         var object = kv.value
-        object.setMetadata("resourceVersion", .string(String(kv.modRevision)))
+        object.setMetadata("resourceVersion", .string(version))
         return object
+    }
+
+    /// Whether `next` (metadata without a resourceVersion) is what `current` holds, whether or not the backend
+    /// keeps `current` stamped with its version.
+    static func same(_ next: JSONValue, asStored current: KeyValue) -> Bool {
+        guard case .object(let written) = next, case .object(let stored) = current.value, written.count == stored.count else {
+            return next == current.value
+        }
+        for (key, value) in written {
+            guard let held = stored[key] else { return false }
+            guard key == "metadata", case .object(let meta) = value, case .object(let heldMeta) = held,
+                  meta["resourceVersion"] == nil, heldMeta["resourceVersion"] != nil else {
+                if value != held { return false }
+                continue
+            }
+            guard meta.count == heldMeta.count - 1 else { return false }
+            for (name, field) in meta where heldMeta[name] != field { return false }
+        }
+        return true
     }
 
     func now() -> JSONValue { .string(Timestamp(clock.now()).rfc3339) }
@@ -239,7 +261,7 @@ public final class ResourceStore: Store {
                 }
             }
         }
-        if next == current.value { return verified ? .done(Self.materialize(current)) : .readAgain }
+        if Self.same(next, asStored: current) { return verified ? .done(Self.materialize(current)) : .readAgain }
         if options.dryRun {
             guard verified else { return .readAgain }
             var preview = next

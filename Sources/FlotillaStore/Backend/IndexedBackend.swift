@@ -109,7 +109,10 @@ public final class IndexedBackend: StorageBackend {
         if let persistence {
             let loaded = try persistence.load()
             revision = loaded.revision
-            for item in loaded.items { index.put(item) }
+            for var item in loaded.items {
+                item.value = Self.stamped(item.value, item.modRevision)
+                index.put(item)
+            }
         }
         state = Mutex(State(revision: revision, index: index,
             history: EventHistory(capacity: historyLimit, byteLimit: historyBytes, startRevision: revision), assigned: revision))
@@ -129,11 +132,23 @@ public final class IndexedBackend: StorageBackend {
         }
     }
 
+    /// An object (a value with a `metadata` object) as readers see it at `revision`: with `metadata.resourceVersion`
+    /// set. The index keeps values stamped, so the objects a read, a list or a watch hands out are the stored trees,
+    /// not a copy made for each reader (`ResourceStore.materialize` finds the stamp and copies nothing). At fleet
+    /// scale those copies were one object's top level and metadata per Work per informer, ~1 KB each. What is
+    /// persisted is the value as written; a load stamps it again.
+    static func stamped(_ value: JSONValue, _ revision: Int64) -> JSONValue {
+        guard value["metadata"]?.objectValue != nil else { return value }
+        var stamped = value
+        stamped.setMetadata("resourceVersion", .string(String(revision)))
+        return stamped
+    }
+
     public func create(_ key: StorageKey, value: JSONValue) async throws(BackendError) -> KeyValue {
         let serialized = persistence == nil ? [] : value.serialized()
         return try await write(key) { current, revision throws(BackendError) in
             if current != nil { throw .keyExists }
-            let kv = KeyValue(key: key, value: value, createRevision: revision, modRevision: revision)
+            let kv = KeyValue(key: key, value: Self.stamped(value, revision), createRevision: revision, modRevision: revision)
             return (.put(kv, serialized: serialized), BackendEvent(kind: .put, current: kv, previous: nil))
         }.current
     }
@@ -143,7 +158,7 @@ public final class IndexedBackend: StorageBackend {
         return try await write(key) { current, revision throws(BackendError) in
             guard let existing = current else { throw .keyNotFound }
             guard existing.modRevision == expectedRevision else { throw .revisionMismatch(actual: existing.modRevision) }
-            let kv = KeyValue(key: key, value: value, createRevision: existing.createRevision, modRevision: revision)
+            let kv = KeyValue(key: key, value: Self.stamped(value, revision), createRevision: existing.createRevision, modRevision: revision)
             return (.put(kv, serialized: serialized), BackendEvent(kind: .put, current: kv, previous: existing))
         }.current
     }
