@@ -177,8 +177,25 @@ actor MemberWorker {
     private var watches: [String: Task<Void, Never>] = [:]
     private var watchedClient: ObjectIdentifier?
     private var memberObjects: [String: MemberCopies] = [:]
-    /// The Works as this worker last wrote them, by name.
-    private var written: [String: Work] = [:]
+    /// What this worker last wrote of each Work, by name: the status, and the resourceVersion the write got. Not the
+    /// whole Work: the agenda holds that, and in a heap profile (`bench fleet`, 300 sites) the dictionary of whole Works took ~0.8 KB per Work.
+    private var written: [String: Written] = [:]
+
+    private struct Written {
+        var resourceVersion: String?
+        var status: WorkStatus?
+
+        var revision: Int64 { resourceVersion.flatMap { Int64($0) } ?? 0 }
+    }
+
+    /// `work` as this worker last wrote it, when that write is newer than `work`.
+    private func latest(_ work: Work) -> Work {
+        guard let mine = written[work.metadata.name ?? ""], mine.revision > Self.revision(work) else { return work }
+        var current = work
+        current.status = mine.status
+        current.metadata.resourceVersion = mine.resourceVersion
+        return current
+    }
     /// Set by `stop()`: nothing more is applied or reported. A member event already on its way would otherwise start
     /// a new pass after the stop, find the connections closed by the shutdown that follows, and mark every Work of
     /// the cluster `ClusterUnavailable` (a control plane stopped with 20,000 Works wrote 20,000 such statuses).
@@ -502,15 +519,12 @@ actor MemberWorker {
     @discardableResult
     private func report(_ work: Work, applied: Bool, reason: String, message: String) async -> Bool {
         let key = work.metadata.name ?? ""
-        var current = work
-        if let mine = written[key], Self.revision(mine) > Self.revision(work) { current = mine }
+        var current = latest(work)
         for _ in 0..<3 {
             guard let updated = status(of: current, applied: applied, reason: reason, message: message) else { return true }
             do {
                 let stored = try await client.updateStatus(Work.descriptor, updated.json())
-                var mine = updated
-                mine.metadata.resourceVersion = stored.resourceVersion
-                written[key] = mine
+                written[key] = Written(resourceVersion: stored.resourceVersion, status: updated.status)
                 let previous = current.status?.conditions?[type: "Applied"]
                 if previous?.status != (applied ? .true : .false) || (!applied && previous?.message != message) {
                     events.record(work,
@@ -536,8 +550,7 @@ actor MemberWorker {
     /// Karmada's `Dispatching=False` (reason `SuspendDispatching`) on a suspended Work.
     private func reportSuspended(_ work: Work) async {
         let key = work.metadata.name ?? ""
-        var current = work
-        if let mine = written[key], Self.revision(mine) > Self.revision(work) { current = mine }
+        var current = latest(work)
         var status = current.status ?? WorkStatus()
         var conditions = status.conditions ?? []
         conditions.set(Condition(type: Self.dispatchingCondition, status: .false, reason: "SuspendDispatching",
@@ -546,8 +559,7 @@ actor MemberWorker {
         guard status != current.status else { return }
         current.status = status
         if let stored = try? await client.updateStatus(Work.descriptor, current.json()) {
-            current.metadata.resourceVersion = stored.resourceVersion
-            written[key] = current
+            written[key] = Written(resourceVersion: stored.resourceVersion, status: current.status)
         }
     }
 
