@@ -4,7 +4,6 @@ import FlotillaAPIExtension
 import FlotillaStore
 import Foundation
 import Hummingbird
-import HummingbirdHTTP2
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -109,6 +108,7 @@ public struct APIServer: Sendable {
         // Client certificates are optional (tokens are the other way in) but, when presented, must chain to our CA.
         tls.certificateVerification = .optionalVerification
         tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(data.authority.certificatePEM.utf8), format: .pem)])
+        tls.applicationProtocols = ["http/1.1"]
         return tls
     }
 
@@ -129,11 +129,7 @@ public struct APIServer: Sendable {
         handler.extensions = extensions
         handler.serviceProxy = serviceProxy
         handler.computed = computedResources
-        // Over TLS, HTTP/2 or HTTP/1.1 by ALPN, as kube-apiserver: a client's watches and requests share one
-        // connection (client-go's, and `KubeClient`'s). Each TLS connection holds ~50 KB of buffers at either end,
-        // and a control plane with one HTTP/1.1 connection per watch held ~5 per member cluster: ~250 MB on each
-        // side at 1,000 sites (`flotilla bench fleet`).
-        let server: HTTPServerBuilder = configuration.tls ? try .http2Upgrade(tlsConfiguration: tlsConfiguration()) : .http1()
+        let server: HTTPServerBuilder = configuration.tls ? try .tls(.http1(), tlsConfiguration: tlsConfiguration()) : .http1()
         let data = self.data
         let host = configuration.host
         let logger = self.logger

@@ -65,8 +65,7 @@ public final class KubeClient: ObjectClient {
         // retries also back off per pool (to a minute), so a member that was down for a while stayed unreachable
         // for tens of seconds after it came back.
         configuration.connectionPool.retryConnectionEstablishment = false
-        // HTTP/2 where the server offers it (ALPN): every watch and request to a cluster shares one connection.
-        configuration.httpVersion = .automatic
+        configuration.httpVersion = .http1Only
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.limiter = policy.qps.map { RateLimiter(perSecond: $0, burst: policy.burst) }
     }

@@ -54,7 +54,7 @@ import Testing
         let link = try #require(created.body["self"]?.stringValue)
         #expect(link.hasPrefix(apig + "/3gpp-as-session-with-qos/v1/af-1/subscriptions/"), "the link is the gateway's: \(link)")
         #expect(created.headers.lowercased().contains("location: \(link.lowercased())"), "\(created.headers)")
-        #expect(created.headers.lowercased().contains("warning: 299"), "\(created.headers)")
+        #expect(created.headers.contains("Warning: 299"), "\(created.headers)")
         // … and that UE's best round trip on the simulator's RTT API is lower than before.
         let rtt = try await Self.call("GET", simURL + "/flotilla/v1/ues/\(ue)/rtt").body
         let after = try #require(rtt["sites"]?.arrayValue?.first?["rttMs"]?.doubleValue)

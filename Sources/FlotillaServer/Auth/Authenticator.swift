@@ -31,8 +31,7 @@ struct Authenticator: Sendable {
             }
             return nil
         }
-        // Over HTTP/2 the request's channel is a stream; TLS is its connection's, the parent.
-        guard let channel, let certificate = try? await (channel.parent ?? channel).nioSSL_peerCertificate().get() else { return nil }
+        guard let channel, let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
         return Self.user(from: certificate)
     }
 
